@@ -1,0 +1,38 @@
+"""Micro-zonation dashboard: which areas are red, and what each area must do.
+
+Run with ``streamlit run dashboard.py``. The pages live in ``pages/``; all data work is done
+by the :mod:`zoning` library.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import common
+from zoning.i18n import t
+
+PAGES = (
+    ("pages/map.py", "map", "nav_map", ":material/map:"),
+    ("pages/trends.py", "trends", "nav_trends", ":material/show_chart:"),
+    ("pages/policy.py", "policy", "nav_policy", ":material/policy:"),
+    ("pages/briefing.py", "briefing", "nav_briefing", ":material/present_to_all:"),
+    ("pages/about.py", "about", "nav_about", ":material/info:"),
+)
+
+
+def run() -> None:
+    """Set up the page and run the page the URL asks for."""
+    st.set_page_config(
+        page_title=t("common.app_title", common.lang()), page_icon="🗺️", layout="wide"
+    )
+    lg = common.lang()
+    pages = [
+        st.Page(path, title=t(f"common.{key}", lg), icon=icon, url_path=url, default=(url == "map"))
+        for path, url, key, icon in PAGES
+    ]
+    page = st.navigation(pages)
+    common.language_switch()
+    page.run()
+
+
+run()

@@ -1,0 +1,141 @@
+"""What every page shares: the store, the language, the view in the URL, the data note.
+
+Pages call these helpers and the :mod:`zoning` library; nothing here computes epidemiology.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import streamlit as st
+
+from zoning import service
+from zoning.demo_store import install_demo
+from zoning.i18n import LANGS, lang_or_default, pick, t
+from zoning.regions import LEVEL_LABELS, LEVELS
+from zoning.schemes import Scheme, builtin_schemes
+from zoning.store import Store
+
+LANG_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store() -> Store:
+    return Store()
+
+
+def store() -> Store:
+    """The app's store; the demo is written into an empty store on first use."""
+    s = _open_store()
+    if s.is_empty():
+        with st.spinner(t("common.demo_building", lang())):
+            install_demo(s)
+    return s
+
+
+def lang() -> str:
+    """The interface language, from the URL (``?lang=en``); Bahasa Indonesia by default."""
+    return lang_or_default(st.query_params.get("lang"))
+
+
+def language_switch() -> str:
+    """The language switch in the sidebar; keeps ``lang`` in the URL."""
+    current = lang()
+    chosen = st.sidebar.radio(
+        t("common.language", current),
+        LANGS,
+        index=LANGS.index(current),
+        format_func=LANG_NAMES.get,
+        horizontal=True,
+        key="lang_switch",
+    )
+    if chosen != current:
+        st.query_params["lang"] = chosen
+        st.rerun()
+    return chosen
+
+
+def _param(name: str, choices: list[str], default: str) -> str:
+    value = st.query_params.get(name)
+    return value if value in choices else default
+
+
+def pick_scheme(lg: str, container=st.sidebar) -> Scheme:
+    """Scheme selector, kept in ``?scheme=``."""
+    schemes = builtin_schemes()
+    ids = list(schemes)
+    current = _param("scheme", ids, "who-ct-2021")
+    chosen = container.selectbox(
+        t("common.scheme", lg), ids, index=ids.index(current),
+        format_func=lambda i: pick(schemes[i].name, lg), key="scheme_select",
+    )  # fmt: skip
+    st.query_params["scheme"] = chosen
+    return schemes[chosen]
+
+
+def pick_level(s: Store, scheme: Scheme, lg: str, container=st.sidebar) -> str:
+    """Level selector (levels that have regions), kept in ``?level=``."""
+    levels = s.levels()
+    default = next((lv for lv in scheme.levels if lv in levels), levels[0])
+    current = _param("level", levels, default)
+    chosen = container.selectbox(
+        t("common.level", lg), levels, index=levels.index(current),
+        format_func=lambda lv: LEVEL_LABELS[lg][lv], key="level_select",
+    )  # fmt: skip
+    st.query_params["level"] = chosen
+    if chosen not in scheme.levels:
+        container.caption(
+            t("common.scheme_level_warning", lg,
+              levels=", ".join(LEVEL_LABELS[lg][lv] for lv in scheme.levels))
+        )  # fmt: skip
+    return chosen
+
+
+def pick_date(s: Store, level: str, lg: str, container=st.sidebar) -> pd.Timestamp:
+    """Date slider over the data's days, kept in ``?date=``; defaults to "as of"."""
+    data = service.level_data(s, level)
+    days = [d.date() for d in data.panel.dates]
+    default = data.as_of.date() if data.as_of is not None else days[-1]
+    raw = st.query_params.get("date")
+    try:
+        current = dt.date.fromisoformat(raw) if raw else default
+    except ValueError:
+        current = default
+    current = min(max(current, days[0]), days[-1])
+    chosen = container.slider(
+        t("common.date", lg), min_value=days[0], max_value=days[-1], value=current,
+        format="YYYY-MM-DD", key="date_slider",
+    )  # fmt: skip
+    st.query_params["date"] = chosen.isoformat()
+    return pd.Timestamp(chosen)
+
+
+def data_note(s: Store, lg: str, container=st) -> None:
+    """'Data as of' next to 'last updated', and the note on schematic shapes if any."""
+    meta = s.meta()
+    as_of = meta.get("as_of", "–")
+    updated = meta.get("last_updated", "–").replace("T", " ")
+    container.caption(
+        t("common.data_as_of", lg, as_of=as_of)
+        + " · "
+        + t("common.last_updated", lg, updated=updated + " UTC")
+    )
+    note = meta.get("geometry_note")
+    if note:
+        container.caption("⚠️ " + pick(json.loads(note), lg))
+
+
+def level_label(level: str, lg: str) -> str:
+    return LEVEL_LABELS[lg][level]
+
+
+def zone_label(scheme: Scheme, zone_id: str | None, lg: str) -> str:
+    if zone_id is None or zone_id not in scheme.zone_ids:
+        return t("common.no_zone", lg)
+    return pick(scheme.zones[scheme.zone_index(zone_id)].label, lg)
+
+
+__all__ = ["LEVELS", "data_note", "lang", "language_switch", "level_label", "pick_date",
+           "pick_level", "pick_scheme", "store", "zone_label"]  # fmt: skip

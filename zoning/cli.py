@@ -1,0 +1,196 @@
+"""The command line: ``python -m zoning COMMAND``.
+
+Bad input exits with status 2 and one line on standard error that says what is wrong and
+where (row and column when a file is at fault); it never prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from zoning import csvio, service
+from zoning.codes import CodeError
+from zoning.errors import InputError
+from zoning.metrics import METRIC_NAMES
+from zoning.regions import LEVELS, LevelError
+from zoning.schemes import SchemeError, builtin_schemes, get_scheme, load_scheme
+from zoning.store import Store, StoreError
+from zoning.text import spreadsheet_safe
+
+EXPECTED = (InputError, SchemeError, CodeError, LevelError, StoreError, LookupError, OSError)
+
+
+def _store(args: argparse.Namespace) -> Store:
+    return Store(args.db)
+
+
+def _scheme(args: argparse.Namespace):
+    return (
+        load_scheme(args.scheme_file)
+        if getattr(args, "scheme_file", None)
+        else get_scheme(args.scheme)
+    )
+
+
+def _write_csv(frame: pd.DataFrame) -> None:
+    frame = frame.map(spreadsheet_safe) if len(frame) else frame
+    frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+
+
+def cmd_schemes(args: argparse.Namespace) -> int:
+    rows = [
+        {
+            "id": s.id,
+            "name": s.name["en"],
+            "levels": " ".join(s.levels),
+            "zones": " ".join(s.zone_ids),
+            "effective_from": s.effective_from or "",
+            "effective_until": s.effective_until or "",
+        }
+        for s in builtin_schemes().values()
+    ]
+    _write_csv(pd.DataFrame(rows))
+    return 0
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    scheme = _scheme(args)
+    table = csvio.read_table(args.metrics)
+    csvio.require_columns(table, ["region", "date"])
+    empty_region = table["region"].eq("")
+    if empty_region.any():
+        raise InputError(
+            "the region is empty", row=int(table.index[empty_region.argmax()]), column="region"
+        )
+    dates = csvio.parse_dates(table["date"], "date")
+    present = [m for m in scheme.metrics if m in table.columns]
+    if not present:
+        raise InputError(
+            f"the file has none of the metrics the scheme '{scheme.id}' reads: "
+            + ", ".join(scheme.metrics)
+        )
+    values = {m: csvio.parse_numbers(table[m], m) for m in present}
+    codes = scheme.classify({m: values.get(m, np.full(len(table), np.nan)) for m in scheme.metrics})
+    out = pd.DataFrame(
+        {
+            "region": table["region"].to_numpy(),
+            "date": dates.strftime("%Y-%m-%d"),
+            "zone": pd.Series(scheme.zone_id_array(codes)).fillna("").to_numpy(),
+        }
+    )
+    _write_csv(out)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from zoning.demo_store import install_demo
+
+    store = _store(args)
+    summary = install_demo(store, force=args.force)
+    print(summary, file=sys.stderr)
+    return 0
+
+
+def cmd_zones(args: argparse.Namespace) -> int:
+    scheme = _scheme(args)
+    store = _store(args)
+    data = service.level_data(store, args.level)
+    day = pd.Timestamp(args.date) if args.date else data.as_of or data.panel.dates[-1]
+    if day not in data.panel.dates:
+        raise InputError(
+            f"no data for {day.date()}; the data run from {data.panel.dates[0].date()} "
+            f"to {data.panel.dates[-1].date()}",
+            column="--date",
+        )
+    frame = service.zones_on(store, scheme, args.level, day)
+    cols = ["code", "name", "date", "zone", *[m for m in scheme.metrics if m in frame]]
+    frame = frame.assign(date=day.strftime("%Y-%m-%d"), zone=frame["zone"].fillna(""))
+    _write_csv(frame[[*cols, "window_complete", "provisional"]])
+    return 0
+
+
+def cmd_regions_list(args: argparse.Namespace) -> int:
+    frame = _store(args).regions(args.level)
+    frame["population"] = frame["population"].astype("Int64")
+    _write_csv(frame[["code", "name", "level", "parent", "population"]])
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m zoning",
+        description="Epidemiological micro-zonation: schemes, zones and the data store.",
+    )
+    parser.add_argument(
+        "--db", help="store URL or SQLite file (default: $ZONING_DB or data/zoning.db)"
+    )
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
+
+    p = sub.add_parser("schemes", help="list the built-in schemes as CSV")
+    p.set_defaults(func=cmd_schemes)
+
+    p = sub.add_parser("classify", help="classify a CSV of metrics; CSV region,date,zone on stdout")
+    p.add_argument(
+        "metrics",
+        help="CSV with columns region, date and metric columns: " + ", ".join(sorted(METRIC_NAMES)),
+    )
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--scheme", help="built-in scheme id (see 'schemes')")
+    g.add_argument("--scheme-file", help="a scheme file (TOML) of your own")
+    p.set_defaults(func=cmd_classify)
+
+    p = sub.add_parser("demo", help="build the demo store (Jawa Tengah)")
+    p.add_argument("--force", action="store_true", help="rebuild even if the store has data")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("zones", help="zones of a level on a date from the store, as CSV")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--scheme", help="built-in scheme id")
+    g.add_argument("--scheme-file", help="a scheme file (TOML) of your own")
+    p.add_argument("--level", required=True, choices=LEVELS)
+    p.add_argument("--date", help="YYYY-MM-DD (default: the data's 'as of' date)")
+    p.set_defaults(func=cmd_zones)
+
+    p = sub.add_parser("regions", help="regions in the store")
+    rsub = p.add_subparsers(
+        dest="regions_command", required=True, metavar="ACTION", parser_class=_Parser
+    )
+    q = rsub.add_parser("list", help="CSV code,name,level,parent,population")
+    q.add_argument("--level", choices=LEVELS)
+    q.set_defaults(func=cmd_regions_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # e.g. piped into head
+        return 0
+    except EXPECTED as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the one line a person sees instead of a traceback
+        print(
+            f"error: unexpected {type(exc).__name__}: {exc} (please report this)", file=sys.stderr
+        )
+        return 1

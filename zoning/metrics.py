@@ -1,0 +1,248 @@
+"""Metrics from daily counts per region: the one place that computes 7-day windows.
+
+Daily counts come as a long frame (``region, date`` and count fields). They are laid out as
+a dense panel, regions x days, with NaN for every day that has no report. A 7-day window
+with a missing day is *incomplete*: its metrics are NaN and the window says so; a missing day
+is never read as zero. The last ``lag_days`` days before the data's "as of" date are still
+filling in (reporting lag) and are flagged *provisional*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: Count fields a daily report may carry (canonical names).
+COUNT_FIELDS: tuple[str, ...] = (
+    "new_cases",
+    "deaths",
+    "admissions",
+    "tests",
+    "positives",
+    "inpatient_covid_pct",
+    "houses_7d",
+)
+#: Fields that are levels or percentages, not counts: they are averaged, never summed.
+NON_ADDITIVE = frozenset({"inpatient_covid_pct"})
+
+#: Canonical metric names, with what they are read from.
+METRICS: dict[str, tuple[str, ...]] = {
+    "cases_7d": ("new_cases",),
+    "cases_7d_per_100k": ("new_cases",),
+    "cases_daily_per_100k_avg7": ("new_cases",),
+    "admissions_7d_per_100k": ("admissions",),
+    "deaths_7d_per_100k": ("deaths",),
+    "positivity_7d_pct": ("tests", "positives"),
+    "inpatient_covid_pct": ("inpatient_covid_pct",),
+    "houses_7d": ("houses_7d",),
+}
+METRIC_NAMES = frozenset(METRICS)
+
+#: Days before "as of" whose reports are still arriving.
+DEFAULT_LAG_DAYS = 3
+WINDOW = 7
+
+
+@dataclass(frozen=True)
+class Panel:
+    """Daily counts laid out as regions x days.
+
+    Attributes
+    ----------
+    regions : numpy.ndarray of str
+        Region codes, one per row.
+    dates : pandas.DatetimeIndex
+        Consecutive days, one per column.
+    values : dict of str to numpy.ndarray
+        Each count field as a float array of shape (regions, days); NaN = not reported.
+    population : numpy.ndarray
+        Population per region (NaN where unknown).
+    """
+
+    regions: np.ndarray
+    dates: pd.DatetimeIndex
+    values: dict[str, np.ndarray]
+    population: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.regions), len(self.dates)
+
+
+def to_panel(
+    counts: pd.DataFrame,
+    population: Mapping[str, float] | pd.Series,
+    regions: list[str] | None = None,
+    start: object = None,
+    end: object = None,
+) -> Panel:
+    """Lay a long frame of daily counts out as a dense panel.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        Columns ``region``, ``date`` and any of :data:`COUNT_FIELDS`; one row per region-day.
+    population : mapping or Series
+        Population by region code.
+    regions : list of str, optional
+        Rows of the panel, in order; default the regions in ``counts``, sorted.
+    start, end : date-like, optional
+        First and last day; default the span of ``counts``.
+    """
+    dates = (
+        pd.to_datetime(counts["date"]).dt.normalize()
+        if len(counts)
+        else pd.Series([], dtype="datetime64[ns]")
+    )
+    if regions is None:
+        regions = sorted(counts["region"].unique())
+    start = pd.Timestamp(start) if start is not None else (dates.min() if len(dates) else None)
+    end = pd.Timestamp(end) if end is not None else (dates.max() if len(dates) else None)
+    day_index = pd.date_range(start, end, freq="D") if start is not None else pd.DatetimeIndex([])
+    reg_index = pd.Index(regions)
+    rows = reg_index.get_indexer(counts["region"])
+    cols = (dates - start).dt.days.to_numpy() if start is not None else np.array([], dtype=int)
+    keep = (rows >= 0) & (cols >= 0) & (cols < len(day_index))
+    rows, cols = rows[keep], cols[keep]
+    values = {}
+    for field in COUNT_FIELDS:
+        if field not in counts.columns:
+            continue
+        arr = np.full((len(reg_index), len(day_index)), np.nan)
+        arr[rows, cols] = pd.to_numeric(counts[field], errors="coerce").to_numpy(float)[keep]
+        values[field] = arr
+    pop = pd.Series(population, dtype=float).reindex(reg_index).to_numpy(float)
+    return Panel(np.asarray(reg_index, dtype=object), day_index, values, pop)
+
+
+def rolling_7d(daily: np.ndarray, mean: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Sum (or mean) over each 7-day window ending on a day, along the last axis.
+
+    Parameters
+    ----------
+    daily : numpy.ndarray
+        Shape (..., days); NaN = not reported.
+    mean : bool
+        Return the window's mean instead of its sum.
+
+    Returns
+    -------
+    values : numpy.ndarray
+        NaN where the window is incomplete.
+    complete : numpy.ndarray of bool
+        True where all seven days of the window were reported (False for the first six days).
+    """
+    missing = np.isnan(daily)
+    pad = [(0, 0)] * (daily.ndim - 1) + [(1, 0)]
+    csum = np.pad(np.cumsum(np.where(missing, 0.0, daily), axis=-1), pad)
+    cmiss = np.pad(np.cumsum(missing, axis=-1), pad)
+    n = daily.shape[-1]
+    total = np.full(daily.shape, np.nan)
+    complete = np.zeros(daily.shape, dtype=bool)
+    if n >= WINDOW:
+        window_sum = csum[..., WINDOW:] - csum[..., :-WINDOW]
+        window_miss = cmiss[..., WINDOW:] - cmiss[..., :-WINDOW]
+        ok = window_miss == 0
+        complete[..., WINDOW - 1 :] = ok
+        total[..., WINDOW - 1 :] = np.where(ok, window_sum / WINDOW if mean else window_sum, np.nan)
+    return total, complete
+
+
+def provisional_days(
+    dates: pd.DatetimeIndex, as_of: object, lag_days: int = DEFAULT_LAG_DAYS
+) -> np.ndarray:
+    """True for the days whose 7-day window reaches into the last ``lag_days`` before ``as_of``."""
+    as_of = pd.Timestamp(as_of)
+    first_lagging = as_of - pd.Timedelta(days=lag_days - 1)
+    return (
+        np.asarray(dates >= first_lagging, dtype=bool)
+        if lag_days > 0
+        else np.zeros(len(dates), bool)
+    )
+
+
+def _per_100k(values: np.ndarray, population: np.ndarray) -> np.ndarray:
+    pop = np.where(population > 0, population, np.nan)[:, None]
+    return values / pop * 100_000.0
+
+
+def compute(
+    panel: Panel, lag_days: int = DEFAULT_LAG_DAYS, as_of: object = None
+) -> dict[str, np.ndarray]:
+    """Compute every metric the panel's fields allow.
+
+    Returns a dict of arrays shaped like the panel, with the canonical metric names plus
+    ``window_complete`` (the 7-day case window has all its days) and ``provisional`` (the
+    window reaches into days still filling in).
+    """
+    v = panel.values
+    out: dict[str, np.ndarray] = {}
+    complete = None
+    if "new_cases" in v:
+        cases, complete = rolling_7d(v["new_cases"])
+        out["cases_7d"] = cases
+        out["cases_7d_per_100k"] = _per_100k(cases, panel.population)
+        out["cases_daily_per_100k_avg7"] = out["cases_7d_per_100k"] / WINDOW
+    if "admissions" in v:
+        out["admissions_7d_per_100k"] = _per_100k(rolling_7d(v["admissions"])[0], panel.population)
+    if "deaths" in v:
+        out["deaths_7d_per_100k"] = _per_100k(rolling_7d(v["deaths"])[0], panel.population)
+    if "tests" in v and "positives" in v:
+        tests, _ = rolling_7d(v["tests"])
+        positives, _ = rolling_7d(v["positives"])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out["positivity_7d_pct"] = np.where(tests > 0, positives / tests * 100.0, np.nan)
+    if "inpatient_covid_pct" in v:
+        out["inpatient_covid_pct"] = rolling_7d(v["inpatient_covid_pct"], mean=True)[0]
+    if "houses_7d" in v:
+        out["houses_7d"] = v["houses_7d"].copy()
+        if complete is None:
+            complete = ~np.isnan(v["houses_7d"])
+    if complete is None:
+        complete = np.zeros(panel.shape, dtype=bool)
+    out["window_complete"] = complete
+    if as_of is None:
+        reported = np.zeros(panel.shape[1], dtype=bool)
+        for arr in v.values():
+            reported |= ~np.isnan(arr).all(axis=0)
+        as_of = panel.dates[reported][-1] if reported.any() else None
+    prov = (
+        provisional_days(panel.dates, as_of, lag_days)
+        if as_of is not None
+        else np.zeros(panel.shape[1], bool)
+    )
+    out["provisional"] = np.broadcast_to(prov, panel.shape).copy()
+    return out
+
+
+def to_frame(panel: Panel, metrics: Mapping[str, np.ndarray], day: object = None) -> pd.DataFrame:
+    """A long frame ``region, date, <metrics>`` of all days, or of one ``day``."""
+    if day is not None:
+        j = panel.dates.get_loc(pd.Timestamp(day))
+        data = {
+            "region": panel.regions,
+            "date": np.repeat(panel.dates[j], len(panel.regions)),
+        }
+        data.update({k: a[:, j] for k, a in metrics.items()})
+        return pd.DataFrame(data)
+    r, d = panel.shape
+    data = {
+        "region": np.repeat(panel.regions, d),
+        "date": np.tile(panel.dates.to_numpy(), r),
+    }
+    data.update({k: a.reshape(-1) for k, a in metrics.items()})
+    return pd.DataFrame(data)
+
+
+def from_counts(
+    counts: pd.DataFrame,
+    population: Mapping[str, float] | pd.Series,
+    lag_days: int = DEFAULT_LAG_DAYS,
+    as_of: object = None,
+) -> pd.DataFrame:
+    """Long frame of metrics for every region-day of ``counts`` (convenience)."""
+    panel = to_panel(counts, population)
+    return to_frame(panel, compute(panel, lag_days, as_of))

@@ -1,0 +1,97 @@
+"""What a page shows of the data: labels, formatted values, legends and map layers.
+
+Pure functions of library objects and a language code; the pages only place the results.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from zoning import service
+from zoning.codes import is_within
+from zoning.i18n import format_number, pick, t
+from zoning.mapview import NO_DATA_COLOUR
+from zoning.regions import LEVEL_LABELS
+from zoning.schemes import NO_ZONE, Scheme
+from zoning.store import Store
+
+_DECIMALS = {"cases_7d": 0, "houses_7d": 0, "new_cases_7d": 0, "deaths_7d": 0, "admissions_7d": 0}
+
+
+def metric_label(metric: str, lang: str) -> str:
+    """The interface name of a metric or raw count column."""
+    return t(f"metrics.{metric}", lang)
+
+
+def format_metric(metric: str, value: float, lang: str) -> str:
+    return format_number(value, lang, _DECIMALS.get(metric, 1))
+
+
+def zone_labels(scheme: Scheme, lang: str) -> list[str]:
+    """Zone labels in the scheme's order, then the 'no data' label (index -1)."""
+    return [pick(z.label, lang) for z in scheme.zones] + [t("common.no_zone", lang)]
+
+
+def legend(scheme: Scheme, lang: str) -> list[tuple[str, str]]:
+    """``(label, colour)`` for every zone and for 'no data'."""
+    return [(pick(z.label, lang), z.colour) for z in scheme.zones] + [
+        (t("common.no_zone", lang), NO_DATA_COLOUR)
+    ]
+
+
+def with_labels(frame: pd.DataFrame, scheme: Scheme, lang: str) -> pd.DataFrame:
+    """Add ``zone_label`` and ``colour`` columns from ``zone_index``."""
+    labels = np.array(zone_labels(scheme, lang), dtype=object)
+    colours = np.array([z.colour for z in scheme.zones] + [NO_DATA_COLOUR], dtype=object)
+    idx = np.where(frame["zone_index"].to_numpy() < 0, len(scheme.zones), frame["zone_index"])
+    return frame.assign(zone_label=labels[idx], colour=colours[idx])
+
+
+def shown_columns(scheme: Scheme, frame: pd.DataFrame) -> list[str]:
+    """The metrics that decided the zone, then the raw counts behind them."""
+    raw = [c for c in ("new_cases_7d", "deaths_7d", "admissions_7d") if c in frame]
+    return [m for m in scheme.metrics if m in frame] + raw
+
+
+def map_layer(
+    store: Store, scheme: Scheme, level: str, day: object, lang: str, within: str | None = None
+) -> tuple[gpd.GeoDataFrame, list[tuple[str, str]]]:
+    """The map's regions with zone, colour and formatted tooltip columns.
+
+    Returns the GeoDataFrame and the ``(column, label)`` pairs for the tooltip.
+    """
+    zones = with_labels(service.zones_on(store, scheme, level, day), scheme, lang)
+    geo = service.geometries(store, level)[["code", "geometry"]]
+    frame = geo.merge(zones, on="code", how="inner")
+    if within:
+        frame = frame[[is_within(c, within) for c in frame["code"]]]
+    fields = [("name", LEVEL_LABELS[lang][level]), ("zone_label", t("common.zone", lang))]
+    for col in shown_columns(scheme, frame):
+        text = frame[col].map(lambda v, c=col: format_metric(c, v, lang))
+        frame[f"{col}__text"] = text.where(
+            frame["window_complete"] | frame[col].notna(), t("common.incomplete", lang)
+        )
+        fields.append((f"{col}__text", metric_label(col, lang)))
+    frame["population__text"] = frame["population"].map(lambda v: format_number(v, lang))
+    fields.append(("population__text", t("common.population", lang)))
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326"), fields
+
+
+def zone_summary_table(frame: pd.DataFrame, scheme: Scheme, lang: str) -> pd.DataFrame:
+    """Regions and people per zone (the map's summary), with formatted numbers."""
+    rows = []
+    labels = zone_labels(scheme, lang)
+    for i, label in [*enumerate(labels[:-1]), (NO_ZONE, labels[-1])]:
+        sel = frame["zone_index"] == i
+        rows.append(
+            {
+                t("common.zone", lang): label,
+                t("common.regions", lang): int(sel.sum()),
+                t("common.population", lang): format_number(
+                    frame.loc[sel, "population"].sum(), lang
+                ),
+            }
+        )
+    return pd.DataFrame(rows)

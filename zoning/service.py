@@ -1,0 +1,184 @@
+"""What the dashboard and the command line ask of the data: zones, histories and summaries.
+
+Everything here reads the :class:`~zoning.store.Store` and is cached by the store's
+``data_version``, so a view that did not change is not recomputed, and new data is seen as
+soon as it is committed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from zoning import metrics as M
+from zoning.regions import LEVELS, level_depth
+from zoning.rollup import rollup_panel
+from zoning.schemes import Scheme
+from zoning.store import Store
+
+_CACHE: OrderedDict[Hashable, object] = OrderedDict()
+_CACHE_SIZE = 64
+_LOCK = threading.Lock()
+
+
+def cached(key: Hashable, build: Callable[[], object]) -> object:
+    """A small process-wide LRU cache for values keyed by data version."""
+    with _LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
+    value = build()
+    with _LOCK:
+        _CACHE[key] = value
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return value
+
+
+@dataclass(frozen=True)
+class LevelData:
+    """Daily counts and metrics of every region of one level."""
+
+    level: str
+    panel: M.Panel
+    metrics: dict[str, np.ndarray]
+    source_level: str  # the level the counts were reported at
+    as_of: pd.Timestamp | None
+
+    def day_index(self, day: object) -> int:
+        return int(self.panel.dates.get_loc(pd.Timestamp(day)))
+
+
+def _key(store: Store, *parts: Hashable) -> tuple:
+    return (store.url, store.data_version(), *parts)
+
+
+def regions(store: Store, level: str | None = None) -> pd.DataFrame:
+    return cached(_key(store, "regions", level), lambda: store.regions(level))
+
+
+def geometries(store: Store, level: str) -> gpd.GeoDataFrame:
+    return cached(_key(store, "geom", level), lambda: store.geometries(level))
+
+
+def level_data(store: Store, level: str) -> LevelData:
+    """Counts and metrics of a level: as reported, or summed from the nearest level below."""
+    return cached(_key(store, "level", level), lambda: _build_level(store, level))
+
+
+def _build_level(store: Store, level: str) -> LevelData:
+    meta = store.meta()
+    as_of = pd.Timestamp(meta["as_of"]) if meta.get("as_of") else None
+    counted = store.count_levels()
+    all_regions = regions(store)
+    targets = all_regions[all_regions["level"] == level]
+    if level in counted:
+        source = level
+    else:
+        below = [lv for lv in counted if level_depth(lv) > level_depth(level)]
+        if not below:
+            raise LookupError(f"no daily counts at or below the level {level!r}")
+        source = below[0]
+    counts = store.counts(level=source)
+    src_regions = all_regions[all_regions["level"] == source]
+    pop = src_regions.set_index("code")["population"]
+    panel = M.to_panel(counts, pop, regions=list(src_regions["code"]))
+    while source != level:
+        up = LEVELS[LEVELS.index(source) - 1]
+        panel = rollup_panel(panel, all_regions, up)
+        source = up
+    # keep the order and membership of the level's regions
+    order = pd.Index(panel.regions).get_indexer(targets["code"])
+    keep = order >= 0
+    panel = M.Panel(
+        panel.regions[order[keep]],
+        panel.dates,
+        {k: v[order[keep]] for k, v in panel.values.items()},
+        panel.population[order[keep]],
+    )
+    computed = M.compute(panel, as_of=as_of)
+    return LevelData(level, panel, computed, source, as_of)
+
+
+def zones_on(store: Store, scheme: Scheme, level: str, day: object) -> pd.DataFrame:
+    """One row per region of ``level`` on ``day``: metrics, raw 7-day counts, flags, zone.
+
+    Columns: ``code, name, parent, population, zone_index, zone, <metrics>,
+    window_complete, provisional`` and ``new_cases_7d`` etc. for the raw counts.
+    """
+
+    def build() -> pd.DataFrame:
+        data = level_data(store, level)
+        j = data.day_index(day)
+        codes = scheme.classify(
+            {m: data.metrics[m][:, j] for m in scheme.metrics if m in data.metrics}
+        )
+        info = regions(store, level).set_index("code").reindex(data.panel.regions)
+        frame = pd.DataFrame(
+            {
+                "code": data.panel.regions,
+                "name": info["name"].to_numpy(),
+                "parent": info["parent"].to_numpy(),
+                "population": data.panel.population,
+                "zone_index": codes,
+                "zone": scheme.zone_id_array(codes),
+            }
+        )
+        for m in scheme.metrics:
+            frame[m] = data.metrics[m][:, j] if m in data.metrics else np.nan
+        for field in ("new_cases", "deaths", "admissions"):
+            if field in data.panel.values:
+                frame[f"{field}_7d"] = M.rolling_7d(
+                    data.panel.values[field][:, max(0, j - 6) : j + 1]
+                )[0][:, -1]
+        frame["window_complete"] = data.metrics["window_complete"][:, j]
+        frame["provisional"] = data.metrics["provisional"][:, j]
+        return frame
+
+    return cached(_key(store, "zones", scheme.id, level, str(pd.Timestamp(day).date())), build)
+
+
+def zone_history(store: Store, scheme: Scheme, level: str, code: str) -> pd.DataFrame:
+    """Daily zone of one region over the whole series (``date, zone_index, zone``)."""
+    data = level_data(store, level)
+    i = int(np.flatnonzero(data.panel.regions == code)[0])
+    codes = scheme.classify({m: data.metrics[m][i] for m in scheme.metrics if m in data.metrics})
+    return pd.DataFrame(
+        {"date": data.panel.dates, "zone_index": codes, "zone": scheme.zone_id_array(codes)}
+    )
+
+
+def last_change(history: pd.DataFrame) -> pd.Timestamp | None:
+    """The first day of the current run of the same zone, or ``None`` if it never changed."""
+    known = history[history["zone_index"] >= 0]
+    if known.empty:
+        return None
+    z = known["zone_index"].to_numpy()
+    changes = np.flatnonzero(z[1:] != z[:-1])
+    return None if not len(changes) else pd.Timestamp(known["date"].iloc[changes[-1] + 1])
+
+
+def dates(store: Store, level: str) -> pd.DatetimeIndex:
+    return level_data(store, level).panel.dates
+
+
+def case_series(store: Store, level: str, code: str) -> pd.DataFrame:
+    """Daily series of one region: ``date``, every count field, ``avg7`` and ``provisional``."""
+    data = level_data(store, level)
+    i = int(np.flatnonzero(data.panel.regions == code)[0])
+    frame = pd.DataFrame({"date": data.panel.dates})
+    for field, arr in data.panel.values.items():
+        frame[field] = arr[i]
+    if "new_cases" in data.panel.values:
+        frame["avg7"] = M.rolling_7d(data.panel.values["new_cases"][i], mean=True)[0]
+    frame["provisional"] = data.metrics["provisional"][i]
+    for name in M.METRICS:
+        if name in data.metrics:
+            frame[name] = data.metrics[name][i]
+    return frame
