@@ -97,7 +97,7 @@ def pick_date(s: Store, level: str, lg: str, container=st.sidebar) -> pd.Timesta
     """Date slider over the data's days, kept in ``?date=``; defaults to "as of"."""
     data = service.level_data(s, level)
     days = [d.date() for d in data.panel.dates]
-    default = data.as_of.date() if data.as_of is not None else days[-1]
+    default = data.settled_day.date()
     raw = st.query_params.get("date")
     try:
         current = dt.date.fromisoformat(raw) if raw else default

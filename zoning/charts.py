@@ -1,18 +1,26 @@
 """Charts (Altair/Vega-Lite specifications, rendered by the dashboard without any network).
 
-Each function takes library data and a language and returns an ``altair.Chart``.
+Each chart function takes library data and a language and returns an ``altair.Chart``. The
+trends page also finds its data here: :func:`trend_series` (several regions' daily series,
+with 7-day averages and running totals), :func:`top_regions` and the ``?region=`` helpers.
 """
 
 from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
-from zoning.i18n import t
+from zoning import metrics as M
+from zoning import service
+from zoning.i18n import format_number, lang_or_default, pick, t
 from zoning.mapview import NO_DATA_COLOUR
 from zoning.presentation import zone_labels
 from zoning.schemes import Scheme
+from zoning.store import Store
 
 
 def zone_strip(history: pd.DataFrame, scheme: Scheme, lang: str) -> alt.Chart:
@@ -55,3 +63,431 @@ def daily_cases(series: pd.DataFrame, lang: str) -> alt.Chart:
     )
     line = base.mark_line(color="#b2182b").encode(y="avg7:Q")
     return (bars + line).properties(height=180)
+
+
+# --- trends: several regions side by side --------------------------------------------------
+
+#: How a day's bar is drawn, and how a stretch of a line is drawn.
+REPORTED, PROVISIONAL, MISSING = "reported", "provisional", "missing"
+COMPLETE, GAP = "complete", "gap"
+BAR_COLOURS = {REPORTED: "#4c78a8", PROVISIONAL: "#b3cde3", MISSING: "#d4d4d4"}
+LINE_DASHES = {COMPLETE: [1, 0], PROVISIONAL: [6, 3], GAP: [1, 3]}
+LINE_COLOUR = "#222222"
+#: Dark line colours for regions, apart from the zone colours of the bands behind them.
+REGION_COLOURS = ("#1f4e79", "#111111", "#7b3294", "#01665e", "#8c510a", "#c51b7d")
+#: Periods offered on the trends page, in days up to the chosen date (0: the whole series).
+PERIODS = (56, 182, 0)
+#: Days at the end of the series whose reports are still arriving.
+LAG_DAYS = M.DEFAULT_LAG_DAYS
+#: Count fields drawn as daily bars with their 7-day average.
+DAILY_FIELDS = ("new_cases", "deaths")
+
+_ID_LOCALE = {
+    "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["Rp", ""]},
+    "time": {
+        "dateTime": "%A, %e %B %Y %X",
+        "date": "%d/%m/%Y",
+        "time": "%H:%M:%S",
+        "periods": ["AM", "PM"],
+        "days": ["Minggu", "Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu"],
+        "shortDays": ["Min", "Sen", "Sel", "Rab", "Kam", "Jum", "Sab"],
+        "months": ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+                   "September", "Oktober", "November", "Desember"],
+        "shortMonths": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt",
+                        "Nov", "Des"],
+    },
+}  # fmt: skip
+
+
+def _finish(chart: alt.TopLevelMixin, lang: str) -> alt.TopLevelMixin:
+    """Dates and numbers in the language's own format; legends below, with room for text."""
+    if lang_or_default(lang) == "id":
+        chart = chart.configure(locale=_ID_LOCALE)
+    return chart.configure_legend(orient="bottom", direction="vertical", labelLimit=320)
+
+
+# --- the data behind the charts -------------------------------------------------------------
+
+
+def region_names(store: Store, level: str) -> dict[str, str]:
+    """Names of the regions of ``level`` that have daily data, by code, in the level's order."""
+    codes = service.level_data(store, level).panel.regions
+    names = service.regions(store, level).set_index("code")["name"]
+    return {c: str(names.get(c, c)) for c in codes}
+
+
+def top_regions(
+    store: Store, level: str, day: object, n: int = 3, metric: str = "cases_7d_per_100k"
+) -> list[str]:
+    """The ``n`` regions with the highest ``metric`` on ``day`` (regions without it come last)."""
+    data = service.level_data(store, level)
+    values = pd.Series(data.metrics[metric][:, data.day_index(day)], index=data.panel.regions)
+    return list(values.sort_values(ascending=False, na_position="last").index[:n])
+
+
+def regions_from_param(raw: str | None, valid: Iterable[str]) -> list[str]:
+    """Region codes from the URL (``?region=33.19,33.72``): the valid ones, in order, once."""
+    allowed = set(valid)
+    codes = [c.strip() for c in (raw or "").split(",")]
+    return list(dict.fromkeys(c for c in codes if c in allowed))
+
+
+def region_param(codes: Sequence[str]) -> str | None:
+    """The URL value for a selection of regions (comma-separated), or ``None`` for none."""
+    return ",".join(codes) if codes else None
+
+
+def trend_frame(
+    series_by_code: Mapping[str, pd.DataFrame],
+    regions: pd.DataFrame,
+    day: object = None,
+    days: int = 0,
+) -> pd.DataFrame:
+    """One long frame of several regions' daily series, ready for the trend charts.
+
+    Parameters
+    ----------
+    series_by_code : mapping of str to DataFrame
+        :func:`zoning.service.case_series` of each region, by code.
+    regions : DataFrame
+        ``code, name, population`` of (at least) those regions.
+    day, days : optional
+        Keep the ``days`` days up to ``day`` (0: from the start). When every day after
+        ``day`` is provisional, those days are kept too, so the newest reports are shown.
+
+    Returns
+    -------
+    DataFrame
+        ``code, name, population`` and the series' columns, plus ``<field>_avg7`` (7-day
+        mean, NaN for an incomplete window) and ``<field>_cum`` (running total from the
+        first day, NaN on days without a report) for new cases and deaths.
+    """
+    info = regions.set_index("code")
+    frames = []
+    for code, series in series_by_code.items():
+        s = series.copy()
+        for field in DAILY_FIELDS:
+            if field in s:
+                daily = s[field].to_numpy(float)
+                s[f"{field}_avg7"] = M.rolling_7d(daily, mean=True)[0]
+                s[f"{field}_cum"] = np.where(np.isnan(daily), np.nan, np.nancumsum(daily))
+        s.insert(0, "population", float(info.at[code, "population"]))
+        s.insert(0, "name", str(info.at[code, "name"]))
+        s.insert(0, "code", code)
+        frames.append(s)
+    if not frames:
+        return pd.DataFrame(columns=["code", "name", "population", "date", "provisional"])
+    out = pd.concat(frames, ignore_index=True)
+    if day is None:
+        return out
+    day = pd.Timestamp(day)
+    later = out["date"] > day
+    end = out["date"].max() if out.loc[later, "provisional"].all() else day
+    start = day - pd.Timedelta(days=days - 1) if days else out["date"].min()
+    return out[out["date"].between(start, end)].reset_index(drop=True)
+
+
+def trend_series(
+    store: Store, level: str, codes: Sequence[str], day: object = None, days: int = 0
+) -> pd.DataFrame:
+    """:func:`trend_frame` of regions of ``level`` read from the store."""
+    return trend_frame(
+        {c: service.case_series(store, level, c) for c in codes},
+        service.regions(store, level),
+        day,
+        days,
+    )
+
+
+def has_values(series: pd.DataFrame, column: str) -> bool:
+    """Whether ``series`` has ``column`` with at least one value."""
+    return column in series and bool(series[column].notna().any())
+
+
+def banded_metrics(scheme: Scheme, series: pd.DataFrame) -> list[str]:
+    """The scheme's metrics that have threshold bands and values to draw against them."""
+    return [m for m in scheme.metrics if scheme.bands(m) and has_values(series, m)]
+
+
+def day_states(values: np.ndarray, provisional: np.ndarray) -> np.ndarray:
+    """Per day: ``missing`` (no report), ``provisional`` (still arriving) or ``reported``."""
+    values = np.asarray(values, dtype=float)
+    return np.where(
+        np.isnan(values), MISSING, np.where(np.asarray(provisional, bool), PROVISIONAL, REPORTED)
+    )
+
+
+def line_segments(frame: pd.DataFrame, value: str, by: str | None = None) -> pd.DataFrame:
+    """The points of a line, split into stretches drawn alike.
+
+    A stretch is ``complete``, ``provisional`` (it ends on a provisional day) or a ``gap``
+    that joins the values on either side of days without a value, so that a missing value
+    is never drawn as a fall to zero. Returns ``date, value, kind, segment`` (and ``by``).
+    """
+    rows = []
+    groups = frame.groupby(by, sort=False) if by else [(None, frame)]
+    segment = 0
+    for key, group in groups:
+        g = group.sort_values("date")
+        v = g[value].to_numpy(float)
+        prov = g["provisional"].to_numpy(bool)
+        dates = g["date"].to_numpy()
+        known = np.flatnonzero(~np.isnan(v))
+        run = None
+        for a, b in itertools.pairwise(known):
+            kind = GAP if b - a > 1 else (PROVISIONAL if prov[b] else COMPLETE)
+            if kind != run:
+                segment, run = segment + 1, kind
+                rows.append((key, dates[a], v[a], kind, segment))
+            rows.append((key, dates[b], v[b], kind, segment))
+    out = pd.DataFrame(rows, columns=[by or "_", "date", "value", "kind", "segment"])
+    return out if by else out.drop(columns="_")
+
+
+def _per_100k(series: pd.DataFrame, column: str, per_100k: bool) -> pd.Series:
+    if not per_100k:
+        return series[column]
+    pop = series["population"].where(series["population"] > 0)
+    return series[column] / pop * 100_000.0
+
+
+def _top(values: Iterable[float], floor: float = 1.0) -> float:
+    finite = [float(v) for v in values if v == v and np.isfinite(v)]
+    return max([*finite, 0.0]) * 1.05 or floor
+
+
+# --- layers ---------------------------------------------------------------------------------
+
+
+def band_frame(scheme: Scheme, metric: str, lang: str, top: float | None = None) -> pd.DataFrame:
+    """The scheme's zone bands of ``metric``: ``zone, label, colour, lower, upper, range``.
+
+    The open ends are closed at 0 and at ``top`` (default: half again the highest
+    threshold); bands wholly above ``top`` are left out.
+    """
+    bands = scheme.bands(metric)
+    cuts = [lo for _, lo, _ in bands if np.isfinite(lo)]
+    top = top if top is not None else (max(cuts) * 1.5 if cuts else 1.0)
+    rows = []
+    for zone_id, lo, hi in bands:
+        zone = scheme.zones[scheme.zone_index(zone_id)]
+        if np.isfinite(lo) and np.isfinite(hi):
+            text = f"{format_number(lo, lang, 0)}–{format_number(hi, lang, 0)}"
+        elif np.isfinite(lo):
+            text = t("trends.from", lang, value=format_number(lo, lang, 0))
+        else:
+            text = t("trends.below", lang, value=format_number(hi, lang, 0))
+        lower = max(lo, 0.0) if np.isfinite(lo) else min(0.0, hi)
+        if lower >= top:
+            continue
+        label = f"{pick(zone.label, lang)} ({text})"
+        rows.append((zone_id, label, zone.colour, lower, min(hi, top), text))
+    return pd.DataFrame(rows, columns=["zone", "label", "colour", "lower", "upper", "range"])
+
+
+def bands_layer(scheme: Scheme, metric: str, lang: str, top: float | None = None) -> alt.Chart:
+    """Horizontal bands in the zones' colours behind a chart of ``metric``."""
+    bands = band_frame(scheme, metric, lang, top)
+    return (
+        alt.Chart(bands)
+        .mark_rect(opacity=0.22)
+        .encode(
+            y=alt.Y("lower:Q"),
+            y2="upper:Q",
+            fill=alt.Fill(
+                "label:N",
+                scale=alt.Scale(domain=list(bands["label"]), range=list(bands["colour"])),
+                legend=alt.Legend(title=t("common.zone", lang) + ": " + pick(scheme.name, lang)),
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title=t("common.zone", lang)),
+                alt.Tooltip("range:N", title=t("trends.range", lang)),
+            ],
+        )
+    )
+
+
+def _day_rule(day: object, series: pd.DataFrame, lang: str) -> list[alt.Chart]:
+    """A thin rule on the chosen date, when later days are shown too."""
+    if day is None or series.empty or pd.Timestamp(day) >= series["date"].max():
+        return []
+    frame = pd.DataFrame({"date": [pd.Timestamp(day)], "what": [t("trends.chosen_date", lang)]})
+    return [
+        alt.Chart(frame)
+        .mark_rule(color="#555555", strokeDash=[2, 2])
+        .encode(x="date:T", tooltip=[alt.Tooltip("what:N", title=t("common.date", lang))])
+    ]
+
+
+def _dash(lang: str, complete: str, gap: str) -> alt.StrokeDash:
+    labels = [t(complete, lang), t("trends.provisional", lang), t(gap, lang)]
+    return alt.StrokeDash(
+        "kind_label:N",
+        scale=alt.Scale(
+            domain=labels, range=[LINE_DASHES[k] for k in (COMPLETE, PROVISIONAL, GAP)]
+        ),
+        legend=alt.Legend(title=t("trends.line", lang), symbolStrokeColor=LINE_COLOUR),
+    )
+
+
+def _kind_labels(kinds: pd.Series, lang: str, complete: str, gap: str) -> pd.Series:
+    labels = {COMPLETE: t(complete, lang), PROVISIONAL: t("trends.provisional", lang)}
+    return kinds.map({**labels, GAP: t(gap, lang)})
+
+
+def _region_lines(
+    series: pd.DataFrame, column: str, lang: str, title: str, complete: str, gap: str
+) -> alt.Chart:
+    """One line per region of ``column``, dashed where provisional or joining a gap."""
+    lines = line_segments(series.assign(v=series[column]), "v", by="name")
+    lines["kind_label"] = _kind_labels(lines["kind"], lang, complete, gap)
+    names = list(dict.fromkeys(series["name"]))
+    colours = [REGION_COLOURS[i % len(REGION_COLOURS)] for i in range(len(names))]
+    return (
+        alt.Chart(lines)
+        .mark_line(strokeWidth=2, clip=True)
+        .encode(
+            x=alt.X("date:T", title=None),
+            y=alt.Y("value:Q", title=title),
+            detail="segment:N",
+            stroke=alt.Stroke(
+                "name:N",
+                scale=alt.Scale(domain=names, range=colours),
+                legend=alt.Legend(title=t("common.region", lang)),
+            ),
+            strokeDash=_dash(lang, complete, gap),
+            tooltip=[
+                alt.Tooltip("name:N", title=t("common.region", lang)),
+                alt.Tooltip("date:T", title=t("common.date", lang), format="%d %b %Y"),
+                alt.Tooltip("value:Q", title=title, format=",.1f"),
+                alt.Tooltip("kind_label:N", title=t("trends.state", lang)),
+            ],
+        )
+    )
+
+
+# --- charts ---------------------------------------------------------------------------------
+
+
+def metric_chart(
+    series: pd.DataFrame,
+    metric: str,
+    lang: str,
+    scheme: Scheme | None = None,
+    day: object = None,
+) -> alt.LayerChart:
+    """A metric of several regions as lines, over the scheme's zone bands when it has them.
+
+    ``series`` is a :func:`trend_frame`; ``metric`` one of its metric columns.
+    """
+    title = t(f"metrics.{metric}", lang)
+    bands = scheme.bands(metric) if scheme is not None else []
+    cuts = [lo for _, lo, _ in bands if np.isfinite(lo)]
+    top = max(_top(series[metric]), min(cuts) * 1.3 if cuts else 0.0)
+    layers = [bands_layer(scheme, metric, lang, top)] if bands else []
+    lines = _region_lines(
+        series, metric, lang, title, "trends.window_complete", "trends.window_gap"
+    )
+    layers.append(lines.encode(y=alt.Y("value:Q", title=title, scale=alt.Scale(domain=[0, top]))))
+    chart = alt.layer(*layers, *_day_rule(day, series, lang)).properties(height=280)
+    return _finish(chart, lang)
+
+
+def trend_chart(
+    series: pd.DataFrame,
+    metric: str,
+    lang: str,
+    scheme: Scheme | None = None,
+    per_100k: bool = True,
+    day: object = None,
+) -> alt.LayerChart:
+    """The chart of ``metric`` for several regions: a scheme metric over its bands, or the
+    running total of cases (``metric="cumulative"``)."""
+    if metric == "cumulative":
+        return cumulative_chart(series, lang, per_100k, day)
+    return metric_chart(series, metric, lang, scheme, day)
+
+
+def cumulative_chart(
+    series: pd.DataFrame, lang: str, per_100k: bool = True, day: object = None
+) -> alt.LayerChart:
+    """Running total of new cases of several regions; days without a report are joined."""
+    key = "trends.cumulative_cases_per_100k" if per_100k else "trends.cumulative_cases"
+    frame = series.assign(cum=_per_100k(series, "new_cases_cum", per_100k))
+    lines = _region_lines(
+        frame, "cum", lang, t(key, lang), "trends.cumulative_line", "trends.missing_joined"
+    )
+    return _finish(alt.layer(lines, *_day_rule(day, series, lang)).properties(height=240), lang)
+
+
+def daily_title(field: str, lang: str, per_100k: bool) -> str:
+    """The y-axis title of daily ``field`` (``new_cases`` or ``deaths``)."""
+    return t(f"trends.{field}_per_100k", lang) if per_100k else t(f"metrics.{field}", lang)
+
+
+def daily_charts(
+    series: pd.DataFrame, field: str, lang: str, per_100k: bool = True, day: object = None
+) -> dict[str, alt.LayerChart]:
+    """For each region (by name): daily bars of ``field`` and their 7-day average.
+
+    All regions share one y scale. A day without a report is a pale full-height column, a
+    provisional day a pale bar; the average is dashed where provisional and dotted where it
+    joins days without a complete window.
+    """
+    frame = series.assign(
+        value=_per_100k(series, field, per_100k), avg=_per_100k(series, f"{field}_avg7", per_100k)
+    )
+    top = _top([*frame["value"], *frame["avg"]])
+    title = daily_title(field, lang, per_100k)
+    return {
+        name: _daily_chart(g, lang, title, top, day)
+        for name, g in frame.groupby("name", sort=False)
+    }
+
+
+def _daily_chart(g: pd.DataFrame, lang: str, title: str, top: float, day: object) -> alt.LayerChart:
+    states = (REPORTED, PROVISIONAL, MISSING)
+    labels = [t(f"trends.{s}", lang) for s in states]
+    state = day_states(g["value"], g["provisional"])
+    bars = g.assign(
+        state=pd.Series(state, index=g.index).map(dict(zip(states, labels, strict=True))),
+        bar=g["value"].where(g["value"].notna(), top),
+    )
+    y = alt.Y("bar:Q", title=title, scale=alt.Scale(domain=[0, top]))
+    bar_layer = (
+        alt.Chart(bars[["date", "value", "bar", "state"]])
+        .mark_bar(clip=True)
+        .encode(
+            x=alt.X("date:T", title=None),
+            y=y,
+            color=alt.Color(
+                "state:N",
+                scale=alt.Scale(domain=labels, range=[BAR_COLOURS[s] for s in states]),
+                legend=alt.Legend(title=t("trends.days", lang)),
+            ),
+            tooltip=[
+                alt.Tooltip("date:T", title=t("common.date", lang), format="%d %b %Y"),
+                alt.Tooltip("value:Q", title=title, format=",.2f"),
+                alt.Tooltip("state:N", title=t("trends.state", lang)),
+            ],
+        )
+    )
+    avg = line_segments(g.assign(v=g["avg"]), "v")
+    avg["kind_label"] = _kind_labels(avg["kind"], lang, "trends.line_complete", "trends.window_gap")
+    line = (
+        alt.Chart(avg)
+        .mark_line(color=LINE_COLOUR, strokeWidth=2, clip=True)
+        .encode(
+            x="date:T",
+            y=alt.Y("value:Q", title=title, scale=alt.Scale(domain=[0, top])),
+            detail="segment:N",
+            strokeDash=_dash(lang, "trends.line_complete", "trends.window_gap"),
+            tooltip=[
+                alt.Tooltip("date:T", title=t("common.date", lang), format="%d %b %Y"),
+                alt.Tooltip("value:Q", title=t("trends.average", lang), format=",.2f"),
+            ],
+        )
+    )
+    name = str(g["name"].iloc[0])
+    chart = alt.layer(bar_layer, line, *_day_rule(day, g, lang))
+    return _finish(chart.properties(height=220, title=name), lang)

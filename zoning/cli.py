@@ -100,7 +100,11 @@ def cmd_zones(args: argparse.Namespace) -> int:
     scheme = _scheme(args)
     store = _store(args)
     data = service.level_data(store, args.level)
-    day = pd.Timestamp(args.date) if args.date else data.as_of or data.panel.dates[-1]
+    day = data.settled_day
+    if args.date:
+        day = csvio.parse_date(args.date)
+        if day is None:
+            raise InputError(f"{args.date!r} is not a date; write YYYY-MM-DD", column="--date")
     if day not in data.panel.dates:
         raise InputError(
             f"no data for {day.date()}; the data run from {data.panel.dates[0].date()} "
@@ -162,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--scheme", help="built-in scheme id")
     g.add_argument("--scheme-file", help="a scheme file (TOML) of your own")
     p.add_argument("--level", required=True, choices=LEVELS)
-    p.add_argument("--date", help="YYYY-MM-DD (default: the data's 'as of' date)")
+    p.add_argument("--date", help="YYYY-MM-DD (default: the latest day not still filling in)")
     p.set_defaults(func=cmd_zones)
 
     p = sub.add_parser("regions", help="regions in the store")

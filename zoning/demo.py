@@ -18,8 +18,8 @@ Generated, deterministically from :data:`SEED`:
   hand-drawn outline of the province; cities are small enclaves carved around their seat.
   Each lower level is a Voronoi tiling of its parent, so children tile the parent exactly;
 * districts (kecamatan), villages (desa/kelurahan), and RW/RT inside four kelurahan of Kota
-  Semarang (the smallest of districts 01-04), with names such as ``Kecamatan Cilacap 3`` and ``Desa Cilacap 3.5``, and their
-  populations, split from the real regency totals;
+  Semarang (the smallest of districts 01-04), with names such as ``Kecamatan Cilacap 3`` and
+  ``Desa Cilacap 3.5``, and their populations, split from the real regency totals;
 * all daily counts (cases, deaths, admissions, tests, positives, households with a case).
   The epidemic curve follows the shape of what Jawa Tengah went through: a modest wave in
   January-February 2021, a lull in April-May, and the Delta wave peaking in mid-July 2021.
@@ -47,6 +47,7 @@ from zoning.codes import ancestor_at_depth, normalise_code
 __all__ = [
     "DEMO_AS_OF",
     "DEMO_GEOMETRY_NOTE",
+    "DEMO_SOURCE",
     "DEMO_START",
     "PROVINCE_CODE",
     "PROVINCE_NAME",
@@ -76,6 +77,18 @@ DEMO_GEOMETRY_NOTE = {
     "en": (
         "Demo data: the shapes on this map are schematic, not official boundaries; districts, "
         "villages, RW/RT and all case counts are randomly generated."
+    ),
+}
+
+#: Where the real parts of the demo come from (Bahasa Indonesia first, English).
+DEMO_SOURCE = {
+    "id": (
+        "Kode dan nama kabupaten/kota: Kemendagri. Jumlah penduduk: BPS, Sensus Penduduk 2020 "
+        "(Jawa Tengah 36.516.035 jiwa). Di bawah kabupaten/kota semuanya data buatan."
+    ),
+    "en": (
+        "Regency and city codes and names: Kemendagri. Populations: BPS, 2020 Population "
+        "Census (Jawa Tengah 36,516,035). Everything below regency level is generated."
     ),
 }
 
@@ -177,6 +190,12 @@ _CFR_KNOTS = (
     ("2021-07-25", 0.040),
     ("2021-10-31", 0.025),
 )
+# Regencies whose Delta wave stood out: code -> (peak, width in days, height on a log scale).
+# Kudus had an early outbreak from late May 2021; the provincial capital was hit hard.
+_REGIONAL_WAVES = {
+    "33.19": ("2021-06-05", 12.0, 1.6),
+    "33.74": ("2021-07-10", 20.0, 1.0),
+}
 _DEATH_LAG, _ADMISSION_LAG = 10, 5
 _ADMISSION_RATE = 0.12
 # Reporting effect by weekday, Monday first (Sunday lowest).
@@ -186,7 +205,10 @@ _WEEKDAY_TESTS = np.array([1.05, 1.10, 1.10, 1.10, 1.05, 0.90, 0.70])
 _REPORTING_LAG = np.array([0.85, 0.60, 0.35])
 # Missing reports: single village-days and a few multi-day outages.
 _MISSING_DAY_SHARE, _OUTAGE_SHARE = 0.003, 0.002
-_CASES_PER_HOUSE = 1.2
+_REGENCY_OUTAGES = 4
+# Households with a case (RT level): cases per household, share of cases in clusters, and
+# the mean number of households in a cluster.
+_CASES_PER_HOUSE, _CLUSTER_SHARE, _CLUSTER_HOUSES = 1.3, 0.5, 6.0
 
 
 #: One region: code, name, level, parent, population, geometry.
@@ -457,7 +479,7 @@ def demo_counts(regions: pd.DataFrame | None = None, seed: int = SEED) -> pd.Dat
     pandas.DataFrame
         Long frame, one row per village and day, sorted by ``region, date``; columns
         ``region, date, new_cases, deaths, admissions, tests, positives`` (counts as float,
-        NaN where the village did not report, about 0.5% of rows). The last three days are
+        NaN where the regency did not report that day: a few short outages). The last three days are
         incomplete (reporting lag).
     """
     intensity = _intensity(demo_regions(seed) if regions is None else regions, seed)
@@ -487,7 +509,7 @@ def demo_counts(regions: pd.DataFrame | None = None, seed: int = SEED) -> pd.Dat
     local /= (local * test_mean).sum(axis=0) / test_mean.sum(axis=0)
     positives = rng.binomial(tests, np.clip(positivity[None, :] * local, 0.002, 0.6))
 
-    missing = _missing_mask(rng, n_villages, n_days)
+    missing = _regency_outages(rng, intensity.codes, n_days)
     columns = {
         "new_cases": new_cases,
         "deaths": deaths,
@@ -554,10 +576,15 @@ def demo_houses(regions: pd.DataFrame | None = None, seed: int = SEED) -> pd.Dat
 
     warm = 6  # days before the series, so that the first 7-day window is full
     lam = np.hstack([np.repeat(lam[:, :1], warm, axis=1), lam])
-    # Cases cluster in a few RTs at a time: a slowly changing RT factor with mean one.
-    sigma = 1.2
-    cluster = np.exp(_ar1(rng, (n_rt, n_days + warm), 0.9, sigma) - sigma**2 / 2)
-    daily = _negbin(rng, lam * cluster / _CASES_PER_HOUSE, 0.8)
+    shape = lam.shape
+    # Scattered households (with an RT factor that changes slowly), plus clusters found by
+    # contact tracing (a gathering, a workplace) that report several households at once.
+    sigma = 0.6
+    spread = np.exp(_ar1(rng, shape, 0.9, sigma) - sigma**2 / 2)
+    single = _negbin(rng, lam * spread * (1 - _CLUSTER_SHARE) / _CASES_PER_HOUSE, 1.0)
+    cluster_rate = lam * _CLUSTER_SHARE / (_CLUSTER_HOUSES * _CASES_PER_HOUSE)
+    sizes = 1 + _negbin(rng, np.full(shape, _CLUSTER_HOUSES - 1.0), 1.5)
+    daily = single + rng.poisson(cluster_rate) * sizes
     lag = np.ones(n_days + warm)
     lag[-len(_REPORTING_LAG) :] = _REPORTING_LAG
     daily = rng.binomial(daily, lag[None, :])
@@ -594,17 +621,16 @@ def _intensity(regions: pd.DataFrame, seed: int) -> _Intensity:
     reg_static = rng.normal(0.0, 0.35, size=n_reg)
     reg_static += np.where([c.split(".")[1] >= "71" for c in reg_codes], 0.3, 0.0)  # cities
     reg_wave = _ar1(rng, (n_reg, n_days), 0.97, 0.35)
-    # Kudus had its own early Delta outbreak, from late May into June 2021.
     days = (dates - pd.Timestamp(DEMO_START)).days.to_numpy()
-    kudus_peak = (pd.Timestamp("2021-06-05") - pd.Timestamp(DEMO_START)).days
-    kudus = np.exp(-0.5 * ((days - kudus_peak) / 12.0) ** 2) * 1.6
-    reg_wave[reg_codes == "33.19"] += kudus
+    for code, (peak, width, height) in _REGIONAL_WAVES.items():
+        centre = (pd.Timestamp(peak) - pd.Timestamp(DEMO_START)).days
+        reg_wave[reg_codes == code] += height * np.exp(-0.5 * ((days - centre) / width) ** 2)
 
     village_static = rng.normal(0.0, 0.5, size=n_villages)
     # Village outbreaks; when the province is quiet, its few cases sit in fewer, sharper clusters.
     curve = _curve(_CASE_KNOTS, dates, log=True)
     quiet = (np.log(curve.max()) - np.log(curve)) / (np.log(curve.max()) - np.log(curve.min()))
-    outbreaks = _ar1(rng, (n_villages, n_days), 0.92, 1.0) * (0.8 + 1.4 * quiet)[None, :]
+    outbreaks = _ar1(rng, (n_villages, n_days), 0.92, 1.0) * (0.8 + 1.7 * quiet)[None, :]
     log_m = (reg_static[reg_index] + village_static)[:, None] + reg_wave[reg_index] + outbreaks
     log_m -= log_m.mean(axis=0, keepdims=True)
     weight = population[:, None] * np.exp(log_m)
@@ -656,6 +682,19 @@ def _negbin(rng: np.random.Generator, mean: np.ndarray, k: float) -> np.ndarray:
 def _shift(values: np.ndarray, lag: int) -> np.ndarray:
     """``values`` delayed by ``lag`` days along axis 1 (the first day repeats before the start)."""
     return np.hstack([np.repeat(values[:, :1], lag, axis=1), values[:, :-lag]])
+
+
+def _regency_outages(rng: np.random.Generator, codes: np.ndarray, n_days: int) -> np.ndarray:
+    """Village-days without a report: a few regencies miss whole days (a regency's report
+    carries all its villages, so a gap is the regency's), as real reporting units did."""
+    regencies = np.array([ancestor_at_depth(c, 2) for c in codes])
+    uniq = np.unique(regencies)
+    mask = np.zeros((len(codes), n_days), dtype=bool)
+    for _ in range(_REGENCY_OUTAGES):
+        rows = regencies == uniq[rng.integers(len(uniq))]
+        start = int(rng.integers(30, n_days - 30))
+        mask[rows, start : start + int(rng.integers(1, 4))] = True
+    return mask
 
 
 def _missing_mask(rng: np.random.Generator, n_rows: int, n_days: int) -> np.ndarray:

@@ -24,5 +24,5 @@ class InputError(ValueError):
         if row is not None:
             where.append(f"row {row}")
         if column is not None:
-            where.append(f"column '{column}'")
+            where.append(f"option {column}" if column.startswith("--") else f"column '{column}'")
         super().__init__(f"{', '.join(where)}: {message}" if where else message)

@@ -54,6 +54,13 @@ class LevelData:
     def day_index(self, day: object) -> int:
         return int(self.panel.dates.get_loc(pd.Timestamp(day)))
 
+    @property
+    def settled_day(self) -> pd.Timestamp:
+        """The latest day whose 7-day window is not provisional (the default view)."""
+        settled = ~self.metrics["provisional"].any(axis=0)
+        days = self.panel.dates[settled]
+        return days[-1] if len(days) else self.panel.dates[-1]
+
 
 def _key(store: Store, *parts: Hashable) -> tuple:
     return (store.url, store.data_version(), *parts)
@@ -89,10 +96,10 @@ def _build_level(store: Store, level: str) -> LevelData:
     src_regions = all_regions[all_regions["level"] == source]
     pop = src_regions.set_index("code")["population"]
     panel = M.to_panel(counts, pop, regions=list(src_regions["code"]))
-    while source != level:
-        up = LEVELS[LEVELS.index(source) - 1]
-        panel = rollup_panel(panel, all_regions, up)
-        source = up
+    current = source
+    while current != level:
+        current = LEVELS[LEVELS.index(current) - 1]
+        panel = rollup_panel(panel, all_regions, current)
     # keep the order and membership of the level's regions
     order = pd.Index(panel.regions).get_indexer(targets["code"])
     keep = order >= 0

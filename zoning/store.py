@@ -317,7 +317,7 @@ class Store:
             for f in [*COUNT_FIELDS, "upload_id"]:
                 hist[f] = merged.loc[revised, f"{f}_old"]
             hist["replaced_by"] = upload_id
-            conn.execute(sa.insert(count_history), _records(hist))
+            _bulk_insert(conn, count_history, hist)
             keys = list(zip(hist["region"], hist["date"], strict=True))
             for i in range(0, len(keys), 400):
                 chunk = keys[i : i + 400]
@@ -326,7 +326,7 @@ class Store:
                 )
         write = final[revised | ~exists]
         if len(write):
-            conn.execute(sa.insert(counts), _records(write))
+            _bulk_insert(conn, counts, write)
         return len(write)
 
     def _read_counts(
@@ -359,8 +359,10 @@ class Store:
         if end is not None:
             q = q.where(counts.c.date <= end)
         with self.engine.connect() as conn:
-            out = pd.read_sql(q, conn)
+            out = _read_frame(conn, q)
         out["date"] = pd.to_datetime(out["date"])
+        for f in COUNT_FIELDS:
+            out[f] = pd.to_numeric(out[f], errors="coerce").astype(float)
         return out.dropna(axis=1, how="all")
 
     def count_levels(self) -> list[str]:
@@ -409,9 +411,35 @@ class Store:
             self.write_meta(conn, **values)
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
-    frame = frame.astype(object).where(frame.notna(), None)
-    return frame.to_dict("records")
+def _read_frame(conn: Connection, query: sa.Select) -> pd.DataFrame:
+    """Run a query through the driver and return a frame (much faster than row objects)."""
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql)
+        columns = [d[0] for d in cursor.description]
+        return pd.DataFrame(cursor.fetchall(), columns=columns)
+    finally:
+        cursor.close()
+
+
+def _bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    """Insert a frame's rows through the driver's executemany (fast for large uploads).
+
+    NaN becomes NULL; dates are written as ISO text on SQLite, as dates elsewhere.
+    """
+    columns = list(frame.columns)
+    sqlite = conn.dialect.name == "sqlite"
+    data = {}
+    for col in columns:
+        values = frame[col]
+        if col == "date":
+            values = values.map(lambda d: d.isoformat()) if sqlite else values
+        data[col] = values.astype(object).where(values.notna(), None)
+    rows = list(zip(*(data[c] for c in columns), strict=True))
+    marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(columns))
+    names = ", ".join(columns)
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

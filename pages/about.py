@@ -1,0 +1,59 @@
+"""About and method: where the data come from, how zones are computed, and every scheme."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import common
+from zoning import policy
+from zoning.i18n import pick, t
+from zoning.schemes import builtin_schemes
+
+
+def html(text: str) -> None:
+    """Place HTML built (and escaped) by :mod:`zoning.policy`."""
+    st.markdown(text, unsafe_allow_html=True)
+
+
+lg = common.lang()
+store = common.store()
+
+st.title(t("about.title", lg))
+st.markdown(t("about.intro", lg))
+
+# --- where the data come from ------------------------------------------------------------
+st.header(t("about.data", lg))
+common.data_note(store, lg)
+html(policy.html_list(policy.data_sources(store, lg)))
+
+# --- the method --------------------------------------------------------------------------
+st.header(t("about.method", lg))
+html(policy.html_list(policy.method_points(lg)))
+
+# --- the schemes -------------------------------------------------------------------------
+st.header(t("about.schemes", lg))
+st.caption(t("about.schemes_intro", lg))
+wanted = st.query_params.get("scheme")
+for scheme in builtin_schemes().values():
+    with st.expander(pick(scheme.name, lg), expanded=scheme.id == wanted):
+        if scheme.description:
+            html(policy.paragraph_html(pick(scheme.description, lg)))
+        st.markdown(f"**{t('about.source', lg)}**")
+        html(policy.source_html(scheme, lg))
+        facts = [
+            f"{t('about.effective', lg)}: {policy.effective_text(scheme, lg)}",
+            f"{t('about.levels', lg)}: "
+            + ", ".join(common.level_label(lv, lg) for lv in scheme.levels),
+            f"{t('about.metrics', lg)}: "
+            + ", ".join(t(f"metrics.{m}", lg) for m in scheme.metrics),
+        ]
+        html(policy.html_list(facts))
+        st.markdown(f"**{t('about.zones', lg)}**")
+        for zone in scheme.zones:
+            html(policy.zone_card_html(zone, lg))
+        st.markdown(f"**{t('about.rules', lg)}**")
+        html(policy.html_list(policy.describe_rules(scheme, lg)))
+        st.caption(policy.rules_footnote(scheme, lg))
+        if scheme.notes:
+            st.markdown(f"**{t('about.notes', lg)}**")
+            html(policy.paragraph_html(pick(scheme.notes, lg)))

@@ -1,0 +1,136 @@
+"""Policy notes: a region's zone and what it requires, officials' notes, and recent changes."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import common
+from zoning import policy
+from zoning.i18n import pick, t
+
+RECENT_DAYS = 7
+
+lg = common.lang()
+store = common.store()
+scheme = common.pick_scheme(lg)
+level = common.pick_level(store, scheme, lg)
+day = common.pick_date(store, level, lg)
+
+st.title(t("policy.title", lg))
+st.caption(t("policy.intro", lg))
+common.data_note(store, lg)
+
+# --- the region (from the selectbox or ?region=) -----------------------------------------
+choices = policy.region_choices(store, level)
+codes = list(choices)
+wanted = policy.region_from_param(st.query_params.get("region"), choices)
+region = st.selectbox(
+    t("policy.choose_region", lg), codes, index=codes.index(wanted) if wanted else 0,
+    format_func=lambda c: f"{choices[c]} ({c})", key=f"policy_region_{level}",
+)  # fmt: skip
+st.query_params["region"] = region
+
+# --- its zone, when it changed, and what the zone requires ------------------------------
+status = policy.zone_status(store, scheme, level, region, day)
+st.subheader(choices[region])
+left, right = st.columns(2)
+with left:
+    st.markdown(f"**{t('policy.current_zone', lg, day=day.date())}**")
+    swatch = policy.swatch_html(
+        policy.zone_colour(scheme, status.zone_index),
+        policy.zone_label(scheme, status.zone_index, lg),
+    )
+    st.markdown(f"<div style='font-size:1.4em'>{swatch}</div>", unsafe_allow_html=True)
+    if status.changed_on is not None:
+        previous = policy.zone_label(scheme, status.previous_index, lg)
+        st.markdown(t("policy.since", lg, day=status.changed_on.date(), previous=previous))
+    else:
+        st.markdown(t("policy.never_changed", lg))
+    if not status.window_complete:
+        st.warning(t("policy.incomplete_note", lg))
+    elif status.provisional:
+        st.info(t("policy.provisional_note", lg))
+    st.caption(t("policy.figures", lg))
+    st.markdown(policy.html_list(policy.metric_lines(status, lg)), unsafe_allow_html=True)
+with right:
+    st.markdown(f"**{t('policy.measures', lg)}**")
+    zone = scheme.zones[status.zone_index] if status.zone_index >= 0 else None
+    if zone is None:
+        st.info(t("policy.no_zone_measures", lg))
+    elif zone.measures[lg]:
+        st.markdown(policy.html_list(list(zone.measures[lg])), unsafe_allow_html=True)
+    else:
+        st.info(t("policy.no_measures", lg))
+    if zone is not None and zone.description:
+        st.markdown(f"**{t('policy.zone_description', lg)}**")
+        st.markdown(policy.html_list([pick(zone.description, lg)]), unsafe_allow_html=True)
+
+# --- notes by officials (user input: always shown as plain text) -------------------------
+st.header(t("policy.notes", lg))
+threads = policy.note_threads(store, region)
+if not threads:
+    st.caption(t("policy.no_notes", lg))
+for thread in threads:
+    with st.container(border=True):
+        st.markdown(policy.note_heading_html(thread.current), unsafe_allow_html=True)
+        st.text(thread.current.text)
+        if thread.earlier:
+            with st.expander(t("policy.earlier_versions", lg, n=len(thread.earlier))):
+                for note in thread.earlier:
+                    st.markdown(policy.note_heading_html(note), unsafe_allow_html=True)
+                    st.text(note.text)
+
+
+def note_form(region: str, threads: list[policy.NoteThread]) -> None:
+    """Write a note, or edit one (a new version that supersedes it). The one place to gate."""
+    current = {th.current.id: th.current for th in threads}
+    target = st.selectbox(
+        t("policy.which_note", lg), [None, *current], key=f"note_target_{region}",
+        format_func=lambda i: t("policy.new_note", lg) if i is None
+        else t("policy.edit_of", lg, heading=policy.note_label(current[i])),
+    )  # fmt: skip
+    if target is not None:
+        st.caption(t("policy.edit_hint", lg))
+    with st.form(f"note_form_{region}_{target}", clear_on_submit=True):
+        author = st.text_input(
+            t("policy.author", lg), value=st.session_state.get("note_author", ""),
+            max_chars=policy.MAX_AUTHOR_CHARS,
+        )  # fmt: skip
+        text = st.text_area(
+            t("policy.text", lg), value=current[target].text if target else "",
+            max_chars=policy.MAX_NOTE_CHARS,
+        )  # fmt: skip
+        submitted = st.form_submit_button(t("policy.save", lg), type="primary")
+    if st.session_state.pop("note_saved", False):
+        st.success(t("policy.saved", lg))
+    if submitted:
+        try:
+            policy.save_note(store, region, author, text, supersedes=target)
+        except policy.NoteError as exc:
+            st.error(t(f"policy.{exc.key}", lg))
+        else:
+            st.session_state.update(note_author=author.strip(), note_saved=True)
+            st.rerun()
+
+
+st.subheader(t("policy.write_note", lg))
+note_form(region, threads)
+
+# --- regions whose zone changed recently ---------------------------------------------------
+st.header(t("policy.recent", lg, days=RECENT_DAYS))
+changes = policy.recent_changes(store, scheme, level, day, days=RECENT_DAYS)
+if changes.empty:
+    st.info(
+        t("policy.recent_none", lg, level=common.level_label(level, lg), days=RECENT_DAYS,
+          day=day.date())
+    )  # fmt: skip
+else:
+    st.caption(t("policy.recent_caption", lg, n=len(changes), day=day.date()))
+    picked = st.dataframe(
+        policy.recent_changes_table(changes, scheme, lg), hide_index=True,
+        on_select="rerun", selection_mode="single-row", key=f"recent_{level}",
+    )  # fmt: skip
+    rows = picked.selection.rows if picked is not None else []
+    if rows and changes["code"].iloc[rows[0]] != region:
+        st.query_params["region"] = changes["code"].iloc[rows[0]]
+        st.rerun()

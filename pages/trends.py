@@ -1,0 +1,90 @@
+"""Trends: several regions side by side, against the chosen scheme's thresholds."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages import common
+from zoning import charts
+from zoning.i18n import pick, t
+
+MAX_REGIONS = 6
+PER_ROW = 3
+
+
+def side_by_side(figures: dict) -> None:
+    """Charts in columns, up to three to a row (stacked on a narrow screen)."""
+    items = list(figures.values())
+    for start in range(0, len(items), PER_ROW):
+        row = items[start : start + PER_ROW]
+        for col, figure in zip(st.columns(PER_ROW), row, strict=False):
+            col.altair_chart(figure, width="stretch")
+
+
+lg = common.lang()
+store = common.store()
+scheme = common.pick_scheme(lg)
+level = common.pick_level(store, scheme, lg)
+day = common.pick_date(store, level, lg)
+
+st.title(t("trends.title", lg))
+common.data_note(store, lg)
+
+# --- which regions, and how ---------------------------------------------------------------
+names = charts.region_names(store, level)
+from_url = charts.regions_from_param(st.query_params.get("region"), names)
+codes = st.multiselect(
+    t("trends.regions", lg),
+    list(names),
+    default=from_url[:MAX_REGIONS] or charts.top_regions(store, level, day),
+    format_func=names.get,
+    max_selections=MAX_REGIONS,
+    key=f"trend_regions_{level}",
+    help=t("trends.regions_help", lg, n=MAX_REGIONS),
+)
+st.caption(t("trends.intro", lg, date=day.date().isoformat()))
+if charts.region_param(codes):
+    st.query_params["region"] = charts.region_param(codes)
+else:
+    st.query_params.pop("region", None)
+    st.info(t("trends.no_regions", lg))
+    st.stop()
+
+left, right = st.columns(2)
+per_100k = left.toggle(t("trends.per_100k", lg), value=True, key="trend_per_100k")
+days = right.segmented_control(
+    t("trends.period", lg),
+    charts.PERIODS,
+    default=182,
+    format_func=lambda d: t(f"trends.period_{d}", lg),
+    required=True,
+    key="trend_period",
+)
+series = charts.trend_series(store, level, codes, day=day, days=days or 0)
+
+# --- against the scheme's thresholds ------------------------------------------------------
+st.subheader(t("trends.against_scheme", lg, scheme=pick(scheme.name, lg)))
+banded = charts.banded_metrics(scheme, series)
+for metric in banded:
+    st.altair_chart(charts.metric_chart(series, metric, lg, scheme, day), width="stretch")
+if not banded:
+    st.info(t("trends.no_bands", lg))
+
+# --- daily cases, running total, deaths, tests -------------------------------------------
+st.subheader(t("trends.daily_cases", lg))
+side_by_side(charts.daily_charts(series, "new_cases", lg, per_100k, day))
+
+st.subheader(t("trends.cumulative", lg))
+st.altair_chart(charts.cumulative_chart(series, lg, per_100k, day), width="stretch")
+
+if charts.has_values(series, "deaths"):
+    st.subheader(t("trends.daily_deaths", lg))
+    side_by_side(charts.daily_charts(series, "deaths", lg, per_100k, day))
+
+if charts.has_values(series, "positivity_7d_pct") and "positivity_7d_pct" not in banded:
+    st.subheader(t("trends.positivity", lg))
+    st.altair_chart(
+        charts.metric_chart(series, "positivity_7d_pct", lg, scheme, day), width="stretch"
+    )
+
+st.caption(t("trends.note", lg, lag=charts.LAG_DAYS))

@@ -1,0 +1,64 @@
+"""Shared fixtures: a demo store built once per test session, and a tiny store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import box
+
+from zoning.demo_store import install_demo
+from zoning.store import Store
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Path of a SQLite store holding the demo province (built once per session)."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    install_demo(Store(str(path)))
+    return path
+
+
+def tiny_regions() -> gpd.GeoDataFrame:
+    """A province with two regencies of two villages each (villages are unit squares)."""
+    rows = [
+        ("33", "Provinsi Uji", "province", None, 4000, box(0, 0, 4, 1)),
+        ("33.01", "Kabupaten Satu", "regency", "33", 2000, box(0, 0, 2, 1)),
+        ("33.02", "Kota Dua", "regency", "33", 2000, box(2, 0, 4, 1)),
+        ("33.01.01", "Kecamatan A", "district", "33.01", 2000, box(0, 0, 2, 1)),
+        ("33.02.01", "Kecamatan B", "district", "33.02", 2000, box(2, 0, 4, 1)),
+        ("33.01.01.2001", "Desa A1", "village", "33.01.01", 1000, box(0, 0, 1, 1)),
+        ("33.01.01.2002", "Desa A2", "village", "33.01.01", 1000, box(1, 0, 2, 1)),
+        ("33.02.01.1001", "Kelurahan B1", "village", "33.02.01", 1000, box(2, 0, 3, 1)),
+        ("33.02.01.1002", "Kelurahan B2", "village", "33.02.01", 1000, box(3, 0, 4, 1)),
+    ]
+    cols = ["code", "name", "level", "parent", "population", "geometry"]
+    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=cols), geometry="geometry", crs="EPSG:4326")
+
+
+def tiny_counts(days: int = 21, start: str = "2021-07-01") -> pd.DataFrame:
+    """Daily counts for the four tiny villages: village i has i+1 new cases every day."""
+    dates = pd.date_range(start, periods=days, freq="D")
+    villages = tiny_regions().query("level == 'village'")["code"].tolist()
+    rows = [
+        (code, d, float(i + 1), 0.0, 0.0, 10.0 * (i + 1), float(i + 1))
+        for i, code in enumerate(villages)
+        for d in dates
+    ]
+    cols = ["region", "date", "new_cases", "deaths", "admissions", "tests", "positives"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+@pytest.fixture
+def tiny_store(tmp_path: Path) -> Store:
+    """A store with the tiny province and 21 days of counts, as of the last day."""
+    store = Store(str(tmp_path / "tiny.db"))
+    counts = tiny_counts()
+    with store.transaction() as conn:
+        upload = store.record_upload(conn, "test", "tiny", None, "pytest", len(counts), 0)
+        store.write_regions(conn, tiny_regions(), upload)
+        store.write_counts(conn, counts, upload)
+        store.write_meta(conn, as_of=str(counts["date"].max().date()))
+    return store

@@ -1,0 +1,313 @@
+"""Tests for zoning.policy: rules in words, recent zone changes, notes and safe HTML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from zoning import policy, rules, service
+from zoning.i18n import strings
+from zoning.metrics import METRIC_NAMES
+from zoning.schemes import builtin_schemes, loads_scheme
+from zoning.store import Store
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+DAYS = pd.date_range("2021-10-01", "2021-10-20", freq="D")
+REGIONS = pd.DataFrame(
+    {
+        "code": ["33", "33.01", "33.02"],
+        "name": ["Jawa Tengah", "Kabupaten Satu", "Kabupaten Dua"],
+        "level": ["province", "regency", "regency"],
+        "parent": [None, "33", "33"],
+        "population": [200_000.0, 100_000.0, 100_000.0],
+    }
+)
+
+
+def tiny_counts() -> pd.DataFrame:
+    """33.01: 1 case a day, then 10 a day from 10 October; 33.02: 1 a day, 5 October missing.
+
+    Per 100,000 in 7 days, 33.01 is Level 1 (WHO) until 10 October, Level 2 from 11 October
+    (25) and Level 3 from 14 October (52). 33.02 stays Level 1 but has no zone while its
+    window holds the missing day (5-11 October).
+    """
+    rows = []
+    for day in DAYS:
+        rows.append(("33.01", day, 10.0 if day >= pd.Timestamp("2021-10-10") else 1.0))
+        if day != pd.Timestamp("2021-10-05"):
+            rows.append(("33.02", day, 1.0))
+    frame = pd.DataFrame(rows, columns=["region", "date", "new_cases"])
+    return frame.assign(deaths=0.0, admissions=0.0)
+
+
+def make_store(path: Path) -> Store:
+    """A store with a province, two regencies and 20 days of counts (as of 20 October)."""
+    store = Store(str(path))
+    counts = tiny_counts()
+    with store.transaction() as conn:
+        upload = store.record_upload(conn, "test", "tiny", None, "tests", len(counts), 0)
+        store.write_regions(conn, REGIONS, upload)
+        store.write_counts(conn, counts, upload)
+        store.write_meta(conn, as_of="2021-10-20")
+    return store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return make_store(tmp_path / "tiny.db")
+
+
+@pytest.fixture
+def who():
+    return builtin_schemes()["who-ct-2021"]
+
+
+# --------------------------------------------------------------------------- rules in words
+
+
+def test_who_rules_in_english(who) -> None:
+    assert policy.describe_rules(who, "en") == [
+        "Level 4 when cases per 100,000 in 7 days ≥ 150; otherwise Level 3 when ≥ 50; "
+        "otherwise Level 2 when ≥ 20; otherwise Level 1.",
+        "Level 4 when admissions per 100,000 in 7 days ≥ 30; otherwise Level 3 when ≥ 10; "
+        "otherwise Level 2 when ≥ 5; otherwise Level 1.",
+        "Level 4 when deaths per 100,000 in 7 days ≥ 5; otherwise Level 3 when ≥ 2; "
+        "otherwise Level 2 when ≥ 1; otherwise Level 1.",
+    ]
+
+
+def test_who_rules_in_bahasa_indonesia(who) -> None:
+    lines = policy.describe_rules(who, "id")
+    assert len(lines) == 3
+    assert lines[0] == (
+        "Level 4 bila kasus per 100.000 dalam 7 hari ≥ 150; selain itu Level 3 bila ≥ 50; "
+        "selain itu Level 2 bila ≥ 20; selain itu Level 1."
+    )
+
+
+def test_cdc_community_levels_conditioned_rules() -> None:
+    cdc = builtin_schemes()["cdc-community-levels-2022"]
+    en = policy.describe_rules(cdc, "en")
+    assert en[0] == (
+        "When cases per 100,000 in 7 days < 200: High when admissions per 100,000 in 7 days "
+        "≥ 20; otherwise Medium when ≥ 10; otherwise Low."
+    )
+    assert en[3] == (
+        "When cases per 100,000 in 7 days ≥ 200: High when inpatient beds used by COVID-19 "
+        "patients (%) ≥ 10; otherwise Medium."
+    )
+    ind = policy.describe_rules(cdc, "id")
+    assert ind[2] == (
+        "Bila kasus per 100.000 dalam 7 hari ≥ 200: Tinggi bila rawat inap per 100.000 dalam "
+        "7 hari ≥ 10; selain itu Sedang."
+    )
+    assert len(en) == len(ind) == 4
+
+
+def test_strict_thresholds_read_as_greater_than() -> None:
+    ppkm = builtin_schemes()["ppkm-mikro-2021-02"]
+    assert policy.describe_rules(ppkm, "en") == [
+        "Red when houses with a case in 7 days > 10; otherwise Orange when > 5; "
+        "otherwise Yellow when > 0; otherwise Green."
+    ]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_builtin_scheme_is_described(lang: str) -> None:
+    for scheme in builtin_schemes().values():
+        lines = policy.describe_rules(scheme, lang)
+        assert len(lines) == len(scheme.rules)
+        assert all(line and "{" not in line for line in lines)
+        assert policy.rules_footnote(scheme, lang)
+
+
+def test_every_metric_has_a_sentence_form() -> None:
+    for metric in METRIC_NAMES:
+        assert set(strings()[f"policy.metric_{metric}"]) == {"id", "en"}
+
+
+def test_conditions_keep_their_grouping() -> None:
+    node = rules.parse(
+        "cases_7d_per_100k >= 200 and (houses_7d > 5 or not deaths_7d_per_100k < 1.5)"
+    )
+    assert policy.describe_condition(node, "en") == (
+        "cases per 100,000 in 7 days ≥ 200 and (houses with a case in 7 days > 5 or "
+        "not (deaths per 100,000 in 7 days < 1.5))"
+    )
+    assert policy.describe_condition(node, "id").endswith(
+        "bukan (kematian per 100.000 dalam 7 hari < 1,5))"
+    )
+
+
+def test_zone_rules_read_as_at_least() -> None:
+    text = """
+id = "t"
+name = "T"
+levels = ["regency"]
+metrics = ["cases_7d_per_100k", "houses_7d"]
+[source]
+title = "test"
+[[zones]]
+id = "a"
+colour = "#000000"
+label = "A"
+[[zones]]
+id = "b"
+colour = "#ffffff"
+label = { id = "Bé", en = "Bee" }
+[[rules]]
+zone = "b"
+when = "houses_7d >= 3"
+"""
+    scheme = loads_scheme(text)
+    assert policy.describe_rules(scheme, "en") == [
+        "At least Bee when houses with a case in 7 days ≥ 3."
+    ]
+    assert policy.describe_rules(scheme, "id") == [
+        "Sekurang-kurangnya Bé bila rumah dengan kasus dalam 7 hari ≥ 3."
+    ]
+    assert "no zone" not in policy.rules_footnote(scheme, "en")  # nothing required
+
+
+def test_source_and_dates(who) -> None:
+    labels = dict(policy.source_lines(who, "en"))
+    assert labels["Publisher"] == "World Health Organization"
+    assert "4805/2021" in labels["Adopted by"]
+    assert policy.effective_text(who, "en") == "from 2021-06-14"
+    ppkm = builtin_schemes()["ppkm-mikro-2021-02"]
+    assert policy.effective_text(ppkm, "id") == "2021-02-09 sampai 2021-04-05"
+
+
+# --------------------------------------------------------------------------- recent changes
+
+
+def test_recent_changes_finds_the_region_that_changed(store: Store, who) -> None:
+    frame = policy.recent_changes(store, who, "regency", "2021-10-17")
+    assert list(frame.columns) == policy.RECENT_COLUMNS
+    assert list(frame["code"]) == ["33.01"]  # 33.02's gap is no change
+    row = frame.iloc[0]
+    assert row["changed_on"] == pd.Timestamp("2021-10-14")
+    assert (row["previous"], row["zone"]) == ("level-2", "level-3")
+    assert row["name"] == "Kabupaten Satu"
+
+
+def test_recent_changes_window(store: Store, who) -> None:
+    assert policy.recent_changes(store, who, "regency", "2021-10-17", days=3).empty
+    assert list(policy.recent_changes(store, who, "regency", "2021-10-17", days=4)["code"]) == [
+        "33.01"
+    ]
+    early = policy.recent_changes(store, who, "regency", "2021-10-12")
+    assert early.iloc[0]["changed_on"] == pd.Timestamp("2021-10-11")
+    assert (early.iloc[0]["previous"], early.iloc[0]["zone"]) == ("level-1", "level-2")
+
+
+def test_recent_changes_agrees_with_last_change(store: Store, who) -> None:
+    for level in ("province", "regency"):
+        for day in DAYS[6:]:
+            frame = policy.recent_changes(store, who, level, day).set_index("code")
+            for code in service.regions(store, level)["code"]:
+                history = service.zone_history(store, who, level, code)
+                changed = service.last_change(history[history["date"] <= day])
+                recent = changed is not None and changed > day - pd.Timedelta(days=7)
+                assert (code in frame.index) == recent, (level, day, code)
+                if recent:
+                    assert frame.loc[code, "changed_on"] == changed
+
+
+def test_recent_changes_table_labels(store: Store, who) -> None:
+    frame = policy.recent_changes(store, who, "regency", "2021-10-17")
+    table = policy.recent_changes_table(frame, who, "en")
+    assert list(table.columns) == ["Region", "Code", "Changed on", "From", "To"]
+    assert table.iloc[0].tolist()[2:] == [pd.Timestamp("2021-10-14").date(), "Level 2", "↑ Level 3"]
+
+
+def test_zone_status(store: Store, who) -> None:
+    status = policy.zone_status(store, who, "regency", "33.01", "2021-10-17")
+    assert status.zone_index == 2
+    assert status.changed_on == pd.Timestamp("2021-10-14")
+    assert status.previous_index == 1
+    assert status.window_complete and not status.provisional
+    assert status.values["cases_7d_per_100k"] == pytest.approx(70.0)
+    gap = policy.zone_status(store, who, "regency", "33.02", "2021-10-08")
+    assert gap.zone_index == -1 and not gap.window_complete
+    assert np.isnan(gap.values["cases_7d_per_100k"])
+    assert policy.metric_lines(gap, "en")[0].endswith("incomplete 7-day window")
+
+
+def test_region_from_param(store: Store) -> None:
+    choices = policy.region_choices(store, "regency")
+    assert choices == {"33.01": "Kabupaten Satu", "33.02": "Kabupaten Dua"}
+    assert policy.region_from_param("3302", choices) == "33.02"
+    assert policy.region_from_param("33.02", choices) == "33.02"
+    assert policy.region_from_param("33", choices) is None
+    assert policy.region_from_param("nonsense", choices) is None
+    assert policy.region_from_param(None, choices) is None
+
+
+# --------------------------------------------------------------------------- notes
+
+
+def test_notes_and_their_history(store: Store) -> None:
+    first = policy.save_note(store, "33.01", " Bu Sari ", " Tutup pasar malam. ")
+    other = policy.save_note(store, "33.01", "Pak Budi", "Tes massal Senin.")
+    edit = policy.save_note(store, "33.01", "Bu Sari", "Tutup pasar malam sampai 1 Nov.", first)
+    threads = policy.note_threads(store, "33.01")
+    assert [th.current.id for th in threads] == [edit, other]
+    assert threads[0].current.author == "Bu Sari"
+    assert [n.id for n in threads[0].earlier] == [first]
+    assert threads[0].earlier[0].text == "Tutup pasar malam."
+    assert threads[1].earlier == ()
+    assert policy.note_threads(store, "33.02") == []
+
+
+def test_note_errors(store: Store) -> None:
+    with pytest.raises(policy.NoteError) as err:
+        policy.save_note(store, "33.01", "", "text")
+    assert err.value.key == "error_no_author"
+    with pytest.raises(policy.NoteError) as err:
+        policy.save_note(store, "33.01", "Sari", "   ")
+    assert err.value.key == "error_empty"
+    with pytest.raises(policy.NoteError) as err:
+        policy.save_note(store, "33.01", "Sari", "x" * (policy.MAX_NOTE_CHARS + 1))
+    assert err.value.key == "error_too_long"
+    first = policy.save_note(store, "33.01", "Sari", "one")
+    policy.save_note(store, "33.01", "Sari", "two", first)
+    with pytest.raises(policy.NoteError) as err:  # editing a version that was replaced
+        policy.save_note(store, "33.01", "Budi", "three", first)
+    assert err.value.key == "error_conflict"
+    with pytest.raises(policy.NoteError):  # a note of another region
+        policy.save_note(store, "33.02", "Budi", "three", first)
+    for key in ("error_no_author", "error_empty", "error_too_long", "error_conflict"):
+        assert set(strings()[f"policy.{key}"]) == {"id", "en"}
+
+
+def test_hostile_text_is_escaped(store: Store) -> None:
+    note_id = policy.save_note(store, "33.01", HOSTILE, HOSTILE)
+    note = policy.note_threads(store, "33.01")[0].current
+    assert note.id == note_id and note.text == HOSTILE  # stored as written
+    html = policy.note_heading_html(note)
+    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<img" not in policy.html_list([HOSTILE])
+    assert "<img" not in policy.paragraph_html(HOSTILE)
+    assert "<img" not in policy.swatch_html("#000000", HOSTILE)
+    assert "\n" not in policy.note_heading_html(policy.Note(1, "a\n\nb", note.created_at, "x"))
+
+
+def test_zone_cards(who) -> None:
+    cdc = builtin_schemes()["cdc-community-levels-2022"]
+    card = policy.zone_card_html(cdc.zones[2], "en")
+    assert "#b2182b" in card and "<b>High</b>" in card and "Wear a mask indoors in public" in card
+    card = policy.zone_card_html(who.zones[0], "id")
+    assert "Level 1" in card and "tidak menetapkan tindakan" in card
+
+
+def test_data_sources_and_method(store: Store) -> None:
+    assert not policy.is_demo(store)
+    assert policy.data_sources(store, "en") == ["Data uploads recorded in the store: 1."]
+    points = policy.method_points("en")
+    assert any("7-day window" in p for p in points)
+    assert any("last 3 days" in p for p in points)
+    assert any("any of its children" in p for p in points)

@@ -1,0 +1,920 @@
+"""Tests for zoning.schemes: the built-in schemes against the published figures.
+
+The expected cut-offs below are written out by hand from the published sources (PPKM Mikro
+Inmendagri 3/2021 and the 6 April 2021 criteria, WHO community transmission levels of June
+2021, CDC community transmission 2021, CDC COVID-19 Community Levels 2022 and Harvard GHI
+2020); they are deliberately NOT read from the TOML files, so a wrong threshold in a scheme
+file makes a test fail. Every cut-off is tested just below, at and just above.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+
+from zoning import schemes
+from zoning.schemes import (
+    NO_ZONE,
+    SchemeError,
+    builtin_schemes,
+    get_scheme,
+    load_scheme,
+    loads_scheme,
+)
+
+NAN = math.nan
+EPS = 0.01
+
+BUILTIN_IDS = (
+    "ppkm-mikro-2021-02",
+    "ppkm-mikro-2021-04",
+    "who-ct-2021",
+    "cdc-transmission-2021",
+    "cdc-community-levels-2022",
+    "harvard-ghi-2020",
+)
+
+ZONE_IDS = {
+    "ppkm-mikro-2021-02": ("green", "yellow", "orange", "red"),
+    "ppkm-mikro-2021-04": ("green", "yellow", "orange", "red"),
+    "who-ct-2021": ("level-1", "level-2", "level-3", "level-4"),
+    "cdc-transmission-2021": ("low", "moderate", "substantial", "high"),
+    "cdc-community-levels-2022": ("low", "medium", "high"),
+    "harvard-ghi-2020": ("green", "yellow", "orange", "red"),
+}
+
+# (scheme, metric) -> [(cut-off, zone below it, zone from it on)], for ">=" indicators.
+# "fill" gives the values of the scheme's other metrics while one metric is varied: a
+# required metric at its lowest zone, the other optional ones missing.
+CUTS = {
+    ("who-ct-2021", "cases_7d_per_100k"): [
+        (20, "level-1", "level-2"),
+        (50, "level-2", "level-3"),
+        (150, "level-3", "level-4"),
+    ],
+    ("who-ct-2021", "admissions_7d_per_100k"): [
+        (5, "level-1", "level-2"),
+        (10, "level-2", "level-3"),
+        (30, "level-3", "level-4"),
+    ],
+    ("who-ct-2021", "deaths_7d_per_100k"): [
+        (1, "level-1", "level-2"),
+        (2, "level-2", "level-3"),
+        (5, "level-3", "level-4"),
+    ],
+    ("cdc-transmission-2021", "cases_7d_per_100k"): [
+        (10, "low", "moderate"),
+        (50, "moderate", "substantial"),
+        (100, "substantial", "high"),
+    ],
+    ("cdc-transmission-2021", "positivity_7d_pct"): [
+        (5, "low", "moderate"),
+        (8, "moderate", "substantial"),
+        (10, "substantial", "high"),
+    ],
+    ("harvard-ghi-2020", "cases_daily_per_100k_avg7"): [
+        (1, "green", "yellow"),
+        (10, "yellow", "orange"),
+        (25, "orange", "red"),
+    ],
+}
+FILL = {
+    "who-ct-2021": {"cases_7d_per_100k": 0.0},
+    "cdc-transmission-2021": {"cases_7d_per_100k": 0.0},
+    "harvard-ghi-2020": {},
+}
+
+
+def zone_of(scheme_id: str, **values: float) -> str | None:
+    """Classify one row under a built-in scheme and return its zone id."""
+    scheme = get_scheme(scheme_id)
+    arrays = {m: np.array([float(v)]) for m, v in values.items()}
+    code = scheme.classify(arrays)
+    assert code.shape == (1,)
+    return scheme.zone_id_array(code)[0]
+
+
+def _edge_cases():
+    for (sid, metric), cuts in CUTS.items():
+        for cut, below, at in cuts:
+            for value, zone in ((cut - EPS, below), (cut, at), (cut + EPS, at)):
+                yield pytest.param(sid, metric, value, zone, id=f"{sid}-{metric}-{value:g}")
+
+
+@pytest.mark.parametrize(("sid", "metric", "value", "expected"), list(_edge_cases()))
+def test_threshold_edges(sid, metric, value, expected):
+    values = {**FILL[sid], metric: value}
+    assert zone_of(sid, **values) == expected
+
+
+@pytest.mark.parametrize(
+    ("sid", "metric", "expected"),
+    [
+        ("who-ct-2021", "cases_7d_per_100k", "level-1"),
+        ("who-ct-2021", "admissions_7d_per_100k", "level-1"),
+        ("who-ct-2021", "deaths_7d_per_100k", "level-1"),
+        ("cdc-transmission-2021", "cases_7d_per_100k", "low"),
+        ("cdc-transmission-2021", "positivity_7d_pct", "low"),
+        ("harvard-ghi-2020", "cases_daily_per_100k_avg7", "green"),
+    ],
+)
+def test_zero_is_the_lowest_zone(sid, metric, expected):
+    assert zone_of(sid, **{**FILL[sid], metric: 0.0}) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (19.99, "level-1"),
+        (20, "level-2"),
+        (20.01, "level-2"),
+        (149.99, "level-3"),
+        (150, "level-4"),
+    ],
+)
+def test_who_cases_written_out(value, expected):
+    assert zone_of("who-ct-2021", cases_7d_per_100k=value) == expected
+
+
+# --- PPKM Mikro: houses with a confirmed case in the last 7 days ---------------------------
+
+PPKM = {
+    # houses: 0 green; Feb 2021: 1-5 yellow, 6-10 orange, >10 red; Apr 2021: 1-2, 3-5, >5.
+    "ppkm-mikro-2021-02": {
+        0: "green",
+        1: "yellow",
+        2: "yellow",
+        3: "yellow",
+        5: "yellow",
+        6: "orange",
+        10: "orange",
+        11: "red",
+    },
+    "ppkm-mikro-2021-04": {
+        0: "green",
+        1: "yellow",
+        2: "yellow",
+        3: "orange",
+        5: "orange",
+        6: "red",
+        10: "red",
+        11: "red",
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("sid", "houses", "expected"),
+    [(sid, h, z) for sid, table in PPKM.items() for h, z in table.items()],
+)
+def test_ppkm_houses(sid, houses, expected):
+    assert zone_of(sid, houses_7d=houses) == expected
+
+
+@pytest.mark.parametrize("sid", list(PPKM))
+def test_ppkm_houses_as_one_array(sid):
+    scheme = get_scheme(sid)
+    houses = np.array(list(PPKM[sid]), dtype=float)
+    got = scheme.zone_id_array(scheme.classify({"houses_7d": houses}))
+    assert list(got) == list(PPKM[sid].values())
+
+
+@pytest.mark.parametrize("sid", list(PPKM))
+def test_ppkm_large_counts_stay_red(sid):
+    assert zone_of(sid, houses_7d=500) == "red"
+
+
+# --- highest of the indicators ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"cases_7d_per_100k": 10, "deaths_7d_per_100k": 5}, "level-4"),
+        ({"cases_7d_per_100k": 10, "admissions_7d_per_100k": 30}, "level-4"),
+        (
+            {"cases_7d_per_100k": 160, "admissions_7d_per_100k": 0, "deaths_7d_per_100k": 0},
+            "level-4",
+        ),
+        (
+            {"cases_7d_per_100k": 25, "admissions_7d_per_100k": 12, "deaths_7d_per_100k": 0.5},
+            "level-3",
+        ),
+        (
+            {"cases_7d_per_100k": 19.99, "admissions_7d_per_100k": 4.99, "deaths_7d_per_100k": 1},
+            "level-2",
+        ),
+        (
+            {"cases_7d_per_100k": 0, "admissions_7d_per_100k": 0, "deaths_7d_per_100k": 0},
+            "level-1",
+        ),
+    ],
+)
+def test_who_highest_of_indicators(values, expected):
+    assert zone_of("who-ct-2021", **values) == expected
+
+
+@pytest.mark.parametrize(
+    ("cases", "positivity", "expected"),
+    [
+        (5, 10, "high"),
+        (120, 1, "high"),
+        (60, 6, "substantial"),
+        (12, 9.99, "substantial"),
+        (9.99, 4.99, "low"),
+        (10, 4.99, "moderate"),
+    ],
+)
+def test_cdc_transmission_higher_of_two(cases, positivity, expected):
+    got = zone_of("cdc-transmission-2021", cases_7d_per_100k=cases, positivity_7d_pct=positivity)
+    assert got == expected
+
+
+# --- CDC COVID-19 Community Levels: the two-row table -----------------------------------
+
+# (cases per 100k, admissions per 100k, inpatient %, level); NaN = not reported.
+CDC_CL_TABLE = [
+    # cases < 200: admissions < 10 low, 10-19.9 medium, >= 20 high
+    (199.99, 0, NAN, "low"),
+    (199.99, 9.99, NAN, "low"),
+    (199.99, 10, NAN, "medium"),
+    (199.99, 19.99, NAN, "medium"),
+    (199.99, 20, NAN, "high"),
+    # cases < 200: inpatient < 10 low, 10-14.9 medium, >= 15 high
+    (199.99, NAN, 9.99, "low"),
+    (199.99, NAN, 10, "medium"),
+    (199.99, NAN, 14.99, "medium"),
+    (199.99, NAN, 15, "high"),
+    # cases >= 200: admissions < 10 medium, >= 10 high
+    (200, 0, NAN, "medium"),
+    (200, 9.99, NAN, "medium"),
+    (200, 10, NAN, "high"),
+    (200, 19.99, NAN, "high"),
+    (200, 20, NAN, "high"),
+    # cases >= 200: inpatient < 10 medium, >= 10 high
+    (200, NAN, 0, "medium"),
+    (200, NAN, 9.99, "medium"),
+    (200, NAN, 10, "high"),
+    (200, NAN, 14.99, "high"),
+    (200, NAN, 15, "high"),
+    # the higher of the two indicators of the applicable row
+    (199.99, 9.99, 9.99, "low"),
+    (199.99, 9.99, 10, "medium"),
+    (199.99, 10, 9.99, "medium"),
+    (199.99, 9.99, 15, "high"),
+    (199.99, 20, 0, "high"),
+    (199.99, 19.99, 14.99, "medium"),
+    (200, 9.99, 9.99, "medium"),
+    (200, 9.99, 10, "high"),
+    (200, 10, 9.99, "high"),
+    (0, 0, 0, "low"),
+    (1000, 0, 0, "medium"),
+    (200.01, 0, 0, "medium"),
+]
+
+
+@pytest.mark.parametrize(("cases", "admissions", "inpatient", "expected"), CDC_CL_TABLE)
+def test_cdc_community_levels_table(cases, admissions, inpatient, expected):
+    got = zone_of(
+        "cdc-community-levels-2022",
+        cases_7d_per_100k=cases,
+        admissions_7d_per_100k=admissions,
+        inpatient_covid_pct=inpatient,
+    )
+    assert got == expected
+
+
+def _cdc_cl_reference(cases: float, adm: float, inp: float) -> str | None:
+    """The published table, written independently of the scheme file."""
+    if math.isnan(cases):
+        return None
+    levels = []
+    if cases < 200:
+        if not math.isnan(adm):
+            levels.append(0 if adm < 10 else 1 if adm < 20 else 2)
+        if not math.isnan(inp):
+            levels.append(0 if inp < 10 else 1 if inp < 15 else 2)
+    else:
+        if not math.isnan(adm):
+            levels.append(1 if adm < 10 else 2)
+        if not math.isnan(inp):
+            levels.append(1 if inp < 10 else 2)
+    return ("low", "medium", "high")[max(levels)] if levels else None
+
+
+def test_cdc_community_levels_full_grid():
+    grid = [
+        (c, a, i)
+        for c in (0, 199.99, 200, 200.01, 350, NAN)
+        for a in (NAN, 0, 9.99, 10, 10.01, 19.99, 20, 20.01)
+        for i in (NAN, 0, 9.99, 10, 10.01, 14.99, 15, 15.01)
+    ]
+    cases, adm, inp = (np.array(col, dtype=float) for col in zip(*grid, strict=True))
+    scheme = get_scheme("cdc-community-levels-2022")
+    got = scheme.zone_id_array(
+        scheme.classify(
+            {
+                "cases_7d_per_100k": cases,
+                "admissions_7d_per_100k": adm,
+                "inpatient_covid_pct": inp,
+            }
+        )
+    )
+    expected = [_cdc_cl_reference(*row) for row in grid]
+    mismatches = [(row, g, e) for row, g, e in zip(grid, got, expected, strict=True) if g != e]
+    assert mismatches == []
+
+
+# --- missing metrics ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sid", "values", "expected"),
+    [
+        # a required metric missing: no zone, whatever the others say
+        ("who-ct-2021", {"cases_7d_per_100k": NAN, "deaths_7d_per_100k": 10}, None),
+        ("who-ct-2021", {"cases_7d_per_100k": NAN, "admissions_7d_per_100k": 50}, None),
+        ("cdc-transmission-2021", {"cases_7d_per_100k": NAN, "positivity_7d_pct": 20}, None),
+        ("harvard-ghi-2020", {"cases_daily_per_100k_avg7": NAN}, None),
+        ("ppkm-mikro-2021-02", {"houses_7d": NAN}, None),
+        ("ppkm-mikro-2021-04", {"houses_7d": NAN}, None),
+        (
+            "cdc-community-levels-2022",
+            {"cases_7d_per_100k": NAN, "admissions_7d_per_100k": 25, "inpatient_covid_pct": 20},
+            None,
+        ),
+        # an optional metric missing: classified from the others
+        (
+            "who-ct-2021",
+            {"cases_7d_per_100k": 25, "admissions_7d_per_100k": NAN, "deaths_7d_per_100k": NAN},
+            "level-2",
+        ),
+        (
+            "who-ct-2021",
+            {"cases_7d_per_100k": 25, "admissions_7d_per_100k": NAN, "deaths_7d_per_100k": 3},
+            "level-3",
+        ),
+        ("cdc-transmission-2021", {"cases_7d_per_100k": 20, "positivity_7d_pct": NAN}, "moderate"),
+        (
+            "cdc-community-levels-2022",
+            {"cases_7d_per_100k": 100, "admissions_7d_per_100k": NAN, "inpatient_covid_pct": 12},
+            "medium",
+        ),
+        (
+            "cdc-community-levels-2022",
+            {"cases_7d_per_100k": 300, "admissions_7d_per_100k": NAN, "inpatient_covid_pct": 5},
+            "medium",
+        ),
+        (
+            "cdc-community-levels-2022",
+            {"cases_7d_per_100k": 100, "admissions_7d_per_100k": 5, "inpatient_covid_pct": NAN},
+            "low",
+        ),
+        # CDC Community Levels: no hospital indicator at all -> no level
+        (
+            "cdc-community-levels-2022",
+            {"cases_7d_per_100k": 100, "admissions_7d_per_100k": NAN, "inpatient_covid_pct": NAN},
+            None,
+        ),
+    ],
+)
+def test_missing_metrics(sid, values, expected):
+    assert zone_of(sid, **values) == expected
+
+
+def test_metric_absent_from_mapping_counts_as_missing():
+    scheme = get_scheme("who-ct-2021")
+    codes = scheme.classify({"cases_7d_per_100k": np.array([25.0, NAN])})
+    assert codes.tolist() == [1, NO_ZONE]
+    assert codes.dtype == np.int8
+    assert scheme.classify({"deaths_7d_per_100k": np.array([10.0])}).tolist() == [NO_ZONE]
+
+
+def test_zone_id_array_maps_no_zone_to_none():
+    scheme = get_scheme("harvard-ghi-2020")
+    got = scheme.zone_id_array(np.array([0, 3, NO_ZONE, 1], dtype=np.int8))
+    assert list(got) == ["green", "red", None, "yellow"]
+
+
+# --- the scheme files: ids, zones, texts -------------------------------------------------
+
+
+def test_builtin_ids():
+    assert sorted(builtin_schemes()) == sorted(BUILTIN_IDS)
+
+
+@pytest.mark.parametrize("sid", BUILTIN_IDS)
+def test_zone_ids_and_order(sid):
+    scheme = get_scheme(sid)
+    assert scheme.zone_ids == ZONE_IDS[sid]
+    assert [scheme.zone_index(z) for z in ZONE_IDS[sid]] == list(range(len(ZONE_IDS[sid])))
+    assert scheme.custom is False
+
+
+@pytest.mark.parametrize("sid", BUILTIN_IDS)
+def test_source_dates_labels_measures(sid):
+    scheme = get_scheme(sid)
+    assert scheme.id == sid
+    assert scheme.source["title"].strip()
+    assert isinstance(scheme.effective_from, dt.date)
+    for lang in ("id", "en"):
+        assert scheme.name[lang].strip()
+    for zone in scheme.zones:
+        assert set(zone.label) == {"id", "en"}
+        assert zone.label["id"].strip() and zone.label["en"].strip()
+        assert set(zone.measures) == {"id", "en"}
+        assert isinstance(zone.measures["id"], tuple)
+        assert isinstance(zone.measures["en"], tuple)
+        assert len(zone.measures["id"]) == len(zone.measures["en"])
+        assert all(isinstance(m, str) and m.strip() for m in zone.measures["en"])
+        assert zone.colour.startswith("#") and len(zone.colour) == 7
+
+
+@pytest.mark.parametrize(
+    ("sid", "start", "until"),
+    [
+        ("ppkm-mikro-2021-02", dt.date(2021, 2, 9), dt.date(2021, 4, 5)),
+        ("ppkm-mikro-2021-04", dt.date(2021, 4, 6), None),
+        ("cdc-community-levels-2022", dt.date(2022, 2, 25), None),
+    ],
+)
+def test_published_effective_dates(sid, start, until):
+    scheme = get_scheme(sid)
+    assert scheme.effective_from == start
+    assert scheme.effective_until == until
+
+
+def test_who_effective_from_june_2021():
+    start = get_scheme("who-ct-2021").effective_from
+    assert (start.year, start.month) == (2021, 6)
+
+
+@pytest.mark.parametrize(
+    "sid", ["ppkm-mikro-2021-02", "ppkm-mikro-2021-04", "cdc-community-levels-2022"]
+)
+def test_schemes_with_published_measures_have_them_for_every_zone(sid):
+    for zone in get_scheme(sid).zones:
+        assert len(zone.measures["id"]) >= 1, zone.id
+        assert len(zone.measures["en"]) >= 1, zone.id
+
+
+def test_ppkm_measures_build_up():
+    scheme = get_scheme("ppkm-mikro-2021-04")
+    yellow, orange, red = (set(scheme.zones[i].measures["en"]) for i in (1, 2, 3))
+    assert yellow < orange  # orange: as yellow, plus closing public places
+    closing = orange - yellow
+    assert len(closing) == 1 and closing <= red
+    assert any("3 people" in m for m in red)
+    assert any("20:00" in m for m in red)
+
+
+def test_ppkm_versions_differ_only_in_thresholds():
+    feb, apr = get_scheme("ppkm-mikro-2021-02"), get_scheme("ppkm-mikro-2021-04")
+    assert [z.measures for z in feb.zones] == [z.measures for z in apr.zones]
+    assert feb.levels == apr.levels == ("rt",)
+    assert feb.metrics == apr.metrics == ("houses_7d",)
+
+
+def test_get_scheme_unknown_lists_the_ids():
+    with pytest.raises(SchemeError) as info:
+        get_scheme("no-such-scheme")
+    message = str(info.value)
+    assert "no-such-scheme" in message
+    for sid in BUILTIN_IDS:
+        assert sid in message
+
+
+# --- bands ---------------------------------------------------------------------------------
+
+INF = math.inf
+
+
+@pytest.mark.parametrize(
+    ("sid", "metric", "expected"),
+    [
+        (
+            "who-ct-2021",
+            "cases_7d_per_100k",
+            [
+                ("level-1", -INF, 20),
+                ("level-2", 20, 50),
+                ("level-3", 50, 150),
+                ("level-4", 150, INF),
+            ],
+        ),
+        (
+            "who-ct-2021",
+            "deaths_7d_per_100k",
+            [("level-1", -INF, 1), ("level-2", 1, 2), ("level-3", 2, 5), ("level-4", 5, INF)],
+        ),
+        (
+            "harvard-ghi-2020",
+            "cases_daily_per_100k_avg7",
+            [("green", -INF, 1), ("yellow", 1, 10), ("orange", 10, 25), ("red", 25, INF)],
+        ),
+        (
+            "ppkm-mikro-2021-04",
+            "houses_7d",
+            [("green", -INF, 0), ("yellow", 0, 2), ("orange", 2, 5), ("red", 5, INF)],
+        ),
+        (
+            "ppkm-mikro-2021-02",
+            "houses_7d",
+            [("green", -INF, 0), ("yellow", 0, 5), ("orange", 5, 10), ("red", 10, INF)],
+        ),
+        # every CDC Community Levels rule depends on cases: no unconditional bands
+        ("cdc-community-levels-2022", "admissions_7d_per_100k", []),
+        ("cdc-community-levels-2022", "inpatient_covid_pct", []),
+        ("who-ct-2021", "positivity_7d_pct", []),
+    ],
+)
+def test_bands(sid, metric, expected):
+    assert get_scheme(sid).bands(metric) == expected
+
+
+# --- scheme files: a valid custom scheme and every class of error -----------------------
+
+VALID = """
+id = "test-three-zones"
+name = { id = "Uji tiga zona", en = "Three-zone test" }
+levels = ["village", "rt"]
+metrics = ["cases_7d_per_100k", "positivity_7d_pct"]
+requires = ["cases_7d_per_100k"]
+effective_from = 2021-05-01
+
+[source]
+title = "A test scheme"
+
+[[zones]]
+id = "green"
+colour = "#00AA00"
+label = { id = "Hijau", en = "Green" }
+measures = { id = ["Pantau"], en = ["Monitor"] }
+
+[[zones]]
+id = "yellow"
+colour = "#ffd92f"
+label = { id = "Kuning", en = "Yellow" }
+
+[[zones]]
+id = "red"
+colour = "#b2182b"
+label = { id = "Merah", en = "Red" }
+
+[[rules]]
+metric = "cases_7d_per_100k"
+thresholds = { yellow = 10, red = 50 }
+
+[[rules]]
+zone = "red"
+when = "positivity_7d_pct >= 20 and cases_7d_per_100k >= 5"
+"""
+
+
+@pytest.fixture(scope="module")
+def custom():
+    return loads_scheme(VALID)
+
+
+def test_custom_scheme_loads(custom):
+    assert custom.id == "test-three-zones"
+    assert custom.zone_ids == ("green", "yellow", "red")
+    assert custom.custom is True
+    assert custom.zones[0].colour == "#00aa00"
+    assert custom.zones[0].measures == {"id": ("Pantau",), "en": ("Monitor",)}
+    assert custom.zones[1].measures == {"id": (), "en": ()}
+    assert custom.effective_from == dt.date(2021, 5, 1)
+    assert custom.effective_until is None
+    assert custom.bands("cases_7d_per_100k") == [
+        ("green", -INF, 10),
+        ("yellow", 10, 50),
+        ("red", 50, INF),
+    ]
+    assert custom.bands("positivity_7d_pct") == []
+
+
+@pytest.mark.parametrize(
+    ("cases", "positivity", "expected"),
+    [
+        (0, NAN, "green"),
+        (9.99, NAN, "green"),
+        (10, NAN, "yellow"),
+        (49.99, 5, "yellow"),
+        (50, NAN, "red"),
+        (5, 25, "red"),  # the condition rule lifts it to red
+        (5, 20, "red"),
+        (5, 19.99, "green"),
+        (4.99, 25, "green"),  # condition false: cases below 5
+        (20, NAN, "yellow"),  # NaN comparison is false: condition does not apply
+        (NAN, 30, None),  # required metric missing
+    ],
+)
+def test_custom_scheme_classifies(custom, cases, positivity, expected):
+    codes = custom.classify(
+        {"cases_7d_per_100k": np.array([cases]), "positivity_7d_pct": np.array([positivity])}
+    )
+    assert custom.zone_id_array(codes)[0] == expected
+
+
+def test_custom_scheme_strict_compare_and_floor():
+    text = VALID.replace(
+        "thresholds = { yellow = 10, red = 50 }",
+        'compare = ">"\nfloor = "yellow"\nthresholds = { red = 50 }',
+    )
+    scheme = loads_scheme(text)
+    got = scheme.zone_id_array(
+        scheme.classify(
+            {"cases_7d_per_100k": np.array([0, 50, 50.01]), "positivity_7d_pct": np.full(3, NAN)}
+        )
+    )
+    assert list(got) == ["yellow", "yellow", "red"]
+    assert scheme.bands("cases_7d_per_100k") == [("yellow", -INF, 50), ("red", 50, INF)]
+
+
+def test_loads_scheme_accepts_bytes_with_bom():
+    scheme = loads_scheme(b"\xef\xbb\xbf" + VALID.encode())
+    assert scheme.id == "test-three-zones"
+
+
+def test_load_scheme_from_file(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text(VALID, encoding="utf-8")
+    assert load_scheme(path).zone_ids == ("green", "yellow", "red")
+
+
+def test_load_scheme_error_names_the_file(tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text("id = ", encoding="utf-8")
+    with pytest.raises(SchemeError, match=r"^broken\.toml: not valid TOML"):
+        load_scheme(path)
+
+
+def test_load_scheme_missing_file(tmp_path):
+    with pytest.raises(SchemeError, match="cannot read"):
+        load_scheme(tmp_path / "nope.toml")
+
+
+def _sub(old: str, new: str) -> str:
+    assert old in VALID, old
+    return VALID.replace(old, new, 1)
+
+
+BAD = [
+    pytest.param("id = = 3", ["not valid TOML"], id="malformed-toml"),
+    pytest.param(VALID + "\n[[zones]\n", ["not valid TOML"], id="malformed-table"),
+    pytest.param(
+        _sub('"positivity_7d_pct"]', '"positivity_7d_pct", "vaccinations"]'),
+        ["'metrics'", "cases_7d_per_100k"],
+        id="unknown-metric",
+    ),
+    pytest.param(
+        _sub('metric = "cases_7d_per_100k"', 'metric = "deaths_7d_per_100k"'),
+        ["rules[1].metric", "deaths_7d_per_100k"],
+        id="rule-metric-not-in-scheme",
+    ),
+    pytest.param(
+        _sub("{ yellow = 10, red = 50 }", "{ yellow = 50, red = 10 }"),
+        ["rules[1].thresholds", "increase"],
+        id="thresholds-decreasing",
+    ),
+    pytest.param(
+        _sub("{ yellow = 10, red = 50 }", "{ yellow = 10, red = 10 }"),
+        ["rules[1].thresholds", "increase"],
+        id="thresholds-equal",
+    ),
+    pytest.param(
+        _sub("{ yellow = 10, red = 50 }", "{ red = 10, yellow = 50 }"),
+        ["rules[1].thresholds", "order of zones"],
+        id="thresholds-zone-order",
+    ),
+    pytest.param(
+        _sub("{ yellow = 10, red = 50 }", "{ purple = 10, red = 50 }"),
+        ["rules[1].thresholds.purple", "not a zone"],
+        id="unknown-zone-in-thresholds",
+    ),
+    pytest.param(
+        _sub("{ yellow = 10, red = 50 }", '{ yellow = "10", red = 50 }'),
+        ["rules[1].thresholds.yellow", "number"],
+        id="threshold-not-a-number",
+    ),
+    pytest.param(
+        _sub("{ yellow = 10, red = 50 }", "{ yellow = 10, red = inf }"),
+        ["rules[1].thresholds.red", "finite"],
+        id="threshold-infinite",
+    ),
+    pytest.param(
+        _sub("{ yellow = 10, red = 50 }", "{ }"),
+        ["rules[1].thresholds"],
+        id="thresholds-empty",
+    ),
+    pytest.param(
+        _sub('zone = "red"', 'zone = "crimson"'),
+        ["rules[2].zone", "crimson"],
+        id="unknown-zone-rule",
+    ),
+    pytest.param(
+        _sub("thresholds = { yellow = 10, red = 50 }", 'floor = "pink"\nthresholds = { red = 50 }'),
+        ["rules[1].floor", "pink"],
+        id="unknown-floor",
+    ),
+    pytest.param(
+        _sub("thresholds = { yellow = 10", 'compare = "<"\nthresholds = { yellow = 10'),
+        ["rules[1].compare"],
+        id="bad-compare",
+    ),
+    pytest.param(
+        _sub('label = { id = "Hijau", en = "Green" }', 'label = { id = "Hijau" }'),
+        ["zones[1]", "'label'", "'en'"],
+        id="missing-en-label",
+    ),
+    pytest.param(
+        _sub('label = { id = "Kuning", en = "Yellow" }\n', ""),
+        ["zones[2]", "'label' is missing"],
+        id="missing-label",
+    ),
+    pytest.param(
+        _sub(
+            'measures = { id = ["Pantau"], en = ["Monitor"] }',
+            'measures = { id = ["Pantau"], en = "Monitor" }',
+        ),
+        ["zones[1]", "measures.en"],
+        id="measures-not-a-list",
+    ),
+    pytest.param(
+        _sub('colour = "#00AA00"', 'colour = "#00AA0"'), ["zones[1].colour"], id="colour-short"
+    ),
+    pytest.param(
+        _sub('colour = "#ffd92f"', 'colour = "yellow"'), ["zones[2].colour"], id="colour-name"
+    ),
+    pytest.param(
+        _sub('colour = "#b2182b"', 'colour = "#b2182b;x"'), ["zones[3].colour"], id="colour-extra"
+    ),
+    pytest.param(_sub('id = "yellow"', 'id = "Yellow Zone"'), ["zones[2].id"], id="bad-zone-id"),
+    pytest.param(_sub('id = "yellow"', 'id = "green"'), ["unique"], id="duplicate-zone"),
+    pytest.param(
+        _sub(
+            'when = "positivity_7d_pct >= 20 and cases_7d_per_100k >= 5"',
+            "when = \"__import__('os').system('x')\"",
+        ),
+        ["rules[2].when", "unexpected character"],
+        id="when-import",
+    ),
+    pytest.param(
+        _sub(
+            'when = "positivity_7d_pct >= 20 and cases_7d_per_100k >= 5"',
+            'when = "().__class__"',
+        ),
+        ["rules[2].when"],
+        id="when-dunder",
+    ),
+    pytest.param(
+        _sub(
+            'when = "positivity_7d_pct >= 20 and cases_7d_per_100k >= 5"',
+            'when = "os > 1"',
+        ),
+        ["rules[2].when", "unknown metric 'os'"],
+        id="when-unknown-name",
+    ),
+    pytest.param(
+        _sub(
+            'when = "positivity_7d_pct >= 20 and cases_7d_per_100k >= 5"',
+            'when = "cases_7d_per_100k >= 5; import os"',
+        ),
+        ["rules[2].when", "';'"],
+        id="when-statement",
+    ),
+    pytest.param(
+        _sub(
+            'when = "positivity_7d_pct >= 20 and cases_7d_per_100k >= 5"',
+            'when = "lambda: 1"',
+        ),
+        ["rules[2].when"],
+        id="when-lambda",
+    ),
+    pytest.param(
+        _sub(
+            'when = "positivity_7d_pct >= 20 and cases_7d_per_100k >= 5"',
+            'when = "deaths_7d_per_100k > 1"',
+        ),
+        ["rules[2].when", "deaths_7d_per_100k"],
+        id="when-metric-not-in-scheme",
+    ),
+    pytest.param(
+        _sub('when = "positivity_7d_pct >= 20 and cases_7d_per_100k >= 5"', "when = 5"),
+        ["rules[2].when", "text"],
+        id="when-not-text",
+    ),
+    pytest.param(
+        _sub('when = "positivity_7d_pct >= 20 and cases_7d_per_100k >= 5"', ""),
+        ["rules[2]", "'when'"],
+        id="zone-rule-without-when",
+    ),
+    pytest.param(
+        _sub('zone = "red"\n', 'zone = "red"\neval = "1"\n'),
+        ["rules[2]", "unknown field", "eval"],
+        id="unknown-rule-field",
+    ),
+    pytest.param(
+        _sub('zone = "red"\n', ""),
+        ["rules[2]", "'metric'", "'zone'"],
+        id="rule-neither-kind",
+    ),
+    pytest.param('exec = "x"\n' + VALID, ["unknown top-level", "exec"], id="unknown-top-level"),
+    pytest.param(_sub('id = "test-three-zones"', 'id = "Test Scheme"'), ["'id'"], id="bad-id"),
+    pytest.param(
+        _sub('title = "A test scheme"', 'publisher = "nobody"'),
+        ["'source'", "'title'"],
+        id="no-title",
+    ),
+    pytest.param(
+        _sub('levels = ["village", "rt"]', 'levels = ["kelurahan"]'), ["'levels'"], id="bad-level"
+    ),
+    pytest.param(
+        _sub('requires = ["cases_7d_per_100k"]', 'requires = ["houses_7d"]'),
+        ["'requires'"],
+        id="requires-not-in-metrics",
+    ),
+    pytest.param(
+        _sub('name = { id = "Uji tiga zona", en = "Three-zone test" }', 'name = { en = "x" }'),
+        ["'name'", "'id'"],
+        id="name-missing-id",
+    ),
+    pytest.param(
+        _sub("effective_from = 2021-05-01", 'effective_from = "1 May 2021"'),
+        ["'effective_from'"],
+        id="bad-date",
+    ),
+    pytest.param(
+        _sub(
+            "effective_from = 2021-05-01",
+            "effective_from = 2021-05-01\neffective_until = 2021-04-01",
+        ),
+        ["'effective_until'"],
+        id="until-before-from",
+    ),
+    pytest.param(
+        VALID.split("[[zones]]")[0]
+        + VALID.split("[[zones]]")[1]
+        + '[[rules]]\nzone = "green"\nwhen = "cases_7d_per_100k > 1"\n',
+        ["'zones'", "two"],
+        id="one-zone",
+    ),
+    pytest.param(VALID.split("[[rules]]")[0], ["'rules'"], id="no-rules"),
+]
+
+
+@pytest.mark.parametrize(("text", "fragments"), BAD)
+def test_invalid_scheme_files(text, fragments):
+    with pytest.raises(SchemeError) as info:
+        loads_scheme(text)
+    message = str(info.value)
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+
+
+def test_when_with_code_is_never_run(tmp_path):
+    marker = tmp_path / "pwned"
+    text = _sub(
+        'when = "positivity_7d_pct >= 20 and cases_7d_per_100k >= 5"',
+        f"when = \"__import__('os').system('touch {marker}')\"",
+    )
+    with pytest.raises(SchemeError, match=r"rules\[2\]\.when"):
+        loads_scheme(text)
+    assert not marker.exists()
+
+
+def test_scheme_file_not_utf8():
+    with pytest.raises(SchemeError, match="UTF-8"):
+        loads_scheme(b"id = '\xff\xfe'")
+
+
+def test_scheme_file_too_large():
+    with pytest.raises(SchemeError, match="larger than"):
+        loads_scheme(VALID + "#" * schemes.MAX_SCHEME_BYTES)
+    with pytest.raises(SchemeError, match="larger than"):
+        loads_scheme((VALID + "#" * schemes.MAX_SCHEME_BYTES).encode())
+
+
+def test_scheme_file_deeply_nested():
+    with pytest.raises(SchemeError, match="not valid TOML"):
+        loads_scheme("x = " + "[" * 100_000)
+
+
+# Known bug (see report): a rule's `metric` (or a `metrics` entry) that is a TOML array or
+# table raises TypeError (unhashable type) instead of SchemeError.
+@pytest.mark.xfail(strict=True, raises=TypeError, reason="bug: unhashable metric -> TypeError")
+@pytest.mark.parametrize(
+    "text",
+    [
+        _sub('metric = "cases_7d_per_100k"', 'metric = ["cases_7d_per_100k"]'),
+        _sub('metric = "cases_7d_per_100k"', "metric = { a = 1 }"),
+        _sub('"positivity_7d_pct"]', '"positivity_7d_pct", ["x"]]'),
+    ],
+    ids=["metric-array", "metric-table", "metrics-entry-array"],
+)
+def test_unhashable_metric_is_a_scheme_error(text):
+    with pytest.raises(SchemeError):
+        loads_scheme(text)

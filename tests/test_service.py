@@ -1,0 +1,103 @@
+"""Service: level data (with roll-up), zones on a day, histories, caching by data version."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import tiny_counts
+
+from zoning import service
+from zoning.schemes import get_scheme
+from zoning.store import Store
+
+
+def test_village_metrics_from_reported_counts(tiny_store: Store):
+    data = service.level_data(tiny_store, "village")
+    assert data.source_level == "village"
+    j = data.day_index("2021-07-21")
+    # village i reports i+1 cases a day for 1,000 people
+    assert np.allclose(data.metrics["cases_7d"][:, j], [7, 14, 21, 28])
+    assert np.allclose(data.metrics["cases_7d_per_100k"][:, j], [700, 1400, 2100, 2800])
+    assert not data.metrics["window_complete"][:, 5].any()
+    assert data.metrics["window_complete"][:, 6].all()
+
+
+def test_regency_rolled_up_from_villages(tiny_store: Store):
+    data = service.level_data(tiny_store, "regency")
+    assert data.source_level == "village"
+    assert list(data.panel.regions) == ["33.01", "33.02"]
+    j = data.day_index("2021-07-10")
+    assert np.allclose(data.metrics["cases_7d"][:, j], [21, 49])
+    assert np.allclose(data.metrics["cases_7d_per_100k"][:, j], [1050, 2450])
+    province = service.level_data(tiny_store, "province")
+    assert np.allclose(province.metrics["cases_7d"][:, j], [70])
+
+
+def test_missing_child_day_makes_parent_window_incomplete(tiny_store: Store):
+    counts = tiny_counts()
+    counts = counts[~((counts["region"] == "33.01.01.2002") & (counts["date"] == "2021-07-15"))]
+    store = Store(tiny_store.url.replace("tiny.db", "gap.db"))
+    from conftest import tiny_regions
+
+    with store.transaction() as conn:
+        upload = store.record_upload(conn, "t", None, None, "pytest", 0, 0)
+        store.write_regions(conn, tiny_regions(), upload)
+        store.write_counts(conn, counts, upload)
+    data = service.level_data(store, "regency")
+    complete = data.metrics["window_complete"]
+    days = data.panel.dates
+    hit = (days >= "2021-07-15") & (days <= "2021-07-21")
+    assert not complete[0, hit].any()  # 33.01 lost a child-day: 7 windows incomplete
+    assert complete[1, 6:].all()  # 33.02 untouched
+    assert np.isnan(data.metrics["cases_7d_per_100k"][0, hit]).all()
+
+
+def test_zones_on_a_day(tiny_store: Store):
+    scheme = get_scheme("who-ct-2021")
+    frame = service.zones_on(tiny_store, scheme, "regency", "2021-07-10")
+    assert list(frame["zone"]) == ["level-4", "level-4"]
+    assert list(frame["name"]) == ["Kabupaten Satu", "Kota Dua"]
+    assert frame["window_complete"].all()
+    early = service.zones_on(tiny_store, scheme, "regency", "2021-07-03")
+    assert early["zone"].isna().all()  # incomplete window: no zone, never a low zone
+
+
+def test_cache_follows_data_version(tiny_store: Store):
+    scheme = get_scheme("who-ct-2021")
+    first = service.zones_on(tiny_store, scheme, "village", "2021-07-10")
+    assert service.zones_on(tiny_store, scheme, "village", "2021-07-10") is first
+    tiny_store.set_meta(note="bump")
+    assert service.zones_on(tiny_store, scheme, "village", "2021-07-10") is not first
+
+
+def test_settled_day_skips_provisional_days(tiny_store: Store):
+    data = service.level_data(tiny_store, "village")
+    assert data.as_of == pd.Timestamp("2021-07-21")
+    # the last 3 days are provisional and so is every window that reaches them
+    assert data.settled_day == pd.Timestamp("2021-07-18")
+
+
+def test_zone_history_and_last_change(tiny_store: Store):
+    scheme = get_scheme("who-ct-2021")
+    history = service.zone_history(tiny_store, scheme, "village", "33.01.01.2001")
+    assert list(history["zone_index"][:6]) == [-1] * 6
+    assert (history["zone"][6:] == "level-4").all()
+    assert service.last_change(history) is None
+    flip = pd.DataFrame(
+        {"date": pd.date_range("2021-01-01", periods=4), "zone_index": [0, 0, 2, 2]}
+    )
+    assert service.last_change(flip) == pd.Timestamp("2021-01-03")
+
+
+def test_case_series(tiny_store: Store):
+    series = service.case_series(tiny_store, "regency", "33.02")
+    assert series["new_cases"].iloc[0] == 7
+    assert np.isnan(series["avg7"].iloc[5]) and series["avg7"].iloc[6] == pytest.approx(7)
+    assert series["provisional"].iloc[-1] and not series["provisional"].iloc[0]
+
+
+def test_no_counts_below_level_is_a_clear_error(tmp_path):
+    store = Store(str(tmp_path / "empty.db"))
+    with pytest.raises(LookupError, match="no daily counts"):
+        service.level_data(store, "regency")

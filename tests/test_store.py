@@ -1,0 +1,94 @@
+"""The store: transactions, revisions with history, idempotence, notes, versions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from conftest import tiny_counts, tiny_regions
+
+from zoning.store import Store, default_url
+
+
+def _write(store: Store, counts: pd.DataFrame) -> int:
+    with store.transaction() as conn:
+        upload = store.record_upload(conn, "counts", "t.csv", None, "pytest", len(counts), 0)
+        return store.write_counts(conn, counts, upload)
+
+
+def test_default_url_follows_env(monkeypatch, tmp_path):
+    monkeypatch.setenv("ZONING_DB", str(tmp_path / "x.db"))
+    assert default_url() == f"sqlite:///{tmp_path / 'x.db'}"
+    monkeypatch.setenv("ZONING_DB", "postgresql+psycopg://u@h/db")
+    assert default_url() == "postgresql+psycopg://u@h/db"
+
+
+def test_regions_round_trip_with_display_geometry(tiny_store: Store):
+    regions = tiny_store.regions()
+    assert len(regions) == 9
+    assert set(tiny_store.levels()) == {"province", "regency", "district", "village"}
+    villages = tiny_store.geometries("village")
+    assert list(villages["code"]) == sorted(tiny_regions().query("level == 'village'")["code"])
+    assert villages.crs.to_epsg() == 4326
+    assert np.allclose(shapely.area(villages.geometry.to_numpy()), 1.0)
+    assert shapely.is_valid(villages.geometry.to_numpy()).all()
+
+
+def test_counts_round_trip_keeps_missing_days_missing(tiny_store: Store):
+    counts = tiny_counts()
+    gap = counts.iloc[[3]].assign(new_cases=np.nan)
+    _write(tiny_store, gap)  # an empty cell keeps the stored value
+    stored = tiny_store.counts(level="village")
+    assert len(stored) == len(counts)
+    assert stored["new_cases"].notna().all()
+    assert set(stored.columns) >= {"region", "date", "new_cases", "tests", "positives"}
+
+
+def test_revision_latest_wins_and_history_keeps_old(tiny_store: Store):
+    counts = tiny_counts()
+    row = counts.iloc[[5]].copy()
+    old_value = float(row["new_cases"].iloc[0])
+    row["new_cases"] = old_value + 7
+    version = tiny_store.data_version()
+    assert _write(tiny_store, row) == 1
+    stored = tiny_store.counts().set_index(["region", "date"])
+    key = (row["region"].iloc[0], row["date"].iloc[0])
+    assert stored.loc[key, "new_cases"] == old_value + 7
+    assert stored.loc[key, "tests"] == row["tests"].iloc[0]  # other fields kept
+    history = tiny_store.count_history(row["region"].iloc[0])
+    assert list(history["new_cases"]) == [old_value]
+    assert tiny_store.data_version() == version + 1
+
+
+def test_same_counts_twice_change_nothing(tiny_store: Store):
+    assert _write(tiny_store, tiny_counts()) == 0
+    assert tiny_store.count_history("33.01.01.2001").empty
+
+
+def test_failed_transaction_writes_nothing(tiny_store: Store):
+    before = tiny_store.counts()
+    version = tiny_store.data_version()
+    new = tiny_counts(start="2021-08-01")
+    with pytest.raises(RuntimeError), tiny_store.transaction() as conn:
+        upload = tiny_store.record_upload(conn, "counts", "x", None, "pytest", 1, 0)
+        tiny_store.write_counts(conn, new, upload)
+        raise RuntimeError("crash in the middle of an upload")
+    after = tiny_store.counts()
+    pd.testing.assert_frame_equal(before, after)
+    assert tiny_store.data_version() == version
+    assert len(tiny_store.uploads()) == 1
+
+
+def test_notes_keep_history(tiny_store: Store):
+    first = tiny_store.add_note("33.01", "Dinkes", "Posko dibuka")
+    second = tiny_store.add_note("33.01", "Dinkes", "Posko dibuka 24 jam", supersedes=first)
+    notes = tiny_store.notes("33.01")
+    assert list(notes["id"]) == [second, first]
+    assert list(notes["current"]) == [True, False]
+    with pytest.raises(ValueError, match="empty"):
+        tiny_store.add_note("33.01", "Dinkes", "   ")
+
+
+def test_count_levels(tiny_store: Store):
+    assert tiny_store.count_levels() == ["village"]
