@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import argparse
 import platform
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from zoning.schemes import builtin_schemes
 
 SCALES = {

@@ -39,18 +39,13 @@ for scheme in builtin_schemes().values():
         if scheme.description:
             html(policy.paragraph_html(pick(scheme.description, lg)))
         st.markdown(f"**{t('about.source', lg)}**")
-        html(policy.source_html(scheme, lg))
-        facts = [
-            f"{t('about.effective', lg)}: {policy.effective_text(scheme, lg)}",
-            f"{t('about.levels', lg)}: "
-            + ", ".join(common.level_label(lv, lg) for lv in scheme.levels),
-            f"{t('about.metrics', lg)}: "
-            + ", ".join(t(f"metrics.{m}", lg) for m in scheme.metrics),
-        ]
-        html(policy.html_list(facts))
+        html(policy.labelled_list_html(policy.source_lines(scheme, lg)))
+        html(policy.labelled_list_html(policy.scheme_facts(scheme, lg)))
         st.markdown(f"**{t('about.zones', lg)}**")
+        if not policy.has_measures(scheme):
+            st.caption(t("policy.no_measures", lg))
         for zone in scheme.zones:
-            html(policy.zone_card_html(zone, lg))
+            html(policy.zone_card_html(zone, lg, say_if_none=policy.has_measures(scheme)))
         st.markdown(f"**{t('about.rules', lg)}**")
         html(policy.html_list(policy.describe_rules(scheme, lg)))
         st.caption(policy.rules_footnote(scheme, lg))

@@ -1,5 +1,165 @@
-"""Placeholder: this page is being written."""
+"""Press briefing: the zone map full screen, the headline numbers, and no controls in the way.
 
+The view comes from the URL (``/briefing?level=regency&scheme=who-ct-2021&lang=id``); the page
+redraws itself when new data is committed, and offers the map as PNG and a one-page PDF.
+"""
+
+from __future__ import annotations
+
+import folium
 import streamlit as st
+from streamlit_folium import st_folium
 
-st.title("briefing")
+from pages import common
+from zoning import briefing, export, presentation
+from zoning.i18n import t
+from zoning.mapview import COMPONENT_ASSET_BASE, build_zone_map, safe_colour
+from zoning.text import escape_html
+
+REFRESH_SECONDS = 5
+
+# --- full screen: no sidebar, no header or toolbar, large type --------------------------------
+st.markdown(
+    """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stSidebarNav"], [data-testid="stHeader"], header, [data-testid="stToolbar"],
+[data-testid="stDecoration"], [data-testid="stStatusWidget"], #MainMenu, footer
+  {display: none !important;}
+[data-testid="stMainBlockContainer"], .block-container
+  {padding: 1.2rem 2rem 1rem 2rem !important; max-width: 100% !important;}
+iframe[title="streamlit_folium.st_folium"] {height: 75vh !important;}
+.brief-title {font-size: 2.5rem; font-weight: 700; line-height: 1.15; margin: 0; padding: 0 !important;}
+.brief-view {font-size: 1.3rem; color: #424242;}
+.brief-data {font-size: 1.45rem; font-weight: 700; background: #fff8e1;
+  border-left: 8px solid #f9a825; padding: .3rem .8rem; margin: .4rem 0 .6rem 0;}
+.brief-card {border-left: 10px solid #9e9e9e; padding: .2rem 0 .2rem .9rem; margin-bottom: 1.3rem;}
+.brief-card h3 {font-size: 1.35rem; margin: 0; padding: 0; font-weight: 600;}
+.brief-big {font-size: 2.8rem; font-weight: 800; line-height: 1.15;}
+.brief-text {font-size: 1.25rem; line-height: 1.5;}
+.brief-small {font-size: 1rem; color: #616161;}
+.brief-zone {font-size: 1.2rem; line-height: 1.8;}
+.brief-swatch {display: inline-block; width: 1.1rem; height: 1.1rem; margin-right: .5rem;
+  vertical-align: -.15rem; border: 1px solid #616161;}
+</style>""",
+    unsafe_allow_html=True,
+)
+
+lg = common.lang()
+store = common.store()
+version = store.data_version()  # read first: a commit during this run is caught below
+try:
+    view = briefing.view_from_params(store, st.query_params.to_dict())
+except LookupError:
+    st.info(t("common.no_data", lg))
+    st.stop()
+scheme, level, day = view.scheme, view.level, view.day
+numbers = briefing.headline(store, scheme, level, day)
+place = briefing.place_name(store, lg)
+words = briefing.texts(numbers, scheme, level, lg, place, day_from_url=view.day_from_url)
+legend = presentation.legend(scheme, lg)
+layer, tooltip = presentation.map_layer(store, scheme, level, day, lg)
+note = briefing.geometry_note(store, lg)
+source = briefing.source_text(store, scheme, lg)
+
+
+def html(tag_class: str, text: str, tag: str = "div") -> str:
+    return f"<{tag} class='{tag_class}'>{escape_html(text)}</{tag}>"
+
+
+# --- heading and the "data as of" line --------------------------------------------------------
+st.markdown(
+    html("brief-title", words["title"], "h1")
+    + html("brief-view", f"{words['view']} · {words['zones_on']}")
+    + html("brief-data", words["data_line"]),
+    unsafe_allow_html=True,
+)
+if numbers["provisional"]:
+    st.warning(t("briefing.day_provisional", lg))
+
+map_col, numbers_col = st.columns([7, 3], gap="large")
+
+# --- the map ----------------------------------------------------------------------------------
+with map_col:
+    drawable = layer[~layer.geometry.is_empty & layer.geometry.notna()]
+    if len(drawable):
+        fmap = build_zone_map(
+            drawable, tooltip_fields=tooltip, legend=legend, asset_base=COMPONENT_ASSET_BASE
+        )
+        # inside the map's frame: fill the frame (75vh, above) and enlarge the legend
+        fmap.get_root().header.add_child(
+            folium.Element(
+                "<style>#map_div{height:100vh !important}"
+                ".zoning-legend>div{font-size:17px !important;line-height:27px !important;"
+                "max-width:none !important}.zoning-legend span{width:20px !important;"
+                "height:20px !important}</style>"
+            )
+        )
+        st_folium(
+            fmap, key=f"briefing-map-{level}", height=780, use_container_width=True,
+            returned_objects=[],
+        )  # fmt: skip
+    else:
+        st.info(t("briefing.no_geometry", lg))
+
+# --- the headline numbers ---------------------------------------------------------------------
+with numbers_col:
+    severe_colour = safe_colour(numbers["severe"]["colour"])
+    cases_lines = [words["cases_coverage"]] if words["cases_coverage"] else []
+    zone_rows = "".join(
+        f"<div class='brief-zone'><span class='brief-swatch' "
+        f"style='background:{safe_colour(colour)}'></span>"
+        f"<b>{escape_html(label)}</b>: {escape_html(text)}</div>"
+        for label, colour, text in words["zone_lines"]
+    )
+    st.markdown(
+        f"<div class='brief-card' style='border-left-color:{severe_colour}'>"
+        + html("", words["severe_title"], "h3")
+        + html("brief-big", words["severe_regions"])
+        + html("brief-text", words["severe_people"])
+        + "</div><div class='brief-card'>"
+        + html("", words["cases_title"], "h3")
+        + html("brief-big", words["cases_value"])
+        + "".join(html("brief-small", line) for line in cases_lines)
+        + html("brief-text", words["cases_change"])
+        + "</div><div class='brief-card' style='border-left-color:#e0e0e0'>"
+        + html("", words["zones_title"], "h3")
+        + zone_rows
+        + "</div>",
+        unsafe_allow_html=True,
+    )
+
+# --- small print and downloads, out of the way ------------------------------------------------
+st.caption(" · ".join(text for text in (note, source, t("briefing.auto_refresh", lg)) if text))
+stem = f"zona-{scheme.id}-{level}-{day.date()}"
+png_col, pdf_col, _ = st.columns([2, 2, 6])
+png_col.download_button(
+    t("briefing.download_png", lg),
+    lambda: export.map_png(
+        layer, legend, words["title"],
+        f"{words['view']}\n{words['zones_on']} · {words['data_line']}", note,
+    ),
+    f"{stem}.png", "image/png", on_click="ignore", type="tertiary", icon=":material/image:",
+)  # fmt: skip
+pdf_col.download_button(
+    t("briefing.download_pdf", lg),
+    lambda: export.brief_pdf(
+        layer, legend, numbers, title=words["title"],
+        subtitle=f"{words['view']} · {words['zones_on']}", data_line=words["data_line"],
+        facts=briefing.pdf_facts(words), table_title=words["table_title"],
+        table_header=words["table_header"], note=note, source=source, lang=lg,
+        rows=briefing.TABLE_ROWS,
+    ),
+    f"{stem}.pdf", "application/pdf", on_click="ignore", type="tertiary",
+    icon=":material/picture_as_pdf:",
+)  # fmt: skip
+
+
+# --- new data: redraw without a reload ---------------------------------------------------------
+@st.fragment(run_every=REFRESH_SECONDS)
+def redraw_on_new_data(shown: int) -> None:
+    """Every few seconds: if the store's data changed since this page was drawn, redraw it."""
+    if store.data_version() != shown:
+        st.rerun()
+
+
+redraw_on_new_data(version)

@@ -9,6 +9,7 @@ from zoning import policy
 from zoning.i18n import pick, t
 
 RECENT_DAYS = 7
+NEW_NOTE = 0  # note ids start at 1
 
 lg = common.lang()
 store = common.store()
@@ -32,7 +33,7 @@ st.query_params["region"] = region
 
 # --- its zone, when it changed, and what the zone requires ------------------------------
 status = policy.zone_status(store, scheme, level, region, day)
-st.subheader(choices[region])
+st.header(choices[region])
 left, right = st.columns(2)
 with left:
     st.markdown(f"**{t('policy.current_zone', lg, day=day.date())}**")
@@ -84,12 +85,13 @@ for thread in threads:
 def note_form(region: str, threads: list[policy.NoteThread]) -> None:
     """Write a note, or edit one (a new version that supersedes it). The one place to gate."""
     current = {th.current.id: th.current for th in threads}
+    chooser = f"note_target_{region}"
     target = st.selectbox(
-        t("policy.which_note", lg), [None, *current], key=f"note_target_{region}",
-        format_func=lambda i: t("policy.new_note", lg) if i is None
+        t("policy.which_note", lg), [NEW_NOTE, *current], key=chooser,
+        format_func=lambda i: t("policy.new_note", lg) if i == NEW_NOTE
         else t("policy.edit_of", lg, heading=policy.note_label(current[i])),
     )  # fmt: skip
-    if target is not None:
+    if target != NEW_NOTE:
         st.caption(t("policy.edit_hint", lg))
     with st.form(f"note_form_{region}_{target}", clear_on_submit=True):
         author = st.text_input(
@@ -105,11 +107,12 @@ def note_form(region: str, threads: list[policy.NoteThread]) -> None:
         st.success(t("policy.saved", lg))
     if submitted:
         try:
-            policy.save_note(store, region, author, text, supersedes=target)
+            policy.save_note(store, region, author, text, supersedes=target or None)
         except policy.NoteError as exc:
             st.error(t(f"policy.{exc.key}", lg))
         else:
             st.session_state.update(note_author=author.strip(), note_saved=True)
+            st.session_state.pop(chooser, None)  # back to "a new note"
             st.rerun()
 
 

@@ -88,9 +88,6 @@ def test_classify_frame_ppkm():
     assert pd.isna(got.iloc[6])
 
 
-# Known issue (see report): the docstring promises ``None`` for no zone, but under pandas 3
-# the Series is inferred as the ``str`` dtype and no zone comes back as NaN.
-@pytest.mark.xfail(strict=True, reason="classify_frame gives NaN, not None, under pandas 3")
 def test_classify_frame_no_zone_is_none_as_documented():
     frame = pd.DataFrame({"houses_7d": [1.0, NAN]})
     zones = classify_frame(frame, get_scheme("ppkm-mikro-2021-04"))

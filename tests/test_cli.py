@@ -444,10 +444,6 @@ def test_usage_errors_are_one_line(capsys, argv):
     assert_one_line_error(rc, out, err)
 
 
-# Known bug (see report): csvio.parse_numbers' fast path (pandas.to_numeric) accepts "inf",
-# "Infinity" and "1e999" as infinity, so a metric of "inf" is classified into the top zone
-# instead of being rejected like any other non-number.
-@pytest.mark.xfail(strict=True, reason="bug: 'inf' accepted as a metric value")
 @pytest.mark.parametrize("value", ["inf", "Infinity", "1e999"])
 def test_infinite_metric_is_rejected(capsys, tmp_path, value):
     path = write_csv(tmp_path / "m.csv", HEADER, [["33.01", "2021-07-05", value, "", ""]])
@@ -455,9 +451,6 @@ def test_infinite_metric_is_rejected(capsys, tmp_path, value):
     assert_one_line_error(rc, out, err, "row 2", "column 'cases_7d_per_100k'")
 
 
-# Known bug (see report): a scheme file whose rule has `metric = [...]` raises TypeError in
-# zoning.schemes, so the command exits 1 with "unexpected TypeError ... (please report this)".
-@pytest.mark.xfail(strict=True, reason="bug: unhashable metric in scheme file -> exit 1")
 def test_scheme_file_with_array_metric_exits_2(capsys, tmp_path):
     scheme = tmp_path / "bad.toml"
     scheme.write_text(

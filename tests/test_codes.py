@@ -105,10 +105,6 @@ def test_code_error_is_a_value_error():
     assert issubclass(CodeError, ValueError)
 
 
-# Known bug (see report): `\d` in the patterns also matches non-ASCII digits, so a code in
-# Arabic-Indic or full-width digits passes through un-normalised ("٣٣.٧٤") instead of being
-# rejected or turned into "33.74".
-@pytest.mark.xfail(strict=True, reason="bug: non-ASCII digits pass through normalise_code")
 @pytest.mark.parametrize("value", ["٣٣٧٤", "３３７４"])
 def test_non_ascii_digits_are_not_a_canonical_code(value):
     try:

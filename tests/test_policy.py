@@ -298,10 +298,34 @@ def test_hostile_text_is_escaped(store: Store) -> None:
 
 def test_zone_cards(who) -> None:
     cdc = builtin_schemes()["cdc-community-levels-2022"]
+    assert policy.has_measures(cdc) and not policy.has_measures(who)
     card = policy.zone_card_html(cdc.zones[2], "en")
     assert "#b2182b" in card and "<b>High</b>" in card and "Wear a mask indoors in public" in card
     card = policy.zone_card_html(who.zones[0], "id")
-    assert "Level 1" in card and "tidak menetapkan tindakan" in card
+    assert "Level 1" in card and "Kasus &lt; 20" in card and "Tidak ada tindakan" in card
+    assert "<i>" not in policy.zone_card_html(who.zones[0], "id", say_if_none=False)
+
+
+def test_figures_not_reported_at_a_level(store: Store) -> None:
+    cdc = builtin_schemes()["cdc-community-levels-2022"]
+    status = policy.zone_status(store, cdc, "regency", "33.01", "2021-10-17")
+    assert status.unreported == ("inpatient_covid_pct",)
+    lines = policy.metric_lines(status, "en")
+    assert lines[0] == "Cases per 100,000, 7 days: 70.0"
+    assert lines[2] == "Inpatient beds used by COVID-19 (%): not reported at this level"
+
+
+def test_scheme_facts(who) -> None:
+    assert policy.scheme_facts(who, "en") == [
+        ("In force", "from 2021-06-14"),
+        ("Levels", "Province, Regency/City, District, Village"),
+        (
+            "Indicators read",
+            "Cases per 100,000, 7 days; Admissions per 100,000, 7 days; Deaths per 100,000, 7 days",
+        ),
+    ]
+    html = policy.labelled_list_html([("Link", "https://example.org/a?b=1&c=2"), ("x", "<b>")])
+    assert "<a href='https://example.org/a?b=1&amp;c=2'" in html and "&lt;b&gt;" in html
 
 
 def test_data_sources_and_method(store: Store) -> None:

@@ -105,9 +105,6 @@ def test_rolled_up_panel_feeds_compute(regions):
     assert m["cases_7d_per_100k"][0, 6] == pytest.approx(21.0)  # 210 per 1,000,000
 
 
-# Known bug (see report): an empty panel (a level with no child regions) raises IndexError
-# from ``sorted_parents[starts]`` instead of giving an empty panel.
-@pytest.mark.xfail(strict=True, raises=IndexError, reason="bug: rollup of an empty panel")
 def test_rollup_of_an_empty_panel(regions):
     empty = Panel(np.array([], dtype=object), DATES, {"new_cases": np.zeros((0, 4))}, np.zeros(0))
     up = rollup_panel(empty, regions, "regency")

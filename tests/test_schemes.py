@@ -903,9 +903,6 @@ def test_scheme_file_deeply_nested():
         loads_scheme("x = " + "[" * 100_000)
 
 
-# Known bug (see report): a rule's `metric` (or a `metrics` entry) that is a TOML array or
-# table raises TypeError (unhashable type) instead of SchemeError.
-@pytest.mark.xfail(strict=True, raises=TypeError, reason="bug: unhashable metric -> TypeError")
 @pytest.mark.parametrize(
     "text",
     [

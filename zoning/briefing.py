@@ -103,32 +103,34 @@ def province_cases(store: Store, day: object) -> dict[str, object]:
     demo), so one late village does not blank the province's number; a missing day is never
     read as zero: ``coverage`` says which share of the region-days was reported. The change
     is only computed when both weeks have at least :data:`MIN_COVERAGE` of their reports.
+    Reads only the two weeks it needs, cached by data version.
 
     Returns a dict with ``cases_7d``, ``cases_prev_7d`` (``None`` without any report),
     ``coverage``, ``prev_coverage`` (0 to 1), ``change_pct`` and ``source_level``.
     """
     top = level_depth(store.levels()[0])
-    # the level the counts were reported at (LevelData.source_level ends up as the level)
     level = next((lv for lv in store.count_levels() if level_depth(lv) >= top), None)
     if level is None:
         raise LookupError("the store has no daily counts")
-    source = service.level_data(store, level)
-    daily = source.panel.values.get("new_cases")
-    j = int(source.panel.dates.get_indexer([pd.Timestamp(day)])[0])
-    out: dict[str, object] = dict.fromkeys(
-        ("cases_7d", "cases_prev_7d", "coverage", "prev_coverage", "change_pct")
-    )
-    out["source_level"] = level
-    if daily is None or j < 0 or not len(daily):
+    day = pd.Timestamp(day).normalize()
+
+    def build() -> dict[str, object]:
+        start = day - pd.Timedelta(days=2 * M.WINDOW - 1)
+        counts = store.counts(level=level, start=start.date(), end=day.date())
+        slots = len(service.regions(store, level)) * M.WINDOW
+        out: dict[str, object] = {"source_level": level}
+        cases = counts.get("new_cases", pd.Series(np.nan, index=counts.index))
+        age = (day - pd.to_datetime(counts["date"]).dt.normalize()).dt.days
+        for name, cov, week in (("cases_7d", "coverage", 0), ("cases_prev_7d", "prev_coverage", 1)):
+            values = cases[(age // M.WINDOW == week) & (age >= 0)].dropna()
+            out[cov] = len(values) / slots if slots else 0.0
+            out[name] = float(values.sum()) if len(values) else None
+        both = min(out["coverage"], out["prev_coverage"]) >= MIN_COVERAGE
+        out["change_pct"] = change_pct(out["cases_7d"], out["cases_prev_7d"]) if both else None
         return out
-    for name, cov, end in (("cases_7d", "coverage", j), ("cases_prev_7d", "prev_coverage", j - 7)):
-        window = daily[:, max(0, end - M.WINDOW + 1) : end + 1] if end >= 0 else daily[:, :0]
-        reported = ~np.isnan(window)
-        out[cov] = float(reported.sum() / (daily.shape[0] * M.WINDOW))
-        out[name] = float(np.nansum(window)) if reported.any() else None
-    if min(out["coverage"], out["prev_coverage"]) >= MIN_COVERAGE:
-        out["change_pct"] = change_pct(out["cases_7d"], out["cases_prev_7d"])
-    return out
+
+    key = (store.url, store.data_version(), "briefing-cases", level, str(day.date()))
+    return dict(service.cached(key, build))
 
 
 def change_pct(last: float | None, before: float | None) -> float | None:

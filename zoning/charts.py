@@ -100,9 +100,11 @@ _ID_LOCALE = {
 
 
 def _finish(chart: alt.TopLevelMixin, lang: str) -> alt.TopLevelMixin:
-    """Dates and numbers in the language's own format; legends below, with room for text."""
+    """Dates and numbers in the language's own format; legends below the plot, which keeps
+    its height (the width fits the container)."""
     if lang_or_default(lang) == "id":
         chart = chart.configure(locale=_ID_LOCALE)
+    chart = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
     return chart.configure_legend(orient="bottom", direction="vertical", labelLimit=320)
 
 
@@ -297,7 +299,7 @@ def bands_layer(scheme: Scheme, metric: str, lang: str, top: float | None = None
             fill=alt.Fill(
                 "label:N",
                 scale=alt.Scale(domain=list(bands["label"]), range=list(bands["colour"])),
-                legend=alt.Legend(title=t("common.zone", lang) + ": " + pick(scheme.name, lang)),
+                legend=alt.Legend(title=t("common.zone", lang)),
             ),
             tooltip=[
                 alt.Tooltip("label:N", title=t("common.zone", lang)),

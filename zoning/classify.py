@@ -32,7 +32,7 @@ def classify_frame(frame: pd.DataFrame, scheme: Scheme) -> pd.Series:
     if not values:
         values = {scheme.metrics[0]: np.full(len(frame), np.nan)}
     codes = scheme.classify(values)
-    return pd.Series(scheme.zone_id_array(codes), index=frame.index, name="zone")
+    return pd.Series(scheme.zone_id_array(codes), index=frame.index, name="zone", dtype=object)
 
 
 def deciding_metrics(scheme: Scheme, frame: pd.DataFrame) -> list[str]:

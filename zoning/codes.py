@@ -19,8 +19,8 @@ SEGMENT_WIDTHS = (2, 2, 2, 4, 3, 3)
 #: Number of digits of an undotted code at each depth (2, 4, 6, 10, 13, 16).
 _DIGIT_LENGTHS = tuple(sum(SEGMENT_WIDTHS[: i + 1]) for i in range(len(SEGMENT_WIDTHS)))
 
-_FLOAT_TAIL = re.compile(r"^(\d+)\.0+$")
-_DOTTED = re.compile(r"^\d+(\.\d+)*$")
+_FLOAT_TAIL = re.compile(r"^([0-9]+)\.0+$")
+_DOTTED = re.compile(r"^[0-9]+(\.[0-9]+)*$")  # ASCII digits only
 
 
 class CodeError(ValueError):

@@ -121,7 +121,8 @@ def parse_numbers(cells: pd.Series, column: str, allow_negative: bool = False) -
 
     Accepts ``1234``, ``1.5``, ``1,234`` and ``1.234`` (thousands), ``1.234,5`` (Indonesian).
     """
-    fast = pd.to_numeric(cells.replace("", np.nan), errors="coerce").to_numpy(float)
+    fast = pd.to_numeric(cells.replace("", np.nan), errors="coerce").to_numpy(float, copy=True)
+    fast[~np.isfinite(fast)] = np.nan  # inf, Infinity, 1e999: take the slow path and fail
     slow = np.isnan(fast) & cells.astype(str).str.strip().ne("").to_numpy()
     if not slow.any():
         if not allow_negative and (fast < 0).any():

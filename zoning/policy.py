@@ -20,6 +20,7 @@ from zoning.codes import try_normalise
 from zoning.i18n import format_number, pick, strings, t
 from zoning.mapview import NO_DATA_COLOUR
 from zoning.metrics import DEFAULT_LAG_DAYS, WINDOW
+from zoning.regions import LEVEL_LABELS
 from zoning.schemes import NO_ZONE, Rule, Scheme, Zone
 from zoning.store import Store
 from zoning.text import escape_html
@@ -54,6 +55,7 @@ class ZoneStatus:
     window_complete: bool
     provisional: bool
     values: dict[str, float]  # the metrics the scheme reads, on the day
+    unreported: tuple[str, ...] = ()  # metrics the scheme reads that this level has no data for
 
 
 def zone_status(store: Store, scheme: Scheme, level: str, code: str, day: object) -> ZoneStatus:
@@ -76,6 +78,9 @@ def zone_status(store: Store, scheme: Scheme, level: str, code: str, day: object
         window_complete=bool(row["window_complete"]),
         provisional=bool(row["provisional"]),
         values={m: float(row[m]) for m in scheme.metrics},
+        unreported=tuple(
+            m for m in scheme.metrics if m not in service.level_data(store, level).metrics
+        ),
     )
 
 
@@ -175,11 +180,14 @@ def metric_lines(status: ZoneStatus, lang: str) -> list[str]:
     """'<metric>: <value>' for the metrics the scheme read on the day."""
     out = []
     for metric, value in status.values.items():
-        shown = (
-            format_number(value, lang, 0 if metric == "houses_7d" else 1)
-            if value == value
-            else t("common.incomplete", lang)
-        )
+        if metric in status.unreported:
+            shown = t("policy.not_reported", lang)
+        elif value == value:
+            shown = format_number(value, lang, 0 if metric == "houses_7d" else 1)
+        elif not status.window_complete:
+            shown = t("common.incomplete", lang)
+        else:
+            shown = "–"
         out.append(f"{t(f'metrics.{metric}', lang)}: {shown}")
     return out
 
@@ -292,7 +300,7 @@ def html_list(items: list[str]) -> str:
     return "<ul>" + "".join(f"<li>{escape_html(i)}</li>" for i in items) + "</ul>"
 
 
-def zone_card_html(zone: Zone, lang: str) -> str:
+def zone_card_html(zone: Zone, lang: str, say_if_none: bool = True) -> str:
     """A scheme's zone: swatch and label, description, and its measures (or that it has none)."""
     parts = [
         f"<div style='margin:0.2em 0 0.8em 0'>{swatch_html(zone.colour, pick(zone.label, lang))}"
@@ -300,12 +308,16 @@ def zone_card_html(zone: Zone, lang: str) -> str:
     if zone.description:
         parts.append(f"<div>{escape_html(pick(zone.description, lang))}</div>")
     measures = zone.measures.get(lang, ())
-    parts.append(
-        html_list(list(measures))
-        if measures
-        else f"<i>{escape_html(t('policy.no_measures', lang))}</i>"
-    )
+    if measures:
+        parts.append(html_list(list(measures)))
+    elif say_if_none:
+        parts.append(f"<i>{escape_html(t('policy.no_zone_measures_scheme', lang))}</i>")
     return "".join(parts) + "</div>"
+
+
+def has_measures(scheme: Scheme) -> bool:
+    """Whether any zone of the scheme sets measures."""
+    return any(any(z.measures.values()) for z in scheme.zones)
 
 
 # --- schemes in words --------------------------------------------------------------------
@@ -396,15 +408,24 @@ def source_lines(scheme: Scheme, lang: str) -> list[tuple[str, str]]:
     ]
 
 
-def source_html(scheme: Scheme, lang: str) -> str:
-    """A scheme's source as an escaped list; a web address becomes a link."""
+def labelled_list_html(pairs: list[tuple[str, str]]) -> str:
+    """An escaped list of '<b>label:</b> value' items; a web address becomes a link."""
     items = []
-    for label, value in source_lines(scheme, lang):
+    for label, value in pairs:
         shown = escape_html(value)
         if value.startswith(("https://", "http://")):
             shown = f"<a href='{shown}' target='_blank' rel='noopener noreferrer'>{shown}</a>"
         items.append(f"<li><b>{escape_html(label)}:</b> {shown}</li>")
     return "<ul>" + "".join(items) + "</ul>"
+
+
+def scheme_facts(scheme: Scheme, lang: str) -> list[tuple[str, str]]:
+    """When a scheme is in force, the levels it is meant for and the indicators it reads."""
+    return [
+        (t("about.effective", lang), effective_text(scheme, lang)),
+        (t("about.levels", lang), ", ".join(LEVEL_LABELS[lang][lv] for lv in scheme.levels)),
+        (t("about.metrics", lang), "; ".join(t(f"metrics.{m}", lang) for m in scheme.metrics)),
+    ]
 
 
 def paragraph_html(text: str) -> str:

@@ -28,6 +28,8 @@ def rollup_panel(panel: Panel, regions: pd.DataFrame, to_level: str) -> Panel:
         The level to roll up into.
     """
     depth = level_depth(to_level)
+    if not len(panel.regions):
+        return Panel(np.array([], dtype=object), panel.dates, {}, np.array([], dtype=float))
     parents = np.array([ancestor_at_depth(c, depth) for c in panel.regions], dtype=object)
     order = np.argsort(parents, kind="stable")
     sorted_parents = parents[order]

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import re
 import tomllib
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -39,7 +41,8 @@ LANGS = ("id", "en")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_SCHEME_BYTES = 256 * 1024
-CHUNK = 1 << 20
+CHUNK = 1 << 16  # elements: a chunk's arrays stay in the CPU cache across passes
+PARALLEL_MIN = 1 << 22
 
 
 class SchemeError(ValueError):
@@ -129,30 +132,49 @@ class Scheme:
         n = int(np.prod(shape))
         out = np.empty(n, dtype=np.int8)
         nan_block = np.full(min(n, CHUNK), np.nan)
-        for lo in range(0, n, CHUNK):
+
+        def run(lo: int) -> None:
             hi = min(lo + CHUNK, n)
             chunk = {m: a[lo:hi] for m, a in flat.items()}
             chunk.update({m: nan_block[: hi - lo] for m in missing})
-            out[lo:hi] = self._classify_chunk(chunk, hi - lo)
+            self._classify_chunk(chunk, out[lo:hi])
+
+        starts = range(0, n, CHUNK)
+        if n >= PARALLEL_MIN:  # numpy releases the GIL: chunks run on every core
+            with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+                list(pool.map(run, starts))
+        else:
+            for lo in starts:
+                run(lo)
         return out.reshape(shape)
 
-    def _classify_chunk(self, v: Mapping[str, np.ndarray], n: int) -> np.ndarray:
-        zone = np.full(n, NO_ZONE, dtype=np.int8)
+    def _classify_chunk(self, v: Mapping[str, np.ndarray], zone: np.ndarray) -> None:
+        """Classify one cache-sized chunk into ``zone`` (an int8 view of the output)."""
+        n = len(zone)
+        zone.fill(NO_ZONE)
+        z = np.empty(n, dtype=np.int8)
+        step = np.empty(n, dtype=bool)
         for rule in self.rules:
-            applies = rules.evaluate(rule.when, v) if rule.when is not None else None
             if rule.metric is not None:
                 x = v[rule.metric]
-                z = np.full(n, rule.floor, dtype=np.int8)
+                applies = ~np.isnan(x)
+                if rule.when is not None:
+                    applies &= rules.evaluate(rule.when, v)
+                z.fill(rule.floor)
+                below = rule.floor
                 for cut, cz in zip(rule.cuts, rule.cut_zones, strict=True):
-                    z[(x > cut) if rule.strict else (x >= cut)] = cz
-                known = ~np.isnan(x)
-                applies = known if applies is None else applies & known
+                    (np.greater if rule.strict else np.greater_equal)(x, cut, out=step)
+                    if cz - below == 1:
+                        z += step.view(np.int8)
+                    else:
+                        z += step.view(np.int8) * np.int8(cz - below)
+                    below = cz
+                np.maximum(zone, z, out=zone, where=applies)
             else:
-                z = np.int8(rule.zone)
-            np.maximum(zone, np.where(applies, z, NO_ZONE).astype(np.int8), out=zone)
+                applies = rules.evaluate(rule.when, v)
+                np.maximum(zone, np.int8(rule.zone), out=zone, where=applies)
         for m in self.requires:
             zone[np.isnan(v[m])] = NO_ZONE
-        return zone
 
     def zone_id_array(self, codes: np.ndarray) -> np.ndarray:
         """Zone ids (object array, ``None`` for no zone) from zone indexes."""
@@ -235,7 +257,7 @@ def _parse_rule(raw: object, i: int, zone_ids: tuple[str, ...], metrics: frozens
             raise SchemeError(f"{where}.when: {exc}") from None
 
     def zone_of(name: object, field_name: str) -> int:
-        if name not in zone_ids:
+        if not isinstance(name, str) or name not in zone_ids:
             raise SchemeError(
                 f"{where}.{field_name}: {name!r} is not a zone of this scheme "
                 f"({', '.join(zone_ids)})"
@@ -244,7 +266,7 @@ def _parse_rule(raw: object, i: int, zone_ids: tuple[str, ...], metrics: frozens
 
     if "metric" in raw:
         metric = raw["metric"]
-        if metric not in metrics:
+        if not isinstance(metric, str) or metric not in metrics:
             raise SchemeError(
                 f"{where}.metric: {metric!r} is not among the scheme's metrics "
                 f"({', '.join(sorted(metrics))})"
@@ -287,13 +309,23 @@ def parse_scheme(raw: Mapping, custom: bool = True) -> Scheme:
             "'source' must be a table with at least a 'title' (where the rules come from)"
         )
     levels = raw.get("levels")
-    if not isinstance(levels, list) or not levels or any(lv not in LEVELS for lv in levels):
+    if (
+        not isinstance(levels, list)
+        or not levels
+        or any(not isinstance(lv, str) or lv not in LEVELS for lv in levels)
+    ):
         raise SchemeError("'levels' must list one or more of: " + ", ".join(LEVELS))
     metrics = raw.get("metrics")
-    if not isinstance(metrics, list) or not metrics or any(m not in METRIC_NAMES for m in metrics):
+    if (
+        not isinstance(metrics, list)
+        or not metrics
+        or any(not isinstance(m, str) or m not in METRIC_NAMES for m in metrics)
+    ):
         raise SchemeError("'metrics' must list one or more of: " + ", ".join(sorted(METRIC_NAMES)))
     requires = raw.get("requires", [])
-    if not isinstance(requires, list) or any(m not in metrics for m in requires):
+    if not isinstance(requires, list) or any(
+        not isinstance(m, str) or m not in metrics for m in requires
+    ):
         raise SchemeError("'requires' must list metrics named in 'metrics'")
     zones_raw = raw.get("zones")
     if not isinstance(zones_raw, list) or len(zones_raw) < 2:

@@ -1,0 +1,129 @@
+"""End-to-end: the dashboard in headless Chromium against a real Streamlit server.
+
+Marked ``browser``; skipped with a message when /usr/bin/chromium is absent.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, Traffic, copy_store, require_chromium, streamlit_server
+
+pytestmark = pytest.mark.browser
+
+# JavaScript run inside the map's iframe: the GeoJSON shapes Leaflet drew.
+SHAPES_JS = """() => Object.values(window.map._layers)
+    .filter(l => l.feature && !l.getLayers)
+    .map(l => ({code: l.feature.properties.code, fill: l.options.fillColor}))"""
+CENTRE_JS = """(code) => {
+    const l = Object.values(window.map._layers).find(
+        l => l.feature && !l.getLayers && l.feature.properties.code === code);
+    const p = window.map.latLngToContainerPoint(l.getBounds().getCenter());
+    return {x: p.x, y: p.y};
+}"""
+
+
+@pytest.fixture(scope="module")
+def app(demo_db, tmp_path_factory):
+    require_chromium()
+    db = copy_store(demo_db, tmp_path_factory.mktemp("browser") / "app.db")
+    with streamlit_server(db) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def open_map(browser, url: str, width: int = 1400):
+    page = browser.new_page(viewport={"width": width, "height": 1000})
+    traffic = Traffic(page)
+    page.goto(url)
+    frame_el = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=60_000)
+    frame = frame_el.content_frame()
+    frame.wait_for_function(
+        "() => window.map && Object.keys(window.map._layers).length > 5", timeout=60_000
+    )
+    return page, frame, traffic
+
+
+def shapes(frame) -> list[dict]:
+    return frame.evaluate(SHAPES_JS)
+
+
+def test_map_draws_one_shape_per_region_offline(app, browser, demo_db):
+    from zoning.store import Store
+
+    page, frame, traffic = open_map(browser, f"{app}/map?level=regency&scheme=who-ct-2021")
+    drawn = shapes(frame)
+    expected = Store(str(demo_db)).regions("regency")["code"].tolist()
+    assert sorted(s["code"] for s in drawn) == sorted(expected)
+    assert len(drawn) == 35
+    assert not traffic.external, traffic.external
+    assert not traffic.failed, traffic.failed
+    page.close()
+
+
+def test_tooltip_and_click_select_a_region(app, browser):
+    page, frame, _ = open_map(
+        browser, f"{app}/map?level=regency&scheme=who-ct-2021&date=2021-07-15"
+    )
+    box = page.query_selector("iframe[title='streamlit_folium.st_folium']").bounding_box()
+    point = frame.evaluate(CENTRE_JS, "33.74")
+    page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+    tooltip = frame.wait_for_selector(".leaflet-tooltip", timeout=10_000)
+    assert "Kota Semarang" in tooltip.inner_text()
+    assert "Level" in tooltip.inner_text()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    page.wait_for_url(re.compile(r"region=33\.74"), timeout=30_000)
+    page.get_by_text("Wilayah terpilih: Kota Semarang").wait_for(timeout=30_000)
+    page.close()
+
+
+def test_changing_the_date_recolours(app, browser):
+    page, frame, _ = open_map(
+        browser, f"{app}/map?level=regency&scheme=who-ct-2021&date=2021-07-15"
+    )
+    july = {s["code"]: s["fill"] for s in shapes(frame)}
+    slider = page.get_by_role("slider")
+    slider.focus()
+    slider.press("Home")  # the first day: windows incomplete, then a calm autumn
+    page.wait_for_url(re.compile(r"date=2020-09-01"), timeout=30_000)
+    frame = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']").content_frame()
+    frame.wait_for_function(
+        "(july) => Object.values(window.map._layers).some(l => l.feature && !l.getLayers"
+        " && l.options.fillColor !== july[l.feature.properties.code])",
+        arg=july,
+        timeout=30_000,
+    )
+    september = {s["code"]: s["fill"] for s in shapes(frame)}
+    assert set(september) == set(july)
+    assert september != july
+    page.close()
+
+
+def test_language_switch(app, browser):
+    page, _, _ = open_map(browser, f"{app}/map?level=regency")
+    page.get_by_role("heading", name="Peta zona").wait_for()
+    page.get_by_text("English").click()
+    page.wait_for_url(re.compile(r"lang=en"), timeout=30_000)
+    page.get_by_role("heading", name="Zone map").wait_for(timeout=30_000)
+    assert "Data as of" in page.inner_text("body")
+    page.close()
+
+
+def test_small_screen(app, browser):
+    page, frame, traffic = open_map(browser, f"{app}/map?level=regency", width=390)
+    assert len(shapes(frame)) == 35
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 400  # no sideways scrolling at 390 px
+    assert not traffic.external
+    page.close()

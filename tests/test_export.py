@@ -1,0 +1,139 @@
+"""Exports: the map as PNG and the one-page PDF brief (and the table exports they sit with)."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from PIL import Image
+from shapely.geometry import Polygon, box
+
+from zoning import export
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+LEGEND = [
+    ("Level 1", "#66c2a5"),
+    ("Level 2", "#ffd92f"),
+    ("Level 3", "#fc8d62"),
+    ("Level 4", "#b2182b"),
+    ("Tanpa data", "#bdbdbd"),
+]
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "Desa $x^$ tak tertutup",  # broken mathtext
+    r"Kota $\frac{1}{0}$ \ backslash",
+    "=HYPERLINK(\"http://x\")",
+    "baris\nbaru\r\ttab\x00nul\x1b[31m",
+    "Ω" * 400,
+    "\u202eeman desrever 🦠 中文",
+    "",
+]
+
+
+def layer(names: list[str], colours: list[str] | None = None) -> gpd.GeoDataFrame:
+    n = len(names)
+    colours = colours or [LEGEND[i % 5][1] for i in range(n)]
+    return gpd.GeoDataFrame(
+        {
+            "code": [f"33.{i + 1:02d}" for i in range(n)],
+            "name": names,
+            "population": [100_000.0 + i for i in range(n)],
+            "colour": colours,
+        },
+        geometry=[box(110 + 0.3 * i, -7.5, 110.29 + 0.3 * i, -6.9) for i in range(n)],
+        crs="EPSG:4326",
+    )
+
+
+def headline(names: list[str]) -> dict:
+    return {
+        "severe": {"index": 3, "id": "level-4", "colour": "#b2182b", "regions": len(names)},
+        "severe_regions": [
+            {"code": f"33.{i:02d}", "name": name, "population": 1e5 + i, "rate": 300.0 - i}
+            for i, name in enumerate(names)
+        ],
+    }
+
+
+def pdf(layer_gdf: gpd.GeoDataFrame, names: list[str], **texts: object) -> bytes:
+    words = {
+        "title": "Zona COVID-19 Jawa Tengah",
+        "subtitle": "Kabupaten/Kota · WHO · Zona per 2021-10-28",
+        "data_line": "Data per 2021-10-31 · diperbarui 2021-11-01 08:00 UTC",
+        "facts": [("heading", "Zona terberat saat ini: Level 4"), ("big", "3 wilayah"),
+                  ("gap", ""), ("text", "▲ naik 12,5%")],
+        "table_title": "Wilayah di Level 4",
+        "table_header": ("Wilayah", "Kasus 7 hari per 100.000", "Penduduk"),
+        "note": "Data demo: bentuk wilayah skematis.",
+        "source": "Sumber: uji.",
+    }  # fmt: skip
+    words.update(texts)
+    return export.brief_pdf(layer_gdf, LEGEND, headline(names), lang="id", **words)
+
+
+def pages(data: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page\b", data))
+
+
+def test_map_png_is_a_png_of_the_expected_size():
+    data = export.map_png(
+        layer(["Kabupaten Satu", "Kota Dua", "Kabupaten Tiga"]),
+        LEGEND,
+        "Zona COVID-19 Jawa Tengah",
+        "Kabupaten/Kota · WHO\nData per 2021-10-31 · diperbarui 2021-11-01 08:00 UTC",
+        "Data demo: bentuk wilayah pada peta ini skematis, bukan batas resmi.",
+    )
+    assert data.startswith(PNG_SIGNATURE)
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    assert image.size == export.PNG_SIZE == (1600, 1000)
+    assert len(set(image.convert("RGB").getdata())) > 10  # something was drawn
+
+
+def test_map_png_draws_the_zone_colours():
+    data = export.map_png(layer(["A"], ["#b2182b"]), LEGEND[3:4], "t", "s")
+    colours = {c for _, c in Image.open(io.BytesIO(data)).convert("RGB").getcolors(1 << 20)}
+    assert (0xB2, 0x18, 0x2B) in colours
+
+
+def test_brief_pdf_is_one_a4_landscape_page():
+    names = [f"Kabupaten {i}" for i in range(40)]
+    data = pdf(layer(names[:10]), names)
+    assert data.startswith(b"%PDF")
+    assert pages(data) == 1
+    box_ = re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", data)
+    assert box_ and float(box_.group(1)) > float(box_.group(2))  # landscape
+    assert float(box_.group(1)) == pytest.approx(841.68, abs=1)
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_region_names_do_not_break_the_images(name):
+    gdf = layer([name, "Kota Dua"])
+    png = export.map_png(gdf, [(name, "#b2182b"), *LEGEND], name, name + "\n" + name, name)
+    assert png.startswith(PNG_SIGNATURE)
+    assert Image.open(io.BytesIO(png)).size == (1600, 1000)
+    data = pdf(gdf, [name] * 20, title=name, subtitle=name, table_title=name, source=name)
+    assert data.startswith(b"%PDF") and pages(data) == 1
+
+
+def test_bad_colours_and_missing_shapes_are_drawn_as_no_data():
+    gdf = layer(["A", "B", "C"], ["javascript:alert(1)", "#12", None])
+    gdf.loc[1, "geometry"] = Polygon()
+    gdf.loc[2, "geometry"] = None
+    assert export.map_png(gdf, [("x", "url(evil)")], "t", "s").startswith(PNG_SIGNATURE)
+    assert pages(pdf(gdf, [])) == 1
+
+
+def test_nothing_to_draw_still_gives_a_page():
+    empty = layer(["A"]).iloc[0:0]
+    assert export.map_png(empty, [], "t", "").startswith(PNG_SIGNATURE)
+    assert pages(pdf(empty, [], facts=[])) == 1
+
+
+def test_csv_export_neutralises_formulas():
+    table = pd.DataFrame({"name": ["=1+1", "Desa"], "cases": [1, 2]})
+    text = export.to_csv_bytes(table).decode("utf-8")
+    assert "'=1+1" in text and "\n=1+1" not in text

@@ -1,0 +1,156 @@
+"""The policy page in Streamlit's AppTest, on a tiny store (a province and two regencies)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from zoning.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def make_store(path: Path) -> Store:
+    """A province, two regencies and 20 days of counts; 33.01 rises from 10 October."""
+    regions = pd.DataFrame(
+        {
+            "code": ["33", "33.01", "33.02"],
+            "name": ["Jawa Tengah", "Kabupaten Satu", "Kabupaten Dua"],
+            "level": ["province", "regency", "regency"],
+            "parent": [None, "33", "33"],
+            "population": [200_000.0, 100_000.0, 100_000.0],
+        }
+    )
+    days = pd.date_range("2021-10-01", "2021-10-20", freq="D")
+    rising = [10.0 if d >= pd.Timestamp("2021-10-10") else 1.0 for d in days]
+    counts = pd.concat(
+        [
+            pd.DataFrame({"region": "33.01", "date": days, "new_cases": rising}),
+            pd.DataFrame({"region": "33.02", "date": days, "new_cases": 1.0}),
+        ]
+    ).assign(deaths=0.0, admissions=0.0)
+    store = Store(str(path))
+    with store.transaction() as conn:
+        upload = store.record_upload(conn, "test", "tiny", None, "tests", len(counts), 0)
+        store.write_regions(conn, regions, upload)
+        store.write_counts(conn, counts, upload)
+        store.write_meta(conn, as_of="2021-10-20")
+    return store
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    path = tmp_path / "tiny.db"
+    made = make_store(path)
+    monkeypatch.setenv("ZONING_DB", str(path))
+    st.cache_resource.clear()  # pages.common keeps the store open across runs
+    yield made
+    st.cache_resource.clear()
+
+
+def open_page(lang: str, **params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params.update(lang=lang, level="regency", **params)
+    at.run()
+    at.switch_page("pages/policy.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> list[str]:
+    return [el.value for el in at.text]
+
+
+def markdown(at: AppTest) -> str:
+    return "\n".join(el.value for el in at.markdown)
+
+
+def add_note(at: AppTest, author: str, text: str) -> AppTest:
+    at.text_input[0].input(author)
+    at.text_area[0].input(text)
+    next(b for b in at.button if b.proto.is_form_submitter).click()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "measures"),
+    [
+        ("id", "Kebijakan per wilayah", "Tindakan yang diwajibkan"),
+        ("en", "Policy notes", "Measures"),
+    ],
+)
+def test_renders_in_both_languages(store: Store, lang: str, title: str, measures: str) -> None:
+    at = open_page(lang)
+    assert at.title[0].value == title
+    assert measures in markdown(at)
+    assert at.query_params["region"] == "33.01"  # the first region of the level
+
+
+def test_region_from_the_url_and_its_zone(store: Store) -> None:
+    at = open_page("en", region="3301", date="2021-10-17")
+    assert at.selectbox(key="policy_region_regency").value == "33.01"
+    page = markdown(at)
+    assert "Level 3" in page  # swatch label: never colour alone
+    assert "In this zone since 2021-10-14; before that: Level 2." in page
+    assert "This scheme sets no measures per zone." in "\n".join(el.value for el in at.info)
+    assert "Cases &lt; 20" not in page and "Cases 50-&lt;150" in page  # the zone description
+    table = at.dataframe[0].value
+    assert list(table["Code"]) == ["33.01"]
+
+
+def test_measures_of_a_scheme_that_has_them(store: Store) -> None:
+    at = open_page("en", region="33.01", date="2021-10-17", scheme="cdc-transmission-2021")
+    assert "Substantial" in markdown(at)
+    at = open_page("id", region="33.01", scheme="cdc-community-levels-2022")
+    assert "Tes bila bergejala" in markdown(at)
+
+
+def test_adding_a_note_stores_it_and_shows_it(store: Store) -> None:
+    at = open_page("en", region="33.02")
+    at = add_note(at, "Bu Sari", "Close the night market until Monday.")
+    notes = store.notes("33.02")
+    assert list(notes["author"]) == ["Bu Sari"]
+    assert "Close the night market until Monday." in texts(at)
+    assert "Bu Sari" in markdown(at)
+    assert "The note was saved." in [el.value for el in at.success]
+    assert store.notes("33.01").empty
+
+
+def test_a_note_is_shown_as_text_never_as_html(store: Store) -> None:
+    at = open_page("en", region="33.01")
+    at = add_note(at, HOSTILE, HOSTILE)
+    assert HOSTILE in texts(at)
+    unsafe = [el.value for el in at.markdown if el.proto.allow_html]
+    assert all("<img" not in html for html in unsafe)
+    assert any("&lt;img src=x onerror=alert(1)&gt;" in html for html in unsafe)  # the author
+
+
+def test_editing_a_note_supersedes_it(store: Store) -> None:
+    first = store.add_note("33.01", "Pak Budi", "Mass testing on Monday.")
+    at = open_page("en", region="33.01")
+    at.selectbox(key="note_target_33.01").select(first)
+    at.run()
+    assert at.text_area[0].value == "Mass testing on Monday."
+    at = add_note(at, "Pak Budi", "Mass testing on Tuesday.")
+    notes = store.notes("33.01")
+    assert len(notes) == 2
+    assert notes.set_index("id").loc[first, "current"] == False  # noqa: E712
+    assert "Mass testing on Tuesday." in texts(at)
+    assert [e.label for e in at.expander] == ["Earlier versions (1)"]
+    assert at.selectbox(key="note_target_33.01").value == 0  # back to "a new note"
+    assert at.text_area[0].value == ""
+
+
+def test_an_empty_note_is_refused(store: Store) -> None:
+    at = open_page("id", region="33.01")
+    at = add_note(at, "Bu Sari", "   ")
+    assert store.notes("33.01").empty
+    assert "Catatan kosong; tidak ada yang disimpan." in [el.value for el in at.error]
