@@ -1,7 +1,8 @@
 """Micro-zonation dashboard: which areas are red, and what each area must do.
 
 Run with ``streamlit run dashboard.py``. The pages live in ``pages/``; all data work is done
-by the :mod:`zoning` library.
+by the :mod:`zoning` library. Every page has its own path (``/map``, ``/trends`` ...) and
+keeps its view in the query, so a link reproduces what its sender saw.
 """
 
 from __future__ import annotations
@@ -20,15 +21,22 @@ PAGES = (
 )
 
 
+def _home() -> None:
+    """The bare address opens the map at ``/map``, keeping the query."""
+    st.switch_page(PAGES[0][0], query_params=st.query_params.to_dict())
+
+
 def run() -> None:
     """Set up the page and run the page the URL asks for."""
-    st.set_page_config(
-        page_title=t("common.app_title", common.lang()), page_icon="🗺️", layout="wide"
-    )
     lg = common.lang()
+    st.set_page_config(page_title=t("common.app_title", lg), page_icon="🗺️", layout="wide")
     pages = [
-        st.Page(path, title=t(f"common.{key}", lg), icon=icon, url_path=url, default=(url == "map"))
-        for path, url, key, icon in PAGES
+        # Streamlit serves the default page at "/" only; a hidden default keeps /map a path.
+        st.Page(_home, title="home", url_path="home", default=True, visibility="hidden"),
+        *(
+            st.Page(path, title=t(f"common.{key}", lg), icon=icon, url_path=url)
+            for path, url, key, icon in PAGES
+        ),
     ]
     page = st.navigation(pages)
     common.language_switch()

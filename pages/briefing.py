@@ -28,7 +28,8 @@ st.markdown(
 [data-testid="stMainBlockContainer"], .block-container
   {padding: 1.2rem 2rem 1rem 2rem !important; max-width: 100% !important;}
 iframe[title="streamlit_folium.st_folium"] {height: 75vh !important;}
-.brief-title {font-size: 2.5rem; font-weight: 700; line-height: 1.15; margin: 0; padding: 0 !important;}
+.brief-title {font-size: 2.5rem; font-weight: 700; line-height: 1.15; margin: 0;
+  padding: 0 !important;}
 .brief-view {font-size: 1.3rem; color: #424242;}
 .brief-data {font-size: 1.45rem; font-weight: 700; background: #fff8e1;
   border-left: 8px solid #f9a825; padding: .3rem .8rem; margin: .4rem 0 .6rem 0;}
@@ -80,7 +81,7 @@ map_col, numbers_col = st.columns([7, 3], gap="large")
 
 # --- the map ----------------------------------------------------------------------------------
 with map_col:
-    drawable = layer[~layer.geometry.is_empty & layer.geometry.notna()]
+    drawable = layer[~(layer.geometry.isna() | layer.geometry.is_empty)]
     if len(drawable):
         fmap = build_zone_map(
             drawable, tooltip_fields=tooltip, legend=legend, asset_base=COMPONENT_ASSET_BASE

@@ -21,6 +21,25 @@ from zoning.store import Store
 LANG_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 
 
+def _leave_legacy_multipage_mode() -> None:
+    """Make the first run after the server starts use ``st.navigation`` like every other.
+
+    Streamlit treats an app whose script has a ``pages/`` folder beside it as a legacy
+    multipage app until ``st.navigation`` has run once in the process, so the very first
+    session would get its own sidebar of files and a deep link such as ``/map`` would run
+    ``pages/map.py`` alone. The flag is process-wide; clearing it and rerunning hands the
+    run to ``dashboard.py``.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_leave_legacy_multipage_mode()
+
+
 @st.cache_resource(show_spinner=False)
 def _open_store() -> Store:
     return Store()
@@ -35,9 +54,34 @@ def store() -> Store:
     return s
 
 
+def view_param(name: str) -> str | None:
+    """A view setting from the URL, else the one this session last used on any page.
+
+    Streamlit's page links drop the query, so the session keeps the view (language, scheme,
+    level, date) when a person moves from page to page, and the URL gets it back.
+    """
+    kept = st.session_state.setdefault("view", {})
+    value = st.query_params.get(name)
+    if value is None and name in kept:
+        value = kept[name]
+        st.query_params[name] = value
+    return value
+
+
+def keep_param(name: str, value: str | None) -> None:
+    """Put a view setting in the URL and in the session."""
+    kept = st.session_state.setdefault("view", {})
+    if value is None:
+        kept.pop(name, None)
+        st.query_params.pop(name, None)
+    else:
+        kept[name] = value
+        st.query_params[name] = value
+
+
 def lang() -> str:
     """The interface language, from the URL (``?lang=en``); Bahasa Indonesia by default."""
-    return lang_or_default(st.query_params.get("lang"))
+    return lang_or_default(view_param("lang"))
 
 
 def language_switch() -> str:
@@ -52,13 +96,13 @@ def language_switch() -> str:
         key="lang_switch",
     )
     if chosen != current:
-        st.query_params["lang"] = chosen
+        keep_param("lang", chosen)
         st.rerun()
     return chosen
 
 
 def _param(name: str, choices: list[str], default: str) -> str:
-    value = st.query_params.get(name)
+    value = view_param(name)
     return value if value in choices else default
 
 
@@ -71,7 +115,7 @@ def pick_scheme(lg: str, container=st.sidebar) -> Scheme:
         t("common.scheme", lg), ids, index=ids.index(current),
         format_func=lambda i: pick(schemes[i].name, lg), key="scheme_select",
     )  # fmt: skip
-    st.query_params["scheme"] = chosen
+    keep_param("scheme", chosen)
     return schemes[chosen]
 
 
@@ -84,7 +128,7 @@ def pick_level(s: Store, scheme: Scheme, lg: str, container=st.sidebar) -> str:
         t("common.level", lg), levels, index=levels.index(current),
         format_func=lambda lv: LEVEL_LABELS[lg][lv], key="level_select",
     )  # fmt: skip
-    st.query_params["level"] = chosen
+    keep_param("level", chosen)
     if chosen not in scheme.levels:
         container.caption(
             t("common.scheme_level_warning", lg,
@@ -98,7 +142,7 @@ def pick_date(s: Store, level: str, lg: str, container=st.sidebar) -> pd.Timesta
     data = service.level_data(s, level)
     days = [d.date() for d in data.panel.dates]
     default = data.settled_day.date()
-    raw = st.query_params.get("date")
+    raw = view_param("date")
     try:
         current = dt.date.fromisoformat(raw) if raw else default
     except ValueError:
@@ -108,7 +152,7 @@ def pick_date(s: Store, level: str, lg: str, container=st.sidebar) -> pd.Timesta
         t("common.date", lg), min_value=days[0], max_value=days[-1], value=current,
         format="YYYY-MM-DD", key="date_slider",
     )  # fmt: skip
-    st.query_params["date"] = chosen.isoformat()
+    keep_param("date", chosen.isoformat())
     return pd.Timestamp(chosen)
 
 

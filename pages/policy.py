@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from pages import common
@@ -120,6 +122,15 @@ st.subheader(t("policy.write_note", lg))
 note_form(region, threads)
 
 # --- regions whose zone changed recently ---------------------------------------------------
+
+
+def show_region(codes: list[str]) -> None:
+    """A row picked in the table becomes the region shown above."""
+    rows = st.session_state[f"recent_{level}"].selection.rows
+    if rows:
+        st.session_state[f"policy_region_{level}"] = codes[rows[0]]
+
+
 st.header(t("policy.recent", lg, days=RECENT_DAYS))
 changes = policy.recent_changes(store, scheme, level, day, days=RECENT_DAYS)
 if changes.empty:
@@ -129,11 +140,8 @@ if changes.empty:
     )  # fmt: skip
 else:
     st.caption(t("policy.recent_caption", lg, n=len(changes), day=day.date()))
-    picked = st.dataframe(
+    st.dataframe(
         policy.recent_changes_table(changes, scheme, lg), hide_index=True,
-        on_select="rerun", selection_mode="single-row", key=f"recent_{level}",
+        on_select=partial(show_region, list(changes["code"])), selection_mode="single-row",
+        key=f"recent_{level}",
     )  # fmt: skip
-    rows = picked.selection.rows if picked is not None else []
-    if rows and changes["code"].iloc[rows[0]] != region:
-        st.query_params["region"] = changes["code"].iloc[rows[0]]
-        st.rerun()

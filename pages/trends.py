@@ -61,6 +61,8 @@ days = right.segmented_control(
     key="trend_period",
 )
 series = charts.trend_series(store, level, codes, day=day, days=days or 0)
+if not charts.has_values(series, "new_cases"):
+    st.warning(t("trends.no_values", lg))
 
 # --- against the scheme's thresholds ------------------------------------------------------
 st.subheader(t("trends.against_scheme", lg, scheme=pick(scheme.name, lg)))
@@ -74,8 +76,9 @@ if not banded:
 st.subheader(t("trends.daily_cases", lg))
 side_by_side(charts.daily_charts(series, "new_cases", lg, per_100k, day))
 
-st.subheader(t("trends.cumulative", lg))
-st.altair_chart(charts.cumulative_chart(series, lg, per_100k, day), width="stretch")
+if charts.has_values(series, "new_cases_cum"):
+    st.subheader(t("trends.cumulative", lg))
+    st.altair_chart(charts.cumulative_chart(series, lg, per_100k, day), width="stretch")
 
 if charts.has_values(series, "deaths"):
     st.subheader(t("trends.daily_deaths", lg))

@@ -13,6 +13,7 @@ from shapely.geometry import Polygon, box
 
 from zoning import export
 
+pytestmark = pytest.mark.filterwarnings("ignore:Glyph:UserWarning")  # names in other scripts
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 LEGEND = [
     ("Level 1", "#66c2a5"),
@@ -25,7 +26,7 @@ HOSTILE = [
     "<script>alert(1)</script>",
     "Desa $x^$ tak tertutup",  # broken mathtext
     r"Kota $\frac{1}{0}$ \ backslash",
-    "=HYPERLINK(\"http://x\")",
+    '=HYPERLINK("http://x")',
     "baris\nbaru\r\ttab\x00nul\x1b[31m",
     "Ω" * 400,
     "\u202eeman desrever 🦠 中文",
@@ -90,7 +91,7 @@ def test_map_png_is_a_png_of_the_expected_size():
     image = Image.open(io.BytesIO(data))
     image.load()
     assert image.size == export.PNG_SIZE == (1600, 1000)
-    assert len(set(image.convert("RGB").getdata())) > 10  # something was drawn
+    assert len(image.convert("RGB").getcolors(1 << 24)) > 10  # something was drawn
 
 
 def test_map_png_draws_the_zone_colours():

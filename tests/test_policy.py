@@ -60,6 +60,11 @@ def store(tmp_path: Path) -> Store:
     return make_store(tmp_path / "tiny.db")
 
 
+def words(lines: list[str]) -> list[str]:
+    """Rule texts with their non-breaking spaces (sign + number) as plain spaces."""
+    return [line.replace("\u00a0", " ") for line in lines]
+
+
 @pytest.fixture
 def who():
     return builtin_schemes()["who-ct-2021"]
@@ -69,7 +74,7 @@ def who():
 
 
 def test_who_rules_in_english(who) -> None:
-    assert policy.describe_rules(who, "en") == [
+    assert words(policy.describe_rules(who, "en")) == [
         "Level 4 when cases per 100,000 in 7 days ≥ 150; otherwise Level 3 when ≥ 50; "
         "otherwise Level 2 when ≥ 20; otherwise Level 1.",
         "Level 4 when admissions per 100,000 in 7 days ≥ 30; otherwise Level 3 when ≥ 10; "
@@ -79,8 +84,12 @@ def test_who_rules_in_english(who) -> None:
     ]
 
 
+def test_a_sign_stays_with_its_number(who) -> None:
+    assert "≥\u00a0150;" in policy.describe_rules(who, "en")[0]
+
+
 def test_who_rules_in_bahasa_indonesia(who) -> None:
-    lines = policy.describe_rules(who, "id")
+    lines = words(policy.describe_rules(who, "id"))
     assert len(lines) == 3
     assert lines[0] == (
         "Level 4 bila kasus per 100.000 dalam 7 hari ≥ 150; selain itu Level 3 bila ≥ 50; "
@@ -90,7 +99,7 @@ def test_who_rules_in_bahasa_indonesia(who) -> None:
 
 def test_cdc_community_levels_conditioned_rules() -> None:
     cdc = builtin_schemes()["cdc-community-levels-2022"]
-    en = policy.describe_rules(cdc, "en")
+    en = words(policy.describe_rules(cdc, "en"))
     assert en[0] == (
         "When cases per 100,000 in 7 days < 200: High when admissions per 100,000 in 7 days "
         "≥ 20; otherwise Medium when ≥ 10; otherwise Low."
@@ -99,7 +108,7 @@ def test_cdc_community_levels_conditioned_rules() -> None:
         "When cases per 100,000 in 7 days ≥ 200: High when inpatient beds used by COVID-19 "
         "patients (%) ≥ 10; otherwise Medium."
     )
-    ind = policy.describe_rules(cdc, "id")
+    ind = words(policy.describe_rules(cdc, "id"))
     assert ind[2] == (
         "Bila kasus per 100.000 dalam 7 hari ≥ 200: Tinggi bila rawat inap per 100.000 dalam "
         "7 hari ≥ 10; selain itu Sedang."
@@ -109,7 +118,7 @@ def test_cdc_community_levels_conditioned_rules() -> None:
 
 def test_strict_thresholds_read_as_greater_than() -> None:
     ppkm = builtin_schemes()["ppkm-mikro-2021-02"]
-    assert policy.describe_rules(ppkm, "en") == [
+    assert words(policy.describe_rules(ppkm, "en")) == [
         "Red when houses with a case in 7 days > 10; otherwise Orange when > 5; "
         "otherwise Yellow when > 0; otherwise Green."
     ]
@@ -118,7 +127,7 @@ def test_strict_thresholds_read_as_greater_than() -> None:
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_every_builtin_scheme_is_described(lang: str) -> None:
     for scheme in builtin_schemes().values():
-        lines = policy.describe_rules(scheme, lang)
+        lines = words(policy.describe_rules(scheme, lang))
         assert len(lines) == len(scheme.rules)
         assert all(line and "{" not in line for line in lines)
         assert policy.rules_footnote(scheme, lang)
@@ -133,11 +142,11 @@ def test_conditions_keep_their_grouping() -> None:
     node = rules.parse(
         "cases_7d_per_100k >= 200 and (houses_7d > 5 or not deaths_7d_per_100k < 1.5)"
     )
-    assert policy.describe_condition(node, "en") == (
+    assert words([policy.describe_condition(node, "en")])[0] == (
         "cases per 100,000 in 7 days ≥ 200 and (houses with a case in 7 days > 5 or "
         "not (deaths per 100,000 in 7 days < 1.5))"
     )
-    assert policy.describe_condition(node, "id").endswith(
+    assert words([policy.describe_condition(node, "id")])[0].endswith(
         "bukan (kematian per 100.000 dalam 7 hari < 1,5))"
     )
 
@@ -163,10 +172,10 @@ zone = "b"
 when = "houses_7d >= 3"
 """
     scheme = loads_scheme(text)
-    assert policy.describe_rules(scheme, "en") == [
+    assert words(policy.describe_rules(scheme, "en")) == [
         "At least Bee when houses with a case in 7 days ≥ 3."
     ]
-    assert policy.describe_rules(scheme, "id") == [
+    assert words(policy.describe_rules(scheme, "id")) == [
         "Sekurang-kurangnya Bé bila rumah dengan kasus dalam 7 hari ≥ 3."
     ]
     assert "no zone" not in policy.rules_footnote(scheme, "en")  # nothing required
@@ -220,8 +229,14 @@ def test_recent_changes_agrees_with_last_change(store: Store, who) -> None:
 def test_recent_changes_table_labels(store: Store, who) -> None:
     frame = policy.recent_changes(store, who, "regency", "2021-10-17")
     table = policy.recent_changes_table(frame, who, "en")
-    assert list(table.columns) == ["Region", "Code", "Changed on", "From", "To"]
-    assert table.iloc[0].tolist()[2:] == [pd.Timestamp("2021-10-14").date(), "Level 2", "↑ Level 3"]
+    assert list(table.columns) == ["Region", "From", "To", "Changed on", "Code"]
+    assert table.iloc[0].tolist() == [
+        "Kabupaten Satu",
+        "Level 2",
+        "↑ Level 3",
+        pd.Timestamp("2021-10-14").date(),
+        "33.01",
+    ]
 
 
 def test_zone_status(store: Store, who) -> None:

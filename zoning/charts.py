@@ -70,11 +70,11 @@ def daily_cases(series: pd.DataFrame, lang: str) -> alt.Chart:
 #: How a day's bar is drawn, and how a stretch of a line is drawn.
 REPORTED, PROVISIONAL, MISSING = "reported", "provisional", "missing"
 COMPLETE, GAP = "complete", "gap"
-BAR_COLOURS = {REPORTED: "#4c78a8", PROVISIONAL: "#b3cde3", MISSING: "#d4d4d4"}
+BAR_COLOURS = {REPORTED: "#4c78a8", PROVISIONAL: "#b3cde3", MISSING: "#e4e4e4"}
 LINE_DASHES = {COMPLETE: [1, 0], PROVISIONAL: [6, 3], GAP: [1, 3]}
 LINE_COLOUR = "#222222"
 #: Dark line colours for regions, apart from the zone colours of the bands behind them.
-REGION_COLOURS = ("#1f4e79", "#111111", "#7b3294", "#01665e", "#8c510a", "#c51b7d")
+REGION_COLOURS = ("#2166ac", "#111111", "#8e44ad", "#01665e", "#a6611a", "#c51b7d")
 #: Periods offered on the trends page, in days up to the chosen date (0: the whole series).
 PERIODS = (56, 182, 0)
 #: Days at the end of the series whose reports are still arriving.
@@ -254,8 +254,13 @@ def _per_100k(series: pd.DataFrame, column: str, per_100k: bool) -> pd.Series:
 
 
 def _top(values: Iterable[float], floor: float = 1.0) -> float:
+    """A round number a little above the highest finite value (``floor`` if there is none)."""
     finite = [float(v) for v in values if v == v and np.isfinite(v)]
-    return max([*finite, 0.0]) * 1.05 or floor
+    high = max([*finite, 0.0]) * 1.05
+    if high <= 0:
+        return floor
+    step = 10 ** np.floor(np.log10(high)) / 5
+    return round(float(np.ceil(high / step) * step), 10)
 
 
 # --- layers ---------------------------------------------------------------------------------
@@ -287,13 +292,28 @@ def band_frame(scheme: Scheme, metric: str, lang: str, top: float | None = None)
     return pd.DataFrame(rows, columns=["zone", "label", "colour", "lower", "upper", "range"])
 
 
-def bands_layer(scheme: Scheme, metric: str, lang: str, top: float | None = None) -> alt.Chart:
-    """Horizontal bands in the zones' colours behind a chart of ``metric``."""
+def bands_layer(
+    scheme: Scheme,
+    metric: str,
+    lang: str,
+    top: float | None = None,
+    span: tuple[object, object] | None = None,
+) -> alt.Chart:
+    """Horizontal bands in the zones' colours behind a chart of ``metric``.
+
+    ``span`` (first and last date) makes the bands as wide as a time axis; without it they
+    fill the width of the view.
+    """
     bands = band_frame(scheme, metric, lang, top)
+    position = {}
+    if span is not None:
+        bands = bands.assign(start=pd.Timestamp(span[0]), end=pd.Timestamp(span[1]))
+        position = {"x": alt.X("start:T", title=None), "x2": "end:T"}
     return (
         alt.Chart(bands)
         .mark_rect(opacity=0.22)
         .encode(
+            **position,
             y=alt.Y("lower:Q"),
             y2="upper:Q",
             fill=alt.Fill(
@@ -332,9 +352,18 @@ def _dash(lang: str, complete: str, gap: str) -> alt.StrokeDash:
     )
 
 
-def _kind_labels(kinds: pd.Series, lang: str, complete: str, gap: str) -> pd.Series:
+def _gap_opacity() -> alt.Opacity:
+    """Lines that only join the values on either side of a gap are drawn fainter."""
+    return alt.Opacity("fade:Q", scale=None, legend=None)
+
+
+def _styled(lines: pd.DataFrame, lang: str, complete: str, gap: str) -> pd.DataFrame:
+    """:func:`line_segments` with the legend text of each stretch and its opacity."""
     labels = {COMPLETE: t(complete, lang), PROVISIONAL: t("trends.provisional", lang)}
-    return kinds.map({**labels, GAP: t(gap, lang)})
+    return lines.assign(
+        kind_label=lines["kind"].map({**labels, GAP: t(gap, lang)}),
+        fade=np.where(lines["kind"] == GAP, 0.5, 1.0),
+    )
 
 
 def _region_lines(
@@ -342,7 +371,7 @@ def _region_lines(
 ) -> alt.Chart:
     """One line per region of ``column``, dashed where provisional or joining a gap."""
     lines = line_segments(series.assign(v=series[column]), "v", by="name")
-    lines["kind_label"] = _kind_labels(lines["kind"], lang, complete, gap)
+    lines = _styled(lines, lang, complete, gap)
     names = list(dict.fromkeys(series["name"]))
     colours = [REGION_COLOURS[i % len(REGION_COLOURS)] for i in range(len(names))]
     return (
@@ -352,6 +381,7 @@ def _region_lines(
             x=alt.X("date:T", title=None),
             y=alt.Y("value:Q", title=title),
             detail="segment:N",
+            opacity=_gap_opacity(),
             stroke=alt.Stroke(
                 "name:N",
                 scale=alt.Scale(domain=names, range=colours),
@@ -385,12 +415,14 @@ def metric_chart(
     title = t(f"metrics.{metric}", lang)
     bands = scheme.bands(metric) if scheme is not None else []
     cuts = [lo for _, lo, _ in bands if np.isfinite(lo)]
-    top = max(_top(series[metric]), min(cuts) * 1.3 if cuts else 0.0)
-    layers = [bands_layer(scheme, metric, lang, top)] if bands else []
+    top = max(_top(series[metric]), _top([min(cuts) * 1.2]) if cuts else 0.0)
+    span = (series["date"].min(), series["date"].max()) if len(series) else None
+    layers = [bands_layer(scheme, metric, lang, top, span)] if bands else []
     lines = _region_lines(
         series, metric, lang, title, "trends.window_complete", "trends.window_gap"
     )
-    layers.append(lines.encode(y=alt.Y("value:Q", title=title, scale=alt.Scale(domain=[0, top]))))
+    y = alt.Y("value:Q", title=title, scale=alt.Scale(domain=[0, top], nice=False))
+    layers.append(lines.encode(y=y))
     chart = alt.layer(*layers, *_day_rule(day, series, lang)).properties(height=280)
     return _finish(chart, lang)
 
@@ -455,7 +487,7 @@ def _daily_chart(g: pd.DataFrame, lang: str, title: str, top: float, day: object
         state=pd.Series(state, index=g.index).map(dict(zip(states, labels, strict=True))),
         bar=g["value"].where(g["value"].notna(), top),
     )
-    y = alt.Y("bar:Q", title=title, scale=alt.Scale(domain=[0, top]))
+    y = alt.Y("bar:Q", title=title, scale=alt.Scale(domain=[0, top], nice=False))
     bar_layer = (
         alt.Chart(bars[["date", "value", "bar", "state"]])
         .mark_bar(clip=True)
@@ -475,15 +507,17 @@ def _daily_chart(g: pd.DataFrame, lang: str, title: str, top: float, day: object
         )
     )
     avg = line_segments(g.assign(v=g["avg"]), "v")
-    avg["kind_label"] = _kind_labels(avg["kind"], lang, "trends.line_complete", "trends.window_gap")
+    avg = _styled(avg, lang, "trends.line_complete", "trends.window_gap")
     line = (
         alt.Chart(avg)
         .mark_line(color=LINE_COLOUR, strokeWidth=2, clip=True)
         .encode(
             x="date:T",
-            y=alt.Y("value:Q", title=title, scale=alt.Scale(domain=[0, top])),
+            y=alt.Y("value:Q", title=title, scale=alt.Scale(domain=[0, top], nice=False)),
             detail="segment:N",
-            strokeDash=_dash(lang, "trends.line_complete", "trends.window_gap"),
+            opacity=_gap_opacity(),
+            # the bars' legend says which days are provisional; the note explains the dots
+            strokeDash=_dash(lang, "trends.line_complete", "trends.window_gap").legend(None),
             tooltip=[
                 alt.Tooltip("date:T", title=t("common.date", lang), format="%d %b %Y"),
                 alt.Tooltip("value:Q", title=t("trends.average", lang), format=",.2f"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import textwrap
+import warnings
 from collections.abc import Mapping, Sequence
 
 import geopandas as gpd
@@ -67,6 +68,10 @@ PNG_DPI = 150
 #: A4 landscape, in inches.
 A4_LANDSCAPE = (11.69, 8.27)
 _EDGE = "#757575"
+# A region name in a script the font lacks is drawn with empty boxes; that is expected, not
+# worth a warning per character in the server log (a global filter: catch_warnings is not
+# thread-safe, and Streamlit draws in many threads).
+warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
 _INK = "#212121"
 _GREY = "#616161"
 
@@ -101,7 +106,7 @@ def _text(target, x: float, y: float, value: str, width: float | None = None, **
 
 def _draw_map(ax, layer: gpd.GeoDataFrame, legend, legend_loc: str, fontsize: float) -> None:
     """Regions filled with their ``colour``, a legend with every zone label, no axes."""
-    drawable = layer[layer.geometry.notna() & ~layer.geometry.is_empty]
+    drawable = layer[~(layer.geometry.isna() | layer.geometry.is_empty)]
     if len(drawable):
         if drawable.crs is not None and not drawable.crs.equals("EPSG:4326"):
             drawable = drawable.to_crs("EPSG:4326")
@@ -202,7 +207,7 @@ def brief_pdf(
     _text(fig, 0.03, 0.915, _plain(subtitle, 240), 0.94, fontsize=10.5, color=_INK, va="top")
     _text(fig, 0.03, 0.88, _plain(data_line, 240), 0.94, fontsize=10.5, weight="bold", va="top")
     ax = fig.add_axes((0.02, 0.12, 0.58, 0.74))
-    _draw_map(ax, layer, legend, "lower left", 7.5)
+    _draw_map(ax, layer, legend, "lower left", 8.5)
 
     y = 0.86
     for kind, value in facts:
@@ -242,6 +247,7 @@ def brief_pdf(
     if small:
         _text(fig, 0.03, 0.03, "\n".join(small), fontsize=7, color=_GREY, va="bottom")
     buf = io.BytesIO()
-    with PdfPages(buf, metadata={"Title": _plain(title), "Subject": _plain(data_line)}) as pdf:
+    metadata = {"Title": _plain(title), "Subject": _plain(data_line)}
+    with PdfPages(buf, metadata=metadata) as pdf:
         pdf.savefig(fig)
     return buf.getvalue()

@@ -163,8 +163,6 @@ def recent_changes_table(frame: pd.DataFrame, scheme: Scheme, lang: str) -> pd.D
     return pd.DataFrame(
         {
             t("common.region", lang): frame["name"],
-            t("policy.code", lang): frame["code"],
-            t("policy.changed_on", lang): frame["changed_on"].dt.date,
             t("policy.from_zone", lang): [
                 zone_label(scheme, i, lang) for i in frame["previous_index"]
             ],
@@ -172,6 +170,8 @@ def recent_changes_table(frame: pd.DataFrame, scheme: Scheme, lang: str) -> pd.D
                 f"{a} {zone_label(scheme, i, lang)}"
                 for a, i in zip(arrows, frame["zone_index"], strict=True)
             ],
+            t("policy.changed_on", lang): frame["changed_on"].dt.date,
+            t("policy.code", lang): frame["code"],
         }
     )
 
@@ -322,6 +322,7 @@ def has_measures(scheme: Scheme) -> bool:
 
 # --- schemes in words --------------------------------------------------------------------
 
+NBSP = "\u00a0"  # keeps a comparison sign with its number when a line wraps
 _OP_SIGNS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "=", "!=": "≠"}
 
 
@@ -346,7 +347,7 @@ def describe_condition(node: tuple, lang: str) -> str:
         side = [
             metric_phrase(n[1], lang) if n[0] == "name" else _number(n[1], lang) for n in node[2:]
         ]
-        return f"{side[0]} {_OP_SIGNS[node[1]]} {side[1]}"
+        return f"{side[0]} {_OP_SIGNS[node[1]]}{NBSP}{side[1]}"
     if kind == "not":
         return f"{t('policy.word_not', lang)} ({describe_condition(node[1], lang)})"
     parts = []
@@ -366,15 +367,13 @@ def describe_rule(scheme: Scheme, rule: Rule, lang: str) -> str:
             condition=describe_condition(rule.when, lang),
         )  # fmt: skip
     op = ">" if rule.strict else "≥"
-    steps = list(zip(rule.cut_zones, rule.cuts, strict=True))[::-1]
-    parts = [
-        t("policy.rule_first", lang, zone=label[steps[0][0]],
-          metric=metric_phrase(rule.metric, lang), op=op, value=_number(steps[0][1], lang))
-    ]  # fmt: skip
-    parts += [
-        t("policy.rule_next", lang, zone=label[z], op=op, value=_number(v, lang))
-        for z, v in steps[1:]
-    ]
+    steps = [
+        (label[z], f"{op}{NBSP}{_number(v, lang)}")
+        for z, v in zip(rule.cut_zones, rule.cuts, strict=True)
+    ][::-1]
+    metric = metric_phrase(rule.metric, lang)
+    parts = [t("policy.rule_first", lang, zone=steps[0][0], metric=metric, cmp=steps[0][1])]
+    parts += [t("policy.rule_next", lang, zone=z, cmp=c) for z, c in steps[1:]]
     parts.append(t("policy.rule_floor", lang, zone=label[rule.floor]))
     text = "; ".join(parts) + "."
     if rule.when is not None:

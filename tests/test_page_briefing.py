@@ -1,0 +1,128 @@
+"""The press briefing page in Streamlit's AppTest, on the tiny store of test_briefing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from test_briefing import make_store
+
+from zoning.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+HOSTILE_PROVINCE = "<script>alert('x')</script> Jawa"
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    path = tmp_path / "tiny.db"
+    made = make_store(path)
+    monkeypatch.setenv("ZONING_DB", str(path))
+    st.cache_resource.clear()  # pages.common keeps the store open across runs
+    yield made
+    st.cache_resource.clear()
+
+
+def open_page(lang: str, **params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.run()  # the default page (the map) writes its own view into the URL: start afresh
+    at.query_params.clear()
+    at.query_params.update(lang=lang, **params)
+    at.switch_page("pages/briefing.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def markdown(at: AppTest) -> str:
+    return "\n".join(el.value for el in at.markdown)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "id",
+            [
+                "Zona COVID-19 Jawa Tengah",
+                "Data per 2021-10-21 · diperbarui ",
+                "Zona per 2021-10-18: hari terakhir dengan data lengkap",
+                "Zona terberat saat ini: Level 4",
+                "1 wilayah (dari 4)",
+                "▲ naik 29,4% dibanding 7 hari sebelumnya (231)",
+                "Tanpa data</b>: 1 wilayah · 50.000 jiwa",
+            ],
+        ),
+        (
+            "en",
+            [
+                "COVID-19 zones, Jawa Tengah",
+                "Data as of 2021-10-21 · last updated ",
+                "Zones on 2021-10-18: the latest day with complete data",
+                "Most severe zone now: Level 4",
+                "1 regions (of 4)",
+                "▲ up 29.4% on the previous 7 days (231)",
+                "No data</b>: 1 regions · 50,000 people",
+            ],
+        ),
+    ],
+)
+def test_renders_the_briefing_in_both_languages(store, lang, expected):
+    at = open_page(lang)
+    text = markdown(at)
+    for part in expected:
+        assert part in text, part
+    assert '[data-testid="stSidebar"]' in text  # no controls in the way
+    assert len(at.get("download_button")) == 2
+    assert not at.warning  # the settled day is not provisional
+
+
+def test_view_from_the_url(store):
+    at = open_page("en", level="province", date="2021-10-21")
+    text = markdown(at)
+    assert "Province · WHO community transmission levels (2021) · Zones on 2021-10-21" in text
+    # the province's window has 33.04's missing day: no zone, never a zone from a partial week
+    assert "0 regions (of 1)" in text
+    assert "No data</b>: 1 regions · 350,000 people" in text
+    assert at.warning  # the last day is still provisional
+
+
+def test_new_data_is_shown_on_the_next_run(store):
+    at = open_page("id")
+    assert "Data per 2021-10-21" in markdown(at)
+    store.set_meta(as_of="2021-10-20")
+    at.run()
+    assert not at.exception
+    text = markdown(at)
+    assert "Data per 2021-10-20" in text
+    assert "Zona per 2021-10-17" in text
+
+
+def test_names_from_data_are_escaped(store):
+    regions = store.regions("province").assign(name=HOSTILE_PROVINCE)
+    with store.transaction() as conn:
+        store.write_regions(conn, regions, None)
+    at = open_page("en")
+    text = markdown(at)
+    assert "<script>" not in text
+    assert "&lt;script&gt;" in text
+
+
+def test_a_store_without_counts_says_so(tmp_path, monkeypatch):
+    path = tmp_path / "nocounts.db"
+    empty = Store(str(path))
+    regions = pd.DataFrame(
+        {"code": ["33"], "name": ["P"], "level": ["province"], "parent": [None], "population": [1]}
+    )
+    with empty.transaction() as conn:
+        empty.write_regions(conn, regions, None)
+    monkeypatch.setenv("ZONING_DB", str(path))
+    st.cache_resource.clear()
+    try:
+        at = open_page("en")
+        assert [el.value for el in at.info] == ["There are no case counts at this level or below."]
+    finally:
+        st.cache_resource.clear()
