@@ -87,18 +87,11 @@ def lang() -> str:
 def language_switch() -> str:
     """The language switch in the sidebar; keeps ``lang`` in the URL."""
     current = lang()
-    chosen = st.sidebar.radio(
-        t("common.language", current),
-        LANGS,
-        index=LANGS.index(current),
-        format_func=LANG_NAMES.get,
-        horizontal=True,
-        key="lang_switch",
-    )
-    if chosen != current:
-        keep_param("lang", chosen)
-        st.rerun()
-    return chosen
+    st.sidebar.radio(
+        t("common.language", current), LANGS, format_func=LANG_NAMES.get, horizontal=True,
+        **_bound("lang_switch", "lang", current),
+    )  # fmt: skip
+    return current
 
 
 def _param(name: str, choices: list[str], default: str) -> str:
@@ -106,17 +99,27 @@ def _param(name: str, choices: list[str], default: str) -> str:
     return value if value in choices else default
 
 
+def _bound(key: str, name: str, current: object, to_param=str) -> dict:
+    """Keyword arguments that bind a widget to a view setting in the URL.
+
+    The URL (or the session) decides what the widget shows; a person's change is written
+    back to the URL by the widget's callback before the page runs again.
+    """
+    st.session_state[key] = current
+    return {"key": key, "on_change": lambda: keep_param(name, to_param(st.session_state[key]))}
+
+
 def pick_scheme(lg: str, container=st.sidebar) -> Scheme:
     """Scheme selector, kept in ``?scheme=``."""
     schemes = builtin_schemes()
     ids = list(schemes)
     current = _param("scheme", ids, "who-ct-2021")
-    chosen = container.selectbox(
-        t("common.scheme", lg), ids, index=ids.index(current),
-        format_func=lambda i: pick(schemes[i].name, lg), key="scheme_select",
+    keep_param("scheme", current)
+    container.selectbox(
+        t("common.scheme", lg), ids, format_func=lambda i: pick(schemes[i].name, lg),
+        **_bound("scheme_select", "scheme", current),
     )  # fmt: skip
-    keep_param("scheme", chosen)
-    return schemes[chosen]
+    return schemes[current]
 
 
 def pick_level(s: Store, scheme: Scheme, lg: str, container=st.sidebar) -> str:
@@ -124,36 +127,35 @@ def pick_level(s: Store, scheme: Scheme, lg: str, container=st.sidebar) -> str:
     levels = s.levels()
     default = next((lv for lv in scheme.levels if lv in levels), levels[0])
     current = _param("level", levels, default)
-    chosen = container.selectbox(
-        t("common.level", lg), levels, index=levels.index(current),
-        format_func=lambda lv: LEVEL_LABELS[lg][lv], key="level_select",
+    keep_param("level", current)
+    container.selectbox(
+        t("common.level", lg), levels, format_func=lambda lv: LEVEL_LABELS[lg][lv],
+        **_bound("level_select", "level", current),
     )  # fmt: skip
-    keep_param("level", chosen)
-    if chosen not in scheme.levels:
+    if current not in scheme.levels:
         container.caption(
             t("common.scheme_level_warning", lg,
               levels=", ".join(LEVEL_LABELS[lg][lv] for lv in scheme.levels))
         )  # fmt: skip
-    return chosen
+    return current
 
 
 def pick_date(s: Store, level: str, lg: str, container=st.sidebar) -> pd.Timestamp:
-    """Date slider over the data's days, kept in ``?date=``; defaults to "as of"."""
+    """Date slider over the data's days, kept in ``?date=``; defaults to the latest settled day."""
     data = service.level_data(s, level)
     days = [d.date() for d in data.panel.dates]
-    default = data.settled_day.date()
     raw = view_param("date")
     try:
-        current = dt.date.fromisoformat(raw) if raw else default
+        current = dt.date.fromisoformat(raw) if raw else data.settled_day.date()
     except ValueError:
-        current = default
+        current = data.settled_day.date()
     current = min(max(current, days[0]), days[-1])
-    chosen = container.slider(
-        t("common.date", lg), min_value=days[0], max_value=days[-1], value=current,
-        format="YYYY-MM-DD", key="date_slider",
+    keep_param("date", current.isoformat())
+    container.slider(
+        t("common.date", lg), min_value=days[0], max_value=days[-1], format="YYYY-MM-DD",
+        **_bound("date_slider", "date", current, to_param=dt.date.isoformat),
     )  # fmt: skip
-    keep_param("date", chosen.isoformat())
-    return pd.Timestamp(chosen)
+    return pd.Timestamp(current)
 
 
 def data_note(s: Store, lg: str, container=st) -> None:

@@ -6,9 +6,13 @@ Marked ``browser``; skipped with a message when /usr/bin/chromium is absent.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from browser import CHROMIUM, CHROMIUM_ARGS, Traffic, copy_store, require_chromium, streamlit_server
+from playwright.sync_api import Error as PlaywrightError
+
+from zoning.i18n import t
 
 pytestmark = pytest.mark.browser
 
@@ -43,16 +47,28 @@ def browser():
         b.close()
 
 
+def map_frame(page, timeout: float = 60.0):
+    """The map's iframe once Leaflet has drawn into it (it is replaced when the map changes)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        element = page.query_selector("iframe[title='streamlit_folium.st_folium']")
+        frame = element.content_frame() if element else None
+        try:
+            if frame and frame.evaluate(
+                "() => !!window.map && Object.keys(window.map._layers).length > 5"
+            ):
+                return frame
+        except PlaywrightError:  # the frame went away while we asked
+            pass
+        page.wait_for_timeout(250)
+    raise AssertionError("the map was not drawn")
+
+
 def open_map(browser, url: str, width: int = 1400):
     page = browser.new_page(viewport={"width": width, "height": 1000})
     traffic = Traffic(page)
     page.goto(url)
-    frame_el = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=60_000)
-    frame = frame_el.content_frame()
-    frame.wait_for_function(
-        "() => window.map && Object.keys(window.map._layers).length > 5", timeout=60_000
-    )
-    return page, frame, traffic
+    return page, map_frame(page), traffic
 
 
 def shapes(frame) -> list[dict]:
@@ -97,14 +113,14 @@ def test_changing_the_date_recolours(app, browser):
     slider.focus()
     slider.press("Home")  # the first day: windows incomplete, then a calm autumn
     page.wait_for_url(re.compile(r"date=2020-09-01"), timeout=30_000)
-    frame = page.wait_for_selector("iframe[title='streamlit_folium.st_folium']").content_frame()
-    frame.wait_for_function(
-        "(july) => Object.values(window.map._layers).some(l => l.feature && !l.getLayers"
-        " && l.options.fillColor !== july[l.feature.properties.code])",
-        arg=july,
-        timeout=30_000,
-    )
-    september = {s["code"]: s["fill"] for s in shapes(frame)}
+    deadline = time.monotonic() + 30
+    september = july
+    while september == july and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        try:
+            september = {s["code"]: s["fill"] for s in shapes(map_frame(page))}
+        except PlaywrightError:
+            continue
     assert set(september) == set(july)
     assert september != july
     page.close()
@@ -126,4 +142,23 @@ def test_small_screen(app, browser):
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 400  # no sideways scrolling at 390 px
     assert not traffic.external
+    page.close()
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("path", ["map", "trends", "policy", "briefing", "about"])
+def test_every_page_renders_offline_in_both_languages(app, browser, path, lang):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    traffic = Traffic(page)
+    page.goto(f"{app}/{path}?lang={lang}&level=regency")
+    page.wait_for_selector("[data-testid='stMain']", timeout=60_000)
+    as_of = t("common.data_as_of", lang, as_of="")
+    page.get_by_text(re.compile(re.escape(as_of.strip()))).first.wait_for(timeout=90_000)
+    page.wait_for_timeout(3_000)  # let charts and the map finish their requests
+    errors = page.query_selector_all("[data-testid='stException']")
+    assert not errors, errors[0].inner_text()
+    other = t("common.data_as_of", "en" if lang == "id" else "id", as_of="").strip()
+    assert other not in page.inner_text("body")
+    assert not traffic.external, traffic.external
+    assert not traffic.failed, traffic.failed
     page.close()

@@ -99,13 +99,22 @@ _ID_LOCALE = {
 }  # fmt: skip
 
 
+#: Legends below the plot: side by side, or one under the other on a narrow screen.
+_LEGEND_LAYOUT = {
+    "expr": "{bottom: {anchor: 'start', direction: width < 600 ? 'vertical' : 'horizontal', "
+    "margin: 16}}"
+}
+
+
 def _finish(chart: alt.TopLevelMixin, lang: str) -> alt.TopLevelMixin:
-    """Dates and numbers in the language's own format; legends below the plot, which keeps
-    its height (the width fits the container)."""
+    """Dates and numbers in the language's own format; the width fits the container, the
+    plot keeps its height and the legends go below it."""
     if lang_or_default(lang) == "id":
         chart = chart.configure(locale=_ID_LOCALE)
     chart = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
-    return chart.configure_legend(orient="bottom", direction="vertical", labelLimit=320)
+    return chart.configure_legend(
+        orient="bottom", direction="vertical", labelLimit=320, layout=_LEGEND_LAYOUT
+    )
 
 
 # --- the data behind the charts -------------------------------------------------------------
