@@ -101,3 +101,11 @@ def test_no_counts_below_level_is_a_clear_error(tmp_path):
     store = Store(str(tmp_path / "empty.db"))
     with pytest.raises(LookupError, match="no daily counts"):
         service.level_data(store, "regency")
+
+
+def test_scheme_whose_metrics_the_level_lacks_gives_no_zone(tiny_store: Store):
+    scheme = get_scheme("ppkm-mikro-2021-04")  # reads houses_7d; the tiny store has none
+    frame = service.zones_on(tiny_store, scheme, "district", "2021-07-10")
+    assert len(frame) == 2
+    assert (frame["zone_index"] == -1).all()
+    assert service.zone_panel(tiny_store, scheme, "district").shape == (2, 21)

@@ -29,9 +29,7 @@ def classify_frame(frame: pd.DataFrame, scheme: Scheme) -> pd.Series:
         for m in scheme.metrics
         if m in frame
     }
-    if not values:
-        values = {scheme.metrics[0]: np.full(len(frame), np.nan)}
-    codes = scheme.classify(values)
+    codes = scheme.classify(values, shape=(len(frame),))
     return pd.Series(scheme.zone_id_array(codes), index=frame.index, name="zone", dtype=object)
 
 

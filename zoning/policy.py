@@ -84,20 +84,6 @@ def zone_status(store: Store, scheme: Scheme, level: str, code: str, day: object
     )
 
 
-def zone_panel(store: Store, scheme: Scheme, level: str) -> np.ndarray:
-    """Zone index of every region x day of ``level`` (``-1`` = no zone), classified at once."""
-
-    def build() -> np.ndarray:
-        data = service.level_data(store, level)
-        values = {m: data.metrics[m] for m in scheme.metrics if m in data.metrics}
-        if not values:
-            return np.full(data.panel.shape, NO_ZONE, dtype=np.int8)
-        return scheme.classify(values)
-
-    key = (store.url, store.data_version(), "policy.zone_panel", scheme.id, level)
-    return service.cached(key, build)
-
-
 def _carry_known(zones: np.ndarray) -> np.ndarray:
     """Each day's latest known zone (days without a zone take the last known one)."""
     days = np.arange(zones.shape[1])
@@ -121,7 +107,7 @@ def recent_changes(
     """
     data = service.level_data(store, level)
     j = data.day_index(day)
-    zones = zone_panel(store, scheme, level)[:, : j + 1].astype(np.int16)
+    zones = service.zone_panel(store, scheme, level)[:, : j + 1].astype(np.int16)
     carried = _carry_known(zones)
     before = np.pad(carried[:, :-1], ((0, 0), (1, 0)), constant_values=NO_ZONE)
     change = (zones >= 0) & (before >= 0) & (zones != before)

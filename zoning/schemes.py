@@ -116,7 +116,9 @@ class Scheme:
                 return [(self.zones[z].id, edges[i], edges[i + 1]) for i, z in enumerate(zones)]
         return []
 
-    def classify(self, values: Mapping[str, np.ndarray]) -> np.ndarray:
+    def classify(
+        self, values: Mapping[str, np.ndarray], shape: tuple[int, ...] | None = None
+    ) -> np.ndarray:
         """Zone index per row (``-1`` = no zone) from arrays of metric values.
 
         Parameters
@@ -124,8 +126,13 @@ class Scheme:
         values : mapping of str to numpy.ndarray
             One array per metric the scheme reads, all of the same shape. A metric missing
             from the mapping counts as missing (NaN) everywhere.
+        shape : tuple of int, optional
+            The shape of the result when ``values`` may hold none of the scheme's metrics
+            (then every row has no zone).
         """
-        shape = next(iter(values.values())).shape if values else (0,)
+        present = [values[m] for m in self.metrics if m in values]
+        if shape is None:
+            shape = np.shape(present[0]) if present else (0,)
         arrays = {m: np.asarray(values[m], dtype=float) for m in self.metrics if m in values}
         missing = [m for m in self.metrics if m not in arrays]
         flat = {m: a.reshape(-1) for m, a in arrays.items()}

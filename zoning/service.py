@@ -151,11 +151,22 @@ def zones_on(store: Store, scheme: Scheme, level: str, day: object) -> pd.DataFr
     return cached(_key(store, "zones", scheme.id, level, str(pd.Timestamp(day).date())), build)
 
 
+def zone_panel(store: Store, scheme: Scheme, level: str) -> np.ndarray:
+    """Zone index of every region x day of ``level`` (``-1`` = no zone), classified at once."""
+
+    def build() -> np.ndarray:
+        data = level_data(store, level)
+        values = {m: data.metrics[m] for m in scheme.metrics if m in data.metrics}
+        return scheme.classify(values, shape=data.panel.shape)
+
+    return cached(_key(store, "zone_panel", scheme.id, level), build)
+
+
 def zone_history(store: Store, scheme: Scheme, level: str, code: str) -> pd.DataFrame:
     """Daily zone of one region over the whole series (``date, zone_index, zone``)."""
     data = level_data(store, level)
     i = int(np.flatnonzero(data.panel.regions == code)[0])
-    codes = scheme.classify({m: data.metrics[m][i] for m in scheme.metrics if m in data.metrics})
+    codes = zone_panel(store, scheme, level)[i]
     return pd.DataFrame(
         {"date": data.panel.dates, "zone_index": codes, "zone": scheme.zone_id_array(codes)}
     )

@@ -1,0 +1,244 @@
+"""Tests for zoning.charts: the trend charts' Vega-Lite specs and the data behind them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from zoning import charts
+from zoning.i18n import t
+from zoning.schemes import builtin_schemes
+from zoning.store import Store
+
+WHO = builtin_schemes()["who-ct-2021"]
+DAYS = pd.date_range("2021-07-01", periods=30, freq="D")
+
+
+def case_series(level: float, missing: tuple[int, ...] = (), lag: int = 3) -> pd.DataFrame:
+    """A region's daily series shaped like service.case_series: flat at ``level`` cases."""
+    new_cases = np.full(len(DAYS), level)
+    new_cases[list(missing)] = np.nan
+    frame = pd.DataFrame({"date": DAYS, "new_cases": new_cases, "deaths": new_cases / 10})
+    frame["provisional"] = np.arange(len(DAYS)) >= len(DAYS) - lag
+    # 7-day rate per 100,000 of a region of 100,000 people, NaN where the window is incomplete
+    window = frame["new_cases"].rolling(7).sum()
+    frame["cases_7d_per_100k"] = window
+    frame["positivity_7d_pct"] = 5.0
+    return frame
+
+
+REGIONS = pd.DataFrame(
+    {
+        "code": ["33.01", "33.02"],
+        "name": ["Kabupaten Satu", "Kota Dua"],
+        "population": [100_000.0, 50_000.0],
+    }
+)
+
+
+@pytest.fixture
+def series() -> pd.DataFrame:
+    return charts.trend_frame(
+        {"33.01": case_series(4.0, missing=(10, 11)), "33.02": case_series(2.0)}, REGIONS
+    )
+
+
+def layers(spec: dict) -> list[dict]:
+    return spec.get("layer", [spec])
+
+
+def rows(spec: dict, layer: dict) -> list[dict]:
+    return spec["datasets"][layer["data"]["name"]]
+
+
+def mark(layer: dict) -> str:
+    m = layer["mark"]
+    return m if isinstance(m, str) else m["type"]
+
+
+# --- the data ---------------------------------------------------------------------------
+
+
+def test_trend_frame_adds_averages_and_running_totals(series: pd.DataFrame) -> None:
+    one = series[series["code"] == "33.01"].reset_index(drop=True)
+    assert list(series.columns[:3]) == ["code", "name", "population"]
+    assert one["name"].iloc[0] == "Kabupaten Satu" and one["population"].iloc[0] == 100_000
+    # the average is only given for complete windows: days 6-9 and 18 onwards
+    assert one["new_cases_avg7"].notna().tolist() == [i in range(6, 10) or i >= 18 for i in range(30)]
+    assert one.loc[20, "new_cases_avg7"] == 4.0
+    # the running total skips the days without a report, and is not given on them
+    assert np.isnan(one.loc[10, "new_cases_cum"]) and np.isnan(one.loc[11, "new_cases_cum"])
+    assert one.loc[12, "new_cases_cum"] == 11 * 4.0
+
+
+def test_trend_frame_period_runs_on_through_provisional_days() -> None:
+    data = {"33.01": case_series(4.0)}
+    settled = DAYS[-4]  # the last day before the three provisional ones
+    out = charts.trend_frame(data, REGIONS, day=settled, days=7)
+    assert out["date"].min() == settled - pd.Timedelta(days=6)
+    assert out["date"].max() == DAYS[-1]
+    earlier = charts.trend_frame(data, REGIONS, day=DAYS[10], days=0)
+    assert earlier["date"].min() == DAYS[0] and earlier["date"].max() == DAYS[10]
+
+
+def test_line_segments_join_gaps_and_mark_provisional_stretches() -> None:
+    frame = pd.DataFrame(
+        {
+            "date": pd.date_range("2021-07-01", periods=7, freq="D"),
+            "v": [1.0, 2.0, np.nan, np.nan, 5.0, 6.0, 7.0],
+            "provisional": [False] * 6 + [True],
+        }
+    )
+    out = charts.line_segments(frame, "v")
+    kinds = out.groupby("segment")["kind"].first().tolist()
+    assert kinds == [charts.COMPLETE, charts.GAP, charts.COMPLETE, charts.PROVISIONAL]
+    gap = out[out["kind"] == charts.GAP]
+    assert gap["value"].tolist() == [2.0, 5.0]  # joins its neighbours: never a fall to zero
+    assert out["value"].notna().all() and (out["value"] > 0).all()
+
+
+def test_day_states() -> None:
+    states = charts.day_states(np.array([1.0, np.nan, 2.0, np.nan]), [False, False, True, True])
+    assert states.tolist() == [charts.REPORTED, charts.MISSING, charts.PROVISIONAL, charts.MISSING]
+
+
+def test_region_param_round_trip() -> None:
+    valid = ["33.01", "33.02", "33.03"]
+    assert charts.regions_from_param("33.02,33.01", valid) == ["33.02", "33.01"]
+    assert charts.regions_from_param("33.02, 99.99,33.02", valid) == ["33.02"]
+    assert charts.regions_from_param(None, valid) == []
+    assert charts.region_param(["33.02", "33.01"]) == "33.02,33.01"
+    assert charts.region_param([]) is None
+
+
+def test_top_regions(tiny_store: Store) -> None:
+    # village i reports i + 1 cases a day: Kota Dua (3 + 4 a day) is above Kabupaten Satu
+    day = pd.Timestamp("2021-07-21")
+    assert charts.top_regions(tiny_store, "regency", day) == ["33.02", "33.01"]
+    assert charts.top_regions(tiny_store, "regency", day, n=1) == ["33.02"]
+    assert charts.region_names(tiny_store, "regency") == {
+        "33.01": "Kabupaten Satu",
+        "33.02": "Kota Dua",
+    }
+
+
+# --- bands ------------------------------------------------------------------------------
+
+
+def test_band_frame_has_the_scheme_thresholds_and_colours() -> None:
+    bands = charts.band_frame(WHO, "cases_7d_per_100k", "en", top=200)
+    assert bands["zone"].tolist() == ["level-1", "level-2", "level-3", "level-4"]
+    assert bands["lower"].tolist() == [0, 20, 50, 150]
+    assert bands["upper"].tolist() == [20, 50, 150, 200]
+    assert bands["colour"].tolist() == [z.colour for z in WHO.zones]
+    assert bands["label"].tolist()[:2] == ["Level 1 (below 20)", "Level 2 (20–50)"]
+    # bands above the top of the chart are left out, the highest one is cut at the top
+    low = charts.band_frame(WHO, "cases_7d_per_100k", "id", top=30)
+    assert low["upper"].tolist() == [20, 30]
+    assert low["label"].tolist() == ["Level 1 (di bawah 20)", "Level 2 (20–50)"]
+    assert charts.band_frame(WHO, "positivity_7d_pct", "en").empty  # not read by the scheme
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_metric_chart_draws_bands_behind_the_lines(series: pd.DataFrame, lang: str) -> None:
+    series = series.assign(cases_7d_per_100k=series["cases_7d_per_100k"] * 2.5)  # up to 70
+    spec = charts.metric_chart(series, "cases_7d_per_100k", lang, WHO).to_dict()
+    band, lines = layers(spec)[:2]
+    assert mark(band) == "rect" and mark(lines) == "line"  # bands first: behind the lines
+    data = rows(spec, band)
+    top = lines["encoding"]["y"]["scale"]["domain"][1]
+    assert [(r["lower"], r["upper"]) for r in data] == [(0, 20), (20, 50), (50, top)]
+    assert 70 < top < 150  # level 4 starts above the chart: not drawn
+    fill = band["encoding"]["fill"]["scale"]
+    assert fill["range"] == [r["colour"] for r in data]
+    assert fill["range"][:2] == ["#66c2a5", "#ffd92f"]
+    assert lines["encoding"]["y"]["title"] == t("metrics.cases_7d_per_100k", lang)
+    assert lines["encoding"]["stroke"]["scale"]["domain"] == ["Kabupaten Satu", "Kota Dua"]
+    # the y axis reaches above the first threshold even when the data stay below it
+    low = charts.metric_chart(series.assign(cases_7d_per_100k=5.0), "cases_7d_per_100k", lang, WHO)
+    assert layers(low.to_dict())[1]["encoding"]["y"]["scale"]["domain"][1] > 20
+    assert band["encoding"]["x"]["field"] == "start"  # as wide as the time axis
+
+
+def test_metric_chart_without_bands(series: pd.DataFrame) -> None:
+    spec = charts.metric_chart(series, "positivity_7d_pct", "en", WHO).to_dict()
+    assert [mark(layer) for layer in layers(spec)] == ["line"]
+    assert charts.banded_metrics(WHO, series) == ["cases_7d_per_100k"]
+
+
+# --- provisional and missing days -------------------------------------------------------
+
+
+def _daily(series: pd.DataFrame, lang: str, per_100k: bool = True) -> dict:
+    return charts.daily_charts(series, "new_cases", lang, per_100k)["Kabupaten Satu"].to_dict()
+
+
+def test_daily_chart_draws_provisional_and_missing_days_differently(series: pd.DataFrame) -> None:
+    spec = _daily(series, "en")
+    bars, line = layers(spec)[:2]
+    colour = bars["encoding"]["color"]["scale"]
+    labels = dict(zip(colour["domain"], colour["range"], strict=True))
+    assert labels["provisional – reports still arriving"] == charts.BAR_COLOURS[charts.PROVISIONAL]
+    assert labels["no report"] == charts.BAR_COLOURS[charts.MISSING]
+    assert len(set(colour["range"])) == 3
+    data = rows(spec, bars)
+    by_state = {s: [r for r in data if r["state"] == s] for s in colour["domain"]}
+    assert len(by_state["provisional – reports still arriving"]) == 3
+    missing = by_state["no report"]
+    assert len(missing) == 2  # the two days without a report ...
+    top = bars["encoding"]["y"]["scale"]["domain"][1]
+    assert all(r["bar"] == top for r in missing)  # ... are full-height columns, not zero
+    # the 7-day average: dashed where provisional, joined (and fainter) over the gap
+    dash = line["encoding"]["strokeDash"]["scale"]
+    styles = dict(zip(dash["domain"], dash["range"], strict=True))
+    assert styles["provisional – reports still arriving"] == charts.LINE_DASHES[charts.PROVISIONAL]
+    assert styles["provisional – reports still arriving"] != styles["7-day average"]
+    kinds = {r["kind"]: r["fade"] for r in rows(spec, line)}
+    assert kinds[charts.GAP] < kinds[charts.COMPLETE]
+    assert charts.PROVISIONAL in kinds
+
+
+def test_daily_chart_text_in_both_languages(series: pd.DataFrame) -> None:
+    en, id_ = _daily(series, "en"), _daily(series, "id")
+    assert layers(en)[0]["encoding"]["y"]["title"] == "New cases per 100,000"
+    assert layers(id_)[0]["encoding"]["y"]["title"] == "Kasus baru per 100.000"
+    assert "sementara – laporan masih masuk" in layers(id_)[0]["encoding"]["color"]["scale"][
+        "domain"
+    ]
+    assert layers(id_)[0]["encoding"]["color"]["legend"]["title"] == "Hari"
+    absolute = _daily(series, "en", per_100k=False)
+    assert layers(absolute)[0]["encoding"]["y"]["title"] == "New cases"
+    assert en["title"] == "Kabupaten Satu"
+
+
+def test_per_100k_scales_by_population(series: pd.DataFrame) -> None:
+    per = charts.daily_charts(series, "new_cases", "en", True)["Kota Dua"].to_dict()
+    raw = charts.daily_charts(series, "new_cases", "en", False)["Kota Dua"].to_dict()
+    first = rows(per, layers(per)[0])[0]["value"], rows(raw, layers(raw)[0])[0]["value"]
+    assert first == (4.0, 2.0)  # 2 cases in 50,000 people
+
+
+def test_indonesian_charts_use_indonesian_dates_and_numbers(series: pd.DataFrame) -> None:
+    id_ = charts.cumulative_chart(series, "id").to_dict()
+    en = charts.cumulative_chart(series, "en").to_dict()
+    assert id_["config"]["locale"]["number"]["decimal"] == ","
+    assert "Agustus" in id_["config"]["locale"]["time"]["months"]
+    assert "locale" not in en["config"]
+    assert id_["autosize"]["type"] == "fit-x"  # legends below never squash the plot
+    assert layers(en)[0]["encoding"]["y"]["title"] == "Cumulative cases per 100,000"
+
+
+def test_chosen_date_rule_only_when_later_days_are_shown(series: pd.DataFrame) -> None:
+    spec = charts.trend_chart(series, "cases_7d_per_100k", "en", WHO, day=DAYS[-4]).to_dict()
+    assert mark(layers(spec)[-1]) == "rule"
+    spec = charts.trend_chart(series, "cases_7d_per_100k", "en", WHO, day=DAYS[-1]).to_dict()
+    assert mark(layers(spec)[-1]) != "rule"
+    assert charts.trend_chart(series, "cumulative", "en").to_dict()["layer"]
+
+
+def test_existing_charts_keep_working() -> None:
+    history = pd.DataFrame({"date": DAYS[:3], "zone_index": [0, 1, -1]})
+    assert charts.zone_strip(history, WHO, "en").to_dict()["mark"]["type"] == "rect"
+    frame = case_series(3.0).assign(avg7=3.0)
+    assert charts.daily_cases(frame, "id").to_dict()["layer"]
