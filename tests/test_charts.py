@@ -65,7 +65,9 @@ def test_trend_frame_adds_averages_and_running_totals(series: pd.DataFrame) -> N
     assert list(series.columns[:3]) == ["code", "name", "population"]
     assert one["name"].iloc[0] == "Kabupaten Satu" and one["population"].iloc[0] == 100_000
     # the average is only given for complete windows: days 6-9 and 18 onwards
-    assert one["new_cases_avg7"].notna().tolist() == [i in range(6, 10) or i >= 18 for i in range(30)]
+    assert one["new_cases_avg7"].notna().tolist() == [
+        i in range(6, 10) or i >= 18 for i in range(30)
+    ]
     assert one.loc[20, "new_cases_avg7"] == 4.0
     # the running total skips the days without a report, and is not given on them
     assert np.isnan(one.loc[10, "new_cases_cum"]) and np.isnan(one.loc[11, "new_cases_cum"])
@@ -203,9 +205,9 @@ def test_daily_chart_text_in_both_languages(series: pd.DataFrame) -> None:
     en, id_ = _daily(series, "en"), _daily(series, "id")
     assert layers(en)[0]["encoding"]["y"]["title"] == "New cases per 100,000"
     assert layers(id_)[0]["encoding"]["y"]["title"] == "Kasus baru per 100.000"
-    assert "sementara – laporan masih masuk" in layers(id_)[0]["encoding"]["color"]["scale"][
-        "domain"
-    ]
+    assert (
+        "sementara – laporan masih masuk" in layers(id_)[0]["encoding"]["color"]["scale"]["domain"]
+    )
     assert layers(id_)[0]["encoding"]["color"]["legend"]["title"] == "Hari"
     absolute = _daily(series, "en", per_100k=False)
     assert layers(absolute)[0]["encoding"]["y"]["title"] == "New cases"

@@ -124,7 +124,8 @@ def zones_on(store: Store, scheme: Scheme, level: str, day: object) -> pd.DataFr
         data = level_data(store, level)
         j = data.day_index(day)
         codes = scheme.classify(
-            {m: data.metrics[m][:, j] for m in scheme.metrics if m in data.metrics}
+            {m: data.metrics[m][:, j] for m in scheme.metrics if m in data.metrics},
+            shape=(len(data.panel.regions),),
         )
         info = regions(store, level).set_index("code").reindex(data.panel.regions)
         frame = pd.DataFrame(

@@ -1,0 +1,191 @@
+"""The trends page in Streamlit's AppTest: a small store of four regencies, and the demo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from zoning.demo_store import install_demo
+from zoning.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+NAMES = {
+    "33.01": "Kabupaten Satu",
+    "33.02": "Kabupaten Dua",
+    "33.03": "Kabupaten Tiga",
+    "33.04": "Kabupaten Empat",
+}
+DAILY = {"33.01": 30.0, "33.02": 20.0, "33.03": 10.0, "33.04": 5.0}  # cases a day
+
+
+def make_store(path: Path) -> Store:
+    """Four regencies of 100,000 people, 60 days of counts; 33.02 misses two days."""
+    regions = pd.DataFrame(
+        {
+            "code": ["33", *NAMES],
+            "name": ["Jawa Tengah", *NAMES.values()],
+            "level": ["province"] + ["regency"] * 4,
+            "parent": [None] + ["33"] * 4,
+            "population": [400_000.0] + [100_000.0] * 4,
+        }
+    )
+    days = pd.date_range("2021-08-22", "2021-10-20", freq="D")
+    frames = []
+    for code, cases in DAILY.items():
+        new = np.full(len(days), cases)
+        if code == "33.02":
+            new[[40, 41]] = np.nan  # no report on two days
+        frames.append(
+            pd.DataFrame(
+                {
+                    "region": code,
+                    "date": days,
+                    "new_cases": new,
+                    "deaths": new / 20,
+                    "admissions": new / 10,
+                    "tests": new * 10,
+                    "positives": new,
+                }
+            )  # fmt: skip
+        )
+    counts = pd.concat(frames, ignore_index=True)
+    store = Store(str(path))
+    with store.transaction() as conn:
+        upload = store.record_upload(conn, "test", "four", None, "tests", len(counts), 0)
+        store.write_regions(conn, regions, upload)
+        store.write_counts(conn, counts, upload)
+        store.write_meta(conn, as_of="2021-10-20")
+    return store
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    path = tmp_path / "four.db"
+    made = make_store(path)
+    monkeypatch.setenv("ZONING_DB", str(path))
+    st.cache_resource.clear()  # pages.common keeps the store open across runs
+    yield made
+    st.cache_resource.clear()
+
+
+@pytest.fixture(scope="session")
+def trends_demo_db(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
+    """The shared ``demo_db`` of conftest.py when there is one, else a demo store built here."""
+    try:
+        return request.getfixturevalue("demo_db")
+    except pytest.FixtureLookupError:
+        path = tmp_path_factory.mktemp("trends") / "demo.db"
+        install_demo(Store(str(path)))
+        return path
+
+
+def open_page(lang: str, timeout: float = 60, **params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=timeout)
+    at.query_params.update(lang=lang, **params)
+    at.run()
+    at.switch_page("pages/trends.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def rerun(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def specs(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("arrow_vega_lite_chart")]
+
+
+def daily_titles(at: AppTest) -> list[str]:
+    """The region of each daily chart (the bar charts side by side)."""
+    return [s["title"] for s in specs(at) if "title" in s]
+
+
+def y_titles(at: AppTest) -> set[str]:
+    return {layer["encoding"]["y"].get("title") for s in specs(at) for layer in s.get("layer", [])}
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "provisional"),
+    [
+        ("id", "Tren per wilayah", "sementara – laporan masih masuk"),
+        ("en", "Trends by region", "provisional – reports still arriving"),
+    ],
+)
+def test_renders_in_both_languages(store: Store, lang: str, title: str, provisional: str) -> None:
+    at = open_page(lang, level="regency")
+    assert at.title[0].value == title
+    # the three regions with the most cases per 100,000, highest first, kept in the URL
+    assert at.multiselect[0].value == ["33.01", "33.02", "33.03"]
+    assert at.query_params["region"] == ["33.01,33.02,33.03"]
+    # cases, admissions and deaths against the scheme's bands; two rows of daily bars
+    texts = json.dumps(specs(at), ensure_ascii=False)
+    assert provisional in texts
+    assert daily_titles(at) == [NAMES[c] for c in ("33.01", "33.02", "33.03")] * 2
+    assert "Level 1" in texts
+    assert not at.warning
+
+
+def test_the_multiselect_changes_the_charts(store: Store) -> None:
+    at = open_page("en", level="regency")
+    before = len(specs(at))
+    at.multiselect[0].set_value(["33.04"])
+    at = rerun(at)
+    assert at.query_params["region"] == ["33.04"]
+    assert daily_titles(at) == ["Kabupaten Empat"] * 2
+    assert len(specs(at)) == before - 4  # two fewer regions in each row of daily charts
+    lines = [layer for s in specs(at) for layer in s["layer"] if "stroke" in layer["encoding"]]
+    assert lines and all(
+        layer["encoding"]["stroke"]["scale"]["domain"] == ["Kabupaten Empat"] for layer in lines
+    )
+
+
+def test_the_per_100k_toggle_changes_the_y_axis(store: Store) -> None:
+    at = open_page("en", level="regency")
+    assert {"New cases per 100,000", "Cumulative cases per 100,000"} <= y_titles(at)
+    at.toggle[0].set_value(False)
+    at = rerun(at)
+    titles = y_titles(at)
+    assert {"New cases", "Deaths", "Cumulative cases"} <= titles
+    assert "New cases per 100,000" not in titles
+    assert "Cases per 100,000, 7 days" in titles  # the scheme's metric stays per 100,000
+
+
+def test_regions_from_the_url(store: Store) -> None:
+    at = open_page("id", level="regency", region="33.04,3302,99.99")
+    assert at.multiselect[0].value == ["33.04", "33.02"]
+    assert daily_titles(at)[:2] == ["Kabupaten Empat", "Kabupaten Dua"]
+
+
+def test_no_region_chosen(store: Store) -> None:
+    at = open_page("en", level="regency")
+    at.multiselect[0].set_value([])
+    at = rerun(at)
+    assert "Choose at least one region." in [el.value for el in at.info]
+    assert not specs(at)
+    assert "region" not in at.query_params
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_renders_on_the_demo_store(
+    trends_demo_db: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    monkeypatch.setenv("ZONING_DB", str(trends_demo_db))
+    st.cache_resource.clear()
+    try:
+        at = open_page(lang, timeout=600, level="regency")
+        assert len(at.multiselect[0].value) == 3
+        assert len(daily_titles(at)) == 6
+        assert at.query_params["region"][0].count(",") == 2
+    finally:
+        st.cache_resource.clear()
