@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import common
-from zoning import policy
+from zoning import policy, presentation
 from zoning.i18n import pick, t
 from zoning.schemes import builtin_schemes
 
@@ -24,11 +24,11 @@ st.markdown(t("about.intro", lg))
 # --- where the data come from ------------------------------------------------------------
 st.header(t("about.data", lg))
 common.data_note(store, lg)
-html(policy.html_list(policy.data_sources(store, lg)))
+html(presentation.html_list(policy.data_sources(store, lg)))
 
 # --- the method --------------------------------------------------------------------------
 st.header(t("about.method", lg))
-html(policy.html_list(policy.method_points(lg)))
+html(presentation.html_list(policy.method_points(lg)))
 
 # --- the schemes -------------------------------------------------------------------------
 st.header(t("about.schemes", lg))
@@ -47,7 +47,7 @@ for scheme in builtin_schemes().values():
         for zone in scheme.zones:
             html(policy.zone_card_html(zone, lg, say_if_none=policy.has_measures(scheme)))
         st.markdown(f"**{t('about.rules', lg)}**")
-        html(policy.html_list(policy.describe_rules(scheme, lg)))
+        html(presentation.html_list(policy.describe_rules(scheme, lg)))
         st.caption(policy.rules_footnote(scheme, lg))
         if scheme.notes:
             st.markdown(f"**{t('about.notes', lg)}**")

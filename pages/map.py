@@ -11,7 +11,6 @@ from zoning import charts, export, presentation, service
 from zoning.i18n import format_number, t
 from zoning.mapview import COMPONENT_ASSET_BASE, build_zone_map
 from zoning.regions import child_level, level_of_code
-from zoning.text import escape_html
 
 lg = common.lang()
 store = common.store()
@@ -34,18 +33,11 @@ for col, (label, colour), i in zip(
     cols, presentation.legend(scheme, lg), [*range(len(scheme.zones)), -1], strict=True
 ):
     sel = layer["zone_index"] == i
-    col.markdown(
-        f"<div class='zone-card' style='border-left:8px solid {colour};padding-left:8px'>"
-        f"<b>{escape_html(label)}</b><br>"
-        + t(
-            "map.regions_in_zone",
-            lg,
-            n=int(sel.sum()),
-            people=format_number(layer.loc[sel, "population"].sum(), lg),
-        )
-        + "</div>",
-        unsafe_allow_html=True,
-    )
+    text = t(
+        "map.regions_in_zone", lg, n=int(sel.sum()), total=len(layer),
+        people=format_number(layer.loc[sel, "population"].sum(), lg),
+    )  # fmt: skip
+    col.markdown(presentation.zone_count_html(label, colour, text), unsafe_allow_html=True)
 
 # --- the map ----------------------------------------------------------------------------
 drawable = layer[~layer.geometry.is_empty & layer.geometry.notna()]

@@ -7,7 +7,7 @@ from functools import partial
 import streamlit as st
 
 from pages import common
-from zoning import policy
+from zoning import policy, presentation
 from zoning.i18n import pick, t
 
 RECENT_DAYS = 7
@@ -39,7 +39,7 @@ st.header(choices[region])
 left, right = st.columns(2)
 with left:
     st.markdown(f"**{t('policy.current_zone', lg, day=day.date())}**")
-    swatch = policy.swatch_html(
+    swatch = presentation.swatch_html(
         policy.zone_colour(scheme, status.zone_index),
         policy.zone_label(scheme, status.zone_index, lg),
     )
@@ -54,19 +54,19 @@ with left:
     elif status.provisional:
         st.info(t("policy.provisional_note", lg))
     st.caption(t("policy.figures", lg))
-    st.markdown(policy.html_list(policy.metric_lines(status, lg)), unsafe_allow_html=True)
+    st.markdown(presentation.html_list(policy.metric_lines(status, lg)), unsafe_allow_html=True)
 with right:
     st.markdown(f"**{t('policy.measures', lg)}**")
     zone = scheme.zones[status.zone_index] if status.zone_index >= 0 else None
     if zone is None:
         st.info(t("policy.no_zone_measures", lg))
     elif zone.measures[lg]:
-        st.markdown(policy.html_list(list(zone.measures[lg])), unsafe_allow_html=True)
+        st.markdown(presentation.html_list(list(zone.measures[lg])), unsafe_allow_html=True)
     else:
         st.info(t("policy.no_measures", lg))
     if zone is not None and zone.description:
         st.markdown(f"**{t('policy.zone_description', lg)}**")
-        st.markdown(policy.html_list([pick(zone.description, lg)]), unsafe_allow_html=True)
+        st.markdown(presentation.html_list([pick(zone.description, lg)]), unsafe_allow_html=True)
 
 # --- notes by officials (user input: always shown as plain text) -------------------------
 st.header(t("policy.notes", lg))

@@ -61,20 +61,22 @@ days = right.segmented_control(
     key="trend_period",
 )
 series = charts.trend_series(store, level, codes, day=day, days=days or 0)
-if not charts.has_values(series, "new_cases"):
+banded = charts.banded_metrics(scheme, series)
+has_cases = charts.has_values(series, "new_cases")
+if not (has_cases or banded):
     st.warning(t("trends.no_values", lg))
 
 # --- against the scheme's thresholds ------------------------------------------------------
 st.subheader(t("trends.against_scheme", lg, scheme=pick(scheme.name, lg)))
-banded = charts.banded_metrics(scheme, series)
 for metric in banded:
     st.altair_chart(charts.metric_chart(series, metric, lg, scheme, day), width="stretch")
 if not banded:
     st.info(t("trends.no_bands", lg))
 
 # --- daily cases, running total, deaths, tests -------------------------------------------
-st.subheader(t("trends.daily_cases", lg))
-side_by_side(charts.daily_charts(series, "new_cases", lg, per_100k, day))
+if has_cases:
+    st.subheader(t("trends.daily_cases", lg))
+    side_by_side(charts.daily_charts(series, "new_cases", lg, per_100k, day))
 
 if charts.has_values(series, "new_cases_cum"):
     st.subheader(t("trends.cumulative", lg))

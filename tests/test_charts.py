@@ -108,7 +108,8 @@ def test_day_states() -> None:
 def test_region_param_round_trip() -> None:
     valid = ["33.01", "33.02", "33.03"]
     assert charts.regions_from_param("33.02,33.01", valid) == ["33.02", "33.01"]
-    assert charts.regions_from_param("33.02, 99.99,33.02", valid) == ["33.02"]
+    assert charts.regions_from_param("33.02, 99.99,3302,x,", valid) == ["33.02"]
+    assert charts.regions_from_param("3303,33.01", valid) == ["33.03", "33.01"]
     assert charts.regions_from_param(None, valid) == []
     assert charts.region_param(["33.02", "33.01"]) == "33.02,33.01"
     assert charts.region_param([]) is None

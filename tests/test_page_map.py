@@ -41,7 +41,8 @@ def test_renders_in_both_languages(store, lang, title):
     assert at.title[0].value == title
     text = markdown(at)
     people = "4.000 jiwa" if lang == "id" else "4,000 people"
-    assert f"2 {'wilayah' if lang == 'id' else 'regions'} · {people}" in text  # both Level 4
+    both = "2 dari 2 wilayah" if lang == "id" else "2 of 2 regions"
+    assert f"{both} · {people}" in text  # both regencies in Level 4
     assert len(at.get("download_button")) == 2
 
 
@@ -57,11 +58,11 @@ def test_controls_change_the_view(store):
     at = open_map(level="regency", scheme="who-ct-2021", date="2021-07-10")
     at.selectbox(key="level_select").set_value("village").run()
     assert at.query_params["level"] == "village"
-    assert "4 " in markdown(at)  # four villages on the map now
+    assert "dari 4 wilayah" in markdown(at)  # four villages on the map now
     at.slider(key="date_slider").set_value(dt.date(2021, 7, 1)).run()
     assert at.query_params["date"] == "2021-07-01"
     text = markdown(at)
-    assert "Tanpa data" in text and "4 wilayah" in text  # first day: windows incomplete
+    assert "Tanpa data" in text and "4 dari 4 wilayah" in text  # first day: windows incomplete
 
 
 def test_selected_region_panel_and_drill_down(store):

@@ -16,6 +16,7 @@ import pandas as pd
 
 from zoning import metrics as M
 from zoning import service
+from zoning.codes import CodeError, normalise_code
 from zoning.i18n import format_number, lang_or_default, pick, t
 from zoning.mapview import NO_DATA_COLOUR
 from zoning.presentation import zone_labels
@@ -28,13 +29,15 @@ def zone_strip(history: pd.DataFrame, scheme: Scheme, lang: str) -> alt.Chart:
     labels = zone_labels(scheme, lang)
     colours = [z.colour for z in scheme.zones] + [NO_DATA_COLOUR]
     frame = history.assign(
-        label=[labels[i] if i >= 0 else labels[-1] for i in history["zone_index"]]
+        label=[labels[i] if i >= 0 else labels[-1] for i in history["zone_index"]],
+        end=history["date"] + pd.Timedelta(days=1),
     )
     return (
         alt.Chart(frame)
         .mark_rect()
         .encode(
             x=alt.X("date:T", title=None),
+            x2="end:T",
             color=alt.Color(
                 "label:N",
                 scale=alt.Scale(domain=labels, range=colours),
@@ -45,7 +48,7 @@ def zone_strip(history: pd.DataFrame, scheme: Scheme, lang: str) -> alt.Chart:
                 alt.Tooltip("label:N", title=t("common.zone", lang)),
             ],
         )
-        .properties(height=40)
+        .properties(height=70)
     )
 
 
@@ -130,17 +133,32 @@ def region_names(store: Store, level: str) -> dict[str, str]:
 def top_regions(
     store: Store, level: str, day: object, n: int = 3, metric: str = "cases_7d_per_100k"
 ) -> list[str]:
-    """The ``n`` regions with the highest ``metric`` on ``day`` (regions without it come last)."""
+    """The ``n`` regions with the highest ``metric`` on ``day`` (regions without it last).
+
+    A level without ``metric`` (RT and RW count houses, not cases) is ranked by the first
+    metric it has, or taken in its order.
+    """
     data = service.level_data(store, level)
-    values = pd.Series(data.metrics[metric][:, data.day_index(day)], index=data.panel.regions)
+    known = [m for m in (metric, *M.METRICS) if m in data.metrics]
+    if not known:
+        return list(data.panel.regions[:n])
+    values = pd.Series(data.metrics[known[0]][:, data.day_index(day)], index=data.panel.regions)
     return list(values.sort_values(ascending=False, na_position="last").index[:n])
 
 
 def regions_from_param(raw: str | None, valid: Iterable[str]) -> list[str]:
-    """Region codes from the URL (``?region=33.19,33.72``): the valid ones, in order, once."""
+    """Region codes from the URL (``?region=33.19,3372``): normalised, the valid ones, in
+    order, once."""
     allowed = set(valid)
-    codes = [c.strip() for c in (raw or "").split(",")]
-    return list(dict.fromkeys(c for c in codes if c in allowed))
+    codes = []
+    for text in (raw or "").split(","):
+        try:
+            code = normalise_code(text)
+        except CodeError:
+            continue
+        if code in allowed and code not in codes:
+            codes.append(code)
+    return codes
 
 
 def region_param(codes: Sequence[str]) -> str | None:
@@ -275,6 +293,22 @@ def _top(values: Iterable[float], floor: float = 1.0) -> float:
 # --- layers ---------------------------------------------------------------------------------
 
 
+def _threshold(value: float, lang: str) -> str:
+    return format_number(value, lang, 0 if float(value).is_integer() else 1)
+
+
+def _band_text(lo: float, hi: float, strict: bool, lang: str) -> str:
+    """``20–50``, ``below 20``, ``150 and above``; with ``>`` rules ``over 0 up to 5`` etc."""
+    kind = "over_" if strict else ""
+    if np.isfinite(lo) and np.isfinite(hi):
+        if not strict:
+            return f"{_threshold(lo, lang)}–{_threshold(hi, lang)}"
+        return t("trends.band_over_to", lang, low=_threshold(lo, lang), high=_threshold(hi, lang))
+    if np.isfinite(lo):
+        return t(f"trends.band_{kind}from", lang, value=_threshold(lo, lang))
+    return t(f"trends.band_{kind}below", lang, value=_threshold(hi, lang))
+
+
 def band_frame(scheme: Scheme, metric: str, lang: str, top: float | None = None) -> pd.DataFrame:
     """The scheme's zone bands of ``metric``: ``zone, label, colour, lower, upper, range``.
 
@@ -282,17 +316,13 @@ def band_frame(scheme: Scheme, metric: str, lang: str, top: float | None = None)
     threshold); bands wholly above ``top`` are left out.
     """
     bands = scheme.bands(metric)
+    strict = any(r.strict for r in scheme.rules if r.metric == metric and r.when is None)
     cuts = [lo for _, lo, _ in bands if np.isfinite(lo)]
     top = top if top is not None else (max(cuts) * 1.5 if cuts else 1.0)
     rows = []
     for zone_id, lo, hi in bands:
         zone = scheme.zones[scheme.zone_index(zone_id)]
-        if np.isfinite(lo) and np.isfinite(hi):
-            text = f"{format_number(lo, lang, 0)}–{format_number(hi, lang, 0)}"
-        elif np.isfinite(lo):
-            text = t("trends.from", lang, value=format_number(lo, lang, 0))
-        else:
-            text = t("trends.below", lang, value=format_number(hi, lang, 0))
+        text = _band_text(lo, hi, strict, lang)
         lower = max(lo, 0.0) if np.isfinite(lo) else min(0.0, hi)
         if lower >= top:
             continue
@@ -424,7 +454,8 @@ def metric_chart(
     title = t(f"metrics.{metric}", lang)
     bands = scheme.bands(metric) if scheme is not None else []
     cuts = [lo for _, lo, _ in bands if np.isfinite(lo)]
-    top = max(_top(series[metric]), _top([min(cuts) * 1.2]) if cuts else 0.0)
+    first = min((c for c in cuts if c > 0), default=0.0)  # the lowest threshold above zero
+    top = max(_top(series[metric]), _top([first * 1.2]) if first else 0.0)
     span = (series["date"].min(), series["date"].max()) if len(series) else None
     layers = [bands_layer(scheme, metric, lang, top, span)] if bands else []
     lines = _region_lines(

@@ -20,6 +20,7 @@ from zoning.codes import try_normalise
 from zoning.i18n import format_number, pick, strings, t
 from zoning.mapview import NO_DATA_COLOUR
 from zoning.metrics import DEFAULT_LAG_DAYS, WINDOW
+from zoning.presentation import html_list, swatch_html
 from zoning.regions import LEVEL_LABELS
 from zoning.schemes import NO_ZONE, Rule, Scheme, Zone
 from zoning.store import Store
@@ -270,20 +271,6 @@ def note_heading_html(note: Note) -> str:
     """The note's author and time as a grey line of HTML, escaped (one line, no Markdown)."""
     text = escape_html(note_heading(note)).replace("\n", " ").replace("\r", " ")
     return f"<div style='color:rgba(49,51,63,.65);font-size:.875em'>{text}</div>"
-
-
-def swatch_html(colour: str, label: str) -> str:
-    """A colour square followed by the zone's label (never colour alone)."""
-    return (
-        f"<span style='display:inline-block;width:1.1em;height:1.1em;vertical-align:-0.15em;"
-        f"margin-right:0.4em;border-radius:3px;border:1px solid rgba(0,0,0,.35);"
-        f"background:{escape_html(colour)}'></span><b>{escape_html(label)}</b>"
-    )
-
-
-def html_list(items: list[str]) -> str:
-    """A bulleted list of plain-text items, escaped."""
-    return "<ul>" + "".join(f"<li>{escape_html(i)}</li>" for i in items) + "</ul>"
 
 
 def zone_card_html(zone: Zone, lang: str, say_if_none: bool = True) -> str:

@@ -16,6 +16,7 @@ from zoning.mapview import NO_DATA_COLOUR
 from zoning.regions import LEVEL_LABELS
 from zoning.schemes import NO_ZONE, Scheme
 from zoning.store import Store
+from zoning.text import escape_html
 
 _DECIMALS = {"cases_7d": 0, "houses_7d": 0, "new_cases_7d": 0, "deaths_7d": 0, "admissions_7d": 0}
 
@@ -95,3 +96,25 @@ def zone_summary_table(frame: pd.DataFrame, scheme: Scheme, lang: str) -> pd.Dat
             }
         )
     return pd.DataFrame(rows)
+
+
+def swatch_html(colour: str, label: str) -> str:
+    """A colour square followed by the zone's label (never colour alone)."""
+    return (
+        f"<span style='display:inline-block;width:1.1em;height:1.1em;vertical-align:-0.15em;"
+        f"margin-right:0.4em;border-radius:3px;border:1px solid rgba(0,0,0,.35);"
+        f"background:{escape_html(colour)}'></span><b>{escape_html(label)}</b>"
+    )
+
+
+def html_list(items: list[str]) -> str:
+    """A bulleted list of plain-text items, escaped."""
+    return "<ul>" + "".join(f"<li>{escape_html(i)}</li>" for i in items) + "</ul>"
+
+
+def zone_count_html(label: str, colour: str, text: str) -> str:
+    """A zone's count card: a colour bar, the zone's label and a line of text, escaped."""
+    return (
+        f"<div style='border-left:8px solid {escape_html(colour)};padding-left:8px'>"
+        f"<b>{escape_html(label)}</b><br>{escape_html(text)}</div>"
+    )
