@@ -70,8 +70,10 @@ if not (has_cases or banded):
 st.subheader(t("trends.against_scheme", lg, scheme=pick(scheme.name, lg)))
 for metric in banded:
     st.altair_chart(charts.metric_chart(series, metric, lg, scheme, day), width="stretch")
-if not banded:
+if not charts.has_bands(scheme):
     st.info(t("trends.no_bands", lg))
+elif not banded:
+    st.info(t("trends.no_band_values", lg))
 
 # --- daily cases, running total, deaths, tests -------------------------------------------
 if has_cases:

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zoning import charts
+from zoning import charts, service
+from zoning import metrics as M
 from zoning.i18n import t
 from zoning.schemes import builtin_schemes
 from zoning.store import Store
@@ -115,6 +116,21 @@ def test_region_param_round_trip() -> None:
     assert charts.region_param([]) is None
 
 
+def test_shared_names_get_their_code() -> None:
+    names = {"33.74.01.1001.001.002": "RT 002/RW 001", "33.74.01.1002.001.002": "RT 002/RW 001"}
+    names["33.74.01.1001.001.003"] = "RT 003/RW 001"
+    assert list(charts.unique_names(names, names).values()) == [
+        "RT 002/RW 001 (33.74.01.1001.001.002)",
+        "RT 002/RW 001 (33.74.01.1002.001.002)",
+        "RT 003/RW 001",
+    ]
+    regions = pd.DataFrame(
+        {"code": ["33.01", "33.02"], "name": ["Sama", "Sama"], "population": [1.0, 1.0]}
+    )
+    frame = charts.trend_frame({"33.01": case_series(1.0), "33.02": case_series(2.0)}, regions)
+    assert frame["name"].nunique() == 2  # never drawn as one line
+
+
 def test_top_regions(tiny_store: Store) -> None:
     # village i reports i + 1 cases a day: Kota Dua (3 + 4 a day) is above Kabupaten Satu
     day = pd.Timestamp("2021-07-21")
@@ -124,6 +140,18 @@ def test_top_regions(tiny_store: Store) -> None:
         "33.01": "Kabupaten Satu",
         "33.02": "Kota Dua",
     }
+
+
+def test_top_regions_of_a_level_without_cases(monkeypatch: pytest.MonkeyPatch) -> None:
+    # RT and RW report houses with a case, not cases: they are ranked by those
+    codes = np.array(["33.74.01.1001.001.001", "33.74.01.1001.001.002"], dtype=object)
+    panel = M.Panel(codes, DAYS[:2], {"houses_7d": np.array([[1.0, 2.0], [3.0, 0.0]])}, None)
+    data = service.LevelData("rt", panel, {"houses_7d": panel.values["houses_7d"]}, "rt", None)
+    monkeypatch.setattr(service, "level_data", lambda store, level: data)
+    assert charts.top_regions(None, "rt", DAYS[0]) == [codes[1], codes[0]]
+    assert charts.top_regions(None, "rt", DAYS[1], n=1) == [codes[0]]
+    data.metrics.clear()  # nothing to rank by: the level's order
+    assert charts.top_regions(None, "rt", DAYS[1], n=1) == [codes[0]]
 
 
 # --- bands ------------------------------------------------------------------------------
@@ -141,6 +169,18 @@ def test_band_frame_has_the_scheme_thresholds_and_colours() -> None:
     assert low["upper"].tolist() == [20, 30]
     assert low["label"].tolist() == ["Level 1 (di bawah 20)", "Level 2 (20–50)"]
     assert charts.band_frame(WHO, "positivity_7d_pct", "en").empty  # not read by the scheme
+
+
+def test_band_labels_of_a_rule_with_greater_than() -> None:
+    ppkm = builtin_schemes()["ppkm-mikro-2021-04"]  # yellow > 0, orange > 2, red > 5 houses
+    en = charts.band_frame(ppkm, "houses_7d", "en", top=8)
+    assert en["label"].tolist() == [
+        "Green (0)", "Yellow (over 0 up to 2)", "Orange (over 2 up to 5)", "Red (over 5)",
+    ]  # fmt: skip
+    assert en["lower"].tolist() == [0, 0, 2, 5] and en["upper"].tolist() == [0, 2, 5, 8]
+    id_ = charts.band_frame(ppkm, "houses_7d", "id", top=8)["label"].tolist()
+    assert id_[1:] == ["Kuning (lebih dari 0 s.d. 2)", "Oranye (lebih dari 2 s.d. 5)",
+                       "Merah (lebih dari 5)"]  # fmt: skip
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])

@@ -31,6 +31,7 @@ def zone_strip(history: pd.DataFrame, scheme: Scheme, lang: str) -> alt.Chart:
     frame = history.assign(
         label=[labels[i] if i >= 0 else labels[-1] for i in history["zone_index"]],
         end=history["date"] + pd.Timedelta(days=1),
+        row=t("common.zone", lang),
     )
     return (
         alt.Chart(frame)
@@ -38,17 +39,18 @@ def zone_strip(history: pd.DataFrame, scheme: Scheme, lang: str) -> alt.Chart:
         .encode(
             x=alt.X("date:T", title=None),
             x2="end:T",
+            y=alt.Y("row:N", title=None, axis=None),
             color=alt.Color(
                 "label:N",
                 scale=alt.Scale(domain=labels, range=colours),
-                legend=alt.Legend(title=t("common.zone", lang), orient="bottom"),
+                legend=alt.Legend(title=None, orient="bottom", direction="horizontal"),
             ),
             tooltip=[
                 alt.Tooltip("date:T", title=t("common.date", lang)),
                 alt.Tooltip("label:N", title=t("common.zone", lang)),
             ],
         )
-        .properties(height=70)
+        .properties(height=alt.Step(34))
     )
 
 
@@ -123,11 +125,18 @@ def _finish(chart: alt.TopLevelMixin, lang: str) -> alt.TopLevelMixin:
 # --- the data behind the charts -------------------------------------------------------------
 
 
+def unique_names(codes: Iterable[str], names: Mapping[str, str]) -> dict[str, str]:
+    """Names by code; a name that several of the regions share gets its code added."""
+    found = {c: str(names.get(c, c)) for c in codes}
+    counts = pd.Series(list(found.values())).value_counts()
+    return {c: f"{n} ({c})" if counts[n] > 1 else n for c, n in found.items()}
+
+
 def region_names(store: Store, level: str) -> dict[str, str]:
-    """Names of the regions of ``level`` that have daily data, by code, in the level's order."""
+    """Names of the regions of ``level`` that have daily data, by code, in the level's order
+    (RT 001/RW 002 is in many villages: a shared name gets its code)."""
     codes = service.level_data(store, level).panel.regions
-    names = service.regions(store, level).set_index("code")["name"]
-    return {c: str(names.get(c, c)) for c in codes}
+    return unique_names(codes, service.regions(store, level).set_index("code")["name"])
 
 
 def top_regions(
@@ -192,6 +201,7 @@ def trend_frame(
         first day, NaN on days without a report) for new cases and deaths.
     """
     info = regions.set_index("code")
+    names = unique_names(series_by_code, info["name"])
     frames = []
     for code, series in series_by_code.items():
         s = series.copy()
@@ -201,7 +211,7 @@ def trend_frame(
                 s[f"{field}_avg7"] = M.rolling_7d(daily, mean=True)[0]
                 s[f"{field}_cum"] = np.where(np.isnan(daily), np.nan, np.nancumsum(daily))
         s.insert(0, "population", float(info.at[code, "population"]))
-        s.insert(0, "name", str(info.at[code, "name"]))
+        s.insert(0, "name", names[code])
         s.insert(0, "code", code)
         frames.append(s)
     if not frames:
@@ -219,18 +229,23 @@ def trend_frame(
 def trend_series(
     store: Store, level: str, codes: Sequence[str], day: object = None, days: int = 0
 ) -> pd.DataFrame:
-    """:func:`trend_frame` of regions of ``level`` read from the store."""
-    return trend_frame(
-        {c: service.case_series(store, level, c) for c in codes},
-        service.regions(store, level),
-        day,
-        days,
-    )
+    """:func:`trend_frame` of regions of ``level`` read from the store, named as in
+    :func:`region_names`."""
+    regions = service.regions(store, level)
+    names = region_names(store, level)
+    regions = regions.assign(name=regions["code"].map(names).fillna(regions["name"]))
+    series = {c: service.case_series(store, level, c) for c in codes}
+    return trend_frame(series, regions, day, days)
 
 
 def has_values(series: pd.DataFrame, column: str) -> bool:
     """Whether ``series`` has ``column`` with at least one value."""
     return column in series and bool(series[column].notna().any())
+
+
+def has_bands(scheme: Scheme) -> bool:
+    """Whether any of the scheme's metrics has threshold bands (a rule without a condition)."""
+    return any(scheme.bands(m) for m in scheme.metrics)
 
 
 def banded_metrics(scheme: Scheme, series: pd.DataFrame) -> list[str]:
@@ -306,6 +321,8 @@ def _band_text(lo: float, hi: float, strict: bool, lang: str) -> str:
         return t("trends.band_over_to", lang, low=_threshold(lo, lang), high=_threshold(hi, lang))
     if np.isfinite(lo):
         return t(f"trends.band_{kind}from", lang, value=_threshold(lo, lang))
+    if strict and hi == 0:  # counts: "0 or less" is just 0
+        return _threshold(0, lang)
     return t(f"trends.band_{kind}below", lang, value=_threshold(hi, lang))
 
 
