@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
-from zoning.codes import ancestor_at_depth, normalise_code
+from zoning.codes import ancestor_at_depth, normalise_code, try_normalise
 
 #: Levels from the top; the English ids are used in code, files and URLs.
 LEVELS: tuple[str, ...] = ("province", "regency", "district", "village", "rw", "rt")
@@ -82,3 +84,89 @@ def normalise_codes(values: pd.Series) -> pd.Series:
 def children_of(regions: pd.DataFrame, code: str) -> pd.DataFrame:
     """The direct children of ``code`` in a regions frame."""
     return regions[regions["parent"] == code]
+
+
+_PREFIXES = {
+    "kab.": "kabupaten",
+    "kab": "kabupaten",
+    "kabupaten": "kabupaten",
+    "kota": "kota",
+    "kec.": "kecamatan",
+    "kec": "kecamatan",
+    "kecamatan": "kecamatan",
+    "kel.": "kelurahan",
+    "kel": "kelurahan",
+    "kelurahan": "kelurahan",
+    "desa": "desa",
+    "ds.": "desa",
+}
+
+
+def name_key(name: str) -> str:
+    """A comparable form of a region name.
+
+    Case, spacing and punctuation are ignored and abbreviations spelled out, so that
+    ``Kab. Semarang`` and ``KABUPATEN SEMARANG`` match; ``Kota Semarang`` stays different.
+    """
+    words = re.sub(r"[^\w.]+", " ", str(name).lower()).split()
+    if words and words[0] in _PREFIXES:
+        words[0] = _PREFIXES[words[0]]
+    return " ".join(w.strip(".") for w in words if w.strip("."))
+
+
+def _without_prefix(key: str) -> str:
+    head, _, rest = key.partition(" ")
+    return rest if head in _PREFIXES.values() and rest else key
+
+
+class RegionResolver:
+    """Finds the stored region a cell names, by code in any written form or by name.
+
+    Parameters
+    ----------
+    regions : DataFrame
+        Known regions with ``code``, ``name`` and ``level``.
+    level : str, optional
+        Only regions of this level are candidates for names.
+    """
+
+    def __init__(self, regions: pd.DataFrame, level: str | None = None):
+        self.codes = set(regions["code"])
+        frame = regions if level is None else regions[regions["level"] == level]
+        keyed: dict[str, list[str]] = {}
+        bare: dict[str, list[str]] = {}
+        for code, name in zip(frame["code"], frame["name"], strict=True):
+            key = name_key(name)
+            keyed.setdefault(key, []).append(code)
+            bare.setdefault(_without_prefix(key), []).append(code)
+        self.by_name = keyed
+        self.by_bare = bare
+
+    def resolve(self, value: object) -> tuple[str | None, str | None]:
+        """``(code, None)`` for a known region, else ``(None, what is wrong)``."""
+        text = "" if value is None else str(value).strip()
+        if not text or text.lower() == "nan":
+            return None, "the region is empty"
+        code = try_normalise(text)
+        if code is not None:
+            if code in self.codes:
+                return code, None
+            return None, f"unknown region code {text!r}; import the region first (regions import)"
+        matches = self.by_name.get(name_key(text), [])
+        if len(matches) == 1:
+            return matches[0], None
+        if len(matches) > 1:
+            return (
+                None,
+                f"the name {text!r} fits several regions ({', '.join(matches)}); use the code",
+            )
+        hint = [c for k, cs in self.by_name.items() if name_key(text) in k for c in cs][:3]
+        more = f"; did you mean {', '.join(hint)}?" if hint else ""
+        return None, f"unknown region {text!r}{more}"
+
+    def resolve_many(self, values: pd.Series) -> tuple[pd.Series, dict[int, str]]:
+        """Codes for a column (``None`` where unknown) and the problem per row label."""
+        found = {v: self.resolve(v) for v in pd.unique(values)}
+        codes = values.map(lambda v: found[v][0])
+        problems = {row: found[v][1] for row, v in values.items() if found[v][1] is not None}
+        return codes, problems
