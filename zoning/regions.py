@@ -152,14 +152,14 @@ class RegionResolver:
             if code in self.codes:
                 return code, None
             return None, f"unknown region code {text!r}; import the region first (regions import)"
-        matches = self.by_name.get(name_key(text), [])
+        key = name_key(text)
+        # "Brebes" is Kabupaten Brebes, but "Semarang" is both a kabupaten and a kota
+        matches = self.by_name.get(key) or self.by_bare.get(key, [])
         if len(matches) == 1:
             return matches[0], None
         if len(matches) > 1:
-            return (
-                None,
-                f"the name {text!r} fits several regions ({', '.join(matches)}); use the code",
-            )
+            listed = ", ".join(matches)
+            return None, f"the name {text!r} fits several regions ({listed}); use the code"
         hint = [c for k, cs in self.by_name.items() if name_key(text) in k for c in cs][:3]
         more = f"; did you mean {', '.join(hint)}?" if hint else ""
         return None, f"unknown region {text!r}{more}"
