@@ -7,8 +7,10 @@ where (row and column when a file is at fault); it never prints a traceback.
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -118,6 +120,61 @@ def cmd_zones(args: argparse.Namespace) -> int:
     return 0
 
 
+def _author() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name in a container
+        return "cli"
+
+
+def _mapping(pairs: list[str] | None) -> dict[str, str] | None:
+    if not pairs:
+        return None
+    out = {}
+    for pair in pairs:
+        source, sep, field = pair.partition("=")
+        if not sep or not source.strip() or not field.strip():
+            raise InputError(
+                f"{pair!r} is not SOURCE=FIELD, e.g. --map positif=cases_total", column="--map"
+            )
+        out[source.strip().lower()] = field.strip()
+    return out
+
+
+def cmd_regions_import(args: argparse.Namespace) -> int:
+    from zoning.boundaries import import_regions
+
+    result = import_regions(
+        _store(args), Path(args.file), args.level, code_field=args.code_field,
+        name_field=args.name_field, parent_field=args.parent_field,
+        population_field=args.population_field, layer=args.layer,
+        filename=Path(args.file).name, author=_author(),
+    )  # fmt: skip
+    print(result.summary())
+    return 0
+
+
+def cmd_cases_import(args: argparse.Namespace) -> int:
+    store, path = _store(args), Path(args.file)
+    if args.kind == "linelist":
+        from zoning.linelist import import_linelist
+
+        result = import_linelist(
+            store, path, mapping=_mapping(args.map), filename=path.name, author=_author()
+        )
+    else:
+        from zoning.intake import import_counts
+
+        result = import_counts(
+            store, path, mapping=_mapping(args.map), region=args.region, filename=path.name,
+            author=_author(),
+        )  # fmt: skip
+    print(result.summary())
+    for issue in result.report.warnings[:20]:
+        print(f"warning: {issue}", file=sys.stderr)
+    return 0
+
+
 def cmd_regions_list(args: argparse.Namespace) -> int:
     frame = _store(args).regions(args.level)
     frame["population"] = frame["population"].astype("Int64")
@@ -176,6 +233,33 @@ def build_parser() -> argparse.ArgumentParser:
     q = rsub.add_parser("list", help="CSV code,name,level,parent,population")
     q.add_argument("--level", choices=LEVELS)
     q.set_defaults(func=cmd_regions_list)
+    q = rsub.add_parser(
+        "import", help="import boundaries (GeoJSON, GeoPackage, zipped Shapefile) or a CSV list"
+    )
+    q.add_argument("file")
+    q.add_argument("--level", required=True, choices=LEVELS)
+    q.add_argument("--code-field", help="the field with the region code (default: detected)")
+    q.add_argument("--name-field", help="the field with the name (default: detected)")
+    q.add_argument(
+        "--parent-field", help="the field with the parent's code (default: from the code)"
+    )
+    q.add_argument("--population-field", help="the field with the population (default: detected)")
+    q.add_argument("--layer", help="the layer of a GeoPackage with several")
+    q.set_defaults(func=cmd_regions_import)
+
+    p = sub.add_parser("cases", help="case data in the store")
+    csub = p.add_subparsers(
+        dest="cases_command", required=True, metavar="ACTION", parser_class=_Parser
+    )
+    q = csub.add_parser("import", help="import daily counts (CSV/XLSX) or a NIK line list")
+    q.add_argument("file")
+    q.add_argument("--kind", choices=("counts", "linelist"), default="counts")
+    q.add_argument(
+        "--map", action="append", metavar="SOURCE=FIELD",
+        help="map a column of the file to a canonical field, e.g. --map positif=cases_total",
+    )  # fmt: skip
+    q.add_argument("--region", help="the region of a file without a region column")
+    q.set_defaults(func=cmd_cases_import)
     return parser
 
 
