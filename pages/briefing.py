@@ -13,7 +13,7 @@ from streamlit_folium import st_folium
 from pages import common
 from zoning import briefing, export, presentation
 from zoning.i18n import t
-from zoning.mapview import COMPONENT_ASSET_BASE, build_zone_map, safe_colour
+from zoning.mapview import COMPONENT_ASSET_BASE, build_zone_map, configured_tiles, safe_colour
 from zoning.text import escape_html
 
 REFRESH_SECONDS = 5
@@ -83,9 +83,11 @@ map_col, numbers_col = st.columns([7, 3], gap="large")
 with map_col:
     drawable = layer[~(layer.geometry.isna() | layer.geometry.is_empty)]
     if len(drawable):
+        tiles, attribution = configured_tiles()
         fmap = build_zone_map(
-            drawable, tooltip_fields=tooltip, legend=legend, asset_base=COMPONENT_ASSET_BASE
-        )
+            drawable, tooltip_fields=tooltip, legend=legend, asset_base=COMPONENT_ASSET_BASE,
+            tiles=tiles, attribution=attribution,
+        )  # fmt: skip
         # inside the map's frame: fill the frame (75vh, above) and enlarge the legend
         fmap.get_root().header.add_child(
             folium.Element(

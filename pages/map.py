@@ -9,7 +9,7 @@ from streamlit_folium import st_folium
 from pages import common
 from zoning import charts, export, presentation, service
 from zoning.i18n import format_number, t
-from zoning.mapview import COMPONENT_ASSET_BASE, build_zone_map
+from zoning.mapview import COMPONENT_ASSET_BASE, build_zone_map, configured_tiles
 from zoning.regions import child_level, level_of_code
 
 lg = common.lang()
@@ -40,6 +40,7 @@ for col, (label, colour), i in zip(
     col.markdown(presentation.zone_count_html(label, colour, text), unsafe_allow_html=True)
 
 # --- the map ----------------------------------------------------------------------------
+tiles, attribution = configured_tiles()
 drawable = layer[~layer.geometry.is_empty & layer.geometry.notna()]
 if len(drawable):
     fmap = build_zone_map(
@@ -47,6 +48,8 @@ if len(drawable):
         tooltip_fields=tooltip,
         legend=presentation.legend(scheme, lg),
         asset_base=COMPONENT_ASSET_BASE,
+        tiles=tiles,
+        attribution=attribution,
     )
     clicked = st_folium(
         fmap, key=f"map-{level}-{within}", use_container_width=True, height=560,

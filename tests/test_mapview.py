@@ -206,3 +206,15 @@ def test_vendored_files_present():
     assert "Leaflet 1.9.4" in (leaflet / "leaflet.js").read_text(encoding="utf-8")[:200]
     assert "BSD 2-Clause" in (leaflet / "LICENSE").read_text(encoding="utf-8")
     assert (leaflet / "leaflet.css").is_file()
+
+
+def test_configured_tiles_from_the_environment(monkeypatch):
+    from zoning.mapview import configured_tiles
+
+    monkeypatch.delenv("ZONING_TILE_URL", raising=False)
+    monkeypatch.delenv("ZONING_TILE_ATTRIBUTION", raising=False)
+    assert configured_tiles() == (None, None)
+    monkeypatch.setenv("ZONING_TILE_URL", "http://tiles.dinkes.local/{z}/{x}/{y}.png")
+    assert configured_tiles() == ("http://tiles.dinkes.local/{z}/{x}/{y}.png", "tiles.dinkes.local")
+    monkeypatch.setenv("ZONING_TILE_ATTRIBUTION", "© OpenStreetMap")
+    assert configured_tiles()[1] == "© OpenStreetMap"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -74,6 +75,23 @@ class _HtmlControl(MacroElement):
         self.html = html
         self.position = position
         self.css_class = css_class
+
+
+TILES_ENV = "ZONING_TILE_URL"
+TILES_ATTRIBUTION_ENV = "ZONING_TILE_ATTRIBUTION"
+
+
+def configured_tiles() -> tuple[str | None, str | None]:
+    """The basemap an operator configured: ``ZONING_TILE_URL`` and ``ZONING_TILE_ATTRIBUTION``.
+
+    Off by default: on a network without internet a tile server of its own can be named
+    (``http://tiles.local/{z}/{x}/{y}.png``); without one the map draws the zones alone.
+    """
+    url = os.environ.get(TILES_ENV, "").strip() or None
+    attribution = os.environ.get(TILES_ATTRIBUTION_ENV, "").strip() or None
+    if url and not attribution:
+        attribution = url.split("/")[2] if "://" in url else url
+    return url, attribution
 
 
 def safe_colour(value: object) -> str:
