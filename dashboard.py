@@ -17,6 +17,7 @@ PAGES = (
     ("pages/trends.py", "trends", "nav_trends", ":material/show_chart:"),
     ("pages/policy.py", "policy", "nav_policy", ":material/policy:"),
     ("pages/briefing.py", "briefing", "nav_briefing", ":material/present_to_all:"),
+    ("pages/upload.py", "upload", "nav_upload", ":material/upload_file:"),
     ("pages/about.py", "about", "nav_about", ":material/info:"),
 )
 

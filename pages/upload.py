@@ -1,0 +1,95 @@
+"""Upload: analysts bring case counts, NIK line lists and boundary files into the store."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pages import common
+from zoning import uploads
+from zoning.i18n import t
+from zoning.regions import LEVEL_LABELS, LEVELS
+from zoning.report import UploadRejected
+
+lg = common.lang()
+store = common.store()
+
+st.title(t("upload.title", lg))
+st.caption(t("upload.intro", lg))
+
+kind = st.radio(
+    t("upload.kind", lg), uploads.KINDS, format_func=lambda k: t(f"upload.kind_{k}", lg),
+    key="upload_kind",
+)  # fmt: skip
+file = st.file_uploader(t("upload.file", lg), type=uploads.FILE_TYPES[kind], key=f"file_{kind}")
+if file is None:
+    st.stop()
+data = file.getvalue()
+
+# --- the analyst's choices ----------------------------------------------------------------
+level = region = layer = None
+if kind == "regions":
+    level = st.selectbox(
+        t("common.level", lg), LEVELS, index=LEVELS.index("village"),
+        format_func=lambda lv: LEVEL_LABELS[lg][lv],
+    )  # fmt: skip
+    layer = st.text_input(t("upload.layer", lg)) or None
+elif kind == "counts":
+    region = st.text_input(t("upload.one_region", lg)) or None
+mapping_key = f"mapping-{kind}-{file.name}-{len(data)}"
+options = uploads.Options(kind, st.session_state.get(mapping_key), region, level, layer)
+
+with st.spinner(t("upload.reading", lg)):
+    found = uploads.preview(store, data, file.name, options)
+
+# --- column mapping -----------------------------------------------------------------------
+choices = uploads.header(data)
+if kind != "regions" and choices:
+    st.subheader(t("upload.mapping", lg))
+    st.caption(t("upload.mapping_help", lg))
+    fields = uploads.fields(kind)
+    table = pd.DataFrame({"field": fields, "column": [found.columns.get(f, "") for f in fields]})
+    column = st.column_config.SelectboxColumn(t("upload.column", lg), options=["", *choices])
+    edited = st.data_editor(
+        table, hide_index=True, use_container_width=True, disabled=["field"],
+        column_config={
+            "field": st.column_config.TextColumn(t("upload.field", lg)),
+            "column": column,
+        },
+        key=f"editor-{mapping_key}",
+    )  # fmt: skip
+    chosen = {c: f for f, c in zip(edited["field"], edited["column"], strict=True) if c}
+    if chosen != {c: f for f, c in found.columns.items()}:
+        st.session_state[mapping_key] = chosen
+        st.rerun()
+
+# --- the report and a preview ---------------------------------------------------------------
+report = found.report
+if report.counts["error"]:
+    st.error(t("upload.errors", lg, n=report.counts["error"]))
+    st.dataframe(uploads.issues_table(report, "error"), hide_index=True, use_container_width=True)
+if report.counts["warning"]:
+    st.warning(t("upload.warnings", lg, n=report.counts["warning"]))
+    st.dataframe(uploads.issues_table(report, "warning"), hide_index=True, use_container_width=True)
+if not report.issues:
+    st.success(t("upload.no_issues", lg))
+st.caption(t("upload.preview", lg, shown=len(found.rows), total=found.total))
+st.dataframe(found.rows, hide_index=True, use_container_width=True)
+
+# --- commit ---------------------------------------------------------------------------------
+author = st.text_input(t("upload.author", lg), key="upload_author")
+if st.button(
+    t("upload.commit", lg), type="primary", disabled=report.has_errors or not author.strip()
+):
+    progress = st.progress(0.1, text=t("upload.writing", lg))
+    try:
+        result = uploads.commit(store, data, file.name, options, author.strip())
+    except UploadRejected as exc:
+        progress.empty()
+        st.error(t("upload.rejected", lg, reason=str(exc)))
+    else:
+        progress.progress(1.0, text=t("upload.done", lg, summary=result.summary()))
+        st.success(t("upload.done", lg, summary=result.summary()))
+
+with st.expander(t("upload.history", lg)):
+    st.dataframe(uploads.history(store), hide_index=True, use_container_width=True)

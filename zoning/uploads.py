@@ -1,0 +1,140 @@
+"""One entry for the upload page: preview and commit of each kind of upload.
+
+The page shows what :func:`preview` read and found, lets the analyst correct the column
+mapping, and calls :func:`commit`, which writes everything in one transaction or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from zoning.report import ImportResult, Report
+from zoning.store import Store
+
+KINDS = ("counts", "linelist", "regions")
+FILE_TYPES = {
+    "counts": ["csv", "txt", "tsv", "xlsx"],
+    "linelist": ["csv", "txt", "tsv", "xlsx"],
+    "regions": ["geojson", "json", "gpkg", "zip", "csv"],
+}
+PREVIEW_ROWS = 50
+
+
+@dataclass
+class Preview:
+    """What a file would import: the first rows as read, the report and the column mapping."""
+
+    rows: pd.DataFrame
+    total: int
+    report: Report
+    columns: dict[str, str]  # canonical field -> the file's column
+
+
+@dataclass(frozen=True)
+class Options:
+    """The analyst's choices for one upload."""
+
+    kind: str
+    mapping: Mapping[str, str] | None = None  # the file's column -> canonical field
+    region: str | None = None  # counts: the one region of a file without a region column
+    level: str | None = None  # regions: the level the file holds
+    layer: str | None = None  # regions: the layer of a GeoPackage
+
+
+def preview(store: Store, data: bytes, filename: str, options: Options) -> Preview:
+    """Read and check an upload without writing anything."""
+    regions = store.regions()
+    if options.kind == "counts":
+        from zoning.intake import read_counts
+
+        frame, report = read_counts(
+            data, regions, mapping=options.mapping, region=options.region, filename=filename
+        )
+    elif options.kind == "linelist":
+        from zoning.linelist import read_linelist
+
+        frame, report = read_linelist(data, regions, mapping=options.mapping, filename=filename)
+    elif options.kind == "regions":
+        from zoning.boundaries import read_regions
+
+        frame, report = read_regions(
+            data, options.level or "village", regions, layer=options.layer, filename=filename
+        )
+        frame = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+    else:
+        raise ValueError(f"unknown upload kind {options.kind!r}")
+    columns = dict(report.facts.get("columns", {}) or {})
+    return Preview(frame.head(PREVIEW_ROWS), len(frame), report, columns)
+
+
+def commit(store: Store, data: bytes, filename: str, options: Options, author: str) -> ImportResult:
+    """Import an upload in one transaction; on errors raise ``UploadRejected``, write nothing."""
+    if options.kind == "counts":
+        from zoning.intake import import_counts
+
+        return import_counts(
+            store, data, mapping=options.mapping, region=options.region, filename=filename,
+            author=author,
+        )  # fmt: skip
+    if options.kind == "linelist":
+        from zoning.linelist import import_linelist
+
+        return import_linelist(
+            store, data, mapping=options.mapping, filename=filename, author=author
+        )
+    if options.kind == "regions":
+        from zoning.boundaries import import_regions
+
+        return import_regions(
+            store, data, options.level or "village", layer=options.layer, filename=filename,
+            author=author,
+        )  # fmt: skip
+    raise ValueError(f"unknown upload kind {options.kind!r}")
+
+
+def issues_table(report: Report, severity: str) -> pd.DataFrame:
+    """The report's errors or warnings as a table (row, column, message)."""
+    rows = [
+        {"row": i.row, "column": i.column or "", "message": i.message}
+        for i in report.issues
+        if i.severity == severity
+    ]
+    return pd.DataFrame(rows, columns=["row", "column", "message"])
+
+
+def fields(kind: str) -> list[str]:
+    """The canonical fields a column of this kind of upload can be mapped to."""
+    if kind == "counts":
+        from zoning.intake import FIELDS
+
+        return list(FIELDS)
+    if kind == "linelist":
+        from zoning import linelist
+
+        return list(getattr(linelist, "FIELDS", ()))
+    return []
+
+
+def header(data: bytes) -> list[str]:
+    """The column names of a text table (first line), for the mapping editor; [] if not text."""
+    from zoning.csvio import decode, sniff_delimiter
+
+    head = data[:65536]
+    if b"\x00" in head or head[:2] == b"PK":  # binary or a ZIP (xlsx, zipped shapefile)
+        return []
+    try:
+        text = decode(head)
+    except ValueError:
+        return []
+    first = text.splitlines()[0] if text else ""
+    return [c.strip().strip('"').lower() for c in first.split(sniff_delimiter(first)) if c.strip()]
+
+
+def history(store: Store, limit: int = 50) -> pd.DataFrame:
+    """The latest uploads: when, who, what, how many rows and changes."""
+    frame = store.uploads()
+    cols = ["id", "created_at", "created_by", "kind", "filename", "rows", "changed"]
+    return frame[cols].sort_values("id", ascending=False).head(limit)
