@@ -12,6 +12,8 @@ from shapely.geometry import box
 from zoning.demo_store import install_demo
 from zoning.store import Store
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -51,14 +53,48 @@ def tiny_counts(days: int = 21, start: str = "2021-07-01") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
+def write_store(path: Path, regions: pd.DataFrame, counts: pd.DataFrame, **meta: str) -> Store:
+    """A store at ``path`` holding ``regions`` and ``counts``, written in one transaction.
+
+    ``as_of`` defaults to the last day of ``counts``; other ``meta`` values are stored too.
+    """
+    store = Store(str(path))
+    meta.setdefault("as_of", str(pd.Timestamp(counts["date"].max()).date()))
+    with store.transaction() as conn:
+        upload = store.record_upload(conn, "test", path.name, None, "pytest", len(counts), 0)
+        store.write_regions(conn, regions, upload)
+        store.write_counts(conn, counts, upload)
+        store.write_meta(conn, **meta)
+    return store
+
+
 @pytest.fixture
 def tiny_store(tmp_path: Path) -> Store:
     """A store with the tiny province and 21 days of counts, as of the last day."""
-    store = Store(str(tmp_path / "tiny.db"))
-    counts = tiny_counts()
-    with store.transaction() as conn:
-        upload = store.record_upload(conn, "test", "tiny", None, "pytest", len(counts), 0)
-        store.write_regions(conn, tiny_regions(), upload)
-        store.write_counts(conn, counts, upload)
-        store.write_meta(conn, as_of=str(counts["date"].max().date()))
-    return store
+    return write_store(tmp_path / "tiny.db", tiny_regions(), tiny_counts())
+
+
+@pytest.fixture
+def serve_store(monkeypatch: pytest.MonkeyPatch):
+    """Point the dashboard at a store: ``serve_store(store)`` before ``open_page``."""
+    import streamlit as st
+
+    def serve(store: Store) -> Store:
+        monkeypatch.setenv("ZONING_DB", store.url.removeprefix("sqlite:///"))
+        st.cache_resource.clear()  # pages.common keeps the store open across runs
+        return store
+
+    yield serve
+    st.cache_resource.clear()
+
+
+def open_page(page: str, **params: str):
+    """Run the dashboard in Streamlit's AppTest on ``pages/<page>.py`` with a URL query."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params.update(params)
+    at.switch_page(f"pages/{page}.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at

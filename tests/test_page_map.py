@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-import streamlit as st
+from conftest import open_page
 from streamlit.testing.v1 import AppTest
 
 from zoning.store import Store
@@ -15,20 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def store(tiny_store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
-    monkeypatch.setenv("ZONING_DB", tiny_store.url.removeprefix("sqlite:///"))
-    st.cache_resource.clear()  # pages.common keeps the store open across runs
-    yield tiny_store
-    st.cache_resource.clear()
+def store(tiny_store: Store, serve_store) -> Store:
+    return serve_store(tiny_store)
 
 
 def open_map(**params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.query_params.update(params)
-    at.switch_page("pages/map.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page("map", **params)
 
 
 def markdown(at: AppTest) -> str:
