@@ -150,7 +150,17 @@ def cmd_regions_import(args: argparse.Namespace) -> int:
         population_field=args.population_field, layer=args.layer,
         filename=Path(args.file).name, author=_author(),
     )  # fmt: skip
+    return _print_result(result)
+
+
+def _print_result(result) -> int:
+    """The upload's summary on stdout and its first warnings on stderr."""
     print(result.summary())
+    for issue in result.report.warnings[:20]:
+        print(f"warning: {issue}", file=sys.stderr)
+    more = result.report.counts["warning"] - 20
+    if more > 0:
+        print(f"warning: ... and {more} more warnings (kept with the upload)", file=sys.stderr)
     return 0
 
 
@@ -169,10 +179,7 @@ def cmd_cases_import(args: argparse.Namespace) -> int:
             store, path, mapping=_mapping(args.map), region=args.region, filename=path.name,
             author=_author(),
         )  # fmt: skip
-    print(result.summary())
-    for issue in result.report.warnings[:20]:
-        print(f"warning: {issue}", file=sys.stderr)
-    return 0
+    return _print_result(result)
 
 
 def cmd_regions_list(args: argparse.Namespace) -> int:
