@@ -1,0 +1,339 @@
+"""Tests for zoning.csvio: encodings, delimiters, workbooks, numbers and dates."""
+
+from __future__ import annotations
+
+import io
+import time
+import tracemalloc
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zoning import csvio
+from zoning.errors import InputError
+
+
+def xlsx_bytes(rows: list[list[object]], sheets: int = 1) -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    for k in range(1, sheets):
+        book.create_sheet(f"extra{k}")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- encodings -------------------------------------------------------------------------------
+
+
+def test_utf8_with_and_without_bom():
+    for data in ("kode,nama\n1,Café\n".encode(), "\ufeffkode,nama\n1,Café\n".encode()):
+        text, encoding, line = csvio.decode_text(data)
+        assert text == "kode,nama\n1,Café\n"
+        assert (encoding, line) == ("utf-8", None)
+
+
+def test_windows_1252_is_read_and_named():
+    data = "kode;nama\n1;Café – Kudus\n".encode("cp1252")
+    text, encoding, line = csvio.decode_text(data)
+    assert text == "kode;nama\n1;Café – Kudus\n"
+    assert (encoding, line) == ("cp1252", 2)
+
+
+def test_mixed_encodings_read_each_part_right():
+    data = "kode,nama\n1,Café\n".encode() + "2,Kafé\n".encode("cp1252")
+    text, encoding, line = csvio.decode_text(data)
+    assert text == "kode,nama\n1,Café\n2,Kafé\n"
+    assert (encoding, line) == ("cp1252", 3)
+    table = csvio.read_cells(data)
+    assert table.frame["nama"].tolist() == ["Café", "Kafé"]
+    assert table.notes and "line 3" in table.notes[0][0] and "Windows-1252" in table.notes[0][0]
+
+
+def test_utf16_with_bom_excel_unicode_text():
+    data = "kode\tnama\n1\tCafé\n".encode("utf-16")
+    table = csvio.read_cells(data)
+    assert (table.encoding, table.delimiter) == ("utf-16", "\t")
+    assert table.frame.loc[2, "nama"] == "Café"
+
+
+def test_nul_bytes_are_a_binary_file():
+    with pytest.raises(InputError, match="not a text"):
+        csvio.read_cells(b"kode,nama\n1,\x00\x01\n")
+
+
+# --- delimiters, rows, headers --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t"])
+def test_delimiters(sep):
+    data = sep.join(["Tanggal", " Kode ", "Kasus"]).encode() + b"\r\n"
+    data += sep.join(["2021-04-03", " 33.01 ", "1"]).encode() + b"\r\n"
+    table = csvio.read_cells(data)
+    assert table.delimiter == sep
+    assert list(table.frame.columns) == ["tanggal", "kode", "kasus"]
+    assert table.frame.loc[2].tolist() == ["2021-04-03", "33.01", "1"]
+
+
+def test_blank_rows_keep_spreadsheet_numbers():
+    data = b"\n\nkode,kasus\n33.01,1\n,\n\n33.02,2\n"
+    frame = csvio.read_cells(data).frame
+    assert frame.index.tolist() == [4, 7]
+    assert frame["kode"].tolist() == ["33.01", "33.02"]
+
+
+def test_ragged_rows_fall_back_and_name_the_row():
+    data = b"kode,kasus\n33.01,1,\n33.02\n33.03,3,x\n"
+    with pytest.raises(InputError) as exc:
+        csvio.read_cells(data)
+    assert "row 4" in str(exc.value) and "3 cells but the header has 2" in str(exc.value)
+    frame = csvio.read_cells(b"kode,kasus\n33.01,1,\n33.02\n").frame
+    assert frame.loc[3].tolist() == ["33.02", ""]
+
+
+def test_quoted_cells_with_delimiters_and_newlines():
+    data = b'kode,catatan,kasus\n33.01,"a, b\nc",1.234\n33.02,"""x""",2\n'
+    frame = csvio.read_cells(data).frame
+    assert frame["catatan"].tolist() == ["a, b\nc", '"x"']
+    assert frame.index.tolist() == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "the file is empty"),
+        (b" \n\r\n\t\n", "the file is empty"),
+        (b",,\n,,\n", "the file is empty"),
+        (b"kode,kasus\n", "header but no rows"),
+        (b"kode,kasus\n,\n", "header but no rows"),
+        (b"kode,Kode\n1,2\n", "'kode' appears more than once"),
+    ],
+)
+def test_bad_files(data, message):
+    with pytest.raises(InputError, match=message):
+        csvio.read_cells(data)
+
+
+def test_huge_line_is_refused_without_memory_blow_up():
+    data = b"kode,kasus\n" + b"1" * (3 * 2**20) + b"\n33.01,1\n"
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputError) as exc:
+            csvio.read_cells(data)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert "line 2" in str(exc.value) and "3.0 MB" in str(exc.value)
+    assert peak < 2 * len(data)  # chunked scan: no copy per line, no decoded text
+
+
+def test_huge_line_without_any_line_break():
+    with pytest.raises(InputError, match=r"line 1 of the file is 2\.0 MB"):
+        csvio.check_line_length(b"x" * (2 * 2**20))
+    with pytest.raises(InputError, match="line 3"):
+        csvio.check_line_length(b"a\rb\r" + b"x" * (2 * 2**20))  # CR-only line ends
+    csvio.check_line_length(b"a\n" * 2**20)  # many short lines are fine
+
+
+def test_bytes_over_the_size_limit(monkeypatch):
+    monkeypatch.setattr(csvio, "MAX_BYTES", 10)
+    with pytest.raises(InputError, match="larger than"):
+        csvio.read_cells(b"kode,kasus\n33.01,1\n")
+
+
+def test_path_errors(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        csvio.read_cells(tmp_path / "none.csv")
+    with pytest.raises(InputError, match="is a folder"):
+        csvio.read_cells(tmp_path)
+    path = tmp_path / "ok.csv"
+    path.write_bytes(b"kode,kasus\n33.01,1\n")
+    assert csvio.read_cells(path).frame.loc[2, "kasus"] == "1"
+
+
+# --- workbooks ------------------------------------------------------------------------------
+
+
+def test_xlsx_first_sheet_as_text_cells():
+    data = xlsx_bytes(
+        [
+            ["Tanggal", "Kode", "Kasus", "BOR"],
+            [pd.Timestamp("2021-04-03").to_pydatetime(), 3301, 1234, 12.5],
+            [None, None, None, None],
+            ["03/04/2021", "33.02", "1.234", None],
+        ],
+        sheets=2,
+    )
+    table = csvio.read_cells(data)
+    assert table.format == "xlsx"
+    assert table.frame.index.tolist() == [2, 4]
+    assert table.frame.loc[2].tolist() == ["2021-04-03", "3301", "1234", "12.5"]
+    assert table.frame.loc[4].tolist() == ["03/04/2021", "33.02", "1.234", ""]
+    assert "2 sheets" in table.notes[0][0]
+
+
+def test_damaged_and_old_workbooks():
+    with pytest.raises(InputError, match="Excel workbook but it cannot be read"):
+        csvio.read_cells(b"PK\x03\x04" + b"\x14\x00" * 50)
+    with pytest.raises(InputError, match=r"old Excel workbook \(\.xls\)"):
+        csvio.read_cells(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
+
+
+def test_read_table_stays_csv_only():
+    with pytest.raises(InputError, match="not a text"):
+        csvio.read_table(xlsx_bytes([["a"], [1]]))
+
+
+# --- numbers --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("12", 12),
+        ("1.234", 1234),  # Indonesian thousands
+        ("1,234", 1234),  # English thousands
+        ("1.234.567", 1234567),
+        ("1,234,567", 1234567),
+        ("12,0", 12),
+        ("12.00", 12),
+        ("1.234,00", 1234),
+        ("1 234", 1234),
+        ("1\u00a0234", 1234),
+        ("-5", -5),  # the caller rejects it with its own message
+        ("", None),
+        ("-", None),
+        ("NA", None),
+        ("null", None),
+    ],
+)
+def test_whole_numbers(cell, value):
+    values, bad = csvio.whole_numbers(pd.Series(["7", cell], dtype="str"))
+    assert not bad.any()
+    assert values[0] == 7
+    assert np.isnan(values[1]) if value is None else values[1] == value
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("12.5", "not a whole number"),
+        ("12,5", "not a whole number"),
+        ("1,234.5", "not a whole number"),
+        ("1e3", "not a number this column accepts"),
+        ("abc", "'abc' is not a number"),
+        ("12 kasus", "not a number"),
+        ("1.23", "not a whole number"),
+        ("99999999999999999999", "too large"),
+    ],
+)
+def test_whole_numbers_refuse(cell, message):
+    values, bad = csvio.whole_numbers(pd.Series(["1", cell], dtype="str"))
+    assert bad.tolist() == [False, True]
+    assert np.isnan(values[1])
+    assert message in csvio.describe_number(cell, whole=True)
+
+
+def test_whole_numbers_of_a_plain_column_and_an_object_column():
+    values, bad = csvio.whole_numbers(pd.Series([str(i) for i in range(1000)], dtype="str"))
+    assert values.tolist() == list(range(1000)) and not bad.any()
+    values[0] = -1  # writable
+    values, bad = csvio.whole_numbers(pd.Series(["1", None, "2"], dtype=object))
+    assert values[[0, 2]].tolist() == [1, 2] and np.isnan(values[1]) and not bad.any()
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [("12,5", 12.5), ("12.5", 12.5), ("80%", 80), ("80,25 %", 80.25), (".5", 0.5), ("", None)],
+)
+def test_decimal_numbers(cell, value):
+    values, bad = csvio.decimal_numbers(pd.Series([cell], dtype="str"))
+    assert not bad.any()
+    assert np.isnan(values[0]) if value is None else values[0] == pytest.approx(value)
+
+
+@pytest.mark.parametrize("cell", ["1.234,5", "abc", "12,5,1", "1e2"])
+def test_decimal_numbers_refuse(cell):
+    _, bad = csvio.decimal_numbers(pd.Series([cell], dtype="str"))
+    assert bad.tolist() == [True]
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2021-04-03",
+        "2021-4-3",
+        "03/04/2021",
+        "3/4/2021",
+        "03-04-2021",
+        "03.04.2021",
+        "3 April 2021",
+        "3 Apr 2021",
+        "3 april 2021",
+        "03 APRIL 2021",
+        "3 Mei 2021",
+        "2021-04-03 00:00:00",
+        "2021-04-03T00:00",
+    ],
+)
+def test_parse_date_formats(text):
+    expected = pd.Timestamp("2021-05-03") if "Mei" in text else pd.Timestamp("2021-04-03")
+    assert csvio.parse_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["", "2021-13-01", "31/02/2021", "3 Foo 2021", "01/01/0001", "2021-04-03 10:00", "x"]
+)
+def test_parse_date_refuses(text):
+    assert csvio.parse_date(text) is None
+
+
+def test_to_dates_parses_each_distinct_text_once():
+    cells = pd.Series(["03/04/2021", "", "3 Mei 2021", "x", None, "03/04/2021"], dtype="str")
+    out = csvio.to_dates(cells)
+    assert out.dtype == np.dtype("datetime64[ns]")
+    expected = ["2021-04-03", None, "2021-05-03", None, None, "2021-04-03"]
+    got = [None if np.isnat(v) else str(v)[:10] for v in out]
+    assert got == expected
+
+
+def test_parse_dates_names_the_first_bad_row():
+    cells = pd.Series(["2021-04-03", "soon"], index=[2, 3], dtype="str")
+    with pytest.raises(InputError) as exc:
+        csvio.parse_dates(cells, "tanggal")
+    assert str(exc.value).startswith("row 3, column 'tanggal': 'soon' is not a date")
+
+
+# --- speed and robustness -------------------------------------------------------------------
+
+
+def test_a_large_file_parses_vectorised():
+    n = 200_000
+    body = "\n".join(f"{i % 365};33.{i % 35:02d};{i % 3000:,}" for i in range(n))
+    data = ("hari;kode;kasus\n" + body + "\n").encode()
+    start = time.perf_counter()
+    table = csvio.read_cells(data)
+    values, bad = csvio.whole_numbers(table.frame["kasus"])
+    elapsed = time.perf_counter() - start
+    assert len(table.frame) == n and not bad.any()
+    assert values[:3].tolist() == [0, 1, 2]
+    assert elapsed < 10  # ~0.5 s; a per-row Python loop would be far slower
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_read_or_raise_input_error(data):
+    try:
+        table = csvio.read_cells(data)
+    except InputError:
+        return
+    assert isinstance(table.frame, pd.DataFrame)

@@ -1,0 +1,715 @@
+"""Tests for zoning.intake: reading, checking and importing analysts' case counts.
+
+Every rejected file is checked twice: the message names the row and column, and the store is
+exactly as it was (counts, uploads, data version). Every accepted variant ends with the right
+numbers in the store.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from conftest import tiny_regions
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from zoning.errors import InputError
+from zoning.intake import import_counts, read_counts
+from zoning.report import UploadRejected
+from zoning.store import Store
+
+A1, A2, B1, B2 = "33.01.01.2001", "33.01.01.2002", "33.02.01.1001", "33.02.01.1002"
+SEMARANG_KAB, SEMARANG_KOTA = "33.22", "33.74"
+
+
+@pytest.fixture
+def store(tiny_store: Store) -> Store:
+    """The tiny store plus a Kabupaten and a Kota that share the bare name Semarang."""
+    extra = pd.DataFrame(
+        [
+            (SEMARANG_KAB, "Kabupaten Semarang", "regency", "33", 1000.0),
+            (SEMARANG_KOTA, "Kota Semarang", "regency", "33", 1000.0),
+        ],
+        columns=["code", "name", "level", "parent", "population"],
+    )
+    with tiny_store.transaction() as conn:
+        tiny_store.write_regions(conn, extra, None)
+    return tiny_store
+
+
+def snapshot(store: Store) -> tuple:
+    return (
+        store.counts(),
+        store.uploads(),
+        store.data_version(),
+        store.meta().get("as_of"),
+        {r: len(store.count_history(r)) for r in (A1, A2, B1, B2)},
+    )
+
+
+def assert_unchanged(store: Store, before: tuple) -> None:
+    after = snapshot(store)
+    pd.testing.assert_frame_equal(after[0], before[0])
+    pd.testing.assert_frame_equal(after[1], before[1])
+    assert after[2:] == before[2:]
+
+
+def stored(store: Store, region: str, day: str) -> pd.Series:
+    counts = store.counts()
+    row = counts[(counts["region"] == region) & (counts["date"] == pd.Timestamp(day))]
+    assert len(row) == 1, (region, day, row)
+    return row.iloc[0]
+
+
+def has_day(store: Store, region: str, day: str) -> bool:
+    counts = store.counts()
+    return bool(((counts["region"] == region) & (counts["date"] == pd.Timestamp(day))).any())
+
+
+def csv(*lines: str, sep: str = ",", encoding: str = "utf-8") -> bytes:
+    return ("\n".join(line.replace(",", sep) for line in lines) + "\n").encode(encoding)
+
+
+def xlsx(rows: list[list[object]]) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def rejected(store: Store, data: bytes, *fragments: str, **options) -> UploadRejected:
+    """Import ``data``, expect a rejection naming ``fragments``, and check nothing changed."""
+    before = snapshot(store)
+    with pytest.raises(UploadRejected) as exc:
+        import_counts(store, data, filename="bad.csv", **options)
+    text = str(exc.value)
+    listed = " | ".join(str(i) for i in exc.value.report.errors)
+    for fragment in fragments:
+        assert fragment in text or fragment in listed, (fragment, text, listed)
+    assert text.endswith("nothing was imported")
+    assert_unchanged(store, before)
+    # the preview says the same
+    _, report = read_counts(data, store.regions(), filename="bad.csv", **options)
+    assert report.has_errors and str(report.errors[0]) in text
+    return exc.value
+
+
+# --- accepted formats -----------------------------------------------------------------------
+
+
+def test_comma_utf8_english_headers_iso_dates(store):
+    data = csv(
+        "date,region,new_cases,deaths,tests,positives,admissions,inpatient_covid_pct",
+        f"2021-07-22,{A1},5,1,50,5,2,12.5",
+        f"2021-07-23,{A1},7,0,60,6,0,13",
+    )
+    result = import_counts(store, data, filename="en.csv", author="ana")
+    assert (result.rows, result.changed, result.duplicate_of) == (2, 2, None)
+    row = stored(store, A1, "2021-07-22")
+    assert row[["new_cases", "deaths", "tests", "positives", "admissions"]].tolist() == [
+        5,
+        1,
+        50,
+        5,
+        2,
+    ]
+    assert row["inpatient_covid_pct"] == 12.5
+    assert stored(store, A1, "2021-07-23")["new_cases"] == 7
+    upload = store.uploads().iloc[-1]
+    assert (upload["kind"], upload["filename"], upload["created_by"]) == ("counts", "en.csv", "ana")
+    assert (upload["rows"], upload["changed"]) == (2, 2)
+    assert len(upload["sha256"]) == 64
+    assert json.loads(upload["report"])["facts"]["columns"]["new_cases"] == "new_cases"
+    assert store.meta()["as_of"] == "2021-07-23"
+    assert result.summary() == f"upload {result.upload_id}: 2 rows read, 2 changed"
+
+
+def test_semicolon_windows_1252_indonesian_headers_day_first_thousands(store):
+    code = A1.replace(".", "")
+    data = "\n".join(
+        [
+            "Tanggal;Kode Desa;Kasus Baru;Meninggal Harian;Jumlah Tes;Tes Positif;BOR;Catatan",
+            f"03/08/2021;{code};1.234;2;5.000;1.234;85,5;café – cek ulang",
+            f"04/08/2021;{A1};1,234;0;2.000;100;86,25%;",
+        ]
+    ).encode("cp1252")
+    _, report = read_counts(data, store.regions(), filename="jateng.csv")
+    assert not report.has_errors, report.issues
+    warnings = " | ".join(str(w) for w in report.warnings)
+    assert "not valid UTF-8" in warnings and "Windows-1252" in warnings
+    assert "'catatan'" in warnings  # the unused column is named
+    assert report.facts["delimiter"] == ";" and report.facts["encoding"] == "cp1252"
+    result = import_counts(store, data, filename="jateng.csv")
+    assert result.changed == 2
+    row = stored(store, A1, "2021-08-03")
+    assert (row["new_cases"], row["deaths"], row["tests"], row["positives"]) == (
+        1234,
+        2,
+        5000,
+        1234,
+    )
+    assert row["inpatient_covid_pct"] == 85.5
+    row = stored(store, A1, "2021-08-04")
+    assert (row["new_cases"], row["tests"], row["inpatient_covid_pct"]) == (1234, 2000, 86.25)
+
+
+def test_tab_bom_month_names_and_region_names(store):
+    text = "\ufeff" + "\n".join(
+        [
+            "TGL\tNama Wilayah\tKasus_Baru",
+            "3 Agustus 2021\tDesa A1\t1",
+            "3 Agustus 2021\tKELURAHAN B1\t2",
+            "4 Agt 2021\tdesa a2\t3",
+            "5 Mei 2021\tKab. Semarang\t4",
+            "5 Mei 2021\tKABUPATEN SEMARANG\t4",
+            "5 Mei 2021\tKota Semarang\t5",
+        ]
+    )
+    result = import_counts(store, text.encode("utf-8"))
+    assert result.changed == 5  # the two Kabupaten Semarang rows are one (a warning)
+    assert [str(w) for w in result.report.warnings] == [
+        "row 6: the same as row 5 (region 33.22, 2021-05-05); kept once"
+    ]
+    assert stored(store, A1, "2021-08-03")["new_cases"] == 1
+    assert stored(store, B1, "2021-08-03")["new_cases"] == 2
+    assert stored(store, A2, "2021-08-04")["new_cases"] == 3
+    assert stored(store, SEMARANG_KAB, "2021-05-05")["new_cases"] == 4
+    assert stored(store, SEMARANG_KOTA, "2021-05-05")["new_cases"] == 5
+
+
+def test_xlsx_with_date_cells_and_numeric_codes(store):
+    data = xlsx(
+        [
+            ["Tanggal", "Kode", "Kasus Baru", "Meninggal Harian"],
+            [pd.Timestamp("2021-08-01").to_pydatetime(), 3301012001, 1234, 1],
+            ["02/08/2021", "33.01.01.2001", "1.234", None],
+        ]
+    )
+    result = import_counts(store, data, filename="report.csv")  # found by content, not name
+    assert result.report.facts["format"] == "xlsx"
+    assert stored(store, A1, "2021-08-01")[["new_cases", "deaths"]].tolist() == [1234, 1]
+    row = stored(store, A1, "2021-08-02")
+    assert row["new_cases"] == 1234 and np.isnan(row["deaths"])
+
+
+def test_utf16_unicode_text_from_excel(store):
+    data = "tanggal\tkode\tkasus\n2021-08-01\t33.02\t9\n".encode("utf-16")
+    import_counts(store, data)
+    assert stored(store, "33.02", "2021-08-01")["new_cases"] == 9
+
+
+def test_path_source_and_filename_from_path(store, tmp_path: Path):
+    path = tmp_path / "harian.csv"
+    path.write_bytes(csv("tanggal,kode,kasus_baru", f"2021-08-01,{B2},4"))
+    result = import_counts(store, path)
+    assert store.uploads().iloc[-1]["filename"] == "harian.csv"
+    assert result.report.facts["file"] == "harian.csv"
+    assert stored(store, B2, "2021-08-01")["new_cases"] == 4
+
+
+def test_one_region_without_region_column(store):
+    data = csv("tanggal,kasus_baru,meninggal_harian", "2021-08-01,3,0", "2021-08-02,4,1")
+    import_counts(store, data, region="Kota Dua")
+    assert stored(store, "33.02", "2021-08-02")[["new_cases", "deaths"]].tolist() == [4, 1]
+
+
+def test_read_counts_output_shape(store):
+    data = csv("tanggal,kode,kasus_baru,bor", f"2021-08-02,{B1},2,", f"2021-08-01,{A1},1,50")
+    frame, report = read_counts(data, store.regions())
+    assert list(frame.columns) == ["region", "date", "new_cases", "inpatient_covid_pct"]
+    assert frame["region"].tolist() == [A1, B1]  # sorted by region and date
+    assert frame["date"].dtype.kind == "M"
+    assert frame["new_cases"].dtype == float
+    assert np.isnan(frame["inpatient_covid_pct"].iloc[1])
+    assert report.facts["first_date"] == "2021-08-01" and report.facts["regions"] == 2
+    assert report.facts["headers"] == ["tanggal", "kode", "kasus_baru", "bor"]
+    assert report.facts["columns"] == {
+        "date": "tanggal",
+        "region": "kode",
+        "new_cases": "kasus_baru",
+        "inpatient_covid_pct": "bor",
+    }
+
+
+def test_missing_days_stay_missing(store):
+    data = csv("tanggal,kode,kasus_baru", f"2021-08-01,{A1},1", f"2021-08-03,{A1},3")
+    import_counts(store, data)
+    assert not has_day(store, A1, "2021-08-02")
+    assert stored(store, A1, "2021-08-03")["new_cases"] == 3
+
+
+def test_empty_cells_are_missing_not_zero(store):
+    data = csv("tanggal,kode,kasus_baru,meninggal_harian", f"2021-08-01,{A1},,2")
+    import_counts(store, data)
+    row = stored(store, A1, "2021-08-01")
+    assert np.isnan(row["new_cases"]) and row["deaths"] == 2
+
+
+# --- columns and mappings --------------------------------------------------------------------
+
+
+def test_mapping_wins_over_guesses(store):
+    data = csv("tanggal,kode,kasus,jumlah", f"2021-08-01,{A1},5,40")
+    import_counts(store, data, mapping={"Kasus": "positives", "JUMLAH": "tests"})
+    row = stored(store, A1, "2021-08-01")
+    assert (row["positives"], row["tests"]) == (5, 40) and np.isnan(row["new_cases"])
+
+
+def test_positif_alone_is_ambiguous_until_mapped(store):
+    data = csv("tanggal,kode,positif", f"2021-08-01,{A1},5", f"2021-08-02,{A1},8")
+    exc = rejected(store, data, "column 'positif'", "cases_total", "new_cases", "positif=")
+    assert exc.column == "positif"
+    import_counts(store, data, mapping={"positif": "new_cases"})
+    assert stored(store, A1, "2021-08-02")["new_cases"] == 8
+
+
+def test_positif_mapped_as_cumulative(store):
+    data = csv("tanggal,kode,positif", f"2021-08-01,{A1},5", f"2021-08-02,{A1},8")
+    import_counts(store, data, mapping={"positif": "cases_total"})
+    assert not has_day(store, A1, "2021-08-01")  # the first day has no daily value
+    assert stored(store, A1, "2021-08-02")["new_cases"] == 3
+
+
+def test_positif_with_daily_column_is_the_cumulative_total(store):
+    data = csv("tanggal,kode,kasus_baru,positif", f"2021-08-01,{A1},2,5")
+    frame, report = read_counts(data, store.regions())
+    assert report.facts["columns"]["cases_total"] == "positif"
+    assert frame["new_cases"].tolist() == [2]
+
+
+def test_positif_with_tests_mentions_positives(store):
+    data = csv("tanggal,kode,tes,positif", f"2021-08-01,{A1},10,5")
+    rejected(store, data, "column 'positif'", "positive tests (positives)")
+
+
+def test_two_columns_for_one_field(store):
+    data = csv("tanggal,kode,kasus_baru,cases", f"2021-08-01,{A1},2,3")
+    rejected(store, data, "'kasus_baru' and 'cases'", "new_cases", "mapping", "cases=ignore")
+    import_counts(store, data, mapping={"cases": "ignore"})
+    assert stored(store, A1, "2021-08-01")["new_cases"] == 2
+
+
+def test_two_region_columns(store):
+    data = csv("tanggal,kode_kab,kode_desa,kasus_baru", f"2021-08-01,33.01,{A1},2")
+    rejected(store, data, "'kode_kab' and 'kode_desa'", "region")
+    import_counts(store, data, mapping={"kode_desa": "region"})
+    assert stored(store, A1, "2021-08-01")["new_cases"] == 2
+
+
+def test_code_column_is_used_beside_name_column(store):
+    data = csv("tanggal,kode_desa,nama_desa,kasus_baru", f"2021-08-01,{A1},Desa Salah,2")
+    result = import_counts(store, data)
+    assert "'nama_desa'" in str(result.report.warnings[0])
+    assert stored(store, A1, "2021-08-01")["new_cases"] == 2
+
+
+def test_name_column_level_decides_between_same_names(store):
+    regions = store.regions()
+    same = pd.DataFrame(
+        [("33.01.01", "Satu", "district", "33.01", 1.0)], columns=regions.columns
+    )  # a kecamatan named like the kabupaten
+    regions = pd.concat([regions, same], ignore_index=True)
+    data = csv("tanggal,kabupaten,kasus_baru", "2021-08-01,Satu,2")
+    frame, report = read_counts(data, regions)
+    assert not report.has_errors, report.issues
+    assert frame["region"].tolist() == ["33.01"]
+    data = csv("tanggal,wilayah,kasus_baru", "2021-08-01,Satu,2")
+    frame, report = read_counts(data, regions)
+    assert frame["region"].tolist() == ["33.01.01"]  # the exact name, at any level
+
+
+@pytest.mark.parametrize(
+    ("mapping", "fragments"),
+    [
+        ({"kasus_baru": "cases_per_day"}, ["option --map", "'cases_per_day' is not a field"]),
+        ({"kasus": "new_cases"}, ["option --map", "no column 'kasus'", "'kasus_baru'"]),
+        (
+            {"kasus_baru": "new_cases", "meninggal": "new_cases"},
+            ["two columns for new_cases"],
+        ),
+    ],
+    ids=["unknown-field", "missing-column", "two-for-one"],
+)
+def test_bad_mappings(store, mapping, fragments):
+    data = csv("tanggal,kode,kasus_baru,meninggal", f"2021-08-01,{A1},2,0")
+    rejected(store, data, *fragments, mapping=mapping)
+
+
+def test_region_and_code_columns_are_two_region_columns(store):
+    data = csv("date,region,kode_desa,new_cases", f"2021-08-01,{A2},{A1},2")
+    rejected(store, data, "'region' and 'kode_desa'", "all look like the region")
+    import_counts(store, data, mapping={"region": "region", "kode_desa": "ignore"})
+    assert stored(store, A2, "2021-08-01")["new_cases"] == 2
+
+
+def test_percentages_written_as_fractions_are_questioned(store):
+    data = csv("tanggal,kode,bor", f"2021-08-01,{A1},0.85", f"2021-08-02,{A1},0.9")
+    _, report = read_counts(data, store.regions())
+    assert not report.has_errors
+    assert "column 'bor': every value is at most 1" in str(report.warnings[0])
+
+
+# --- cumulative series -----------------------------------------------------------------------
+
+
+def test_cumulative_jateng_style_derivation(store):
+    data = csv(
+        "tanggal,kode,positif,dirawat,sembuh,meninggal",
+        f"2021-08-01,{A1},100,20,75,5",
+        f"2021-08-02,{A1},110,25,79,6",
+        f"2021-08-04,{A1},115,25,84,6",  # after a missing day: no daily value
+        f"2021-08-05,{A1},120,20,93,7",
+        f"2021-08-07,{A1},120,15,98,7",  # unchanged across a gap: no new cases
+        f"2021-08-01,{B1},0,0,0,0",  # a series that starts before the first case
+        f"2021-08-02,{B1},2,2,0,0",
+    )
+    result = import_counts(store, data)
+    warning = str(result.report.warnings[0])
+    assert "'positif' is read as the cumulative total" in warning
+    assert "'sembuh' and 'meninggal'" in warning
+    assert result.report.facts["derived"] == {
+        "new_cases": "differences of 'positif'",
+        "deaths": "differences of 'meninggal'",
+    }
+    assert not has_day(store, A1, "2021-08-01")  # first day of the series: missing, not zero
+    assert not has_day(store, A1, "2021-08-03")  # never zero-filled
+    assert stored(store, A1, "2021-08-02")[["new_cases", "deaths"]].tolist() == [10, 1]
+    assert np.isnan(stored(store, A1, "2021-08-04")["new_cases"])
+    assert stored(store, A1, "2021-08-04")["deaths"] == 0  # unchanged total
+    assert stored(store, A1, "2021-08-05")[["new_cases", "deaths"]].tolist() == [5, 1]
+    assert stored(store, A1, "2021-08-07")[["new_cases", "deaths"]].tolist() == [0, 0]
+    assert stored(store, B1, "2021-08-01")[["new_cases", "deaths"]].tolist() == [0, 0]
+    assert stored(store, B1, "2021-08-02")["new_cases"] == 2
+    assert store.meta()["as_of"] == "2021-08-07"
+
+
+def test_new_cases_from_active_recovered_and_deaths(store):
+    data = csv(
+        "tanggal,kode,isolasi,sembuh,total_meninggal",
+        f"2021-08-01,{A2},10,5,1",
+        f"2021-08-02,{A2},12,6,1",
+    )
+    frame, report = read_counts(data, store.regions())
+    assert report.facts["derived"]["new_cases"] == "differences of 'isolasi' + 'sembuh' + " + (
+        "'total_meninggal'"
+    )
+    assert frame["new_cases"].tolist()[1] == 3 and np.isnan(frame["new_cases"].iloc[0])
+    assert frame["deaths"].tolist()[1] == 0
+
+
+def test_cumulative_total_that_falls_is_an_error(store):
+    data = csv(
+        "tanggal,kode,total_positif",
+        f"2021-08-01,{A1},1234",
+        f"2021-08-02,{A1},",
+        f"2021-08-03,{A1},124",
+        f"2021-08-04,{A1},1240",
+    )
+    exc = rejected(
+        store,
+        data,
+        "row 4, column 'total_positif'",
+        "cumulative 'total_positif' falls from 1234 (row 2, 2021-08-01) to 124 on 2021-08-03",
+        "cannot fall",
+    )
+    assert exc.row == 4
+
+
+def test_only_recovered_is_not_enough(store):
+    data = csv("tanggal,kode,sembuh", f"2021-08-01,{A1},5")
+    rejected(store, data, "no daily counts to import", "'sembuh'")
+
+
+# --- bad input: one test per kind --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "fragments"),
+    [
+        (b"", ["the file is empty"]),
+        (b"\n \n", ["the file is empty"]),
+        (b"tanggal,kode,kasus_baru\n", ["header but no rows"]),
+        (b"tanggal,kode,kasus_baru\n2021-08-01,\x00\x00,1\n", ["not a text (CSV) file"]),
+        (
+            b"tanggal,kode,kasus_baru\n" + b"2" * (2 * 2**20) + b"\n",
+            ["line 2 of the file is 2.0 MB long"],
+        ),
+        (b"PK\x03\x04" + b"\x00" * 40, ["Excel workbook but it cannot be read"]),
+        (b"\xd0\xcf\x11\xe0" + b"\x00" * 40, ["old Excel workbook (.xls)"]),
+        (
+            csv("tanggal,kode,kasus_baru", f"2021-08-01,{A1},5,7"),
+            ["row 2", "has 4 cells but the header has 3"],
+        ),
+    ],
+    ids=[
+        "empty",
+        "blank",
+        "header-only",
+        "binary",
+        "huge-line",
+        "bad-zip",
+        "xls",
+        "ragged",
+    ],
+)
+def test_bad_files(store, data, fragments):
+    rejected(store, data, *fragments)
+
+
+@pytest.mark.parametrize(
+    ("rows", "fragments"),
+    [
+        ([f"2021-08-01,{A1},-3,0"], ["row 2, column 'kasus_baru': '-3' is negative"]),
+        ([f"2021-08-01,{A1},lima,0"], ["row 2, column 'kasus_baru': 'lima' is not a number"]),
+        ([f"2021-08-01,{A1},12.5,0"], ["row 2, column 'kasus_baru'", "not a whole number"]),
+        ([f"2021-08-01,{A1},1,x"], ["row 2, column 'meninggal_harian': 'x' is not a number"]),
+        (
+            [f"2021-08-01,{A1},1,0", "2021-08-01,33.09.01.2001,1,0"],
+            ["row 3, column 'kode'", "unknown region code '33.09.01.2001'"],
+        ),
+        (["2021-08-01,Desa Z9,1,0"], ["row 2, column 'kode'", "unknown region 'Desa Z9'"]),
+        (
+            ["2021-08-01,Semarang,1,0"],
+            ["row 2, column 'kode'", "'Semarang' fits several regions", "33.22", "33.74"],
+        ),
+        ([f"2021-02-30,{A1},1,0"], ["row 2, column 'tanggal': '2021-02-30' is not a date"]),
+        ([f"kemarin,{A1},1,0"], ["row 2, column 'tanggal': 'kemarin' is not a date"]),
+        ([f",{A1},1,0"], ["row 2, column 'tanggal': the date is empty"]),
+        ([f"2099-08-01,{A1},1,0"], ["row 2, column 'tanggal'", "in the future"]),
+        (["2021-08-01,,1,0"], ["row 2, column 'kode': the region is empty"]),
+        (
+            [f"2021-08-01,{A1},1,0", f"2021-08-02,{A1},1,0", f"2021-08-01,{A1},2,0"],
+            [
+                "row 4: region 33.01.01.2001 on 2021-08-01 is also in row 2 with different "
+                "values (new_cases 2 here, 1 there)"
+            ],
+        ),
+    ],
+    ids=[
+        "negative",
+        "text",
+        "decimal",
+        "text-deaths",
+        "unknown-code",
+        "unknown-name",
+        "ambiguous-name",
+        "impossible-date",
+        "word-date",
+        "empty-date",
+        "future-date",
+        "empty-region",
+        "conflicting-duplicate",
+    ],
+)
+def test_bad_cells(store, rows, fragments):
+    rejected(store, csv("tanggal,kode,kasus_baru,meninggal_harian", *rows), *fragments)
+
+
+def test_positives_more_than_tests(store):
+    data = csv("tanggal,kode,jumlah_tes,tes_positif", f"2021-08-01,{A1},10,11")
+    rejected(
+        store, data, "row 2, column 'tes_positif': 11 positive tests is more than the 10 tests"
+    )
+
+
+def test_percentage_out_of_range(store):
+    data = csv("tanggal,kode,bor", f'2021-08-01,{A1},"120,5"')
+    rejected(store, data, "row 2, column 'bor': '120,5' is not a percentage between 0 and 100")
+
+
+@pytest.mark.parametrize(
+    ("header", "fragments"),
+    [
+        ("hari_ke,kode,kasus_baru", ["no date column", "'hari_ke'", "COLUMN=date"]),
+        ("tanggal,lokasi_x,kasus_baru", ["no region column", "--region"]),
+        ("tanggal,kode,keterangan", ["no count columns", "'keterangan'"]),
+    ],
+    ids=["no-date", "no-region", "no-counts"],
+)
+def test_missing_columns(store, header, fragments):
+    rejected(store, csv(header, f"2021-08-01,{A1},1"), *fragments)
+
+
+def test_unknown_region_argument(store):
+    data = csv("tanggal,kasus_baru", "2021-08-01,1")
+    rejected(store, data, "option --region", "unknown region 'Kota Tiga'", region="Kota Tiga")
+
+
+def test_region_argument_and_other_regions_in_the_file(store):
+    data = csv("tanggal,kode,kasus_baru", f"2021-08-01,{A1},1", f"2021-08-01,{B1},1")
+    rejected(store, data, "row 3, column 'kode'", f"for {B1}", f"for {A1}", region=A1)
+
+
+def test_many_bad_rows_are_counted_not_all_listed(store):
+    rows = [f"2021-08-01,{A1},x{i},0" for i in range(250)]
+    exc = rejected(store, csv("tanggal,kode,kasus_baru,meninggal_harian", *rows), "row 2")
+    report = exc.report
+    assert report.counts["error"] == 250
+    assert len(report.errors) == 101
+    assert str(report.errors[-1]) == (
+        "row 102, column 'kasus_baru': this and 149 more rows have the same kind of problem "
+        "(the last is row 251)"
+    )
+    assert "(and 249 more errors)" in str(exc)
+
+
+def test_errors_are_listed_in_file_order(store):
+    data = csv(
+        "tanggal,kode,kasus_baru",
+        f"2021-08-01,{A1},x",
+        f"bad,{A1},1",
+        "2021-08-01,Nowhere,1",
+    )
+    _, report = read_counts(data, store.regions())
+    assert [e.row for e in report.errors] == [2, 3, 4]
+
+
+# --- duplicates, revisions, idempotence ----------------------------------------------------
+
+
+def test_identical_duplicate_rows_are_kept_once(store):
+    data = csv(
+        "tanggal,kode,kasus_baru",
+        f"2021-08-01,{A1},1.234",
+        f"2021-08-02,{A1},3",
+        f"01/08/2021,{A1.replace('.', '')},1234",  # the same row written differently
+    )
+    result = import_counts(store, data)
+    assert [str(w) for w in result.report.warnings] == [
+        f"row 4: the same as row 2 (region {A1}, 2021-08-01); kept once"
+    ]
+    assert result.changed == 2
+    assert stored(store, A1, "2021-08-01")["new_cases"] == 1234
+
+
+def test_revision_keeps_history_and_latest_wins(store):
+    first = import_counts(store, csv("tanggal,kode,kasus_baru", f"2021-07-20,{A1},1"))
+    assert first.changed == 0  # the tiny store already has 1 new case on that day
+    second = import_counts(
+        store, csv("tanggal,kode,kasus_baru", f"2021-07-20,{A1},9", f"2021-07-21,{A1},1")
+    )
+    assert second.changed == 1
+    row = stored(store, A1, "2021-07-20")
+    assert row["new_cases"] == 9
+    assert row["tests"] == 10  # fields the file lacks keep their stored values
+    history = store.count_history(A1)
+    assert len(history) == 1
+    assert history.iloc[0]["new_cases"] == 1
+    assert history.iloc[0]["replaced_by"] == second.upload_id
+    assert store.meta()["as_of"] == "2021-07-21"  # not moved back
+
+
+def test_same_file_twice_is_a_duplicate(store):
+    data = csv("tanggal,kode,kasus_baru", f"2021-08-01,{A1},5")
+    first = import_counts(store, data, filename="a.csv")
+    before = snapshot(store)
+    again = import_counts(store, data, filename="a (1).csv")
+    assert (again.upload_id, again.duplicate_of, again.changed) == (None, first.upload_id, 0)
+    assert "already imported" in again.summary()
+    assert_unchanged(store, before)
+
+
+def test_same_bytes_with_other_options_are_not_a_duplicate(store):
+    data = csv("tanggal,kasus_baru", "2021-08-01,5")
+    import_counts(store, data, region=A1)
+    result = import_counts(store, data, region=A2)
+    assert result.duplicate_of is None and result.changed == 1
+    assert stored(store, A2, "2021-08-01")["new_cases"] == 5
+
+
+def test_same_data_in_another_file_changes_nothing(store):
+    import_counts(store, csv("tanggal,kode,kasus_baru", f"2021-08-01,{A1},1234"))
+    counts = store.counts()
+    again = import_counts(store, csv("Tanggal,Kode,Kasus Baru", f"01/08/2021,{A1},1.234", sep=";"))
+    assert again.duplicate_of is None and again.upload_id is not None
+    assert again.changed == 0
+    assert store.uploads().iloc[-1]["changed"] == 0
+    pd.testing.assert_frame_equal(store.counts(), counts)
+    assert len(store.count_history(A1)) == 0
+
+
+def test_rows_without_values_are_not_written(store):
+    data = csv("tanggal,kode,total_positif", f"2021-08-01,{A1},10", f"2021-08-02,{B1},10")
+    before = store.counts()
+    result = import_counts(store, data)
+    assert result.changed == 0 and result.upload_id is not None
+    pd.testing.assert_frame_equal(store.counts(), before)
+    assert store.meta()["as_of"] == "2021-07-21"
+
+
+# --- scale and robustness --------------------------------------------------------------------
+
+
+def test_large_file_imports(store):
+    days = pd.date_range("2021-08-01", periods=500).strftime("%d/%m/%Y")
+    lines = ["tanggal;kode;kasus_baru;tes"]
+    for code in (A1, A2, B1, B2):
+        lines += [f"{d};{code};{1000 + k:,};{2000 + k}".replace(",", ".") for k, d in
+                  enumerate(days)]  # fmt: skip
+    data = ("\n".join(lines) + "\n").encode()
+    result = import_counts(store, data)
+    assert result.rows == 2000 and result.changed == 2000
+    assert stored(store, B2, "2021-08-02")[["new_cases", "tests"]].tolist() == [1001, 2001]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=300))
+def test_arbitrary_bytes_give_a_report_or_input_error(data):
+    regions = _REGIONS
+    try:
+        frame, report = read_counts(data, regions)
+    except InputError:
+        return
+    assert isinstance(frame, pd.DataFrame)
+    assert report.has_errors or list(frame.columns[:2]) == ["region", "date"]
+
+
+_CELLS = st.sampled_from(
+    ["", "2021-08-01", "03/08/2021", "3 Mei 2021", A1, "3301012001", "Desa A1", "Semarang",
+     "1", "1.234", "1,5", "-2", "x", '"', "0", "100"]
+)  # fmt: skip
+_HEADERS = st.sampled_from(
+    ["tanggal", "kode", "kasus_baru", "positif", "sembuh", "meninggal", "dirawat", "tes",
+     "tes_positif", "bor", "wilayah", "x", ""]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(_HEADERS, min_size=1, max_size=6),
+    st.lists(st.lists(_CELLS, min_size=0, max_size=7), max_size=8),
+    st.sampled_from([",", ";", "\t"]),
+)
+def test_arbitrary_tables_give_a_report_or_input_error(header, rows, sep):
+    data = "\n".join(sep.join(r) for r in [header, *rows]).encode()
+    try:
+        frame, report = read_counts(data, _REGIONS)
+    except InputError:
+        return
+    if not report.has_errors:
+        assert not frame.duplicated(["region", "date"]).any()
+        fields = [c for c in frame.columns if c not in ("region", "date")]
+        assert (frame[fields].fillna(0) >= 0).all().all()
+
+
+def _tiny_regions() -> pd.DataFrame:
+    frame = pd.DataFrame(tiny_regions().drop(columns="geometry"))
+    extra = pd.DataFrame(
+        [
+            (SEMARANG_KAB, "Kabupaten Semarang", "regency", "33", 1.0),
+            (SEMARANG_KOTA, "Kota Semarang", "regency", "33", 1.0),
+        ],
+        columns=frame.columns,
+    )
+    return pd.concat([frame, extra], ignore_index=True)
+
+
+_REGIONS = _tiny_regions()
