@@ -43,7 +43,7 @@ with st.spinner(t("upload.reading", lg)):
     found = uploads.preview(store, data, file.name, options)
 
 # --- column mapping -----------------------------------------------------------------------
-choices = uploads.header(data)
+choices = list(found.report.facts.get("headers") or uploads.header(data))
 if kind != "regions" and choices:
     st.subheader(t("upload.mapping", lg))
     st.caption(t("upload.mapping_help", lg))
