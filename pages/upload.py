@@ -67,10 +67,14 @@ if kind != "regions" and choices:
 report = found.report
 if report.counts["error"]:
     st.error(t("upload.errors", lg, n=report.counts["error"]))
-    st.dataframe(uploads.issues_table(report, "error"), hide_index=True, use_container_width=True)
+    st.dataframe(
+        uploads.issues_table(report, "error", lg), hide_index=True, use_container_width=True
+    )
 if report.counts["warning"]:
     st.warning(t("upload.warnings", lg, n=report.counts["warning"]))
-    st.dataframe(uploads.issues_table(report, "warning"), hide_index=True, use_container_width=True)
+    st.dataframe(
+        uploads.issues_table(report, "warning", lg), hide_index=True, use_container_width=True
+    )
 if not report.issues:
     st.success(t("upload.no_issues", lg))
 st.caption(t("upload.preview", lg, shown=len(found.rows), total=found.total))

@@ -162,3 +162,27 @@ def test_every_page_renders_offline_in_both_languages(app, browser, path, lang):
     assert not traffic.external, traffic.external
     assert not traffic.failed, traffic.failed
     page.close()
+
+
+def test_upload_counts_then_the_map_shows_them(app, browser, tmp_path):
+    rows = ["tanggal;kode_desa;kasus_baru;meninggal"]
+    rows += [f"{d:02d}/11/2021;33.74.01.1001;{3 + d};0" for d in range(1, 8)]
+    csv_file = tmp_path / "kasus.csv"
+    csv_file.write_text("\n".join(rows) + "\n", encoding="cp1252")
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    traffic = Traffic(page)
+    page.goto(f"{app}/upload?lang=en")
+    page.get_by_role("heading", name="Upload data").wait_for(timeout=60_000)
+    page.locator("input[type=file]").set_input_files(str(csv_file))
+    page.get_by_text("Preview (7 of 7 rows as read)").wait_for(timeout=60_000)
+    page.get_by_label("Your name (recorded with the upload)").fill("Analis Dinkes")
+    page.get_by_label("Your name (recorded with the upload)").press("Enter")
+    page.get_by_role("button", name="Save to the database").click()
+    page.get_by_text(re.compile(r"Saved: upload \d+: 7 rows read, 7 changed")).first.wait_for(
+        timeout=60_000
+    )
+    page.goto(f"{app}/map?lang=en&level=village")
+    page.get_by_text("Data as of 2021-11-07").first.wait_for(timeout=90_000)
+    assert not traffic.external
+    page.close()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from zoning.i18n import t
 from zoning.report import ImportResult, Report
 from zoning.store import Store
 
@@ -95,14 +96,11 @@ def commit(store: Store, data: bytes, filename: str, options: Options, author: s
     raise ValueError(f"unknown upload kind {options.kind!r}")
 
 
-def issues_table(report: Report, severity: str) -> pd.DataFrame:
-    """The report's errors or warnings as a table (row, column, message)."""
-    rows = [
-        {"row": i.row, "column": i.column or "", "message": i.message}
-        for i in report.issues
-        if i.severity == severity
-    ]
-    return pd.DataFrame(rows, columns=["row", "column", "message"])
+def issues_table(report: Report, severity: str, lang: str) -> pd.DataFrame:
+    """The report's errors or warnings as a table: row, column, problem."""
+    names = [t("upload.row", lang), t("upload.column", lang), t("upload.message", lang)]
+    rows = [(i.row, i.column or "", i.message) for i in report.issues if i.severity == severity]
+    return pd.DataFrame(rows, columns=names)
 
 
 def fields(kind: str) -> list[str]:
