@@ -65,6 +65,7 @@ banded = charts.banded_metrics(scheme, series)
 has_cases = charts.has_values(series, "new_cases")
 if not (has_cases or banded):
     st.warning(t("trends.no_values", lg))
+    st.stop()
 
 # --- against the scheme's thresholds ------------------------------------------------------
 st.subheader(t("trends.against_scheme", lg, scheme=pick(scheme.name, lg)))

@@ -24,8 +24,9 @@ NAMES = {
 DAILY = {"33.01": 30.0, "33.02": 20.0, "33.03": 10.0, "33.04": 5.0}  # cases a day
 
 
-def make_store(path: Path) -> Store:
-    """Four regencies of 100,000 people, 60 days of counts; 33.02 misses two days."""
+def make_store(path: Path, silent: tuple[str, ...] = ()) -> Store:
+    """Four regencies of 100,000 people, 60 days of counts; 33.02 misses two days, and the
+    ``silent`` regencies never report."""
     regions = pd.DataFrame(
         {
             "code": ["33", *NAMES],
@@ -41,6 +42,8 @@ def make_store(path: Path) -> Store:
         new = np.full(len(days), cases)
         if code == "33.02":
             new[[40, 41]] = np.nan  # no report on two days
+        if code in silent:
+            new[:] = np.nan
         frames.append(
             pd.DataFrame(
                 {
@@ -174,6 +177,25 @@ def test_no_region_chosen(store: Store) -> None:
     assert "Choose at least one region." in [el.value for el in at.info]
     assert not specs(at)
     assert "region" not in at.query_params
+
+
+def test_a_level_without_daily_counts_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the province only counts a day when all its regencies reported: 33.04 never did
+    path = tmp_path / "silent.db"
+    make_store(path, silent=("33.04",))
+    monkeypatch.setenv("ZONING_DB", str(path))
+    st.cache_resource.clear()
+    try:
+        at = open_page("en", level="province")
+        assert at.multiselect[0].value == ["33"]
+        assert "a day only counts when every area below reported it" in at.warning[0].value
+        assert not specs(at) and not at.subheader
+        at = open_page("en", level="regency", region="33.04,33.01")
+        assert daily_titles(at) == ["Kabupaten Empat", "Kabupaten Satu"] * 2  # grey, not zero
+    finally:
+        st.cache_resource.clear()
 
 
 @pytest.mark.slow

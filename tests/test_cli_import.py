@@ -1,0 +1,63 @@
+"""The import commands of the command line: cases import and regions import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from zoning.cli import main
+from zoning.store import Store
+
+
+def _run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cases_import_counts_with_mapping(tiny_store: Store, tmp_path: Path, capsys):
+    f = tmp_path / "kasus.csv"
+    f.write_text("tanggal;kode;jumlah\n22/07/2021;Desa A1;4\n23/07/2021;Desa A1;6\n", "cp1252")
+    code, out, err = _run(
+        capsys, "--db", tiny_store.url, "cases", "import", str(f), "--map", "jumlah=new_cases"
+    )
+    assert code == 0, err
+    assert "2 rows read, 2 changed" in out
+    stored = tiny_store.counts().set_index(["region", "date"])
+    assert stored.loc[("33.01.01.2001", pd.Timestamp("2021-07-23")), "new_cases"] == 6
+    uploads = tiny_store.uploads()
+    assert uploads.iloc[-1]["created_by"].startswith("cli")
+
+
+def test_cases_import_rejects_with_one_line(tiny_store: Store, tmp_path: Path, capsys):
+    f = tmp_path / "bad.csv"
+    f.write_text("tanggal,kode,kasus_baru\n2021-07-22,33.01.01.2001,-4\n")
+    before = tiny_store.data_version()
+    code, _out, err = _run(capsys, "--db", tiny_store.url, "cases", "import", str(f))
+    assert code == 2
+    assert err.count("\n") == 1 and "row 2" in err and "kasus_baru" in err
+    assert "Traceback" not in err
+    assert tiny_store.data_version() == before
+
+
+def test_bad_map_option(tiny_store: Store, tmp_path: Path, capsys):
+    f = tmp_path / "k.csv"
+    f.write_text("tanggal,kode,kasus_baru\n2021-07-22,33.01.01.2001,4\n")
+    code, _, err = _run(capsys, "--db", tiny_store.url, "cases", "import", str(f), "--map", "x")
+    assert code == 2 and "option --map" in err
+
+
+def test_regions_import_csv_list_then_list(tiny_store: Store, tmp_path: Path, capsys):
+    f = tmp_path / "rw.csv"
+    f.write_text("kode,nama,penduduk\n33.01.01.2001.001,RW 1,400\n33.01.01.2001.002,RW 2,600\n")
+    code, out, err = _run(
+        capsys, "--db", tiny_store.url, "regions", "import", str(f), "--level", "rw"
+    )
+    assert code == 0, err
+    code, out, _ = _run(capsys, "--db", tiny_store.url, "regions", "list", "--level", "rw")
+    assert out.splitlines() == [
+        "code,name,level,parent,population",
+        "33.01.01.2001.001,RW 1,rw,33.01.01.2001,400",
+        "33.01.01.2001.002,RW 2,rw,33.01.01.2001,600",
+    ]
