@@ -7,6 +7,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from conftest import write_store
 from shapely.geometry import box
 
 from zoning import briefing
@@ -52,12 +53,17 @@ def make_store(path: Path) -> Store:
         ],
         columns=["region", "date", "new_cases"],
     )
+    return write_store(path, regions, counts, as_of=AS_OF)
+
+
+def make_store_without_counts(path: Path) -> Store:
+    """A store with a province and no case counts at all."""
     store = Store(str(path))
+    regions = pd.DataFrame(
+        {"code": ["33"], "name": ["P"], "level": ["province"], "parent": [None], "population": [1]}
+    )
     with store.transaction() as conn:
-        upload = store.record_upload(conn, "test", "tiny", None, "tests", len(counts), 0)
-        store.write_regions(conn, regions, upload)
-        store.write_counts(conn, counts, upload)
-        store.write_meta(conn, as_of=AS_OF)
+        store.write_regions(conn, regions, None)
     return store
 
 
@@ -98,12 +104,7 @@ def test_view_from_the_url_and_bad_values(store):
 
 
 def test_no_counts_is_a_lookup_error(tmp_path):
-    store = Store(str(tmp_path / "empty.db"))
-    regions = pd.DataFrame(
-        {"code": ["33"], "name": ["P"], "level": ["province"], "parent": [None], "population": [1]}
-    )
-    with store.transaction() as conn:
-        store.write_regions(conn, regions, None)
+    store = make_store_without_counts(tmp_path / "empty.db")
     with pytest.raises(LookupError):
         briefing.view_from_params(store, {})
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
+from conftest import open_page, write_store
 from streamlit.testing.v1 import AppTest
+from test_policy import REGIONS
 
 from zoning import policy
 from zoning.i18n import pick
@@ -15,20 +16,10 @@ from zoning.schemes import builtin_schemes
 from zoning.store import Store
 from zoning.text import escape_html
 
-ROOT = Path(__file__).resolve().parent.parent
 
-
-def make_store(path: Path) -> Store:
+@pytest.fixture
+def store(tmp_path: Path, serve_store) -> Store:
     """A province and two regencies with a week of counts (as of 7 October 2021)."""
-    regions = pd.DataFrame(
-        {
-            "code": ["33", "33.01", "33.02"],
-            "name": ["Jawa Tengah", "Kabupaten Satu", "Kabupaten Dua"],
-            "level": ["province", "regency", "regency"],
-            "parent": [None, "33", "33"],
-            "population": [200_000.0, 100_000.0, 100_000.0],
-        }
-    )
     days = pd.date_range("2021-10-01", "2021-10-07", freq="D")
     counts = pd.concat(
         [
@@ -36,35 +27,8 @@ def make_store(path: Path) -> Store:
             for code in ("33.01", "33.02")
         ]
     )
-    store = Store(str(path))
-    with store.transaction() as conn:
-        upload = store.record_upload(conn, "test", "tiny", None, "tests", len(counts), 0)
-        store.write_regions(conn, regions, upload)
-        store.write_counts(conn, counts, upload)
-        store.write_meta(
-            conn, as_of="2021-10-07", source='{"id": "Dinkes (uji)", "en": "Health office (test)"}'
-        )
-    return store
-
-
-@pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
-    path = tmp_path / "tiny.db"
-    made = make_store(path)
-    monkeypatch.setenv("ZONING_DB", str(path))
-    st.cache_resource.clear()  # pages.common keeps the store open across runs
-    yield made
-    st.cache_resource.clear()
-
-
-def open_page(lang: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.query_params.update(lang=lang, **params)
-    at.run()
-    at.switch_page("pages/about.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    source = '{"id": "Dinkes (uji)", "en": "Health office (test)"}'
+    return serve_store(write_store(tmp_path / "tiny.db", REGIONS, counts, source=source))
 
 
 def page_text(at: AppTest) -> str:
@@ -74,7 +38,7 @@ def page_text(at: AppTest) -> str:
 
 @pytest.mark.parametrize(("lang", "title"), [("id", "Tentang & metode"), ("en", "About & method")])
 def test_renders_every_scheme_in_both_languages(store: Store, lang: str, title: str) -> None:
-    at = open_page(lang)
+    at = open_page("about", lang=lang)
     assert at.title[0].value == title
     schemes = builtin_schemes()
     assert [e.label for e in at.expander] == [pick(s.name, lang) for s in schemes.values()]
@@ -90,7 +54,7 @@ def test_renders_every_scheme_in_both_languages(store: Store, lang: str, title: 
 
 
 def test_data_and_method(store: Store) -> None:
-    text = page_text(open_page("en"))
+    text = page_text(open_page("about", lang="en"))
     assert "Data as of 2021-10-07" in text
     assert "Health office (test)" in text
     assert "Data uploads recorded in the store: 1." in text
@@ -102,6 +66,6 @@ def test_data_and_method(store: Store) -> None:
 
 
 def test_the_scheme_in_the_url_is_open(store: Store) -> None:
-    at = open_page("id", scheme="cdc-community-levels-2022")
+    at = open_page("about", lang="id", scheme="cdc-community-levels-2022")
     opened = [e.label for e in at.expander if e.proto.expanded]
     assert opened == ["Tingkat Komunitas COVID-19 CDC AS (2022)"]

@@ -6,26 +6,17 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
+from conftest import open_page, write_store
 from streamlit.testing.v1 import AppTest
+from test_policy import REGIONS
 
 from zoning.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 def make_store(path: Path) -> Store:
     """A province, two regencies and 20 days of counts; 33.01 rises from 10 October."""
-    regions = pd.DataFrame(
-        {
-            "code": ["33", "33.01", "33.02"],
-            "name": ["Jawa Tengah", "Kabupaten Satu", "Kabupaten Dua"],
-            "level": ["province", "regency", "regency"],
-            "parent": [None, "33", "33"],
-            "population": [200_000.0, 100_000.0, 100_000.0],
-        }
-    )
     days = pd.date_range("2021-10-01", "2021-10-20", freq="D")
     rising = [10.0 if d >= pd.Timestamp("2021-10-10") else 1.0 for d in days]
     counts = pd.concat(
@@ -34,33 +25,16 @@ def make_store(path: Path) -> Store:
             pd.DataFrame({"region": "33.02", "date": days, "new_cases": 1.0}),
         ]
     ).assign(deaths=0.0, admissions=0.0)
-    store = Store(str(path))
-    with store.transaction() as conn:
-        upload = store.record_upload(conn, "test", "tiny", None, "tests", len(counts), 0)
-        store.write_regions(conn, regions, upload)
-        store.write_counts(conn, counts, upload)
-        store.write_meta(conn, as_of="2021-10-20")
-    return store
+    return write_store(path, REGIONS, counts)
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
-    path = tmp_path / "tiny.db"
-    made = make_store(path)
-    monkeypatch.setenv("ZONING_DB", str(path))
-    st.cache_resource.clear()  # pages.common keeps the store open across runs
-    yield made
-    st.cache_resource.clear()
+def store(tmp_path: Path, serve_store) -> Store:
+    return serve_store(make_store(tmp_path / "tiny.db"))
 
 
-def open_page(lang: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.query_params.update(lang=lang, level="regency", **params)
-    at.run()
-    at.switch_page("pages/policy.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+def open_policy(lang: str, **params: str) -> AppTest:
+    return open_page("policy", lang=lang, level="regency", **params)
 
 
 def texts(at: AppTest) -> list[str]:
@@ -88,14 +62,14 @@ def add_note(at: AppTest, author: str, text: str) -> AppTest:
     ],
 )
 def test_renders_in_both_languages(store: Store, lang: str, title: str, measures: str) -> None:
-    at = open_page(lang)
+    at = open_policy(lang)
     assert at.title[0].value == title
     assert measures in markdown(at)
     assert at.query_params["region"] == "33.01"  # the first region of the level
 
 
 def test_region_from_the_url_and_its_zone(store: Store) -> None:
-    at = open_page("en", region="3301", date="2021-10-17")
+    at = open_policy("en", region="3301", date="2021-10-17")
     assert at.selectbox(key="policy_region_regency").value == "33.01"
     page = markdown(at)
     assert "Level 3" in page  # swatch label: never colour alone
@@ -107,14 +81,14 @@ def test_region_from_the_url_and_its_zone(store: Store) -> None:
 
 
 def test_measures_of_a_scheme_that_has_them(store: Store) -> None:
-    at = open_page("en", region="33.01", date="2021-10-17", scheme="cdc-transmission-2021")
+    at = open_policy("en", region="33.01", date="2021-10-17", scheme="cdc-transmission-2021")
     assert "Substantial" in markdown(at)
-    at = open_page("id", region="33.01", scheme="cdc-community-levels-2022")
+    at = open_policy("id", region="33.01", scheme="cdc-community-levels-2022")
     assert "Tes bila bergejala" in markdown(at)
 
 
 def test_adding_a_note_stores_it_and_shows_it(store: Store) -> None:
-    at = open_page("en", region="33.02")
+    at = open_policy("en", region="33.02")
     at = add_note(at, "Bu Sari", "Close the night market until Monday.")
     notes = store.notes("33.02")
     assert list(notes["author"]) == ["Bu Sari"]
@@ -125,7 +99,7 @@ def test_adding_a_note_stores_it_and_shows_it(store: Store) -> None:
 
 
 def test_a_note_is_shown_as_text_never_as_html(store: Store) -> None:
-    at = open_page("en", region="33.01")
+    at = open_policy("en", region="33.01")
     at = add_note(at, HOSTILE, HOSTILE)
     assert HOSTILE in texts(at)
     unsafe = [el.value for el in at.markdown if el.proto.allow_html]
@@ -135,7 +109,7 @@ def test_a_note_is_shown_as_text_never_as_html(store: Store) -> None:
 
 def test_editing_a_note_supersedes_it(store: Store) -> None:
     first = store.add_note("33.01", "Pak Budi", "Mass testing on Monday.")
-    at = open_page("en", region="33.01")
+    at = open_policy("en", region="33.01")
     at.selectbox(key="note_target_33.01").select(first)
     at.run()
     assert at.text_area[0].value == "Mass testing on Monday."
@@ -150,7 +124,7 @@ def test_editing_a_note_supersedes_it(store: Store) -> None:
 
 
 def test_an_empty_note_is_refused(store: Store) -> None:
-    at = open_page("id", region="33.01")
+    at = open_policy("id", region="33.01")
     at = add_note(at, "Bu Sari", "   ")
     assert store.notes("33.01").empty
     assert "Catatan kosong; tidak ada yang disimpan." in [el.value for el in at.error]

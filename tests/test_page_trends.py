@@ -8,13 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
+from conftest import open_page, write_store
 from streamlit.testing.v1 import AppTest
 
-from zoning.demo_store import install_demo
 from zoning.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
 NAMES = {
     "33.01": "Kabupaten Satu",
     "33.02": "Kabupaten Dua",
@@ -58,44 +56,12 @@ def make_store(path: Path, silent: tuple[str, ...] = ()) -> Store:
             )
         )
     counts = pd.concat(frames, ignore_index=True)
-    store = Store(str(path))
-    with store.transaction() as conn:
-        upload = store.record_upload(conn, "test", "four", None, "tests", len(counts), 0)
-        store.write_regions(conn, regions, upload)
-        store.write_counts(conn, counts, upload)
-        store.write_meta(conn, as_of="2021-10-20")
-    return store
+    return write_store(path, regions, counts)
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
-    path = tmp_path / "four.db"
-    made = make_store(path)
-    monkeypatch.setenv("ZONING_DB", str(path))
-    st.cache_resource.clear()  # pages.common keeps the store open across runs
-    yield made
-    st.cache_resource.clear()
-
-
-@pytest.fixture(scope="session")
-def trends_demo_db(request: pytest.FixtureRequest, tmp_path_factory) -> Path:
-    """The shared ``demo_db`` of conftest.py when there is one, else a demo store built here."""
-    try:
-        return request.getfixturevalue("demo_db")
-    except pytest.FixtureLookupError:
-        path = tmp_path_factory.mktemp("trends") / "demo.db"
-        install_demo(Store(str(path)))
-        return path
-
-
-def open_page(lang: str, timeout: float = 60, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=timeout)
-    at.query_params.update(lang=lang, **params)
-    at.run()
-    at.switch_page("pages/trends.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+def store(tmp_path: Path, serve_store) -> Store:
+    return serve_store(make_store(tmp_path / "four.db"))
 
 
 def rerun(at: AppTest) -> AppTest:
@@ -126,7 +92,7 @@ def y_titles(at: AppTest) -> set[str]:
     ],
 )
 def test_renders_in_both_languages(store: Store, lang: str, title: str, provisional: str) -> None:
-    at = open_page(lang, level="regency")
+    at = open_page("trends", lang=lang, level="regency")
     assert at.title[0].value == title
     # the three regions with the most cases per 100,000, highest first, kept in the URL
     assert at.multiselect[0].value == ["33.01", "33.02", "33.03"]
@@ -140,7 +106,7 @@ def test_renders_in_both_languages(store: Store, lang: str, title: str, provisio
 
 
 def test_the_multiselect_changes_the_charts(store: Store) -> None:
-    at = open_page("en", level="regency")
+    at = open_page("trends", lang="en", level="regency")
     before = len(specs(at))
     at.multiselect[0].set_value(["33.04"])
     at = rerun(at)
@@ -154,7 +120,7 @@ def test_the_multiselect_changes_the_charts(store: Store) -> None:
 
 
 def test_the_per_100k_toggle_changes_the_y_axis(store: Store) -> None:
-    at = open_page("en", level="regency")
+    at = open_page("trends", lang="en", level="regency")
     assert {"New cases per 100,000", "Cumulative cases per 100,000"} <= y_titles(at)
     at.toggle[0].set_value(False)
     at = rerun(at)
@@ -165,13 +131,13 @@ def test_the_per_100k_toggle_changes_the_y_axis(store: Store) -> None:
 
 
 def test_regions_from_the_url(store: Store) -> None:
-    at = open_page("id", level="regency", region="33.04,3302,99.99")
+    at = open_page("trends", lang="id", level="regency", region="33.04,3302,99.99")
     assert at.multiselect[0].value == ["33.04", "33.02"]
     assert daily_titles(at)[:2] == ["Kabupaten Empat", "Kabupaten Dua"]
 
 
 def test_no_region_chosen(store: Store) -> None:
-    at = open_page("en", level="regency")
+    at = open_page("trends", lang="en", level="regency")
     at.multiselect[0].set_value([])
     at = rerun(at)
     assert "Choose at least one region." in [el.value for el in at.info]
@@ -179,36 +145,22 @@ def test_no_region_chosen(store: Store) -> None:
     assert "region" not in at.query_params
 
 
-def test_a_level_without_daily_counts_says_so(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_level_without_daily_counts_says_so(tmp_path: Path, serve_store) -> None:
     # the province only counts a day when all its regencies reported: 33.04 never did
-    path = tmp_path / "silent.db"
-    make_store(path, silent=("33.04",))
-    monkeypatch.setenv("ZONING_DB", str(path))
-    st.cache_resource.clear()
-    try:
-        at = open_page("en", level="province")
-        assert at.multiselect[0].value == ["33"]
-        assert "a day only counts when every area below reported it" in at.warning[0].value
-        assert not specs(at) and not at.subheader
-        at = open_page("en", level="regency", region="33.04,33.01")
-        assert daily_titles(at) == ["Kabupaten Empat", "Kabupaten Satu"] * 2  # grey, not zero
-    finally:
-        st.cache_resource.clear()
+    serve_store(make_store(tmp_path / "silent.db", silent=("33.04",)))
+    at = open_page("trends", lang="en", level="province")
+    assert at.multiselect[0].value == ["33"]
+    assert "a day only counts when every area below reported it" in at.warning[0].value
+    assert not specs(at) and not at.subheader
+    at = open_page("trends", lang="en", level="regency", region="33.04,33.01")
+    assert daily_titles(at) == ["Kabupaten Empat", "Kabupaten Satu"] * 2  # grey, not zero
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_renders_on_the_demo_store(
-    trends_demo_db: Path, monkeypatch: pytest.MonkeyPatch, lang: str
-) -> None:
-    monkeypatch.setenv("ZONING_DB", str(trends_demo_db))
-    st.cache_resource.clear()
-    try:
-        at = open_page(lang, timeout=600, level="regency")
-        assert len(at.multiselect[0].value) == 3
-        assert len(daily_titles(at)) == 6
-        assert at.query_params["region"].count(",") == 2
-    finally:
-        st.cache_resource.clear()
+def test_renders_on_the_demo_store(demo_db: Path, serve_store, lang: str) -> None:
+    serve_store(Store(str(demo_db)))
+    at = open_page("trends", lang=lang, level="regency")
+    assert len(at.multiselect[0].value) == 3
+    assert len(daily_titles(at)) == 6
+    assert at.query_params["region"].count(",") == 2

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import write_store
 
 from zoning import policy, rules, service
 from zoning.i18n import strings
@@ -43,21 +44,10 @@ def tiny_counts() -> pd.DataFrame:
     return frame.assign(deaths=0.0, admissions=0.0)
 
 
-def make_store(path: Path) -> Store:
-    """A store with a province, two regencies and 20 days of counts (as of 20 October)."""
-    store = Store(str(path))
-    counts = tiny_counts()
-    with store.transaction() as conn:
-        upload = store.record_upload(conn, "test", "tiny", None, "tests", len(counts), 0)
-        store.write_regions(conn, REGIONS, upload)
-        store.write_counts(conn, counts, upload)
-        store.write_meta(conn, as_of="2021-10-20")
-    return store
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    return make_store(tmp_path / "tiny.db")
+    """A store with a province, two regencies and 20 days of counts (as of 20 October)."""
+    return write_store(tmp_path / "tiny.db", REGIONS, tiny_counts())
 
 
 def words(lines: list[str]) -> list[str]:
