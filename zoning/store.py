@@ -8,6 +8,8 @@ nothing. Each committed change bumps ``data_version``, which callers use as a ca
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import itertools
 import json
 import os
 from collections.abc import Iterator
@@ -98,6 +100,28 @@ notes = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("supersedes", sa.Integer, sa.ForeignKey("notes.id")),
 )
+
+
+#: One row per episode of a person (identified by a keyed hash of the NIK, never the NIK).
+#: ``region`` is a village or RT code; its village is its first 13 characters. There is no
+#: index on region or date: keeping one up to date costs more, on a million-row import, than
+#: the scans of :meth:`Store.case_new_cases` it would save.
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("person_key", sa.CHAR(64), nullable=False),
+    sa.Column("episode_start", sa.Date, nullable=False),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("household_key", sa.CHAR(64)),
+    sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id")),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Index("ix_cases_person_episode", "person_key", "episode_start"),
+)
+#: Length of a village code (``33.74.01.1001``): the village of a case is its region's prefix.
+VILLAGE_CODE_LENGTH = 13
+#: Days of the window of ``houses_7d``.
+HOUSES_WINDOW = 7
 
 
 class StoreError(RuntimeError):
@@ -378,6 +402,217 @@ class Store:
                 sa.select(count_history).where(count_history.c.region == region), conn
             )
 
+    def finish_upload(
+        self, conn: Connection, upload_id: int, changed: int, report: object = None
+    ) -> None:
+        """Set an upload's ``changed`` count and report once its writing is done."""
+        values: dict[str, object] = {"changed": changed}
+        if report is not None:
+            values["report"] = json.dumps(report, default=str)
+        conn.execute(sa.update(uploads).where(uploads.c.id == upload_id).values(**values))
+
+    # --- case episodes (line lists) ------------------------------------------------------
+
+    def case_count(self, conn: Connection | None = None) -> int:
+        """Number of stored case episodes."""
+        q = sa.select(sa.func.count()).select_from(cases)
+        if conn is not None:
+            return int(conn.execute(q).scalar_one())
+        with self.engine.connect() as own:
+            return int(own.execute(q).scalar_one())
+
+    def case_episodes(
+        self, person_keys: object = None, conn: Connection | None = None
+    ) -> pd.DataFrame:
+        """Stored episodes of the given people (all people if ``None``).
+
+        Columns ``id, person_key, episode_start (datetime64), region, household_key``.
+        """
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.case_episodes(person_keys, own)
+        cols = [cases.c.id, cases.c.person_key, cases.c.episode_start, cases.c.region,
+                cases.c.household_key]  # fmt: skip
+        names = [c.name for c in cols]
+        total = self.case_count(conn)
+        keys = None if person_keys is None or total == 0 else list(dict.fromkeys(person_keys))
+        if total == 0 or (keys is not None and not keys):
+            out = pd.DataFrame({n: pd.Series(dtype=object) for n in names})
+        elif keys is None or len(keys) * 20 > total:  # a large share: one scan is cheaper
+            out = _read_frame(conn, sa.select(*cols))
+            if keys is not None:
+                out = out[out["person_key"].isin(keys)]
+        else:
+            frames = [
+                _read_frame(conn, sa.select(*cols).where(cases.c.person_key.in_(chunk)))
+                for chunk in _chunks(keys, 1000)
+            ]
+            out = pd.concat(frames, ignore_index=True)
+        out = out.reset_index(drop=True)
+        return pd.DataFrame(
+            {
+                "id": out["id"].astype("int64"),
+                "person_key": pd.Series(out["person_key"].to_numpy(dtype=object), dtype=object),
+                "episode_start": pd.to_datetime(out["episode_start"]).astype("datetime64[s]"),
+                "region": pd.Series(out["region"].to_numpy(dtype=object), dtype=object),
+                "household_key": pd.Series(out["household_key"].to_numpy(dtype=object)),
+            }
+        )
+
+    def insert_cases(self, conn: Connection, frame: pd.DataFrame, upload_id: int) -> int:
+        """Insert episodes (``person_key, episode_start, region[, household_key]``).
+
+        Rows go in in key order (the index on person keys then grows at one end, several
+        times faster than random order on SQLite).
+        """
+        if frame.empty:
+            return 0
+        keys = frame["person_key"].to_numpy(dtype=object)
+        try:  # hexadecimal keys: their first 8 characters order them well enough
+            order = np.argsort(np.array(keys, dtype="S8").view(">u8"), kind="stable")
+        except UnicodeEncodeError:
+            order = np.argsort(keys, kind="stable")
+        sqlite = conn.dialect.name == "sqlite"
+        day_codes, days = pd.factorize(pd.to_datetime(frame["episode_start"]).to_numpy())
+        days = pd.DatetimeIndex(days)
+        texts = np.array(days.strftime("%Y-%m-%d") if sqlite else days.date, dtype=object)
+        created = _now()
+        created_value = created.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else created
+        if "household_key" in frame:
+            house = frame["household_key"].to_numpy(dtype=object)
+            house = np.where(pd.isna(house), None, house)
+        else:
+            house = np.full(len(frame), None, dtype=object)
+        region = frame["region"].to_numpy(dtype=object)[order]
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # a million new tuples would set off the collector again and again
+        try:
+            rows = list(
+                zip(
+                    keys[order].tolist(),
+                    texts[day_codes[order]].tolist(),
+                    region.tolist(),
+                    house[order].tolist(),
+                    itertools.repeat(int(upload_id)),
+                    itertools.repeat(created_value),
+                    strict=False,
+                )
+            )
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            sql = (
+                "INSERT INTO cases (person_key, episode_start, region, household_key, "
+                f"upload_id, created_at) VALUES ({', '.join([mark] * 6)})"
+            )
+            if not sqlite:
+                conn.exec_driver_sql(sql, rows)
+                return len(rows)
+            # a larger page cache while the index grows; back to the default afterwards
+            cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+            conn.exec_driver_sql("PRAGMA cache_size = -262144")
+            try:
+                conn.exec_driver_sql(sql, rows)
+            finally:
+                conn.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
+            return len(rows)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    def delete_cases(self, conn: Connection, ids: object) -> int:
+        """Delete episodes by id (an episode replaced by one that starts earlier)."""
+        ids = [int(i) for i in ids]
+        for chunk in _chunks(ids, 500):
+            conn.execute(sa.delete(cases).where(cases.c.id.in_(chunk)))
+        return len(ids)
+
+    def case_last_date(self, conn: Connection | None = None) -> pd.Timestamp | None:
+        """The latest episode start stored (``None`` without episodes)."""
+        q = sa.select(sa.func.max(cases.c.episode_start))
+        if conn is None:
+            with self.engine.connect() as own:
+                value = own.execute(q).scalar_one()
+        else:
+            value = conn.execute(q).scalar_one()
+        return None if value is None else pd.Timestamp(value)
+
+    def case_new_cases(self, conn: Connection, pairs: pd.DataFrame) -> pd.DataFrame:
+        """Daily new cases per village from all stored episodes, for the asked village-days.
+
+        ``pairs`` has columns ``region`` (village codes) and ``date``; the result adds
+        ``new_cases``: the number of episodes that start that day in the village or its RTs
+        (0 where none).
+        """
+        out = _pairs(pairs)
+        if out.empty:
+            return out.assign(new_cases=pd.Series(dtype=float))
+        village = _village_of(cases.c.region)
+        q = sa.select(
+            village.label("region"),
+            cases.c.episode_start.label("date"),
+            sa.func.count().label("new_cases"),
+        ).group_by(village, cases.c.episode_start)
+        found = self._by_village(conn, q, out["region"], out["date"].min(), out["date"].max())
+        found["date"] = pd.to_datetime(found["date"]).astype("datetime64[s]")
+        out = out.merge(found, on=["region", "date"], how="left")
+        out["new_cases"] = out["new_cases"].fillna(0).astype(float)
+        return out
+
+    def case_houses_7d(self, conn: Connection, pairs: pd.DataFrame) -> pd.DataFrame:
+        """Households with an episode in the 7 days ending each asked RT-day.
+
+        ``pairs`` has columns ``region`` (RT codes) and ``date``; the result adds
+        ``houses_7d``: distinct household keys among the RT's episodes that start in
+        ``date - 6 .. date`` (an episode without a household counts as a house of its own).
+        """
+        out = _pairs(pairs)
+        if out.empty:
+            return out.assign(houses_7d=pd.Series(dtype=float))
+        first = out["date"].min() - pd.Timedelta(days=HOUSES_WINDOW - 1)
+        house = sa.func.coalesce(cases.c.household_key, cases.c.person_key)
+        q = sa.select(cases.c.region, cases.c.episode_start.label("start"), house.label("house"))
+        q = q.where(
+            cases.c.episode_start >= first.date(),
+            cases.c.episode_start <= out["date"].max().date(),
+        )
+        wanted = sorted(pd.unique(out["region"].to_numpy(dtype=object)))
+        if len(wanted) > 2000:  # one pass over the days beats many passes over the table
+            episodes = _read_frame(conn, q)
+        else:
+            episodes = pd.concat(
+                [_read_frame(conn, q.where(cases.c.region.in_(c))) for c in _chunks(wanted, 500)],
+                ignore_index=True,
+            )
+        episodes = episodes[episodes["region"].isin(set(wanted))]
+        found = _houses_in_windows(
+            episodes["region"].to_numpy(dtype=object),
+            pd.to_datetime(episodes["start"]).to_numpy(),
+            episodes["house"].to_numpy(dtype=object),
+        )
+        found["date"] = found["date"].astype("datetime64[s]")
+        out = out.merge(found, on=["region", "date"], how="left")
+        out["houses_7d"] = out["houses_7d"].fillna(0).astype(float)
+        return out
+
+    def _by_village(
+        self, conn: Connection, query: sa.Select, villages: pd.Series, start: object, end: object
+    ) -> pd.DataFrame:
+        """Run a query on the episodes of some villages between two days (both included).
+
+        Few villages: ``IN (...)`` on the village; many: all villages (the caller picks).
+        """
+        query = query.where(
+            cases.c.episode_start >= pd.Timestamp(start).date(),
+            cases.c.episode_start <= pd.Timestamp(end).date(),
+        )
+        wanted = sorted(pd.unique(villages.to_numpy(dtype=object)))
+        if len(wanted) > 200:
+            return _read_frame(conn, query)
+        frames = [
+            _read_frame(conn, query.where(_village_of(cases.c.region).in_(chunk)))
+            for chunk in _chunks(wanted, 200)
+        ]
+        return pd.concat(frames, ignore_index=True)
+
     # --- policy notes --------------------------------------------------------------------
 
     def add_note(self, region: str, author: str, text: str, supersedes: int | None = None) -> int:
@@ -421,6 +656,56 @@ def _read_frame(conn: Connection, query: sa.Select) -> pd.DataFrame:
         return pd.DataFrame(cursor.fetchall(), columns=columns)
     finally:
         cursor.close()
+
+
+def _houses_in_windows(region: np.ndarray, start: np.ndarray, house: np.ndarray) -> pd.DataFrame:
+    """Distinct houses per region and day among the episodes started in the 7 days up to it.
+
+    Returns ``region, date, houses_7d`` for every region-day with at least one house.
+    """
+    if not len(region):
+        return pd.DataFrame(
+            {"region": pd.Series(dtype=object), "date": pd.Series(dtype="datetime64[s]"),
+             "houses_7d": pd.Series(dtype=float)}
+        )  # fmt: skip
+    region_code, names = pd.factorize(region)
+    house_code, houses = pd.factorize(house)
+    day = start.astype("datetime64[D]").astype(np.int64)
+    first = int(day.min())
+    n_day = int(day.max()) - first + HOUSES_WINDOW
+    n_house = len(houses)
+    # each (region, day, house) the episodes' windows cover, as one integer, kept once
+    region_day = region_code.astype(np.int64) * n_day + (day - first)
+    covered = np.unique(
+        np.concatenate([(region_day + k) * n_house + house_code for k in range(HOUSES_WINDOW)])
+    )
+    key, size = np.unique(covered // n_house, return_counts=True)
+    return pd.DataFrame(
+        {
+            "region": pd.Series(np.asarray(names, dtype=object)[key // n_day], dtype=object),
+            "date": (np.datetime64(first, "D") + key % n_day).astype("datetime64[s]"),
+            "houses_7d": size.astype(float),
+        }
+    )
+
+
+def _village_of(region: sa.ColumnElement) -> sa.ColumnElement:
+    """The village code of a region column: its first characters (standard ``substr``)."""
+    length = sa.literal_column(str(VILLAGE_CODE_LENGTH))
+    return sa.func.substr(region, sa.literal_column("1"), length)
+
+
+def _chunks(values: list, size: int) -> Iterator[list]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def _pairs(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Distinct ``region, date`` pairs with dates as day timestamps."""
+    out = pairs[["region", "date"]].copy()
+    out["region"] = out["region"].astype(object)
+    out["date"] = pd.to_datetime(out["date"]).dt.normalize().astype("datetime64[s]")
+    return out.drop_duplicates().reset_index(drop=True)
 
 
 def _bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:

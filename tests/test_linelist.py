@@ -1,0 +1,682 @@
+"""Line lists: NIK rows counted once per episode, without a NIK ever being kept."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import tiny_regions
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zoning import csvio
+from zoning.linelist import (
+    EPISODE_DAYS,
+    _read_cells,
+    import_linelist,
+    plan_episodes,
+    read_linelist,
+    redact,
+)
+from zoning.nik import FINGERPRINT_META, STORED_AS_NUMBER, NikHasher, NikKeyError
+from zoning.report import UploadRejected
+from zoning.store import Store, _houses_in_windows
+
+HEADER = ("nik", "tanggal_konfirmasi", "kode_desa", "no_kk", "alamat")
+A1, A2, B1 = "33.01.01.2001", "33.01.01.2002", "33.02.01.1001"
+RT1, RT2 = "33.02.01.1001.001.001", "33.02.01.1001.001.002"
+
+
+@pytest.fixture(autouse=True)
+def _private_key_file(tmp_path, monkeypatch):
+    """Never touch the real home folder: the key file and HOME point into tmp_path."""
+    monkeypatch.setenv("ZONING_SECRET_FILE", str(tmp_path / "keys" / "nik-secret"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+
+
+@pytest.fixture
+def rt_store(tiny_store: Store) -> Store:
+    """The tiny store with one RW of two RTs in Kelurahan B1."""
+    rows = [
+        ("33.02.01.1001.001", "RW 001", "rw", B1, 600.0),
+        (RT1, "RT 001/RW 001", "rt", "33.02.01.1001.001", 300.0),
+        (RT2, "RT 002/RW 001", "rt", "33.02.01.1001.001", 300.0),
+    ]
+    frame = pd.DataFrame(rows, columns=["code", "name", "level", "parent", "population"])
+    with tiny_store.transaction() as conn:
+        upload = tiny_store.record_upload(conn, "test", "rts", None, "pytest", 3, 0)
+        tiny_store.write_regions(conn, frame, upload)
+    return tiny_store
+
+
+def nik(serial=1, district="330101", day=1, month=1, year=90, woman=False) -> str:
+    return f"{district}{day + 40 * woman:02d}{month:02d}{year:02d}{serial:04d}"
+
+
+def kk(serial=1) -> str:
+    return f"330101{serial:02d}0120{serial:04d}"
+
+
+def _csv(rows, header=HEADER) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _import(store, rows, header=HEADER, **kwargs):
+    return import_linelist(store, _csv(rows, header), filename="list.csv", **kwargs)
+
+
+def _dump(store: Store) -> dict[str, list]:
+    with store.engine.connect() as conn:
+        names = [
+            r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")
+        ]
+        return {n: [tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {n}")] for n in names}
+
+
+def _day(store: Store, region: str, date: str, field: str = "new_cases") -> float:
+    counts = store.counts().set_index(["region", "date"])
+    key = (region, pd.Timestamp(date))
+    return float(counts.loc[key, field]) if key in counts.index else float("nan")
+
+
+def _episodes(store: Store) -> pd.DataFrame:
+    return store.case_episodes().sort_values(["person_key", "episode_start"])
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def test_read_linelist_finds_columns_names_and_dates(tiny_store):
+    data = _csv(
+        [
+            (nik(1), "2021-07-05", A1, kk(1), ""),
+            (nik(2), "05/07/2021", "Desa A2", "", "Jl. Melati 3"),
+            (nik(3), "5 Juli 2021", "33 01 01 2001", "", ""),
+            (nik(4), "2021-07-05 00:00:00", "3301012001", "", ""),
+        ],
+        header=("NIK", "Tgl Positif", "Kelurahan", "No KK", "Alamat"),
+    )
+    frame, report = read_linelist(data, tiny_store.regions())
+    assert not report.has_errors, report.summary()
+    assert report.facts["columns"] == {
+        "nik": "nik", "date": "tgl positif", "region": "kelurahan", "no_kk": "no kk",
+        "address": "alamat",
+    }  # fmt: skip
+    assert frame["row"].tolist() == [2, 3, 4, 5]
+    assert frame["region"].tolist() == [A1, A2, A1, A1]
+    assert (frame["date"] == pd.Timestamp("2021-07-05")).all()
+    assert frame["no_kk"].tolist()[:2] == [kk(1), None]
+    assert frame["address"].tolist()[:2] == [None, "Jl. Melati 3"]
+
+
+def test_mapping_names_columns_of_any_name(tiny_store):
+    data = _csv([(nik(1), "2021-07-05", A1)], header=("ktp_pasien", "hari", "lokasi"))
+    _, report = read_linelist(data, tiny_store.regions())
+    assert report.has_errors and "no NIK column" in report.errors[0].message
+    mapping = {"ktp_pasien": "nik", "hari": "tanggal", "lokasi": "desa"}
+    frame, report = read_linelist(data, tiny_store.regions(), mapping=mapping)
+    assert not report.has_errors and frame["nik"].tolist() == [nik(1)]
+    _, report = read_linelist(data, tiny_store.regions(), mapping={"ktp_pasien": "umur"})
+    assert "cannot map a column to 'umur'" in report.errors[0].message
+
+
+def test_rows_without_a_valid_nik_are_counted_and_reported(tiny_store):
+    rows = [
+        (nik(1), "2021-07-05", A1, "", ""),
+        ("3.3010101900002e15", "2021-07-05", A1, "", ""),
+        (nik(3)[:15], "2021-07-05", A1, "", ""),
+        (nik(4, month=13), "2021-07-05", A1, "", ""),
+        ("", "not a date either", "nowhere", "", ""),  # not imported, so not checked
+        (nik(5), "2021-07-06", A2, "", ""),
+    ]
+    result = _import(tiny_store, rows)
+    report = result.report
+    assert report.facts["rows_read"] == 6
+    assert report.facts["rows_invalid_nik"] == 4
+    per_row = {(i.row, i.column): i.message for i in report.warnings if i.row is not None}
+    assert per_row[(3, "nik")].startswith("stored as a number; format the column as text")
+    assert per_row[(4, "nik")].startswith("not 16 digits")
+    assert "month" in per_row[(5, "nik")]
+    assert "empty" in per_row[(6, "nik")]
+    assert "4 of 6 rows have no valid NIK" in report.warnings[0].message
+    assert str(report.warnings[1]).startswith("row 3, column 'nik': stored as a number")
+    assert len(store_episodes := tiny_store.case_episodes()) == 2
+    assert result.changed == len(store_episodes)
+    assert result.rows == 6
+
+
+def test_all_rows_without_valid_nik_is_an_error(tiny_store):
+    before = _dump(tiny_store)
+    rows = [(f"3.30101{k}e15", "2021-07-05", A1, "", "") for k in range(3)]
+    with pytest.raises(UploadRejected, match=r"none of the 3 rows has a valid NIK.*as text"):
+        _import(tiny_store, rows)
+    assert _dump(tiny_store) == before
+
+
+# --- privacy ------------------------------------------------------------------------------
+
+
+def test_no_nik_kk_or_address_is_stored_logged_or_reported(tiny_store, caplog):
+    people = [nik(k, day=k, woman=k % 2 == 0) for k in range(1, 6)]
+    cards = [kk(k) for k in range(1, 6)]
+    rows = [(p, "2021-07-05", A1, c, "Jl. Rahasia 17") for p, c in zip(people, cards, strict=True)]
+    rows.append(("3374 0101 0190 0042", "2021-07-06", A2, "", ""))  # spaced, valid
+    rows.append((nik(99)[:15], "2021-07-06", A2, kk(99), ""))  # invalid: in a warning
+    caplog.set_level(logging.DEBUG)
+    result = _import(tiny_store, rows)
+    secrets = [*people, *cards, "3374010101900042", nik(99)[:15], kk(99), "Rahasia"]
+    text = repr(_dump(tiny_store)) + repr(result.report.to_dict()) + result.summary()
+    text += caplog.text
+    for secret in secrets:
+        assert secret not in text
+    store_path = Path(tiny_store.url.removeprefix("sqlite:///"))
+    tiny_store.engine.dispose()
+    raw = b"".join(p.read_bytes() for p in store_path.parent.glob(store_path.name + "*"))
+    for secret in secrets:
+        assert secret.encode() not in raw
+    assert len(tiny_store.case_episodes()) == 6
+
+
+def test_rejections_never_repeat_a_nik(tiny_store):
+    secret = nik(7)
+    cases = [
+        # a NIK where the date should be
+        [(nik(1), secret, A1, "", "")],
+        # a NIK where the village should be, spaced out
+        [(nik(1), "2021-07-05", "3301 0101 0190 0007", "", "")],
+    ]
+    for rows in cases:
+        with pytest.raises(UploadRejected) as info:
+            _import(tiny_store, rows)
+        text = str(info.value) + repr(info.value.report.to_dict())
+        assert "0190" not in text and secret not in text
+        assert "[number hidden]" in text
+    # a file without its header: the first case becomes the column names
+    data = _csv([(nik(2), "2021-07-05", A1)], header=(secret, "2021-07-05", A1))
+    with pytest.raises(UploadRejected) as info:
+        import_linelist(tiny_store, data)
+    assert secret not in str(info.value) + repr(info.value.report.to_dict())
+    assert "no NIK column" in str(info.value)
+
+
+def test_redact_hides_long_numbers_but_keeps_codes_and_dates():
+    assert redact(f"'{nik(1)}' is not a date") == "'[number hidden]' is not a date"
+    assert redact("x 3301.0101.9000.01 y") == "x [number hidden] y"
+    assert redact("unknown region code '33.02.01.1001.001.009'") == (
+        "unknown region code '33.02.01.1001.001.009'"
+    )
+    assert redact("'2021-07-05' on row 12 of 1000000") == "'2021-07-05' on row 12 of 1000000"
+
+
+# --- episodes -----------------------------------------------------------------------------
+
+
+def test_a_person_is_counted_once_within_a_file(tiny_store):
+    rows = [
+        (nik(1), "2021-07-05", A1, "", ""),
+        (nik(1), "2021-07-06", A1, "", ""),  # a second test of the same episode
+        ("3301 0101 0190 0001", "2021-07-09", A2, "", ""),  # the same NIK, written spaced
+        (nik(2), "2021-07-05", A1, "", ""),
+    ]
+    result = _import(tiny_store, rows)
+    assert result.changed == 2
+    assert result.report.facts["rows_repeat_in_file"] == 2
+    assert result.report.facts["people_in_file"] == 2
+    assert _day(tiny_store, A1, "2021-07-05") == 2  # was 1 in the tiny counts
+    assert _day(tiny_store, A1, "2021-07-06") == 1  # untouched
+    assert _day(tiny_store, A2, "2021-07-09") == 2  # untouched (tiny counts)
+
+
+def test_a_person_is_counted_once_across_uploads(tiny_store):
+    _import(tiny_store, [(nik(1), "2021-07-05", A1, "", "")])
+    version = tiny_store.data_version()
+    result = _import(tiny_store, [(nik(1), "2021-07-20", A2, "", "")])
+    assert result.changed == 0
+    assert result.report.facts["rows_in_stored_episode"] == 1
+    assert len(tiny_store.case_episodes()) == 1
+    assert _day(tiny_store, A2, "2021-07-20") == 2  # untouched
+    assert tiny_store.data_version() == version + 1  # the upload itself is recorded
+
+
+@pytest.mark.parametrize("across_uploads", [False, True])
+def test_ninety_days_make_a_new_episode(tiny_store, across_uploads):
+    start = pd.Timestamp("2021-03-01")
+    day89 = (start + pd.Timedelta(days=EPISODE_DAYS - 1)).date().isoformat()
+    day90 = (start + pd.Timedelta(days=EPISODE_DAYS)).date().isoformat()
+    first = [(nik(1), "2021-03-01", A1, "", ""), (nik(2), "2021-03-01", A1, "", "")]
+    later = [(nik(1), day89, A1, "", ""), (nik(2), day90, A1, "", "")]
+    if across_uploads:
+        _import(tiny_store, first)
+        result = _import(tiny_store, later)
+    else:
+        result = _import(tiny_store, first + later)
+    assert result.report.facts["episodes_reinfection"] == 1
+    starts = _episodes(tiny_store).groupby("person_key")["episode_start"].apply(list)
+    h = NikHasher(_secret())
+    assert starts[h.key(nik(1))] == [start]
+    assert starts[h.key(nik(2))] == [start, pd.Timestamp(day90)]
+    assert _day(tiny_store, A1, "2021-03-01") == 2
+    assert np.isnan(_day(tiny_store, A1, day89))
+    assert _day(tiny_store, A1, day90) == 1
+
+
+def _secret() -> bytes:
+    from zoning.nik import load_or_create_secret
+
+    return load_or_create_secret()
+
+
+def test_a_late_report_moves_the_episode_start_back(tiny_store):
+    _import(tiny_store, [(nik(1), "2021-07-10", A1, "", "")])
+    assert _day(tiny_store, A1, "2021-07-10") == 1  # tiny counts: 1, recounted: 1
+    result = _import(tiny_store, [(nik(1), "2021-07-03", A2, "", "")])
+    assert result.report.facts["episodes_moved_earlier"] == 1
+    episodes = tiny_store.case_episodes()
+    assert episodes["episode_start"].tolist() == [pd.Timestamp("2021-07-03")]
+    assert episodes["region"].tolist() == [A2]
+    assert _day(tiny_store, A1, "2021-07-10") == 0  # recounted: nobody starts there now
+    assert _day(tiny_store, A2, "2021-07-03") == 1  # was 2 in the tiny counts
+    assert list(tiny_store.count_history(A1)["new_cases"]) == [1.0]  # the old value kept
+
+
+def test_same_file_twice_changes_nothing(tiny_store):
+    rows = [(nik(1), "2021-07-05", A1, "", ""), (nik(2), "2021-07-06", A2, "", "")]
+    first = _import(tiny_store, rows)
+    before = _dump(tiny_store)
+    again = _import(tiny_store, rows)
+    assert again.duplicate_of == first.upload_id and again.upload_id is None
+    assert "already imported" in again.summary()
+    assert _dump(tiny_store) == before
+
+
+def test_counts_are_revisions_with_history_and_as_of_moves(tiny_store):
+    _import(tiny_store, [(nik(k), "2021-07-05", B1, "", "") for k in range(1, 6)])
+    assert _day(tiny_store, B1, "2021-07-05") == 5
+    assert list(tiny_store.count_history(B1)["new_cases"]) == [3.0]
+    _import(tiny_store, [(nik(9), "2021-07-25", B1, "", "")])
+    assert tiny_store.meta()["as_of"] == "2021-07-25"
+    assert tiny_store.meta()[FINGERPRINT_META] == NikHasher(_secret()).fingerprint()
+    kinds = tiny_store.uploads()["kind"].tolist()
+    assert kinds.count("linelist") == 2
+
+
+# --- households ---------------------------------------------------------------------------
+
+
+def test_households_make_houses_7d_per_rt(rt_store):
+    rows = [
+        (nik(1), "2021-07-05", RT1, kk(1), ""),
+        (nik(2), "2021-07-07", RT1, "3301 0101 0120 0001", ""),  # the same No. KK, spaced
+        (nik(3), "2021-07-06", RT1, "", "Jl. Melati 3 RT 1/RW 1"),
+        (nik(4), "2021-07-08", RT1, "", "JALAN  MELATI, 3, rt 001 / rw 001"),  # same house
+        (nik(5), "2021-07-08", RT2, "", ""),  # no household: a house of its own
+        (nik(6), "2021-07-08", RT2, "", ""),
+    ]
+    result = _import(rt_store, rows)
+    facts = result.report.facts
+    assert facts["rts_touched"] == 2 and facts["rows_without_household"] == 2
+    houses = rt_store.counts(level="rt").set_index(["region", "date"])["houses_7d"]
+    # RT1: No. KK 1 on the 5th and 7th, one address (written two ways) on the 6th and 8th
+    expected_rt1 = {4: None, 5: 1, 6: 2, 7: 2, 11: 2, 12: 2, 13: 2, 14: 1, 15: 0, 16: None}
+    for day, n in expected_rt1.items():
+        key = (RT1, pd.Timestamp(f"2021-07-{day:02d}"))
+        assert houses.get(key) == n, day
+    expected_rt2 = {7: None, 8: 2, 14: 2, 15: 0, 16: None}  # two people, no household
+    for day, n in expected_rt2.items():
+        assert houses.get((RT2, pd.Timestamp(f"2021-07-{day:02d}"))) == n, day
+    # the RT cases count for their village
+    assert _day(rt_store, B1, "2021-07-08") == 3
+
+
+def test_houses_7d_stop_at_the_data_s_last_day(rt_store):
+    rt_store.set_meta(as_of="2021-07-10")
+    _import(rt_store, [(nik(1), "2021-07-05", RT1, kk(1), ""), (nik(2), "2021-07-08", RT2, "", "")])
+    houses = rt_store.counts(level="rt").set_index(["region", "date"])["houses_7d"]
+    assert houses.index.get_level_values("date").max() == pd.Timestamp("2021-07-10")
+    assert len(houses.loc[RT1]) == 6 and len(houses.loc[RT2]) == 3  # 5th-10th, 8th-10th
+    rt_store.set_meta(as_of="2021-07-01")  # before the cases: the latest case is the limit
+    _import(rt_store, [(nik(3), "2021-07-12", RT1, kk(3), "")])
+    houses = rt_store.counts(level="rt").set_index(["region", "date"])["houses_7d"]
+    assert houses.index.get_level_values("date").max() == pd.Timestamp("2021-07-12")
+    assert rt_store.meta()["as_of"] == "2021-07-12"
+
+
+def test_rt_and_rw_numbers_place_cases_in_their_rt(rt_store):
+    header = ("nik", "tanggal_konfirmasi", "desa", "rt", "rw", "alamat")
+    rows = [
+        (nik(1), "2021-07-05", "Kelurahan B1", "2", "1", "Jl. Mawar 1"),
+        (nik(2), "2021-07-05", "Kelurahan B1", "009", "001", "Jl. Mawar 2"),  # no such RT
+        (nik(3), "2021-07-05", "Kelurahan B1", "", "", "Jl. Mawar 3"),
+    ]
+    result = _import(rt_store, rows, header=header)
+    regions = sorted(rt_store.case_episodes()["region"])
+    assert regions == [B1, B1, RT2]
+    warning = next(i for i in result.report.warnings if "RT 33.02.01.1001.001.009" in i.message)
+    assert warning.row == 3 and warning.column == "rt"
+
+
+def test_windows_count_distinct_houses():
+    @settings(max_examples=100, deadline=None)
+    @given(
+        st.lists(
+            st.tuples(st.sampled_from("AB"), st.integers(0, 20), st.sampled_from("hijk")),
+            max_size=25,
+        )
+    )
+    def check(episodes):
+        region = np.array([e[0] for e in episodes], dtype=object)
+        start = np.datetime64("2021-07-01") + np.array([e[1] for e in episodes], dtype=int)
+        house = np.array([e[2] for e in episodes], dtype=object)
+        got = _houses_in_windows(region, start.astype("datetime64[s]"), house)
+        got = {(r, pd.Timestamp(d)): n for r, d, n in got.itertuples(index=False)}
+        want = {}
+        for r in "AB":
+            for day in range(0, 27):
+                inside = {e[2] for e in episodes if e[0] == r and day - 6 <= e[1] <= day}
+                if inside:
+                    want[(r, pd.Timestamp("2021-07-01") + pd.Timedelta(days=day))] = len(inside)
+        assert got == want
+
+    check()
+
+
+# --- refusals -----------------------------------------------------------------------------
+
+
+def test_another_key_is_refused(tiny_store, tmp_path, monkeypatch):
+    _import(tiny_store, [(nik(1), "2021-07-05", A1, "", "")])
+    before = _dump(tiny_store)
+    monkeypatch.setenv("ZONING_SECRET_FILE", str(tmp_path / "other" / "key"))
+    with pytest.raises(NikKeyError, match="this store was built with another NIK key"):
+        _import(tiny_store, [(nik(2), "2021-07-06", A1, "", "")])
+    with pytest.raises(NikKeyError, match="another NIK key"):
+        _import(tiny_store, [(nik(1), "2021-07-05", A1, "", "")])  # even the same file
+    assert _dump(tiny_store) == before
+    monkeypatch.setenv("ZONING_SECRET_FILE", str(tmp_path / "keys" / "nik-secret"))
+    assert _import(tiny_store, [(nik(2), "2021-07-06", A1, "", "")]).changed == 1
+
+
+def test_explicit_key_path(tiny_store, tmp_path):
+    key = tmp_path / "elsewhere" / "key"
+    _import(tiny_store, [(nik(1), "2021-07-05", A1, "", "")], secret_path=key)
+    assert key.exists()
+    with pytest.raises(NikKeyError):
+        _import(tiny_store, [(nik(2), "2021-07-05", A1, "", "")])  # the default key differs
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (_csv([("2021-07-05", A1)], header=("tanggal", "desa")), "no NIK column"),
+        (_csv([(nik(1), A1)], header=("nik", "desa")), "no confirmation date column"),
+        (_csv([(nik(1), "2021-07-05")], header=("nik", "tanggal")), "no village or RT column"),
+        (_csv([(nik(1), "2021-13-05", A1, "", "")]), "is not a date"),
+        (_csv([(nik(1), "", A1, "", "")]), "the date is empty"),
+        (_csv([(nik(1), "2099-07-05", A1, "", "")]), "is after today"),
+        (_csv([(nik(1), "2021-07-05", "33.01.01.2099", "", "")]), "unknown region code"),
+        (_csv([(nik(1), "2021-07-05", "Desa Z", "", "")]), "unknown region"),
+        (_csv([(nik(1), "2021-07-05", "33.01", "", "")]), "is a regency"),
+        (_csv([(nik(1), "2021-07-05", "", "", "")]), "the region is empty"),
+        (b"", "the file is empty"),
+        (b"nik,tanggal,desa\n", "header but no rows"),
+        (b"\x00\x01binary", r"not a text \(CSV\) file"),
+        (b"PK\x03\x04\x00\x00broken", "cannot be read"),
+        (b"nik,tanggal,desa\n3301010101900001,2021-07-05,33.01.01.2001,x\n", "has 4 cells"),
+    ],
+)
+def test_bad_files_are_rejected_with_nothing_written(tiny_store, data, message):
+    before = _dump(tiny_store)
+    with pytest.raises(UploadRejected, match=message) as info:
+        import_linelist(tiny_store, data, filename="bad.csv")
+    assert "nothing was imported" in str(info.value)
+    assert _dump(tiny_store) == before
+
+
+def test_errors_name_every_bad_row(tiny_store):
+    rows = [
+        (nik(1), "2021-07-05", A1, "", ""),
+        (nik(2), "kemarin", A1, "", ""),
+        (nik(3), "2021-07-05", "Desa Z", "", ""),
+        (nik(4), "kemarin", A1, "", ""),
+    ]
+    _, report = read_linelist(_csv(rows), tiny_store.regions())
+    assert [(i.row, i.column) for i in report.errors] == [
+        (3, "tanggal_konfirmasi"), (5, "tanggal_konfirmasi"), (4, "kode_desa"),
+    ]  # fmt: skip
+
+
+def test_missing_file_is_rejected(tiny_store, tmp_path):
+    with pytest.raises(UploadRejected, match="no such file"):
+        import_linelist(tiny_store, tmp_path / "absent.csv")
+
+
+def test_file_path_and_semicolons(tiny_store, tmp_path):
+    path = tmp_path / "list.csv"
+    text = "NIK;Tanggal;Desa\n" + f"{nik(1)};05/07/2021;Desa A1\n" + f"{nik(2)};6/7/2021;Desa A2\n"
+    path.write_bytes(text.encode("cp1252"))
+    result = import_linelist(tiny_store, path, filename=path.name)
+    assert result.changed == 2 and result.rows == 2
+    assert tiny_store.uploads()["filename"].iloc[-1] == "list.csv"
+
+
+# --- the fast reader and the store's case tables ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"a,b\n1,2\n3,4\n",
+        b"A , b\n 1 , x y \n",
+        b'a,b\n"x, y",2\n"multi\nline",3\n',
+        b"a;b\n1;2\n",
+        b"a\tb\n1\t2\n",
+        "a,b\nCaf\xe9,2\n".encode("cp1252"),  # not UTF-8: read_cells, with its note
+        "a,b\nCafé,2\n".encode("utf-16"),
+        b"\xef\xbb\xbfa,b\n1,2\n",
+        b"a,b\n1\n3,4\n",  # a short row
+        b"a,b\n1,2,\n",  # an empty extra cell
+        b"a,b\n,\n1,2\n",  # a row of empty cells
+        b"a,b\n1,2\n\n3,4\n",  # a blank row keeps its number
+        b"\n\na,b\n1,2\n",  # blank lines before the header
+    ],
+)
+def test_fast_reader_reads_like_read_cells(data):
+    fast, slow = _read_cells(data), csvio.read_cells(data)
+    _same_table(fast, slow)
+
+
+def _same_table(fast, slow):
+    assert list(fast.frame.columns) == list(slow.frame.columns)
+    assert fast.frame.index.tolist() == slow.frame.index.tolist()
+    assert fast.frame.astype(object).values.tolist() == slow.frame.astype(object).values.tolist()
+    assert (fast.format, fast.encoding, fast.delimiter) == (slow.format, slow.encoding,
+                                                            slow.delimiter)  # fmt: skip
+    assert fast.notes == slow.notes
+
+
+cell = st.text(alphabet='ab ,;"\n\t1é', max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 4).flatmap(
+        lambda width: st.tuples(
+            st.lists(
+                st.text(alphabet="abcXY _", min_size=1, max_size=5),
+                min_size=width,
+                max_size=width,
+                unique_by=lambda h: h.strip().lower(),
+            ),
+            st.lists(st.lists(cell, min_size=width, max_size=width), min_size=1, max_size=6),
+        )
+    ),
+    st.sampled_from([",", ";", "\t"]),
+)
+def test_fast_reader_agrees_with_read_cells_on_any_table(table, delimiter):
+    header, rows = table
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\n").writerows([header, *rows])
+    data = out.getvalue().encode("utf-8")
+    try:
+        slow = csvio.read_cells(data)
+    except Exception as exc:  # the fast reader must fail the same way
+        with pytest.raises(type(exc)) as info:
+            _read_cells(data)
+        assert str(info.value) == str(exc)
+        return
+    _same_table(_read_cells(data), slow)
+
+
+def test_a_different_mapping_of_the_same_bytes_is_another_upload(tiny_store):
+    data = _csv([(nik(1), "2021-07-05", A1, nik(2))], header=("nik", "tanggal", "desa", "ktp"))
+    first = import_linelist(tiny_store, data)
+    assert import_linelist(tiny_store, data).duplicate_of == first.upload_id
+    other = import_linelist(tiny_store, data, mapping={"ktp": "nik", "nik": "no_kk"})
+    assert other.duplicate_of is None and other.changed == 1
+
+
+def test_case_episodes_by_key_reads_in_chunks_or_scans(tiny_store):
+    keys = [f"{k:064x}" for k in range(2100)]
+    frame = pd.DataFrame(
+        {"person_key": keys, "episode_start": pd.Timestamp("2021-07-01"), "region": A1}
+    )
+    with tiny_store.transaction() as conn:
+        upload = tiny_store.record_upload(conn, "test", None, None, "pytest", 0, 0)
+        assert tiny_store.insert_cases(conn, frame, upload) == 2100
+    few = tiny_store.case_episodes([*keys[:50], "f" * 64])  # chunks
+    many = tiny_store.case_episodes(keys[:1500])  # one scan
+    assert sorted(few["person_key"]) == keys[:50]
+    assert sorted(many["person_key"]) == keys[:1500]
+    assert tiny_store.case_count() == 2100
+    with tiny_store.engine.connect() as conn:
+        counted = tiny_store.case_new_cases(
+            conn, pd.DataFrame({"region": [A1, A2], "date": ["2021-07-01", "2021-07-01"]})
+        )
+    assert counted["new_cases"].tolist() == [2100.0, 0.0]
+
+
+# --- the episode plan against a plain reading of the rule -----------------------------------
+
+
+def _reference(new: pd.DataFrame, stored: pd.DataFrame, days: int) -> set:
+    out = set()
+    dates = {}
+    for p, d in zip(stored["person_key"], stored["episode_start"], strict=True):
+        dates.setdefault(p, []).append((pd.Timestamp(d), 0))
+    for p, d in zip(new["person_key"], new["date"], strict=True):
+        dates.setdefault(p, []).append((pd.Timestamp(d), 1))
+    for p, ds in dates.items():
+        current = None
+        for d, _ in sorted(ds):
+            if current is None or d >= current + pd.Timedelta(days=days):
+                current = d
+                out.add((p, d))
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from("pqrs"), st.integers(0, 400)), max_size=30),
+    st.lists(st.tuples(st.sampled_from("pqrs"), st.integers(0, 400)), max_size=8),
+    st.booleans(),
+)
+def test_plan_follows_the_episode_rule(new_cases, stored_cases, with_codes):
+    base = pd.Timestamp("2021-01-01")
+    # stored episodes obey the rule among themselves (they were planned before)
+    stored_plan = plan_episodes(
+        pd.DataFrame(
+            {
+                "person_key": [p for p, _ in stored_cases],
+                "date": [base + pd.Timedelta(days=d) for _, d in stored_cases],
+                "region": A1,
+                "household_key": None,
+            }
+        ),
+        _no_episodes(),
+    )
+    stored = stored_plan.insert.assign(id=range(len(stored_plan.insert)))
+    new = pd.DataFrame(
+        {
+            "person_key": [p for p, _ in new_cases],
+            "date": [base + pd.Timedelta(days=d) for _, d in new_cases],
+            "region": A2,
+            "household_key": None,
+            "row": range(2, 2 + len(new_cases)),
+        }
+    )
+    if with_codes:
+        new["person"] = pd.factorize(new["person_key"])[0]
+    plan = plan_episodes(new, stored)
+    kept = {
+        (p, pd.Timestamp(d))
+        for i, p, d in zip(stored["id"], stored["person_key"], stored["episode_start"], strict=True)
+        if i not in set(plan.delete_ids)
+    }
+    added = {
+        (p, pd.Timestamp(d))
+        for p, d in zip(plan.insert["person_key"], plan.insert["episode_start"], strict=True)
+    }
+    assert kept | added == _reference(new, stored, EPISODE_DAYS)
+    assert not kept & added
+    assert plan.facts["episodes_new"] == len(added)
+
+
+def _no_episodes() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": pd.Series(dtype="int64"),
+            "person_key": pd.Series(dtype=object),
+            "episode_start": pd.Series(dtype="datetime64[s]"),
+            "region": pd.Series(dtype=object),
+            "household_key": pd.Series(dtype=object),
+        }
+    )
+
+
+def test_tiny_regions_are_what_the_tests_assume():
+    codes = set(tiny_regions()["code"])
+    assert {A1, A2, B1} <= codes
+
+
+def _workbook(rows) -> bytes:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["NIK", "Tanggal Konfirmasi", "Kode Desa"])
+    for row in rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_workbook_line_list(tiny_store):
+    data = _workbook([(nik(1), "2021-07-05", A1), (nik(2), "2021-07-06", A2)])
+    result = import_linelist(tiny_store, data, filename="list.xlsx")
+    assert result.changed == 2 and result.report.facts["format"] == "xlsx"
+
+
+def test_niks_stored_as_numbers_are_refused(tiny_store):
+    # a spreadsheet keeps 15 digits: the 16th of every NIK typed as a number becomes 0
+    truncated = [int(nik(10 * k + 3)[:15] + "0") for k in range(1, 13)]
+    data = _workbook([(n, "2021-07-05", A1) for n in truncated])
+    before = _dump(tiny_store)
+    with pytest.raises(UploadRejected, match="100% of the NIKs end in 0") as info:
+        import_linelist(tiny_store, data, filename="list.xlsx")
+    assert "format the column as text" in str(info.value)
+    assert _dump(tiny_store) == before
+    # in a CSV file, a float is said to be one cell by cell
+    result = _import(tiny_store, [(nik(1), "2021-07-05", A1, "", ""),
+                                  (f"{float(nik(2)):.5E}", "2021-07-05", A1, "", "")])  # fmt: skip
+    issue = next(i for i in result.report.warnings if i.row == 3)
+    assert issue.column == "nik" and issue.message.startswith(STORED_AS_NUMBER)
