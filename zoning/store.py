@@ -342,12 +342,7 @@ class Store:
                 hist[f] = merged.loc[revised, f"{f}_old"]
             hist["replaced_by"] = upload_id
             _bulk_insert(conn, count_history, hist)
-            keys = list(zip(hist["region"], hist["date"], strict=True))
-            for i in range(0, len(keys), 400):
-                chunk = keys[i : i + 400]
-                conn.execute(
-                    sa.delete(counts).where(sa.tuple_(counts.c.region, counts.c.date).in_(chunk))
-                )
+            _bulk_delete(conn, counts, hist[["region", "date"]])
         write = final[revised | ~exists]
         if len(write):
             _bulk_insert(conn, counts, write)
@@ -365,11 +360,15 @@ class Store:
             q = q.where(counts.c.date >= start)
         if end is not None:
             q = q.where(counts.c.date <= end)
-        out = pd.read_sql(q, conn)
-        out["date"] = pd.to_datetime(out["date"]).dt.date
-        if region_codes is not None:
+        if region_codes is not None and len(region_codes) <= _IN_LIMIT:
+            q = q.where(counts.c.region.in_(sorted(region_codes)))
+        out = _read_frame(conn, q)
+        if region_codes is not None and len(region_codes) > _IN_LIMIT:
             out = out[out["region"].isin(region_codes)]
-        return out.astype({f: float for f in COUNT_FIELDS})
+        out["date"] = pd.to_datetime(out["date"]).dt.date
+        for f in [*COUNT_FIELDS, "upload_id"]:
+            out[f] = pd.to_numeric(out[f], errors="coerce").astype(float)
+        return out
 
     def counts(
         self, level: str | None = None, start: object = None, end: object = None
@@ -646,6 +645,9 @@ class Store:
             self.write_meta(conn, **values)
 
 
+_IN_LIMIT = 500  # region codes filtered in SQL; more are filtered after reading
+
+
 def _read_frame(conn: Connection, query: sa.Select) -> pd.DataFrame:
     """Run a query through the driver and return a frame (much faster than row objects)."""
     sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
@@ -708,23 +710,37 @@ def _pairs(pairs: pd.DataFrame) -> pd.DataFrame:
     return out.drop_duplicates().reset_index(drop=True)
 
 
+def _driver_rows(conn: Connection, frame: pd.DataFrame) -> list[tuple]:
+    """Rows for the driver's executemany: NaN as NULL, dates as ISO text on SQLite."""
+    sqlite = conn.dialect.name == "sqlite"
+    data = []
+    for col in frame.columns:
+        values = frame[col]
+        if col == "date" and sqlite:
+            values = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+        data.append(values.astype(object).where(values.notna(), None))
+    return list(zip(*data, strict=True))
+
+
+def _mark(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _bulk_delete(conn: Connection, table: sa.Table, keys: pd.DataFrame) -> None:
+    """Delete rows by their key columns, one indexed lookup per key (executemany)."""
+    where = " AND ".join(f"{c} = {_mark(conn)}" for c in keys.columns)
+    conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {where}", _driver_rows(conn, keys))
+
+
 def _bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
     """Insert a frame's rows through the driver's executemany (fast for large uploads).
 
     NaN becomes NULL; dates are written as ISO text on SQLite, as dates elsewhere.
     """
-    columns = list(frame.columns)
-    sqlite = conn.dialect.name == "sqlite"
-    data = {}
-    for col in columns:
-        values = frame[col]
-        if col == "date":
-            values = values.map(lambda d: d.isoformat()) if sqlite else values
-        data[col] = values.astype(object).where(values.notna(), None)
-    rows = list(zip(*(data[c] for c in columns), strict=True))
-    marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(columns))
-    names = ", ".join(columns)
-    conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
+    marks = ", ".join([_mark(conn)] * len(frame.columns))
+    names = ", ".join(frame.columns)
+    sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
+    conn.exec_driver_sql(sql, _driver_rows(conn, frame))
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
