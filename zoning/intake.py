@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -220,7 +219,7 @@ def import_counts(
     if filename is None and isinstance(source, str | Path):
         filename = Path(source).name
     digest = hashlib.sha256(data).hexdigest()
-    earlier = _earlier_upload(store, digest, _options(mapping, region))
+    earlier = store.earlier_upload(KIND, digest, _options(mapping, region))
     if earlier is not None:
         report = Report()
         report.facts.update(file=filename, duplicate_of=earlier)
@@ -717,22 +716,6 @@ def _from_total(
 
 
 # --- writing ---------------------------------------------------------------------------------
-
-
-def _earlier_upload(store: Store, digest: str, options: dict) -> int | None:
-    """The earlier upload of these bytes with the same options, if any."""
-    if store.find_upload(KIND, digest) is None:
-        return None
-    ups = store.uploads()
-    ups = ups[(ups["kind"] == KIND) & (ups["sha256"] == digest)]
-    for upload_id, text in zip(ups["id"], ups["report"], strict=True):
-        try:
-            earlier = json.loads(text).get("facts", {}).get("options")
-        except (TypeError, ValueError, AttributeError):
-            earlier = None
-        if earlier is None or earlier == json.loads(json.dumps(options)):
-            return int(upload_id)
-    return None
 
 
 def _as_of(store: Store) -> pd.Timestamp | None:

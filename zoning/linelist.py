@@ -27,7 +27,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -727,7 +726,7 @@ def import_linelist(
         filename = Path(source).name
     digest = hashlib.sha256(data).hexdigest()
     options = {"mapping": dict(sorted((mapping or {}).items()))}
-    earlier = _earlier_upload(store, digest, options)
+    earlier = store.earlier_upload(KIND, digest, options)
     if earlier is not None:
         report = Report()
         report.facts.update(file=filename, duplicate_of=earlier)
@@ -791,22 +790,6 @@ def import_linelist(
             store.write_meta(conn, as_of=last.date().isoformat())
         store.finish_upload(conn, upload_id, len(plan.insert), report.to_dict())
     return ImportResult(upload_id, rows, len(plan.insert), report)
-
-
-def _earlier_upload(store: Store, digest: str, options: dict) -> int | None:
-    """The earlier line list of these bytes read with the same mapping, if any."""
-    if store.find_upload(KIND, digest) is None:
-        return None
-    ups = store.uploads()
-    ups = ups[(ups["kind"] == KIND) & (ups["sha256"] == digest)]
-    for upload_id, text in zip(ups["id"], ups["report"], strict=True):
-        try:
-            earlier = json.loads(text).get("facts", {}).get("options")
-        except (TypeError, ValueError, AttributeError):
-            earlier = None
-        if earlier is None or earlier == json.loads(json.dumps(options)):
-            return int(upload_id)
-    return None
 
 
 def _lock_key(store: Store, conn: sa.Connection, hasher: NikHasher, key_path: Path) -> None:

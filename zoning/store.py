@@ -225,6 +225,30 @@ class Store:
         with self.engine.connect() as conn:
             return pd.read_sql(sa.select(uploads).order_by(uploads.c.id), conn)
 
+    def earlier_upload(self, kind: str, sha256: str, options: dict) -> int | None:
+        """An earlier upload of the same bytes read with the same options, if any.
+
+        The options (column mapping, region ...) are those kept in the upload's report under
+        ``facts.options``; an upload recorded without them matches any options.
+        """
+        if self.find_upload(kind, sha256) is None:
+            return None
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(uploads.c.id, uploads.c.report)
+                .where(uploads.c.kind == kind, uploads.c.sha256 == sha256)
+                .order_by(uploads.c.id)
+            ).all()
+        wanted = json.loads(json.dumps(options))
+        for upload_id, text in rows:
+            try:
+                earlier = json.loads(text).get("facts", {}).get("options")
+            except (TypeError, ValueError, AttributeError):
+                earlier = None
+            if earlier is None or earlier == wanted:
+                return int(upload_id)
+        return None
+
     def find_upload(self, kind: str, sha256: str) -> int | None:
         """The id of an earlier upload of the same kind and content, if any."""
         with self.engine.connect() as conn:
