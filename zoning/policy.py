@@ -430,14 +430,14 @@ def data_sources(store: Store, lang: str) -> list[str]:
     """Where the store's data come from, as plain-text lines."""
     lines = []
     raw = store.meta().get("source") or ""
-    if raw:
+    if is_demo(store):  # the demo's facts, one per line (its stored source says the same)
+        lines += [t(f"about.demo_{k}", lang) for k in ("codes", "population", "shapes", "counts")]
+    elif raw:
         try:
             value = json.loads(raw)
         except ValueError:
             value = raw
         lines.append(pick(value, lang) if isinstance(value, dict) else str(value))
-    if is_demo(store):
-        lines += [t(f"about.demo_{k}", lang) for k in ("codes", "population", "shapes", "counts")]
     uploads = store.uploads()
     real = uploads[uploads["kind"] != "demo"] if len(uploads) else uploads
     if len(real):
