@@ -11,6 +11,7 @@ from zoning import charts, export, presentation, service
 from zoning.i18n import format_number, t
 from zoning.mapview import COMPONENT_ASSET_BASE, build_zone_map, configured_tiles
 from zoning.regions import child_level, level_of_code
+from zoning.rollup import zone_totals
 
 lg = common.lang()
 store = common.store()
@@ -28,14 +29,13 @@ if within and st.button(t("map.back_up", lg), icon=":material/arrow_upward:"):
     st.rerun()
 
 # --- zones at a glance ------------------------------------------------------------------
-cols = st.columns(len(scheme.zones) + 1)
-for col, (label, colour), i in zip(
-    cols, presentation.legend(scheme, lg), [*range(len(scheme.zones)), -1], strict=True
+totals = zone_totals(layer, scheme)  # zones in the scheme's order, then "no data"
+for col, (label, colour), row in zip(
+    st.columns(len(totals)), presentation.legend(scheme, lg), totals.itertuples(), strict=True
 ):
-    sel = layer["zone_index"] == i
     text = t(
-        "map.regions_in_zone", lg, n=int(sel.sum()), total=len(layer),
-        people=format_number(layer.loc[sel, "population"].sum(), lg),
+        "map.regions_in_zone", lg, n=row.regions, total=len(layer),
+        people=format_number(row.population, lg),
     )  # fmt: skip
     col.markdown(presentation.zone_count_html(label, colour, text), unsafe_allow_html=True)
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from zoning import schemes
-from zoning.classify import classify_arrays, classify_frame, deciding_metrics
+from zoning.classify import classify_arrays, classify_frame
 from zoning.schemes import NO_ZONE, get_scheme, loads_scheme
 
 NAN = math.nan
@@ -92,14 +92,6 @@ def test_classify_frame_no_zone_is_none_as_documented():
     frame = pd.DataFrame({"houses_7d": [1.0, NAN]})
     zones = classify_frame(frame, get_scheme("ppkm-mikro-2021-04"))
     assert zones.tolist() == ["yellow", None]
-
-
-def test_deciding_metrics():
-    frame = pd.DataFrame(columns=["deaths_7d_per_100k", "region", "cases_7d_per_100k"])
-    assert deciding_metrics(get_scheme("who-ct-2021"), frame) == [
-        "cases_7d_per_100k",
-        "deaths_7d_per_100k",
-    ]
 
 
 # --- arrays --------------------------------------------------------------------------------

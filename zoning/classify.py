@@ -31,8 +31,3 @@ def classify_frame(frame: pd.DataFrame, scheme: Scheme) -> pd.Series:
     }
     codes = scheme.classify(values, shape=(len(frame),))
     return pd.Series(scheme.zone_id_array(codes), index=frame.index, name="zone", dtype=object)
-
-
-def deciding_metrics(scheme: Scheme, frame: pd.DataFrame) -> list[str]:
-    """The metric columns of ``frame`` that the scheme reads, in the scheme's order."""
-    return [m for m in scheme.metrics if m in frame.columns]

@@ -14,7 +14,7 @@ from zoning.codes import is_within
 from zoning.i18n import format_number, pick, t
 from zoning.mapview import NO_DATA_COLOUR
 from zoning.regions import LEVEL_LABELS
-from zoning.schemes import NO_ZONE, Scheme
+from zoning.schemes import Scheme
 from zoning.store import Store
 from zoning.text import escape_html
 
@@ -78,24 +78,6 @@ def map_layer(
     frame["population__text"] = frame["population"].map(lambda v: format_number(v, lang))
     fields.append(("population__text", t("common.population", lang)))
     return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326"), fields
-
-
-def zone_summary_table(frame: pd.DataFrame, scheme: Scheme, lang: str) -> pd.DataFrame:
-    """Regions and people per zone (the map's summary), with formatted numbers."""
-    rows = []
-    labels = zone_labels(scheme, lang)
-    for i, label in [*enumerate(labels[:-1]), (NO_ZONE, labels[-1])]:
-        sel = frame["zone_index"] == i
-        rows.append(
-            {
-                t("common.zone", lang): label,
-                t("common.regions", lang): int(sel.sum()),
-                t("common.population", lang): format_number(
-                    frame.loc[sel, "population"].sum(), lang
-                ),
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 def swatch_html(colour: str, label: str) -> str:

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from zoning.codes import ancestor_at_depth, normalise_code, try_normalise
+from zoning.codes import try_normalise
 
 #: Levels from the top; the English ids are used in code, files and URLs.
 LEVELS: tuple[str, ...] = ("province", "regency", "district", "village", "rw", "rt")
@@ -65,25 +65,6 @@ def parent_level(level: str) -> str | None:
     """The level just above ``level`` (``None`` for province)."""
     i = LEVELS.index(check_level(level))
     return LEVELS[i - 1] if i > 0 else None
-
-
-def ancestors_at(codes: pd.Series, level: str) -> pd.Series:
-    """Map each normalised code to its ancestor at ``level`` (itself if at that level).
-
-    Codes above ``level`` map to themselves truncated, which callers filter out.
-    """
-    d = level_depth(level)
-    return codes.map(lambda c: ancestor_at_depth(c, d))
-
-
-def normalise_codes(values: pd.Series) -> pd.Series:
-    """Normalise a column of codes; raises on the first bad one (see :mod:`zoning.codes`)."""
-    return values.map(normalise_code)
-
-
-def children_of(regions: pd.DataFrame, code: str) -> pd.DataFrame:
-    """The direct children of ``code`` in a regions frame."""
-    return regions[regions["parent"] == code]
 
 
 _PREFIXES = {
