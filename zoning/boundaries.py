@@ -122,21 +122,6 @@ class _Loaded:
         return h.hexdigest()
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise InputError(f"{path.name} is larger than {MAX_BYTES // 2**20} MB; split it")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a folder, not a file") from None
-    except PermissionError:
-        raise InputError(f"cannot read {path}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
 def _load(source: str | Path | bytes | _Loaded, filename: str | None) -> _Loaded:
     if isinstance(source, _Loaded):
         return source
@@ -148,12 +133,12 @@ def _load(source: str | Path | bytes | _Loaded, filename: str | None) -> _Loaded
     path = Path(source)
     name = filename or path.name
     if path.suffix.lower() != ".shp":
-        return _Loaded(name, _read_bytes(path))
+        return _Loaded(name, csvio.load_bytes(path, MAX_BYTES))
     parts = {}
     for ext in _SHAPEFILE_PARTS:
         found = [p for p in path.parent.glob(path.stem + ".*") if p.suffix.lower() == ext]
         if found:
-            parts[ext] = _read_bytes(found[0])
+            parts[ext] = csvio.load_bytes(found[0], MAX_BYTES)
         elif ext in (".shp", ".shx", ".dbf"):
             raise InputError(
                 f"the Shapefile {path.name} has no {ext} file beside it; a Shapefile needs "

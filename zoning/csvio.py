@@ -83,15 +83,20 @@ class Table:
     notes: list[tuple[str, int | None]] = field(default_factory=list)
 
 
-def load_bytes(source: str | Path | bytes) -> bytes:
-    """The bytes of a file (path) or the bytes given, refusing anything over ``MAX_BYTES``."""
+def load_bytes(source: str | Path | bytes, limit: int | None = None) -> bytes:
+    """The bytes of a file (path) or the bytes given, refusing anything over ``limit``.
+
+    ``limit`` defaults to :data:`MAX_BYTES` (tables); boundary files allow more.
+    """
+    limit = MAX_BYTES if limit is None else limit
+    too_big = f"the file is larger than {limit // 2**20} MB; split it"
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
     else:
         path = Path(source)
         try:
-            if path.stat().st_size > MAX_BYTES:
-                raise InputError(f"the file is larger than {MAX_BYTES // 2**20} MB; split it")
+            if path.stat().st_size > limit:
+                raise InputError(too_big)
             data = path.read_bytes()
         except FileNotFoundError:
             raise InputError(f"no such file: {path}") from None
@@ -99,8 +104,10 @@ def load_bytes(source: str | Path | bytes) -> bytes:
             raise InputError(f"{path} is a folder, not a file") from None
         except PermissionError:
             raise InputError(f"cannot read {path}: permission denied") from None
-    if len(data) > MAX_BYTES:
-        raise InputError(f"the file is larger than {MAX_BYTES // 2**20} MB; split it")
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise InputError(too_big)
     return data
 
 
