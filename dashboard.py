@@ -61,6 +61,7 @@ def run() -> None:
     ]
     page = st.navigation(pages)
     common.language_switch()
+    common.analyst_badge(lg)
     start = time.perf_counter()
     try:
         page.run()

@@ -6,14 +6,13 @@ redraws itself when new data is committed, and offers the map as PNG and a one-p
 
 from __future__ import annotations
 
-import folium
 import streamlit as st
-from streamlit_folium import st_folium
 
 from pages import common
-from zoning import briefing, export, presentation
+from pages.zonemap import zone_map
+from zoning import briefing, export, mapdata, presentation, privacy, service
 from zoning.i18n import t
-from zoning.mapview import COMPONENT_ASSET_BASE, build_zone_map, configured_tiles, safe_colour
+from zoning.mapview import safe_colour
 from zoning.text import escape_html
 
 REFRESH_SECONDS = 5
@@ -27,7 +26,7 @@ st.markdown(
   {display: none !important;}
 [data-testid="stMainBlockContainer"], .block-container
   {padding: 1.2rem 2rem 1rem 2rem !important; max-width: 100% !important;}
-iframe[title="streamlit_folium.st_folium"] {height: 75vh !important;}
+iframe[title="pages.zonemap.zonemap"] {height: 75vh !important;}
 .brief-title {font-size: 2.5rem; font-weight: 700; line-height: 1.15; margin: 0;
   padding: 0 !important;}
 .brief-view {font-size: 1.3rem; color: #424242;}
@@ -54,11 +53,12 @@ except LookupError:
     st.info(t("common.no_data", lg))
     st.stop()
 scheme, level, day = view.scheme, view.level, view.day
-numbers = briefing.headline(store, scheme, level, day)
+numbers = briefing.headline(store, scheme, level, day, public=common.public_view(level), lang=lg)
 place = briefing.place_name(store, lg)
 words = briefing.texts(numbers, scheme, level, lg, place, day_from_url=view.day_from_url)
 legend = presentation.legend(scheme, lg)
-layer, tooltip = presentation.map_layer(store, scheme, level, day, lg)
+zones = service.zones_on(store, scheme, level, day)
+shown = privacy.mask_table(zones, level, day, lang=lg) if common.public_view(level) else zones
 note = briefing.geometry_note(store, lg)
 source = briefing.source_text(store, scheme, lg)
 
@@ -81,25 +81,14 @@ map_col, numbers_col = st.columns([7, 3], gap="large")
 
 # --- the map ----------------------------------------------------------------------------------
 with map_col:
-    drawable = layer[~(layer.geometry.isna() | layer.geometry.is_empty)]
-    if len(drawable):
-        tiles, attribution = configured_tiles()
-        fmap = build_zone_map(
-            drawable, tooltip_fields=tooltip, legend=legend, asset_base=COMPONENT_ASSET_BASE,
-            tiles=tiles, attribution=attribution,
-        )  # fmt: skip
-        # inside the map's frame: fill the frame (75vh, above) and enlarge the legend
-        fmap.get_root().header.add_child(
-            folium.Element(
-                "<style>#map_div{height:100vh !important}"
-                ".zoning-legend>div{font-size:17px !important;line-height:27px !important;"
-                "max-width:none !important}.zoning-legend span{width:20px !important;"
-                "height:20px !important}</style>"
-            )
+    geometry = mapdata.level_geometry(store, level)
+    if geometry.drawn:
+        view_data = mapdata.zone_view(
+            zones, geometry, scheme, lg, level_label=common.level_label(level, lg), masks=shown
         )
-        st_folium(
-            fmap, key=f"briefing-map-{level}", height=780, use_container_width=True,
-            returned_objects=[],
+        zone_map(
+            geometry, view_data, token=f"{scheme.id}|{day.date()}|{lg}", lang=lg,
+            key="briefing-map", height=780, legend_size=17,
         )  # fmt: skip
     else:
         st.info(t("briefing.no_geometry", lg))
@@ -138,7 +127,7 @@ png_col, pdf_col, _ = st.columns([2, 2, 6])
 png_col.download_button(
     t("briefing.download_png", lg),
     lambda: export.map_png(
-        layer, legend, words["title"],
+        presentation.map_layer(store, scheme, level, day, lg)[0], legend, words["title"],
         f"{words['view']}\n{words['zones_on']} · {words['data_line']}", note,
     ),
     f"{stem}.png", "image/png", on_click="ignore", type="tertiary", icon=":material/image:",
@@ -146,7 +135,8 @@ png_col.download_button(
 pdf_col.download_button(
     t("briefing.download_pdf", lg),
     lambda: export.brief_pdf(
-        layer, legend, numbers, title=words["title"],
+        presentation.map_layer(store, scheme, level, day, lg)[0], legend, numbers,
+        title=words["title"],
         subtitle=f"{words['view']} · {words['zones_on']}", data_line=words["data_line"],
         facts=briefing.pdf_facts(words), table_title=words["table_title"],
         table_header=words["table_header"], note=note, source=source, lang=lg,

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from pages import common
-from zoning import charts, export, presentation, service
+from pages.zonemap import zone_map
+from zoning import charts, export, mapdata, presentation, privacy, service
 from zoning.i18n import format_number, t
-from zoning.mapview import COMPONENT_ASSET_BASE, build_zone_map, configured_tiles
 from zoning.regions import child_level, level_of_code
 from zoning.rollup import zone_totals
 
@@ -23,7 +22,11 @@ within = st.query_params.get("within")
 st.title(t("map.title", lg))
 common.data_note(store, lg)
 
-layer, tooltip = presentation.map_layer(store, scheme, level, day, lg, within=within)
+public = common.public_view(level)  # villages, RW, RT for the public: small counts as ranges
+every = service.zones_on(store, scheme, level, day)
+zones = presentation.zones_within(every, within)
+shown = presentation.zones_within(privacy.mask_table(every, level, day, lang=lg), within)
+layer = presentation.with_labels(zones, scheme, lg)
 if within and st.button(t("map.back_up", lg), icon=":material/arrow_upward:"):
     del st.query_params["within"]
     st.rerun()
@@ -40,28 +43,24 @@ for col, (label, colour), row in zip(
     col.markdown(presentation.zone_count_html(label, colour, text), unsafe_allow_html=True)
 
 # --- the map ----------------------------------------------------------------------------
-tiles, attribution = configured_tiles()
-drawable = layer[~layer.geometry.is_empty & layer.geometry.notna()]
-if len(drawable):
-    fmap = build_zone_map(
-        drawable,
-        tooltip_fields=tooltip,
-        legend=presentation.legend(scheme, lg),
-        asset_base=COMPONENT_ASSET_BASE,
-        tiles=tiles,
-        attribution=attribution,
-    )
-    clicked = st_folium(
-        fmap, key=f"map-{level}-{within}", use_container_width=True, height=560,
-        returned_objects=["last_active_drawing"],
+geometry = mapdata.level_geometry(store, level, within)
+if geometry.drawn:
+    view = mapdata.zone_view(
+        zones, geometry, scheme, lg, level_label=common.level_label(level, lg),
+        masks=shown if public else None,
     )  # fmt: skip
-    props = ((clicked or {}).get("last_active_drawing") or {}).get("properties") or {}
-    if props.get("code") and props["code"] != st.query_params.get("region"):
-        st.query_params["region"] = props["code"]
+    clicked = zone_map(
+        geometry, view, token=f"{scheme.id}|{day.date()}|{lg}", lang=lg, key="zone-map",
+        selected=st.query_params.get("region"),
+    )  # fmt: skip
+    if clicked and clicked != st.query_params.get("region"):
+        st.query_params["region"] = clicked
         st.rerun()
 else:
     st.info(t("map.no_geometry", lg))
 st.caption(t("map.click_hint", lg))
+if public:
+    common.privacy_note(lg)
 
 # --- the selected region ----------------------------------------------------------------
 region = st.query_params.get("region")
@@ -73,12 +72,17 @@ if region and level_of_code(region) == level and region in set(layer["code"]):
         st.markdown(f"**{t('common.zone', lg)}:** {row['zone_label']}")
         history = service.zone_history(store, scheme, level, region)
         st.caption(t("map.zone_history", lg))
-        st.altair_chart(charts.zone_strip(history, scheme, lg), use_container_width=True)
+        st.altair_chart(charts.zone_strip(history, scheme, lg), width="stretch")
         st.caption(t("map.trend", lg))
-        st.altair_chart(
-            charts.daily_cases(service.case_series(store, level, region), lg),
-            use_container_width=True,
-        )
+        if public:  # weekly, small counts as ranges
+            series = charts.trend_series(store, level, [region], day=day, public=True)
+            for chart in charts.weekly_charts(series, "new_cases", lg, False, day).values():
+                st.altair_chart(chart, width="stretch")
+        else:
+            st.altair_chart(
+                charts.daily_cases(service.case_series(store, level, region), lg),
+                width="stretch",
+            )
     with right:
         st.markdown(f"**{t('map.measures', lg)}**")
         measures = scheme.zones[row["zone_index"]].measures[lg] if row["zone_index"] >= 0 else ()
@@ -95,12 +99,23 @@ if region and level_of_code(region) == level and region in set(layer["code"]):
             del st.query_params["region"]
             st.rerun()
 
-# --- table and downloads ----------------------------------------------------------------
-table = export.zones_table(layer, scheme, day)
-with st.expander(t("map.table", lg)):
-    st.dataframe(table, hide_index=True, use_container_width=True)
+# --- table and downloads: built only when asked for -------------------------------------
+table = export.zones_table(layer, scheme, day, public=public, level=level, lang=lg)
+if st.toggle(t("map.show_table", lg), key="zone_table"):
+    st.dataframe(table, hide_index=True, width="stretch")
 stem = f"zones-{scheme.id}-{level}-{pd.Timestamp(day).date()}"
-a, b = st.columns(2)
-a.download_button(t("map.download_csv", lg), export.to_csv_bytes(table), f"{stem}.csv", "text/csv")
-geojson = export.to_geojson_bytes(table, layer.geometry)
-b.download_button(t("map.download_geojson", lg), geojson, f"{stem}.geojson", "application/geo+json")
+a, b, c = st.columns(3)
+a.download_button(
+    t("map.download_csv", lg), lambda: export.to_csv_bytes(table), f"{stem}.csv", "text/csv",
+    on_click="ignore",
+)  # fmt: skip
+b.download_button(
+    t("map.download_geojson", lg),
+    lambda: export.to_geojson_bytes(table, presentation.geometry_of(store, level, table["code"])),
+    f"{stem}.geojson", "application/geo+json", on_click="ignore",
+)  # fmt: skip
+c.download_button(
+    t("map.download_html", lg),
+    lambda: presentation.standalone_map_html(store, scheme, level, day, lg, within=within),
+    f"{stem}.html", "text/html", on_click="ignore",
+)  # fmt: skip

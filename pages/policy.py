@@ -34,7 +34,8 @@ region = st.selectbox(
 st.query_params["region"] = region
 
 # --- its zone, when it changed, and what the zone requires ------------------------------
-status = policy.zone_status(store, scheme, level, region, day)
+public = common.public_view(level)  # small numbers as ranges for anyone but analysts
+status = policy.zone_status(store, scheme, level, region, day, public=public, lang=lg)
 st.header(choices[region])
 left, right = st.columns(2)
 with left:
@@ -55,6 +56,8 @@ with left:
         st.info(t("policy.provisional_note", lg))
     st.caption(t("policy.figures", lg))
     st.markdown(presentation.html_list(policy.metric_lines(status, lg)), unsafe_allow_html=True)
+    if public:
+        common.privacy_note(lg)
 with right:
     st.markdown(f"**{t('policy.measures', lg)}**")
     zone = scheme.zones[status.zone_index] if status.zone_index >= 0 else None
@@ -84,8 +87,8 @@ for thread in threads:
                     st.text(note.text)
 
 
-def note_form(region: str, threads: list[policy.NoteThread]) -> None:
-    """Write a note, or edit one (a new version that supersedes it). The one place to gate."""
+def note_form(region: str, threads: list[policy.NoteThread], who: str) -> None:
+    """Write a note, or edit one (a new version that supersedes it), signed by ``who``."""
     current = {th.current.id: th.current for th in threads}
     chooser = f"note_target_{region}"
     target = st.selectbox(
@@ -96,10 +99,6 @@ def note_form(region: str, threads: list[policy.NoteThread]) -> None:
     if target != NEW_NOTE:
         st.caption(t("policy.edit_hint", lg))
     with st.form(f"note_form_{region}_{target}", clear_on_submit=True):
-        author = st.text_input(
-            t("policy.author", lg), value=st.session_state.get("note_author", ""),
-            max_chars=policy.MAX_AUTHOR_CHARS,
-        )  # fmt: skip
         text = st.text_area(
             t("policy.text", lg), value=current[target].text if target else "",
             max_chars=policy.MAX_NOTE_CHARS,
@@ -109,17 +108,22 @@ def note_form(region: str, threads: list[policy.NoteThread]) -> None:
         st.success(t("policy.saved", lg))
     if submitted:
         try:
-            policy.save_note(store, region, author, text, supersedes=target or None)
+            policy.save_note(store, region, who, text, supersedes=target or None)
         except policy.NoteError as exc:
             st.error(t(f"policy.{exc.key}", lg))
         else:
-            st.session_state.update(note_author=author.strip(), note_saved=True)
+            st.session_state["note_saved"] = True
             st.session_state.pop(chooser, None)  # back to "a new note"
             st.rerun()
 
 
 st.subheader(t("policy.write_note", lg))
-note_form(region, threads)
+who = common.require_analyst(lg, key="note")  # only analysts write notes, signed as themselves
+if who is None:
+    st.caption(t("auth.read_only", lg))
+else:
+    st.caption(t("policy.author", lg, who=who))
+    note_form(region, threads, who)
 
 # --- regions whose zone changed recently ---------------------------------------------------
 

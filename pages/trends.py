@@ -60,12 +60,16 @@ days = right.segmented_control(
     required=True,
     key="trend_period",
 )
-series = charts.trend_series(store, level, codes, day=day, days=days or 0)
+public = common.public_view(level)  # villages, RW, RT for the public: weekly, small as ranges
+series = charts.trend_series(store, level, codes, day=day, days=days or 0, public=public)
 banded = charts.banded_metrics(scheme, series)
 has_cases = charts.has_values(series, "new_cases")
 if not (has_cases or banded):
     st.warning(t("trends.no_values", lg))
     st.stop()
+
+if public:
+    common.privacy_note(lg)
 
 # --- against the scheme's thresholds ------------------------------------------------------
 st.subheader(t("trends.against_scheme", lg, scheme=pick(scheme.name, lg)))
@@ -76,18 +80,19 @@ if not charts.has_bands(scheme):
 elif not banded:
     st.info(t("trends.no_band_values", lg))
 
-# --- daily cases, running total, deaths, tests -------------------------------------------
+# --- daily (public view: weekly) cases, running total, deaths, tests ----------------------
+bars = charts.weekly_charts if public else charts.daily_charts
 if has_cases:
-    st.subheader(t("trends.daily_cases", lg))
-    side_by_side(charts.daily_charts(series, "new_cases", lg, per_100k, day))
+    st.subheader(t("trends.weekly_cases" if public else "trends.daily_cases", lg))
+    side_by_side(bars(series, "new_cases", lg, per_100k, day))
 
 if charts.has_values(series, "new_cases_cum"):
     st.subheader(t("trends.cumulative", lg))
     st.altair_chart(charts.cumulative_chart(series, lg, per_100k, day), width="stretch")
 
 if charts.has_values(series, "deaths"):
-    st.subheader(t("trends.daily_deaths", lg))
-    side_by_side(charts.daily_charts(series, "deaths", lg, per_100k, day))
+    st.subheader(t("trends.weekly_deaths" if public else "trends.daily_deaths", lg))
+    side_by_side(bars(series, "deaths", lg, per_100k, day))
 
 if charts.has_values(series, "positivity_7d_pct") and "positivity_7d_pct" not in banded:
     st.subheader(t("trends.positivity", lg))

@@ -16,6 +16,10 @@ store = common.store()
 
 st.title(t("upload.title", lg))
 st.caption(t("upload.intro", lg))
+who = common.require_analyst(lg, key="upload")  # recorded with every upload
+if who is None:
+    st.stop()
+st.caption(t("upload.author", lg, who=who))
 
 kind = st.radio(
     t("upload.kind", lg), uploads.KINDS, format_func=lambda k: t(f"upload.kind_{k}", lg),
@@ -81,13 +85,10 @@ st.caption(t("upload.preview", lg, shown=len(found.rows), total=found.total))
 st.dataframe(found.rows, hide_index=True, use_container_width=True)
 
 # --- commit ---------------------------------------------------------------------------------
-author = st.text_input(t("upload.author", lg), key="upload_author")
-if st.button(
-    t("upload.commit", lg), type="primary", disabled=report.has_errors or not author.strip()
-):
+if st.button(t("upload.commit", lg), type="primary", disabled=report.has_errors):
     progress = st.progress(0.1, text=t("upload.writing", lg))
     try:
-        result = uploads.commit(store, data, file.name, options, author.strip())
+        result = uploads.commit(store, data, file.name, options, who)
     except UploadRejected as exc:
         progress.empty()
         st.error(t("upload.rejected", lg, reason=str(exc)))
@@ -96,4 +97,4 @@ if st.button(
         st.success(t("upload.done", lg, summary=result.summary()))
 
 with st.expander(t("upload.history", lg)):
-    st.dataframe(uploads.history(store), hide_index=True, use_container_width=True)
+    st.dataframe(uploads.history(store, lg), hide_index=True, use_container_width=True)

@@ -83,6 +83,7 @@ class Traffic:
     """Every request a page makes, and the ones that left localhost or failed."""
 
     def __init__(self, page):
+        self.requests: list[str] = []
         self.external: list[str] = []
         self.failed: list[str] = []
         page.on("request", self._request)
@@ -90,6 +91,7 @@ class Traffic:
         page.on("response", self._response)
 
     def _request(self, request) -> None:
+        self.requests.append(request.url)
         if not request.url.startswith(LOCAL):
             self.external.append(request.url)
 

@@ -2,17 +2,67 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, settings
 from shapely.geometry import box
 
 from zoning.demo_store import install_demo
 from zoning.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
+
+#: Property-based tests run without deadlines (a 2-core machine under load is not a bug) and
+#: print a blob that reproduces a failure. ``ZONING_FUZZ_SCALE=20 pytest -k fuzz`` hunts
+#: longer: it multiplies every :func:`fuzz` test's number of examples.
+settings.register_profile(
+    "zoning", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "zoning"))
+FUZZ_SCALE = float(os.environ.get("ZONING_FUZZ_SCALE", "1"))
+
+
+def fuzz(max_examples: int) -> settings:
+    """Settings of a fuzzing test: ``max_examples`` times ``$ZONING_FUZZ_SCALE``."""
+    return settings(
+        max_examples=max(1, round(max_examples * FUZZ_SCALE)),
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+
+
+#: The analyst password of the tests (its hash is set by the ``analyst_password`` fixture).
+ANALYST_PASSWORD = "kata sandi analis 2021"
+
+
+@pytest.fixture(autouse=True)
+def _no_operator_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see the machine's analyst password hash or small-number threshold."""
+    monkeypatch.delenv("ZONING_ANALYST_PASSWORD_HASH", raising=False)
+    monkeypatch.delenv("ZONING_SMALL_COUNT", raising=False)
+
+
+@pytest.fixture
+def analyst_password(monkeypatch: pytest.MonkeyPatch) -> str:
+    """An operator has set an analyst password (its hash in the environment); returns it."""
+    from zoning import auth
+
+    monkeypatch.setenv(auth.HASH_ENV, auth.hash_password(ANALYST_PASSWORD, n=2**10))
+    return ANALYST_PASSWORD
+
+
+def sign_in(at, name: str, password: str, form: str):
+    """Fill in and send the analyst sign-in form ``form`` (``upload``, ``note``) of a page."""
+    at.text_input(key=f"sign_in_name_{form}").input(name)
+    at.text_input(key=f"sign_in_password_{form}").input(password)
+    next(b for b in at.button if b.proto.is_form_submitter and form in b.proto.form_id).click()
+    at.run()
+    assert not at.exception, at.exception
+    return at
 
 
 @pytest.fixture(scope="session")
@@ -88,12 +138,18 @@ def serve_store(monkeypatch: pytest.MonkeyPatch):
     st.cache_resource.clear()
 
 
-def open_page(page: str, **params: str):
-    """Run the dashboard in Streamlit's AppTest on ``pages/<page>.py`` with a URL query."""
+def open_page(page: str, *, secrets: dict | None = None, user: dict | None = None, **params: str):
+    """Run the dashboard in Streamlit's AppTest on ``pages/<page>.py`` with a URL query.
+
+    ``secrets`` stand in for ``.streamlit/secrets.toml``, ``user`` for ``st.user`` (OIDC).
+    """
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.query_params.update(params)
+    at.secrets.update(secrets or {})
+    if user is not None:
+        at.user = user
     at.switch_page(f"pages/{page}.py")
     at.run()
     assert not at.exception, at.exception

@@ -10,30 +10,30 @@ import time
 
 import pytest
 from browser import CHROMIUM, CHROMIUM_ARGS, Traffic, copy_store, require_chromium, streamlit_server
+from conftest import ANALYST_PASSWORD
 from playwright.sync_api import Error as PlaywrightError
 
 from zoning.i18n import t
 
 pytestmark = pytest.mark.browser
 
-# JavaScript run inside the map's iframe: the GeoJSON shapes Leaflet drew.
-SHAPES_JS = """() => Object.values(window.map._layers)
-    .filter(l => l.feature && !l.getLayers)
-    .map(l => ({code: l.feature.properties.code, fill: l.options.fillColor}))"""
-CENTRE_JS = """(code) => {
-    const l = Object.values(window.map._layers).find(
-        l => l.feature && !l.getLayers && l.feature.properties.code === code);
-    const p = window.map.latLngToContainerPoint(l.getBounds().getCenter());
-    return {x: p.x, y: p.y};
-}"""
+MAP_IFRAME = "iframe[title='pages.zonemap.zonemap']"
+# Read inside the map's iframe (static/zonemap/zonemap.js exposes window.zoneMap).
+SHAPES_JS = "() => window.zoneMap.shapes()"
+CENTRE_JS = "(code) => window.zoneMap.centre(code)"
 
 
 @pytest.fixture(scope="module")
 def app(demo_db, tmp_path_factory):
+    """The demo on a real server whose operator set the analyst password of the tests."""
+    from zoning.auth import HASH_ENV, hash_password
+
     require_chromium()
     db = copy_store(demo_db, tmp_path_factory.mktemp("browser") / "app.db")
-    with streamlit_server(db) as url:
-        yield url
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(HASH_ENV, hash_password(ANALYST_PASSWORD, n=2**10))
+        with streamlit_server(db) as url:
+            yield url
 
 
 @pytest.fixture(scope="module")
@@ -48,19 +48,17 @@ def browser():
 
 
 def map_frame(page, timeout: float = 60.0):
-    """The map's iframe once Leaflet has drawn into it (it is replaced when the map changes)."""
+    """The map's iframe once every region is drawn into it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        element = page.query_selector("iframe[title='streamlit_folium.st_folium']")
+        element = page.query_selector(MAP_IFRAME)
         frame = element.content_frame() if element else None
         try:
-            if frame and frame.evaluate(
-                "() => !!window.map && Object.keys(window.map._layers).length > 5"
-            ):
+            if frame and frame.evaluate("() => Number(document.body.dataset.drawn || 0) > 0"):
                 return frame
         except PlaywrightError:  # the frame went away while we asked
             pass
-        page.wait_for_timeout(250)
+        page.wait_for_timeout(100)
     raise AssertionError("the map was not drawn")
 
 
@@ -92,7 +90,7 @@ def test_tooltip_and_click_select_a_region(app, browser):
     page, frame, _ = open_map(
         browser, f"{app}/map?level=regency&scheme=who-ct-2021&date=2021-07-15"
     )
-    box = page.query_selector("iframe[title='streamlit_folium.st_folium']").bounding_box()
+    box = page.query_selector(MAP_IFRAME).bounding_box()
     point = frame.evaluate(CENTRE_JS, "33.74")
     page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
     tooltip = frame.wait_for_selector(".leaflet-tooltip", timeout=10_000)
@@ -104,25 +102,25 @@ def test_tooltip_and_click_select_a_region(app, browser):
     page.close()
 
 
-def test_changing_the_date_recolours(app, browser):
-    page, frame, _ = open_map(
+def test_changing_the_date_recolours_without_reloading_the_map(app, browser):
+    page, frame, traffic = open_map(
         browser, f"{app}/map?level=regency&scheme=who-ct-2021&date=2021-07-15"
     )
     july = {s["code"]: s["fill"] for s in shapes(frame)}
+    frame.evaluate("() => { window.stillHere = true; }")
+    geometry_requests = len([u for u in traffic.requests if u.endswith(".zmg")])
     slider = page.get_by_role("slider")
     slider.focus()
     slider.press("Home")  # the first day: windows incomplete, then a calm autumn
     page.wait_for_url(re.compile(r"date=2020-09-01"), timeout=30_000)
-    deadline = time.monotonic() + 30
-    september = july
-    while september == july and time.monotonic() < deadline:
-        page.wait_for_timeout(500)
-        try:
-            september = {s["code"]: s["fill"] for s in shapes(map_frame(page))}
-        except PlaywrightError:
-            continue
+    frame.wait_for_function(
+        "() => (document.body.dataset.styled || '').includes('2020-09-01')", timeout=30_000
+    )
+    september = {s["code"]: s["fill"] for s in shapes(frame)}
     assert set(september) == set(july)
     assert september != july
+    assert frame.evaluate("() => window.stillHere === true")  # recoloured, not reloaded
+    assert len([u for u in traffic.requests if u.endswith(".zmg")]) == geometry_requests == 1
     page.close()
 
 
@@ -174,10 +172,12 @@ def test_upload_counts_then_the_map_shows_them(app, browser, tmp_path):
     traffic = Traffic(page)
     page.goto(f"{app}/upload?lang=en")
     page.get_by_role("heading", name="Upload data").wait_for(timeout=60_000)
+    page.get_by_label("Your name (recorded with every change)").fill("Analis Dinkes")
+    page.get_by_label("Analyst password").fill(ANALYST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Recorded with the upload as: password:Analis Dinkes").wait_for(timeout=60_000)
     page.locator("input[type=file]").set_input_files(str(csv_file))
     page.get_by_text("Preview (7 of 7 rows as read)").wait_for(timeout=60_000)
-    page.get_by_label("Your name (recorded with the upload)").fill("Analis Dinkes")
-    page.get_by_label("Your name (recorded with the upload)").press("Enter")
     page.get_by_role("button", name="Save to the database").click()
     page.get_by_text(re.compile(r"Saved: upload \d+: 7 rows read, 7 changed")).first.wait_for(
         timeout=60_000
@@ -185,4 +185,47 @@ def test_upload_counts_then_the_map_shows_them(app, browser, tmp_path):
     page.goto(f"{app}/map?lang=en&level=village")
     page.get_by_text("Data as of 2021-11-07").first.wait_for(timeout=90_000)
     assert not traffic.external
+    page.close()
+
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def hostile_app(demo_db, tmp_path_factory):
+    """The demo with Kota Semarang renamed to an HTML injection attempt."""
+    import sqlalchemy as sa
+
+    from zoning.store import Store, regions
+
+    require_chromium()
+    db = copy_store(demo_db, tmp_path_factory.mktemp("hostile") / "app.db")
+    store = Store(str(db))
+    with store.transaction() as conn:
+        conn.execute(sa.update(regions).where(regions.c.code == "33.74").values(name=HOSTILE))
+    with streamlit_server(db) as url:
+        yield url
+
+
+def test_a_hostile_region_name_is_shown_as_text_everywhere(hostile_app, browser):
+    page, frame, _ = open_map(
+        browser, f"{hostile_app}/map?level=regency&scheme=who-ct-2021&date=2021-07-15&lang=en"
+    )
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    box = page.query_selector(MAP_IFRAME).bounding_box()
+    point = frame.evaluate(CENTRE_JS, "33.74")
+    page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+    tooltip = frame.wait_for_selector(".leaflet-tooltip", timeout=10_000)
+    assert HOSTILE in tooltip.inner_text()
+    assert not frame.query_selector_all("img[src='x']")
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    page.get_by_text(f"Selected region: {HOSTILE}").wait_for(timeout=30_000)
+    for path in ("trends?region=33.74", "policy?region=33.74", "briefing?"):
+        page.goto(f"{hostile_app}/{path}&lang=en&level=regency&scheme=who-ct-2021")
+        page.get_by_text(re.compile("Data as of")).first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1_500)
+        for f in page.frames:
+            assert not f.query_selector_all("img[src='x']"), f"{path}: an <img> was injected"
+    assert not dialogs
     page.close()

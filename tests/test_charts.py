@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zoning import charts, service
+from zoning import charts, privacy, service
 from zoning import metrics as M
 from zoning.i18n import t
 from zoning.schemes import builtin_schemes
@@ -285,3 +285,91 @@ def test_existing_charts_keep_working() -> None:
     assert charts.zone_strip(history, WHO, "en").to_dict()["mark"]["type"] == "rect"
     frame = case_series(3.0).assign(avg7=3.0)
     assert charts.daily_cases(frame, "id").to_dict()["layer"]
+
+
+# --- public views of small levels ------------------------------------------------------------
+
+
+def village_store(path) -> Store:
+    """Two villages of one district (1,000 people each), 28 days from Monday 5 July: Desa A1
+    has 2 cases in each week, Desa A2 10 a day; Desa B1 in another district 1 a day."""
+    from conftest import tiny_regions, write_store
+
+    days = pd.date_range("2021-07-05", periods=28, freq="D")
+    daily = {"33.01.01.2001": [1.0 if i % 7 in (0, 3) else 0.0 for i in range(28)],
+             "33.01.01.2002": [10.0] * 28, "33.02.01.1001": [1.0] * 28,
+             "33.02.01.1002": [0.0] * 28}  # fmt: skip
+    counts = pd.concat(
+        pd.DataFrame({"region": code, "date": days, "new_cases": values})
+        for code, values in daily.items()
+    ).assign(deaths=0.0, admissions=0.0)
+    return write_store(path, tiny_regions(), counts)
+
+
+def test_line_segments_never_join_over_a_hidden_value() -> None:
+    frame = pd.DataFrame(
+        {
+            "date": pd.date_range("2021-07-04", periods=4, freq="7D"),
+            "v": [10.0, np.nan, 12.0, 14.0],
+            "provisional": False,
+            "hidden": [False, True, False, False],
+        }
+    )
+    joined = charts.line_segments(frame, "v")
+    assert charts.GAP in set(joined["kind"])
+    broken = charts.line_segments(frame, "v", breaks="hidden")
+    assert broken["value"].tolist() == [12.0, 14.0] and charts.GAP not in set(broken["kind"])
+
+
+def test_public_series_is_weekly_and_holds_no_hidden_value(tmp_path) -> None:
+    store = village_store(tmp_path / "v.db")
+    codes = ["33.01.01.2001", "33.01.01.2002", "33.02.01.1001"]
+    frame = charts.trend_series(store, "village", codes, day="2021-08-01", public=True)
+    assert set(frame["date"].dt.day_of_week) == {6}  # Sundays only
+    assert list(frame["date"].drop_duplicates()) == list(
+        pd.date_range("2021-07-11", "2021-08-01", freq="7D")
+    )
+    a1 = frame[frame["code"] == "33.01.01.2001"]
+    assert set(a1["new_cases__state"]) == {privacy.SMALL}  # 2 cases a week: a range
+    assert a1["new_cases"].isna().all() and set(a1["new_cases__hi"]) == {4.0}
+    a2 = frame[frame["code"] == "33.01.01.2002"]
+    assert set(a2["new_cases__state"]) == {privacy.HIDDEN}  # its district's total is shown
+    b1 = frame[frame["code"] == "33.02.01.1001"]
+    assert set(b1["new_cases"]) == {7.0} and set(b1["new_cases__state"]) == {privacy.EXACT}
+    values = frame[[c for c in frame if not c.endswith("__state")]]
+    values = values.select_dtypes("number").to_numpy(float).ravel()
+    for hidden in (2.0, 200.0, 70.0, 7000.0):  # A1's and A2's weeks, counts and per 100,000
+        assert not np.isclose(values, hidden).any(), hidden
+    # the same regions for an analyst: daily, exact
+    exact = charts.trend_series(store, "village", codes, day="2021-08-01")
+    assert len(exact) == 3 * 28 and 70.0 in set(exact["cases_7d"])
+
+
+def test_public_series_of_a_level_that_is_not_protected_is_the_usual_one(tiny_store) -> None:
+    exact = charts.trend_series(tiny_store, "district", ["33.01.01"], day="2021-07-21")
+    public = charts.trend_series(
+        tiny_store, "district", ["33.01.01"], day="2021-07-21", public=True
+    )
+    pd.testing.assert_frame_equal(exact, public)
+
+
+def test_weekly_and_metric_charts_of_a_public_series(tmp_path) -> None:
+    store = village_store(tmp_path / "v.db")
+    codes = ["33.01.01.2001", "33.01.01.2002", "33.02.01.1001"]
+    frame = charts.trend_series(store, "village", codes, day="2021-08-01", public=True)
+    figures = charts.weekly_charts(frame, "new_cases", "en", per_100k=False)
+    spec = figures["Desa A1"].to_dict()
+    bars = layers(spec)[0]
+    data = spec["datasets"][spec["data"]["name"]]  # one layer: its data at the top
+    assert {(r["bottom"], r["bar"], r["text"]) for r in data} == {(1.0, 4.0, "1–4")}
+    assert {r["state"] for r in data} == {t("trends.ranged", "en")}
+    assert bars["encoding"]["y"]["title"] == "New cases per week"
+    other = figures["Desa A2"].to_dict()
+    suppressed = other["datasets"][other["data"]["name"]]
+    assert {r["text"] for r in suppressed} == {"suppressed"}
+    assert all(r["bar"] == bars["encoding"]["y"]["scale"]["domain"][1] for r in suppressed)
+    assert charts.has_values(frame, "cases_7d_per_100k")
+    spec = charts.metric_chart(frame, "cases_7d_per_100k", "id", WHO).to_dict()
+    texts = {r.get("text") for layer in layers(spec) if "data" in layer for r in rows(spec, layer)}
+    assert "100,0–400,0" in texts and "700,0" in texts
+    assert {mark(layer) for layer in layers(spec)} >= {"line", "point", "rule"}

@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 from PIL import Image
 from shapely.geometry import Polygon, box
+from test_privacy import SUNDAY, zones
 
 from zoning import export
+from zoning.schemes import get_scheme
 
 pytestmark = pytest.mark.filterwarnings("ignore:Glyph:UserWarning")  # names in other scripts
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -138,3 +140,40 @@ def test_csv_export_neutralises_formulas():
     table = pd.DataFrame({"name": ["=1+1", "Desa"], "cases": [1, 2]})
     text = export.to_csv_bytes(table).decode("utf-8")
     assert "'=1+1" in text and "\n=1+1" not in text
+
+
+# --- tables for the public: small numbers (zoning.privacy) ---------------------------------
+
+
+def test_export_zones_table_for_the_public():
+    scheme = get_scheme("who-ct-2021")
+    exact = export.zones_table(zones(), scheme, SUNDAY)
+    assert exact["new_cases_7d"].tolist() == [3.0, 12.0, 0.0, 40.0]  # analysts: as before
+    public = export.zones_table(zones(), scheme, SUNDAY, public=True, lang="en")
+    assert public["new_cases_7d"].tolist() == ["1–4", "suppressed", 0.0, 40.0]
+    assert public["zone"].tolist() == exact["zone"].tolist()
+    csv = export.to_csv_bytes(public).decode("utf-8")
+    assert "1–4" in csv and ",3.0," not in csv and ",150.0," not in csv
+    regency = zones().assign(code=["33.01", "33.02", "33.03", "33.04"])
+    assert export.zones_table(regency, scheme, SUNDAY, public=True)["new_cases_7d"].tolist() == [
+        3.0, 12.0, 0.0, 40.0,
+    ]  # fmt: skip
+
+
+def test_export_geojson_for_the_public():
+    scheme = get_scheme("who-ct-2021")
+    public = export.zones_table(zones(), scheme, SUNDAY, public=True, lang="en")
+    geometry = gpd.GeoSeries([box(i, 0, i + 1, 1) for i in range(4)], crs="EPSG:4326")
+    text = export.to_geojson_bytes(public, geometry).decode("utf-8")
+    assert '"new_cases_7d":"1–4"' in text and '"new_cases_7d":3.0' not in text
+
+
+def test_brief_pdf_shows_a_rate_given_as_a_range():
+    names = ["Desa A", "Desa B"]
+    brief = headline(names)
+    brief["severe_regions"][0]["rate"] = "50,0–200,0"  # a public view of villages
+    data = export.brief_pdf(
+        layer(names), LEGEND, brief, title="Zona", subtitle="Desa", data_line="Data",
+        facts=[], table_title="Wilayah", table_header=("Wilayah", "Kasus", "Penduduk"),
+    )  # fmt: skip
+    assert data.startswith(b"%PDF") and pages(data) == 1

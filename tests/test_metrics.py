@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from zoning import metrics as M
 from zoning.metrics import (
     METRIC_NAMES,
     Panel,
@@ -316,3 +317,17 @@ def test_to_frame_and_from_counts():
     one_day = to_frame(panel, compute(panel), day="2021-06-07")
     assert list(one_day["region"]) == ["33.01", "33.02"]
     assert one_day["cases_7d"].tolist() == [14.0, 7.0]
+
+
+def test_panel_bytes_round_trip_exactly():
+    panel = M.Panel(
+        np.array(["33.01", "33.02"], dtype=object),
+        pd.date_range("2021-07-01", periods=3),
+        {"new_cases": np.array([[1.0, np.nan, 3.0], [0.0, 2.0, 5.0]])},
+        np.array([1000.0, np.nan]),
+    )
+    back = M.panel_from_bytes(M.panel_to_bytes(panel))
+    assert list(back.regions) == ["33.01", "33.02"]
+    assert back.dates.equals(panel.dates)
+    np.testing.assert_array_equal(back.values["new_cases"], panel.values["new_cases"])
+    np.testing.assert_array_equal(back.population, panel.population)

@@ -35,7 +35,7 @@ def test_renders_in_both_languages(store, lang, title):
     people = "4.000 jiwa" if lang == "id" else "4,000 people"
     both = "2 dari 2 wilayah" if lang == "id" else "2 of 2 regions"
     assert f"{both} · {people}" in text  # both regencies in Level 4
-    assert len(at.get("download_button")) == 2
+    assert len(at.get("download_button")) == 3  # CSV, GeoJSON, standalone HTML map
 
 
 def test_view_is_kept_in_the_url(store):
@@ -65,3 +65,111 @@ def test_selected_region_panel_and_drill_down(store):
     drill[0].click().run()
     assert at.query_params["level"] == "district"
     assert at.query_params["within"] == "33.02"
+
+
+def map_args(at: AppTest) -> dict:
+    import json
+
+    (element,) = [e for e in at.get("component_instance") if "zonemap" in e.proto.component_name]
+    return json.loads(element.proto.json_args)
+
+
+def test_the_map_gets_geometry_once_as_a_file_and_zones_per_view(store):
+    from pages.zonemap import GEO_DIR
+    from zoning.mapdata import decode_geometry
+
+    at = open_map(level="village", scheme="who-ct-2021", date="2021-07-10", lang="en")
+    first = map_args(at)
+    name = first["geometry_url"].rsplit("/", 1)[1]
+    assert first["geometry_url"] == f"../../app/static/geo/{first['geometry_id']}.zmg"
+    assert first["geometry_data"] is None  # not sent inline: the browser fetches the file
+    header, shapes = decode_geometry((GEO_DIR / name).read_bytes())
+    assert sorted(header["codes"]) == sorted(store.regions("village")["code"])
+    assert all(s is not None for s in shapes)
+    assert len(first["view"]["zones"]) == len(header["codes"])
+    assert first["token"] == "who-ct-2021|2021-07-10|en"
+
+    at.slider(key="date_slider").set_value(dt.date(2021, 7, 1)).run()
+    second = map_args(at)
+    assert second["geometry_id"] == first["geometry_id"]  # same geometry, new colours only
+    assert second["token"] == "who-ct-2021|2021-07-01|en"
+    assert set(second["view"]["zones"]) == {-1}  # first day: no complete window anywhere
+    assert set(first["view"]["zones"]) != {-1}
+
+
+def test_a_click_on_the_map_selects_the_region_once(store):
+    at = open_map(level="regency", scheme="who-ct-2021", date="2021-07-10")
+    key = "zone-map"
+    at.session_state[key] = {"code": "33.02", "click": "abc-1"}
+    at.run()
+    assert at.query_params["region"] == "33.02"
+    assert map_args(at)["selected"] == "33.02"
+    at.query_params.pop("region")
+    at.run()  # the same click value again: not a new click
+    assert "region" not in at.query_params
+
+
+OIDC_ANALYST = {
+    "secrets": {
+        "auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x"},
+        "zoning": {"analysts": ["@dinkes.go.id"]},
+    },
+    "user": {"is_logged_in": True, "email": "ana@dinkes.go.id"},
+}
+
+
+@pytest.fixture
+def quiet_store(tmp_path, serve_store) -> Store:
+    """The tiny province where village 33.01.01.2001 had 3 cases in the week to 18 July."""
+    from conftest import tiny_counts, tiny_regions, write_store
+
+    counts = tiny_counts()
+    quiet = counts["region"] == "33.01.01.2001"
+    late = counts["date"] >= "2021-07-12"
+    counts.loc[quiet & late, "new_cases"] = [1, 0, 1, 0, 1, 0, 0, 0, 0, 0]
+    return serve_store(write_store(tmp_path / "quiet.db", tiny_regions(), counts))
+
+
+def village_values(at: AppTest, code: str) -> dict:
+    view = map_args(at)["view"]
+    header_codes = _codes(at)
+    i = header_codes.index(code)
+    return {f["label"]: f["values"][i] for f in view["fields"]}
+
+
+def _codes(at: AppTest) -> list[str]:
+    from pages.zonemap import GEO_DIR
+    from zoning.mapdata import decode_geometry
+
+    name = map_args(at)["geometry_url"].rsplit("/", 1)[1]
+    return decode_geometry((GEO_DIR / name).read_bytes())[0]["codes"]
+
+
+def test_the_public_map_shows_small_counts_as_ranges(quiet_store):
+    at = open_map(level="village", scheme="who-ct-2021", date="2021-07-18", lang="en")
+    shown = village_values(at, "33.01.01.2001")
+    assert shown["New cases, 7 days"] == "1–4"
+    assert isinstance(shown["Cases per 100,000, 7 days"], str)  # a range, not 300.0
+    assert "300" not in repr(list(shown.values()))
+    assert any("1–4" in c.value or "fewer than 5" in c.value for c in at.caption)
+    table = at.dataframe[0].value if at.dataframe else None
+    assert table is None  # the table is only built on request
+    at.toggle(key="zone_table").set_value(True).run()
+    row = at.dataframe[0].value.set_index("code").loc["33.01.01.2001"]
+    assert row["new_cases_7d"] == "1–4"
+
+
+def test_an_analyst_sees_the_exact_counts_on_the_map(quiet_store):
+    at = open_page(
+        "map", level="village", scheme="who-ct-2021", date="2021-07-18", lang="en",
+        **OIDC_ANALYST,
+    )  # fmt: skip
+    shown = village_values(at, "33.01.01.2001")
+    assert shown["New cases, 7 days"] == 3
+    assert shown["Cases per 100,000, 7 days"] == 300.0
+
+
+def test_the_public_map_of_a_weekday_shows_no_week_figure(quiet_store):
+    at = open_map(level="village", scheme="who-ct-2021", date="2021-07-17", lang="en")
+    shown = village_values(at, "33.01.01.2001")
+    assert not any(isinstance(v, (int, float)) for k, v in shown.items() if "7 days" in k)

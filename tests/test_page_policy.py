@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
-from conftest import open_page, write_store
+from conftest import open_page, sign_in, tiny_regions, write_store
 from streamlit.testing.v1 import AppTest
 from test_policy import REGIONS
 
@@ -45,10 +46,16 @@ def markdown(at: AppTest) -> str:
     return "\n".join(el.value for el in at.markdown)
 
 
-def add_note(at: AppTest, author: str, text: str) -> AppTest:
-    at.text_input[0].input(author)
+def as_analyst(at: AppTest, name: str) -> AppTest:
+    """Sign in on the page's note form with the operator's analyst password."""
+    from conftest import ANALYST_PASSWORD
+
+    return sign_in(at, name, ANALYST_PASSWORD, "note")
+
+
+def add_note(at: AppTest, text: str) -> AppTest:
     at.text_area[0].input(text)
-    next(b for b in at.button if b.proto.is_form_submitter).click()
+    next(b for b in at.button if b.proto.form_id.startswith("note_form")).click()
     at.run()
     assert not at.exception, at.exception
     return at
@@ -87,44 +94,102 @@ def test_measures_of_a_scheme_that_has_them(store: Store) -> None:
     assert "Tes bila bergejala" in markdown(at)
 
 
-def test_adding_a_note_stores_it_and_shows_it(store: Store) -> None:
-    at = open_policy("en", region="33.02")
-    at = add_note(at, "Bu Sari", "Close the night market until Monday.")
+def test_adding_a_note_stores_it_and_shows_it(store: Store, analyst_password: str) -> None:
+    at = as_analyst(open_policy("en", region="33.02"), "Bu Sari")
+    assert "Notes are signed as: password:Bu Sari" in [el.value for el in at.caption]
+    assert not at.text_input  # the author is who signed in, not a field to fill in
+    at = add_note(at, "Close the night market until Monday.")
     notes = store.notes("33.02")
-    assert list(notes["author"]) == ["Bu Sari"]
+    assert list(notes["author"]) == ["password:Bu Sari"]
     assert "Close the night market until Monday." in texts(at)
-    assert "Bu Sari" in markdown(at)
+    assert "password:Bu Sari" in markdown(at)
     assert "The note was saved." in [el.value for el in at.success]
     assert store.notes("33.01").empty
 
 
-def test_a_note_is_shown_as_text_never_as_html(store: Store) -> None:
-    at = open_policy("en", region="33.01")
-    at = add_note(at, HOSTILE, HOSTILE)
+def test_a_note_is_shown_as_text_never_as_html(store: Store, analyst_password: str) -> None:
+    at = as_analyst(open_policy("en", region="33.01"), HOSTILE)
+    at = add_note(at, HOSTILE)
     assert HOSTILE in texts(at)
     unsafe = [el.value for el in at.markdown if el.proto.allow_html]
     assert all("<img" not in html for html in unsafe)
     assert any("&lt;img src=x onerror=alert(1)&gt;" in html for html in unsafe)  # the author
 
 
-def test_editing_a_note_supersedes_it(store: Store) -> None:
-    first = store.add_note("33.01", "Pak Budi", "Mass testing on Monday.")
-    at = open_policy("en", region="33.01")
+def test_editing_a_note_supersedes_it(store: Store, analyst_password: str) -> None:
+    first = store.add_note("33.01", "password:Pak Budi", "Mass testing on Monday.")
+    at = as_analyst(open_policy("en", region="33.01"), "Bu Sari")
     at.selectbox(key="note_target_33.01").select(first)
     at.run()
     assert at.text_area[0].value == "Mass testing on Monday."
-    at = add_note(at, "Pak Budi", "Mass testing on Tuesday.")
+    at = add_note(at, "Mass testing on Tuesday.")
     notes = store.notes("33.01")
     assert len(notes) == 2
     assert notes.set_index("id").loc[first, "current"] == False  # noqa: E712
+    assert notes.iloc[0]["author"] == "password:Bu Sari"  # the edit is signed by its author
     assert "Mass testing on Tuesday." in texts(at)
     assert [e.label for e in at.expander] == ["Earlier versions (1)"]
     assert at.selectbox(key="note_target_33.01").value == 0  # back to "a new note"
     assert at.text_area[0].value == ""
 
 
-def test_an_empty_note_is_refused(store: Store) -> None:
-    at = open_policy("id", region="33.01")
-    at = add_note(at, "Bu Sari", "   ")
+def test_an_empty_note_is_refused(store: Store, analyst_password: str) -> None:
+    at = as_analyst(open_policy("id", region="33.01"), "Bu Sari")
+    at = add_note(at, "   ")
     assert store.notes("33.01").empty
     assert "Catatan kosong; tidak ada yang disimpan." in [el.value for el in at.error]
+
+
+@pytest.mark.parametrize(
+    ("lang", "read_only"),
+    [
+        ("id", "hanya analis yang dapat menulis catatan"),
+        ("en", "only analysts can write notes"),
+    ],
+)
+def test_the_note_form_is_locked_with_nothing_configured(
+    store: Store, lang: str, read_only: str
+) -> None:
+    store.add_note("33.01", "password:Bu Sari", "Posko dibuka.")
+    at = open_policy(lang, region="33.01")
+    assert "Posko dibuka." in texts(at)  # everyone reads the notes
+    assert not at.text_area and not at.text_input
+    assert any(read_only in el.value for el in at.caption)
+    assert "hash-password" in markdown(at)  # how the operator unlocks it
+
+
+def test_the_note_form_stays_locked_with_a_wrong_password(
+    store: Store, analyst_password: str
+) -> None:
+    at = sign_in(open_policy("en", region="33.01"), "Bu Sari", "not the password", "note")
+    assert at.error[0].value == "Wrong password."
+    assert not at.text_area and store.notes("33.01").empty
+
+
+def small_village_store(path: Path) -> Store:
+    """The tiny province's villages; Desa A1 has 3 cases in the week to Sunday 18 July."""
+    days = pd.date_range("2021-07-01", "2021-07-18", freq="D")
+    villages = tiny_regions().query("level == 'village'")["code"].tolist()
+    frames = []
+    for i, code in enumerate(villages):
+        cases = np.full(len(days), 10.0 * (i + 1))
+        if i == 0:
+            cases[:] = 0.0
+            cases[[-7, -5, -3]] = 1.0  # 3 cases in the last 7 days: 300 per 100,000
+        frames.append(pd.DataFrame({"region": code, "date": days, "new_cases": cases}))
+    counts = pd.concat(frames).assign(deaths=0.0, admissions=0.0)
+    return write_store(path, tiny_regions(), counts)
+
+
+def test_public_figures_of_a_village_hide_small_counts(
+    tmp_path: Path, serve_store, analyst_password: str
+) -> None:
+    serve_store(small_village_store(tmp_path / "villages.db"))
+    params = {"level": "village", "region": "33.01.01.2001", "date": "2021-07-18"}
+    at = open_page("policy", lang="en", **params)
+    page = markdown(at)
+    assert "Cases per 100,000, 7 days: 100.0–400.0" in page
+    assert "300" not in page
+    assert any("shown as a range" in el.value for el in at.caption)
+    at = as_analyst(at, "Bu Sari")
+    assert "Cases per 100,000, 7 days: 300.0" in markdown(at)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import open_page, write_store
+from conftest import open_page, sign_in, tiny_regions, write_store
 from streamlit.testing.v1 import AppTest
 
 from zoning.store import Store
@@ -164,3 +164,99 @@ def test_renders_on_the_demo_store(demo_db: Path, serve_store, lang: str) -> Non
     assert len(at.multiselect[0].value) == 3
     assert len(daily_titles(at)) == 6
     assert at.query_params["region"].count(",") == 2
+
+
+# --- small numbers: villages for the public, and for analysts --------------------------------
+
+VILLAGE_DAYS = pd.date_range("2021-07-01", "2021-07-18", freq="D")  # 18 July is a Sunday
+
+
+def village_store(path: Path) -> Store:
+    """The tiny province's villages (1,000 people each). In the week to Sunday 18 July Desa A1
+    has 3 cases and Desa A2 210 (140 the week before): A1 is a small count, and A2 the count
+    that would give it away from the district's total."""
+    frames = []
+    for i, code in enumerate(tiny_regions().query("level == 'village'")["code"]):
+        cases = np.full(len(VILLAGE_DAYS), 10.0 * (i + 1))
+        if i == 0:
+            cases[:] = 0.0
+            cases[[-7, -5, -3]] = 1.0
+        if i == 1:
+            cases[-7:] = 30.0
+        frames.append(pd.DataFrame({"region": code, "date": VILLAGE_DAYS, "new_cases": cases}))
+    counts = pd.concat(frames).assign(deaths=0.0, admissions=0.0)
+    return write_store(path, tiny_regions(), counts)
+
+
+#: What the public must never see for the week to 18 July: A1's 3 cases, 300 per 100,000,
+#: 42.9 a day per 100,000; A2's 210, 21,000 and 3,000.
+HIDDEN_NUMBERS = (3.0, 300.0, 300.0 / 7, 210.0, 21_000.0, 3_000.0)
+
+
+def chart_values(at: AppTest) -> tuple[list[float], list[str]]:
+    """Every number and text in the data of every chart on the page."""
+    import pyarrow as pa
+
+    numbers, words = [], []
+    for el in at.get("vega_lite_chart"):
+        for dataset in el.proto.datasets:
+            table = pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
+            for column in table.columns:
+                for value in table[column]:
+                    if isinstance(value, str):
+                        words.append(value)
+                    elif isinstance(value, (int, float, np.number)) and not pd.isna(value):
+                        numbers.append(float(value))
+    return numbers, words
+
+
+def shows(numbers: list[float], value: float) -> bool:
+    return any(abs(n - value) < 1e-6 for n in numbers)
+
+
+VILLAGES = {"lang": "en", "level": "village", "date": "2021-07-18",
+            "region": "33.01.01.2001,33.01.01.2002"}  # fmt: skip
+
+
+def test_public_village_view_never_shows_a_small_count(tmp_path: Path, serve_store) -> None:
+    serve_store(village_store(tmp_path / "villages.db"))
+    at = open_page("trends", **VILLAGES)
+    assert at.multiselect[0].value == ["33.01.01.2001", "33.01.01.2002"]
+    numbers, words = chart_values(at)
+    assert numbers, "the charts have data"
+    for hidden in HIDDEN_NUMBERS:
+        assert not shows(numbers, hidden), hidden
+    assert "100.0–400.0" in words and "suppressed" in words
+    assert not any(w.strip() in {"3", "300", "300.0", "210", "21,000.0"} for w in words)
+    assert shows(numbers, 14_000.0)  # A2's week to 11 July is not small, and A1's is 0: shown
+    at.toggle[0].set_value(False)  # counts, not per 100,000
+    numbers, words = chart_values(rerun(at))
+    assert "1–4" in words and shows(numbers, 140.0)
+    for hidden in HIDDEN_NUMBERS:
+        assert not shows(numbers, hidden), hidden
+    subheaders = [el.value for el in at.subheader]
+    assert "New cases per week" in subheaders and "Cumulative cases" not in subheaders
+    assert any("shown as a range" in el.value for el in at.caption)
+
+
+def test_analyst_sees_the_exact_village_numbers(
+    tmp_path: Path, serve_store, analyst_password: str
+) -> None:
+    serve_store(village_store(tmp_path / "villages.db"))
+    at = sign_in(open_page("upload", **VILLAGES), "Bu Sari", analyst_password, "upload")
+    at.query_params.update(VILLAGES)
+    at.switch_page("pages/trends.py")
+    at = rerun(at)
+    numbers, _ = chart_values(at)
+    assert shows(numbers, 300.0) and shows(numbers, 21_000.0)  # 7 days per 100,000
+    subheaders = [el.value for el in at.subheader]
+    assert "Daily new cases and the 7-day average" in subheaders
+    assert "Cumulative cases" in subheaders
+    assert not any("shown as a range" in el.value for el in at.caption)
+
+
+def test_public_regency_view_is_exact(store: Store) -> None:
+    at = open_page("trends", lang="en", level="regency")
+    numbers, _ = chart_values(at)
+    assert shows(numbers, 30.0)  # a day of 30 cases: regencies are not protected
+    assert "Daily new cases and the 7-day average" in [el.value for el in at.subheader]

@@ -340,3 +340,18 @@ def test_data_sources_and_method(store: Store) -> None:
     assert any("7-day window" in p for p in points)
     assert any("last 3 days" in p for p in points)
     assert any("any of its children" in p for p in points)
+
+
+def test_zone_status_for_the_public_shows_small_counts_as_ranges(
+    tiny_store: Store, who, monkeypatch
+) -> None:
+    monkeypatch.setenv("ZONING_SMALL_COUNT", "10")  # Desa A1's 7 cases a week are small
+    args = (tiny_store, who, "village", "33.01.01.2001", "2021-07-18")
+    exact = policy.zone_status(*args)
+    public = policy.zone_status(*args, public=True, lang="en")
+    assert exact.values["cases_7d_per_100k"] == 700.0
+    assert public.values["cases_7d_per_100k"] == "100.0–900.0"
+    assert public.zone_index == exact.zone_index  # the zone stays visible
+    assert "Cases per 100,000, 7 days: 100.0–900.0" in policy.metric_lines(public, "en")
+    other = policy.zone_status(tiny_store, who, "village", "33.01.01.2002", "2021-07-18", True)
+    assert other.values["cases_7d_per_100k"] == "disamarkan"  # it would give A1 away

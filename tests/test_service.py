@@ -109,3 +109,32 @@ def test_scheme_whose_metrics_the_level_lacks_gives_no_zone(tiny_store: Store):
     assert len(frame) == 2
     assert (frame["zone_index"] == -1).all()
     assert service.zone_panel(tiny_store, scheme, "district").shape == (2, 21)
+
+
+def _forget_everything() -> None:
+    for shelf in service._SHELVES.values():
+        shelf.clear()
+
+
+def test_a_restarted_server_reads_the_counts_snapshot_not_the_rows(tiny_store: Store, monkeypatch):
+    first = service.level_data(tiny_store, "regency")
+    _forget_everything()  # as after a restart
+    fresh = Store(tiny_store.url)
+    monkeypatch.setattr(Store, "counts", lambda *a, **k: pytest.fail("read the rows again"))
+    again = service.level_data(fresh, "regency")
+    np.testing.assert_array_equal(again.panel.values["new_cases"], first.panel.values["new_cases"])
+    np.testing.assert_array_equal(
+        again.metrics["cases_7d_per_100k"], first.metrics["cases_7d_per_100k"]
+    )
+
+
+def test_a_snapshot_of_older_data_is_not_used(tiny_store: Store):
+    before = service.level_data(tiny_store, "village").panel.values["new_cases"].copy()
+    counts = tiny_counts()
+    counts = counts[counts["date"] == counts["date"].max()].assign(new_cases=999.0)
+    with tiny_store.transaction() as conn:
+        upload = tiny_store.record_upload(conn, "counts", "fix.csv", "ab" * 32, "test", 4, 4)
+        tiny_store.write_counts(conn, counts, upload)
+    _forget_everything()
+    after = service.level_data(Store(tiny_store.url), "village").panel.values["new_cases"]
+    assert (after[:, -1] == 999).all() and not (before[:, -1] == 999).all()

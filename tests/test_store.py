@@ -92,3 +92,15 @@ def test_notes_keep_history(tiny_store: Store):
 
 def test_count_levels(tiny_store: Store):
     assert tiny_store.count_levels() == ["village"]
+
+
+def test_snapshots_are_kept_per_data_version_and_never_move_it(tiny_store):
+    version = tiny_store.data_version()
+    assert tiny_store.snapshot("panel:x", version) is None
+    assert tiny_store.save_snapshot("panel:x", version, b"abc")
+    assert tiny_store.data_version() == version  # a cache, not a change of the data
+    assert tiny_store.snapshot("panel:x", version) == b"abc"
+    assert tiny_store.save_snapshot("panel:x", version, b"def")  # replaced, not added
+    assert tiny_store.snapshot("panel:x", version) == b"def"
+    assert tiny_store.snapshot("panel:x", version + 1) is None
+    assert not tiny_store.save_snapshot("panel:x", version - 1, b"old")  # data moved on

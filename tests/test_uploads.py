@@ -59,3 +59,17 @@ def test_header_of_text_and_binary():
     assert uploads.header(b"Tanggal;Kode;Kasus_Baru\n1;2;3\n") == ["tanggal", "kode", "kasus_baru"]
     assert uploads.header(b"PK\x03\x04rest") == []
     assert "new_cases" in uploads.fields("counts")
+
+
+@pytest.mark.parametrize(
+    ("lang", "names"),
+    [
+        ("en", ["No.", "When (UTC)", "By", "Kind", "File", "Rows", "Changed"]),
+        ("id", ["No.", "Waktu (UTC)", "Oleh", "Jenis", "Berkas", "Baris", "Diubah"]),
+    ],
+)
+def test_history_says_who_made_each_upload(tiny_store: Store, lang: str, names: list[str]):
+    uploads.commit(tiny_store, GOOD, "kasus.csv", uploads.Options("counts"), "password:Bu Sari")
+    history = uploads.history(tiny_store, lang)
+    assert list(history.columns) == names
+    assert list(history[names[2]]) == ["password:Bu Sari", "pytest"]  # newest first

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from zoning import metrics as M
-from zoning import service
+from zoning import privacy, service
 from zoning.i18n import format_number, pick, t
 from zoning.mapview import NO_DATA_COLOUR
 from zoning.regions import LEVEL_LABELS, level_depth
@@ -130,7 +130,7 @@ def province_cases(store: Store, day: object) -> dict[str, object]:
         return out
 
     key = (store.url, store.data_version(), "briefing-cases", level, str(day.date()))
-    return dict(service.cached(key, build))
+    return dict(service.cached(key, build, shelf="view"))
 
 
 def change_pct(last: float | None, before: float | None) -> float | None:
@@ -140,7 +140,9 @@ def change_pct(last: float | None, before: float | None) -> float | None:
     return (last - before) / before * 100.0
 
 
-def headline(store: Store, scheme: Scheme, level: str, day: object) -> dict:
+def headline(
+    store: Store, scheme: Scheme, level: str, day: object, *, public: bool = False, lang: str = "id"
+) -> dict:
     """The briefing's numbers for one view.
 
     Returns a dict with ``day``, ``as_of``, ``last_updated``, ``provisional`` (the day's
@@ -151,8 +153,12 @@ def headline(store: Store, scheme: Scheme, level: str, day: object) -> dict:
     ``rate`` first: ``code, name, population, rate``), ``rate_metric``, and the new cases
     of the whole area from :func:`province_cases` (``cases_7d``, ``cases_prev_7d``,
     ``coverage``, ``prev_coverage``, ``change_pct``).
+
+    ``public``: the rates of villages, RW and RT are shown as :mod:`zoning.privacy` allows
+    (ranges or text in ``lang``).
     """
     zones = service.zones_on(store, scheme, level, day)
+    shown = privacy.mask_table(zones, level, day, lang=lang) if public else zones
     people = zones["population"].fillna(0.0)
     per_zone = []
     for i in [*range(len(scheme.zones)), NO_ZONE]:
@@ -172,6 +178,8 @@ def headline(store: Store, scheme: Scheme, level: str, day: object) -> dict:
     rows = zones[zones["zone_index"] == severe["index"]]
     rate = rows[rate_metric] if rate_metric in rows else pd.Series(np.nan, index=rows.index)
     rows = rows.assign(rate=rate).sort_values(["rate", "name"], ascending=[False, True])
+    if rate_metric in shown:
+        rows = rows.assign(rate=shown.loc[rows.index, rate_metric])
     meta = store.meta()
     return {
         "scheme": scheme.id,
@@ -185,7 +193,12 @@ def headline(store: Store, scheme: Scheme, level: str, day: object) -> dict:
         "zones": per_zone,
         "severe": severe,
         "severe_regions": [
-            {"code": r.code, "name": r.name, "population": r.population, "rate": _number(r.rate)}
+            {
+                "code": r.code,
+                "name": r.name,
+                "population": r.population,
+                "rate": r.rate if isinstance(r.rate, str) else _number(r.rate),
+            }
             for r in rows.itertuples(index=False)
         ],
         "rate_metric": rate_metric,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from zoning import metrics as M
-from zoning import service
+from zoning import privacy, service
 from zoning.codes import CodeError, normalise_code
 from zoning.i18n import format_number, lang_or_default, pick, t
 from zoning.mapview import NO_DATA_COLOUR
@@ -72,10 +72,15 @@ def daily_cases(series: pd.DataFrame, lang: str) -> alt.Chart:
 
 # --- trends: several regions side by side --------------------------------------------------
 
-#: How a day's bar is drawn, and how a stretch of a line is drawn.
+#: How a day's bar is drawn, and how a stretch of a line is drawn; a public view's week may
+#: also be a range (a small count) or suppressed (see zoning.privacy).
 REPORTED, PROVISIONAL, MISSING = "reported", "provisional", "missing"
+RANGED, SUPPRESSED = "ranged", "suppressed"
 COMPLETE, GAP = "complete", "gap"
-BAR_COLOURS = {REPORTED: "#4c78a8", PROVISIONAL: "#b3cde3", MISSING: "#e4e4e4"}
+BAR_COLOURS = {
+    REPORTED: "#4c78a8", PROVISIONAL: "#b3cde3", MISSING: "#e4e4e4", RANGED: "#fdae6b",
+    SUPPRESSED: "#bdbdbd",
+}  # fmt: skip
 LINE_DASHES = {COMPLETE: [1, 0], PROVISIONAL: [6, 3], GAP: [1, 3]}
 LINE_COLOUR = "#222222"
 #: Dark line colours for regions, apart from the zone colours of the bands behind them.
@@ -227,10 +232,18 @@ def trend_frame(
 
 
 def trend_series(
-    store: Store, level: str, codes: Sequence[str], day: object = None, days: int = 0
+    store: Store,
+    level: str,
+    codes: Sequence[str],
+    day: object = None,
+    days: int = 0,
+    public: bool = False,
 ) -> pd.DataFrame:
     """:func:`trend_frame` of regions of ``level`` read from the store, named as in
-    :func:`region_names`."""
+    :func:`region_names`; with ``public`` (a public view of a small level, see
+    :func:`zoning.privacy.public_view`) the weekly :func:`public_trend_series` instead."""
+    if public and level in privacy.SMALL_LEVELS:
+        return public_trend_series(store, level, codes, day, days)
     regions = service.regions(store, level)
     names = region_names(store, level)
     regions = regions.assign(name=regions["code"].map(names).fillna(regions["name"]))
@@ -239,8 +252,12 @@ def trend_series(
 
 
 def has_values(series: pd.DataFrame, column: str) -> bool:
-    """Whether ``series`` has ``column`` with at least one value."""
-    return column in series and bool(series[column].notna().any())
+    """Whether ``series`` has ``column`` with at least one value (or range, or suppressed
+    value, on a public view)."""
+    if column not in series:
+        return False
+    hidden = series.get(f"{column}__state", pd.Series(dtype=float)) != privacy.EXACT
+    return bool(series[column].notna().any() or hidden.any())
 
 
 def has_bands(scheme: Scheme) -> bool:
@@ -261,12 +278,16 @@ def day_states(values: np.ndarray, provisional: np.ndarray) -> np.ndarray:
     )
 
 
-def line_segments(frame: pd.DataFrame, value: str, by: str | None = None) -> pd.DataFrame:
+def line_segments(
+    frame: pd.DataFrame, value: str, by: str | None = None, breaks: str | None = None
+) -> pd.DataFrame:
     """The points of a line, split into stretches drawn alike.
 
     A stretch is ``complete``, ``provisional`` (it ends on a provisional day) or a ``gap``
     that joins the values on either side of days without a value, so that a missing value
-    is never drawn as a fall to zero. Returns ``date, value, kind, segment`` (and ``by``).
+    is never drawn as a fall to zero. Rows where the boolean column ``breaks`` is true (a
+    value a public view does not show) are never joined over. Returns ``date, value, kind,
+    segment`` (and ``by``).
     """
     rows = []
     groups = frame.groupby(by, sort=False) if by else [(None, frame)]
@@ -277,8 +298,12 @@ def line_segments(frame: pd.DataFrame, value: str, by: str | None = None) -> pd.
         prov = g["provisional"].to_numpy(bool)
         dates = g["date"].to_numpy()
         known = np.flatnonzero(~np.isnan(v))
+        broken = g[breaks].to_numpy(bool) if breaks else np.zeros(len(v), bool)
         run = None
         for a, b in itertools.pairwise(known):
+            if broken[a + 1 : b].any():
+                run = None
+                continue
             kind = GAP if b - a > 1 else (PROVISIONAL if prov[b] else COMPLETE)
             if kind != run:
                 segment, run = segment + 1, kind
@@ -425,8 +450,11 @@ def _styled(lines: pd.DataFrame, lang: str, complete: str, gap: str) -> pd.DataF
 def _region_lines(
     series: pd.DataFrame, column: str, lang: str, title: str, complete: str, gap: str
 ) -> alt.Chart:
-    """One line per region of ``column``, dashed where provisional or joining a gap."""
-    lines = line_segments(series.assign(v=series[column]), "v", by="name")
+    """One line per region of ``column``, dashed where provisional or joining a gap; never
+    across a value a public view does not show."""
+    state = f"{column}__state"
+    breaks = series[state] != privacy.EXACT if state in series else False
+    lines = line_segments(series.assign(v=series[column], hidden=breaks), "v", "name", "hidden")
     lines = _styled(lines, lang, complete, gap)
     names = list(dict.fromkeys(series["name"]))
     colours = [REGION_COLOURS[i % len(REGION_COLOURS)] for i in range(len(names))]
@@ -472,14 +500,18 @@ def metric_chart(
     bands = scheme.bands(metric) if scheme is not None else []
     cuts = [lo for _, lo, _ in bands if np.isfinite(lo)]
     first = min((c for c in cuts if c > 0), default=0.0)  # the lowest threshold above zero
-    top = max(_top(series[metric]), _top([first * 1.2]) if first else 0.0)
+    state = series.get(f"{metric}__state")
+    ranged = [] if state is None else series[f"{metric}__hi"].where(state == privacy.SMALL)
+    top = max(_top([*series[metric], *ranged]), _top([first * 1.2]) if first else 0.0)
     span = (series["date"].min(), series["date"].max()) if len(series) else None
     layers = [bands_layer(scheme, metric, lang, top, span)] if bands else []
     lines = _region_lines(
         series, metric, lang, title, "trends.window_complete", "trends.window_gap"
     )
-    y = alt.Y("value:Q", title=title, scale=alt.Scale(domain=[0, top], nice=False))
-    layers.append(lines.encode(y=y))
+    scale = alt.Scale(domain=[0, top], nice=False)
+    layers.append(lines.encode(y=alt.Y("value:Q", title=title, scale=scale)))
+    if state is not None:  # a public view: weekly dots and ranges
+        layers += _shown_layers(series, metric, lang, title, scale)
     chart = alt.layer(*layers, *_day_rule(day, series, lang)).properties(height=280)
     return _finish(chart, lang)
 
@@ -584,3 +616,195 @@ def _daily_chart(g: pd.DataFrame, lang: str, title: str, top: float, day: object
     name = str(g["name"].iloc[0])
     chart = alt.layer(bar_layer, line, *_day_rule(day, g, lang))
     return _finish(chart.properties(height=220, title=name), lang)
+
+
+# --- public views of villages, RW and RT: weekly figures, small counts as ranges ------------
+
+#: Count fields of the level's panel and the 7-day count columns they give.
+_WEEKLY_COUNTS = {f: f if f == "houses_7d" else f"{f}_7d" for f in M.COUNT_FIELDS}
+
+
+def public_trend_series(
+    store: Store,
+    level: str,
+    codes: Sequence[str],
+    day: object = None,
+    days: int = 0,
+    threshold: int | None = None,
+) -> pd.DataFrame:
+    """The trend frame a public view of a village, RW or RT level may show.
+
+    One row per region and week (the 7 days ending on each Sunday, see
+    :mod:`zoning.privacy`) in the ``days`` up to ``day``: ``code, name, population, date``
+    (the week's last day), ``provisional``, the week's totals of ``new_cases`` and
+    ``deaths`` and the metrics, each with ``<column>__lo``, ``<column>__hi`` and
+    ``<column>__state`` (:data:`zoning.privacy.EXACT`, ``SMALL`` ...). A value the public
+    may not see is NaN and only its range is in the frame. Complementary suppression looks
+    at all the level's regions, not only ``codes``.
+    """
+    data = service.level_data(store, level)
+    info = service.regions(store, level).set_index("code").reindex(data.panel.regions)
+    dates = data.panel.dates
+    end = pd.Timestamp(day) if day is not None else dates[-1]
+    start = end - pd.Timedelta(days=days - 1) if days else dates[0]
+    in_period = (dates >= start) & (dates <= end)
+    weeks = np.flatnonzero((dates.day_of_week == privacy.WEEK_END) & in_period)
+    columns = {
+        _WEEKLY_COUNTS[f]: (v if f == "houses_7d" else M.rolling_7d(v)[0])[:, weeks]
+        for f, v in data.panel.values.items()
+        if _WEEKLY_COUNTS.get(f) in privacy.COUNT_COLUMNS
+    }
+    columns |= {m: v[:, weeks] for m, v in data.metrics.items() if m in M.METRICS}
+    shown = privacy.shown_values(
+        columns, data.panel.population, info["parent"].to_numpy(object), threshold
+    )
+    rows = pd.Index(data.panel.regions).get_indexer(list(codes))
+    rows = rows[rows >= 0]
+    names = region_names(store, level)
+    n = len(weeks)
+    frame = pd.DataFrame(
+        {
+            "code": np.repeat(data.panel.regions[rows], n),
+            "name": np.repeat([names[c] for c in data.panel.regions[rows]], n),
+            "population": np.repeat(data.panel.population[rows], n),
+            "date": np.tile(dates[weeks].to_numpy(), len(rows)),
+            "provisional": data.metrics["provisional"][np.ix_(rows, weeks)].ravel(),
+        }
+    )
+    picked = {f: shown[f"{f}_7d"] for f in DAILY_FIELDS if f"{f}_7d" in shown}
+    for metric in M.METRICS:
+        if metric in shown:
+            picked[metric] = shown[metric]
+        elif metric in columns:  # not computed from a count of people (beds in use)
+            exact = columns[metric]
+            state = np.zeros(exact.shape, dtype=np.int8)
+            picked[metric] = privacy.Shown(exact, exact, exact, state)
+    for name, values in picked.items():
+        frame[name] = values.value[rows].ravel()
+        frame[f"{name}__lo"] = values.lo[rows].ravel()
+        frame[f"{name}__hi"] = values.hi[rows].ravel()
+        frame[f"{name}__state"] = values.state[rows].ravel()
+    return frame
+
+
+def _shown_text(series: pd.DataFrame, column: str, lang: str, decimals: int) -> np.ndarray:
+    return privacy.texts(
+        series[column].to_numpy(float), series[f"{column}__lo"].to_numpy(float),
+        series[f"{column}__hi"].to_numpy(float), series[f"{column}__state"].to_numpy(),
+        lang, decimals,
+    )  # fmt: skip
+
+
+def _shown_layers(
+    series: pd.DataFrame, column: str, lang: str, title: str, scale: alt.Scale
+) -> list[alt.Chart]:
+    """A public view's marks for ``column``: a dot on each value shown, a bar over each range
+    (small counts), the text of either in the tooltip."""
+    state = series[f"{column}__state"].to_numpy()
+    frame = pd.DataFrame(
+        {
+            "name": series["name"],
+            "date": series["date"],
+            "value": series[column],
+            "lo": series[f"{column}__lo"],
+            "hi": series[f"{column}__hi"].where(np.isfinite(series[f"{column}__hi"])),
+            "text": _shown_text(series, column, lang, 1),
+        }
+    )
+    names = list(dict.fromkeys(series["name"]))
+    colours = [REGION_COLOURS[i % len(REGION_COLOURS)] for i in range(len(names))]
+    colour = alt.Color("name:N", scale=alt.Scale(domain=names, range=colours), legend=None)
+    tooltip = [
+        alt.Tooltip("name:N", title=t("common.region", lang)),
+        alt.Tooltip("date:T", title=t("trends.week_ending", lang), format="%d %b %Y"),
+        alt.Tooltip("text:N", title=title),
+    ]
+    exact = (state == privacy.EXACT) & frame["value"].notna().to_numpy()
+    points = (
+        alt.Chart(frame[exact].drop(columns=["lo", "hi"]))
+        .mark_point(filled=True, size=36, clip=True)
+        .encode(x="date:T", y=alt.Y("value:Q", scale=scale), color=colour, tooltip=tooltip)
+    )
+    ranges = (
+        alt.Chart(frame[state == privacy.SMALL].drop(columns="value"))
+        .mark_rule(strokeWidth=7, opacity=0.45, clip=True)
+        .encode(x="date:T", y=alt.Y("lo:Q", scale=scale), y2="hi:Q", color=colour, tooltip=tooltip)
+    )
+    return [points, ranges]
+
+
+def weekly_title(field: str, lang: str, per_100k: bool) -> str:
+    """The y-axis title of weekly ``field`` (``new_cases`` or ``deaths``) on a public view."""
+    return t(f"trends.weekly_{field}{'_per_100k' if per_100k else ''}", lang)
+
+
+def weekly_charts(
+    series: pd.DataFrame, field: str, lang: str, per_100k: bool = True, day: object = None
+) -> dict[str, alt.LayerChart]:
+    """For each region of a :func:`public_trend_series` (by name): a bar per week of
+    ``field``. A small count is a bar over its range, a suppressed one a grey full-height
+    column, a week without a complete report a pale one; every bar's tooltip gives the text
+    shown (never a hidden number)."""
+    people = series["population"].where(series["population"] > 0)
+    factor = 100_000.0 / people if per_100k else pd.Series(1.0, index=series.index)
+    scaled = series.assign(
+        **{
+            field: series[field] * factor,
+            f"{field}__lo": series[f"{field}__lo"] * factor,
+            f"{field}__hi": series[f"{field}__hi"] * factor,
+        }
+    )
+    state = scaled[f"{field}__state"].to_numpy()
+    small = state == privacy.SMALL
+    top = _top([*scaled[field], *scaled.loc[small, f"{field}__hi"]])
+    value = scaled[field].to_numpy(float)
+    kind = np.where(
+        small, RANGED,
+        np.where(state != privacy.EXACT, SUPPRESSED, day_states(value, scaled["provisional"])),
+    )  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "name": scaled["name"],
+            "start": scaled["date"] - pd.Timedelta(days=6),
+            "end": scaled["date"] + pd.Timedelta(days=1),
+            "date": scaled["date"],
+            "bottom": np.where(small, scaled[f"{field}__lo"], 0.0),
+            "bar": np.where(small, scaled[f"{field}__hi"], np.where(np.isnan(value), top, value)),
+            "text": _shown_text(scaled, field, lang, 2 if per_100k else 0),
+            "kind": kind,
+        }
+    )
+    title = weekly_title(field, lang, per_100k)
+    return {
+        name: _weekly_chart(g, lang, title, top, day)
+        for name, g in frame.groupby("name", sort=False)
+    }
+
+
+def _weekly_chart(g: pd.DataFrame, lang: str, title: str, top: float, day: object):
+    kinds = (REPORTED, PROVISIONAL, RANGED, SUPPRESSED, MISSING)
+    labels = [t(f"trends.{k}", lang) for k in kinds]
+    bars = g.assign(state=g["kind"].map(dict(zip(kinds, labels, strict=True))))
+    chart = (
+        alt.Chart(bars.drop(columns="kind"))
+        .mark_bar(clip=True)
+        .encode(
+            x=alt.X("start:T", title=None),
+            x2="end:T",
+            y=alt.Y("bottom:Q", title=title, scale=alt.Scale(domain=[0, top], nice=False)),
+            y2="bar:Q",
+            color=alt.Color(
+                "state:N",
+                scale=alt.Scale(domain=labels, range=[BAR_COLOURS[k] for k in kinds]),
+                legend=alt.Legend(title=t("trends.weeks", lang)),
+            ),
+            tooltip=[
+                alt.Tooltip("date:T", title=t("trends.week_ending", lang), format="%d %b %Y"),
+                alt.Tooltip("text:N", title=title),
+                alt.Tooltip("state:N", title=t("trends.state", lang)),
+            ],
+        )
+    )
+    name = str(g["name"].iloc[0])
+    layered = alt.layer(chart, *_day_rule(day, g, lang)).properties(height=220, title=name)
+    return _finish(layered, lang)

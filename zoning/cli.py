@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from zoning import csvio, service
+from zoning import auth, csvio, service
 from zoning.codes import CodeError
 from zoning.errors import InputError
 from zoning.metrics import METRIC_NAMES
@@ -121,10 +121,37 @@ def cmd_zones(args: argparse.Namespace) -> int:
 
 
 def _author() -> str:
+    """Who an import from the command line is recorded as: ``cli:<operating-system user>``."""
     try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no user name in a container
+        return auth.identity("cli", getpass.getuser())
+    except (KeyError, OSError, ValueError):  # no user name in a container
         return "cli"
+
+
+def _new_password() -> str:
+    """The password to hash: asked twice on a terminal (never echoed), else the first line
+    of standard input (``... | python -m zoning auth hash-password``). Never an argument:
+    the command line is visible to every user of the machine and kept in shell histories."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        first = getpass.getpass("New analyst password: ")
+        if getpass.getpass("The same password again: ") != first:
+            raise InputError("the two passwords differ; nothing was printed")
+        return first
+    return (sys.stdin.readline() if sys.stdin is not None else "").rstrip("\r\n")
+
+
+def cmd_auth_hash_password(args: argparse.Namespace) -> int:
+    try:
+        encoded = auth.hash_password(_new_password())
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    print(encoded)
+    print(
+        f"Set it as {auth.HASH_ENV}, or as analyst_password_hash under [zoning] in "
+        ".streamlit/secrets.toml, and restart the dashboard. Only this hash is kept.",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def _mapping(pairs: list[str] | None) -> dict[str, str] | None:
@@ -267,6 +294,16 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     q.add_argument("--region", help="the region of a file without a region column")
     q.set_defaults(func=cmd_cases_import)
+
+    p = sub.add_parser("auth", help="analysts: the password that unlocks uploads and notes")
+    asub = p.add_subparsers(
+        dest="auth_command", required=True, metavar="ACTION", parser_class=_Parser
+    )
+    q = asub.add_parser(
+        "hash-password",
+        help="print a salted hash of an analyst password (asked for, or read from stdin)",
+    )
+    q.set_defaults(func=cmd_auth_hash_password)
     return parser
 
 

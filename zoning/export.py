@@ -19,16 +19,37 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
+from zoning import privacy
 from zoning.i18n import format_number
 from zoning.mapview import safe_colour
+from zoning.regions import level_of_code
 from zoning.schemes import Scheme
 from zoning.text import spreadsheet_safe
 
 EXPORT_COLUMNS = ("code", "name", "parent", "population", "zone")
 
 
-def zones_table(frame: pd.DataFrame, scheme: Scheme, day: object) -> pd.DataFrame:
-    """The zones shown, with the metrics that decided them, as a plain table."""
+def zones_table(
+    frame: pd.DataFrame,
+    scheme: Scheme,
+    day: object,
+    *,
+    public: bool = False,
+    level: str | None = None,
+    threshold: int | None = None,
+    lang: str = "id",
+) -> pd.DataFrame:
+    """The zones shown, with the metrics that decided them, as a plain table.
+
+    ``public``: for a viewer who is not an analyst; at a village, RW or RT ``level`` (taken
+    from the codes when not given) small counts and everything computed from them are text
+    ranges (``"1–4"``) or 'hidden', as :func:`zoning.privacy.mask_table` says (with
+    ``threshold`` and ``lang``). Pass every region of the level, or all of a parent's. Zones
+    are never masked.
+    """
+    if public and len(frame):
+        level = level or level_of_code(str(frame["code"].iloc[0]))
+        frame = privacy.mask_table(frame, level, day, threshold=threshold, lang=lang)
     metric_cols = [m for m in scheme.metrics if m in frame]
     raw = [c for c in ("new_cases_7d", "deaths_7d", "admissions_7d") if c in frame]
     out = frame[[c for c in EXPORT_COLUMNS if c in frame] + metric_cols + raw].copy()
@@ -235,9 +256,10 @@ def brief_pdf(
     y -= 0.024
     regions = list(headline.get("severe_regions") or [])
     for region in regions[:rows]:
+        rate = region.get("rate")  # text on a public view of a small level (zoning.privacy)
         cells = (
             _plain(region.get("name"), 38),
-            format_number(region.get("rate"), lang, 1),
+            _plain(rate, 20) if isinstance(rate, str) else format_number(rate, lang, 1),
             format_number(region.get("population"), lang),
         )
         for x, ha, cell, room in zip(columns, aligns, cells, (0.15, 0.08, 0.1), strict=True):

@@ -9,6 +9,7 @@ filling in (reporting lag) and are flagged *provisional*.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -70,6 +71,32 @@ class Panel:
     @property
     def shape(self) -> tuple[int, int]:
         return len(self.regions), len(self.dates)
+
+
+def panel_to_bytes(panel: Panel) -> bytes:
+    """A panel as compressed ``.npz`` bytes (no pickles), for :func:`panel_from_bytes`."""
+    buffer = io.BytesIO()
+    arrays = {f"value_{k}": v for k, v in panel.values.items()}
+    np.savez_compressed(
+        buffer,
+        regions=np.asarray(panel.regions, dtype=str),
+        dates=panel.dates.to_numpy(),
+        population=np.asarray(panel.population, dtype=float),
+        **arrays,
+    )
+    return buffer.getvalue()
+
+
+def panel_from_bytes(data: bytes) -> Panel:
+    """Read back :func:`panel_to_bytes`."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as z:
+        values = {k.removeprefix("value_"): z[k] for k in z.files if k.startswith("value_")}
+        return Panel(
+            z["regions"].astype(object),
+            pd.DatetimeIndex(z["dates"]),
+            values,
+            z["population"],
+        )
 
 
 def to_panel(

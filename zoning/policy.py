@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from zoning import service
+from zoning import privacy, service
 from zoning.codes import try_normalise
 from zoning.i18n import format_number, pick, strings, t
 from zoning.mapview import NO_DATA_COLOUR
@@ -27,7 +27,7 @@ from zoning.store import Store
 from zoning.text import escape_html
 
 MAX_NOTE_CHARS = 4000
-MAX_AUTHOR_CHARS = 100
+MAX_AUTHOR_CHARS = 300  # an identity such as "oidc:<e-mail address>"
 
 # --- regions and zones -------------------------------------------------------------------
 
@@ -55,14 +55,24 @@ class ZoneStatus:
     previous_index: int  # the zone before that change (-1 if it never changed)
     window_complete: bool
     provisional: bool
-    values: dict[str, float]  # the metrics the scheme reads, on the day
+    values: dict[str, float | str]  # the metrics the scheme reads (text: a range, hidden)
     unreported: tuple[str, ...] = ()  # metrics the scheme reads that this level has no data for
 
 
-def zone_status(store: Store, scheme: Scheme, level: str, code: str, day: object) -> ZoneStatus:
-    """The zone of ``code`` on ``day`` and its last change up to that day."""
+def zone_status(
+    store: Store, scheme: Scheme, level: str, code: str, day: object, public: bool = False,
+    lang: str = "id",
+) -> ZoneStatus:  # fmt: skip
+    """The zone of ``code`` on ``day`` and its last change up to that day.
+
+    ``public``: the figures as a public view shows them (:func:`zoning.privacy.mask_table`:
+    small counts as ranges in ``lang``'s format); the zone is the same.
+    """
     day = pd.Timestamp(day)
-    row = service.zones_on(store, scheme, level, day).set_index("code").loc[code]
+    zones = service.zones_on(store, scheme, level, day)
+    if public:
+        zones = privacy.mask_table(zones, level, day, lang=lang)
+    row = zones.set_index("code").loc[code]
     history = service.zone_history(store, scheme, level, code)
     history = history[history["date"] <= day]
     changed = service.last_change(history)
@@ -78,7 +88,7 @@ def zone_status(store: Store, scheme: Scheme, level: str, code: str, day: object
         previous_index=previous,
         window_complete=bool(row["window_complete"]),
         provisional=bool(row["provisional"]),
-        values={m: float(row[m]) for m in scheme.metrics},
+        values={m: row[m] if isinstance(row[m], str) else float(row[m]) for m in scheme.metrics},
         unreported=tuple(
             m for m in scheme.metrics if m not in service.level_data(store, level).metrics
         ),
@@ -169,6 +179,8 @@ def metric_lines(status: ZoneStatus, lang: str) -> list[str]:
     for metric, value in status.values.items():
         if metric in status.unreported:
             shown = t("policy.not_reported", lang)
+        elif isinstance(value, str):  # a range or 'hidden' (zoning.privacy)
+            shown = value
         elif value == value:
             shown = format_number(value, lang, 0 if metric == "houses_7d" else 1)
         elif not status.window_complete:

@@ -12,7 +12,7 @@ import pandas as pd
 from zoning import service
 from zoning.codes import is_within
 from zoning.i18n import format_number, pick, t
-from zoning.mapview import NO_DATA_COLOUR
+from zoning.mapview import NO_DATA_COLOUR, build_zone_map, map_to_html
 from zoning.regions import LEVEL_LABELS
 from zoning.schemes import Scheme
 from zoning.store import Store
@@ -26,8 +26,16 @@ def metric_label(metric: str, lang: str) -> str:
     return t(f"metrics.{metric}", lang)
 
 
-def format_metric(metric: str, value: float, lang: str) -> str:
-    return format_number(value, lang, _DECIMALS.get(metric, 1))
+def format_decimals(metric: str) -> int:
+    """Decimals a metric or raw count is shown with: counts none, rates one."""
+    return _DECIMALS.get(metric, 1)
+
+
+def format_metric(metric: str, value: float | str, lang: str) -> str:
+    """A value as shown; text (a range or 'hidden' from :mod:`zoning.privacy`) as it is."""
+    if isinstance(value, str):
+        return value
+    return format_number(value, lang, format_decimals(metric))
 
 
 def zone_labels(scheme: Scheme, lang: str) -> list[str]:
@@ -56,6 +64,19 @@ def shown_columns(scheme: Scheme, frame: pd.DataFrame) -> list[str]:
     return [m for m in scheme.metrics if m in frame] + raw
 
 
+def zones_within(frame: pd.DataFrame, within: str | None) -> pd.DataFrame:
+    """The rows of regions inside region ``within`` (all rows when it is ``None``)."""
+    if not within:
+        return frame
+    return frame[[is_within(c, within) for c in frame["code"]]].reset_index(drop=True)
+
+
+def geometry_of(store: Store, level: str, codes: pd.Series) -> gpd.GeoSeries:
+    """The display geometry of regions of ``level``, in the order of ``codes``."""
+    geo = service.geometries(store, level).set_index("code").geometry
+    return geo.reindex(codes.to_numpy()).reset_index(drop=True)
+
+
 def map_layer(
     store: Store, scheme: Scheme, level: str, day: object, lang: str, within: str | None = None
 ) -> tuple[gpd.GeoDataFrame, list[tuple[str, str]]]:
@@ -66,8 +87,7 @@ def map_layer(
     zones = with_labels(service.zones_on(store, scheme, level, day), scheme, lang)
     geo = service.geometries(store, level)[["code", "geometry"]]
     frame = geo.merge(zones, on="code", how="inner")
-    if within:
-        frame = frame[[is_within(c, within) for c in frame["code"]]]
+    frame = zones_within(frame, within)
     fields = [("name", LEVEL_LABELS[lang][level]), ("zone_label", t("common.zone", lang))]
     for col in shown_columns(scheme, frame):
         text = frame[col].map(lambda v, c=col: format_metric(c, v, lang))
@@ -78,6 +98,19 @@ def map_layer(
     frame["population__text"] = frame["population"].map(lambda v: format_number(v, lang))
     fields.append(("population__text", t("common.population", lang)))
     return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326"), fields
+
+
+def standalone_map_html(
+    store: Store, scheme: Scheme, level: str, day: object, lang: str, within: str | None = None
+) -> bytes:
+    """The view as one self-contained interactive HTML file (Leaflet inlined, no internet)."""
+    layer, tooltip = map_layer(store, scheme, level, day, lang, within=within)
+    drawable = layer[~(layer.geometry.isna() | layer.geometry.is_empty)]
+    title = f"{LEVEL_LABELS[lang][level]} · {pd.Timestamp(day).date()}"
+    fmap = build_zone_map(
+        drawable, tooltip_fields=tooltip, legend=legend(scheme, lang), title=title
+    )
+    return map_to_html(fmap, inline=True).encode("utf-8")
 
 
 def swatch_html(colour: str, label: str) -> str:

@@ -22,22 +22,39 @@ from zoning.rollup import rollup_panel
 from zoning.schemes import Scheme
 from zoning.store import Store
 
-_CACHE: OrderedDict[Hashable, object] = OrderedDict()
-_CACHE_SIZE = 64
+#: Two shelves: whole levels (counts, metrics, geometry: few and costly) and views (one
+#: day's zones: many and cheap), so moving the date slider never pushes a level out.
+_SHELVES: dict[str, OrderedDict[Hashable, object]] = {"level": OrderedDict(), "view": OrderedDict()}
+_SHELF_SIZE = {"level": 48, "view": 256}
 _LOCK = threading.Lock()
 
 
-def cached(key: Hashable, build: Callable[[], object]) -> object:
-    """A small process-wide LRU cache for values keyed by data version."""
+_BUILDING: dict[Hashable, threading.Lock] = {}
+
+
+def cached(key: Hashable, build: Callable[[], object], shelf: str = "level") -> object:
+    """A small process-wide LRU cache for values keyed by data version.
+
+    A value is built once even when several sessions ask for it at the same moment: the
+    later callers wait for the first one's result. ``shelf`` is ``"level"`` for whole
+    levels and ``"view"`` for one view's values.
+    """
+    cache = _SHELVES[shelf]
     with _LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-    value = build()
-    with _LOCK:
-        _CACHE[key] = value
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        building = _BUILDING.setdefault(key, threading.Lock())
+    with building:
+        with _LOCK:
+            if key in cache:
+                return cache[key]
+        value = build()
+        with _LOCK:
+            cache[key] = value
+            _BUILDING.pop(key, None)
+            while len(cache) > _SHELF_SIZE[shelf]:
+                cache.popitem(last=False)
     return value
 
 
@@ -92,14 +109,7 @@ def _build_level(store: Store, level: str) -> LevelData:
         if not below:
             raise LookupError(f"no daily counts at or below the level {level!r}")
         source = below[0]
-    counts = store.counts(level=source)
-    src_regions = all_regions[all_regions["level"] == source]
-    pop = src_regions.set_index("code")["population"]
-    panel = M.to_panel(counts, pop, regions=list(src_regions["code"]))
-    current = source
-    while current != level:
-        current = LEVELS[LEVELS.index(current) - 1]
-        panel = rollup_panel(panel, all_regions, current)
+    panel = _raw_panel(store, level, source)
     # keep the order and membership of the level's regions
     order = pd.Index(panel.regions).get_indexer(targets["code"])
     keep = order >= 0
@@ -111,6 +121,31 @@ def _build_level(store: Store, level: str) -> LevelData:
     )
     computed = M.compute(panel, as_of=as_of)
     return LevelData(level, panel, computed, source, as_of)
+
+
+def _raw_panel(store: Store, level: str, source: str) -> M.Panel:
+    """Daily counts of ``level``: read at ``source``, summed up one level at a time.
+
+    Each step is cached, so the levels above one another share their roll-ups.
+    """
+
+    def build() -> M.Panel:
+        all_regions = regions(store)
+        if level == source:
+            version = store.data_version()
+            saved = store.snapshot(f"panel:{level}", version)
+            if saved is not None:
+                return M.panel_from_bytes(saved)
+            counts = store.counts(level=source)
+            src_regions = all_regions[all_regions["level"] == source]
+            pop = src_regions.set_index("code")["population"]
+            panel = M.to_panel(counts, pop, regions=list(src_regions["code"]))
+            store.save_snapshot(f"panel:{level}", version, M.panel_to_bytes(panel))
+            return panel
+        below = LEVELS[LEVELS.index(level) + 1]
+        return rollup_panel(_raw_panel(store, below, source), all_regions, level)
+
+    return cached(_key(store, "raw_panel", level, source), build)
 
 
 def zones_on(store: Store, scheme: Scheme, level: str, day: object) -> pd.DataFrame:
@@ -140,7 +175,7 @@ def zones_on(store: Store, scheme: Scheme, level: str, day: object) -> pd.DataFr
         )
         for m in scheme.metrics:
             frame[m] = data.metrics[m][:, j] if m in data.metrics else np.nan
-        for field in ("new_cases", "deaths", "admissions"):
+        for field in ("new_cases", "deaths", "admissions", "positives", "tests"):
             if field in data.panel.values:
                 frame[f"{field}_7d"] = M.rolling_7d(
                     data.panel.values[field][:, max(0, j - 6) : j + 1]
@@ -149,7 +184,8 @@ def zones_on(store: Store, scheme: Scheme, level: str, day: object) -> pd.DataFr
         frame["provisional"] = data.metrics["provisional"][:, j]
         return frame
 
-    return cached(_key(store, "zones", scheme.id, level, str(pd.Timestamp(day).date())), build)
+    day_key = str(pd.Timestamp(day).date())
+    return cached(_key(store, "zones", scheme.id, level, day_key), build, shelf="view")
 
 
 def zone_panel(store: Store, scheme: Scheme, level: str) -> np.ndarray:

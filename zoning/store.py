@@ -47,6 +47,15 @@ meta_table = sa.Table(
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text),
 )
+#: Derived data kept to start fast (e.g. a level's counts as arrays), valid for one
+#: ``data_version``; never a source of truth, rebuilt whenever the data change.
+snapshots = sa.Table(
+    "snapshots",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("data_version", sa.Integer, nullable=False),
+    sa.Column("payload", sa.LargeBinary, nullable=False),
+)
 uploads = sa.Table(
     "uploads",
     metadata,
@@ -398,23 +407,38 @@ class Store:
         self, level: str | None = None, start: object = None, end: object = None
     ) -> pd.DataFrame:
         """Daily counts (``region, date`` and every count field), optionally of one level."""
-        q = sa.select(*(c for c in counts.c if c.name != "upload_id"))
-        if level is not None:
-            q = q.join(regions, regions.c.code == counts.c.region).where(regions.c.level == level)
-        if start is not None:
-            q = q.where(counts.c.date >= start)
-        if end is not None:
-            q = q.where(counts.c.date <= end)
+
+        def where(q: sa.Select) -> sa.Select:
+            if level is not None:
+                q = q.join(regions, regions.c.code == counts.c.region)
+                q = q.where(regions.c.level == level)
+            if start is not None:
+                q = q.where(counts.c.date >= start)
+            if end is not None:
+                q = q.where(counts.c.date <= end)
+            return q
+
         with self.engine.connect() as conn:
-            out = _read_frame(conn, q)
-        out["date"] = pd.to_datetime(out["date"])
-        for f in COUNT_FIELDS:
+            # Fields nobody reported are not fetched: the database answers which in one
+            # scan, much faster than turning millions of empty cells into Python objects.
+            has = [
+                sa.func.max(sa.case((counts.c[f].is_not(None), 1), else_=0)) for f in COUNT_FIELDS
+            ]
+            present = conn.execute(where(sa.select(*has).select_from(counts))).one()
+            fields = [f for f, p in zip(COUNT_FIELDS, present, strict=True) if p]
+            out = _read_frame(
+                conn,
+                where(sa.select(counts.c.region, counts.c.date, *(counts.c[f] for f in fields))),
+            )
+        out["date"] = pd.to_datetime(out["date"], format="ISO8601")
+        for f in fields:
             out[f] = pd.to_numeric(out[f], errors="coerce").astype(float)
-        return out.dropna(axis=1, how="all")
+        return out
 
     def count_levels(self) -> list[str]:
         """Levels that have daily counts, from the top."""
-        q = sa.select(regions.c.level).distinct().join(counts, counts.c.region == regions.c.code)
+        has_counts = sa.exists().where(counts.c.region == regions.c.code)
+        q = sa.select(regions.c.level).distinct().where(has_counts)
         with self.engine.connect() as conn:
             found = {r[0] for r in conn.execute(q)}
         return [lv for lv in LEVELS if lv in found]
@@ -662,6 +686,32 @@ class Store:
             )
         out["current"] = ~out["id"].isin(out["supersedes"].dropna().astype(int))
         return out
+
+    def snapshot(self, name: str, version: int) -> bytes | None:
+        """The snapshot ``name`` if it was made at data version ``version``, else ``None``."""
+        q = sa.select(snapshots.c.payload).where(
+            snapshots.c.name == name, snapshots.c.data_version == version
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(q).scalar()
+
+    def save_snapshot(self, name: str, version: int, payload: bytes) -> bool:
+        """Keep a snapshot made at ``version``; does not change the data version.
+
+        Returns False, keeping nothing, if the data changed meanwhile or the store is busy:
+        a snapshot is only a cache.
+        """
+        try:
+            with self.engine.begin() as conn:
+                if int(self._meta(conn).get("data_version", 0)) != version:
+                    return False
+                conn.execute(sa.delete(snapshots).where(snapshots.c.name == name))
+                conn.execute(
+                    sa.insert(snapshots).values(name=name, data_version=version, payload=payload)
+                )
+        except sa.exc.OperationalError:  # locked by a writer: try again next time
+            return False
+        return True
 
     def set_meta(self, **values: str) -> None:
         """Set stored facts such as ``as_of`` and ``geometry_note`` in one transaction."""

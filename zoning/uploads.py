@@ -131,8 +131,20 @@ def header(data: bytes) -> list[str]:
     return [c.strip().strip('"').lower() for c in first.split(sniff_delimiter(first)) if c.strip()]
 
 
-def history(store: Store, limit: int = 50) -> pd.DataFrame:
-    """The latest uploads: when, who, what, how many rows and changes."""
+HISTORY_COLUMNS = {
+    "id": "history_id", "created_at": "history_when", "created_by": "history_by",
+    "kind": "history_kind", "filename": "history_file", "rows": "history_rows",
+    "changed": "history_changed",
+}  # fmt: skip
+
+
+def history(store: Store, lang: str | None = None, limit: int = 50) -> pd.DataFrame:
+    """The latest uploads: when, who (``created_by``), what, how many rows and changes.
+
+    With ``lang``, the columns carry the interface's names in that language.
+    """
     frame = store.uploads()
-    cols = ["id", "created_at", "created_by", "kind", "filename", "rows", "changed"]
-    return frame[cols].sort_values("id", ascending=False).head(limit)
+    out = frame[list(HISTORY_COLUMNS)].sort_values("id", ascending=False).head(limit)
+    if lang is None:
+        return out
+    return out.rename(columns={c: t(f"upload.{k}", lang) for c, k in HISTORY_COLUMNS.items()})

@@ -1,0 +1,92 @@
+"""The zone map on a page: geometry published once as a static file, zones sent per view.
+
+The component's front end is ``static/zonemap/`` (plain JavaScript over the vendored
+Leaflet); what it is sent is built by :mod:`zoning.mapdata`.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+from zoning.i18n import t
+from zoning.mapdata import MapGeometry
+from zoning.mapview import configured_tiles
+
+_ROOT = Path(__file__).resolve().parent.parent
+#: Served by Streamlit at ``<base>/app/static/geo/`` (``server.enableStaticServing``).
+GEO_DIR = _ROOT / "static" / "geo"
+#: The same folder as seen from the component's frame (``<base>/component/<name>/``).
+GEO_URL = "../../app/static/geo"
+_KEEP_FILES = 64
+
+_component = components.declare_component("zonemap", path=str(_ROOT / "static" / "zonemap"))
+
+
+def _publish(geometry: MapGeometry) -> str | None:
+    """Write the geometry under ``static/geo`` once, named by its content; return its URL.
+
+    Returns ``None`` where the folder cannot be written (a read-only install): the map then
+    gets the geometry inline, which works but is sent again on every change.
+    """
+    name = f"{geometry.digest}.zmg"
+    path = GEO_DIR / name
+    if path.exists():
+        return f"{GEO_URL}/{name}"
+    try:
+        GEO_DIR.mkdir(parents=True, exist_ok=True)
+        part = path.with_name(f".{name}.{os.getpid()}.part")
+        part.write_bytes(geometry.payload)
+        os.replace(part, path)  # readers never see half a file
+        old = sorted(GEO_DIR.glob("*.zmg"), key=lambda p: p.stat().st_mtime)[:-_KEEP_FILES]
+        for stale in old:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        return None
+    return f"{GEO_URL}/{name}"
+
+
+def zone_map(
+    geometry: MapGeometry,
+    view: dict,
+    *,
+    token: str,
+    lang: str,
+    key: str,
+    height: int = 560,
+    selected: str | None = None,
+    legend_size: int | None = None,
+) -> str | None:
+    """Draw the map; return the code of a region the person has just clicked, else ``None``.
+
+    ``token`` names the view (scheme, date, language...): the map recolours when it changes.
+    A click is reported once: the component's value stays the same on later reruns.
+    """
+    url = _publish(geometry)
+    tiles, attribution = configured_tiles()
+    value = _component(
+        geometry_id=geometry.digest,
+        geometry_url=url,
+        geometry_data=None if url else base64.b64encode(geometry.payload).decode("ascii"),
+        view=view,
+        token=token,
+        lang=lang,
+        selected=selected,
+        height=height,
+        legend_size=legend_size,
+        tiles=tiles,
+        attribution=attribution,
+        messages={"loading": t("map.loading", lang), "failed": t("map.load_failed", lang)},
+        key=key,
+        default=None,
+    )
+    click = (value or {}).get("click")
+    seen = f"{key}__click"
+    if click and st.session_state.get(seen) != click:
+        st.session_state[seen] = click
+        return value.get("code")
+    return None

@@ -1,0 +1,152 @@
+"""Tests for zoning.mapdata: the ZMG geometry encoding and the per-view zone payload."""
+
+from __future__ import annotations
+
+import gzip
+import struct
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import MultiPolygon, Polygon, box
+
+from zoning import mapdata
+from zoning.mapdata import GRID, decode_geometry, encode_geometry, zone_view
+from zoning.schemes import builtin_schemes
+from zoning.store import DISPLAY_TOLERANCE
+
+
+def _encode(geoms, grid=0.001, names=None):
+    codes = [f"33.01.01.{2001 + i}" for i in range(len(geoms))]
+    names = names or [f"Desa {i}" for i in range(len(geoms))]
+    return encode_geometry(codes, names, [1000.0] * len(geoms), geoms, grid)
+
+
+def test_round_trip_keeps_shapes_within_half_a_grid_step():
+    rng = np.random.default_rng(1)
+    ring = np.c_[110 + rng.random(50) * 0.2, -7 + rng.random(50) * 0.2]
+    hull = shapely.convex_hull(shapely.multipoints(ring))
+    hole = box(110.08, -6.92, 110.1, -6.9)
+    geoms = [hull.difference(hole), box(110.3, -7.0, 110.4, -6.9)]
+    encoded = _encode(geoms, grid=0.0001)
+    header, back = decode_geometry(encoded.payload)
+    assert header["codes"] == list(encoded.codes)
+    for original, decoded in zip(geoms, back, strict=True):
+        assert shapely.hausdorff_distance(original, decoded) <= 0.0001 * 0.71
+        assert len(decoded.interiors) == len(original.interiors)
+    assert encoded.drawn == 2
+
+
+def test_shared_borders_stay_shared():
+    left, right = box(0, 0, 1, 1), box(1, 0, 2, 1)
+    _, (a, b) = decode_geometry(_encode([left, right], grid=0.3).payload)
+    # quantising moves both copies of the shared edge the same way: no gap, no overlap
+    assert a.intersection(b).area == pytest.approx(0, abs=1e-12)
+    assert a.union(b).area == pytest.approx(a.area + b.area)
+    assert shapely.shared_paths(a.exterior, b.exterior).length > 0
+
+
+def test_multipolygon_keeps_every_part_and_missing_geometry_has_none():
+    island = MultiPolygon([box(0, 0, 1, 1), box(3, 3, 4, 4)])
+    encoded = _encode([island, None, Polygon()], grid=0.01)
+    header, back = decode_geometry(encoded.payload)
+    assert back[0].geom_type == "MultiPolygon" and len(back[0].geoms) == 2
+    assert back[1] is None and back[2] is None
+    assert header["counts"][:2] == [3, 2]
+    assert encoded.drawn == 1
+
+
+def test_a_ring_smaller_than_the_grid_is_dropped_and_takes_its_polygon_only():
+    tiny = box(5, 5, 5.0001, 5.0001)
+    encoded = _encode([MultiPolygon([box(0, 0, 1, 1), tiny])], grid=0.01)
+    _, back = decode_geometry(encoded.payload)
+    assert back[0].geom_type == "Polygon" and back[0].area == pytest.approx(1)
+
+
+def test_points_are_not_repeated_and_rings_are_not_closed_twice():
+    square = Polygon([(0, 0), (0, 1), (0.0001, 1), (1, 1), (1, 0), (0, 0)])
+    header, _ = decode_geometry(_encode([square], grid=0.01).payload)
+    assert header["counts"] == [1, 1, 1, 4]  # the near-duplicate merged, closing point implied
+
+
+def test_payload_is_gzip_with_magic_header_and_names_as_plain_text():
+    hostile = "<img src=x onerror=alert(1)>"
+    encoded = _encode([box(0, 0, 1, 1)], names=[hostile])
+    raw = gzip.decompress(encoded.payload)
+    assert raw[:4] == b"ZMG1"
+    (size,) = struct.unpack("<I", raw[4:8])
+    header, _ = decode_geometry(encoded.payload)
+    assert header["names"] == [hostile]  # text; the map writes it with textContent
+    assert len(raw) > 8 + size
+
+
+def test_digest_follows_content():
+    a = _encode([box(0, 0, 1, 1)])
+    assert a.digest == _encode([box(0, 0, 1, 1)]).digest
+    assert a.digest != _encode([box(0, 0, 1, 2)]).digest
+
+
+def test_varints_match_a_plain_reader_at_byte_boundaries():
+    values = np.array([0, 1, 127, 128, 16383, 16384, 2**21 - 1, 2**21, 2**35 + 3], np.uint64)
+    data = mapdata._varints(values)
+    back, pos = mapdata._read_varints(data, 0, len(values))
+    assert back.tolist() == values.tolist() and pos == len(data)
+    assert len(mapdata._varints(np.array([127], np.uint64))) == 1
+    assert len(mapdata._varints(np.array([128], np.uint64))) == 2
+
+
+def test_zigzag_is_small_for_small_negatives():
+    assert mapdata._zigzag(np.array([0, -1, 1, -2, 2])).tolist() == [0, 1, 2, 3, 4]
+
+
+def test_grid_is_finer_than_the_display_simplification_at_every_level():
+    for level, step in GRID.items():
+        assert step <= DISPLAY_TOLERANCE[level] / 2.9, level
+
+
+def test_level_geometry_is_cached_by_data_version(tiny_store):
+    first = mapdata.level_geometry(tiny_store, "village")
+    assert mapdata.level_geometry(tiny_store, "village") is first
+    assert first.drawn == len(tiny_store.regions("village"))
+    inside = mapdata.level_geometry(tiny_store, "village", within="33.01")
+    assert inside.codes and all(c.startswith("33.01.") for c in inside.codes)
+    tiny_store.set_meta(note="x")  # any committed change moves the data version
+    assert mapdata.level_geometry(tiny_store, "village") is not first
+
+
+def _zones(codes, zone_index, cases, complete=True):
+    return pd.DataFrame(
+        {
+            "code": codes,
+            "zone_index": zone_index,
+            "cases_7d_per_100k": cases,
+            "new_cases_7d": cases,
+            "window_complete": complete,
+        }
+    )
+
+
+def test_zone_view_follows_the_geometry_order_and_marks_missing_regions():
+    scheme = builtin_schemes()["who-ct-2021"]
+    geometry = _encode([box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)])
+    codes = list(geometry.codes)
+    zones = _zones([codes[2], codes[0]], [3, 0], [250.04, 12.0])
+    view = zone_view(zones, geometry, scheme, "en", level_label="Village")
+    assert view["zones"] == [0, -1, 3]
+    assert view["labels"][-1] == "No data" and len(view["colours"]) == len(scheme.zones) + 1
+    rate = next(f for f in view["fields"] if f["label"].startswith("Cases per 100"))
+    assert rate["values"] == [12.0, None, 250.0] and rate["decimals"] == 1
+
+
+def test_zone_view_says_incomplete_and_takes_masks_as_text():
+    scheme = builtin_schemes()["who-ct-2021"]
+    geometry = _encode([box(0, 0, 1, 1), box(1, 0, 2, 1)])
+    codes = list(geometry.codes)
+    zones = _zones(codes, [-1, 1], [np.nan, 3.0], complete=[False, True])
+    view = zone_view(
+        zones, geometry, scheme, "id", level_label="Desa",
+        masks={"new_cases_7d": [None, "1–4"]},
+    )  # fmt: skip
+    counts = next(f for f in view["fields"] if f["decimals"] == 0)
+    assert counts["values"] == ["jendela 7 hari tidak lengkap", "1–4"]

@@ -1,0 +1,133 @@
+"""The upload page in Streamlit's AppTest: for analysts only, and every upload says who made it."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import open_page, sign_in
+from streamlit.testing.v1 import AppTest
+
+from zoning.store import Store
+
+GOOD = b"tanggal;kode;kasus_baru\n22/07/2021;33.01.01.2001;4\n23/07/2021;33.01.01.2001;6\n"
+OIDC = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x"}}
+
+
+@pytest.fixture
+def store(tiny_store: Store, serve_store) -> Store:
+    return serve_store(tiny_store)
+
+
+def markdown(at: AppTest) -> str:
+    return "\n".join(el.value for el in at.markdown)
+
+
+@pytest.mark.parametrize(
+    ("lang", "locked", "how"),
+    [
+        ("id", "Halaman ini terkunci", "python -m zoning auth hash-password"),
+        ("en", "This page is locked", "ZONING_ANALYST_PASSWORD_HASH"),
+    ],
+)
+def test_locked_when_nothing_is_configured(store: Store, lang: str, locked: str, how: str):
+    at = open_page("upload", lang=lang)
+    assert locked in at.warning[0].value
+    assert how in markdown(at) and "[zoning]" in markdown(at) and "[auth]" in markdown(at)
+    assert not at.file_uploader and not at.text_input  # nothing to upload, no password form
+
+
+def test_unlocks_with_the_right_password(store: Store, analyst_password: str):
+    at = open_page("upload", lang="en")
+    assert not at.file_uploader
+    at = sign_in(at, "Bu Sari", analyst_password, "upload")
+    assert not at.error
+    assert len(at.file_uploader) == 1
+    assert "Recorded with the upload as: password:Bu Sari" in [c.value for c in at.caption]
+
+
+def test_stays_locked_with_a_wrong_password(store: Store, analyst_password: str):
+    at = open_page("upload", lang="en")
+    at = sign_in(at, "Bu Sari", analyst_password + "x", "upload")
+    assert at.error[0].value == "Wrong password."
+    assert not at.file_uploader
+    assert "analyst" not in at.session_state or not at.session_state["analyst"]
+
+
+def test_failed_attempts_make_the_session_wait(store: Store, analyst_password: str):
+    at = open_page("upload", lang="en")
+    for _ in range(3):
+        at = sign_in(at, "Bu Sari", "wrong password", "upload")
+    at = sign_in(at, "Bu Sari", "wrong password", "upload")
+    assert "Try again in 1 seconds" in at.error[0].value
+    at = sign_in(at, "Bu Sari", analyst_password, "upload")  # too soon: not even checked
+    assert "Too many failed attempts" in at.error[0].value and not at.file_uploader
+
+
+def test_a_name_is_needed(store: Store, analyst_password: str):
+    at = sign_in(open_page("upload", lang="id"), "  ", analyst_password, "upload")
+    assert "Tulis nama Anda" in at.error[0].value and not at.file_uploader
+
+
+def test_a_new_hash_signs_everyone_out(store: Store, analyst_password: str, monkeypatch):
+    at = sign_in(open_page("upload", lang="en"), "Bu Sari", analyst_password, "upload")
+    assert at.file_uploader
+    from zoning import auth
+
+    monkeypatch.setenv(auth.HASH_ENV, auth.hash_password("another password!", n=2**10))
+    at.run()
+    assert not at.file_uploader and at.text_input(key="sign_in_password_upload")
+
+
+def test_an_upload_records_the_analyst(store: Store, analyst_password: str):
+    at = sign_in(open_page("upload", lang="en"), "Bu Sari", analyst_password, "upload")
+    assert "Recorded with the upload as: password:Bu Sari" in [c.value for c in at.caption]
+    at.file_uploader[0].set_value(("kasus.csv", GOOD, "text/csv"))
+    at.run()
+    next(b for b in at.button if b.label == "Save to the database").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.success and "Saved" in at.success[-1].value
+    uploads = store.uploads()
+    assert uploads.iloc[-1]["created_by"] == "password:Bu Sari"
+    history = at.dataframe[-1].value
+    assert history.iloc[0]["By"] == "password:Bu Sari" and history.iloc[0]["File"] == "kasus.csv"
+
+
+def test_oidc_analyst_on_the_allow_list(store: Store):
+    secrets = {**OIDC, "zoning": {"analysts": ["@dinkes.go.id"]}}
+    user = {"is_logged_in": True, "email": "ana@dinkes.go.id"}
+    at = open_page("upload", lang="en", secrets=secrets, user=user)
+    assert len(at.file_uploader) == 1
+    assert "Recorded with the upload as: oidc:ana@dinkes.go.id" in [c.value for c in at.caption]
+
+
+def test_oidc_account_not_on_the_list(store: Store):
+    secrets = {**OIDC, "zoning": {"analysts": ["@dinkes.go.id"]}}
+    user = {"is_logged_in": True, "email": "someone@example.com"}
+    at = open_page("upload", lang="en", secrets=secrets, user=user)
+    assert not at.file_uploader
+    assert "someone@example.com is not on the list of analysts" in at.warning[0].value
+
+
+def test_oidc_signed_out_gets_a_sign_in_button(store: Store):
+    # a password hash set as well does not matter: OIDC, when configured, is the way in
+    secrets = {**OIDC, "zoning": {"analysts": ["@dinkes.go.id"], "analyst_password_hash": "x"}}
+    at = open_page("upload", lang="en", secrets=secrets, user={"is_logged_in": False})
+    assert not at.file_uploader and not at.text_input
+    assert [b.label for b in at.button] == ["Sign in with your organisation account"]
+
+
+def test_password_hash_from_the_secrets_file(store: Store):
+    from conftest import ANALYST_PASSWORD
+
+    from zoning import auth
+
+    secrets = {"zoning": {"analyst_password_hash": auth.hash_password(ANALYST_PASSWORD, n=2**10)}}
+    at = open_page("upload", lang="en", secrets=secrets)
+    at = sign_in(at, "Pak Budi", ANALYST_PASSWORD, "upload")
+    assert len(at.file_uploader) == 1
+
+
+def test_a_malformed_hash_is_reported_to_the_operator(store: Store, monkeypatch):
+    monkeypatch.setenv("ZONING_ANALYST_PASSWORD_HASH", "not a hash")
+    at = sign_in(open_page("upload", lang="en"), "Bu Sari", "anything at all", "upload")
+    assert "cannot be read" in at.error[0].value and not at.file_uploader
