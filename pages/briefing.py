@@ -10,7 +10,7 @@ import streamlit as st
 
 from pages import common
 from pages.zonemap import zone_map
-from zoning import briefing, export, mapdata, presentation, privacy, service
+from zoning import briefing, export, mapdata, presentation, service
 from zoning.i18n import t
 from zoning.mapview import safe_colour
 from zoning.text import escape_html
@@ -58,7 +58,7 @@ place = briefing.place_name(store, lg)
 words = briefing.texts(numbers, scheme, level, lg, place, day_from_url=view.day_from_url)
 legend = presentation.legend(scheme, lg)
 zones = service.zones_on(store, scheme, level, day)
-shown = privacy.mask_table(zones, level, day, lang=lg) if common.public_view(level) else zones
+shown = presentation.shown_zones(store, scheme, level, day, lg, public=common.public_view(level))
 note = briefing.geometry_note(store, lg)
 source = briefing.source_text(store, scheme, lg)
 

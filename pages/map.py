@@ -7,7 +7,7 @@ import streamlit as st
 
 from pages import common
 from pages.zonemap import zone_map
-from zoning import charts, export, mapdata, presentation, privacy, service
+from zoning import charts, export, mapdata, presentation, service
 from zoning.i18n import format_number, t
 from zoning.regions import child_level, level_of_code
 from zoning.rollup import zone_totals
@@ -23,9 +23,9 @@ st.title(t("map.title", lg))
 common.data_note(store, lg)
 
 public = common.public_view(level)  # villages, RW, RT for the public: small counts as ranges
-every = service.zones_on(store, scheme, level, day)
-zones = presentation.zones_within(every, within)
-shown = presentation.zones_within(privacy.mask_table(every, level, day, lang=lg), within)
+zones = presentation.zones_within(service.zones_on(store, scheme, level, day), within)
+shown = presentation.shown_zones(store, scheme, level, day, lg, public=public)
+shown = presentation.zones_within(shown, within)
 layer = presentation.with_labels(zones, scheme, lg)
 if within and st.button(t("map.back_up", lg), icon=":material/arrow_upward:"):
     del st.query_params["within"]
@@ -47,7 +47,7 @@ geometry = mapdata.level_geometry(store, level, within)
 if geometry.drawn:
     view = mapdata.zone_view(
         zones, geometry, scheme, lg, level_label=common.level_label(level, lg),
-        masks=shown if public else None,
+        masks=shown,
     )  # fmt: skip
     clicked = zone_map(
         geometry, view, token=f"{scheme.id}|{day.date()}|{lg}", lang=lg, key="zone-map",
@@ -100,7 +100,7 @@ if region and level_of_code(region) == level and region in set(layer["code"]):
             st.rerun()
 
 # --- table and downloads: built only when asked for -------------------------------------
-table = export.zones_table(layer, scheme, day, public=public, level=level, lang=lg)
+table = export.zones_table(presentation.with_labels(shown, scheme, lg), scheme, day)
 if st.toggle(t("map.show_table", lg), key="zone_table"):
     st.dataframe(table, hide_index=True, width="stretch")
 stem = f"zones-{scheme.id}-{level}-{pd.Timestamp(day).date()}"

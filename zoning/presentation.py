@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from zoning import service
+from zoning import privacy, service
 from zoning.codes import is_within
 from zoning.i18n import format_number, pick, t
 from zoning.mapview import NO_DATA_COLOUR, build_zone_map, map_to_html
@@ -62,6 +62,19 @@ def shown_columns(scheme: Scheme, frame: pd.DataFrame) -> list[str]:
     """The metrics that decided the zone, then the raw counts behind them."""
     raw = [c for c in ("new_cases_7d", "deaths_7d", "admissions_7d") if c in frame]
     return [m for m in scheme.metrics if m in frame] + raw
+
+
+def shown_zones(
+    store: Store, scheme: Scheme, level: str, day: object, lang: str, *, public: bool
+) -> pd.DataFrame:
+    """:func:`zoning.service.zones_on` as a viewer may see it: for the public, small counts
+    of villages, RW and RT and all values computed from them as :mod:`zoning.privacy` says.
+    """
+    zones = service.zones_on(store, scheme, level, day)
+    if not public:
+        return zones
+    key = (store.url, store.data_version(), "shown", scheme.id, level, str(pd.Timestamp(day)), lang)
+    return service.cached(key, lambda: privacy.mask_table(zones, level, day, lang=lang), "view")
 
 
 def zones_within(frame: pd.DataFrame, within: str | None) -> pd.DataFrame:

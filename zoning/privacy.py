@@ -136,12 +136,13 @@ class Shown:
 
     def display(self, lang: str, decimals: int = 0) -> list[float | str]:
         """Exact cells as floats (NaN when missing), the others as text."""
-        text = self.text(lang, decimals).ravel()
-        state = self.state.ravel()
-        return [
-            float(v) if s == EXACT else str(x)
-            for v, s, x in zip(self.value.ravel(), state, text, strict=True)
-        ]
+        value, state = self.value.ravel(), self.state.ravel()
+        out = value.astype(float).astype(object)
+        other = state != EXACT
+        if other.any():
+            lo, hi = self.lo.ravel()[other], self.hi.ravel()[other]
+            out[other] = texts(value[other], lo, hi, state[other], lang, decimals)
+        return out.tolist()
 
 
 def texts(
@@ -151,17 +152,12 @@ def texts(
     """Text of shown values: ``12``, ``1–4`` (or ``50,0–200,0``), 'hidden', the weekly note."""
     value, lo, hi, state = (np.asarray(a) for a in (value, lo, hi, state))
     out = np.empty(state.shape, dtype=object)
-    hidden, off_day = t("privacy.hidden", lang), t("privacy.weekly_only", lang)
-    for i in np.ndindex(state.shape):
-        s = state[i]
-        if s == SMALL:
-            out[i] = range_text(lo[i], hi[i], lang, decimals)
-        elif s == HIDDEN:
-            out[i] = hidden
-        elif s == OFF_DAY:
-            out[i] = off_day
-        else:
-            out[i] = format_number(float(value[i]), lang, decimals)
+    out[state == HIDDEN] = t("privacy.hidden", lang)
+    out[state == OFF_DAY] = t("privacy.weekly_only", lang)
+    for i in zip(*np.nonzero(state == SMALL), strict=True):
+        out[i] = range_text(lo[i], hi[i], lang, decimals)
+    for i in zip(*np.nonzero(state == EXACT), strict=True):
+        out[i] = format_number(float(value[i]), lang, decimals)
     return out
 
 

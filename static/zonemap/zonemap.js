@@ -1,25 +1,27 @@
-// The zone map: a Streamlit component (no build step) that draws every region once on a
-// Leaflet canvas and afterwards only recolours it.
+// The zone map: a Streamlit component (no build step) that draws every region once and
+// afterwards only recolours it.
 //
 // The geometry arrives as a ZMG file (see zoning/mapdata.py for the format), fetched once
-// per level and data version and kept in memory; each rerun of the page sends only the
-// zone of every region and the tooltip values ("view"). Nothing from the data is ever
-// written as HTML: names, labels and values go in with textContent.
+// per level and data version and kept in memory as Web Mercator coordinates; each rerun
+// of the page sends only the zone of every region and the tooltip values ("view"). The
+// regions are painted by one Leaflet layer onto one canvas, a path per region, and
+// found under the mouse with a grid index and a point-in-polygon test: thousands of
+// villages stay quick where one Leaflet polygon per region would not. Nothing from the data
+// is ever written as HTML: names, labels and values go in with textContent.
 //
 // For tests and benchmarks, <body> carries data-drawn (regions drawn) and data-styled (the
-// token of the view last painted).
+// token of the view last painted), and window.zoneMap answers what is drawn where.
 "use strict";
 
 (function () {
   const state = {
-    map: null, renderer: null, group: null, layers: [], geometry: null, geometryId: null,
-    loading: null, args: null, view: null, token: null, selected: null, legend: null,
-    title: null, tiles: null, tipField: null, clickNonce: Math.random().toString(36).slice(2),
-    clicks: 0, height: 0,
+    map: null, layer: null, geometry: null, geometryId: null, loading: null, args: null,
+    view: null, token: null, selected: -1, hovered: -1, legend: null, tiles: null, tip: null,
+    clickNonce: Math.random().toString(36).slice(2), clicks: 0, height: 0,
   };
   const BORDER = "#757575";
-  const HOVER = { color: "#212121", weight: 2.5 };
-  const SELECTED = { color: "#000000", weight: 3.5 };
+  const NO_DATA = "#bdbdbd";
+  const GRID = 64;
 
   // --- the Streamlit component protocol (components v1) --------------------------------------
   function send(type, data) {
@@ -37,7 +39,7 @@
     if (event.data && event.data.type === "streamlit:render") render(event.data.args);
   });
 
-  // --- reading ZMG ------------------------------------------------------------------------------
+  // --- reading ZMG into Web Mercator "world" coordinates (0..1) --------------------------------
   async function bytesOf(args) {
     let stream;
     if (args.geometry_url) {
@@ -75,119 +77,290 @@
     const n = header.counts[0], nPoly = header.counts[1], nRing = header.counts[2];
     const perFeature = many(n), perPoly = many(nPoly), perRing = many(nRing);
     const grid = header.grid, x0 = header.origin[0], y0 = header.origin[1];
+    const RAD = Math.PI / 180, TWO_PI = 2 * Math.PI;
     let x = 0, y = 0, p = 0, r = 0;
     function zig(v) { return v % 2 ? -(v + 1) / 2 : v / 2; }
-    const shapes = new Array(n);
+    const features = new Array(n);
     for (let f = 0; f < n; f++) {
-      const polygons = [];
+      const rings = [];
+      let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
       for (let k = 0; k < perFeature[f]; k++, p++) {
-        const rings = [];
         for (let j = 0; j < perPoly[p]; j++, r++) {
-          const ring = new Array(perRing[r]);
-          for (let i = 0; i < ring.length; i++) {
+          const ring = new Float64Array(2 * perRing[r]);
+          for (let i = 0; i < ring.length; i += 2) {
             x += zig(varint());
             y += zig(varint());
-            ring[i] = [y0 + y * grid, x0 + x * grid];
+            const lng = x0 + x * grid, lat = y0 + y * grid;
+            const wx = (lng + 180) / 360;
+            const wy = 0.5 - Math.log(Math.tan(Math.PI / 4 + lat * RAD / 2)) / TWO_PI;
+            ring[i] = wx;
+            ring[i + 1] = wy;
+            if (wx < minX) minX = wx;
+            if (wx > maxX) maxX = wx;
+            if (wy < minY) minY = wy;
+            if (wy > maxY) maxY = wy;
           }
           rings.push(ring);
         }
-        polygons.push(rings);
       }
-      shapes[f] = polygons;
+      features[f] = { rings: rings, box: [minX, minY, maxX, maxY] };
     }
-    return { header: header, shapes: shapes };
+    return { header: header, features: features, index: gridIndex(features) };
   }
 
-  // --- drawing ----------------------------------------------------------------------------------
+  // Every feature listed in the cells of a GRID x GRID grid its box touches.
+  function gridIndex(features) {
+    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    for (const f of features) {
+      if (!f.rings.length) continue;
+      minX = Math.min(minX, f.box[0]); minY = Math.min(minY, f.box[1]);
+      maxX = Math.max(maxX, f.box[2]); maxY = Math.max(maxY, f.box[3]);
+    }
+    const w = (maxX - minX) / GRID || 1e-12, h = (maxY - minY) / GRID || 1e-12;
+    const cells = Array.from({ length: GRID * GRID }, function () { return []; });
+    function col(v) { return Math.min(GRID - 1, Math.max(0, Math.floor((v - minX) / w))); }
+    function row(v) { return Math.min(GRID - 1, Math.max(0, Math.floor((v - minY) / h))); }
+    features.forEach(function (f, i) {
+      if (!f.rings.length) return;
+      for (let a = col(f.box[0]); a <= col(f.box[2]); a++) {
+        for (let b = row(f.box[1]); b <= row(f.box[3]); b++) cells[b * GRID + a].push(i);
+      }
+    });
+    return { cells: cells, col: col, row: row, box: [minX, minY, maxX, maxY] };
+  }
+
+  function inside(feature, wx, wy) {
+    const b = feature.box;
+    if (wx < b[0] || wx > b[2] || wy < b[1] || wy > b[3]) return false;
+    let odd = false;
+    for (const ring of feature.rings) {
+      const n = ring.length;
+      for (let i = 0, j = n - 2; i < n; j = i, i += 2) {
+        const yi = ring[i + 1], yj = ring[j + 1];
+        if ((yi > wy) !== (yj > wy) &&
+            wx < (ring[j] - ring[i]) * (wy - yi) / (yj - yi) + ring[i]) odd = !odd;
+      }
+    }
+    return odd;
+  }
+
+  function featureAt(wx, wy) {
+    const g = state.geometry;
+    if (!g) return -1;
+    const ix = g.index;
+    if (wx < ix.box[0] || wx > ix.box[2] || wy < ix.box[1] || wy > ix.box[3]) return -1;
+    for (const i of ix.cells[ix.row(wy) * GRID + ix.col(wx)]) {
+      if (inside(g.features[i], wx, wy)) return i;
+    }
+    return -1;
+  }
+
+  // --- the layer: every region on one canvas, outlines of the hovered/selected on another -----
+  function scaleOf(map) { return 256 * Math.pow(2, map.getZoom()); }
+
+  function worldOf(map, layerPoint) {
+    const s = scaleOf(map), o = map.getPixelOrigin();
+    return [(layerPoint.x + o.x) / s, (layerPoint.y + o.y) / s];
+  }
+
+  const ZoneLayer = L.Layer.extend({
+    options: { padding: 0.3 },
+
+    onAdd: function (map) {
+      this._fill = L.DomUtil.create("canvas", "leaflet-zoom-hide");
+      this._line = L.DomUtil.create("canvas", "leaflet-zoom-hide");
+      for (const c of [this._fill, this._line]) {
+        c.style.position = "absolute";
+        c.style.pointerEvents = "none";
+        map.getPane("overlayPane").appendChild(c);
+      }
+      map.on("moveend zoomend viewreset resize", this.redraw, this);
+      this.redraw();
+    },
+
+    onRemove: function (map) {
+      map.off("moveend zoomend viewreset resize", this.redraw, this);
+      L.DomUtil.remove(this._fill);
+      L.DomUtil.remove(this._line);
+    },
+
+    // Draw once in the next frame, however many times this is asked meanwhile.
+    redraw: function () {
+      if (this._pending) return;
+      this._pending = true;
+      const self = this;
+      requestAnimationFrame(function () {
+        self._pending = false;
+        if (!self._map) return;
+        const start = performance.now();
+        self._position();
+        self._draw();
+        self.lastDraw = Math.round(performance.now() - start);
+      });
+    },
+
+    _position: function () {
+      const map = this._map, size = map.getSize(), pad = this.options.padding;
+      this._min = map.containerPointToLayerPoint(size.multiplyBy(-pad)).round();
+      this._size = size.multiplyBy(1 + 2 * pad).round();
+      const ratio = window.devicePixelRatio || 1;
+      for (const c of [this._fill, this._line]) {
+        L.DomUtil.setPosition(c, this._min);
+        c.width = Math.round(this._size.x * ratio);
+        c.height = Math.round(this._size.y * ratio);
+        c.style.width = this._size.x + "px";
+        c.style.height = this._size.y + "px";
+      }
+    },
+
+    // the transform from world coordinates to this canvas's pixels
+    _frame: function () {
+      const map = this._map, s = scaleOf(map), o = map.getPixelOrigin();
+      return { s: s, dx: -o.x - this._min.x, dy: -o.y - this._min.y };
+    },
+
+    _trace: function (ctx, feature, f) {
+      for (const ring of feature.rings) {
+        let lx = ring[0] * f.s + f.dx, ly = ring[1] * f.s + f.dy;
+        ctx.moveTo(lx, ly);
+        const n = ring.length;
+        for (let i = 2; i < n; i += 2) {
+          const px = ring[i] * f.s + f.dx, py = ring[i + 1] * f.s + f.dy;
+          if (i < n - 2 && Math.abs(px - lx) < 0.6 && Math.abs(py - ly) < 0.6) continue;
+          ctx.lineTo(px, py);
+          lx = px;
+          ly = py;
+        }
+        ctx.closePath();
+      }
+    },
+
+    _draw: function () {
+      const g = state.geometry, ctx = this._fill.getContext("2d");
+      const ratio = window.devicePixelRatio || 1;
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      ctx.clearRect(0, 0, this._size.x, this._size.y);
+      if (g) {
+        const f = this._frame();
+        const x0 = -f.dx / f.s, y0 = -f.dy / f.s;
+        const x1 = (this._size.x - f.dx) / f.s, y1 = (this._size.y - f.dy) / f.s;
+        const groups = new Map();
+        g.features.forEach(function (feature, i) {
+          const b = feature.box;
+          if (!feature.rings.length || b[2] < x0 || b[0] > x1 || b[3] < y0 || b[1] > y1) return;
+          const colour = fillOf(i);
+          if (!groups.has(colour)) groups.set(colour, []);
+          groups.get(colour).push(feature);
+        });
+        ctx.lineWidth = 0.6;
+        ctx.strokeStyle = BORDER;
+        ctx.lineJoin = "round";
+        // A path per region: Chromium fills thousands of small paths ~20x faster than one
+        // path of thousands of rings (measured: 40 ms against 1 s for 8,563 villages).
+        for (const [colour, members] of groups) {
+          ctx.fillStyle = colour;
+          for (const feature of members) {
+            ctx.beginPath();
+            this._trace(ctx, feature, f);
+            ctx.globalAlpha = 0.8;
+            ctx.fill("evenodd");
+            ctx.globalAlpha = 1;
+            ctx.stroke();
+          }
+        }
+      }
+      this.redrawOutlines();
+    },
+
+    redrawOutlines: function () {
+      if (!this._map || !this._size) return;
+      const g = state.geometry, ctx = this._line.getContext("2d");
+      const ratio = window.devicePixelRatio || 1;
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      ctx.clearRect(0, 0, this._size.x, this._size.y);
+      if (!g) return;
+      const f = this._frame();
+      const marks = [[state.selected, "#000000", 3.5], [state.hovered, "#212121", 2.5]];
+      for (const [i, colour, width] of marks) {
+        if (i < 0 || !g.features[i]) continue;
+        ctx.beginPath();
+        this._trace(ctx, g.features[i], f);
+        ctx.strokeStyle = colour;
+        ctx.lineWidth = width;
+        ctx.stroke();
+      }
+    },
+  });
+
+  function fillOf(index) {
+    const view = state.view;
+    if (!view) return NO_DATA;
+    let zone = index < view.zones.length ? view.zones[index] : -1;
+    if (zone < 0 || zone >= view.colours.length - 1) zone = view.colours.length - 1;
+    return view.colours[zone];
+  }
+
   function ensureMap() {
     if (state.map) return;
-    state.renderer = L.canvas({ padding: 0.3, tolerance: 3 });
-    state.map = L.map("map", {
-      preferCanvas: true, renderer: state.renderer, zoomSnap: 0.25, attributionControl: true,
-    });
+    state.map = L.map("map", { zoomSnap: 0.25, zoomAnimation: false, attributionControl: true });
     state.map.attributionControl.setPrefix(false);
     state.map.setView([-7.2, 110.1], 7);
+    state.layer = new ZoneLayer().addTo(state.map);
+    state.tip = L.tooltip({ direction: "auto", opacity: 0.95, className: "zm-tip", offset: [14, 0] });
+    state.map.on("mousemove", function (e) { hover(e.layerPoint, e.latlng); });
+    state.map.on("mouseout", function () { hover(null); });
+    state.map.on("click", function (e) {
+      const i = featureAt.apply(null, worldOf(state.map, e.layerPoint));
+      if (i >= 0) pick(i);
+    });
+  }
+
+  function hover(layerPoint, latlng) {
+    const map = state.map;
+    const i = layerPoint ? featureAt.apply(null, worldOf(map, layerPoint)) : -1;
+    map.getContainer().style.cursor = i >= 0 ? "pointer" : "";
+    if (i !== state.hovered) {
+      state.hovered = i;
+      state.layer.redrawOutlines();
+      if (i >= 0) state.tip.setContent(tooltip(i));
+    }
+    if (i < 0) {
+      map.closeTooltip(state.tip);
+    } else {
+      state.tip.setLatLng(latlng);
+      if (!map.hasLayer(state.tip)) map.openTooltip(state.tip);
+    }
   }
 
   function drawGeometry(geometry) {
     const map = state.map;
-    if (state.group) map.removeLayer(state.group);
-    const layers = new Array(geometry.shapes.length);
-    const group = L.featureGroup();
-    let drawn = 0;
-    for (let i = 0; i < geometry.shapes.length; i++) {
-      const shape = geometry.shapes[i];
-      if (!shape.length) continue;
-      const layer = L.polygon(shape.length === 1 ? shape[0] : shape, {
-        renderer: state.renderer, color: BORDER, weight: 0.6, fillOpacity: 0.8,
-        fillColor: "#bdbdbd",
-      });
-      layer.zmIndex = i;
-      layers[i] = layer;
-      group.addLayer(layer);
-      drawn++;
-    }
-    group.on("mouseover", function (e) { hover(e.layer, true); });
-    group.on("mouseout", function (e) { hover(e.layer, false); });
-    group.on("click", function (e) { pick(e.layer); });
-    group.bindTooltip(function (layer) { return tooltip(layer.zmIndex); }, {
-      sticky: true, direction: "auto", opacity: 0.95, className: "zm-tip",
-    });
+    state.selected = -1;
+    state.hovered = -1;
     const box = geometry.header.bbox;
     if (box && box[0] !== null) {
       map.fitBounds([[box[1], box[0]], [box[3], box[2]]], { padding: [8, 8], animate: false });
     }
-    group.addTo(map);
-    state.group = group;
-    state.layers = layers;
-    state.selected = null;
-    return drawn;
-  }
-
-  function baseStyle(index) {
-    const view = state.view;
-    let zone = view && index < view.zones.length ? view.zones[index] : -1;
-    if (zone < 0 || zone >= view.colours.length - 1) zone = view ? view.colours.length - 1 : 0;
-    return view ? view.colours[zone] : "#bdbdbd";
+    state.layer.redraw();
+    return geometry.features.filter(function (f) { return f.rings.length; }).length;
   }
 
   function paint(view) {
     state.view = view;
-    for (let i = 0; i < state.layers.length; i++) {
-      const layer = state.layers[i];
-      if (!layer) continue;
-      const fill = baseStyle(i);
-      if (layer.options.fillColor !== fill) layer.setStyle({ fillColor: fill });
-    }
+    state.layer.redraw();
   }
-
-  function outline(layer, on) {
-    if (!layer) return;
-    const selected = layer === state.selected;
-    const style = on ? HOVER : selected ? SELECTED : { color: BORDER, weight: 0.6 };
-    layer.setStyle(style);
-    if (on || selected) layer.bringToFront();
-  }
-
-  function hover(layer, on) { outline(layer, on); }
 
   function select(code) {
-    const previous = state.selected;
-    state.selected = null;
-    if (previous) outline(previous, false);
-    if (!code || !state.geometry) return;
-    const index = state.geometry.header.codes.indexOf(code);
-    const layer = index >= 0 ? state.layers[index] : null;
-    if (layer) {
-      state.selected = layer;
-      outline(layer, false);
+    const i = code && state.geometry ? state.geometry.header.codes.indexOf(code) : -1;
+    if (i !== state.selected) {
+      state.selected = i;
+      state.layer.redrawOutlines();
     }
   }
 
-  function pick(layer) {
+  function pick(index) {
     state.clicks += 1;
     send("streamlit:setComponentValue", {
-      value: { code: state.geometry.header.codes[layer.zmIndex],
+      value: { code: state.geometry.header.codes[index],
         click: state.clickNonce + "-" + state.clicks },
       dataType: "json",
     });
@@ -300,8 +473,12 @@
         state.loading = id;
         message(args.messages && args.messages.loading);
         let geometry;
+        const started = performance.now();
+        let fetched;
         try {
-          geometry = decode(await bytesOf(args));
+          const bytes = await bytesOf(args);
+          fetched = performance.now();
+          geometry = decode(bytes);
         } catch (err) {
           if (state.loading === id) {
             state.loading = null;
@@ -311,14 +488,26 @@
         }
         if (state.loading !== id) return; // a newer level was asked for meanwhile
         state.loading = null;
+        const latest = state.args;
         state.geometry = geometry;
         state.geometryId = id;
-        state.view = null;
-        const drawn = drawGeometry(geometry);
-        message(null);
+        state.view = latest.view;
+        state.token = latest.token;
         document.body.dataset.drawn = "0";
-        apply(state.args);
-        afterPaint(function () { document.body.dataset.drawn = String(drawn); });
+        const drawn = drawGeometry(geometry);
+        legendControl(latest);
+        select(latest.selected || null);
+        message(null);
+        const decoded = performance.now();
+        afterPaint(function () {
+          // where the time went (ms), for the benchmark: fetch, decode, first paint
+          document.body.dataset.timing = JSON.stringify({
+            fetch: Math.round(fetched - started), decode: Math.round(decoded - fetched),
+            paint: Math.round(performance.now() - decoded), draw: state.layer.lastDraw,
+          });
+          document.body.dataset.drawn = String(drawn);
+          if (state.token === latest.token) document.body.dataset.styled = latest.token;
+        });
       }
       return;
     }
@@ -338,21 +527,36 @@
     } else {
       state.view = args.view;
     }
-    const current = state.selected ? state.geometry.header.codes[state.selected.zmIndex] : null;
-    if ((args.selected || null) !== current) select(args.selected);
+    select(args.selected || null);
   }
 
-  // What tests and benchmarks read: the regions drawn, their fills, and where one is.
+  // What tests and benchmarks read: the regions drawn, their fills, and a point inside one.
   window.zoneMap = {
+    drawMs: function () {  // one full redraw now, timed
+      const start = performance.now();
+      state.layer._position();
+      state.layer._draw();
+      return performance.now() - start;
+    },
     shapes: function () {
-      return state.layers.filter(Boolean).map(function (layer) {
-        return { code: state.geometry.header.codes[layer.zmIndex], fill: layer.options.fillColor };
-      });
+      const g = state.geometry;
+      return g.features.map(function (f, i) { return f.rings.length ? i : -1; })
+        .filter(function (i) { return i >= 0; })
+        .map(function (i) { return { code: g.header.codes[i], fill: fillOf(i) }; });
     },
     centre: function (code) {
-      const layer = state.layers[state.geometry.header.codes.indexOf(code)];
-      const point = state.map.latLngToContainerPoint(layer.getCenter());
-      return { x: point.x, y: point.y };
+      const g = state.geometry, map = state.map, i = g.header.codes.indexOf(code);
+      const b = g.features[i].box, s = scaleOf(map), o = map.getPixelOrigin();
+      for (let k = 0; k < 400; k++) {  // the box's centre, else a spiral of points in the box
+        const a = k * 2.4, r = Math.sqrt(k / 400) / 2;
+        const wx = (b[0] + b[2]) / 2 + r * Math.cos(a) * (b[2] - b[0]);
+        const wy = (b[1] + b[3]) / 2 + r * Math.sin(a) * (b[3] - b[1]);
+        if (featureAt(wx, wy) === i) {
+          const p = map.layerPointToContainerPoint(L.point(wx * s - o.x, wy * s - o.y));
+          return { x: p.x, y: p.y };
+        }
+      }
+      return null;
     },
   };
 
