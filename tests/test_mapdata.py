@@ -149,4 +149,23 @@ def test_zone_view_says_incomplete_and_takes_masks_as_text():
         masks={"new_cases_7d": [None, "1–4"]},
     )  # fmt: skip
     counts = next(f for f in view["fields"] if f["decimals"] == 0)
-    assert counts["values"] == ["jendela 7 hari tidak lengkap", "1–4"]
+    assert [counts["texts"][i] for i in counts["text_of"]] == [
+        "jendela 7 hari tidak lengkap",
+        "1–4",
+    ]
+    assert "values" not in counts  # nothing but text: no list of nulls
+
+
+def test_repeated_text_is_sent_once():
+    scheme = builtin_schemes()["who-ct-2021"]
+    geometry = _encode([box(i, 0, i + 1, 1) for i in range(4)])
+    codes = list(geometry.codes)
+    zones = _zones(codes, [0, 0, 1, 1], [7.0, 8.0, 9.0, 10.0])
+    masks = {"new_cases_7d": ["Sundays only", "Sundays only", 9.0, "Sundays only"]}
+    view = zone_view(zones, geometry, scheme, "en", level_label="Village", masks=masks)
+    counts = next(f for f in view["fields"] if f["decimals"] == 0)
+    assert counts["texts"] == ["Sundays only"]
+    assert counts["text_of"] == [0, 0, -1, 0]
+    assert counts["values"] == [None, None, 9, None]
+    rate = next(f for f in view["fields"] if f["decimals"] == 1)
+    assert "texts" not in rate and rate["values"] == [7.0, 8.0, 9.0, 10.0]

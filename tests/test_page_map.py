@@ -134,7 +134,12 @@ def village_values(at: AppTest, code: str) -> dict:
     view = map_args(at)["view"]
     header_codes = _codes(at)
     i = header_codes.index(code)
-    return {f["label"]: f["values"][i] for f in view["fields"]}
+    return {
+        f["label"]: f["texts"][f["text_of"][i]]
+        if f.get("text_of", [-1] * (i + 1))[i] >= 0
+        else f.get("values", [None] * (i + 1))[i]
+        for f in view["fields"]
+    }
 
 
 def _codes(at: AppTest) -> list[str]:

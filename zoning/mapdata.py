@@ -254,6 +254,24 @@ def decode_geometry(payload: bytes) -> tuple[dict, list[shapely.Geometry | None]
     return header, out
 
 
+def _packed(values: np.ndarray) -> dict:
+    """Tooltip values as sent: numbers (or ``None``) in ``values``; text, which repeats
+    ("Sundays only", "1–4"), once in ``texts`` with ``text_of`` naming it per region (-1:
+    the number)."""
+    is_text = np.array([isinstance(v, str) for v in values], dtype=bool)
+    if not is_text.any():
+        return {"values": values.tolist()}
+    texts, codes = np.unique(values[is_text].astype(str), return_inverse=True)
+    text_of = np.full(len(values), -1, dtype=np.int64)
+    text_of[is_text] = codes
+    packed = {"texts": texts.tolist(), "text_of": text_of.tolist()}
+    if not is_text.all():
+        numbers = values.copy()
+        numbers[is_text] = None
+        packed["values"] = numbers.tolist()
+    return packed
+
+
 # --- the zones of one view ---------------------------------------------------------------------
 def zone_view(
     zones: pd.DataFrame,
@@ -282,8 +300,8 @@ def zone_view(
     dict
         ``zones`` (zone index per drawn region, -1 = no data), ``colours`` and ``labels``
         (per zone index, no data last), ``legend``, ``title`` (the level), and ``fields``
-        (tooltip rows: ``label``, ``decimals`` and one value per region, a number, a text
-        or ``None``).
+        (tooltip rows: ``label``, ``decimals``, ``values``, one number or ``None`` per
+        region, and where some are text, ``texts`` and ``text_of``: see :func:`_packed`).
     """
     order = pd.Index(zones["code"]).get_indexer(pd.Index(geometry.codes))
     found = order >= 0
@@ -313,9 +331,7 @@ def zone_view(
             value[text] = raw[text]
         shown = np.full(len(order), None, dtype=object)
         shown[found] = value
-        fields.append(
-            {"label": metric_label(col, lang), "decimals": decimals, "values": shown.tolist()}
-        )
+        fields.append({"label": metric_label(col, lang), "decimals": decimals, **_packed(shown)})
     labels_colours = legend(scheme, lang)
     return {
         "zones": idx.tolist(),

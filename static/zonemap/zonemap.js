@@ -403,7 +403,11 @@
       if (zone === undefined || zone < 0) zone = view.labels.length - 1;
       row(view.zone_label, view.labels[zone]);
     }
-    for (const field of view.fields) row(field.label, show(field.values[index], field.decimals));
+    for (const field of view.fields) {
+      const text = field.text_of ? field.text_of[index] : -1;
+      const value = field.values ? field.values[index] : null;
+      row(field.label, text >= 0 ? field.texts[text] : show(value, field.decimals));
+    }
     if (view.population_label) row(view.population_label, show(header.population[index], 0));
     box.appendChild(table);
     return box;
