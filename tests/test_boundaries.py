@@ -5,8 +5,10 @@ Every fixture file is built here, in ``tmp_path``, from small polygons in Kota S
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import shutil
 import time
 import warnings
 import zipfile
@@ -17,7 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import HealthCheck, given, settings
+from conftest import fuzz
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
 
@@ -605,6 +608,14 @@ def test_empty_files(store: Store, tmp_path: Path) -> None:
     rejected(store, b"kode,nama\n", filename="desa.csv")  # a header without rows
 
 
+def test_region_list_saved_as_unicode_text(store: Store) -> None:
+    data = "kode\tnama\tpenduduk\n33.74.01.1001\tKelurahan Satu\t3.000\n".encode("utf-16")
+    result = import_regions(store, data, "village", filename="desa.txt")
+    assert result.changed == 1
+    stored = store.regions("village").set_index("code")
+    assert stored.loc["33.74.01.1001", ["name", "population"]].tolist() == ["Kelurahan Satu", 3000]
+
+
 def test_binary_garbage(store: Store, tmp_path: Path) -> None:
     garbage = bytes(range(256)) * 4
     message = rejected(store, garbage, filename="desa.bin")
@@ -734,3 +745,103 @@ def test_import_8500_villages(tmp_path: Path, capsys: pytest.CaptureFixture) -> 
     assert result.changed == 8500 and not result.report.has_errors
     assert len(store.regions("village")) == 8500
     assert seconds < 120
+
+
+# --- fuzzing: region lists written every way, then damaged -------------------------------------
+
+_REGION_BAD = st.one_of(
+    st.sampled_from(
+        ["", "-", "33", "33.74", "33.74.01", "33.74.03.1001", "33.74.01.1001.001", "ID3374010",
+         "ID3374014001", "3374O11001", "٣٣٧٤٠١١٠٠١", "1e400", "9" * 400, "-5", "12.5", "1.234,5",
+         "NaN", "inf", "🙂", "=1+1", '"', "x" * 300]
+    ),
+    st.text(max_size=8),
+)  # fmt: skip
+
+
+@st.composite
+def _damaged_region_list(draw):
+    """``(bytes, expected {code: (name, population)}, mutation)``: a CSV list of villages."""
+    numbers = draw(st.lists(st.integers(1001, 1030), min_size=1, max_size=6, unique=True))
+    expected, rows = {}, []
+    for n in numbers:
+        district = draw(st.sampled_from(["33.74.01", "33.74.02"]))
+        code = f"{district}.{n}"
+        name = draw(st.sampled_from(["Kelurahan ", "Desa ", "KEL. "])) + draw(
+            st.text(alphabet="abcdefghij éô'-", min_size=1, max_size=10).filter(str.strip)
+        )
+        population = draw(st.one_of(st.none(), st.integers(0, 9999)))
+        cell = "" if population is None else draw(st.sampled_from(
+            [str(population), f"{population:,}".replace(",", "."), f"{population}.0"]))  # fmt: skip
+        written = draw(st.sampled_from([code, code.replace(".", ""), f"ID{code.replace('.', '')}"]))
+        rows.append([written, name, cell])
+        expected[code] = (" ".join(name.split()), population)
+    header = [draw(st.sampled_from(["kode", "KODE_DESA", "code"])),
+              draw(st.sampled_from(["nama", "Nama_Desa", "name"])),
+              draw(st.sampled_from(["penduduk", "jumlah_penduduk", "population"]))]  # fmt: skip
+    grid = [header, *rows]
+    mutation = draw(st.sampled_from(["none", "none", "cell", "cell", "drop", "duplicate", "cut"]))
+    if mutation == "cell":
+        grid[draw(st.integers(1, len(grid) - 1))][draw(st.integers(0, 2))] = draw(_REGION_BAD)
+    elif mutation == "drop":
+        k = draw(st.integers(0, 2))
+        grid = [r[:k] + r[k + 1 :] for r in grid]
+    elif mutation == "duplicate":
+        grid.append(list(grid[draw(st.integers(1, len(grid) - 1))]))
+    out = io.StringIO()
+    csv.writer(out, delimiter=draw(st.sampled_from([",", ";", "\t"]))).writerows(grid)
+    data = out.getvalue().encode(draw(st.sampled_from(["utf-8", "cp1252", "utf-16"])), "replace")
+    if mutation == "cut":
+        data = data[: draw(st.integers(0, len(data)))]
+    return data, expected, mutation
+
+
+@pytest.fixture(scope="module")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A closed SQLite file of the province, Kota Semarang and two of its districts."""
+    path = tmp_path_factory.mktemp("template") / "java.db"
+    s = Store(str(path))
+    with s.transaction() as conn:
+        s.write_regions(conn, _base(), s.record_upload(conn, "test", "base", None, "t", 4, 4))
+    s.engine.dispose()
+    return path
+
+
+@fuzz(20)
+@given(case=_damaged_region_list())
+# found by this test: a list saved as UTF-16 ("Unicode text") was refused as a binary file
+@example(
+    case=(
+        "kode,nama,penduduk\r\n33.74.01.1001,Kelurahan a,\r\n".encode("utf-16"),
+        {"33.74.01.1001": ("Kelurahan a", None)},
+        "none",
+    )
+)
+def test_fuzz_region_lists_import_right_or_write_nothing(template_db, tmp_path_factory, case):
+    data, expected, mutation = case
+    path = tmp_path_factory.mktemp("fuzz") / "store.db"
+    shutil.copy(template_db, path)
+    store = Store(str(path))
+    try:
+        before = snapshot(store)
+        try:
+            result = import_regions(store, data, "village", filename="desa.csv")
+        except InputError as exc:  # UploadRejected, or a file that cannot be used at all
+            assert mutation != "none", str(exc)
+            assert str(exc)
+            assert_unchanged(store, before)
+            return
+        assert mutation != "duplicate", "a code twice was accepted"
+        assert store.data_version() == before[2] + 1
+        stored = store.regions("village").set_index("code")
+        assert len(stored) == result.rows
+        if mutation == "none":
+            assert sorted(stored.index) == sorted(expected)
+            for code, (name, population) in expected.items():
+                assert stored.loc[code, "name"] == name
+                assert stored.loc[code, "parent"] == code[:8]
+                got = stored.loc[code, "population"]
+                assert got == population or (population is None and pd.isna(got))
+        assert (stored["population"].dropna() >= 0).all()
+    finally:
+        store.engine.dispose()

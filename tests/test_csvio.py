@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import csv
+import datetime as dt
 import io
+import re
 import time
 import tracemalloc
 
@@ -10,7 +14,8 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from conftest import fuzz
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from zoning import csvio
@@ -79,6 +84,13 @@ def test_delimiters(sep):
     assert table.delimiter == sep
     assert list(table.frame.columns) == ["tanggal", "kode", "kasus"]
     assert table.frame.loc[2].tolist() == ["2021-04-03", "33.01", "1"]
+
+
+def test_blank_rows_above_the_header_do_not_hide_its_delimiter():
+    table = csvio.read_cells(b"\n;;\n\ntanggal;kode;kasus\n2021-04-03;33.01;1.234\n")
+    assert table.delimiter == ";"
+    assert list(table.frame.columns) == ["tanggal", "kode", "kasus"]
+    assert table.frame.loc[5].tolist() == ["2021-04-03", "33.01", "1.234"]
 
 
 def test_blank_rows_keep_spreadsheet_numbers():
@@ -337,3 +349,252 @@ def test_arbitrary_bytes_read_or_raise_input_error(data):
     except InputError:
         return
     assert isinstance(table.frame, pd.DataFrame)
+
+
+# --- fuzzing: any table written by a spreadsheet reads back cell for cell ------------------
+
+# Header names hold no delimiter, quote or line break: the delimiter is read from the header.
+_HEADER_NAME = st.text(alphabet="abcdefkodetangalXYZ_ é1", min_size=1, max_size=8).filter(
+    lambda h: h.strip()
+)
+# Cells hold anything a person types, delimiters, quotes and line breaks included (no NUL:
+# that makes a binary file).
+_CELL = st.one_of(
+    st.text(st.characters(exclude_characters="\x00", exclude_categories=("Cs",)), max_size=8),
+    st.sampled_from(
+        ["", " ", ",", ";", "\t", '"', '""', "'", "a,b", "a;b", 'x "y" z', "\n", "\r\n", "\r",
+         "1.234", "1,5", "\ufeff", "\u2028", "\x85", "=1+1", "٣", "-", "NaN", "café – ulang"]
+    ),
+)  # fmt: skip
+# Windows-1252 cells: ASCII and letters whose bytes can never form UTF-8 (no byte 0x80-0xBF).
+_CP1252_CELL = st.text(alphabet="abc 1,;\"'\nÄéèçñü", max_size=8)
+
+
+def _strip_rows(rows: list[list[str]]) -> list[list[str]]:
+    """What a reader keeps of written rows: cells stripped, blank rows dropped."""
+    stripped = [[c.strip() for c in r] for r in rows]
+    return [r for r in stripped if any(r)]
+
+
+@st.composite
+def _written_table(draw):
+    """``(bytes, header, body rows, encoding, delimiter)`` of a CSV file a program wrote."""
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1252"]))
+    width = draw(st.integers(1, 5))
+    header = draw(
+        st.lists(
+            _HEADER_NAME, min_size=width, max_size=width, unique_by=lambda h: h.strip().lower()
+        )
+    )
+    cell = _CP1252_CELL if encoding == "cp1252" else _CELL
+    rows = draw(st.lists(st.lists(cell, min_size=width, max_size=width), max_size=6))
+    delimiter = draw(st.sampled_from([",", ";", "\t"]))
+    if delimiter not in "".join(header) and width == 1:
+        header = [*header]  # one column: the sniffer falls back to a comma
+        delimiter = ","
+    out = io.StringIO()
+    ending = draw(st.sampled_from(["\n", "\r\n"]))
+    if any("\r" in c for r in rows for c in r):
+        ending = "\r\n"  # else the writer leaves a lone CR unquoted: a line break to a reader
+    writer = csv.writer(
+        out,
+        delimiter=delimiter,
+        quoting=draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL])),
+        lineterminator=ending,
+    )
+    blank_before = draw(st.integers(0, 2))
+    out.write("\n" * blank_before)
+    writer.writerows([header, *rows])
+    return out.getvalue().encode(encoding), header, rows, encoding, delimiter
+
+
+@fuzz(150)
+@given(_written_table())
+# found by this test: a blank line above a semicolon header made the file one column
+@example((b"\n1;X;Y;11;111\n;;;;\n", ["1", "X", "Y", "11", "111"], [[""] * 5], "utf-8", ";"))
+@example((b"\r\n\r\nkode;kasus\r\n1;2\r\n", ["kode", "kasus"], [["1", "2"]], "utf-8", ";"))
+def test_fuzz_any_written_table_reads_back_or_is_refused_clearly(table):
+    data, header, rows, encoding, delimiter = table
+    body = _strip_rows(rows)
+    try:
+        read = csvio.read_cells(data)
+    except InputError as exc:
+        # only a file without rows is refused: every other table is read
+        assert not body, (str(exc), rows)
+        assert "header but no rows" in str(exc)
+        return
+    assert body, "a header without rows must be refused"
+    assert read.delimiter == delimiter
+    if encoding != "utf-16":
+        with contextlib.suppress(UnicodeDecodeError):
+            encoding = data.decode("utf-8") and "utf-8"  # ASCII-only Windows-1252 is UTF-8
+    assert read.encoding == encoding
+    assert list(read.frame.columns) == [h.strip().lower() for h in header]
+    got = [[c.strip() for c in r] for r in read.frame.astype(str).to_numpy().tolist()]
+    assert got == body
+    assert read.frame.index.is_monotonic_increasing and read.frame.index[0] >= 2
+
+
+# Bytes that look like each kind of input, then damaged.
+_LOOKALIKE = st.sampled_from(
+    [
+        b"tanggal,kode,kasus_baru\n2021-08-01,33.01.01.2001,5\n",
+        "tanggal;kode;kasus\n03/08/2021;3301012001;1.234\n".encode("utf-16"),
+        "\ufeffkode\tnama\n1\tCafé\n".encode(),
+        "kode,nama\n1,Café – Kudus\n".encode("cp1252"),
+        b'kode,catatan\n1,"a\nb"\n2,"unclosed\n',
+        b"PK\x03\x04",
+        b"\xd0\xcf\x11\xe0",
+        b"\xff\xfe",
+        b"\xfe\xff",
+    ]
+)
+
+
+@fuzz(150)
+@given(
+    _LOOKALIKE,
+    st.lists(st.tuples(st.integers(0, 200), st.binary(min_size=1, max_size=4)), max_size=4),
+    st.integers(0, 200),
+)
+def test_fuzz_damaged_files_read_or_raise_input_error(data, patches, cut):
+    for at, junk in patches:
+        at = min(at, len(data))
+        data = data[:at] + junk + data[at + len(junk) :]
+    for source in (data, data[:cut]):
+        for excel in (True, False):
+            try:
+                table = csvio.read_cells(source, excel=excel)
+            except InputError as exc:
+                assert str(exc)
+                continue
+            assert len(table.frame) and all(isinstance(c, str) for c in table.frame.columns)
+
+
+@fuzz(25)
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(
+                st.none(),
+                st.booleans(),
+                st.integers(-(2**53), 2**53),
+                st.floats(allow_nan=False, allow_infinity=False),
+                st.text(max_size=6),
+                st.dates(),
+                st.datetimes(),
+            ),
+            min_size=1,
+            max_size=4,
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.integers(0, 4000),
+)
+def test_fuzz_workbooks_read_or_raise_input_error(rows, cut):
+    try:
+        data = xlsx_bytes(rows)
+    except Exception:  # openpyxl cannot write some texts (control characters)
+        return
+    for source in (data, data[:cut]):
+        try:
+            table = csvio.read_cells(source)
+        except InputError as exc:
+            assert str(exc)
+            continue
+        assert table.format == "xlsx"
+        assert all(isinstance(v, str) for v in table.frame.to_numpy().ravel())
+
+
+_NUMBER_TEXT = st.one_of(
+    st.text(max_size=10),
+    st.text(alphabet="0123456789.,- %eE+", max_size=12),
+    st.sampled_from(
+        ["", "NaN", "nan", "n/a", "#N/A", "-", "null", "inf", "-inf", "Infinity", "1e999",
+         "9" * 16, "9" * 400, "1,000,000,000,000,000", "٣", "١٢٣", "１２", "²", "0x10", "1_000",
+         "1 234", "1\u00a0234", "12,0", "12.00", "-0", "+5", "5%", "1.234,5", ".5", "5."]
+    ),
+)  # fmt: skip
+
+
+def _whole_reference(text: str) -> float | None:
+    """A count as a person means it, or None when the cell is not a count (NaN: empty)."""
+    t = text.strip().replace(" ", "").replace("\u00a0", "")
+    if not t or t.lower() in csvio.NA_TOKENS:
+        return np.nan
+    if re.fullmatch(r"-?[0-9]{1,15}(?:[.,]0{1,2})?", t):
+        return float(re.sub(r"[.,]0{1,2}$", "", t))
+    if re.fullmatch(r"-?[0-9]{1,3}(?:\.[0-9]{3}){1,4}(?:,0{1,2})?", t) or re.fullmatch(
+        r"-?[0-9]{1,3}(?:,[0-9]{3}){1,4}(?:\.0{1,2})?", t
+    ):
+        return float(re.sub(r"[.,]", "", re.sub(r"[.,]0{1,2}$", "", t)))
+    return None
+
+
+@fuzz(100)
+@given(st.lists(_NUMBER_TEXT, min_size=1, max_size=6))
+def test_fuzz_number_cells_are_the_number_or_flagged(cells):
+    series = pd.Series(cells, index=range(2, 2 + len(cells)))
+    values, bad = csvio.whole_numbers(series)
+    for k, cell in enumerate(cells):
+        want = _whole_reference(cell)
+        if want is None:
+            assert bad[k], (cell, values[k])
+            assert csvio.describe_number(cell, whole=True).startswith(repr(cell[:40]))
+        else:
+            assert not bad[k], cell
+            assert values[k] == want or (np.isnan(want) and np.isnan(values[k])), cell
+    decimals, bad = csvio.decimal_numbers(series)
+    assert np.isfinite(decimals[~bad & ~np.isnan(decimals)]).all()
+    try:
+        parsed = csvio.parse_numbers(series, "kasus")
+    except InputError as exc:
+        assert "column 'kasus'" in str(exc) and "row " in str(exc)
+    else:
+        assert not np.isinf(parsed).any() and not (parsed < 0).any()
+
+
+_DATE_TEXT = st.one_of(
+    st.text(max_size=12),
+    st.dates(min_value=dt.date(1800, 1, 1), max_value=dt.date(2300, 12, 31)).flatmap(
+        lambda d: st.sampled_from(
+            [d.isoformat(), d.strftime("%d/%m/%Y"), f"{d.day}.{d.month}.{d.year}",
+             f"{d.day} {d:%B} {d.year}", f"{d.isoformat()} 00:00:00"]
+        )
+    ),
+    st.sampled_from(
+        ["31/02/2021", "2021-02-29", "2020-02-29", "00/00/2021", "2021-13-01", "0000-01-01",
+         "9999-12-31", "2262-04-12", "٢٠٢١-٠٤-٠٣", "３/４/２０２１", "3 Foo 2021", "3 Mei 2021",
+         "2021-04-03T00:00:00.000", "2021-04-03 12:00"]
+    ),
+)  # fmt: skip
+
+
+@fuzz(150)
+@given(st.lists(_DATE_TEXT, min_size=1, max_size=6))
+def test_fuzz_date_cells_are_the_date_or_flagged(cells):
+    series = pd.Series(cells, index=range(2, 2 + len(cells)))
+    dates = csvio.to_dates(series)
+    for k, cell in enumerate(cells):
+        day = csvio.parse_date(cell)
+        if day is None:
+            assert np.isnat(dates[k])
+        else:
+            assert 1900 <= day.year <= 2200 and dates[k] == np.datetime64(day.date(), "ns")
+            iso = re.fullmatch(r"(\d{4})-(\d\d)-(\d\d)", cell.strip())
+            if iso and cell.strip().isascii():
+                assert day.date() == dt.date.fromisoformat(cell.strip())
+    try:
+        csvio.parse_dates(series, "tanggal")
+    except InputError as exc:
+        assert "column 'tanggal'" in str(exc) and "is not a date" in str(exc)
+
+
+def test_a_table_with_too_many_rows_is_refused_before_it_is_parsed(monkeypatch):
+    from zoning import csvio
+
+    monkeypatch.setattr(csvio, "MAX_ROWS", 3)
+    assert len(csvio.read_table(b"a;b\n1;2\n3;4\n5;6\n")) == 3
+    with pytest.raises(InputError, match=r"more than 3 rows \(4\); split it"):
+        csvio.read_table(b"a;b\n1;2\n3;4\n5;6\n7;8\n")

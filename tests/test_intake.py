@@ -7,16 +7,20 @@ numbers in the store.
 
 from __future__ import annotations
 
+import csv as csv_module
+import datetime as dt
 import io
 import json
+import re
+import shutil
 from pathlib import Path
 
 import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import tiny_regions
-from hypothesis import HealthCheck, given, settings
+from conftest import fuzz, tiny_counts, tiny_regions, write_store
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from zoning.errors import InputError
@@ -713,3 +717,269 @@ def _tiny_regions() -> pd.DataFrame:
 
 
 _REGIONS = _tiny_regions()
+
+
+# --- fuzzing: valid files written every way, then damaged --------------------------------------
+
+_NAMES = {A1: "Desa A1", A2: "Desa A2", B1: "Kelurahan B1", B2: "Kelurahan B2"}
+_HEADS = {
+    "date": ("tanggal", "Tanggal", "DATE", "tgl lapor", "Tanggal_Laporan"),
+    "code": ("kode", "Kode Wilayah", "region", "kode_desa", "KODE"),
+    "name": ("desa", "Nama Wilayah", "kelurahan", "wilayah"),
+    "new_cases": ("kasus_baru", "Kasus Baru", "new_cases", "konfirmasi harian"),
+    "deaths": ("meninggal_harian", "deaths", "Kematian Baru"),
+}
+_DATE_FORMS = (
+    lambda d: f"{d:%Y-%m-%d}", lambda d: f"{d:%d/%m/%Y}", lambda d: f"{d.day}/{d.month}/{d.year}",
+    lambda d: f"{d:%d.%m.%Y}", lambda d: f"{d.day} {['Juli', 'Agustus'][d.month - 7]} {d.year}",
+    lambda d: f"{d.day} {d:%b} {d.year}", lambda d: f"{d:%Y-%m-%d} 00:00:00",
+)  # fmt: skip
+_COUNT_FORMS = (
+    str, lambda v: f"{v:,}".replace(",", "."), lambda v: f"{v:,}",
+    lambda v: f"{v:,}".replace(",", " "), lambda v: f"{v}.0", lambda v: f"{v},00",
+)  # fmt: skip
+_MISSING = ("", "-", "NA", "n/a", "null", " ")
+# What a person (or a broken program) puts in a cell instead.
+_BAD_CELLS = st.one_of(
+    st.sampled_from(
+        ["", " ", "NaN", "inf", "-inf", "Infinity", "1e999", "9" * 16, "9" * 400, "-1", "1e3",
+         "1.5", "12,5", "٣", "１２", "²", "0x10", "1_000", "True", '"', "2021-02-30",
+         "31/02/2021", "0000-01-01", "9999-12-31", "2262-04-12", "1/1/1899", "٢٠٢١-٠٧-٠٣",
+         "2099-01-01", "Desa Z", "33.99", "33.01.01", "3301012001", "Semarang", "🙂", "=1+1",
+         "1 234", "-", "#N/A", "\u00a0", "1.234.567.890.123.456"]
+    ),
+    st.text(max_size=8),
+)  # fmt: skip
+
+
+@st.composite
+def _counts_file(draw):
+    """``(bytes, expected frame)``: a valid counts file written one of the ways analysts do."""
+    keys = draw(
+        st.lists(
+            st.tuples(st.sampled_from(list(_NAMES)), st.integers(15, 31 + 20)),
+            min_size=1, max_size=8, unique=True,
+        )
+    )  # fmt: skip
+    by_name = draw(st.booleans())
+    with_deaths = draw(st.booleans())
+    values = st.one_of(st.integers(0, 50), st.integers(0, 10**12))
+    rows, expected = [], []
+    for code, day in keys:
+        date = dt.date(2021, 7, 1) + dt.timedelta(days=day - 1)
+        cases = draw(values)
+        deaths = draw(st.one_of(st.none(), values)) if with_deaths else None
+        region = _NAMES[code] if by_name else draw(
+            st.sampled_from([code, code.replace(".", ""), f" {code} "])
+        )  # fmt: skip
+        cells = {
+            "date": draw(st.sampled_from(_DATE_FORMS))(date),
+            "region": region,
+            "new_cases": draw(st.sampled_from(_COUNT_FORMS))(cases),
+        }
+        if with_deaths:
+            cells["deaths"] = (
+                draw(st.sampled_from(_MISSING)) if deaths is None
+                else draw(st.sampled_from(_COUNT_FORMS))(deaths)
+            )  # fmt: skip
+        rows.append(cells)
+        expected.append(
+            {"region": code, "date": pd.Timestamp(date), "new_cases": float(cases),
+             **({"deaths": np.nan if deaths is None else float(deaths)} if with_deaths else {})}
+        )  # fmt: skip
+    fields = ["date", "region", "new_cases", *(["deaths"] if with_deaths else [])]
+    heads = {
+        "date": draw(st.sampled_from(_HEADS["date"])),
+        "region": draw(st.sampled_from(_HEADS["name" if by_name else "code"])),
+        "new_cases": draw(st.sampled_from(_HEADS["new_cases"])),
+        "deaths": draw(st.sampled_from(_HEADS["deaths"])),
+    }
+    order = draw(st.permutations(fields))
+    grid = [[heads[f] for f in order], *[[r[f] for f in order] for r in rows]]
+    if draw(st.booleans()):  # a column nobody maps: a warning, not an error
+        grid = [[*grid[0], "Catatan"], *[[*r, draw(st.sampled_from(["", "café – ulang", "ok"]))]
+                                        for r in grid[1:]]]  # fmt: skip
+    frame = pd.DataFrame(expected)
+    return grid, order, frame
+
+
+def _serialise(draw, grid: list[list[str]]) -> bytes:
+    form = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16", "xlsx"]))
+    if form == "xlsx" and not any(re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", c) for r in grid
+                                  for c in r):  # fmt: skip
+        return xlsx(grid)  # (a workbook cannot hold control characters)
+    out = io.StringIO()
+    writer = csv_module.writer(
+        out,
+        delimiter=draw(st.sampled_from([",", ";", "\t"])),
+        quoting=draw(st.sampled_from([csv_module.QUOTE_MINIMAL, csv_module.QUOTE_ALL])),
+        lineterminator=draw(st.sampled_from(["\n", "\r\n"])),
+    )
+    for i, row in enumerate(grid):
+        writer.writerow(row)
+        if i and draw(st.integers(0, 9)) == 0:
+            writer.writerow([""] * len(row))  # a blank row between
+    return out.getvalue().encode("utf-8" if form == "xlsx" else form, errors="replace")
+
+
+@st.composite
+def _damaged_counts_file(draw):
+    """``(bytes, expected, mutation, where)``: a valid file, then perhaps one thing wrong."""
+    grid, order, expected = draw(_counts_file())
+    mutation = draw(
+        st.sampled_from(["none", "none", "drop", "duplicate", "rename", "cell", "cell", "line",
+                         "bytes", "cut"])
+    )  # fmt: skip
+    where: tuple = ()
+    grid = [list(r) for r in grid]
+    if mutation == "drop":
+        k = draw(st.integers(0, len(order) - 1))
+        where = (order[k],)
+        grid = [r[:k] + r[k + 1 :] for r in grid]
+    elif mutation == "duplicate":
+        k = draw(st.integers(0, len(order) - 1))
+        where = (order[k],)
+        grid = [[*r, r[k]] for r in grid]
+    elif mutation == "rename":
+        k = draw(st.integers(0, len(order) - 1))
+        where = (order[k],)
+        grid[0][k] = draw(st.sampled_from(["", "x", "kolom 3", grid[0][k] + "?", "🙂"]))
+    elif mutation == "cell":
+        i = draw(st.integers(1, len(grid) - 1))
+        k = draw(st.integers(0, len(order) - 1))
+        grid[i][k] = draw(_BAD_CELLS)
+        where = (order[k], i - 1, grid[i][k])
+    elif mutation == "line":
+        i = draw(st.integers(1, len(grid)))
+        grid.insert(i, draw(st.lists(_BAD_CELLS, max_size=len(grid[0]) + 1)))
+        where = (i - 1,)
+    data = _serialise(draw, grid)
+    if mutation == "bytes":
+        for _ in range(draw(st.integers(1, 3))):
+            at = draw(st.integers(0, len(data)))
+            data = data[:at] + draw(st.binary(min_size=1, max_size=3)) + data[at + 1 :]
+    elif mutation == "cut":
+        data = data[: draw(st.integers(0, len(data)))]
+    return data, expected, mutation, where
+
+
+def _count_of(text: str) -> float | None:
+    """The count a cell means (NaN: no value), or None when it is not a count."""
+    t = text.strip().replace(" ", "").replace("\u00a0", "")
+    if not t or t.lower() in ("na", "n/a", "#n/a", "nan", "-", "null"):
+        return np.nan
+    for pattern in (
+        r"[0-9]{1,15}(?:[.,]0{1,2})?",  # 1234, 1234.0, 1234,00
+        r"[0-9]{1,3}(?:\.[0-9]{3}){1,4}(?:,0{1,2})?",  # 1.234.567
+        r"[0-9]{1,3}(?:,[0-9]{3}){1,4}(?:\.0{1,2})?",  # 1,234,567
+    ):
+        if re.fullmatch(pattern, t):
+            return float(re.sub(r"[.,]", "", re.sub(r"[.,]0{1,2}$", "", t)))
+    return None
+
+
+def _check_read(data: bytes, expected: pd.DataFrame, mutation: str, where: tuple):
+    """read_counts gives a report with clear errors, or the right daily counts."""
+    frame, report = read_counts(data, _REGIONS, filename="fuzz.csv")
+    if report.has_errors:
+        assert mutation != "none", [str(i) for i in report.errors]
+        for issue in report.errors:
+            assert issue.message and str(issue)
+        if mutation == "duplicate":
+            assert "appears more than once" in str(report.errors[0])
+        if mutation == "drop" and where[0] in ("date", "region"):
+            assert f"no {where[0]} column" in str(report.errors[0])
+        return None
+    if mutation == "duplicate" or (mutation == "drop" and where[0] in ("date", "region")):
+        raise AssertionError(f"{mutation} {where} was accepted")
+    fields = [c for c in frame.columns if c not in ("region", "date")]
+    assert not frame.duplicated(["region", "date"]).any()
+    got = frame[fields].to_numpy(float)
+    assert not np.isinf(got).any() and not (got < 0).any()
+    damaged_row = where[1] if mutation == "cell" else None
+    check = expected.drop(index=[damaged_row] if damaged_row is not None else [])
+    if mutation in ("bytes", "cut", "line"):
+        return frame  # the rows that survived are checked in the store
+    if mutation in ("drop", "rename") and where[0] in ("new_cases", "deaths"):
+        kept = [f for f in check.columns if f in ("region", "date") or f in fields]
+        check = check[kept].dropna(subset=kept[2:], how="all")
+    merged = check.merge(frame, on=["region", "date"], how="left", suffixes=("", "_read"))
+    for f in [c for c in check.columns if c not in ("region", "date")]:
+        want, have = merged[f].to_numpy(float), merged[f"{f}_read"].to_numpy(float)
+        assert ((want == have) | (np.isnan(want) & np.isnan(have))).all(), (f, merged)
+    if damaged_row is not None and where[0] in ("new_cases", "deaths"):
+        key = expected.loc[damaged_row, ["region", "date"]]
+        row = frame[(frame["region"] == key["region"]) & (frame["date"] == key["date"])]
+        meant = _count_of(where[2])
+        assert meant is not None, f"{where[2]!r} was read as a count"
+        assert len(row) == 1
+        value = row[where[0]].iloc[0]
+        assert value == meant or (np.isnan(value) and np.isnan(meant)), (where, value)
+    return frame
+
+
+@fuzz(80)
+@given(_damaged_counts_file())
+def test_fuzz_damaged_counts_files_read_right_or_report_clearly(case):
+    event(f"mutation: {case[2]}")
+    event("accepted" if _check_read(*case) is not None else "rejected")
+
+
+@pytest.fixture(scope="module")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A closed SQLite file of the tiny store, copied for each example."""
+    path = tmp_path_factory.mktemp("template") / "tiny.db"
+    write_store(path, tiny_regions(), tiny_counts()).engine.dispose()
+    return path
+
+
+@fuzz(30)
+@given(case=_damaged_counts_file())
+def test_fuzz_import_writes_the_file_or_nothing(template_db, tmp_path_factory, case):
+    data, expected, mutation, _ = case
+    path = tmp_path_factory.mktemp("fuzz") / "store.db"
+    shutil.copy(template_db, path)
+    store = Store(str(path))
+    try:
+        before = snapshot(store)
+        old = before[0].set_index(["region", "date"])
+        try:
+            result = import_counts(store, data, filename="fuzz.csv")
+        except UploadRejected as exc:
+            assert mutation != "none", str(exc)
+            assert str(exc).endswith("nothing was imported") and exc.report.has_errors
+            assert_unchanged(store, before)
+            event("rejected")
+            return
+        event("imported")
+        counts = store.counts().set_index(["region", "date"])
+        uploads = store.uploads()
+        assert len(uploads) == len(before[1]) + 1 and result.upload_id == uploads["id"].max()
+        assert store.data_version() == before[2] + 1
+        # every region-day of the file holds the file's values (an empty cell keeps the old)
+        if mutation in ("none", "cell", "rename", "drop"):
+            frame, _ = read_counts(data, _REGIONS)
+            for field in [c for c in frame.columns if c not in ("region", "date")]:
+                given_ = frame.set_index(["region", "date"])[field]
+                written = given_.dropna()
+                assert (counts.loc[written.index, field] == written).all(), field
+                total = counts.loc[written.index, field].sum()
+                assert total == written.sum()
+                for key in given_.index[given_.isna()]:
+                    if key in old.index and key in counts.index:
+                        want, got = old.loc[key, field], counts.loc[key, field]
+                        assert want == got or (pd.isna(want) and pd.isna(got))
+            if mutation == "none":
+                keys = pd.MultiIndex.from_frame(expected[["region", "date"]])
+                assert (counts.loc[keys, "new_cases"].to_numpy() == expected["new_cases"]).all()
+        # nothing else changed
+        untouched = old.index.difference(counts.index[counts.index.isin(old.index)])
+        assert untouched.empty  # no region-day was lost
+        revised = sum(len(store.count_history(r)) for r in _NAMES) - sum(before[4].values())
+        assert result.changed >= revised >= 0
+        assert store.meta()["as_of"] >= before[3]
+        # the same file again changes nothing
+        again = import_counts(store, data, filename="fuzz.csv")
+        assert again.duplicate_of == result.upload_id and store.data_version() == before[2] + 1
+    finally:
+        store.engine.dispose()

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import json
 import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import tiny_regions
+from conftest import fuzz, tiny_regions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -680,3 +683,206 @@ def test_niks_stored_as_numbers_are_refused(tiny_store):
                                   (f"{float(nik(2)):.5E}", "2021-07-05", A1, "", "")])  # fmt: skip
     issue = next(i for i in result.report.warnings if i.row == 3)
     assert issue.column == "nik" and issue.message.startswith(STORED_AS_NUMBER)
+
+
+# --- fuzzing: line lists written every way, then damaged ----------------------------------------
+
+_PLACES = {A1: ("Desa A1", ""), A2: ("Desa A2", ""), B1: ("Kelurahan B1", ""),
+           RT1: ("Kelurahan B1", "1"), RT2: ("Kelurahan B1", "2")}  # fmt: skip
+_MONTHS = {8: "Agustus", 9: "September"}
+_LINE_BAD = st.one_of(
+    st.sampled_from(
+        ["", "-", "3.37401E+15", "3374010101900001.0", "337401010190000", "33740101019000011",
+         "337401O101900001", "3374011301900001", "3374013102900001", "3374010101900000",
+         "٣٣٧٤٠١٠١٠١٩٠٠٠٠١", "2099-01-01", "31/02/2021", "Desa Z", "33.01", "33.01.01",
+         "🙂", "=1+1", '"', "0", "1000"]
+    ),
+    st.text(max_size=8),
+)  # fmt: skip
+
+
+@st.composite
+def _line_list(draw):
+    """``(grid, order, cases)``: a valid line list and the (nik, date, place) of each row."""
+    n_people = draw(st.integers(1, 6))
+    serials = draw(st.lists(st.integers(1, 9999), min_size=n_people, max_size=n_people,
+                            unique=True))  # fmt: skip
+    people = [
+        nik(s, district=draw(st.sampled_from(["330101", "330201", "337401"])),
+            day=draw(st.integers(1, 28)), month=draw(st.integers(1, 12)),
+            year=draw(st.integers(0, 99)), woman=draw(st.booleans()))
+        for s in serials
+    ]  # fmt: skip
+    with_rt = draw(st.booleans())
+    rows, cases = [], []
+    for person in people:
+        place = draw(st.sampled_from(list(_PLACES) if with_rt else [A1, A2, B1]))
+        for _ in range(draw(st.integers(1, 2))):  # a second test within 90 days: one episode
+            day = dt.date(2021, 8, 1) + dt.timedelta(days=draw(st.integers(0, 40)))
+            spaced = draw(
+                st.sampled_from(
+                    [
+                        person,
+                        f"{person[:6]} {person[6:12]} {person[12:]}",
+                        f"{person[:6]}.{person[6:12]}.{person[12:]}",
+                    ]
+                )
+            )
+            village = place[:13]
+            region = draw(st.sampled_from([village, village.replace(".", ""), _PLACES[place][0]]))
+            date = draw(
+                st.sampled_from(
+                    [
+                        f"{day:%Y-%m-%d}",
+                        f"{day:%d/%m/%Y}",
+                        f"{day.day} {_MONTHS[day.month]} {day.year}",
+                    ]
+                )
+            )
+            rows.append(
+                {
+                    "nik": spaced,
+                    "date": date,
+                    "region": region,
+                    "rw": "1" if _PLACES[place][1] else "",
+                    "rt": _PLACES[place][1],
+                    "no_kk": draw(st.sampled_from(["", kk(serials[0] % 50 + 1)])),
+                    "address": draw(st.sampled_from(["", "Jl. Melati 3", "JL MELATI NO 3"])),
+                }
+            )
+            cases.append((person, pd.Timestamp(day), place))
+    names = {"nik": draw(st.sampled_from(["nik", "NIK", "no_ktp", "NIK Pasien"])),
+             "date": draw(st.sampled_from(["tanggal_konfirmasi", "Tgl Positif", "date"])),
+             "region": draw(st.sampled_from(["kode_desa", "Kelurahan", "desa"])),
+             "rw": "rw", "rt": "rt", "no_kk": "No KK", "address": "alamat"}  # fmt: skip
+    fields = ["nik", "date", "region", *(["rw", "rt"] if with_rt else []), "no_kk", "address"]
+    order = draw(st.permutations(fields))
+    grid = [[names[f] for f in order], *[[r[f] for f in order] for r in rows]]
+    return grid, order, cases
+
+
+@st.composite
+def _damaged_line_list(draw):
+    grid, order, cases = draw(_line_list())
+    mutation = draw(st.sampled_from(["none", "none", "cell", "cell", "drop", "duplicate", "cut",
+                                     "bytes"]))  # fmt: skip
+    where: tuple = ()
+    if mutation == "cell":
+        i, k = draw(st.integers(1, len(grid) - 1)), draw(st.integers(0, len(order) - 1))
+        grid[i][k] = draw(_LINE_BAD)
+        where = (order[k], i - 1)
+    elif mutation == "drop":
+        k = draw(st.integers(0, len(order) - 1))
+        grid = [r[:k] + r[k + 1 :] for r in grid]
+        where = (order[k],)
+    elif mutation == "duplicate":
+        k = draw(st.integers(0, len(order) - 1))
+        grid = [[*r, r[k]] for r in grid]
+        where = (order[k],)
+    out = io.StringIO()
+    csv.writer(out, delimiter=draw(st.sampled_from([",", ";", "\t"])),
+               lineterminator=draw(st.sampled_from(["\n", "\r\n"]))).writerows(grid)  # fmt: skip
+    data = out.getvalue().encode(draw(st.sampled_from(["utf-8", "utf-8-sig", "utf-16"])))
+    if mutation == "cut":
+        data = data[: draw(st.integers(0, len(data)))]
+    elif mutation == "bytes":
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(st.binary(min_size=1, max_size=3)) + data[at + 1 :]
+    return data, cases, mutation, where
+
+
+@pytest.fixture(scope="module")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A closed SQLite file of the tiny store with one RW of two RTs in Kelurahan B1."""
+    from conftest import tiny_counts, tiny_regions, write_store
+
+    path = tmp_path_factory.mktemp("template") / "rt.db"
+    store = write_store(path, tiny_regions(), tiny_counts())
+    rows = [
+        ("33.02.01.1001.001", "RW 001", "rw", B1, 600.0),
+        (RT1, "RT 001/RW 001", "rt", "33.02.01.1001.001", 300.0),
+        (RT2, "RT 002/RW 001", "rt", "33.02.01.1001.001", 300.0),
+    ]
+    frame = pd.DataFrame(rows, columns=["code", "name", "level", "parent", "population"])
+    with store.transaction() as conn:
+        store.write_regions(conn, frame, None)
+    store.engine.dispose()
+    return path
+
+
+def _store_bytes(path: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")))
+
+
+@fuzz(20)
+@given(case=_damaged_line_list())
+def test_fuzz_line_list_imports_right_or_writes_nothing(template_db, tmp_path_factory, case):
+    data, cases, mutation, _ = case
+    path = tmp_path_factory.mktemp("fuzz") / "store.db"
+    shutil.copy(template_db, path)
+    store = Store(str(path))
+    niks = {p for p, _, _ in cases}
+    try:
+        before = _dump(store)
+        try:
+            result = import_linelist(store, data, filename="list.csv")
+        except UploadRejected as exc:
+            assert mutation != "none", str(exc)
+            text = str(exc) + json.dumps(exc.report.to_dict())
+            assert not any(p in text for p in niks), "a NIK in the rejection"
+            assert _dump(store) == before  # nothing written, not even the upload
+            return
+        text = json.dumps(result.report.to_dict(), default=str)
+        assert not any(p in text for p in niks), "a NIK in the report"
+        store.engine.dispose()
+        raw = _store_bytes(path)
+        assert not any(p.encode() in raw for p in niks), "a NIK in the store"
+        episodes = store.case_episodes()
+        assert len(episodes) == result.changed
+        # the day's new cases of each village are its episodes (RTs included) that day
+        per_day = episodes.assign(region=episodes["region"].str[:13]).groupby(
+            ["region", "episode_start"]).size()  # fmt: skip
+        counts = store.counts().set_index(["region", "date"])["new_cases"]
+        for (village, day), n in per_day.items():
+            assert counts.loc[(village, pd.Timestamp(day))] == n
+        if mutation == "none":
+            first = {}
+            for person, day, place in cases:
+                first[person] = min(first.get(person, (day, place)), (day, place))
+            assert len(episodes) == len(first)
+            assert sorted(episodes["episode_start"]) == sorted(d for d, _ in first.values())
+            assert sorted(episodes["region"]) == sorted(p for _, p in first.values())
+    finally:
+        store.engine.dispose()
+
+
+@fuzz(60)
+@given(case=_damaged_line_list())
+def test_fuzz_line_list_reads_or_reports_without_a_nik(case):
+    data, cases, mutation, _ = case
+    frame, report = read_linelist(data, _REGIONS_WITH_RTS)
+    niks = {p for p, _, _ in cases}
+    text = json.dumps(report.to_dict(), default=str)
+    assert not any(p in text for p in niks), "a NIK in the report"
+    if mutation == "none":
+        assert not report.has_errors, report.summary()
+    if mutation == "duplicate":
+        assert report.has_errors
+    if report.has_errors:
+        assert frame.empty and all(i.message for i in report.errors)
+    else:
+        assert set(frame["nik"]) <= niks
+        assert frame["row"].is_unique and (frame["row"] >= 2).all()
+
+
+def _regions_with_rts() -> pd.DataFrame:
+    frame = pd.DataFrame(tiny_regions().drop(columns="geometry"))
+    rows = [
+        ("33.02.01.1001.001", "RW 001", "rw", B1, 600.0),
+        (RT1, "RT 001/RW 001", "rt", "33.02.01.1001.001", 300.0),
+        (RT2, "RT 002/RW 001", "rt", "33.02.01.1001.001", 300.0),
+    ]
+    return pd.concat([frame, pd.DataFrame(rows, columns=frame.columns)], ignore_index=True)
+
+
+_REGIONS_WITH_RTS = _regions_with_rts()

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import fuzz
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -278,3 +279,133 @@ def test_parse_with_names_returns_or_raises_rule_error(text, names):
     except RuleError:
         return
     assert names_in(tree) <= names
+
+
+# --- fuzzing: conditions written by a grammar mean what they say --------------------------------
+
+_OPERATORS = ["<", "<=", ">", ">=", "==", "!="]
+_NUMBER = st.one_of(
+    st.integers(0, 10**6).map(str),
+    st.decimals(0, 10**6, places=3, allow_nan=False, allow_infinity=False).map(str),
+    st.sampled_from(["0", "0.5", ".5", "7.", "00012", "1" * 30]),
+)
+_OPERAND = st.one_of(st.sampled_from(["a", "b_1", "x"]).map(lambda n: ("name", n)),
+                     _NUMBER.map(lambda t: ("num", t)))  # fmt: skip
+_CONDITION = st.recursive(
+    st.tuples(st.just("cmp"), st.sampled_from(_OPERATORS), _OPERAND, _OPERAND),
+    lambda inner: (
+        st.tuples(st.sampled_from(["and", "or"]), inner, inner) | st.tuples(st.just("not"), inner)
+    ),
+    max_leaves=6,
+)
+_SPACE = st.sampled_from([" ", "  ", "\t", " \n "])
+
+
+def _render(draw, node: tuple, context: int = 0) -> str:
+    """A condition as text; ``context`` is how tightly the place it goes binds (or 0, and 1,
+    not 2): lower-binding parts get parentheses, and any part may get them anyway."""
+    kind = node[0]
+    space = draw(_SPACE)
+    if kind == "cmp":
+        text = f"{node[2][1]}{draw(st.sampled_from(['', ' ']))}{node[1]}{space}{node[3][1]}"
+        binds = 3
+    elif kind == "not":
+        text, binds = f"not{space}{_render(draw, node[1], 2)}", 2
+    else:
+        binds = 0 if kind == "or" else 1
+        left = _render(draw, node[1], binds)
+        right = _render(draw, node[2], binds + 1)  # a right-hand part of the same kind: brackets
+        text = f"{left}{space}{kind}{draw(_SPACE)}{right}"
+    if binds < context or draw(st.integers(0, 5)) == 0:
+        text = f"({draw(_SPACE)}{text}{draw(_SPACE)})"
+    return text
+
+
+def _truth(node: tuple, row: dict[str, float]) -> bool:
+    """What the condition means on one row: a comparison with a missing value is false."""
+    kind = node[0]
+    if kind == "cmp":
+        left, right = (row[v] if k == "name" else float(v) for k, v in node[2:])
+        if math.isnan(left) or math.isnan(right):
+            return False
+        return {"<": left < right, "<=": left <= right, ">": left > right,
+                ">=": left >= right, "==": left == right, "!=": left != right}[node[1]]  # fmt: skip
+    if kind == "not":
+        return not _truth(node[1], row)
+    if kind == "and":
+        return _truth(node[1], row) and _truth(node[2], row)
+    return _truth(node[1], row) or _truth(node[2], row)
+
+
+_VALUE = st.one_of(
+    st.sampled_from([NAN, 0.0, 0.5, 7.0, 12.0, 1e6, 1.0e30, math.inf, -math.inf, -1.0]),
+    st.floats(allow_nan=True),
+)
+
+
+@fuzz(200)
+@given(st.data(), _CONDITION, st.lists(st.fixed_dictionaries(dict.fromkeys(["a", "b_1", "x"],
+                                                                          _VALUE)),
+                                       min_size=1, max_size=6))  # fmt: skip
+def test_fuzz_written_conditions_mean_what_they_say(data, node, rows):
+    text = _render(data.draw, node)
+    if len(text) > MAX_LENGTH:
+        with pytest.raises(RuleError, match="longer than"):
+            parse(text)
+        return
+    tree = parse(text, names={"a", "b_1", "x"})
+    arrays = {n: np.array([r[n] for r in rows]) for n in ("a", "b_1", "x")}
+    got = np.broadcast_to(evaluate(tree, arrays), (len(rows),)).tolist()
+    assert got == [_truth(node, r) for r in rows], text
+
+
+@fuzz(200)
+@given(
+    st.data(),
+    _CONDITION,
+    st.lists(
+        st.tuples(
+            st.integers(0, 200),
+            st.integers(0, 3),
+            st.sampled_from(
+                [
+                    "",
+                    "(",
+                    ")",
+                    "=",
+                    "<",
+                    "!",
+                    "and",
+                    "not ",
+                    "or",
+                    "1",
+                    "a",
+                    "٣",
+                    "'",
+                    "__",
+                    ".",
+                    "e5",
+                    "-",
+                    "\x00",
+                    "\u00a0",
+                    "+",
+                    "**",
+                ]
+            ),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
+)
+def test_fuzz_damaged_conditions_parse_or_raise_rule_error(data, node, edits):
+    text = _render(data.draw, node)
+    for at, length, junk in edits:
+        at %= len(text) + 1
+        text = text[:at] + junk + text[at + length :]
+    try:
+        tree = parse(text, names={"a", "b_1", "x"})
+    except RuleError as exc:
+        assert str(exc)
+        return
+    values = {n: np.array([NAN, 0.0, 1.0]) for n in names_in(tree)}
+    assert np.broadcast_to(evaluate(tree, values), (3,)).dtype == bool

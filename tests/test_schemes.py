@@ -9,11 +9,19 @@ file makes a test fail. Every cut-off is tested just below, at and just above.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
 import math
+import re
+import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import fuzz
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from zoning import schemes
 from zoning.schemes import (
@@ -898,6 +906,31 @@ def test_scheme_file_too_large():
         loads_scheme((VALID + "#" * schemes.MAX_SCHEME_BYTES).encode())
 
 
+def test_threshold_too_large_for_a_number_is_a_scheme_error():
+    text = (
+        (_ROOT / "examples" / "custom-scheme.toml")
+        .read_text()
+        .replace("red = 100", "red = 1" + "0" * 400)
+    )
+    with pytest.raises(SchemeError, match=r"rules\[1\]\.thresholds\.red: must be a finite number"):
+        loads_scheme(text)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ('id = "contoh-kabupaten-2021"', 'id = "contoh\\n"', "'id'"),
+        ('id = "red"', 'id = "red\\n"', "zones[3].id"),
+        ('colour = "#b2182b"', 'colour = "#b2182b\\n"', "zones[3].colour"),
+    ],
+)
+def test_ids_and_colours_ending_in_a_line_break_are_refused(old, new, field):
+    text = (_ROOT / "examples" / "custom-scheme.toml").read_text()
+    assert old in text
+    with pytest.raises(SchemeError, match=re.escape(field)):
+        loads_scheme(text.replace(old, new))
+
+
 def test_scheme_file_deeply_nested():
     with pytest.raises(SchemeError, match="not valid TOML"):
         loads_scheme("x = " + "[" * 100_000)
@@ -915,3 +948,192 @@ def test_scheme_file_deeply_nested():
 def test_unhashable_metric_is_a_scheme_error(text):
     with pytest.raises(SchemeError):
         loads_scheme(text)
+
+
+# --- fuzzing: scheme files, valid ones damaged -------------------------------------------------
+
+_ROOT = Path(__file__).resolve().parent.parent
+_SCHEME_FILES = [
+    *sorted((_ROOT / "zoning" / "schemes").glob("*.toml")),
+    _ROOT / "examples" / "custom-scheme.toml",
+]
+_RAW = [tomllib.loads(p.read_text(encoding="utf-8")) for p in _SCHEME_FILES]
+
+
+def _toml_value(value: object) -> str:
+    """A value as TOML (inline tables and arrays): enough to write any parsed scheme back."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return {"nan": "nan", "inf": "inf", "-inf": "-inf"}.get(str(value), repr(value))
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(type(value))
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
+
+
+def _toml(raw: dict) -> str:
+    return "".join(f"{_toml_key(k)} = {_toml_value(v)}\n" for k, v in raw.items())
+
+
+_WORDS = [
+    "green", "yellow", "orange", "red", "level-1", "level-4", "low", "high", "red\n", "Red",
+    "#b2182b", "#B2182B", "#b2182b\n", "#12345", "blue", "", " ", "village", "rt", "regency",
+    "planet", "cases_7d_per_100k", "positivity_7d_pct", "houses_7d", "cases_7d", ">", ">=",
+    "=>", "my-scheme", "my-scheme\n", "-x", "A", "x" * 65, "2021-06-01", "2021-13-01",
+    "cases_7d_per_100k >= 200", "houses_7d > 5 and not cases_7d < 1", "(((", "__import__('os')",
+    "positivity_7d_pct >= 1" + "0" * 400, "cases_7d >= ٣", "a" * 501,
+]  # fmt: skip
+_SCALARS = st.one_of(
+    st.sampled_from(_WORDS),
+    st.text(max_size=10),
+    st.integers(),
+    st.integers(-(10**500), 10**500),
+    st.floats(),
+    st.booleans(),
+    st.dates(),
+    st.datetimes().map(lambda d: d.replace(fold=0)),  # (fold is not written in a file)
+    st.times().map(lambda t: t.replace(fold=0)),
+)
+_NUMBERS = st.one_of(
+    st.sampled_from([0, -1, 1, 2**63, -(2**63), 10**400, math.nan, math.inf, -math.inf, 1e308]),
+    st.integers(),
+    st.floats(),
+)
+_TEXTS = st.one_of(
+    st.sampled_from(_WORDS), st.text(max_size=10), st.sampled_from(_WORDS).map(lambda w: w + "\n")
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["id", "en", "title", "red", "green", "x"]), inner, max_size=3
+        )
+    ),
+    max_leaves=8,
+)
+
+
+def _paths(value: object, path: tuple = ()) -> list[tuple]:
+    """Every place in a parsed file, as a path of keys and indexes."""
+    out = [path]
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(
+        value, list) else ()  # fmt: skip
+    for k, v in items:
+        out += _paths(v, (*path, k))
+    return out
+
+
+@st.composite
+def _damaged_scheme(draw) -> dict:
+    raw = copy.deepcopy(draw(st.sampled_from(_RAW)))
+    for _ in range(draw(st.integers(0, 4))):
+        places = _paths(raw)[1:]
+        path = draw(st.sampled_from(places))
+        *head, last = path
+        parent = raw
+        for k in head:
+            parent = parent[k]
+        action = draw(st.sampled_from(["delete", "replace", "retype", "retype", "copy", "add"]))
+        if action == "delete":
+            del parent[last]
+        elif action == "replace":
+            parent[last] = draw(_VALUES)
+        elif action == "retype":  # another value of the same type: a typo, not a new shape
+            kind = type(parent[last])
+            parent[last] = draw(_TEXTS if kind is str else _NUMBERS if kind in (int, float)
+                                else _VALUES)  # fmt: skip
+        elif action == "copy" and isinstance(parent, list):
+            parent.insert(last, copy.deepcopy(parent[last]))
+        elif action == "add" and isinstance(parent[last], dict):
+            key = draw(st.sampled_from(["metric", "when", "zone", "floor", "compare", "x"]))
+            parent[last][key] = draw(_VALUES)
+    return raw
+
+
+def _check_scheme(scheme: schemes.Scheme) -> None:
+    """A loaded scheme is well formed and classifies any numbers."""
+    assert re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", scheme.id)
+    assert len(scheme.zones) >= 2 and len(set(scheme.zone_ids)) == len(scheme.zones)
+    for zone in scheme.zones:
+        assert re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", zone.id)
+        assert re.fullmatch(r"#[0-9a-f]{6}", zone.colour)
+    values = np.array([NAN, -1.0, 0.0, 0.5, 5.0, 20.0, 150.0, 1e300, np.inf, -np.inf])
+    grid = np.meshgrid(*[values] * min(len(scheme.metrics), 3), indexing="ij")
+    arrays = {m: grid[i % len(grid)].ravel() for i, m in enumerate(scheme.metrics)}
+    zones = scheme.classify(arrays)
+    assert zones.dtype == np.int8 and zones.shape == arrays[scheme.metrics[0]].shape
+    assert ((zones >= NO_ZONE) & (zones < len(scheme.zones))).all()
+    scheme.zone_id_array(zones)
+    for metric in scheme.metrics:
+        for _zone, low, high in scheme.bands(metric):
+            assert low < high
+
+
+def _changed(path: tuple, value: object) -> dict:
+    """The example scheme (examples/custom-scheme.toml) with one value changed."""
+    raw = copy.deepcopy(_RAW[-1])
+    *head, last = path
+    parent = raw
+    for k in head:
+        parent = parent[k]
+    parent[last] = value
+    return raw
+
+
+@fuzz(200)
+@given(_damaged_scheme())
+# found by this test: a threshold beyond a float's range raised TypeError from numpy, and an
+# id or colour ending in a line break was accepted ("$" matches before a final "\n")
+@example(_changed(("rules", 0, "thresholds", "red"), 10**400))
+@example(_changed(("id",), "contoh\n"))
+@example(_changed(("zones", 1, "colour"), "#ffd92f\n"))
+def test_fuzz_damaged_schemes_load_right_or_raise_scheme_error(raw):
+    try:
+        scheme = schemes.parse_scheme(raw)
+    except SchemeError as exc:
+        assert str(exc)
+        outcome = str
+    else:
+        _check_scheme(scheme)
+        outcome = schemes.Scheme
+    # the same content as a file gives the same outcome
+    try:
+        text = _toml(raw)
+    except TypeError:
+        return
+    try:
+        again = loads_scheme(text.encode())
+    except SchemeError as exc:
+        assert outcome is str, (str(exc), text)
+    else:
+        assert outcome is schemes.Scheme and again == scheme
+
+
+@fuzz(200)
+@given(
+    st.sampled_from(_SCHEME_FILES).map(lambda p: p.read_bytes()),
+    st.lists(
+        st.tuples(st.integers(0, 4000), st.integers(0, 40), st.binary(max_size=6)), max_size=4
+    ),
+)
+def test_fuzz_damaged_scheme_bytes_load_or_raise_scheme_error(data, edits):
+    for at, length, junk in edits:  # cut out some bytes, put others in
+        at = at % (len(data) + 1)
+        data = data[:at] + junk + data[at + length :]
+    try:
+        scheme = loads_scheme(data)
+    except SchemeError as exc:
+        assert str(exc)
+        return
+    _check_scheme(scheme)

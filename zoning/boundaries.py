@@ -183,7 +183,7 @@ def _open(loaded: _Loaded, layer: str | None) -> _Table:
         raise InputError(f"{name} is not a {kind} file (its content is not {kind})")
     if suffix in (".xlsx", ".xls", ".ods"):
         raise InputError("this is a spreadsheet; save the sheet as CSV and try again")
-    if b"\x00" in data[:8192]:
+    if b"\x00" in data[:8192] and data[:2] not in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: CSV
         raise InputError(
             "cannot read this file: expected GeoJSON, a GeoPackage, a zipped Shapefile or CSV"
         )

@@ -30,6 +30,9 @@ from zoning.errors import InputError
 ENCODINGS = ("utf-8-sig", "cp1252")
 DELIMITERS = (",", ";", "\t")
 MAX_BYTES = 200 * 1024 * 1024
+#: Rows per uploaded table (counts or line list): a province's villages for years, or a
+#: national line list of several million cases, fit; beyond it, split the file by date.
+MAX_ROWS = 5_000_000
 #: Longest line accepted (bytes); a longer line is not a table of counts.
 MAX_LINE = 1024 * 1024
 #: Cells read as "no value" in number columns, besides the empty cell (compared lower-cased).
@@ -39,6 +42,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls (and other Office binary files)
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _NOT_TEXT = "this is not a text (CSV) file; save the sheet as CSV and try again"
+_NOT_BLANK = re.compile(r'[^\s,;"]')  # a character of a line that is not a blank row
 
 _MONTHS = {
     "januari": 1, "january": 1, "jan": 1, "februari": 2, "february": 2, "feb": 2, "pebruari": 2,
@@ -151,8 +155,15 @@ def decode(data: bytes) -> str:
 
 
 def sniff_delimiter(text: str) -> str:
-    """The delimiter of the header line: comma, semicolon or tab."""
-    header = text.split("\n", 1)[0] if len(text) < 65536 else text[:65536].split("\n", 1)[0]
+    """The delimiter of the header line: comma, semicolon or tab.
+
+    The header is the first line with more than delimiters, quotes and spaces: a sheet saved
+    with blank rows above its header keeps them, and the reader skips them.
+    """
+    found = _NOT_BLANK.search(text, 0, 65536)
+    start = text.rfind("\n", 0, found.start()) + 1 if found else 0
+    end = text.find("\n", start, start + 65536)
+    header = text[start : end if end >= 0 else start + 65536]
     counts = {d: header.count(d) for d in DELIMITERS}
     best = max(counts, key=counts.get)
     return best if counts[best] > 0 else ","
@@ -200,12 +211,14 @@ def read_cells(source: str | Path | bytes, excel: bool = True) -> Table:
         raise InputError("the file is empty")
     if data[:4] == _ZIP_MAGIC and excel:
         frame, notes = _read_xlsx(data)
+        _check_rows(len(frame) - 1)
         return Table(_tabulate(frame), "xlsx", notes=notes)
     if data[:4] in (_ZIP_MAGIC, _OLE_MAGIC) and not excel:
         raise InputError(_NOT_TEXT)
     if data[:4] == _OLE_MAGIC:
         raise InputError("this is an old Excel workbook (.xls); save it as .xlsx or CSV")
     check_line_length(data)
+    _check_rows(data.count(b"\n") - 1)  # at least the rows; quoted line breaks count too
     text, encoding, bad_line = decode_text(data)
     notes: list[tuple[str, int | None]] = []
     if encoding == "cp1252":
@@ -219,6 +232,14 @@ def read_cells(source: str | Path | bytes, excel: bool = True) -> Table:
     delim = sniff_delimiter(text)
     frame = _tabulate(_split_csv(text, delim), delim)
     return Table(frame, "csv", encoding, delim, notes)
+
+
+def _check_rows(rows: int) -> None:
+    if rows > MAX_ROWS:
+        raise InputError(
+            f"the file has more than {MAX_ROWS:,} rows ({rows:,}); split it, e.g. by month, "
+            "and upload the parts one after another"
+        )
 
 
 def read_table(source: str | Path | bytes) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 import os
 import re
 import tomllib
@@ -235,9 +236,13 @@ def _measures(raw: Mapping, where: str) -> dict[str, tuple[str, ...]]:
 def _number(value: object, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise SchemeError(f"{where}: must be a number, not {value!r}")
-    if not np.isfinite(value):
+    try:
+        number = float(value)  # TOML integers have no size limit; a float has
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
         raise SchemeError(f"{where}: must be a finite number")
-    return float(value)
+    return number
 
 
 def _parse_rule(raw: object, i: int, zone_ids: tuple[str, ...], metrics: frozenset[str]) -> Rule:
@@ -308,7 +313,7 @@ def parse_scheme(raw: Mapping, custom: bool = True) -> Scheme:
     if unknown:
         raise SchemeError("unknown top-level field(s): " + ", ".join(sorted(unknown)))
     sid = raw.get("id")
-    if not isinstance(sid, str) or not _ID.match(sid):
+    if not isinstance(sid, str) or not _ID.fullmatch(sid):
         raise SchemeError("'id' must be lower-case letters, digits and '-', such as my-scheme-2021")
     source = raw.get("source")
     if not isinstance(source, Mapping) or not isinstance(source.get("title"), str):
@@ -342,9 +347,9 @@ def parse_scheme(raw: Mapping, custom: bool = True) -> Scheme:
         where = f"zones[{i + 1}]"
         if not isinstance(z, Mapping):
             raise SchemeError(f"{where}: must be a table")
-        if not isinstance(z.get("id"), str) or not _ID.match(z["id"]):
+        if not isinstance(z.get("id"), str) or not _ID.fullmatch(z["id"]):
             raise SchemeError(f"{where}.id: lower-case letters, digits and '-', such as 'red'")
-        if not isinstance(z.get("colour"), str) or not _COLOUR.match(z["colour"]):
+        if not isinstance(z.get("colour"), str) or not _COLOUR.fullmatch(z["colour"]):
             raise SchemeError(f"{where}.colour: a colour such as '#b2182b'")
         zones.append(
             Zone(
