@@ -89,6 +89,7 @@ VIEWPORT = {"width": 1400, "height": 1000}
 POLL_MS = 50
 QUIET_S = 1.0  # nothing arrives and the server idles this long: the step is over
 IDLE_CPU = 0.1  # share of one core below which the server is idle
+BUSY_LAG_S = 0.25  # a page that takes longer to answer is still busy
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
 TIMING = re.compile(r"zoning\.timing rerun page=(\S+) ms=([0-9.]+)")
 
@@ -406,16 +407,22 @@ class Page:
         self.token = found[1]["token"] if found else None
 
     def settle(self, server: Server, timeout: float) -> bool:
-        """Wait until for :data:`QUIET_S` nothing arrives and the server is idle.
+        """Wait until for :data:`QUIET_S` nothing arrives and both sides are idle.
 
-        Idle: no script run ended and less than a tenth of a core used (a long rerun logs
-        nothing until it ends). Returns False if that did not happen within ``timeout``.
+        The server is idle when no script run ended and it used less than a tenth of a core
+        (a long rerun logs nothing until it ends); the page when it answers within
+        :data:`BUSY_LAG_S` (a page still drawing may yet send a widget value that starts a
+        rerun). Returns False if that did not happen within ``timeout``.
         """
         deadline = time.monotonic() + timeout
         last, since, cpu = None, time.monotonic(), server.cpu_s()
         while time.monotonic() < deadline:
+            asked = time.monotonic()
+            with contextlib.suppress(PlaywrightError):
+                self.page.evaluate("0")
+            lag = time.monotonic() - asked
             now, used = (self.traffic.total, len(server.reruns)), server.cpu_s()
-            busy = used - cpu > IDLE_CPU * (time.monotonic() - since)
+            busy = lag > BUSY_LAG_S or used - cpu > IDLE_CPU * (time.monotonic() - since)
             if now != last or busy:
                 last, since, cpu = now, time.monotonic(), used
             elif time.monotonic() - since >= QUIET_S:
