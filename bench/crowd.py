@@ -86,6 +86,8 @@ CHROMIUM_ARGS = [
 VIEWPORT = {"width": 1600, "height": 1000}
 TIMING = re.compile(r"zoning\.timing rerun page=(\S+) ms=([0-9.]+)")
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
+#: The front end's start-up probes (``<page path>/_stcore/...`` answer 404 before the root).
+_PROBE = re.compile(r"/_stcore/(health|host-config)")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # Runs in every frame of every viewer: the page records what a person would see, by its clock.
@@ -269,6 +271,7 @@ class Viewer:
     page: object
     opened: float  # time.time() just before the page was asked for
     kind: str = "browser"
+    probe_retries: int = 0
     errors: list[str] = field(default_factory=list)
     closed_sockets: list[str] = field(default_factory=list)
     state: dict = field(default_factory=dict)
@@ -281,7 +284,7 @@ class Viewer:
         viewer = cls(page, 0.0)
         page.on("pageerror", lambda exc: viewer.errors.append(f"page error: {exc}"[:300]))
         page.on("console", viewer._console)
-        page.on("requestfailed", lambda r: viewer.errors.append(f"failed: {r.url} {r.failure}"))
+        page.on("requestfailed", viewer._failed)
         page.on("response", viewer._response)
         page.on("websocket", viewer._websocket)
         viewer.opened = time.time()
@@ -289,16 +292,24 @@ class Viewer:
         page.evaluate("(url) => { window.location.href = url; }", url)
         return viewer
 
+    def _failed(self, request) -> None:
+        # the front end gives up on a slow start-up probe and asks again: not an error the
+        # viewer sees, but a sign of a slow server; counted apart
+        if _PROBE.search(request.url) and "ERR_ABORTED" in str(request.failure):
+            self.probe_retries += 1
+        else:
+            self.errors.append(f"failed: {request.url} {request.failure}")
+
     def _console(self, message) -> None:
         where = (message.location or {}).get("url", "")
         if message.type == "error" and not (
-            "404" in message.text and re.search(r"/_stcore/(health|host-config)", where)
+            "404" in message.text and _PROBE.search(where)
         ):  # (the 404s of the front end's start-up probes, see _response)
             self.errors.append(f"console: {message.text} ({where})"[:300])
 
     def _response(self, response) -> None:
         # the front end probes <page path>/_stcore/... for the server's base path first
-        probe = "/_stcore/health" in response.url or "/_stcore/host-config" in response.url
+        probe = _PROBE.search(response.url)
         if response.status >= 400 and not (response.status == 404 and probe):
             self.errors.append(f"HTTP {response.status}: {response.url}")
         if not response.url.startswith(LOCAL):
@@ -628,6 +639,7 @@ def report(args, viewers, server, samples, upload, found, start, ended, opened_a
             "n_websocket_closes": len(closes),
             "server_log": server.problems[:50],
             "hidden_samples": sum(v.state.get("hidden", 0) for v in viewers),
+            "startup_probe_retries": sum(getattr(v, "probe_retries", 0) for v in viewers),
         },
         "first_load_data_line_s": percentiles(first_line(viewers)),
         "first_load_data_line_s_browsers": percentiles(first_line(browsers)),
@@ -692,6 +704,7 @@ def table(f: dict) -> str:
                                    f"Streamlit exceptions {len(e['streamlit_exceptions'])}, "
                                    f"WebSocket closes {e['n_websocket_closes']})"),
         ("server log: tracebacks/errors", str(len(e["server_log"]))),
+        ("start-up probes the pages gave up on and sent again", str(e["startup_probe_retries"])),
         ("first load to the data line, p50 / p95 / max", p(f["first_load_data_line_s"])),
         ("… Chromium pages", p(f["first_load_data_line_s_browsers"])),
         ("… protocol clients", p(f["first_load_data_line_s_clients"])),
