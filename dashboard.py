@@ -14,7 +14,7 @@ import time
 
 import streamlit as st
 
-from pages import common
+from pages import access, common
 from zoning.i18n import t
 
 PAGES = (
@@ -61,7 +61,7 @@ def run() -> None:
     ]
     page = st.navigation(pages)
     common.language_switch()
-    common.analyst_badge(lg)
+    access.analyst_badge(lg)
     start = time.perf_counter()
     try:
         page.run()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import common
+from pages import access, common
 from pages.zonemap import zone_map
 from zoning import briefing, export, mapdata, presentation, service
 from zoning.i18n import t
@@ -53,12 +53,12 @@ except LookupError:
     st.info(t("common.no_data", lg))
     st.stop()
 scheme, level, day = view.scheme, view.level, view.day
-numbers = briefing.headline(store, scheme, level, day, public=common.public_view(level), lang=lg)
+numbers = briefing.headline(store, scheme, level, day, public=access.public_view(level), lang=lg)
 place = briefing.place_name(store, lg)
 words = briefing.texts(numbers, scheme, level, lg, place, day_from_url=view.day_from_url)
 legend = presentation.legend(scheme, lg)
 zones = service.zones_on(store, scheme, level, day)
-shown = presentation.shown_zones(store, scheme, level, day, lg, public=common.public_view(level))
+shown = presentation.shown_zones(store, scheme, level, day, lg, public=access.public_view(level))
 note = briefing.geometry_note(store, lg)
 source = briefing.source_text(store, scheme, lg)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages import common
+from pages import access, common
 from pages.zonemap import zone_map
 from zoning import charts, export, mapdata, presentation, service
 from zoning.i18n import format_number, t
@@ -22,7 +22,7 @@ within = st.query_params.get("within")
 st.title(t("map.title", lg))
 common.data_note(store, lg)
 
-public = common.public_view(level)  # villages, RW, RT for the public: small counts as ranges
+public = access.public_view(level)  # villages, RW, RT for the public: small counts as ranges
 zones = presentation.zones_within(service.zones_on(store, scheme, level, day), within)
 shown = presentation.shown_zones(store, scheme, level, day, lg, public=public)
 shown = presentation.zones_within(shown, within)
@@ -60,7 +60,7 @@ else:
     st.info(t("map.no_geometry", lg))
 st.caption(t("map.click_hint", lg))
 if public:
-    common.privacy_note(lg)
+    access.privacy_note(lg)
 
 # --- the selected region ----------------------------------------------------------------
 region = st.query_params.get("region")

@@ -6,7 +6,7 @@ from functools import partial
 
 import streamlit as st
 
-from pages import common
+from pages import access, common
 from zoning import policy, presentation
 from zoning.i18n import pick, t
 
@@ -34,7 +34,7 @@ region = st.selectbox(
 st.query_params["region"] = region
 
 # --- its zone, when it changed, and what the zone requires ------------------------------
-public = common.public_view(level)  # small numbers as ranges for anyone but analysts
+public = access.public_view(level)  # small numbers as ranges for anyone but analysts
 status = policy.zone_status(store, scheme, level, region, day, public=public, lang=lg)
 st.header(choices[region])
 left, right = st.columns(2)
@@ -57,7 +57,7 @@ with left:
     st.caption(t("policy.figures", lg))
     st.markdown(presentation.html_list(policy.metric_lines(status, lg)), unsafe_allow_html=True)
     if public:
-        common.privacy_note(lg)
+        access.privacy_note(lg)
 with right:
     st.markdown(f"**{t('policy.measures', lg)}**")
     zone = scheme.zones[status.zone_index] if status.zone_index >= 0 else None
@@ -118,7 +118,7 @@ def note_form(region: str, threads: list[policy.NoteThread], who: str) -> None:
 
 
 st.subheader(t("policy.write_note", lg))
-who = common.require_analyst(lg, key="note")  # only analysts write notes, signed as themselves
+who = access.require_analyst(lg, key="note")  # only analysts write notes, signed as themselves
 if who is None:
     st.caption(t("auth.read_only", lg))
 else:

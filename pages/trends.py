@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import common
+from pages import access, common
 from zoning import charts
 from zoning.i18n import pick, t
 
@@ -60,7 +60,7 @@ days = right.segmented_control(
     required=True,
     key="trend_period",
 )
-public = common.public_view(level)  # villages, RW, RT for the public: weekly, small as ranges
+public = access.public_view(level)  # villages, RW, RT for the public: weekly, small as ranges
 series = charts.trend_series(store, level, codes, day=day, days=days or 0, public=public)
 banded = charts.banded_metrics(scheme, series)
 has_cases = charts.has_values(series, "new_cases")
@@ -69,7 +69,7 @@ if not (has_cases or banded):
     st.stop()
 
 if public:
-    common.privacy_note(lg)
+    access.privacy_note(lg)
 
 # --- against the scheme's thresholds ------------------------------------------------------
 st.subheader(t("trends.against_scheme", lg, scheme=pick(scheme.name, lg)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages import common
+from pages import access, common
 from zoning import uploads
 from zoning.i18n import t
 from zoning.regions import LEVEL_LABELS, LEVELS
@@ -16,7 +16,7 @@ store = common.store()
 
 st.title(t("upload.title", lg))
 st.caption(t("upload.intro", lg))
-who = common.require_analyst(lg, key="upload")  # recorded with every upload
+who = access.require_analyst(lg, key="upload")  # recorded with every upload
 if who is None:
     st.stop()
 st.caption(t("upload.author", lg, who=who))

@@ -1,0 +1,157 @@
+"""Who is using the dashboard: analysts (sign-in, locked pages) and the public (small numbers).
+
+Anyone may view; only analysts upload and write notes, and only they see exact small counts
+(:mod:`zoning.auth` checks passwords and allow-lists, :mod:`zoning.privacy` masks).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import streamlit as st
+
+from zoning import auth, privacy
+from zoning.i18n import t
+
+# --- analysts: who may change the data, and who sees exact small numbers ------------------
+
+ANALYST_KEY = "analyst"  # session: {"who": identity, "hash": the hash it was checked against}
+THROTTLE_KEY = "analyst_throttle"
+
+
+def _secrets() -> dict:
+    """``.streamlit/secrets.toml`` as a dict ({} when there is none)."""
+    try:
+        return st.secrets.to_dict()
+    except FileNotFoundError:  # no secrets file (StreamlitSecretNotFoundError)
+        return {}
+
+
+def _zoning_secrets() -> dict:
+    section = _secrets().get("zoning")
+    return section if isinstance(section, dict) else {}
+
+
+def _password_hash() -> str | None:
+    return auth.configured_hash(_zoning_secrets().get("analyst_password_hash"))
+
+
+def sign_in_method() -> str | None:
+    """``"oidc"`` (an ``[auth]`` section for ``st.login``), ``"password"`` (an analyst
+    password hash in the environment or the secrets) or ``None`` (analyst pages locked)."""
+    if "auth" in _secrets():
+        return "oidc"
+    return "password" if _password_hash() else None
+
+
+def analyst() -> str | None:
+    """Who the analyst using this session is (``oidc:…`` / ``password:…``), else ``None``."""
+    method = sign_in_method()
+    if method == "oidc":
+        email = st.user.get("email")
+        allowed = _zoning_secrets().get("analysts")
+        if st.user.get("is_logged_in") and auth.is_allowed(email, allowed):
+            return auth.identity("oidc", str(email))
+        return None
+    if method == "password":
+        kept = st.session_state.get(ANALYST_KEY) or {}
+        return kept.get("who") if kept.get("hash") == _password_hash() else None
+    return None
+
+
+def is_analyst() -> bool:
+    """Whether this session is a signed-in analyst's: exact numbers, uploads and notes."""
+    return analyst() is not None
+
+
+def public_view(level: str) -> bool:
+    """Whether this session sees ``level`` with small numbers protected (zoning.privacy)."""
+    return privacy.public_view(level, analyst=is_analyst())
+
+
+def require_analyst(lg: str, key: str = "page") -> str | None:
+    """The analyst's identity; for anyone else, the way to sign in (or why it is locked).
+
+    A page shows its analyst-only part when this returns an identity, and stops or stays
+    read-only otherwise.
+    """
+    who = analyst()
+    if who is not None:
+        return who
+    method = sign_in_method()
+    if method == "oidc":
+        _oidc_sign_in(lg, key)
+    elif method == "password":
+        _password_sign_in(lg, key)
+    else:
+        st.warning(t("auth.locked", lg))
+        st.markdown(t("auth.locked_how", lg))
+        st.markdown(f"- {t('auth.locked_password', lg)}\n- {t('auth.locked_oidc', lg)}")
+    return None
+
+
+def _oidc_sign_in(lg: str, key: str) -> None:
+    if st.user.get("is_logged_in"):
+        st.warning(t("auth.oidc_not_allowed", lg, email=st.user.get("email") or "?"))
+        if st.button(t("auth.sign_out", lg), key=f"oidc_sign_out_{key}"):
+            st.logout()
+        return
+    if st.button(t("auth.oidc_sign_in", lg), type="primary", key=f"oidc_sign_in_{key}"):
+        try:
+            st.login()
+        except Exception as exc:  # no Authlib, or an incomplete [auth] section
+            st.error(t("auth.oidc_unavailable", lg, reason=str(exc)))
+
+
+def _password_sign_in(lg: str, key: str) -> None:
+    """Name (recorded with every change) and the analyst password; failures slow down."""
+    st.markdown(f"**{t('auth.sign_in', lg)}**")
+    with st.form(f"sign_in_{key}", clear_on_submit=True):
+        name = st.text_input(t("auth.name", lg), max_chars=80, key=f"sign_in_name_{key}")
+        password = st.text_input(
+            t("auth.password", lg), type="password", key=f"sign_in_password_{key}"
+        )
+        submitted = st.form_submit_button(t("auth.sign_in_button", lg))
+    if not submitted:
+        return
+    throttle = st.session_state.setdefault(THROTTLE_KEY, auth.Throttle())
+    wait = throttle.wait(time.monotonic())
+    if wait > 0:
+        st.error(t("auth.wait", lg, seconds=math.ceil(wait)))
+    elif not name.strip():
+        st.error(t("auth.need_name", lg))
+    else:
+        encoded = _password_hash()
+        try:
+            ok = auth.verify_password(password, encoded)
+        except auth.HashError as exc:
+            st.error(t("auth.bad_hash", lg, reason=str(exc)))
+            return
+        if ok:
+            throttle.succeeded()
+            who = auth.identity("password", name)
+            st.session_state[ANALYST_KEY] = {"who": who, "hash": encoded}
+            st.rerun()
+        delay = throttle.failed(time.monotonic())
+        wait_text = " " + t("auth.wait", lg, seconds=math.ceil(delay)) if delay else ""
+        st.error(t("auth.wrong_password", lg) + wait_text)
+
+
+def analyst_badge(lg: str) -> None:
+    """In the sidebar of every page, for a signed-in analyst: who, and a way to sign out."""
+    who = analyst()
+    if who is None:
+        return
+    st.sidebar.caption(t("auth.signed_in_as", lg, who=who))
+    if st.sidebar.button(t("auth.sign_out", lg), key="analyst_sign_out"):
+        st.session_state.pop(ANALYST_KEY, None)
+        if sign_in_method() == "oidc":
+            st.logout()
+        st.rerun()
+
+
+def privacy_note(lg: str, container=st) -> None:
+    """What a public view of a village, RW or RT level hides, and why."""
+    limit = privacy.get_threshold()
+    container.caption("🔒 " + t("privacy.note", lg, threshold=limit, top=limit - 1))
