@@ -167,18 +167,30 @@ class Server:
     proc: subprocess.Popen
     url: str
     reruns: list[tuple[float, str, float]] = field(default_factory=list)  # (time, page, ms)
-    problems: list[str] = field(default_factory=list)  # tracebacks and errors in its log
+    problems: list[tuple[float, str]] = field(default_factory=list)  # (when, traceback)
     tail: list[str] = field(default_factory=list)
 
     def read(self, log: Path) -> None:
+        block: list[str] = []  # a traceback being read: kept whole, up to its last line
+        since = 0.0
         with log.open("w") as out:
             for line in self.proc.stdout:
                 out.write(line)
                 self.tail = [*self.tail[-29:], line.rstrip()]
                 if match := TIMING.search(line):
                     self.reruns.append((time.time(), match.group(1), float(match.group(2))))
+                    continue
+                if block and (line.startswith((" ", "Traceback", "During", "The above"))
+                              or not line.strip()):  # fmt: skip
+                    block.append(line.rstrip())
+                    continue
+                if block:
+                    self.problems.append((since, "\n".join([*block, line.rstrip()])[-3000:]))
+                    block = []
                 elif re.search(r"Traceback|Error|Exception", line):
-                    self.problems.append(line.rstrip()[:300])
+                    block, since = [line.rstrip()], time.time()
+            if block:
+                self.problems.append((since, "\n".join(block)[-3000:]))
 
 
 def demo_store(folder: Path, fresh: bool) -> Path:
@@ -553,9 +565,10 @@ def run(args: argparse.Namespace) -> dict:
                 Listener(server.url, args.query, "briefing")
                 for _ in range(args.viewers - n_browsers)
             ]
-            threading.Thread(
+            clients = threading.Thread(
                 target=listen, args=(listeners, start + args.seconds), daemon=True
-            ).start()
+            )
+            clients.start()
             pages = [Viewer.open(browser, url) for _ in range(n_browsers)]
             viewers = [*pages, *listeners]
             opened_all = time.time() - start
@@ -575,6 +588,7 @@ def run(args: argparse.Namespace) -> dict:
                     next_collect = time.time() + 3
             for v in pages:
                 v.collect()
+            clients.join(timeout=30)  # (they leave within a second of the end)
             ended = time.time()
             server_cpu = usage(tree(server.proc.pid))[0] - server_cpu0
             loadavg = (round(load_start, 2), round(os.getloadavg()[0], 2))
@@ -637,7 +651,9 @@ def report(args, viewers, server, samples, upload, found, start, ended, opened_a
             "streamlit_exceptions": exceptions,
             "websocket_closes": closes[:50],
             "n_websocket_closes": len(closes),
-            "server_log": server.problems[:50],
+            "server_log": [text for when, text in server.problems if when <= ended][:50],
+            # the browsers closing their pages at the end: Streamlit logs their sockets' end
+            "server_log_at_shutdown": [text for when, text in server.problems if when > ended][:5],
             "hidden_samples": sum(v.state.get("hidden", 0) for v in viewers),
             "startup_probe_retries": sum(getattr(v, "probe_retries", 0) for v in viewers),
         },
@@ -703,7 +719,8 @@ def table(f: dict) -> str:
         ("errors seen by viewers", f"{n_errors} (page/console/requests {e['n_page_and_console']}, "
                                    f"Streamlit exceptions {len(e['streamlit_exceptions'])}, "
                                    f"WebSocket closes {e['n_websocket_closes']})"),
-        ("server log: tracebacks/errors", str(len(e["server_log"]))),
+        ("server log: tracebacks/errors (at the end, pages closing)",
+         f"{len(e['server_log'])} ({len(e['server_log_at_shutdown'])})"),
         ("start-up probes the pages gave up on and sent again", str(e["startup_probe_retries"])),
         ("first load to the data line, p50 / p95 / max", p(f["first_load_data_line_s"])),
         ("… Chromium pages", p(f["first_load_data_line_s_browsers"])),

@@ -428,7 +428,8 @@ def cached_store(n: int, folder: Path, seed: int = SEED) -> tuple[Path, dict]:
     """A store of :func:`write_store`, built once per ``(n, seed)`` and this file's text.
 
     Kept as ``<folder>/map-<n>-seed<seed>-<digest>.db`` with its summary beside it in
-    ``.json``; a changed generator gives a new digest, so a stale store is never reused.
+    ``.json``; a changed generator gives a new digest, so a stale store is never reused (it
+    is deleted when the new one is built).
     """
     digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:10]
     path = folder / f"map-{n}-seed{seed}-{digest}.db"
@@ -436,9 +437,9 @@ def cached_store(n: int, folder: Path, seed: int = SEED) -> tuple[Path, dict]:
     if path.exists() and info.exists():
         return path, json.loads(info.read_text())
     folder.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial.db")
-    for old in folder.glob(partial.name + "*"):
+    for old in folder.glob(f"map-{n}-seed{seed}-*"):  # other generators' and half-built ones
         old.unlink()
+    partial = path.with_suffix(".partial.db")
     summary = write_store(partial, n, seed)
     partial.rename(path)
     info.write_text(json.dumps(summary, indent=1))
