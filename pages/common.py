@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import sys
 import threading
 
 import pandas as pd
@@ -23,23 +24,32 @@ from zoning.store import Store
 LANG_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 
 
+def _started_by_legacy_mode() -> bool:
+    """Whether this script run was started by Streamlit's legacy ``pages/``-folder mode."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name == "_mpa_v1":
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _leave_legacy_multipage_mode() -> None:
-    """Make the first run after the server starts use ``st.navigation`` like every other.
+    """Hand a run that Streamlit started in legacy multipage mode to ``dashboard.py``.
 
     Streamlit treats an app whose script has a ``pages/`` folder beside it as a legacy
-    multipage app until ``st.navigation`` has run once in the process, so the very first
-    session would get its own sidebar of files and a deep link such as ``/map`` would run
-    ``pages/map.py`` alone. The flag is process-wide; clearing it and rerunning hands the
-    run to ``dashboard.py``.
+    multipage app until ``st.navigation`` has run once in the process. A session that starts
+    then gets a sidebar of files, and a deep link such as ``/map`` runs ``pages/map.py``
+    alone. The flag is process-wide: the first page to see it clears it, and every run that
+    legacy mode started (those that began before the flag was cleared included) reruns
+    through ``dashboard.py``. This runs when a page starts, never while a module is being
+    imported, so sessions importing the pages at the same moment are not disturbed.
     """
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
+    if PagesManager.uses_pages_directory or _started_by_legacy_mode():
         PagesManager.uses_pages_directory = False
         st.rerun()
-
-
-_leave_legacy_multipage_mode()
 
 
 @st.cache_resource(show_spinner=False)
@@ -98,7 +108,12 @@ def keep_param(name: str, value: str | None) -> None:
 
 
 def lang() -> str:
-    """The interface language, from the URL (``?lang=en``); Bahasa Indonesia by default."""
+    """The interface language, from the URL (``?lang=en``); Bahasa Indonesia by default.
+
+    Every page and ``dashboard.py`` call this first, so it also leaves Streamlit's legacy
+    multipage mode (see :func:`_leave_legacy_multipage_mode`).
+    """
+    _leave_legacy_multipage_mode()
     return lang_or_default(view_param("lang"))
 
 

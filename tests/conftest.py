@@ -126,8 +126,23 @@ def tiny_store(tmp_path: Path) -> Store:
 
 @pytest.fixture
 def serve_store(monkeypatch: pytest.MonkeyPatch):
-    """Point the dashboard at a store: ``serve_store(store)`` before ``open_page``."""
+    """Point the dashboard at a store: ``serve_store(store)`` before ``open_page``.
+
+    AppTest starts every run as a brand-new server would, in Streamlit's legacy ``pages/``
+    mode, which the dashboard leaves with a rerun (``pages.common.lang``); that rerun would
+    drop a button click. A server leaves that mode for good on its first run, so these tests
+    run as on a server that has been up a while. ``test_browser`` covers the first runs.
+    """
     import streamlit as st
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import app_test
+
+    class _ServerUpAWhile(PagesManager):
+        def __init__(self, *args, **kwargs):
+            PagesManager.uses_pages_directory = False
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(app_test, "PagesManager", _ServerUpAWhile)
 
     def serve(store: Store) -> Store:
         monkeypatch.setenv("ZONING_DB", store.url.removeprefix("sqlite:///"))

@@ -229,3 +229,36 @@ def test_a_hostile_region_name_is_shown_as_text_everywhere(hostile_app, browser)
             assert not f.query_selector_all("img[src='x']"), f"{path}: an <img> was injected"
     assert not dialogs
     page.close()
+
+
+COLD_PATHS = ("map", "briefing", "trends", "policy", "about", "map", "briefing", "trends")
+
+
+def test_many_first_sessions_on_a_new_server_all_get_the_app(demo_db, browser, tmp_path):
+    """Eight people opening links at the same moment the server starts all get the real app.
+
+    The first sessions of a new server are the delicate ones: Streamlit starts an app with a
+    ``pages/`` folder in its legacy multipage mode, and leaving it must not break a session
+    that is importing the pages at the same time.
+    """
+    db = copy_store(demo_db, tmp_path / "cold.db")
+    with streamlit_server(db) as url:
+        pages = [browser.new_page(viewport={"width": 1200, "height": 900}) for _ in COLD_PATHS]
+        for page, path in zip(pages, COLD_PATHS, strict=True):
+            page.goto(f"{url}/{path}?lang=en&level=regency", wait_until="commit")
+        for page, path in zip(pages, COLD_PATHS, strict=True):
+            shown = page.locator("[data-testid='stException']").or_(
+                page.get_by_text(re.compile("Data as of"))
+            )
+            try:
+                shown.first.wait_for(timeout=120_000)
+            except PlaywrightError:
+                body = page.inner_text("body")
+                raise AssertionError(f"/{path} never showed its data: {body}") from None
+            errors = page.query_selector_all("[data-testid='stException']")
+            assert not errors, f"/{path}: {errors[0].inner_text()}"
+            nav = page.inner_text("[data-testid='stSidebarNav']")
+            assert t("common.nav_map", "en") in nav, f"/{path} got the file list: {nav!r}"
+            assert "common" not in nav, f"/{path} got the file list: {nav!r}"
+            assert page.url.split("?")[0].endswith(f"/{path}")
+            page.close()
