@@ -9,7 +9,6 @@ import csv
 import io
 import json
 import shutil
-import time
 import warnings
 import zipfile
 from pathlib import Path
@@ -729,7 +728,7 @@ def _province_of_villages(nx: int = 100, ny: int = 85, cell: float = 0.005):
 
 
 @pytest.mark.slow
-def test_import_8500_villages(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_import_8500_villages(tmp_path: Path) -> None:
     frame, above = _province_of_villages()
     assert len(frame) == 8500
     store = Store(str(tmp_path / "big.db"))
@@ -737,14 +736,9 @@ def test_import_8500_villages(tmp_path: Path, capsys: pytest.CaptureFixture) -> 
         store.write_regions(conn, above, store.record_upload(conn, "t", "t", None, "t", 0, 0))
     path = tmp_path / "desa.gpkg"
     frame.to_crs("EPSG:32749").to_file(path, layer="desa")
-    start = time.perf_counter()
-    result = import_regions(store, path, "village")
-    seconds = time.perf_counter() - start
-    with capsys.disabled():
-        print(f"\nimported {result.rows} villages (GeoPackage, UTM 49S) in {seconds:.1f} s")
+    result = import_regions(store, path, "village")  # its speed: bench/intake.py
     assert result.changed == 8500 and not result.report.has_errors
     assert len(store.regions("village")) == 8500
-    assert seconds < 120
 
 
 # --- fuzzing: region lists written every way, then damaged -------------------------------------

@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import io
 import re
-import time
 import tracemalloc
 
 import numpy as np
@@ -328,17 +327,16 @@ def test_parse_dates_names_the_first_bad_row():
 # --- speed and robustness -------------------------------------------------------------------
 
 
-def test_a_large_file_parses_vectorised():
+def test_a_large_file_is_read_whole():
+    """200,000 rows with thousands separators (its speed: ``bench/intake.py``)."""
     n = 200_000
     body = "\n".join(f"{i % 365};33.{i % 35:02d};{i % 3000:,}" for i in range(n))
     data = ("hari;kode;kasus\n" + body + "\n").encode()
-    start = time.perf_counter()
     table = csvio.read_cells(data)
     values, bad = csvio.whole_numbers(table.frame["kasus"])
-    elapsed = time.perf_counter() - start
     assert len(table.frame) == n and not bad.any()
     assert values[:3].tolist() == [0, 1, 2]
-    assert elapsed < 10  # ~0.5 s; a per-row Python loop would be far slower
+    assert values[2999] == 2999 and values[3000] == 0  # "2,999" read as 2999
 
 
 @settings(max_examples=300, deadline=None)
