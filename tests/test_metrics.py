@@ -7,6 +7,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import fuzz
+from hypothesis import given
+from hypothesis import strategies as st
 
 from zoning import metrics as M
 from zoning.metrics import (
@@ -331,3 +334,55 @@ def test_panel_bytes_round_trip_exactly():
     assert back.dates.equals(panel.dates)
     np.testing.assert_array_equal(back.values["new_cases"], panel.values["new_cases"])
     np.testing.assert_array_equal(back.population, panel.population)
+
+
+# --- bringing a panel up to date -------------------------------------------------------------
+
+PATCH_REGIONS = ["33.01", "33.02", "33.03"]
+
+
+def _stored(rows: list[tuple]) -> pd.DataFrame:
+    """Rows ``(region, day, new_cases, tests)`` as the store returns them: all-empty fields
+    are left out."""
+    frame = pd.DataFrame(rows, columns=["region", "day", "new_cases", "tests"])
+    frame["date"] = pd.Timestamp("2021-07-10") + pd.to_timedelta(frame.pop("day"), unit="D")
+    empty = [f for f in ("new_cases", "tests") if frame[f].isna().all()]
+    return frame.drop(columns=empty)
+
+
+def _same_panel(a: M.Panel, b: M.Panel) -> None:
+    assert list(a.regions) == list(b.regions) and a.dates.equals(b.dates)
+    for field in set(a.values) | set(b.values):  # a field left out is a field never reported
+        empty = np.full((len(a.regions), len(a.dates)), np.nan)
+        np.testing.assert_array_equal(a.values.get(field, empty), b.values.get(field, empty))
+
+
+def test_patching_a_panel_adds_days_on_both_sides_and_revises_cells():
+    pop = {"33.01": 1000.0, "33.02": 2000.0, "33.03": 500.0}
+    before = _stored([("33.01", 0, 1.0, None), ("33.02", 1, 2.0, None)])
+    changes = _stored([("33.01", 0, 5.0, 40.0), ("33.03", -2, 1.0, None), ("33.02", 3, 0.0, 9.0)])
+    panel = M.patch_panel(M.to_panel(before, pop, regions=PATCH_REGIONS), changes)
+    assert panel.dates[0] == pd.Timestamp("2021-07-08") and len(panel.dates) == 6
+    assert panel.values["new_cases"][0, 2] == 5.0  # revised
+    assert panel.values["tests"][0, 2] == 40.0  # a field first reported now
+    assert panel.values["new_cases"][1, 3] == 2.0  # kept
+    assert np.isnan(panel.values["new_cases"][1, 4])  # a day between: still not reported
+    np.testing.assert_array_equal(panel.population, [1000.0, 2000.0, 500.0])
+
+
+_cell = st.one_of(st.none(), st.integers(0, 50).map(float))
+_row = st.tuples(st.sampled_from(PATCH_REGIONS), st.integers(-5, 12), _cell, _cell)
+
+
+@fuzz(200)
+@given(st.lists(_row, max_size=25), st.lists(_row, max_size=12))
+def test_fuzz_patching_a_panel_equals_building_it_from_all_counts(first, later):
+    """Whatever was stored and whatever came later: patching the old panel with the later
+    region-days gives the panel of everything stored."""
+    first = list({(r[0], r[1]): r for r in first}.values())  # one row per region-day
+    later = list({(r[0], r[1]): r for r in later}.values())
+    stored = {(r[0], r[1]): r for r in first} | {(r[0], r[1]): r for r in later}
+    pop = dict.fromkeys(PATCH_REGIONS, 1000.0)
+    old = M.to_panel(_stored(first), pop, regions=PATCH_REGIONS)
+    patched = M.patch_panel(old, _stored(later))
+    _same_panel(patched, M.to_panel(_stored(list(stored.values())), pop, regions=PATCH_REGIONS))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import tiny_counts
+import sqlalchemy as sa
+from conftest import tiny_counts, tiny_regions
 
 from zoning import service
 from zoning.schemes import get_scheme
-from zoning.store import Store
+from zoning.store import Store, snapshots
 
 
 def test_village_metrics_from_reported_counts(tiny_store: Store):
@@ -138,3 +139,54 @@ def test_a_snapshot_of_older_data_is_not_used(tiny_store: Store):
     _forget_everything()
     after = service.level_data(Store(tiny_store.url), "village").panel.values["new_cases"]
     assert (after[:, -1] == 999).all() and not (before[:, -1] == 999).all()
+
+
+def _full_rebuild(store: Store, level: str) -> service.LevelData:
+    _forget_everything()
+    with store.engine.begin() as conn:
+        conn.execute(sa.delete(snapshots))
+    return service.level_data(Store(store.url), level)
+
+
+def test_after_an_upload_only_the_new_rows_are_read(tiny_store: Store, monkeypatch):
+    service.level_data(tiny_store, "regency")  # as on a running server: snapshot made
+    more = tiny_counts(days=3, start="2021-07-20").assign(new_cases=50.0)  # 2 revised, 1 new
+    with tiny_store.transaction() as conn:
+        upload = tiny_store.record_upload(conn, "counts", "more.csv", "cd" * 32, "test", 12, 12)
+        tiny_store.write_counts(conn, more, upload)
+    asked = []
+    read = Store.counts
+    monkeypatch.setattr(Store, "counts", lambda s, **k: asked.append(k) or read(s, **k))
+    patched = service.level_data(tiny_store, "regency")
+    assert asked == [{"level": "village", "after_upload": upload - 1}]
+    monkeypatch.undo()
+    full = _full_rebuild(tiny_store, "regency")
+    assert patched.panel.dates[-1] == pd.Timestamp("2021-07-22")
+    for field, values in full.panel.values.items():
+        np.testing.assert_array_equal(patched.panel.values[field], values)
+    for name, values in full.metrics.items():
+        np.testing.assert_array_equal(patched.metrics[name], values)
+
+
+def test_a_changed_population_reads_every_count_again(tiny_store: Store, monkeypatch):
+    service.level_data(tiny_store, "village")
+    regions = tiny_regions()
+    regions.loc[regions["code"] == "33.01.01.2001", "population"] = 4000
+    with tiny_store.transaction() as conn:
+        upload = tiny_store.record_upload(conn, "regions", "desa.gpkg", None, "test", 9, 1)
+        tiny_store.write_regions(conn, regions, upload)
+    asked = []
+    read = Store.counts
+    monkeypatch.setattr(Store, "counts", lambda s, **k: asked.append(k) or read(s, **k))
+    data = service.level_data(tiny_store, "village")
+    assert asked == [{"level": "village"}]
+    assert data.panel.population[0] == 4000
+
+
+def test_an_unreadable_snapshot_is_rebuilt_not_shown(tiny_store: Store):
+    first = service.level_data(tiny_store, "village")
+    _forget_everything()
+    with tiny_store.engine.begin() as conn:
+        conn.execute(sa.update(snapshots).values(payload=b"not a panel"))
+    again = service.level_data(Store(tiny_store.url), "village")
+    np.testing.assert_array_equal(again.panel.values["new_cases"], first.panel.values["new_cases"])

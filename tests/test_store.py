@@ -96,11 +96,49 @@ def test_count_levels(tiny_store: Store):
 
 def test_snapshots_are_kept_per_data_version_and_never_move_it(tiny_store):
     version = tiny_store.data_version()
-    assert tiny_store.snapshot("panel:x", version) is None
+    assert tiny_store.snapshot("panel:x") is None
     assert tiny_store.save_snapshot("panel:x", version, b"abc")
     assert tiny_store.data_version() == version  # a cache, not a change of the data
-    assert tiny_store.snapshot("panel:x", version) == b"abc"
+    assert tiny_store.snapshot("panel:x") == (version, 1, b"abc")  # made after upload 1
     assert tiny_store.save_snapshot("panel:x", version, b"def")  # replaced, not added
-    assert tiny_store.snapshot("panel:x", version) == b"def"
-    assert tiny_store.snapshot("panel:x", version + 1) is None
+    assert tiny_store.snapshot("panel:x").payload == b"def"
     assert not tiny_store.save_snapshot("panel:x", version - 1, b"old")  # data moved on
+    assert tiny_store.snapshot("panel:x").payload == b"def"
+
+
+def test_a_snapshot_remembers_the_newest_upload(tiny_store):
+    with tiny_store.transaction() as conn:
+        upload = tiny_store.record_upload(conn, "counts", "more.csv", None, "test", 0, 0)
+    assert tiny_store.save_snapshot("panel:x", tiny_store.data_version(), b"abc")
+    assert tiny_store.snapshot("panel:x").upload_mark == upload == 2
+
+
+def test_counts_after_an_upload_are_the_rows_it_wrote_or_revised(tiny_store):
+    changes = pd.DataFrame(
+        {"region": ["33.01.01.2001", "33.02.01.1002"], "date": ["2021-07-21", "2021-07-22"],
+         "new_cases": [7.0, 3.0]}
+    )  # fmt: skip
+    with tiny_store.transaction() as conn:
+        upload = tiny_store.record_upload(conn, "counts", "more.csv", None, "test", 2, 2)
+        tiny_store.write_counts(conn, changes, upload)
+    later = tiny_store.counts(level="village", after_upload=upload - 1)
+    assert list(later["region"]) == ["33.01.01.2001", "33.02.01.1002"]
+    assert later["new_cases"].tolist() == [7.0, 3.0]
+    assert later["tests"].tolist()[0] == 10.0  # a revised day keeps the fields not sent
+    assert np.isnan(later["tests"].tolist()[1])  # a new day has only what was sent
+    assert tiny_store.counts(level="village", after_upload=upload).empty
+
+
+def test_snapshots_of_an_older_layout_are_dropped_when_the_store_opens(tmp_path):
+    import sqlalchemy as sa
+
+    path = tmp_path / "old.db"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE snapshots (name VARCHAR(64) PRIMARY KEY, "
+                             "data_version INTEGER NOT NULL, payload BLOB NOT NULL)"))  # fmt: skip
+        conn.execute(sa.text("INSERT INTO snapshots VALUES ('panel:village', 3, x'00')"))
+    engine.dispose()
+    store = Store(str(path))
+    assert store.snapshot("panel:village") is None
+    assert store.save_snapshot("panel:village", store.data_version(), b"abc")

@@ -7,7 +7,9 @@ soon as it is committed.
 
 from __future__ import annotations
 
+import logging
 import threading
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -132,20 +134,46 @@ def _raw_panel(store: Store, level: str, source: str) -> M.Panel:
     def build() -> M.Panel:
         all_regions = regions(store)
         if level == source:
-            version = store.data_version()
-            saved = store.snapshot(f"panel:{level}", version)
-            if saved is not None:
-                return M.panel_from_bytes(saved)
-            counts = store.counts(level=source)
-            src_regions = all_regions[all_regions["level"] == source]
-            pop = src_regions.set_index("code")["population"]
-            panel = M.to_panel(counts, pop, regions=list(src_regions["code"]))
-            store.save_snapshot(f"panel:{level}", version, M.panel_to_bytes(panel))
-            return panel
+            return _counted_panel(store, level, all_regions[all_regions["level"] == level])
         below = LEVELS[LEVELS.index(level) + 1]
         return rollup_panel(_raw_panel(store, below, source), all_regions, level)
 
     return cached(_key(store, "raw_panel", level, source), build)
+
+
+def _counted_panel(store: Store, level: str, level_regions: pd.DataFrame) -> M.Panel:
+    """Daily counts of a level the counts are reported at, from its snapshot where possible.
+
+    A snapshot of this data version is used as it is. An older one is brought up to date
+    with only the region-days written since (:func:`zoning.metrics.patch_panel`), when the
+    level's regions and populations are unchanged and upload ids follow commit order; after
+    an upload of a few days this reads thousands of rows instead of every day of every
+    region. Otherwise every count is read again. The result is kept as the new snapshot.
+    """
+    name = f"panel:{level}"
+    version = store.data_version()
+    codes = level_regions["code"].to_numpy(dtype=object)
+    population = level_regions["population"].to_numpy(dtype=float)
+    saved = store.snapshot(name)
+    panel = base = None
+    if saved is not None:
+        try:
+            base = M.panel_from_bytes(saved.payload)
+        except (zlib.error, ValueError, KeyError, OSError):  # only a cache: read it all again
+            logging.getLogger("zoning").warning("snapshot %s unreadable, rebuilding", name)
+    if base is not None:
+        if saved.data_version == version:
+            return base
+        same_regions = np.array_equal(base.regions, codes) and np.array_equal(
+            base.population, population, equal_nan=True
+        )
+        if same_regions and store.uploads_in_commit_order:
+            panel = M.patch_panel(base, store.counts(level=level, after_upload=saved.upload_mark))
+    if panel is None:
+        panel = M.to_panel(store.counts(level=level), pd.Series(population, index=codes),
+                           regions=list(codes))  # fmt: skip
+    store.save_snapshot(name, version, M.panel_to_bytes(panel))
+    return panel
 
 
 def zones_on(store: Store, scheme: Scheme, level: str, day: object) -> pd.DataFrame:

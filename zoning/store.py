@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -47,13 +48,14 @@ meta_table = sa.Table(
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text),
 )
-#: Derived data kept to start fast (e.g. a level's counts as arrays), valid for one
-#: ``data_version``; never a source of truth, rebuilt whenever the data change.
+#: Derived data kept to start fast (e.g. a level's counts as arrays), made at one
+#: ``data_version`` when the newest upload was ``upload_mark``; never a source of truth.
 snapshots = sa.Table(
     "snapshots",
     metadata,
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("data_version", sa.Integer, nullable=False),
+    sa.Column("upload_mark", sa.Integer, nullable=False),
     sa.Column("payload", sa.LargeBinary, nullable=False),
 )
 uploads = sa.Table(
@@ -89,6 +91,8 @@ counts = sa.Table(
     *(sa.Column(f, sa.Float) for f in COUNT_FIELDS),
     sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id")),
 )
+#: Finds the region-days written since a snapshot (:meth:`Store.counts` ``after_upload``).
+COUNTS_BY_UPLOAD = sa.Index("ix_counts_upload", counts.c.upload_id)
 count_history = sa.Table(
     "count_history",
     metadata,
@@ -133,6 +137,14 @@ VILLAGE_CODE_LENGTH = 13
 HOUSES_WINDOW = 7
 
 
+class Snapshot(NamedTuple):
+    """Derived data made at ``data_version``, when the newest upload was ``upload_mark``."""
+
+    data_version: int
+    upload_mark: int
+    payload: bytes
+
+
 class StoreError(RuntimeError):
     """A store that cannot be opened or written."""
 
@@ -171,7 +183,26 @@ class Store:
             raise StoreError(f"cannot open store {url!r}: {exc}") from None
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._drop_outdated_snapshots()
         metadata.create_all(self.engine)
+        COUNTS_BY_UPLOAD.create(self.engine, checkfirst=True)  # stores made before it existed
+
+    def _drop_outdated_snapshots(self) -> None:
+        """Snapshots are derived data: a table of an older layout is dropped, not migrated."""
+        inspector = sa.inspect(self.engine)
+        if "snapshots" in inspector.get_table_names():
+            columns = {c["name"] for c in inspector.get_columns("snapshots")}
+            if columns != {c.name for c in snapshots.columns}:
+                snapshots.drop(self.engine)
+
+    @property
+    def uploads_in_commit_order(self) -> bool:
+        """Whether upload ids grow in the order uploads commit.
+
+        True for SQLite, where one writer at a time holds the database from its upload's
+        id to its commit; not promised by other databases' sequences.
+        """
+        return self.engine.dialect.name == "sqlite"
 
     # --- transactions and versions -------------------------------------------------------
 
@@ -404,11 +435,20 @@ class Store:
         return out
 
     def counts(
-        self, level: str | None = None, start: object = None, end: object = None
+        self,
+        level: str | None = None,
+        start: object = None,
+        end: object = None,
+        after_upload: int | None = None,
     ) -> pd.DataFrame:
-        """Daily counts (``region, date`` and every count field), optionally of one level."""
+        """Daily counts (``region, date`` and every count field), optionally of one level.
+
+        ``after_upload`` keeps only the region-days written or revised by later uploads.
+        """
 
         def where(q: sa.Select) -> sa.Select:
+            if after_upload is not None:
+                q = q.where(counts.c.upload_id > after_upload)
             if level is not None:
                 q = q.join(regions, regions.c.code == counts.c.region)
                 q = q.where(regions.c.level == level)
@@ -687,27 +727,30 @@ class Store:
         out["current"] = ~out["id"].isin(out["supersedes"].dropna().astype(int))
         return out
 
-    def snapshot(self, name: str, version: int) -> bytes | None:
-        """The snapshot ``name`` if it was made at data version ``version``, else ``None``."""
-        q = sa.select(snapshots.c.payload).where(
-            snapshots.c.name == name, snapshots.c.data_version == version
-        )
+    def snapshot(self, name: str) -> Snapshot | None:
+        """The snapshot ``name``, whatever data version it was made at, or ``None``."""
+        q = sa.select(snapshots.c.data_version, snapshots.c.upload_mark, snapshots.c.payload)
         with self.engine.connect() as conn:
-            return conn.execute(q).scalar()
+            row = conn.execute(q.where(snapshots.c.name == name)).one_or_none()
+        return None if row is None else Snapshot(*row)
 
     def save_snapshot(self, name: str, version: int, payload: bytes) -> bool:
         """Keep a snapshot made at ``version``; does not change the data version.
 
-        Returns False, keeping nothing, if the data changed meanwhile or the store is busy:
-        a snapshot is only a cache.
+        The newest upload id at that version is kept with it as ``upload_mark``. Returns
+        False, keeping nothing, if the data changed meanwhile or the store is busy: a
+        snapshot is only a cache.
         """
         try:
             with self.engine.begin() as conn:
                 if int(self._meta(conn).get("data_version", 0)) != version:
                     return False
+                mark = conn.execute(sa.select(sa.func.max(uploads.c.id))).scalar() or 0
                 conn.execute(sa.delete(snapshots).where(snapshots.c.name == name))
                 conn.execute(
-                    sa.insert(snapshots).values(name=name, data_version=version, payload=payload)
+                    sa.insert(snapshots).values(
+                        name=name, data_version=version, upload_mark=mark, payload=payload
+                    )
                 )
         except sa.exc.OperationalError:  # locked by a writer: try again next time
             return False
