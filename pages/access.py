@@ -18,6 +18,8 @@ from zoning.i18n import t
 
 ANALYST_KEY = "analyst"  # session: {"who": identity, "hash": the hash it was checked against}
 THROTTLE_KEY = "analyst_throttle"
+#: Failed sign-ins per client address, across sessions: a new session does not start afresh.
+ADDRESS_THROTTLES = auth.Throttles()
 
 
 def _secrets() -> dict:
@@ -104,6 +106,11 @@ def _oidc_sign_in(lg: str, key: str) -> None:
             st.error(t("auth.oidc_unavailable", lg, reason=str(exc)))
 
 
+def _client_address() -> str:
+    """The address the request came from as the server saw it (a proxy's, behind one)."""
+    return str(st.context.ip_address or "unknown")
+
+
 def _password_sign_in(lg: str, key: str) -> None:
     """Name (recorded with every change) and the analyst password; failures slow down."""
     st.markdown(f"**{t('auth.sign_in', lg)}**")
@@ -116,7 +123,9 @@ def _password_sign_in(lg: str, key: str) -> None:
     if not submitted:
         return
     throttle = st.session_state.setdefault(THROTTLE_KEY, auth.Throttle())
-    wait = throttle.wait(time.monotonic())
+    address = _client_address()
+    now = time.monotonic()
+    wait = max(throttle.wait(now), ADDRESS_THROTTLES.wait(address, now))
     if wait > 0:
         st.error(t("auth.wait", lg, seconds=math.ceil(wait)))
     elif not name.strip():
@@ -130,10 +139,12 @@ def _password_sign_in(lg: str, key: str) -> None:
             return
         if ok:
             throttle.succeeded()
+            ADDRESS_THROTTLES.succeeded(address)
             who = auth.identity("password", name)
             st.session_state[ANALYST_KEY] = {"who": who, "hash": encoded}
             st.rerun()
-        delay = throttle.failed(time.monotonic())
+        now = time.monotonic()
+        delay = max(throttle.failed(now), ADDRESS_THROTTLES.failed(address, now))
         wait_text = " " + t("auth.wait", lg, seconds=math.ceil(delay)) if delay else ""
         st.error(t("auth.wrong_password", lg) + wait_text)
 

@@ -41,9 +41,13 @@ ANALYST_PASSWORD = "kata sandi analis 2021"
 
 @pytest.fixture(autouse=True)
 def _no_operator_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never see the machine's analyst password hash or small-number threshold."""
+    """Tests never see the machine's analyst password hash or small-number threshold, nor
+    the failed sign-ins of earlier tests."""
     monkeypatch.delenv("ZONING_ANALYST_PASSWORD_HASH", raising=False)
     monkeypatch.delenv("ZONING_SMALL_COUNT", raising=False)
+    from pages.access import ADDRESS_THROTTLES
+
+    ADDRESS_THROTTLES.clear()  # failed sign-ins of one test never slow another's down
 
 
 @pytest.fixture

@@ -163,3 +163,17 @@ def test_cli_takes_no_password_argument(capsys):
         main(["auth", "hash-password", PASSWORD])
     assert exc.value.code == 2
     assert "unrecognized arguments" in capsys.readouterr().err
+
+
+def test_address_throttles_are_separate_and_forget_the_oldest():
+    throttles = auth.Throttles(size=2)
+    for _ in range(auth.FREE_ATTEMPTS + 1):
+        throttles.failed("10.0.0.1", now=0.0)
+    assert throttles.wait("10.0.0.1", now=0.0) == 1.0
+    assert throttles.wait("10.0.0.2", now=0.0) == 0.0
+    throttles.failed("10.0.0.2", now=0.0)
+    throttles.failed("10.0.0.3", now=0.0)  # a third address: the first is forgotten
+    assert throttles.wait("10.0.0.1", now=0.0) == 0.0
+    throttles.failed("10.0.0.3", now=0.0)
+    throttles.succeeded("10.0.0.3")
+    assert throttles.wait("10.0.0.3", now=0.0) == 0.0

@@ -62,6 +62,19 @@ def test_failed_attempts_make_the_session_wait(store: Store, analyst_password: s
     assert "Too many failed attempts" in at.error[0].value and not at.file_uploader
 
 
+def test_a_new_session_does_not_start_the_count_again(
+    store: Store, analyst_password: str, monkeypatch: pytest.MonkeyPatch
+):
+    from pages import access
+
+    monkeypatch.setattr(access, "_client_address", lambda: "203.0.113.7")  # one machine
+    for _ in range(4):  # each failure from a new session, as a script guessing would
+        at = sign_in(open_page("upload", lang="en"), "Bu Sari", "wrong password", "upload")
+    assert "Try again in 1 seconds" in at.error[0].value
+    at = sign_in(open_page("upload", lang="en"), "Bu Sari", analyst_password, "upload")
+    assert "Too many failed attempts" in at.error[0].value and not at.file_uploader
+
+
 def test_a_name_is_needed(store: Store, analyst_password: str):
     at = sign_in(open_page("upload", lang="id"), "  ", analyst_password, "upload")
     assert "Tulis nama Anda" in at.error[0].value and not at.file_uploader

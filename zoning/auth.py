@@ -24,6 +24,8 @@ import hashlib
 import hmac
 import os
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -163,7 +165,7 @@ def identity(method: str, who: str) -> str:
 
 @dataclass
 class Throttle:
-    """Failed sign-ins of one session: after :data:`FREE_ATTEMPTS` each one must wait.
+    """Failed sign-ins of one session or address: after :data:`FREE_ATTEMPTS` each must wait.
 
     The wait doubles with every further failure (1 s, 2 s, 4 s ... up to
     :data:`MAX_WAIT_SECONDS`); a success clears it. Times are ``time.monotonic()`` seconds.
@@ -186,3 +188,39 @@ class Throttle:
 
     def succeeded(self) -> None:
         self.failures, self.until = 0, 0.0
+
+
+class Throttles:
+    """A :class:`Throttle` per client address, shared by every session of the server.
+
+    A session's own throttle is reset by opening a new session; this one is not. Thread-safe;
+    it keeps at most ``size`` addresses, forgetting the least recently used.
+    """
+
+    def __init__(self, size: int = 10_000):
+        self._size = size
+        self._lock = threading.Lock()
+        self._by_address: OrderedDict[str, Throttle] = OrderedDict()
+
+    def wait(self, address: str, now: float) -> float:
+        """Seconds before ``address`` may try again (0 when it may now)."""
+        with self._lock:
+            throttle = self._by_address.get(address)
+            return throttle.wait(now) if throttle else 0.0
+
+    def failed(self, address: str, now: float) -> float:
+        """Count a failure from ``address``; return the seconds it now has to wait."""
+        with self._lock:
+            throttle = self._by_address.pop(address, None) or Throttle()
+            self._by_address[address] = throttle
+            while len(self._by_address) > self._size:
+                self._by_address.popitem(last=False)
+            return throttle.failed(now)
+
+    def succeeded(self, address: str) -> None:
+        with self._lock:
+            self._by_address.pop(address, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._by_address.clear()
