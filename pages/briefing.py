@@ -74,8 +74,9 @@ st.markdown(
     + html("brief-data", words["data_line"]),
     unsafe_allow_html=True,
 )
+notice = st.container()  # always there, so the map below keeps its place (and its frame)
 if numbers["provisional"]:
-    st.warning(t("briefing.day_provisional", lg))
+    notice.warning(t("briefing.day_provisional", lg))
 
 map_col, numbers_col = st.columns([7, 3], gap="large")
 

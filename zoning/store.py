@@ -743,13 +743,21 @@ class Store:
         """
         try:
             with self.engine.begin() as conn:
-                if int(self._meta(conn).get("data_version", 0)) != version:
+                # one statement, so the version and the newest upload are read together
+                now, mark = conn.execute(
+                    sa.select(
+                        sa.select(meta_table.c.value)
+                        .where(meta_table.c.key == "data_version")
+                        .scalar_subquery(),
+                        sa.select(sa.func.max(uploads.c.id)).scalar_subquery(),
+                    )
+                ).one()
+                if int(now or 0) != version:
                     return False
-                mark = conn.execute(sa.select(sa.func.max(uploads.c.id))).scalar() or 0
                 conn.execute(sa.delete(snapshots).where(snapshots.c.name == name))
                 conn.execute(
                     sa.insert(snapshots).values(
-                        name=name, data_version=version, upload_mark=mark, payload=payload
+                        name=name, data_version=version, upload_mark=mark or 0, payload=payload
                     )
                 )
         except sa.exc.OperationalError:  # locked by a writer: try again next time
