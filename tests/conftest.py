@@ -107,12 +107,16 @@ def tiny_counts(days: int = 21, start: str = "2021-07-01") -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols)
 
 
-def write_store(path: Path, regions: pd.DataFrame, counts: pd.DataFrame, **meta: str) -> Store:
-    """A store at ``path`` holding ``regions`` and ``counts``, written in one transaction.
+def write_store(
+    path: Path | str, regions: pd.DataFrame, counts: pd.DataFrame, **meta: str
+) -> Store:
+    """A store at ``path`` (a file, or a database URL) holding ``regions`` and ``counts``,
+    written in one transaction.
 
     ``as_of`` defaults to the last day of ``counts``; other ``meta`` values are stored too.
     """
     store = Store(str(path))
+    path = path if isinstance(path, Path) else Path("store.db")
     meta.setdefault("as_of", str(pd.Timestamp(counts["date"].max()).date()))
     with store.transaction() as conn:
         upload = store.record_upload(conn, "test", path.name, None, "pytest", len(counts), 0)
@@ -120,6 +124,41 @@ def write_store(path: Path, regions: pd.DataFrame, counts: pd.DataFrame, **meta:
         store.write_counts(conn, counts, upload)
         store.write_meta(conn, **meta)
     return store
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url():
+    """A PostgreSQL server for the whole run (tests/postgres.py); skipped where absent."""
+    from postgres import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server_url: str) -> str:
+    """The URL of a new, empty database on the tests' PostgreSQL server."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(
+        postgres_server_url.replace("/zoning?", "/postgres?"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return postgres_server_url.replace("/zoning?", f"/{name}?")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def tiny_store_sql(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
+    """The tiny store, once in SQLite and once in PostgreSQL (a test module that wants both
+    makes its ``tiny_store`` return this)."""
+    if request.param == "sqlite":
+        return write_store(tmp_path / "tiny.db", tiny_regions(), tiny_counts())
+    return write_store(request.getfixturevalue("postgres_url"), tiny_regions(), tiny_counts())
 
 
 @pytest.fixture

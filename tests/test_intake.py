@@ -136,6 +136,18 @@ def test_comma_utf8_english_headers_iso_dates(store):
     assert result.summary() == f"upload {result.upload_id}: 2 rows read, 2 changed"
 
 
+def test_an_import_a_revision_and_a_rejection_on_either_database(tiny_store_sql: Store):
+    store = tiny_store_sql
+    data = csv("date,region,new_cases,tests", f"2021-07-22,{A1},5,50", f"2021-07-21,{A1},9,")
+    result = import_counts(store, data, filename="ok.csv", author="ana")
+    assert (result.rows, result.changed) == (2, 2)
+    assert stored(store, A1, "2021-07-22")[["new_cases", "tests"]].tolist() == [5, 50]
+    assert stored(store, A1, "2021-07-21")[["new_cases", "tests"]].tolist() == [9, 10]  # kept
+    assert len(store.count_history(A1)) == 1
+    assert store.meta()["as_of"] == "2021-07-22"
+    rejected(store, csv("date,region,new_cases", f"2021-07-23,{A1},-3"), "row 2", "new_cases")
+
+
 def test_semicolon_windows_1252_indonesian_headers_day_first_thousands(store):
     code = A1.replace(".", "")
     data = "\n".join(

@@ -13,6 +13,12 @@ from zoning.schemes import get_scheme
 from zoning.store import Store, snapshots
 
 
+@pytest.fixture
+def tiny_store(tiny_store_sql: Store) -> Store:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return tiny_store_sql
+
+
 def test_village_metrics_from_reported_counts(tiny_store: Store):
     data = service.level_data(tiny_store, "village")
     assert data.source_level == "village"
@@ -35,10 +41,10 @@ def test_regency_rolled_up_from_villages(tiny_store: Store):
     assert np.allclose(province.metrics["cases_7d"][:, j], [70])
 
 
-def test_missing_child_day_makes_parent_window_incomplete(tiny_store: Store):
+def test_missing_child_day_makes_parent_window_incomplete(tmp_path):
     counts = tiny_counts()
     counts = counts[~((counts["region"] == "33.01.01.2002") & (counts["date"] == "2021-07-15"))]
-    store = Store(tiny_store.url.replace("tiny.db", "gap.db"))
+    store = Store(str(tmp_path / "gap.db"))
     from conftest import tiny_regions
 
     with store.transaction() as conn:

@@ -17,6 +17,12 @@ def _write(store: Store, counts: pd.DataFrame) -> int:
         return store.write_counts(conn, counts, upload)
 
 
+@pytest.fixture
+def tiny_store(tiny_store_sql: Store) -> Store:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return tiny_store_sql
+
+
 def test_default_url_follows_env(monkeypatch, tmp_path):
     monkeypatch.setenv("ZONING_DB", str(tmp_path / "x.db"))
     assert default_url() == f"sqlite:///{tmp_path / 'x.db'}"
@@ -142,3 +148,41 @@ def test_snapshots_of_an_older_layout_are_dropped_when_the_store_opens(tmp_path)
     store = Store(str(path))
     assert store.snapshot("panel:village") is None
     assert store.save_snapshot("panel:village", store.data_version(), b"abc")
+
+
+def test_two_uploads_at_once_are_both_kept_and_both_counted(tiny_store: Store):
+    """Two analysts committing at the same moment: neither fails, neither is lost, and the
+    data version moves twice (a cache keyed by it must see both)."""
+    import contextlib
+    import threading
+
+    version = tiny_store.data_version()
+    ready = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def upload(day: str) -> None:
+        store = Store(tiny_store.url)
+        try:
+            with store.transaction() as conn:
+                # Both transactions open before either writes, where the store lets them
+                # (a store that makes writers take turns keeps the second one out: then the
+                # first goes on alone after a moment).
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    ready.wait(timeout=2)
+                upload_id = store.record_upload(conn, "counts", f"{day}.csv", None, "t", 4, 4)
+                store.write_counts(conn, tiny_counts(days=1, start=day), upload_id)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            store.engine.dispose()
+
+    threads = [threading.Thread(target=upload, args=(d,)) for d in ("2021-08-01", "2021-08-02")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert tiny_store.data_version() == version + 2
+    days = set(tiny_store.counts()["date"].dt.strftime("%Y-%m-%d"))
+    assert {"2021-08-01", "2021-08-02"} <= days
+    assert len(tiny_store.uploads()) == 3

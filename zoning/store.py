@@ -199,17 +199,25 @@ class Store:
     def uploads_in_commit_order(self) -> bool:
         """Whether upload ids grow in the order uploads commit.
 
-        True for SQLite, where one writer at a time holds the database from its upload's
-        id to its commit; not promised by other databases' sequences.
+        True for SQLite and PostgreSQL, where :meth:`transaction` lets one writer at a time
+        hold the store from its upload's id to its commit; not promised elsewhere.
         """
-        return self.engine.dialect.name == "sqlite"
+        return self.engine.dialect.name in ("sqlite", "postgresql")
 
     # --- transactions and versions -------------------------------------------------------
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One transaction that bumps ``data_version`` when it commits."""
+        """One transaction that bumps ``data_version`` when it commits.
+
+        Writers take turns: SQLite allows one at a time by itself; on PostgreSQL the
+        transaction first locks the ``meta`` table against other writers (readers are not
+        held up), so two uploads at once cannot both read the same version and so that
+        upload ids follow commit order.
+        """
         with self.engine.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn.execute(sa.text("LOCK TABLE meta IN EXCLUSIVE MODE"))
             yield conn
             version = self._meta(conn).get("data_version", "0")
             self.write_meta(
