@@ -191,6 +191,10 @@ def test_source_and_note_from_the_store(store, who):
     store.set_meta(geometry_note='{"id": "skematis", "en": "schematic"}', source="Dinkes")
     assert briefing.geometry_note(store, "en") == "schematic"
     assert briefing.source_text(store, who, "id").startswith("Sumber: Dinkes. Skema: ")
+    store.set_meta(source="Dinkes Jateng. Data harian.")  # a source that ends its own sentence
+    assert briefing.source_text(store, who, "id").startswith(
+        "Sumber: Dinkes Jateng. Data harian. Skema"
+    )
 
 
 def test_new_data_changes_the_numbers(store, who):

@@ -337,6 +337,7 @@ def source_text(store: Store, scheme: Scheme, lang: str) -> str:
         source = pick(json.loads(raw), lang) if raw.startswith("{") else raw
     except (ValueError, AttributeError):
         source = raw
+    source = source.strip().rstrip(".")  # the sentence adds its own full stop
     publisher = scheme.source.get("publisher", "")
     name = pick(scheme.name, lang) + (f" ({publisher})" if publisher else "")
     return t(
