@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import sys
 import threading
 
 import pandas as pd
 import streamlit as st
 
+from pages import legacy
 from zoning import mapdata, service
 from zoning.demo_store import install_demo
 from zoning.i18n import LANGS, lang_or_default, pick, t
@@ -22,34 +22,6 @@ from zoning.schemes import Scheme, builtin_schemes
 from zoning.store import Store
 
 LANG_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
-
-
-def _started_by_legacy_mode() -> bool:
-    """Whether this script run was started by Streamlit's legacy ``pages/``-folder mode."""
-    frame = sys._getframe(1)
-    while frame is not None:
-        if frame.f_code.co_name == "_mpa_v1":
-            return True
-        frame = frame.f_back
-    return False
-
-
-def _leave_legacy_multipage_mode() -> None:
-    """Hand a run that Streamlit started in legacy multipage mode to ``dashboard.py``.
-
-    Streamlit treats an app whose script has a ``pages/`` folder beside it as a legacy
-    multipage app until ``st.navigation`` has run once in the process. A session that starts
-    then gets a sidebar of files, and a deep link such as ``/map`` runs ``pages/map.py``
-    alone. The flag is process-wide: the first page to see it clears it, and every run that
-    legacy mode started (those that began before the flag was cleared included) reruns
-    through ``dashboard.py``. This runs when a page starts, never while a module is being
-    imported, so sessions importing the pages at the same moment are not disturbed.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory or _started_by_legacy_mode():
-        PagesManager.uses_pages_directory = False
-        st.rerun()
 
 
 @st.cache_resource(show_spinner=False)
@@ -111,9 +83,9 @@ def lang() -> str:
     """The interface language, from the URL (``?lang=en``); Bahasa Indonesia by default.
 
     Every page and ``dashboard.py`` call this first, so it also leaves Streamlit's legacy
-    multipage mode (see :func:`_leave_legacy_multipage_mode`).
+    multipage mode (see :mod:`pages.legacy`).
     """
-    _leave_legacy_multipage_mode()
+    legacy.leave_legacy_multipage_mode()
     return lang_or_default(view_param("lang"))
 
 
