@@ -5,9 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from zoning.cli import main
 from zoning.store import Store
+
+
+@pytest.fixture
+def tiny_store(tiny_store_sql: Store) -> Store:
+    """Every command here runs against SQLite and against PostgreSQL (``--db URL``)."""
+    return tiny_store_sql
 
 
 def _run(capsys, *args: str) -> tuple[int, str, str]:

@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def store(tiny_store: Store, serve_store) -> Store:
-    return serve_store(tiny_store)
+def store(tiny_store_sql: Store, serve_store) -> Store:
+    """The tiny store served to the page, from SQLite and from PostgreSQL (``ZONING_DB``)."""
+    return serve_store(tiny_store_sql)
 
 
 def open_map(**params: str) -> AppTest:
