@@ -10,7 +10,7 @@ import streamlit as st
 
 from pages import access, common
 from pages.zonemap import zone_map
-from zoning import briefing, export, mapdata, presentation, service
+from zoning import briefing, export, mapdata, presentation
 from zoning.i18n import t
 from zoning.mapview import safe_colour
 from zoning.text import escape_html
@@ -57,8 +57,6 @@ numbers = briefing.headline(store, scheme, level, day, public=access.public_view
 place = briefing.place_name(store, lg)
 words = briefing.texts(numbers, scheme, level, lg, place, day_from_url=view.day_from_url)
 legend = presentation.legend(scheme, lg)
-zones = service.zones_on(store, scheme, level, day)
-shown = presentation.shown_zones(store, scheme, level, day, lg, public=access.public_view(level))
 note = briefing.geometry_note(store, lg)
 source = briefing.source_text(store, scheme, lg)
 
@@ -84,9 +82,10 @@ map_col, numbers_col = st.columns([7, 3], gap="large")
 with map_col:
     geometry = mapdata.level_geometry(store, level)
     if geometry.drawn:
-        view_data = mapdata.zone_view(
-            zones, geometry, scheme, lg, level_label=common.level_label(level, lg), masks=shown
-        )
+        view_data = mapdata.view_of(
+            store, scheme, level, day, lg, public=access.public_view(level),
+            level_label=common.level_label(level, lg),
+        )  # fmt: skip
         zone_map(
             geometry, view_data, token=f"{scheme.id}|{day.date()}|{lg}", lang=lg,
             key="briefing-map", height=780, legend_size=17,

@@ -45,9 +45,9 @@ for col, (label, colour), row in zip(
 # --- the map ----------------------------------------------------------------------------
 geometry = mapdata.level_geometry(store, level, within)
 if geometry.drawn:
-    view = mapdata.zone_view(
-        zones, geometry, scheme, lg, level_label=common.level_label(level, lg),
-        masks=shown,
+    view = mapdata.view_of(
+        store, scheme, level, day, lg, public=public, within=within,
+        level_label=common.level_label(level, lg),
     )  # fmt: skip
     clicked = zone_map(
         geometry, view, token=f"{scheme.id}|{day.date()}|{lg}", lang=lg, key="zone-map",

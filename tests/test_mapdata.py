@@ -115,6 +115,26 @@ def test_level_geometry_is_cached_by_data_version(tiny_store):
     assert mapdata.level_geometry(tiny_store, "village") is not first
 
 
+def test_a_view_is_built_once_for_every_session_and_masked_for_the_public(tiny_store):
+    from zoning import presentation, service
+
+    scheme = builtin_schemes()["who-ct-2021"]
+    args = (tiny_store, scheme, "village", "2021-07-14", "en")
+    public = mapdata.view_of(*args, public=True, level_label="Village")
+    assert mapdata.view_of(*args, public=True, level_label="Village") is public  # shared
+    exact = mapdata.view_of(*args, public=False, level_label="Village")
+    geometry = mapdata.level_geometry(tiny_store, "village")
+    zones = service.zones_on(*args[:4])
+    shown = presentation.shown_zones(*args, public=True)
+    assert public == zone_view(zones, geometry, scheme, "en", level_label="Village", masks=shown)
+    assert exact == zone_view(zones, geometry, scheme, "en", level_label="Village", masks=zones)
+    assert public != exact  # villages with few cases: the public sees weekly figures only
+    inside = mapdata.view_of(*args, public=False, level_label="Village", within="33.02")
+    assert len(inside["zones"]) == 2 and len(exact["zones"]) == 4
+    tiny_store.set_meta(note="x")
+    assert mapdata.view_of(*args, public=True, level_label="Village") is not public
+
+
 def _zones(codes, zone_index, cases, complete=True):
     return pd.DataFrame(
         {

@@ -36,7 +36,14 @@ from zoning import service
 from zoning.codes import is_within
 from zoning.i18n import t
 from zoning.mapview import NO_DATA_COLOUR, safe_colour
-from zoning.presentation import format_decimals, legend, metric_label, shown_columns
+from zoning.presentation import (
+    format_decimals,
+    legend,
+    metric_label,
+    shown_columns,
+    shown_zones,
+    zones_within,
+)
 from zoning.schemes import Scheme
 from zoning.store import Store
 
@@ -273,6 +280,36 @@ def _packed(values: np.ndarray) -> dict:
 
 
 # --- the zones of one view ---------------------------------------------------------------------
+def view_of(
+    store: Store,
+    scheme: Scheme,
+    level: str,
+    day: object,
+    lang: str,
+    *,
+    public: bool,
+    level_label: str,
+    within: str | None = None,
+) -> dict:
+    """:func:`zone_view` of one view, built once and shared by every session showing it.
+
+    The zones are those of :func:`zoning.service.zones_on`, with small counts masked for the
+    public (:func:`zoning.presentation.shown_zones`), inside ``within`` when it is given.
+    The returned dict is shared: read it, never change it.
+    """
+    day_key = str(pd.Timestamp(day).date())
+    key = (store.url, store.data_version(), "mapview", scheme.id, level, within, day_key, lang,
+           public, level_label)  # fmt: skip
+
+    def build() -> dict:
+        zones = zones_within(service.zones_on(store, scheme, level, day), within)
+        shown = zones_within(shown_zones(store, scheme, level, day, lang, public=public), within)
+        geometry = level_geometry(store, level, within)
+        return zone_view(zones, geometry, scheme, lang, level_label=level_label, masks=shown)
+
+    return service.cached(key, build, shelf="view")
+
+
 def zone_view(
     zones: pd.DataFrame,
     geometry: MapGeometry,
