@@ -185,15 +185,22 @@ class Store:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self._drop_outdated_snapshots()
         metadata.create_all(self.engine)
-        COUNTS_BY_UPLOAD.create(self.engine, checkfirst=True)  # stores made before it existed
+        with self.engine.begin() as conn:  # stores made before the index existed
+            conn.execute(sa.text(
+                f"CREATE INDEX IF NOT EXISTS {COUNTS_BY_UPLOAD.name} ON counts (upload_id)"
+            ))  # fmt: skip
 
     def _drop_outdated_snapshots(self) -> None:
-        """Snapshots are derived data: a table of an older layout is dropped, not migrated."""
+        """Snapshots are derived data: a table of an older layout is dropped, not migrated.
+
+        ``IF EXISTS``: another process may be opening the same store at the same moment.
+        """
         inspector = sa.inspect(self.engine)
         if "snapshots" in inspector.get_table_names():
             columns = {c["name"] for c in inspector.get_columns("snapshots")}
             if columns != {c.name for c in snapshots.columns}:
-                snapshots.drop(self.engine)
+                with self.engine.begin() as conn:
+                    conn.execute(sa.text("DROP TABLE IF EXISTS snapshots"))
 
     @property
     def uploads_in_commit_order(self) -> bool:
