@@ -7,15 +7,13 @@ keeps its view in the query, so a link reproduces what its sender saw.
 
 from __future__ import annotations
 
-import logging
-import os
-import sys
 import time
 
 import streamlit as st
 
 from pages import access, common
 from zoning.i18n import t
+from zoning.timing import timing_log
 
 PAGES = (
     ("pages/map.py", "map", "nav_map", ":material/map:"),
@@ -25,21 +23,6 @@ PAGES = (
     ("pages/upload.py", "upload", "nav_upload", ":material/upload_file:"),
     ("pages/about.py", "about", "nav_about", ":material/info:"),
 )
-
-
-def _timing_log() -> logging.Logger:
-    """``zoning.timing``: one line per script run on stderr when ``ZONING_TIMING`` is set.
-
-    The map benchmark (``bench/map.py``) reads these lines for the server time per rerun.
-    """
-    log = logging.getLogger("zoning.timing")
-    if os.environ.get("ZONING_TIMING") and not log.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
-        log.propagate = False
-    return log
 
 
 def _home() -> None:
@@ -67,7 +50,7 @@ def run() -> None:
         page.run()
     finally:
         ms = (time.perf_counter() - start) * 1000
-        _timing_log().info("rerun page=%s ms=%.1f", page.url_path or "home", ms)
+        timing_log().info("rerun page=%s ms=%.1f", page.url_path or "home", ms)
 
 
 run()

@@ -18,8 +18,6 @@ run on stderr, as ``dashboard.py`` does: ``zoning.timing rerun page=baseline ms=
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import os
 import sys
 import time
 from pathlib import Path
@@ -33,23 +31,12 @@ from zoning import service
 from zoning.mapview import COMPONENT_ASSET_BASE, NO_DATA_COLOUR, use_local_assets
 from zoning.schemes import builtin_schemes
 from zoning.store import Store
+from zoning.timing import timing_log
 
 
 @st.cache_resource(show_spinner=False)
 def open_store() -> Store:
     return Store()
-
-
-def timing_log() -> logging.Logger:
-    """``zoning.timing`` on stderr when ``ZONING_TIMING`` is set (the dashboard's format)."""
-    log = logging.getLogger("zoning.timing")
-    if os.environ.get("ZONING_TIMING") and not log.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(name)s %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
-        log.propagate = False
-    return log
 
 
 def keep_date() -> None:

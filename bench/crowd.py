@@ -52,7 +52,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -70,6 +69,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
+from procs import free_port, process_tree, usage
 
 from zoning.store import Store
 
@@ -88,7 +88,6 @@ TIMING = re.compile(r"zoning\.timing rerun page=(\S+) ms=([0-9.]+)")
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
 #: The front end's start-up probes (``<page path>/_stcore/...`` answer 404 before the root).
 _PROBE = re.compile(r"/_stcore/(health|host-config)")
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # Runs in every frame of every viewer: the page records what a person would see, by its clock.
 WATCH_JS = """(() => {
@@ -123,36 +122,6 @@ WATCH_JS = """(() => {
 
 
 # --- the server and its store -------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def tree(pid: int) -> list[int]:
-    """A process and all its descendants (Linux ``/proc``)."""
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        for task in Path(f"/proc/{p}").glob("task/*/children"):
-            with contextlib.suppress(OSError):
-                todo.extend(int(c) for c in task.read_text().split())
-    return out
-
-
-def usage(pids: list[int]) -> tuple[float, int]:
-    """CPU seconds used so far and resident bytes of some processes."""
-    cpu, rss = 0.0, 0
-    for p in pids:
-        with contextlib.suppress(OSError, IndexError, AttributeError):
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-            cpu += (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
-            status = Path(f"/proc/{p}/status").read_text()
-            rss += int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) * 1024
-    return cpu, rss
 
 
 def machine_busy() -> tuple[float, float]:
@@ -493,11 +462,11 @@ def watch_commit(db: Path, before: int, found: dict, stop: threading.Event) -> N
 
 def sample(server_pid: int, start: float, samples: list[dict], stop: threading.Event) -> None:
     """Every second: the server's CPU and memory, the browsers' memory, the machine's load."""
-    last = (time.time(), usage(tree(server_pid))[0], machine_busy())
+    last = (time.time(), usage(process_tree(server_pid))[0], machine_busy())
     while not stop.wait(1.0):
         now = time.time()
-        cpu, rss = usage(tree(server_pid))
-        _, everything = usage(tree(os.getpid()))  # this script, its driver and browsers
+        cpu, rss = usage(process_tree(server_pid))
+        _, everything = usage(process_tree(os.getpid()))  # this script, its driver and browsers
         busy = machine_busy()
         samples.append({
             "t": round(now - start, 2),
@@ -549,7 +518,7 @@ def run(args: argparse.Namespace) -> dict:
                 }  # fmt: skip
             start = time.time()
             load_start = os.getloadavg()[0]
-            server_cpu0 = usage(tree(server.proc.pid))[0]
+            server_cpu0 = usage(process_tree(server.proc.pid))[0]
             samples, upload, found = [], {}, {}
             stop, loaded = threading.Event(), threading.Event()  # (loaded: every viewer drawn)
             threading.Thread(
@@ -590,7 +559,7 @@ def run(args: argparse.Namespace) -> dict:
                 v.collect()
             clients.join(timeout=30)  # (they leave within a second of the end)
             ended = time.time()
-            server_cpu = usage(tree(server.proc.pid))[0] - server_cpu0
+            server_cpu = usage(process_tree(server.proc.pid))[0] - server_cpu0
             loadavg = (round(load_start, 2), round(os.getloadavg()[0], 2))
             stop.set()
             uploader.join(timeout=60)

@@ -51,7 +51,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -70,6 +69,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import geometry
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
+from procs import cpu_seconds, free_port, rss_bytes
 
 from zoning import service
 from zoning.schemes import builtin_schemes
@@ -152,44 +152,6 @@ class StepTimeout(RuntimeError):
 
 
 # --- the servers ---------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def process_tree(pid: int) -> list[int]:
-    """A process and all its descendants (Linux ``/proc``)."""
-    found, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        found.append(p)
-        with contextlib.suppress(OSError):
-            for task in Path(f"/proc/{p}").glob("task/*/children"):
-                todo.extend(int(c) for c in task.read_text().split())
-    return found
-
-
-def rss_bytes(pid: int) -> int:
-    """Resident memory of a process and its descendants."""
-    total = 0
-    for p in process_tree(pid):
-        with contextlib.suppress(OSError, AttributeError):
-            status = Path(f"/proc/{p}/status").read_text()
-            total += int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) * 1024
-    return total
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) used so far by a process and its descendants."""
-    ticks = 0
-    for p in process_tree(pid):
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass

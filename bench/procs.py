@@ -1,0 +1,54 @@
+"""Processes for the benchmarks: free ports, a process's descendants, their CPU and memory.
+
+Linux only (``/proc``). Shared by ``map.py`` and ``crowd.py``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import socket
+from pathlib import Path
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{p}").glob("task/*/children"):
+                todo.extend(int(c) for c in task.read_text().split())
+    return found
+
+
+def usage(pids: list[int]) -> tuple[float, int]:
+    """CPU seconds (user + system) used so far and resident bytes of some processes."""
+    cpu, rss = 0.0, 0
+    for p in pids:
+        with contextlib.suppress(OSError, IndexError, AttributeError):
+            fields = Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()
+            cpu += (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
+            status = Path(f"/proc/{p}/status").read_text()
+            rss += int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) * 1024
+    return cpu, rss
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process and its descendants."""
+    return usage(process_tree(pid))[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by a process and its descendants."""
+    return usage(process_tree(pid))[0]
