@@ -51,7 +51,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import sqlite3
 import statistics
 import subprocess
@@ -69,7 +68,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
-from procs import free_port, process_tree, usage
+from procs import free_port, process_tree, stop, usage
 
 from zoning.store import Store
 
@@ -232,14 +231,7 @@ def serve(db: Path, log: Path):
             time.sleep(0.3)
         yield server
     finally:
-        for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, sig)
-            try:
-                proc.wait(timeout=wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        stop(proc)
 
 
 # --- the viewers ---------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import geometry
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
-from procs import cpu_seconds, free_port, rss_bytes
+from procs import cpu_seconds, free_port, rss_bytes, stop
 
 from zoning import service
 from zoning.schemes import builtin_schemes
@@ -242,18 +242,6 @@ def wait_healthy(server: Server, timeout: float = 60.0) -> None:
                 return
         time.sleep(0.3)
     raise RuntimeError(f"the server did not answer within {timeout:.0f} s")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """Stop a server and everything it started (its process group)."""
-    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        try:
-            proc.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 # --- the browser ---------------------------------------------------------------------------

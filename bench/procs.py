@@ -8,7 +8,9 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 import socket
+import subprocess
 from pathlib import Path
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -52,3 +54,15 @@ def rss_bytes(pid: int) -> int:
 def cpu_seconds(pid: int) -> float:
     """CPU time used so far by a process and its descendants."""
     return usage(process_tree(pid))[0]
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a server started in its own process group, and everything it started."""
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
