@@ -40,6 +40,7 @@ from zoning.errors import InputError
 from zoning.regions import LEVELS, level_depth, level_of_code, parent_level
 from zoning.report import ImportResult, Report
 from zoning.store import Store
+from zoning.text import quote
 
 #: Largest file read, in bytes.
 MAX_BYTES = 1024 * 2**20
@@ -332,7 +333,7 @@ def _matches(column: str, candidate: str) -> bool:
 
 
 def _listed(columns: list[str]) -> str:
-    shown = [repr(c[:40]) for c in columns[:30]]
+    shown = [quote(c) for c in columns[:30]]
     return ", ".join(shown) + (", ..." if len(columns) > 30 else "") if shown else "none"
 
 
@@ -804,7 +805,7 @@ def _read(
             if number is not None and np.isnan(number):
                 continue
             if number is None:
-                report.error(f"{str(value)[:40]!r} is not a number", row, pop_col)
+                report.error(f"{quote(value)} is not a number", row, pop_col)
             elif number < 0:
                 report.error(f"the population {value} is negative", row, pop_col)
             elif not float(number).is_integer():

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from zoning.errors import InputError
+from zoning.text import quote
 
 ENCODINGS = ("utf-8-sig", "cp1252")
 DELIMITERS = (",", ";", "\t")
@@ -401,7 +402,7 @@ def parse_numbers(cells: pd.Series, column: str, allow_negative: bool = False) -
             continue
         value = _number(text)
         if value is None:
-            raise InputError(f"{text[:40]!r} is not a number", row=row, column=column)
+            raise InputError(f"{quote(text)} is not a number", row=row, column=column)
         if value < 0 and not allow_negative:
             raise InputError(
                 f"{text!r} is negative; counts cannot be negative", row=row, column=column
@@ -480,7 +481,7 @@ def parse_dates(cells: pd.Series, column: str) -> pd.DatetimeIndex:
         k = int(np.flatnonzero(bad)[0])
         cell = cells.iloc[k]
         raise InputError(
-            f"{str(cell)[:40]!r} is not a date; write 2021-04-03, 03/04/2021 or 3 April 2021",
+            f"{quote(cell)} is not a date; write 2021-04-03, 03/04/2021 or 3 April 2021",
             row=cells.index[k],
             column=column,
         )
@@ -570,7 +571,7 @@ def _as_float(text: pd.Series) -> np.ndarray:
 
 def describe_number(text: str, whole: bool) -> str:
     """What is wrong with a cell :func:`whole_numbers` or :func:`decimal_numbers` refused."""
-    shown = repr(str(text)[:40])
+    shown = quote(text)
     value = _number(str(text))
     if value is None:
         return f"{shown} is not a number"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoning.text import redact
+
 
 class InputError(ValueError):
     """Bad input from a file or a person.
@@ -17,6 +19,8 @@ class InputError(ValueError):
     """
 
     def __init__(self, message: str, row: int | None = None, column: str | None = None):
+        message = redact(message)  # a message never repeats a NIK (zoning.text.redact)
+        column = None if column is None else redact(column)
         self.row = row
         self.column = column
         self.bare = message

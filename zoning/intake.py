@@ -41,6 +41,7 @@ from zoning.metrics import COUNT_FIELDS
 from zoning.regions import RegionResolver
 from zoning.report import ImportResult, Report
 from zoning.store import Store
+from zoning.text import quote, redact
 
 KIND = "counts"
 IGNORE = "ignore"
@@ -262,7 +263,7 @@ def _read(
     report.facts.update(
         format=table.format, encoding=table.encoding, delimiter=table.delimiter, rows=len(frame)
     )
-    report.facts["headers"] = [str(c) for c in frame.columns]
+    report.facts["headers"] = [redact(str(c)) for c in frame.columns]
     columns = _match_columns(list(frame.columns), mapping, region is not None, report)
     if columns is None:
         return None
@@ -276,7 +277,7 @@ def _read(
     _flag(
         report, bad_date, rows, datecol,
         lambda k: "the date is empty" if not cells.iat[k] else (
-            f"{cells.iat[k][:40]!r} is not a date; write 2021-04-03, 03/04/2021 or 3 April 2021"
+            f"{quote(cells.iat[k])} is not a date; write 2021-04-03, 03/04/2021 or 3 April 2021"
         ),
     )  # fmt: skip
     tomorrow = np.datetime64(dt.date.today() + dt.timedelta(days=_FUTURE_DAYS), "ns")

@@ -58,6 +58,7 @@ from zoning.nik import (
 from zoning.regions import LEVELS, RegionResolver
 from zoning.report import ImportResult, Report, UploadRejected
 from zoning.store import HOUSES_WINDOW, VILLAGE_CODE_LENGTH, Store, meta_table
+from zoning.text import quote, redact
 
 KIND = "linelist"
 #: A case at least this many days after the start of a person's episode starts a new one.
@@ -87,25 +88,9 @@ COLUMNS = ("row", "nik", "date", "region", "village", "no_kk", "address")
 _VILLAGE_DEPTH = LEVELS.index("village") + 1
 _RT_DEPTH = LEVELS.index("rt") + 1
 _RT_CODE_LENGTH = sum(SEGMENT_WIDTHS) + len(SEGMENT_WIDTHS) - 1
-_LONG_NUMBER = re.compile(r"[0-9](?:[0-9 .\-/]*[0-9])?")
-_REGION_CODE = re.compile(r"[0-9]{2}(?:\.[0-9]{2}){0,2}(?:\.[0-9]{4})?(?:\.[0-9]{3}){0,2}")
-_HIDE_DIGITS = 12
 
 
 # --- messages that never carry a NIK ------------------------------------------------------
-
-
-def redact(text: object) -> str:
-    """``text`` with every long number (12 digits or more, such as a NIK or a No. KK, however
-    spaced or dotted) replaced by ``[number hidden]``; dotted region codes stay readable."""
-
-    def hide(match: re.Match) -> str:
-        run = match.group(0)
-        if sum(c.isdigit() for c in run) < _HIDE_DIGITS or _REGION_CODE.fullmatch(run):
-            return run
-        return "[number hidden]"
-
-    return _LONG_NUMBER.sub(hide, str(text))
 
 
 def _error(report: Report, message: str, row: int | None = None, column: str | None = None):
@@ -405,9 +390,9 @@ def _dates(cells: pd.Series, column: str, report: Report) -> np.ndarray:
         if not text:
             problem = "the date is empty"
         elif day is None:
-            problem = f"{text[:40]!r} is not a date; write 2021-04-03, 03/04/2021 or 3 April 2021"
+            problem = f"{quote(text)} is not a date; write 2021-04-03, 03/04/2021 or 3 April 2021"
         elif day > today:
-            problem = f"{text[:40]!r} is after today"
+            problem = f"{quote(text)} is after today"
         else:
             problem = None
         parsed.append(day if problem is None else pd.NaT)

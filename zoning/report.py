@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from zoning.errors import InputError
+from zoning.text import redact
 
 MAX_LISTED = 1000  # issues kept per report; beyond that they are only counted
 
@@ -36,8 +37,9 @@ class Report:
 
     def _add(self, severity: str, message: str, row: int | None, column: str | None) -> None:
         self.counts[severity] += 1
-        if len(self.issues) < MAX_LISTED:
-            self.issues.append(Issue(severity, message, row, column))
+        if len(self.issues) < MAX_LISTED:  # no message or column name carries a NIK
+            column = None if column is None else redact(column)
+            self.issues.append(Issue(severity, redact(message), row, column))
 
     def error(self, message: str, row: int | None = None, column: str | None = None) -> None:
         """Record a problem that rejects the upload."""

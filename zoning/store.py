@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from zoning.metrics import COUNT_FIELDS
 from zoning.regions import LEVELS
+from zoning.text import redact, redact_all
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "zoning.db"
 ENV_VAR = "ZONING_DB"
@@ -266,7 +267,13 @@ class Store:
         changed: int,
         report: object = None,
     ) -> int:
-        """Insert an upload record inside ``conn``'s transaction and return its id."""
+        """Insert an upload record inside ``conn``'s transaction and return its id.
+
+        The file name and every text of the report pass through :func:`zoning.text.redact`:
+        a NIK in a file's name (``kasus_3315061507850018.csv``) is never stored.
+        """
+        filename = None if filename is None else redact(filename)
+        report = redact_all(report)
         result = conn.execute(
             sa.insert(uploads).values(
                 kind=kind, filename=filename, sha256=sha256, created_at=_now(),

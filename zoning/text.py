@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,4 +34,58 @@ def spreadsheet_safe(value: object) -> object:
     """
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
+    return value
+
+
+# --- numbers that identify a person -------------------------------------------------------
+
+#: A run of digit groups: joined by spaces, or by one of ``. - / _`` (spaces around allowed),
+#: or by a comma between digits (``3315,0615``). A comma followed by a space is a list
+#: (``rows 12, 13``), not part of a number.
+_DIGIT_RUN = re.compile(r"[0-9]+(?:(?:[ \t\u00a0]*[.\-/_][ \t\u00a0]*|[ \t\u00a0]+|,)[0-9]+)*")
+_REGION_CODE = re.compile(r"[0-9]{2}(?:\.[0-9]{2}){0,2}(?:\.[0-9]{4})?(?:\.[0-9]{3}){0,2}")
+#: A run with this many digits or more is hidden: a NIK or a No. KK has 16.
+HIDE_DIGITS = 12
+HIDDEN = "[number hidden]"
+
+
+def redact(value: object) -> str:
+    """``value`` as text with every long number (a NIK, a No. KK...) replaced by
+    :data:`HIDDEN`: the one redaction used for messages, file names, reports and previews.
+
+    A number is hidden when its digits, however written (``3315061507850018``,
+    ``3315 0615 0785 0018``, ``3315.0615.0785.0018``, ``3315-0615-0785-0018``,
+    ``3315,0615,0785,0018``), number :data:`HIDE_DIGITS` or more, even inside a word
+    (``kasus_3315061507850018.csv``). Dotted region codes (``33.74.01.1001``) and lists
+    written with ``", "`` stay readable.
+    """
+
+    def hide(match: re.Match) -> str:
+        run = match.group(0)
+        if sum(c.isdigit() for c in run) < HIDE_DIGITS:
+            return run
+        if all(_REGION_CODE.fullmatch(part) for part in run.split()):
+            return run
+        return HIDDEN
+
+    return _DIGIT_RUN.sub(hide, str(value))
+
+
+def quote(value: object, limit: int = 40) -> str:
+    """A cell quoted in a message: redacted first, then cut to ``limit`` characters.
+
+    Cutting first could leave part of a NIK too short to be recognised (ten digits of a
+    sixteen-digit NIK cut at 40 characters), so the order matters.
+    """
+    return repr(redact(value)[:limit])
+
+
+def redact_all(value: object) -> object:
+    """:func:`redact` applied to every string inside lists, tuples and dicts (keys too)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact_all(k): redact_all(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(redact_all(v) for v in value)
     return value

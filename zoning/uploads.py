@@ -14,6 +14,7 @@ import pandas as pd
 from zoning.i18n import t
 from zoning.report import ImportResult, Report
 from zoning.store import Store
+from zoning.text import redact
 
 KINDS = ("counts", "linelist", "regions")
 FILE_TYPES = {
@@ -22,6 +23,10 @@ FILE_TYPES = {
     "regions": ["geojson", "json", "gpkg", "zip", "csv"],
 }
 PREVIEW_ROWS = 50
+#: Columns the preview never shows, because they identify a person or a household: the
+#: page receives :data:`MASK` in their place (and says so).
+PRIVATE_COLUMNS = ("nik", "no_kk", "address")
+MASK = "••••"
 
 
 @dataclass
@@ -32,6 +37,7 @@ class Preview:
     total: int
     report: Report
     columns: dict[str, str]  # canonical field -> the file's column
+    masked: tuple[str, ...] = ()  # the preview's columns shown as MASK
 
 
 @dataclass(frozen=True)
@@ -67,8 +73,35 @@ def preview(store: Store, data: bytes, filename: str, options: Options) -> Previ
         frame = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
     else:
         raise ValueError(f"unknown upload kind {options.kind!r}")
-    columns = dict(report.facts.get("columns", {}) or {})
-    return Preview(frame.head(PREVIEW_ROWS), len(frame), report, columns)
+    columns = {k: redact(v) for k, v in (report.facts.get("columns", {}) or {}).items()}
+    rows, masked = safe_rows(frame.head(PREVIEW_ROWS))
+    return Preview(rows, len(frame), report, columns, masked)
+
+
+def safe_rows(frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Rows fit to send to a browser: private columns masked, every other text redacted.
+
+    Returns the rows and the names of the masked columns. A NIK, a No. KK or an address
+    never leaves the server, even to the analyst who uploaded it: the preview is for
+    checking that the file was read right, and the mask shows where those columns are.
+    """
+    out = frame.copy()
+    masked = tuple(c for c in out.columns if str(c) in PRIVATE_COLUMNS)
+    for column in masked:
+        out[column] = [MASK if _present(v) else "" for v in out[column]]
+    for column in out.columns:
+        if column not in masked and out[column].dtype == object:
+            out[column] = [v if not isinstance(v, str) else redact(v) for v in out[column]]
+    out.columns = [redact(c) for c in out.columns]
+    return out, masked
+
+
+def _present(value: object) -> bool:
+    return (
+        value is not None
+        and not (isinstance(value, float) and value != value)
+        and (str(value).strip() != "")
+    )
 
 
 def commit(store: Store, data: bytes, filename: str, options: Options, author: str) -> ImportResult:
@@ -128,7 +161,8 @@ def header(data: bytes) -> list[str]:
     except ValueError:
         return []
     first = text.splitlines()[0] if text else ""
-    return [c.strip().strip('"').lower() for c in first.split(sniff_delimiter(first)) if c.strip()]
+    cells = first.split(sniff_delimiter(first))
+    return [redact(c.strip().strip('"').lower()) for c in cells if c.strip()]
 
 
 HISTORY_COLUMNS = {

@@ -1,0 +1,132 @@
+"""No NIK anywhere: one redaction (zoning.text.redact) for messages, file names and previews."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from zoning import uploads
+from zoning.errors import InputError
+from zoning.intake import import_counts, read_counts
+from zoning.linelist import read_linelist
+from zoning.report import Report
+from zoning.store import Store
+from zoning.text import HIDDEN, quote, redact
+
+NIK = "3315061507850018"
+WRITTEN = [
+    NIK,
+    "3315 0615 0785 0018",
+    "3315.0615.0785.0018",
+    "3315-0615-0785-0018",
+    "3315,0615,0785,0018",
+    "331506/150785/0018",
+    "331506_150785_0018",
+]
+#: Any four digits of the NIK in a row: more than a message ever needs to show of it.
+PIECES = re.compile("|".join(NIK[i : i + 6] for i in range(len(NIK) - 5)))
+
+
+@pytest.fixture(autouse=True)
+def _private_key_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("ZONING_SECRET_FILE", str(tmp_path / "keys" / "nik-secret"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+@pytest.mark.parametrize("written", WRITTEN)
+def test_every_way_of_writing_a_nik_is_hidden(written: str):
+    assert redact(f"NIK {written} tidak valid") == f"NIK {HIDDEN} tidak valid"
+    assert redact(f"kasus_{written}.csv") == f"kasus_{HIDDEN}.csv"
+
+
+def test_codes_dates_and_lists_stay_readable():
+    kept = [
+        "33.74.01.1001",
+        "33.02.01.1001.001.009 and 33.74.01.1001 33.74.01.1002",
+        "2021-07-05 to 2021-07-19",
+        "the code appears more than once (rows 1001, 1002, 1003, 1004, 1005)",
+        "upload 12: 200000 rows read",
+    ]
+    for text in kept:
+        assert redact(text) == text
+
+
+def test_a_cell_is_redacted_before_it_is_cut():
+    cell = f"konfirmasi tanggal 05/07/2021 NIK {NIK}"  # the NIK starts at character 35
+    assert len(repr(cell[:40])) > 0 and NIK[:5] in cell[:40]  # cutting first would leak it
+    assert not PIECES.search(quote(cell)) and NIK[:5] not in quote(cell)
+
+
+def test_messages_and_issues_never_carry_a_nik():
+    report = Report()
+    report.error(f"'{WRITTEN[4]}' is not a region", 3, f"kolom {NIK}")
+    assert HIDDEN in report.issues[0].message and HIDDEN in report.issues[0].column
+    assert NIK not in str(InputError(f"'{WRITTEN[1]}' is bad", 2, "nik"))
+    assert HIDDEN in str(InputError(f"'{WRITTEN[1]}' is bad", 2, "nik"))
+
+
+def _all_text(report: Report) -> str:
+    return json.dumps(report.to_dict(), default=str)
+
+
+def test_a_date_message_of_a_counts_file_leaves_no_digits_of_a_nik(tiny_store: Store):
+    data = f"tanggal;kode;kasus_baru\nkonfirmasi tanggal 05/07/2021 NIK {NIK};33.01.01.2001;4\n"
+    _, report = read_counts(data.encode(), tiny_store.regions())
+    assert report.has_errors and "not a date" in report.errors[0].message
+    assert not PIECES.search(_all_text(report)), report.errors[0].message
+
+
+def test_a_date_message_of_a_line_list_leaves_no_digits_of_a_nik(tiny_store: Store):
+    other = "3301014101900001"
+    data = (
+        "nik,tanggal_konfirmasi,kode_desa\n"
+        f"{other},konfirmasi tanggal 05/07/2021 NIK {NIK},33.01.01.2001\n"
+    )
+    _, report = read_linelist(data.encode(), tiny_store.regions())
+    assert report.has_errors
+    assert not PIECES.search(_all_text(report)), report.errors[0].message
+
+
+def test_a_nik_written_with_commas_in_a_cell_is_hidden(tiny_store: Store):
+    data = f'nik,tanggal_konfirmasi,kode_desa\n3301014101900001,2021-07-05,"{WRITTEN[4]}"\n'
+    _, report = read_linelist(data.encode(), tiny_store.regions())
+    assert report.has_errors
+    assert "3315,0615" not in _all_text(report) and not PIECES.search(_all_text(report))
+
+
+@pytest.mark.parametrize("written", [NIK, WRITTEN[3], WRITTEN[4]])
+def test_a_nik_in_the_file_name_is_not_stored(tiny_store: Store, written: str):
+    data = b"tanggal;kode;kasus_baru\n22/07/2021;33.01.01.2001;4\n"
+    result = import_counts(tiny_store, data, filename=f"kasus_{written}.csv", author="Analis")
+    assert result.upload_id is not None
+    stored = tiny_store.uploads().iloc[-1]
+    assert stored["filename"] == f"kasus_{HIDDEN}.csv"
+    assert not PIECES.search(stored["report"]) and "0615,0785" not in stored["report"]
+
+
+def test_the_preview_of_a_line_list_never_sends_nik_kk_or_address(tiny_store: Store):
+    kk = "3301010101200001"
+    data = (
+        "nik,tanggal_konfirmasi,kode_desa,no_kk,alamat\n"
+        f"{NIK},2021-07-05,33.01.01.2001,{kk},Jl. Pemuda No. 5 RT 3 RW 2\n"
+        f"3301014101900001,2021-07-06,33.01.01.2001,,Gg. Melati 7\n"
+    )
+    found = uploads.preview(tiny_store, data.encode(), "daftar.csv", uploads.Options("linelist"))
+    assert not found.report.has_errors
+    assert set(found.masked) == {"nik", "no_kk", "address"}
+    sent = found.rows.to_json(date_format="iso")
+    for secret in (NIK, "3301014101900001", kk, "Pemuda", "Melati"):
+        assert secret not in sent
+    assert list(found.rows["nik"]) == [uploads.MASK, uploads.MASK]
+    assert list(found.rows["no_kk"]) == [uploads.MASK, ""]  # an empty cell stays empty
+    assert list(found.rows["region"]) == ["33.01.01.2001", "33.01.01.2001"]  # still checkable
+
+
+def test_the_mapping_editor_gets_no_nik_from_a_file_without_a_header():
+    assert uploads.header(f"{NIK};2021-07-05;33.01.01.2001\n".encode()) == [
+        HIDDEN,
+        "2021-07-05",
+        "33.01.01.2001",
+    ]
