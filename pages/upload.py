@@ -7,9 +7,10 @@ import streamlit as st
 
 from pages import access, common
 from zoning import uploads
+from zoning.errors import InputError
 from zoning.i18n import t
 from zoning.regions import LEVEL_LABELS, LEVELS
-from zoning.report import UploadRejected
+from zoning.text import escape_markdown
 
 lg = common.lang()
 store = common.store()
@@ -43,8 +44,13 @@ elif kind == "counts":
 mapping_key = f"mapping-{kind}-{file.name}-{len(data)}"
 options = uploads.Options(kind, st.session_state.get(mapping_key), region, level, layer)
 
-with st.spinner(t("upload.reading", lg)):
-    found = uploads.preview(store, data, file.name, options)
+try:
+    with st.spinner(t("upload.reading", lg)):
+        found = uploads.preview(store, data, file.name, options)
+except InputError as exc:  # the file as a whole cannot be used: say why, no traceback
+    st.error(t("upload.unreadable", lg, reason=escape_markdown(exc)))
+    st.caption(t("upload.unreadable_help", lg))
+    st.stop()
 
 # --- column mapping -----------------------------------------------------------------------
 choices = list(found.report.facts.get("headers") or uploads.header(data))
@@ -82,6 +88,8 @@ if report.counts["warning"]:
 if not report.issues:
     st.success(t("upload.no_issues", lg))
 st.caption(t("upload.preview", lg, shown=len(found.rows), total=found.total))
+if found.masked:
+    st.caption(t("upload.masked", lg, columns=", ".join(found.masked)))
 st.dataframe(found.rows, hide_index=True, use_container_width=True)
 
 # --- commit ---------------------------------------------------------------------------------
@@ -89,9 +97,9 @@ if st.button(t("upload.commit", lg), type="primary", disabled=report.has_errors)
     progress = st.progress(0.1, text=t("upload.writing", lg))
     try:
         result = uploads.commit(store, data, file.name, options, who)
-    except UploadRejected as exc:
+    except InputError as exc:  # UploadRejected too
         progress.empty()
-        st.error(t("upload.rejected", lg, reason=str(exc)))
+        st.error(t("upload.rejected", lg, reason=escape_markdown(exc)))
     else:
         progress.progress(1.0, text=t("upload.done", lg, summary=result.summary()))
         st.success(t("upload.done", lg, summary=result.summary()))

@@ -21,10 +21,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import re
 import tempfile
 import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -37,10 +39,11 @@ import shapely
 from zoning import csvio
 from zoning.codes import SEGMENT_WIDTHS, CodeError, depth, normalise_code, parent_code
 from zoning.errors import InputError
+from zoning.filecheck import Limits, ReadOnce, check_json_depth, check_members, extract
 from zoning.regions import LEVELS, level_depth, level_of_code, parent_level
 from zoning.report import ImportResult, Report
 from zoning.store import Store
-from zoning.text import quote
+from zoning.text import quote, redact
 
 #: Largest file read, in bytes.
 MAX_BYTES = 1024 * 2**20
@@ -98,6 +101,9 @@ _LOCAL = re.compile(r"^([0-9]{1,3})(\.0+)?$")
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+#: Files read lately, by content and layer: the upload page reruns on every click, and a
+#: rerun (or the commit after the preview) must not unzip and read the file again.
+_READS = ReadOnce(entries=2)
 
 
 # --- loading bytes ---------------------------------------------------------------------------
@@ -161,6 +167,32 @@ class _Table:
 
 
 def _open(loaded: _Loaded, layer: str | None) -> _Table:
+    """The file as a table, read once per content and layer (see :data:`_READS`)."""
+    key = (loaded.digest({"layer": layer}), loaded.name)
+    return _READS.get(key, lambda: _open_now(loaded, layer, Limits.from_env()))
+
+
+def _open_now(loaded: _Loaded, layer: str | None, limits: Limits) -> _Table:
+    try:
+        return _open_checked(loaded, layer, limits)
+    except InputError:
+        raise
+    except Exception as exc:  # any reader's failure is the file's problem, never a traceback
+        raise _unreadable(exc) from None
+
+
+def _unreadable(exc: Exception) -> InputError:
+    """A reader's unexpected failure as a message for the person (logged without content)."""
+    logging.getLogger("zoning").warning(
+        "boundary file unreadable: %s: %s", type(exc).__name__, redact(exc)[:300]
+    )
+    return InputError(
+        f"cannot read the file ({type(exc).__name__}); check that it is a GeoJSON, a "
+        "GeoPackage, a zipped Shapefile or a CSV file, and export it again"
+    )
+
+
+def _open_checked(loaded: _Loaded, layer: str | None, limits: Limits) -> _Table:
     if loaded.parts:
         return _read_shapefile(loaded.parts, PurePosixPath(loaded.name or "regions.shp").stem)
     data, name = loaded.data, loaded.name or ""
@@ -168,11 +200,12 @@ def _open(loaded: _Loaded, layer: str | None) -> _Table:
     if not data.strip():
         raise InputError("the file is empty")
     if data.startswith(_ZIP_MAGIC):
-        return _open_zip(data, layer)
+        return _open_zip(data, layer, limits)
     if data.startswith(_SQLITE_MAGIC):
         return _read_gdal(data, _safe_name(name, ".gpkg"), "GeoPackage", layer)
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith((b"{", b"[")):
+        check_json_depth(data, limits)
         return _read_gdal(data, _safe_name(name, ".geojson"), "GeoJSON", None)
     if suffix in (".shp", ".shx", ".dbf", ".prj"):
         raise InputError(
@@ -192,7 +225,8 @@ def _open(loaded: _Loaded, layer: str | None) -> _Table:
     return _Table(frame, {"format": "CSV", "features": len(frame)})
 
 
-def _open_zip(data: bytes, layer: str | None) -> _Table:
+def _open_zip(data: bytes, layer: str | None, limits: Limits) -> _Table:
+    """The Shapefile in a zip: sizes checked from the directory first, then unzipped to disk."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [
@@ -244,13 +278,17 @@ def _open_zip(data: bytes, layer: str | None) -> _Table:
             f"the zip has {PurePosixPath(stem).name}.shp but no {' or '.join(missing)} file "
             "beside it; a zipped Shapefile needs the .shp, .shx, .dbf and .prj files"
         )
-    if sum(m.file_size for m in wanted.values()) > MAX_BYTES:
-        raise InputError(f"the Shapefile is larger than {MAX_BYTES // 2**20} MB unzipped")
-    try:
-        parts = {ext: archive.read(m) for ext, m in wanted.items()}
-    except Exception:  # corrupt members: bad CRC, truncation, unknown compression, password
-        raise InputError("the zip archive is damaged; cannot unzip the Shapefile") from None
-    return _read_shapefile(parts, PurePosixPath(stem).name)
+    check_members(wanted.values(), limits)  # before anything is unzipped
+
+    def unzip(path: Path) -> None:
+        for ext, member in wanted.items():
+            extract(archive, member, path.with_suffix(ext))
+
+    table = _read_gdal(unzip, _safe_name(stem, ".shp"), "Shapefile", None)
+    table.facts["layer"] = PurePosixPath(stem).name
+    if ".prj" not in wanted:
+        table.facts["prj"] = "missing"
+    return table
 
 
 def _safe_name(name: str, suffix: str) -> str:
@@ -260,7 +298,11 @@ def _safe_name(name: str, suffix: str) -> str:
 
 
 def _read_shapefile(parts: dict[str, bytes], stem: str) -> _Table:
-    table = _read_gdal(parts, _safe_name(stem, ".shp"), "Shapefile", None)
+    def write(path: Path) -> None:
+        for ext, data in parts.items():
+            path.with_suffix(ext).write_bytes(data)
+
+    table = _read_gdal(write, _safe_name(stem, ".shp"), "Shapefile", None)
     table.facts["layer"] = stem
     if ".prj" not in parts:
         table.facts["prj"] = "missing"
@@ -268,14 +310,16 @@ def _read_shapefile(parts: dict[str, bytes], stem: str) -> _Table:
 
 
 def _read_gdal(
-    content: bytes | dict[str, bytes], filename: str, kind: str, layer: str | None
+    content: bytes | Callable[[Path], None], filename: str, kind: str, layer: str | None
 ) -> _Table:
-    """Read a GIS file through GDAL from a private temporary folder."""
+    """Read a GIS file through GDAL from a private temporary folder.
+
+    ``content`` is the file's bytes, or writes the file(s) at the path it is given.
+    """
     with tempfile.TemporaryDirectory(prefix="zoning-") as tmp:
         path = Path(tmp) / filename
-        if isinstance(content, dict):
-            for ext, data in content.items():
-                path.with_suffix(ext).write_bytes(data)
+        if callable(content):
+            content(path)
         else:
             path.write_bytes(content)
         with warnings.catch_warnings(record=True) as caught:
@@ -648,6 +692,21 @@ def read_regions(
 
 
 def _read(
+    loaded: _Loaded,
+    level: str,
+    regions: pd.DataFrame,
+    given: dict[str, str | None],
+    layer: str | None,
+) -> tuple[gpd.GeoDataFrame | pd.DataFrame, Report]:
+    try:
+        return _read_checked(loaded, level, regions, given, layer)
+    except InputError:
+        raise
+    except Exception as exc:  # a failure checking the features: a message, never a traceback
+        raise _unreadable(exc) from None
+
+
+def _read_checked(
     loaded: _Loaded,
     level: str,
     regions: pd.DataFrame,

@@ -89,3 +89,16 @@ def redact_all(value: object) -> object:
     if isinstance(value, list | tuple):
         return type(value)(redact_all(v) for v in value)
     return value
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$:=^])")
+
+
+def escape_markdown(value: object) -> str:
+    """Text from a file or a person, made plain inside Streamlit markdown.
+
+    Every character markdown (or Streamlit's ``:red[...]``, ``:icon:`` and ``$math$``)
+    could read is escaped with a backslash, so a name such as ``![x](http://...)`` shows as
+    written and never loads or links anything.
+    """
+    return _MARKDOWN.sub(r"\\\1", str(value)).replace("\n", " ")
