@@ -11,16 +11,19 @@ from zoning import charts, export, mapdata, presentation, service
 from zoning.i18n import format_number, t
 from zoning.regions import child_level, level_of_code
 from zoning.rollup import zone_totals
+from zoning.text import escape_markdown, quote
 
 lg = common.lang()
 store = common.store()
 scheme = common.pick_scheme(lg)
 level = common.pick_level(store, scheme, lg)
 day = common.pick_date(store, level, lg)
-within = st.query_params.get("within")
+within, refused = mapdata.checked_within(store, level, st.query_params.get("within"))
 
 st.title(t("map.title", lg))
 common.data_note(store, lg)
+if refused:  # not a region above this level: the whole level, and a note saying why
+    st.info(t("map.within_unknown", lg, value=escape_markdown(quote(st.query_params["within"]))))
 
 public = access.public_view(level)  # villages, RW, RT for the public: small counts as ranges
 zones = presentation.zones_within(service.zones_on(store, scheme, level, day), within)

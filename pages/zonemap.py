@@ -7,12 +7,12 @@ Leaflet); what it is sent is built by :mod:`zoning.mapdata`.
 from __future__ import annotations
 
 import base64
-import os
 from pathlib import Path
 
 import streamlit as st
 import streamlit.components.v1 as components
 
+from zoning.geofiles import GeoFiles
 from zoning.i18n import t
 from zoning.mapdata import MapGeometry
 from zoning.mapview import configured_tiles
@@ -22,7 +22,8 @@ _ROOT = Path(__file__).resolve().parent.parent
 GEO_DIR = _ROOT / "static" / "geo"
 #: The same folder as seen from the component's frame (``<base>/component/<name>/``).
 GEO_URL = "../../app/static/geo"
-_KEEP_FILES = 64
+#: The folder's files: one per level and ``within`` region, never removed while in use.
+GEO_FILES = GeoFiles(GEO_DIR, keep=64)
 
 _component = components.declare_component("zonemap", path=str(_ROOT / "static" / "zonemap"))
 
@@ -31,23 +32,11 @@ def _publish(geometry: MapGeometry) -> str | None:
     """Write the geometry under ``static/geo`` once, named by its content; return its URL.
 
     Returns ``None`` where the folder cannot be written (a read-only install): the map then
-    gets the geometry inline, which works but is sent again on every change.
+    gets the geometry inline, which works but is sent again on every change. Old files are
+    removed only when no view can still fetch them (:mod:`zoning.geofiles`).
     """
-    name = f"{geometry.digest}.zmg"
-    path = GEO_DIR / name
-    if path.exists():
-        return f"{GEO_URL}/{name}"
-    try:
-        GEO_DIR.mkdir(parents=True, exist_ok=True)
-        part = path.with_name(f".{name}.{os.getpid()}.part")
-        part.write_bytes(geometry.payload)
-        os.replace(part, path)  # readers never see half a file
-        old = sorted(GEO_DIR.glob("*.zmg"), key=lambda p: p.stat().st_mtime)[:-_KEEP_FILES]
-        for stale in old:
-            stale.unlink(missing_ok=True)
-    except OSError:
-        return None
-    return f"{GEO_URL}/{name}"
+    name = GEO_FILES.publish(geometry.digest, geometry.payload, geometry.store, geometry.version)
+    return None if name is None else f"{GEO_URL}/{name}"
 
 
 def zone_map(

@@ -26,14 +26,14 @@ import json
 import math
 import struct
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 import shapely
 
 from zoning import service
-from zoning.codes import is_within
+from zoning.codes import depth, is_within, try_normalise
 from zoning.i18n import t
 from zoning.mapview import NO_DATA_COLOUR, safe_colour
 from zoning.presentation import (
@@ -44,6 +44,7 @@ from zoning.presentation import (
     shown_zones,
     zones_within,
 )
+from zoning.regions import level_depth
 from zoning.schemes import Scheme
 from zoning.store import Store
 
@@ -69,6 +70,8 @@ class MapGeometry:
     payload: bytes  # gzip-compressed ZMG
     bounds: tuple[float, float, float, float]  # minx, miny, maxx, maxy (lon/lat)
     drawn: int  # regions with at least one polygon
+    store: str = ""  # the store and data version it was built from (see zoning.geofiles)
+    version: int = 0
 
     @property
     def digest(self) -> str:
@@ -185,20 +188,47 @@ def encode_geometry(
 def level_geometry(store: Store, level: str, within: str | None = None) -> MapGeometry:
     """The display geometry of a level (or of the part inside region ``within``), encoded.
 
-    Built once per data version and kept in :func:`zoning.service.cached`.
+    Built once per data version and kept in :func:`zoning.service.cached`. A ``within``
+    that :func:`checked_within` refuses gives the whole level, so made-up values never
+    make new geometry (nor new files on the server).
     """
+    within = checked_within(store, level, within)[0]
+    version = store.data_version()
 
     def build() -> MapGeometry:
         frame = service.geometries(store, level)
         if within:
             frame = frame[[is_within(c, within) for c in frame["code"]]]
-        return encode_geometry(
+        encoded = encode_geometry(
             frame["code"], frame["name"], frame["population"], frame.geometry.to_numpy(),
             GRID[level],
         )  # fmt: skip
+        return replace(encoded, store=store.url, version=version)
 
-    key = (store.url, store.data_version(), "mapgeom", level, within)
+    key = (store.url, version, "mapgeom", level, within)
     return service.cached(key, build, shelf="view" if within else "level")
+
+
+def checked_within(store: Store, level: str, within: object) -> tuple[str | None, bool]:
+    """The region a view of ``level`` is limited to, from the URL's ``within``.
+
+    Returns
+    -------
+    (code or None, refused)
+        The region's normalised code when ``within`` names a stored region of a level
+        above ``level`` (``3374`` and ``33.74`` alike); else ``None``, with ``refused``
+        true when a value was given (the page says so and shows the whole level).
+    """
+    if within is None or not str(within).strip():
+        return None, False
+    code = try_normalise(str(within).strip()[:40])
+    if code is None or depth(code) >= level_depth(level):
+        return None, True
+    known = service.cached(
+        (store.url, store.data_version(), "region-codes"),
+        lambda: frozenset(service.regions(store)["code"]),
+    )
+    return (code, False) if code in known else (None, True)
 
 
 def prepare(store: Store) -> None:
@@ -297,6 +327,7 @@ def view_of(
     public (:func:`zoning.presentation.shown_zones`), inside ``within`` when it is given.
     The returned dict is shared: read it, never change it.
     """
+    within = checked_within(store, level, within)[0]
     day_key = str(pd.Timestamp(day).date())
     key = (store.url, store.data_version(), "mapview", scheme.id, level, within, day_key, lang,
            public, level_label)  # fmt: skip
