@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -141,3 +142,47 @@ def test_a_reason_quoting_the_file_is_plain_text_in_markdown():
     assert (
         shown.replace("\\", "") == "kolom ![x](http://example.org/a.png) :red[merah] $x$ **tebal**"
     )
+
+
+def test_the_command_line_never_prints_a_nik_from_a_file_name(tiny_store: Store, tmp_path, capsys):
+    from zoning.cli import main
+
+    missing = tmp_path / f"daftar_{WRITTEN[3]}.csv"  # no such file: the message names it
+    code = main(["--db", tiny_store.url, "cases", "import", str(missing)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error:") and HIDDEN in err
+    assert not PIECES.search(err) and "0615-0785" not in err
+
+
+@pytest.mark.parametrize(("error", "status"), [(OSError, 2), (RuntimeError, 1)])
+def test_the_command_line_redacts_any_error(monkeypatch, capsys, error, status: int):
+    from zoning import cli
+
+    def fails(args):
+        raise error(f"cannot open /data/kasus_{WRITTEN[4]}.csv")
+
+    monkeypatch.setattr(cli, "cmd_schemes", fails)
+    assert cli.main(["schemes"]) == status
+    err = capsys.readouterr().err
+    assert HIDDEN in err and "0615,0785" not in err
+
+
+def test_upload_history_hides_a_nik_stored_before_redaction(tiny_store: Store):
+    import sqlalchemy as sa
+
+    from zoning.store import uploads as uploads_table
+
+    with tiny_store.transaction() as conn:  # an old record, written raw
+        conn.execute(
+            sa.insert(uploads_table).values(
+                kind="counts",
+                filename=f"kasus_{NIK}.csv",
+                created_at=dt.datetime(2021, 7, 1),
+                created_by="cli:old",
+                rows=1,
+                changed=0,
+            )
+        )
+    shown = uploads.history(tiny_store)
+    assert f"kasus_{HIDDEN}.csv" in list(shown["filename"])
+    assert not PIECES.search(shown.to_json(date_format="iso"))

@@ -22,7 +22,7 @@ from zoning.metrics import METRIC_NAMES
 from zoning.regions import LEVELS, LevelError
 from zoning.schemes import SchemeError, builtin_schemes, get_scheme, load_scheme
 from zoning.store import Store, StoreError
-from zoning.text import spreadsheet_safe
+from zoning.text import redact, spreadsheet_safe
 
 EXPECTED = (InputError, SchemeError, CodeError, LevelError, StoreError, LookupError, OSError)
 
@@ -315,14 +315,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except BrokenPipeError:  # e.g. piped into head
         return 0
-    except EXPECTED as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except EXPECTED as exc:  # a file name or cell in the message never shows a NIK
+        print(f"error: {redact(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # the one line a person sees instead of a traceback
         print(
-            f"error: unexpected {type(exc).__name__}: {exc} (please report this)", file=sys.stderr
+            f"error: unexpected {type(exc).__name__}: {redact(exc)} (please report this)",
+            file=sys.stderr,
         )
         return 1

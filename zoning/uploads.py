@@ -179,6 +179,8 @@ def history(store: Store, lang: str | None = None, limit: int = 50) -> pd.DataFr
     """
     frame = store.uploads()
     out = frame[list(HISTORY_COLUMNS)].sort_values("id", ascending=False).head(limit)
+    # names stored before redaction existed are hidden on the way out too
+    out["filename"] = [None if v is None else redact(v) for v in out["filename"]]
     if lang is None:
         return out
     return out.rename(columns={c: t(f"upload.{k}", lang) for c, k in HISTORY_COLUMNS.items()})
