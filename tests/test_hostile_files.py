@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pyogrio
 import pytest
-from conftest import open_page, sign_in, tiny_regions
+from conftest import fuzz, open_page, sign_in, tiny_regions
+from hypothesis import given
+from hypothesis import strategies as st
 
 from zoning import boundaries, filecheck, uploads
 from zoning.errors import InputError
@@ -203,3 +205,39 @@ def test_the_upload_page_says_what_is_wrong_without_a_traceback(
     assert at.error and "This file cannot be used" in at.error[0].value
     assert said in at.error[0].value.replace("\\", "")  # markdown escapes aside
     assert not any(b.label == "Save to the database" for b in at.button)
+
+
+def _reference_depth(text: str) -> int:
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+_TRICKY = st.text(alphabet='ab[]{}"\\', max_size=8)
+_JSON = st.recursive(
+    st.none() | st.integers() | _TRICKY,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TRICKY, inner, max_size=3),
+    max_leaves=20,
+)
+
+
+@fuzz(300)
+@given(_JSON)
+def test_fuzz_json_depth_agrees_with_a_character_by_character_reading(value):
+    text = json.dumps(value)
+    assert filecheck.json_depth(text.encode()) == _reference_depth(text)
