@@ -73,3 +73,20 @@ def test_history_says_who_made_each_upload(tiny_store: Store, lang: str, names: 
     history = uploads.history(tiny_store, lang)
     assert list(history.columns) == names
     assert list(history[names[2]]) == ["password:Bu Sari", "pytest"]  # newest first
+
+
+def test_a_rerun_of_the_page_checks_the_same_file_once(tiny_store: Store, monkeypatch):
+    from zoning import intake
+
+    calls = []
+    real = intake.read_counts
+    monkeypatch.setattr(intake, "read_counts", lambda *a, **k: calls.append(1) or real(*a, **k))
+    options = uploads.Options("counts")
+    first = uploads.preview(tiny_store, GOOD, "kasus.csv", options)
+    assert uploads.preview(tiny_store, GOOD, "kasus.csv", options) is first
+    assert len(calls) == 1
+    other = uploads.Options("counts", mapping={"kasus_baru": "new_cases"})
+    assert uploads.preview(tiny_store, GOOD, "kasus.csv", other) is not first  # new choices
+    uploads.commit(tiny_store, GOOD, "kasus.csv", options, "Analis")  # the data changes
+    assert uploads.preview(tiny_store, GOOD, "kasus.csv", options) is not first
+    assert len(calls) == 4  # first, new choices, the commit, the new data

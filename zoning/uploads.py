@@ -6,11 +6,13 @@ mapping, and calls :func:`commit`, which writes everything in one transaction or
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
+from zoning.filecheck import ReadOnce
 from zoning.i18n import t
 from zoning.report import ImportResult, Report
 from zoning.store import Store
@@ -51,8 +53,25 @@ class Options:
     layer: str | None = None  # regions: the layer of a GeoPackage
 
 
+#: The latest previews: the page runs again on every click, and the same file with the same
+#: choices against the same data is checked once (see :class:`zoning.filecheck.ReadOnce`).
+_PREVIEWS = ReadOnce(entries=2)
+
+
 def preview(store: Store, data: bytes, filename: str, options: Options) -> Preview:
-    """Read and check an upload without writing anything."""
+    """Read and check an upload without writing anything (once per file, choices and data).
+
+    The result is shared between reruns: read it, never change it.
+    """
+    mapping = tuple(sorted((options.mapping or {}).items()))
+    key = (
+        hashlib.sha256(data).hexdigest(), filename, options.kind, mapping, options.region,
+        options.level, options.layer, store.url, store.data_version(),
+    )  # fmt: skip
+    return _PREVIEWS.get(key, lambda: _preview(store, data, filename, options))
+
+
+def _preview(store: Store, data: bytes, filename: str, options: Options) -> Preview:
     regions = store.regions()
     if options.kind == "counts":
         from zoning.intake import read_counts
