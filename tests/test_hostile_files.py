@@ -241,3 +241,14 @@ _JSON = st.recursive(
 def test_fuzz_json_depth_agrees_with_a_character_by_character_reading(value):
     text = json.dumps(value)
     assert filecheck.json_depth(text.encode()) == _reference_depth(text)
+
+
+def test_a_zip_listing_too_many_files_is_refused_before_its_directory_is_read(monkeypatch):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for k in range(filecheck.MAX_MEMBERS + 1):
+            archive.writestr(f"f{k}", b"")
+    data = buffer.getvalue()
+    monkeypatch.setattr(zipfile, "ZipFile", _never)
+    with pytest.raises(InputError, match=r"lists about 1,001 files"):
+        boundaries.read_regions(data, "district", tiny_regions(), filename="many.zip")

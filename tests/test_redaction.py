@@ -186,3 +186,19 @@ def test_upload_history_hides_a_nik_stored_before_redaction(tiny_store: Store):
     shown = uploads.history(tiny_store)
     assert f"kasus_{HIDDEN}.csv" in list(shown["filename"])
     assert not PIECES.search(shown.to_json(date_format="iso"))
+
+
+def test_a_reader_message_about_a_long_file_name_leaves_no_digits_of_a_nik():
+    import io
+    import zipfile
+
+    from zoning.boundaries import read_regions
+
+    stem = "batas_wilayah_kecamatan_semarang_tengah_kota_lama_" + NIK  # 50 letters first
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for ext in (".shp", ".shx", ".dbf", ".prj"):
+            archive.writestr(stem + ext, b"not a shapefile " * 20)
+    with pytest.raises(InputError, match="not recognized") as refused:  # GDAL names the file
+        read_regions(buffer.getvalue(), "district", None, filename="batas.zip")
+    assert not PIECES.search(str(refused.value)), str(refused.value)

@@ -39,7 +39,14 @@ import shapely
 from zoning import csvio
 from zoning.codes import SEGMENT_WIDTHS, CodeError, depth, normalise_code, parent_code
 from zoning.errors import InputError
-from zoning.filecheck import Limits, ReadOnce, check_json_depth, check_members, extract
+from zoning.filecheck import (
+    Limits,
+    ReadOnce,
+    check_entries,
+    check_json_depth,
+    check_members,
+    extract,
+)
 from zoning.regions import LEVELS, level_depth, level_of_code, parent_level
 from zoning.report import ImportResult, Report
 from zoning.store import Store
@@ -227,6 +234,7 @@ def _open_checked(loaded: _Loaded, layer: str | None, limits: Limits) -> _Table:
 
 def _open_zip(data: bytes, layer: str | None, limits: Limits) -> _Table:
     """The Shapefile in a zip: sizes checked from the directory first, then unzipped to disk."""
+    check_entries(data)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [
@@ -293,7 +301,7 @@ def _open_zip(data: bytes, layer: str | None, limits: Limits) -> _Table:
 
 def _safe_name(name: str, suffix: str) -> str:
     """A file name for the temporary copy: the person's name (for messages), made safe."""
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", PurePosixPath(name).stem)[:60].strip("_")
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", redact(PurePosixPath(name).stem))[:60].strip("_")
     return (stem or "regions") + suffix
 
 
@@ -365,7 +373,7 @@ def _gdal(exc: object, tmp: str) -> str:
     """A reader's message without the temporary folder, cut to a readable length."""
     text = str(exc).replace(tmp + "/", "").strip()
     text = text.split("; It might help")[0]
-    return text[:300]
+    return redact(text)[:300]  # redacted before it is cut (zoning.text.quote)
 
 
 # --- fields ------------------------------------------------------------------------------------
@@ -551,7 +559,7 @@ def _geometry(table: _Table, report: Report) -> np.ndarray | None:
             except Exception as exc:
                 raise InputError(
                     f"cannot convert the coordinates from {report.facts['crs']} to "
-                    f"longitude/latitude: {str(exc)[:200]}"
+                    f"longitude/latitude: {redact(exc)[:200]}"
                 ) from None
     values = shapely.force_2d(np.asarray(geoms.values, dtype=object))
     out = np.full(len(values), None, dtype=object)

@@ -31,6 +31,7 @@ from typing import TypeVar
 import numpy as np
 
 from zoning.errors import InputError
+from zoning.text import redact
 
 #: The largest total a zip's members may unzip to, in MiB (default :data:`UNZIPPED_MB`).
 UNZIPPED_ENV = "ZONING_MAX_UNZIPPED_MB"
@@ -41,6 +42,10 @@ RATIO = 100
 #: The deepest nesting of JSON objects and arrays read (default :data:`DEPTH`).
 DEPTH_ENV = "ZONING_MAX_JSON_DEPTH"
 DEPTH = 32
+#: The most entries a zip may list: a zipped Shapefile holds a handful of files, and each
+#: entry costs memory when the archive's directory is read.
+MAX_MEMBERS = 1000
+_ENTRY = b"PK\x01\x02"  # the signature of an entry of a zip's central directory
 #: Members this small may have any ratio (a .prj of spaces, an empty .cpg).
 _SMALL = 64 * 1024
 _CHUNK = 1 << 20
@@ -76,6 +81,20 @@ def _setting(name: str, default: int) -> int:
 
 
 # --- zip archives ----------------------------------------------------------------------------
+
+
+def check_entries(data: bytes) -> None:
+    """Refuse a zip listing more than :data:`MAX_MEMBERS` entries, before its directory is read.
+
+    The entries are counted by their signature in the bytes (a count that compressed data
+    can only raise by chance, by a few at most).
+    """
+    found = data.count(_ENTRY)
+    if found > MAX_MEMBERS:
+        raise InputError(
+            f"the zip lists about {found:,} files; a zipped Shapefile holds a few (at most "
+            f"{MAX_MEMBERS:,} are read). Zip only the .shp, .shx, .dbf and .prj files"
+        )
 
 
 def check_members(members: Iterable[zipfile.ZipInfo], limits: Limits) -> None:
@@ -143,7 +162,7 @@ def _mib(size: int) -> str:
 
 
 def _name(member: zipfile.ZipInfo) -> str:
-    return Path(member.filename).name[:80] or "a member"
+    return redact(Path(member.filename).name)[:80] or "a member"
 
 
 # --- JSON nesting --------------------------------------------------------------------------
