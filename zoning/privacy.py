@@ -51,8 +51,9 @@ SMALL_LEVELS = ("village", "rw", "rt")
 #: The day a public week ends on (pandas ``dayofweek``: Monday 0 ... Sunday 6).
 WEEK_END = 6
 
-#: How a cell is shown: exactly, as a range, hidden (no range), or not on this day.
-EXACT, SMALL, HIDDEN, OFF_DAY = 0, 1, 2, 3
+#: How a cell is shown: exactly, as a range, hidden (no range), not on this day, or not at
+#: all because its zone and population already bound it (the zone alone is shown).
+EXACT, SMALL, HIDDEN, OFF_DAY, ZONE_ONLY = 0, 1, 2, 3, 4
 
 #: Counts of a zones table (:func:`zoning.service.zones_on`), protected themselves.
 COUNT_COLUMNS = (
@@ -154,6 +155,7 @@ def texts(
     out = np.empty(state.shape, dtype=object)
     out[state == HIDDEN] = t("privacy.hidden", lang)
     out[state == OFF_DAY] = t("privacy.weekly_only", lang)
+    out[state == ZONE_ONLY] = t("privacy.zone_only", lang)
     for i in zip(*np.nonzero(state == SMALL), strict=True):
         out[i] = range_text(lo[i], hi[i], lang, decimals)
     for i in zip(*np.nonzero(state == EXACT), strict=True):
@@ -220,16 +222,23 @@ def count_states(
 
 
 def shown_counts(
-    counts: object, groups: Sequence | np.ndarray | None = None, threshold: int | None = None
+    counts: object,
+    groups: Sequence | np.ndarray | None = None,
+    threshold: int | None = None,
+    state: np.ndarray | None = None,
 ) -> Shown:
-    """Counts as a public view shows them (:func:`count_states` says which are hidden)."""
+    """Counts as a public view shows them.
+
+    ``state`` (one per count, from :func:`protect`) says how each is shown; without it
+    :func:`count_states` decides from the counts and ``groups`` alone (one table, no audit).
+    """
     limit = get_threshold(threshold)
     v = np.asarray(counts, dtype=float)
-    state = count_states(v, groups, limit)
+    state = count_states(v, groups, limit) if state is None else np.asarray(state, np.int8)
     exact = state == EXACT
     lo = np.where(exact, v, np.where(state == SMALL, 1.0, 0.0))
     hi = np.where(exact, v, np.where(state == SMALL, float(limit - 1), np.inf))
-    return Shown(np.where(exact, v, np.nan), lo, hi, state)
+    return Shown(np.where(exact, v, np.nan), lo, hi, state.astype(np.int8))
 
 
 def shown_rates(
@@ -269,7 +278,9 @@ def shown_ratio(numerator: Shown, denominator: Shown, scale: float = 100.0) -> S
     both = (num.state == EXACT) & (den.state == EXACT)
     ranged = (num.state == SMALL) & (den.state == EXACT) & (den.value > 0)
     off = (num.state == OFF_DAY) | (den.state == OFF_DAY)
+    zone = (num.state == ZONE_ONLY) | (den.state == ZONE_ONLY)
     state = np.where(both | ((den.state == EXACT) & ~(den.value > 0)), EXACT, HIDDEN)
+    state = np.where(zone, ZONE_ONLY, state)
     state = np.where(ranged, SMALL, np.where(off, OFF_DAY, state)).astype(np.int8)
     value = np.where(state == EXACT, exact_value, np.nan)
     lo = np.where(state == EXACT, value, np.where(ranged, num.lo * per, 0.0))
@@ -363,6 +374,7 @@ def shown_values(
     population: object = None,
     groups: Sequence | np.ndarray | None = None,
     threshold: int | None = None,
+    states: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, Shown]:
     """What a public view may show of every count and every value computed from one.
 
@@ -376,6 +388,9 @@ def shown_values(
         One value per region (row); needed for rates.
     groups, threshold :
         As for :func:`count_states`.
+    states : mapping of count column to array, optional
+        How each count is shown (:func:`zoning.audit.protect`, as
+        :func:`zoning.published.day_states` gives it); ``groups`` is then not used.
 
     A rate without its count column is read back from the rate and the population; a ratio
     without both its counts is hidden wherever it has a value.
@@ -384,14 +399,15 @@ def shown_values(
     pop = None if population is None else np.asarray(population, dtype=float)
 
     def count(column: str) -> Shown | None:
+        state = None if states is None else states.get(column)
         for name in (column, *(a for a, source in ALIASES.items() if source == column)):
             if name in columns:
-                return shown_counts(columns[name], groups, limit)
+                return shown_counts(columns[name], groups, limit, state)
         for metric, (source, per) in PER_POPULATION.items():  # read it back from a rate
             if source == column and metric in columns and pop is not None:
                 rate = np.asarray(columns[metric], dtype=float)
                 people = pop[:, None] if rate.ndim == 2 and pop.ndim == 1 else pop
-                return shown_counts(np.round(rate * people / per), groups, limit)
+                return shown_counts(np.round(rate * people / per), groups, limit, state)
         return None
 
     counts = {c: count(c) for c in COUNT_COLUMNS}
@@ -421,6 +437,7 @@ def mask_table(
     threshold: int | None = None,
     lang: str = "id",
     decimals: Mapping[str, int] | None = None,
+    states: Mapping[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """A zones table (:func:`zoning.service.zones_on`) as a public view may show it.
 
@@ -432,7 +449,9 @@ def mask_table(
     has one). On a ``day`` (or ``date``) that is not a week end, every such figure becomes
     the weekly note. Levels outside :data:`SMALL_LEVELS` come back unchanged (a copy).
 
-    ``decimals``: decimals of rates per column (default 1; counts have none).
+    ``decimals``: decimals of rates per column (default 1; counts have none). ``states``:
+    how each count of each row is shown (:func:`zoning.published.day_states`); without it,
+    this table alone decides (:func:`count_states`), which is not audited across levels.
     """
     out = frame.copy()
     limit = get_threshold(threshold)
@@ -451,7 +470,8 @@ def mask_table(
         off = np.zeros(len(out), dtype=bool)
     population = out["population"].to_numpy(float) if "population" in out else None
     columns = {c: out[c].to_numpy(float) for c in masked_columns(out)}
-    shown = shown_values(columns, population, None if groups is None else groups.to_numpy(), limit)
+    groups = None if groups is None else groups.to_numpy()
+    shown = shown_values(columns, population, groups, limit, states)
     places = {**dict.fromkeys(PER_POPULATION, 1), **dict.fromkeys(RATIOS, 1), **(decimals or {})}
     for column, values in shown.items():
         if off.any():
