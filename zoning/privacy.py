@@ -481,6 +481,18 @@ def mask_table(
     return out
 
 
+def shown_order(values: Sequence[object], names: Sequence[object]) -> np.ndarray:
+    """The order of rows ranked by what a public view shows: the numbers shown, highest
+    first; then every row whose value is text (a range, 'hidden', a note) or missing, by
+    name. A hidden value never moves a row."""
+    number = np.array(
+        [np.nan if isinstance(v, str) or v is None else float(v) for v in values], dtype=float
+    )
+    name = pd.Series([str(x) for x in names]).rank(method="first").to_numpy()
+    missing = np.isnan(number)
+    return np.lexsort((name, np.where(missing, 0.0, -number), missing))
+
+
 def masked_columns(frame: pd.DataFrame | Mapping) -> list[str]:
     """The columns of ``frame`` that :func:`mask_table` changes."""
     known = {*COUNT_COLUMNS, *ALIASES, *PER_POPULATION, *RATIOS}
