@@ -100,6 +100,47 @@ def count_bands(
     return np.maximum(lo, 0.0), hi, np.maximum(lo_if_set, 0.0)
 
 
+def _rule_zone(rule, value: np.ndarray) -> np.ndarray:
+    """The zone a threshold rule gives ``value`` (its floor below the first cut)."""
+    zone = np.full(value.shape, rule.floor, dtype=np.int64)
+    for cut, cut_zone in zip(rule.cuts, rule.cut_zones, strict=True):
+        zone = np.where(value > cut if rule.strict else value >= cut, cut_zone, zone)
+    return zone
+
+
+def known_lower(
+    schemes: Iterable[Scheme],
+    zones: Iterable[np.ndarray],
+    column: str,
+    population: np.ndarray,
+    shown: dict[str, np.ndarray],
+) -> np.ndarray:
+    """Lower bounds of ``column`` a viewer can tell in schemes of several rules: where every
+    other rule's metric is shown exactly (``shown``: metric -> value, NaN where not) and
+    gives a lower zone, this rule set the zone, so its metric reached the zone's cut."""
+    people = np.asarray(population, dtype=float)
+    lo = np.zeros(people.shape)
+    for scheme, zone in zip(schemes, zones, strict=True):
+        zone = np.asarray(zone)
+        if len(scheme.rules) < 2 or any(r.metric is None or r.when for r in scheme.rules):
+            continue
+        for rule in scheme.rules:
+            per = _per_person(column, rule.metric)
+            if per is None:
+                continue
+            others = [r for r in scheme.rules if r is not rule]
+            told = np.ones(zone.shape, dtype=bool)
+            for other in others:
+                value = shown.get(other.metric, np.full(zone.shape, np.nan))
+                told &= ~np.isnan(value) & (_rule_zone(other, np.nan_to_num(value)) < zone)
+            scale = np.ones_like(people) if per == 0 else np.where(people > 0, people / per, np.nan)
+            for cut, cut_zone in zip(rule.cuts, rule.cut_zones, strict=True):
+                edge = np.round(cut * scale, 6)
+                first = np.floor(edge + _EPS) + 1 if rule.strict else np.ceil(edge - _EPS)
+                lo = np.where(told & (zone == cut_zone), np.maximum(lo, first), lo)
+    return np.nan_to_num(lo)
+
+
 def _partial(lo: np.ndarray, hi: np.ndarray, threshold: int) -> np.ndarray:
     """Whether ``[lo, hi]`` cuts into the small counts ``1 .. t-1`` without covering them."""
     top = threshold - 1
@@ -216,13 +257,13 @@ def narrowed(
     """Small counts (1 to ``t - 1``) that bounds ``lo``/``hi`` pin down more than allowed.
 
     Allowed: bounds that cover the whole public range ``1 .. t-1``, or that cover what the
-    zone alone says (``band``), or that still include zero and are as wide as the range
-    (a viewer cannot tell whether anyone here is a case).
+    zone alone says of the counts up to ``t`` (``band``), or that still include zero and
+    are as wide as the range (a viewer cannot tell whether anyone here is a case).
     """
     v = np.asarray(values, dtype=float)
     top = threshold - 1
     small = (v >= 1) & (v <= top)
-    ok = ((lo <= 1) & (hi >= top)) | ((lo <= band_lo) & (hi >= band_hi))
+    ok = ((lo <= 1) & (hi >= top)) | ((lo <= band_lo) & (hi >= np.minimum(band_hi, top + 1)))
     ok |= (lo <= 0) & (hi >= top - 1)
     return small & ~ok
 
@@ -236,6 +277,7 @@ def protect(
     band_hi: np.ndarray,
     threshold: int,
     lo_if_set: np.ndarray | None = None,
+    force: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """How each count (regions x days, several levels at once) is shown on public views.
 
@@ -251,6 +293,9 @@ def protect(
         Regions whose value is the sum of their children's (a summed level).
     band_lo, band_hi, lo_if_set : numpy.ndarray, shape (n, days)
         :func:`count_bands` (``lo_if_set`` decides :func:`zone_only`; default ``band_lo``).
+    force : numpy.ndarray of bool, shape (n, days), optional
+        Cells shown as the zone alone whatever they hold (they would tell which rule set
+        a zone, see :func:`zoning.published.day_states`).
     threshold : int
         The small-number threshold ``t``.
 
@@ -279,6 +324,8 @@ def protect(
     state[movable & (v >= 1) & (v <= top)] = SMALL
     decide = band_lo if lo_if_set is None else lo_if_set
     state[movable & zone_only(decide, band_hi, threshold)] = ZONE_ONLY
+    if force is not None:
+        state[movable & force] = ZONE_ONLY
     valid = equations(v, parent, np.asarray(sums, dtype=bool))
     kids = np.flatnonzero(parent >= 0)
     left = np.zeros(v.shape, dtype=bool)

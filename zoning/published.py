@@ -65,6 +65,9 @@ def day_states(
 
 
 def _build_states(store: Store, day: pd.Timestamp, limit: int) -> dict:
+    """Two passes: each count audited with the bounds its zones always give; then again
+    with the lower bounds a viewer can also tell from the other figures shown exactly in
+    the first pass (:func:`zoning.audit.known_lower`)."""
     data, levels = {}, []
     for level in _levels(store):
         with contextlib.suppress(LookupError, KeyError):
@@ -72,12 +75,51 @@ def _build_states(store: Store, day: pd.Timestamp, limit: int) -> dict:
             data[level].day_index(day)
             levels.append(level)
     schemes = list(builtin_schemes().values())
+    zones = {
+        lv: [service.zone_panel(store, s, lv)[:, data[lv].day_index(day)] for s in schemes]
+        for lv in levels
+    }
+    first, _ = _pass(store, day, limit, data, levels, schemes, zones, None)
+    second, told = _pass(store, day, limit, data, levels, schemes, zones, first)
+    if not any(a.any() for by_column in told.values() for a in by_column.values()):
+        return second
+    # a count still narrowed because the other figures tell which rule set the zone: those
+    # other figures of the region are shown as the zone alone, and the day is audited again
+    force = {
+        lv: {c: np.any([by[c] & False] + [a for o, a in by.items() if o != c], axis=0) for c in by}
+        for lv, by in told.items()
+    }
+    third, _ = _pass(store, day, limit, data, levels, schemes, zones, first, force)
+    return third
+
+
+def _exact_metrics(data: service.LevelData, j: int, states: dict | None) -> dict:
+    """Each metric of a level on day ``j`` where a viewer sees it exactly (NaN elsewhere)."""
+    out = {}
+    for metric, values in data.metrics.items():
+        if metric not in M.METRICS:
+            continue
+        value = values[:, j].astype(float)
+        sources = [privacy.PER_POPULATION.get(metric, (None,))[0]]
+        sources += list(privacy.RATIOS.get(metric, (None, None))[:2])
+        for source in filter(None, sources):
+            state = (states or {}).get(source)
+            if state is not None:
+                value = np.where(state == privacy.EXACT, value, np.nan)
+        out[metric] = value
+    return out
+
+
+def _pass(store, day, limit, data, levels, schemes, zones, before, force=None) -> tuple:
+    """One audit of every count column; returns the states and, per level and column, the
+    regions still narrowed where a lower bound told by other figures was used."""
     out: dict[str, dict[str, np.ndarray]] = {lv: {} for lv in levels if lv in privacy.SMALL_LEVELS}
+    told = {lv: {} for lv in out}
     for column, field in FIELDS.items():
         chain = [lv for lv in levels if field in data[lv].panel.values]
         if not any(lv in privacy.SMALL_LEVELS for lv in chain):
             continue
-        values, parents, fixed, sums, lo, hi, lo_set = [], [], [], [], [], [], []
+        values, parents, fixed, sums, lo, hi, lo_set, raised, forced = ([] for _ in range(9))
         offset: dict[str, int] = {}
         rows_before = 0
         for level in chain:
@@ -95,22 +137,34 @@ def _build_states(store: Store, day: pd.Timestamp, limit: int) -> dict:
                 parents.append(np.full(len(codes), -1))
             fixed.append(np.full(len(codes), level not in privacy.SMALL_LEVELS))
             sums.append(np.full(len(codes), d.source_level != level))
-            zones = [service.zone_panel(store, s, level)[:, j] for s in schemes]
-            band = audit.count_bands(schemes, zones, column, d.panel.population)
-            lo.append(band[0])
+            band = audit.count_bands(schemes, zones[level], column, d.panel.population)
+            low = band[0]
+            if before is not None and level in before:
+                shown = _exact_metrics(d, j, before[level])
+                known = audit.known_lower(schemes, zones[level], column, d.panel.population, shown)
+                low = np.maximum(low, known)
+            raised.append(low > band[0])
+            forced.append((force or {}).get(level, {}).get(column, np.zeros(len(codes), bool)))
+            lo.append(low)
             hi.append(band[1])
             lo_set.append(band[2])
             rows_before += len(codes)
-        state, _ = audit.protect(
+        state, left = audit.protect(
             np.concatenate(values)[:, None], np.concatenate(parents), np.concatenate(fixed),
             np.concatenate(sums), np.concatenate(lo)[:, None], np.concatenate(hi)[:, None],
-            limit, np.concatenate(lo_set)[:, None],
+            limit, np.concatenate(lo_set)[:, None], np.concatenate(forced)[:, None],
         )  # fmt: skip
+        # raised bounds in a group (or of a region) still narrowed
+        parent, bad = np.concatenate(parents), left[:, 0]
+        groups = np.zeros(len(parent) + 1, dtype=bool)
+        groups[parent[bad]] = True  # parent -1 marks the spare last slot
+        still = np.concatenate(raised) & (bad | groups[parent])
         for level in chain:
             if level in out:
                 n = len(data[level].panel.regions)
                 out[level][column] = state[offset[level] : offset[level] + n, 0]
-    return out
+                told[level][column] = still[offset[level] : offset[level] + n]
+    return out, told
 
 
 def public_zones(
