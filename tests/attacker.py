@@ -84,8 +84,9 @@ def band(zones: dict[str, str], column: str, population: float, shown: dict) -> 
 def _set_by(scheme, column, k, zones, population, shown) -> bool:
     """Whether the zone can only come from ``column``: one rule, or every other metric of
     the scheme shown exactly below its own cut for this zone."""
-    if scheme == "cdc":  # its other metric (positivity) is not published by village
-        return False
+    if scheme == "cdc":  # its other indicator: test positivity, published as a percent
+        kind, value, _ = shown.get("positivity_7d_pct", ("hidden", 0, 0))
+        return kind == "exact" and value < [5, 8, 10][k - 1]
     others = [c for (s, c) in CUTS if s == scheme and c != column]
     for other in others:
         kind, value, _ = shown.get(other, ("hidden", 0, 0))
@@ -122,16 +123,19 @@ def attack(
             if column not in group and f"{column}_note" not in group:
                 continue
             shown = {
-                r.code: {c: display(r._asdict(), c) for c in COLUMNS}
+                r.code: {c: display(r._asdict(), c) for c in (*COLUMNS, "positivity_7d_pct")}
                 for r in group.itertuples(index=False)
             }
             if blind:
-                shown = {code: dict.fromkeys(COLUMNS, ("zone", 0.0, math.inf)) for code in shown}
+                hidden = ("zone", 0.0, math.inf)
+                shown = {
+                    code: dict.fromkeys((*COLUMNS, "positivity_7d_pct"), hidden) for code in shown
+                }
             cells = {code: s[column] for code, s in shown.items()}
             if any(kind == "missing" for kind, _, _ in cells.values()):
                 continue
             total = totals[column].get(parent) if column in totals else None
-            if total is None or not total == total:
+            if total is None or math.isnan(total):
                 continue
             exact = [v for kind, v, _ in cells.values() if kind == "exact"]
             rest = int(total - sum(exact))
@@ -155,7 +159,7 @@ def attack(
                 bands.append((blo, bhi))
             for i, code in enumerate(open_cells):
                 others = _reach(domains[:i] + domains[i + 1 :], max(rest, 0))
-                possible = [x for x in domains[i] if 0 <= rest - x and (others >> (rest - x)) & 1]
+                possible = [x for x in domains[i] if rest - x >= 0 and (others >> (rest - x)) & 1]
                 if possible:
                     found.append(
                         {"code": code, "column": column, "lo": min(possible),
@@ -245,10 +249,13 @@ def outputs(store, day, html: bool = False) -> dict:
         "districts": csv(who, "district", False),
         "truth": service.zones_on(store, who, "village", day),
     }
+    tables = {"harvard": csv(harvard, "village", True), "cdc": csv(cdc, "village", True)}
+    tables["who"] = out["villages"]
     out["zones"] = {
-        name: dict(zip(*csv(scheme, "village", True)[["code", "zone"]].T.to_numpy(), strict=True))
-        for name, scheme in (("who", who), ("harvard", harvard), ("cdc", cdc))
+        name: dict(zip(table["code"], table["zone"], strict=True)) for name, table in tables.items()
     }
+    positivity = [c for c in ("positivity_7d_pct", "positivity_7d_pct_note") if c in tables["cdc"]]
+    out["villages"] = out["villages"].merge(tables["cdc"][["code", *positivity]], on="code")
     if html:
         try:
             page = presentation.standalone_map_html(store, who, "village", day, "en", public=True)

@@ -29,6 +29,10 @@ FIELDS = {"houses_7d": "houses_7d"} | {
 }
 
 
+#: Audits of a day at most (each hides more figures that tell which rule set a zone).
+PASSES = 6
+
+
 def _levels(store: Store) -> list[str]:
     """The store's small levels and the level just above the first of them."""
     levels = [lv for lv in LEVELS if lv in store.levels()]
@@ -79,18 +83,33 @@ def _build_states(store: Store, day: pd.Timestamp, limit: int) -> dict:
         lv: [service.zone_panel(store, s, lv)[:, data[lv].day_index(day)] for s in schemes]
         for lv in levels
     }
-    first, _ = _pass(store, day, limit, data, levels, schemes, zones, None)
-    second, told = _pass(store, day, limit, data, levels, schemes, zones, first)
-    if not any(a.any() for by_column in told.values() for a in by_column.values()):
-        return second
-    # a count still narrowed because the other figures tell which rule set the zone: those
-    # other figures of the region are shown as the zone alone, and the day is audited again
-    force = {
-        lv: {c: np.any([by[c] & False] + [a for o, a in by.items() if o != c], axis=0) for c in by}
-        for lv, by in told.items()
-    }
-    third, _ = _pass(store, day, limit, data, levels, schemes, zones, first, force)
-    return third
+    states, _ = _pass(store, day, limit, data, levels, schemes, zones, None)
+    force: dict[str, dict[str, np.ndarray]] = {}
+    # figures shown exactly in any pass so far: what a viewer may know (conservative)
+    seen = {lv: {c: a == privacy.EXACT for c, a in by.items()} for lv, by in states.items()}
+    for _ in range(PASSES):
+        known = {
+            lv: {c: np.where(a, privacy.EXACT, privacy.HIDDEN) for c, a in by.items()}
+            for lv, by in seen.items()
+        }
+        states, told = _pass(store, day, limit, data, levels, schemes, zones, known, force)
+        # a count still narrowed because the other figures tell which rule set the zone:
+        # those other figures of the region are shown as the zone alone; audit again
+        more = False
+        for level, by in states.items():
+            for column, state in by.items():
+                more |= bool(((state == privacy.EXACT) & ~seen[level][column]).any())
+                seen[level][column] |= state == privacy.EXACT
+        for level, by in told.items():
+            for column in by:
+                others = [a for other, a in by.items() if other != column]
+                new = np.any([by[column] & False, *others], axis=0)
+                old = force.setdefault(level, {}).get(column, new & False)
+                more |= bool((new & ~old).any())
+                force[level][column] = old | new
+        if not more:
+            break
+    return states
 
 
 def _exact_metrics(data: service.LevelData, j: int, states: dict | None) -> dict:
