@@ -1,9 +1,11 @@
 """Small numbers: what the public sees of counts at village, RW and RT level.
 
-The one place for small-number protection. Pages and exports ask :func:`public_view` whether
-a view needs it (a viewer who is not an analyst, a level in :data:`SMALL_LEVELS`) and then
-show what the functions here return instead of the exact figures. Analysts see exact numbers;
-zones are never masked.
+The rules and the display of small-number protection. Pages ask :func:`public_view` whether
+a view needs it (a viewer who is not an analyst, a level in :data:`SMALL_LEVELS`); every
+public output then takes its figures from one masked table,
+:func:`zoning.published.public_zones`, built with :func:`mask_table` from the states that
+:func:`zoning.published.day_states` decides for the whole day (:mod:`zoning.audit`).
+Analysts see exact numbers; zones are never masked.
 
 The rules
 ---------
@@ -12,23 +14,34 @@ The rules
 - **Small counts**: a count of 1 to ``t - 1`` is shown as the range ``1–4`` (for ``t = 5``).
   **Zero stays 0**: a true zero names nobody, and hiding zeros too would hide nearly every RT
   and village on most days (the zone, which stays visible, tells much the same).
-- **Complementary suppression**: where a group's total is published elsewhere (the regions
-  with the same parent on the same day: the parent's own figure), a lone hidden count could
-  be recomputed as the total minus the shown parts. So when a group has exactly one hidden
-  count, or hidden counts whose total would pin each of them (all ``1`` or all ``t - 1``),
-  one more count is hidden: the smallest non-zero shown count of the group (else the smallest
-  zero). It is shown as *hidden*, without a range (a range would tell it apart). A group with
-  a missing count has no published total (a parent's day is missing if a child's is), so it
-  needs none. This is the usual rule for one table; it is not an audit of every combination
-  of published figures.
+- **Across levels** (:func:`zoning.audit.protect`): a parent's published figure is the sum
+  of its children's (a district's of its villages', an RW's of its RTs'; a masked parent
+  counts with its own bounds). The audit infers what a viewer can of every hidden count
+  from those sums, the displays and the zones, and while a small count is narrowed beyond
+  its range or its zone it makes the group uniform and hides its smallest shown count (else
+  a zero). Uniform: in a group with a complementary cell every hidden count is *hidden*
+  (:data:`HIDDEN`), never a range, so the complementary cell cannot be told from the first.
+- **Zone and population** (:func:`zoning.audit.count_bands`, :func:`zoning.audit.zone_only`):
+  the zones of every built-in scheme bound each count through the population. Where that
+  band cuts into ``1 .. t-1`` the count and everything computed from it are shown as *see
+  zone* (:data:`ZONE_ONLY`) whatever they hold: the choice uses zone, population and scheme
+  only. A lower bound that holds only when one rule of a scheme set the zone is assumed
+  known for that choice; where the other figures shown tell which rule did, the audit
+  uses it and shows those figures as the zone alone.
 - **Derived values**: a rate per population from a hidden count becomes the range of rates
   (``1–4`` cases in 2,000 people: ``50,0–200,0`` per 100,000); a ratio (test positivity) with
-  a hidden part becomes a range or hidden; a change (week on week) with a hidden side is
-  hidden.
+  a hidden part becomes a range, hidden or zone only; a change (week on week) with a hidden
+  side is hidden.
 - **Weekly figures only**: two 7-day totals a day apart differ by one day's count coming in
   and one going out, so publishing them for every day would give the daily counts away. A
   public view of a small level shows 7-day figures for week ends only (Sunday, the last day of
-  an ISO week; :func:`is_week_end`); on other days they are replaced by a note.
+  an ISO week; :func:`is_week_end`); on other days they are replaced by a note. Tables keep
+  such notes out of numeric columns (:func:`zoning.export.numeric_with_notes`).
+- **Order**: public rankings order by what is shown (:func:`shown_order`), never by a
+  hidden value.
+- :func:`count_states` is the older rule for one table alone (a lone hidden count of a
+  group gets one complementary count); it is kept for tables that are not part of a day
+  (tests, a custom frame) and is not an audit.
 
 Display values are lists of ``float`` (exact, format as usual) or ``str`` (a range or a note).
 """
