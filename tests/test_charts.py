@@ -379,8 +379,8 @@ def test_weekly_and_metric_charts_of_a_public_series(tmp_path) -> None:
     assert "1,0–4,0" in texts and "7,0" in texts
     assert {mark(layer) for layer in layers(spec)} >= {"line", "point", "rule"}
     # one value a week, and the title says so (issue 11 item 19)
-    assert "satu nilai per minggu (minggu yang berakhir hari Minggu)" in json.dumps(spec)
+    assert "nilai mingguan, s.d. Minggu" in json.dumps(spec)
     analyst = charts.trend_series(store, "village", codes, day="2021-08-01")
-    assert "satu nilai per minggu" not in json.dumps(
+    assert "nilai mingguan" not in json.dumps(
         charts.metric_chart(analyst, "cases_7d_per_100k", "id", WHO).to_dict()
     )
