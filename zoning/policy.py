@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +22,7 @@ from zoning.i18n import format_number, pick, strings, t
 from zoning.mapview import NO_DATA_COLOUR
 from zoning.metrics import DEFAULT_LAG_DAYS, WINDOW
 from zoning.presentation import html_list, swatch_html
-from zoning.regions import LEVEL_LABELS
+from zoning.regions import LEVEL_LABELS, LEVELS
 from zoning.schemes import NO_ZONE, Rule, Scheme, Zone
 from zoning.store import Store
 from zoning.text import escape_html
@@ -305,6 +306,82 @@ def has_measures(scheme: Scheme) -> bool:
     return any(any(z.measures.values()) for z in scheme.zones)
 
 
+def zone_measures(scheme: Scheme, index: int, lang: str) -> tuple[list[str], str | None]:
+    """What zone ``index`` of ``scheme`` requires: ``(measures, None)``, or no measures and
+    the sentence that says why (no zone on the day, none for this zone, or a scheme that
+    sets none at all)."""
+    if index == NO_ZONE:
+        return [], t("policy.no_zone_measures", lang)
+    measures = list(scheme.zones[index].measures.get(lang, ()))
+    if measures:
+        return measures, None
+    if has_measures(scheme):
+        return [], t("policy.no_zone_measures_scheme", lang)
+    return [], t("policy.scheme_sets_none", lang, scheme=pick(scheme.name, lang))
+
+
+# --- where a scheme means something ---------------------------------------------------------
+
+
+def nearest_scheme_level(scheme: Scheme, level: str | None, available: list[str]) -> str | None:
+    """The level to show ``scheme`` at when a person chooses it while at ``level``.
+
+    ``level`` itself where the scheme applies (or none of its levels is ``available``);
+    otherwise the scheme's available level nearest to it, the finer one on a tie (PPKM
+    Mikro, for RTs only, moves any level to RT).
+    """
+    mine = [lv for lv in scheme.levels if lv in available]
+    if not mine or level in mine:
+        return level
+    if level not in LEVELS:
+        return mine[-1]
+    depth = LEVELS.index(level)
+    return min(mine, key=lambda lv: (abs(LEVELS.index(lv) - depth), -LEVELS.index(lv)))
+
+
+def level_fit(
+    scheme: Scheme, level: str, metrics: Iterable[str], available: list[str], lang: str
+) -> tuple[str, str] | None:
+    """Whether ``scheme`` means something at ``level``, in words, for the page.
+
+    Parameters
+    ----------
+    scheme, level
+        The view.
+    metrics
+        The metrics the level's data has (:attr:`zoning.service.LevelData.metrics`).
+    available
+        The levels the store has regions at.
+
+    Returns
+    -------
+    tuple or None
+        ``None`` where the scheme applies; ``("no_data", text)`` where the level lacks a
+        figure the scheme needs (every region shows no data), saying what it would take;
+        ``("indicative", text)`` where the scheme was made for other levels.
+    """
+    names = LEVEL_LABELS[lang]
+    mine = [lv for lv in scheme.levels if lv in available] or list(scheme.levels)
+    levels = ", ".join(names[lv] for lv in mine)
+    have = set(metrics)
+    needed = [m for m in scheme.requires if m not in have]
+    if not scheme.requires and not have & set(scheme.metrics):
+        needed = list(scheme.metrics)  # nothing required, but nothing to read either
+    if needed:
+        text = t(
+            "levels.no_data", lang, scheme=pick(scheme.name, lang), level=names[level],
+            metrics="; ".join(t(f"metrics.{m}", lang) for m in needed),
+        )  # fmt: skip
+        if level not in mine:
+            text += " " + t("levels.choose", lang, levels=levels)
+        if scheme.elsewhere:
+            text += " " + pick(scheme.elsewhere, lang)
+        return "no_data", text
+    if level not in scheme.levels:
+        return "indicative", t("common.scheme_level_warning", lang, levels=levels)
+    return None
+
+
 # --- schemes in words --------------------------------------------------------------------
 
 NBSP = "\u00a0"  # keeps a comparison sign with its number when a line wraps
@@ -380,7 +457,7 @@ def rules_footnote(scheme: Scheme, lang: str) -> str:
     return text
 
 
-_SOURCE_FIELDS = ("title", "publisher", "url", "adopted_by", "note")
+_SOURCE_FIELDS = ("title", "publisher", "url", "adopted_by", "measures", "note")
 
 
 def source_lines(scheme: Scheme, lang: str) -> list[tuple[str, str]]:
