@@ -224,7 +224,7 @@ def chart_specs(at: AppTest) -> list[str]:
     return [el.proto.spec for el in at.get("vega_lite_chart")]
 
 
-DAY_RULE = '"mark": {"type": "rule", "color": "#555555"'  # charts._day_rule
+DAY_RULE = '"mark": {"type": "rule", "color": "#111111"'  # charts._day_rule, always drawn
 
 
 @pytest.mark.parametrize("who", ["public", "analyst"])

@@ -430,9 +430,10 @@ def _day_rule(
     ):
         return []
     frame = pd.DataFrame({"date": [pd.Timestamp(day)], "what": [t("trends.chosen_date", lang)]})
+    style = {"strokeWidth": 2, "strokeDash": [4, 2]} if always else {"strokeDash": [2, 2]}
     return [
         alt.Chart(frame)
-        .mark_rule(color="#555555", strokeDash=[2, 2])
+        .mark_rule(color="#111111" if always else "#555555", **style)
         .encode(x="date:T", tooltip=[alt.Tooltip("what:N", title=t("common.date", lang))])
     ]
 
