@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages import common
 from zoning import policy, presentation, service
 from zoning.i18n import pick, t
 from zoning.schemes import Scheme
@@ -31,5 +32,12 @@ def level_note(store: Store, scheme: Scheme, level: str, lg: str) -> None:
     it would take."""
     metrics = service.level_data(store, level).metrics
     fit = policy.level_fit(scheme, level, metrics, store.levels(), lg)
-    if fit and fit[0] == "no_data":
-        st.warning(fit[1])
+    if not fit or fit[0] != "no_data":
+        return
+    st.warning(fit[1])
+    nearest = policy.nearest_scheme_level(scheme, level, store.levels())
+    if nearest != level and st.button(
+        t("levels.go", lg, level=common.level_label(nearest, lg)), key="level_go"
+    ):
+        common.keep_param("level", nearest)
+        st.rerun()

@@ -308,3 +308,5 @@ def test_a_scheme_at_a_level_it_cannot_zone_says_what_it_would_take(rt_store):
     (warning,) = at.warning
     assert "cannot zone the Village level" in warning.value
     assert "Choose the level: RT (block)." in warning.value and "line list" in warning.value
+    at.button(key="level_go").click().run()
+    assert at.query_params["level"] == "rt" and not at.warning
