@@ -17,7 +17,7 @@ from pages import legacy
 from zoning import mapdata, service
 from zoning.demo_store import install_demo
 from zoning.i18n import LANGS, lang_or_default, pick, t
-from zoning.policy import level_fit, nearest_scheme_level
+from zoning.policy import level_coverage, level_fit, nearest_scheme_level
 from zoning.regions import LEVEL_LABELS, LEVELS
 from zoning.schemes import Scheme, builtin_schemes
 from zoning.store import Store
@@ -153,7 +153,7 @@ def pick_level(s: Store, scheme: Scheme, lg: str, container=st.sidebar) -> str:
         t("common.level", lg), levels, format_func=label,
         **_bound("level_select", "level", current),
     )  # fmt: skip
-    fit = level_fit(scheme, current, service.level_data(s, current).metrics, levels, lg)
+    fit = level_fit(scheme, current, level_coverage(s, scheme, current), levels, lg)
     if fit and fit[0] == "indicative":  # "no data" is said on the page (pages.measures)
         container.caption(fit[1])
     return current

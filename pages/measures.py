@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import common
-from zoning import policy, presentation, service
+from zoning import policy, presentation
 from zoning.i18n import pick, t
 from zoning.schemes import Scheme
 from zoning.store import Store
@@ -30,8 +30,8 @@ def show_measures(scheme: Scheme, zone_index: int, lg: str, means_key: str) -> N
 def level_note(store: Store, scheme: Scheme, level: str, lg: str) -> None:
     """Where the scheme cannot zone the level (PPKM Mikro at village level), say so and what
     it would take."""
-    metrics = service.level_data(store, level).metrics
-    fit = policy.level_fit(scheme, level, metrics, store.levels(), lg)
+    coverage = policy.level_coverage(store, scheme, level)
+    fit = policy.level_fit(scheme, level, coverage, store.levels(), lg)
     if not fit or fit[0] != "no_data":
         return
     st.warning(fit[1])

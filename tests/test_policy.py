@@ -374,19 +374,27 @@ def test_choosing_ppkm_mikro_moves_to_rt_and_back() -> None:
 
 def test_level_fit_says_what_a_scheme_would_take() -> None:
     ppkm = builtin_schemes()["ppkm-mikro-2021-04"]
-    kind, text = policy.level_fit(ppkm, "village", ["cases_7d_per_100k"], ALL_LEVELS, "en")
+    kind, text = policy.level_fit(ppkm, "village", (0, 1783), ALL_LEVELS, "en")
     assert kind == "no_data"
     assert "Houses with a case, 7 days" in text and "Choose the level: RT" in text
     assert "line list" in text  # what it would take: RT line lists
-    kind, text = policy.level_fit(ppkm, "village", [], ALL_LEVELS, "id")
+    kind, text = policy.level_fit(ppkm, "village", (4, 1783), ALL_LEVELS, "id")
+    assert kind == "no_data" and "hanya dapat menentukan zona 4 dari 1783" in text
     assert "Pilih tingkat: RT" in text and "daftar kasus" in text
-    assert policy.level_fit(ppkm, "rt", ["houses_7d"], ALL_LEVELS, "en") is None
+    assert policy.level_fit(ppkm, "rt", (125, 125), ALL_LEVELS, "en") is None
     who = builtin_schemes()["who-ct-2021"]
-    kind, text = policy.level_fit(who, "rt", ["houses_7d"], ALL_LEVELS, "en")
+    kind, text = policy.level_fit(who, "rt", (0, 125), ALL_LEVELS, "en")
     assert kind == "no_data" and "Cases per 100,000, 7 days" in text and "Village" in text
     cdc = builtin_schemes()["cdc-community-levels-2022"]
-    kind, _ = policy.level_fit(cdc, "village", ["cases_7d_per_100k"], ALL_LEVELS, "en")
+    kind, _ = policy.level_fit(cdc, "village", (1783, 1783), ALL_LEVELS, "en")
     assert kind == "indicative"
+
+
+def test_level_coverage_counts_the_regions_a_scheme_can_zone(store: Store) -> None:
+    ppkm = builtin_schemes()["ppkm-mikro-2021-04"]
+    who = builtin_schemes()["who-ct-2021"]
+    assert policy.level_coverage(store, ppkm, "regency") == (0, 2)  # no houses counted
+    assert policy.level_coverage(store, who, "regency") == (2, 2)
 
 
 def test_figures_not_reported_at_a_level(store: Store) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -340,8 +339,33 @@ def nearest_scheme_level(scheme: Scheme, level: str | None, available: list[str]
     return min(mine, key=lambda lv: (abs(LEVELS.index(lv) - depth), -LEVELS.index(lv)))
 
 
+def scheme_figures(scheme: Scheme) -> tuple[str, ...]:
+    """The figures a region needs for a zone: the scheme's required metrics, else any one of
+    its metrics."""
+    return scheme.requires or scheme.metrics
+
+
+def level_coverage(store: Store, scheme: Scheme, level: str) -> tuple[int, int]:
+    """How many of the regions of ``level`` that have data have, on some day, the figures
+    ``scheme`` needs (:func:`scheme_figures`), and how many regions there are."""
+
+    def build() -> tuple[int, int]:
+        data = service.level_data(store, level)
+        none = np.zeros(len(data.panel.regions), dtype=bool)
+        has = [
+            ~np.isnan(np.asarray(data.metrics[m], dtype=float)).all(axis=1)
+            if m in data.metrics else none
+            for m in scheme_figures(scheme)
+        ]  # fmt: skip
+        every = np.logical_and.reduce(has) if scheme.requires else np.logical_or.reduce(has)
+        return int(every.sum()), len(none)
+
+    key = (store.url, store.data_version(), "coverage", scheme.id, scheme.metrics, level)
+    return service.cached(key, build)
+
+
 def level_fit(
-    scheme: Scheme, level: str, metrics: Iterable[str], available: list[str], lang: str
+    scheme: Scheme, level: str, coverage: tuple[int, int], available: list[str], lang: str
 ) -> tuple[str, str] | None:
     """Whether ``scheme`` means something at ``level``, in words, for the page.
 
@@ -349,30 +373,31 @@ def level_fit(
     ----------
     scheme, level
         The view.
-    metrics
-        The metrics the level's data has (:attr:`zoning.service.LevelData.metrics`).
+    coverage
+        :func:`level_coverage`: regions with the figures the scheme needs, and all regions.
     available
         The levels the store has regions at.
 
     Returns
     -------
     tuple or None
-        ``None`` where the scheme applies; ``("no_data", text)`` where the level lacks a
-        figure the scheme needs (every region shows no data), saying what it would take;
-        ``("indicative", text)`` where the scheme was made for other levels.
+        ``None`` where the scheme applies; ``("no_data", text)`` where none or fewer than
+        half of the regions have the figures it needs (they show no data), saying what it
+        would take; ``("indicative", text)`` where the scheme was made for other levels.
     """
     names = LEVEL_LABELS[lang]
     mine = [lv for lv in scheme.levels if lv in available] or list(scheme.levels)
     levels = ", ".join(names[lv] for lv in mine)
-    have = set(metrics)
-    needed = [m for m in scheme.requires if m not in have]
-    if not scheme.requires and not have & set(scheme.metrics):
-        needed = list(scheme.metrics)  # nothing required, but nothing to read either
-    if needed:
-        text = t(
-            "levels.no_data", lang, scheme=pick(scheme.name, lang), level=names[level],
-            metrics="; ".join(t(f"metrics.{m}", lang) for m in needed),
-        )  # fmt: skip
+    covered, total = coverage
+    if total and covered * 2 < total:
+        common = {
+            "scheme": pick(scheme.name, lang), "level": names[level],
+            "metrics": "; ".join(t(f"metrics.{m}", lang) for m in scheme_figures(scheme)),
+        }  # fmt: skip
+        if covered:
+            text = t("levels.few_data", lang, n=covered, total=total, **common)
+        else:
+            text = t("levels.no_data", lang, **common)
         if level not in mine:
             text += " " + t("levels.choose", lang, levels=levels)
         if scheme.elsewhere:
