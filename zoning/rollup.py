@@ -30,7 +30,7 @@ import pandas as pd
 
 from zoning import metrics as M
 from zoning.codes import ancestor_at_depth
-from zoning.metrics import NON_ADDITIVE, Panel
+from zoning.metrics import Panel
 from zoning.regions import level_depth
 from zoning.schemes import NO_ZONE, Scheme
 
@@ -119,7 +119,8 @@ def _weights(population: np.ndarray, order: np.ndarray, starts: np.ndarray) -> n
 def rollup_windows(children: Windows, regions: pd.DataFrame, to_level: str) -> Windows:
     """The windows of ``to_level`` summed from ``children`` (see "Coverage" above).
 
-    Fields that are not counts (level percentages) are not rolled up.
+    A bed share (:data:`zoning.metrics.SHARE_OF`) is weighted by the children's beds, and is
+    not computed where they gave none.
     """
     if not len(children.regions):
         return Windows(np.array([], dtype=object), children.dates, np.zeros(0), {}, {})
@@ -128,7 +129,13 @@ def rollup_windows(children: Windows, regions: pd.DataFrame, to_level: str) -> W
     total = np.add.reduceat(w, starts)[:, None]
     sums, share = {}, {}
     for field, arr in children.sums.items():
-        if field in NON_ADDITIVE:
+        if field in M.SHARE_OF:
+            beds = M.SHARE_OF[field]
+            if beds in children.sums:  # without bed counts a share cannot be weighed
+                sums[field], share[field] = _weighted_share(
+                    arr, children.sums[beds], children.share[field], children.share[beds],
+                    w, order, starts, total,
+                )  # fmt: skip
             continue
         part = children.share[field]
         if _full(part):  # every child covered: plain sums
@@ -141,6 +148,29 @@ def rollup_windows(children: Windows, regions: pd.DataFrame, to_level: str) -> W
         share[field] = np.where(covered >= total, 1.0, covered / total)
     pop = regions.set_index("code")["population"].astype(float).reindex(uniq).to_numpy()
     return Windows(uniq, children.dates, pop, sums, share)
+
+
+def _weighted_share(
+    pct: np.ndarray,
+    beds: np.ndarray,
+    pct_share: np.ndarray,
+    beds_share: np.ndarray,
+    w: np.ndarray,
+    order: np.ndarray,
+    starts: np.ndarray,
+    total: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A parent's bed share: its children's shares weighted by their beds, over the
+    children that gave both; and the share of people those children hold."""
+    pct, beds = pct[order], beds[order]
+    valid = ~np.isnan(pct) & ~np.isnan(beds)
+    used = np.add.reduceat(np.where(valid, pct * beds, 0.0), starts, axis=0)
+    capacity = np.add.reduceat(np.where(valid, beds, 0.0), starts, axis=0)
+    part = np.where(valid, np.minimum(pct_share[order], beds_share[order]), 0.0)
+    covered = np.add.reduceat(w[:, None] * part, starts, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where((covered > 0) & (capacity > 0), used / capacity, np.nan)
+    return value, np.where(covered >= total, 1.0, covered / total)
 
 
 def merge_own(
@@ -262,9 +292,14 @@ def window_metrics(windows: Windows, coverage: float) -> dict[str, np.ndarray]:
         sums[field] = value
         out[f"lower_bound:{field}"] = lower
     out.update(M.rates(sums, people))
-    if "positivity_7d_pct" in out:  # a ratio has no bound from a part of its region
+    # A ratio has no bound from a part of its region: left out (and flagged, so the zone
+    # that goes without it is an "at least" zone).
+    if "positivity_7d_pct" in out:
         partial = out["lower_bound:tests"] | out["lower_bound:positives"]
         out["positivity_7d_pct"] = np.where(partial, np.nan, out["positivity_7d_pct"])
+    for ratio in M.SHARE_OF:
+        if ratio in out:
+            out[ratio] = np.where(out[f"lower_bound:{ratio}"], np.nan, out[ratio])
     primary = M.primary_field(windows.sums)
     shape = (len(windows.regions), len(windows.dates))
     out["coverage"] = (
@@ -280,9 +315,9 @@ def rollup_panel(
     """Sum a panel of child regions' daily counts into their ancestors at ``to_level``.
 
     A parent's day is the sum over the children that reported it when they hold at least
-    ``coverage`` of the parent's people (default: all of them), else missing. Fields that are
-    not counts (percentages) are not rolled up. Daily figures are for charts; zones come from
-    :func:`rollup_windows`.
+    ``coverage`` of the parent's people (default: all of them), else missing. A bed share is
+    the children's shares weighted by their beds (not computed without bed counts). Daily
+    figures are for charts; zones come from :func:`rollup_windows`.
 
     Parameters
     ----------
@@ -302,7 +337,14 @@ def rollup_panel(
     total = np.add.reduceat(w, starts)[:, None]
     values = {}
     for name, arr in panel.values.items():
-        if name in NON_ADDITIVE:
+        if name in M.SHARE_OF:
+            beds = M.SHARE_OF[name]
+            if beds in panel.values:  # weighed by beds; without them not computed
+                ones = np.ones(arr.shape, dtype=bool)
+                value, part = _weighted_share(
+                    arr, panel.values[beds], ones, ones, w, order, starts, total
+                )
+                values[name] = np.where(part >= min(coverage, 1.0), value, np.nan)
             continue
         part = arr[order]
         missing = np.isnan(part)
