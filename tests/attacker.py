@@ -263,3 +263,99 @@ def outputs(store, day, html: bool = False) -> dict:
             page = presentation.standalone_map_html(store, who, "village", day, "en")
         out["html"] = page
     return out
+
+
+# --- RT and RW: houses with a case, where the parent (RW) is masked too ----------------------
+
+#: PPKM Mikro's published bands of houses with a case per RT (``>`` cuts), by scheme.
+PPKM = {
+    "ppkm-mikro-2021-02": {"green": (0, 0), "yellow": (1, 5), "orange": (6, 10), "red": (11, None)},
+    "ppkm-mikro-2021-04": {"green": (0, 0), "yellow": (1, 2), "orange": (3, 5), "red": (6, None)},
+}
+
+
+def houses_band(zones: dict[str, str]) -> tuple[float, float]:
+    """The houses the PPKM zones of a region allow (both schemes' bands, intersected)."""
+    lo, hi = 0.0, math.inf
+    for scheme, zone in zones.items():
+        band = PPKM.get(scheme, {}).get(zone)
+        if band:
+            lo, hi = max(lo, band[0]), min(hi, math.inf if band[1] is None else band[1])
+    return lo, hi
+
+
+def _domain(kind: str, lo: float, hi: float, band: tuple, cap: float) -> list[int]:
+    if kind == "exact":
+        return [int(lo)]
+    if kind == "hidden":
+        hi = min(hi, cap)
+    lo, hi = max(lo, band[0]), min(hi, band[1], 200)
+    return list(range(int(lo), int(hi) + 1))
+
+
+def attack_houses(rts: pd.DataFrame, rws: pd.DataFrame, zones: dict, blind=False) -> list[dict]:
+    """RT counts bounded by their RW's figure (exact, a range, or hidden) and the zones of
+    both, and the RW's own figure bounded by its RTs'. ``zones``: ``{scheme: {code: zone}}``
+    for RT and RW codes alike."""
+    column = "houses_7d"
+    found = []
+    parents = rws.set_index("code")
+    for parent, group in rts.groupby("parent"):
+        if parent not in parents.index:
+            continue
+        cells = {r.code: display(r._asdict(), column) for r in group.itertuples(index=False)}
+        top = display(parents.loc[parent], column)
+        if blind:
+            cells = dict.fromkeys(cells, ("zone", 0.0, math.inf))
+            top = ("zone", 0.0, math.inf)
+        if "missing" in {k for k, _, _ in cells.values()} or top[0] == "missing":
+            continue
+        smallest = min(
+            (v for k, v, _ in cells.values() if k == "exact" and v > 0), default=math.inf
+        )
+        cap = max(TOP, smallest)
+        band = {c: houses_band({s: z.get(c) for s, z in zones.items()}) for c in [*cells, parent]}
+        codes = list(cells)
+        domains = [_domain(*cells[c], band[c], cap) for c in codes]
+        parent_domain = _domain(*top, band[parent], math.inf)
+        limit = max(parent_domain)
+        reach_all = _reach(domains, limit)
+        for i, code in enumerate([*codes, parent]):
+            if i < len(codes):
+                if cells[code][0] == "exact":
+                    continue
+                others = _reach(domains[:i] + domains[i + 1 :], limit)
+                possible = [
+                    x for x in domains[i]
+                    if any(p >= x and (others >> (p - x)) & 1 for p in parent_domain)
+                ]  # fmt: skip
+            else:
+                if top[0] == "exact":
+                    continue
+                possible = [p for p in parent_domain if (reach_all >> p) & 1]
+            if possible:
+                found.append({"code": code, "column": column, "lo": min(possible),
+                              "hi": max(possible), "band": band[code]})  # fmt: skip
+    return found
+
+
+def houses_outputs(store, day) -> dict:
+    """The public RT and RW CSVs of ``day`` under PPKM Mikro (both versions' zones), made the
+    way the map page makes them, and the exact tables for scoring."""
+    from zoning import export, presentation, service
+    from zoning.schemes import builtin_schemes
+
+    schemes = builtin_schemes()
+    out: dict = {"zones": {}}
+    truth = []
+    for level in ("rt", "rw"):
+        for name in PPKM:
+            scheme = schemes[name]
+            shown = presentation.shown_zones(store, scheme, level, day, "en", public=True)
+            table = export.zones_table(presentation.with_labels(shown, scheme, "en"), scheme, day)
+            table = read_csv(export.to_csv_bytes(table))
+            out["zones"].setdefault(name, {}).update(zip(table["code"], table["zone"], strict=True))
+            out[level] = table
+        truth.append(service.zones_on(store, scheme, level, day))
+    out["truth"] = pd.concat(truth)
+    return out

@@ -102,3 +102,15 @@ def test_public_order_does_not_depend_on_hidden_values(store, monkeypatch):
     monkeypatch.setattr(service, "zones_on", lambda *a, **k: frame)
     again = briefing.headline(store, who, level, day, public=True)["severe_regions"]
     assert [r["code"] for r in again] == table
+
+
+def test_no_house_count_is_recovered_from_rt_and_rw(store):
+    """RT -> RW, the parent masked too: an RW's figure (exact, 1–4 or hidden) bounds its
+    RTs' and theirs bound it, with PPKM's own bands (yellow: 1-2 houses from April 2021).
+    Before the fix this found 1 RT pinned and 10 narrowed over 20 Sundays."""
+    for day in pd.date_range("2021-03-07", periods=20, freq="7D"):
+        out = attacker.houses_outputs(store, day)
+        found = attacker.attack_houses(out["rt"], out["rw"], out["zones"])
+        blind = attacker.attack_houses(out["rt"], out["rw"], out["zones"], blind=True)
+        result = attacker.score(found, out["truth"], blind)
+        assert result["pinned"] == 0 and result["narrowed"] == 0, (day, result)
