@@ -444,3 +444,14 @@ def test_zone_strip_marks_the_day_and_speaks_indonesian() -> None:
     spec = charts.zone_strip(history, WHO, "id", DAYS[2]).to_dict()
     assert has_day_rule(spec, DAYS[2])
     assert "Agustus" in spec["config"]["locale"]["time"]["months"]
+
+
+def test_public_series_without_the_days_states_falls_back_to_ranges(tmp_path, monkeypatch):
+    """No state for a week (a level outside the day's audit) never means 'exact'."""
+    from zoning import published
+
+    store = village_store(tmp_path / "v.db")
+    monkeypatch.setattr(published, "day_states", lambda *a, **k: {})
+    frame = charts.trend_series(store, "village", ["33.01.01.2001"], day="2021-08-01", public=True)
+    assert privacy.EXACT not in set(frame["new_cases__state"])
+    assert frame["new_cases"].isna().all()

@@ -738,14 +738,13 @@ def _week_states(
     """How each count of ``level`` is shown in each week (regions x weeks), from the one
     masked source (:func:`zoning.published.day_states`), so the trends page shows what the
     map shows."""
-    n = len(service.level_data(store, level).panel.regions)
-    out = {c: np.zeros((n, len(weeks)), dtype=np.int8) for c in columns}
-    for j, week in enumerate(weeks):
-        day = published.day_states(store, week, threshold).get(level, {})
-        for column, state in day.items():
-            if column in out:
-                out[column][:, j] = state
-    return out
+    per_week = [published.day_states(store, week, threshold).get(level, {}) for week in weeks]
+    # a column without a state in some week falls back to privacy's own rule (fail closed)
+    return {
+        c: np.stack([week[c] for week in per_week], axis=1)
+        for c in columns
+        if per_week and all(c in week for week in per_week)
+    }
 
 
 def _shown_text(series: pd.DataFrame, column: str, lang: str, decimals: int) -> np.ndarray:
