@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import access, common
+from pages.measures import level_note
 from zoning import charts
 from zoning.i18n import pick, t
 
@@ -29,6 +30,7 @@ day = common.pick_date(store, level, lg)
 
 st.title(t("trends.title", lg))
 common.data_note(store, lg)
+level_note(store, scheme, level, lg)  # e.g. PPKM Mikro at village level
 
 # --- which regions, and how ---------------------------------------------------------------
 names = charts.region_names(store, level)
@@ -36,7 +38,8 @@ from_url = charts.regions_from_param(st.query_params.get("region"), names)
 codes = st.multiselect(
     t("trends.regions", lg),
     list(names),
-    default=from_url[:MAX_REGIONS] or charts.top_regions(store, level, day),
+    default=from_url[:MAX_REGIONS]
+    or charts.top_regions(store, level, day, public=access.public_view(level)),
     format_func=names.get,
     max_selections=MAX_REGIONS,
     key=f"trend_regions_{level}",

@@ -311,6 +311,38 @@ def test_a_regions_own_counts_stand_for_it_and_its_neighbours_still_roll_up(regi
     assert regency.share["new_cases"][0, -1] == 1.0
 
 
+def test_a_level_whose_own_reports_run_longer_than_its_childrens(tmp_path) -> None:
+    """Villages report up to 21 July, the RTs of one of them only up to 14 July (as after an
+    upload of village counts): the villages' roll-up used to fail on arrays of 21 and 14
+    days (rollup.merge_own), and with it every page."""
+    from conftest import tiny_counts, tiny_regions, write_store
+    from shapely.geometry import box
+
+    from zoning import service
+
+    regions = tiny_regions()
+    rt = [("33.01.01.2001.001", "RW 001", "rw", "33.01.01.2001", 400, box(0, 0, 1, 1)),
+          ("33.01.01.2001.001.001", "RT 001/RW 001", "rt", "33.01.01.2001.001", 400,
+           box(0, 0, 1, 1))]  # fmt: skip
+    regions = pd.concat([regions, pd.DataFrame(rt, columns=regions.columns)], ignore_index=True)
+    days = pd.date_range("2021-07-01", periods=14, freq="D")
+    houses = pd.DataFrame({"region": "33.01.01.2001.001.001", "date": days, "houses_7d": 2.0})
+    counts = pd.concat([tiny_counts(days=21), houses], ignore_index=True)
+    store = write_store(tmp_path / "longer.db", regions, counts)
+    assert service.level_data(store, "rw").panel.dates[-1] == days[-1]
+    for level in ("village", "district", "province"):
+        data = service.level_data(store, level)
+        assert data.panel.dates[-1] == pd.Timestamp("2021-07-21"), level
+        assert all(
+            v.shape[1] == 21 for v in [*data.panel.values.values(), *data.windows.sums.values()]
+        )
+    village = service.level_data(store, "village")
+    a1 = list(village.panel.regions).index("33.01.01.2001")
+    houses_7d = village.metrics["houses_7d"][a1]
+    assert houses_7d[13] == 2.0 and np.isnan(houses_7d[14:]).all()  # none after 14 July
+    assert village.metrics["cases_7d"][a1, -1] == 7.0  # its own cases to the last day
+
+
 # --- bed shares ----------------------------------------------------------------------------
 
 

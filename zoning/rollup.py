@@ -182,7 +182,8 @@ def merge_own(
     only = own if rolled is None else rolled if own is None else None
     if only is not None and np.array_equal(only.regions, codes):
         return Windows(only.regions, only.dates, pop, only.sums, only.share)
-    dates = (own or rolled).dates
+    dates = _all_dates(own, rolled)
+    own, rolled = (None if w is None else _windows_on(w, dates) for w in (own, rolled))
     shape = (len(codes), len(dates))
     sums: dict[str, np.ndarray] = {}
     share: dict[str, np.ndarray] = {}
@@ -210,11 +211,12 @@ def merge_own(
 def merge_daily(own: Panel | None, rolled: Panel | None, codes: np.ndarray) -> Panel:
     """Daily counts of a level's regions ``codes``: own reports where there are any that day,
     else the children's sum (:func:`rollup_panel`)."""
-    base = own if own is not None else rolled
     only = own if rolled is None else rolled if own is None else None
     if only is not None and np.array_equal(only.regions, codes):
         return only
-    shape = (len(codes), len(base.dates))
+    dates = _all_dates(own, rolled)
+    own, rolled = (None if p is None else _panel_on(p, dates) for p in (own, rolled))
+    shape = (len(codes), len(dates))
     values: dict[str, np.ndarray] = {}
     population = np.full(len(codes), np.nan)
     for p, other in ((rolled, own), (own, rolled)):
@@ -231,7 +233,40 @@ def merge_daily(own: Panel | None, rolled: Panel | None, codes: np.ndarray) -> P
             part = arr[rows[found]]
             into = values.setdefault(f, np.full(shape, np.nan))
             into[found] = np.where(np.isnan(part), into[found], part)
-    return Panel(np.asarray(codes, dtype=object), base.dates, values, population)
+    return Panel(np.asarray(codes, dtype=object), dates, values, population)
+
+
+def _all_dates(*items: Windows | Panel | None) -> pd.DatetimeIndex:
+    """Every day of any of ``items`` (a level's own reports may run longer than its
+    children's, or the other way round, after an upload of one of them)."""
+    dates = [x.dates for x in items if x is not None]
+    out = dates[0]
+    for more in dates[1:]:
+        out = out if out.equals(more) else out.union(more)
+    return out
+
+
+def _on_dates(arr: np.ndarray, old: pd.DatetimeIndex, new: pd.DatetimeIndex) -> np.ndarray:
+    """``arr`` (regions x ``old`` days) laid on the days ``new``: NaN (False for a flag)
+    on days it does not have."""
+    if old.equals(new):
+        return arr
+    shape = (arr.shape[0], len(new))
+    out = np.zeros(shape, dtype=bool) if arr.dtype == bool else np.full(shape, np.nan)
+    out[:, new.get_indexer(old)] = arr
+    return out
+
+
+def _windows_on(w: Windows, dates: pd.DatetimeIndex) -> Windows:
+    sums = {f: _on_dates(v, w.dates, dates) for f, v in w.sums.items()}
+    share = {f: _on_dates(v, w.dates, dates) for f, v in w.share.items()}
+    share = {f: np.nan_to_num(v, nan=0.0) if v.dtype != bool else v for f, v in share.items()}
+    return Windows(w.regions, dates, w.population, sums, share)
+
+
+def _panel_on(p: Panel, dates: pd.DatetimeIndex) -> Panel:
+    values = {f: _on_dates(v, p.dates, dates) for f, v in p.values.items()}
+    return Panel(p.regions, dates, values, p.population)
 
 
 def window_metrics(windows: Windows, coverage: float) -> dict[str, np.ndarray]:
