@@ -11,7 +11,7 @@ import time
 
 import streamlit as st
 
-from pages import access, common
+from pages import access, common, guard
 from zoning.i18n import t
 from zoning.timing import timing_log
 
@@ -32,6 +32,7 @@ def _home() -> None:
 
 def run() -> None:
     """Set up the page and run the page the URL asks for."""
+    guard.install()  # once per process: client addresses and uploads (pages/guard.py)
     lg = common.lang()
     st.set_page_config(page_title=t("common.app_title", lg), page_icon="🗺️", layout="wide")
     pages = [

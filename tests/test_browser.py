@@ -9,7 +9,7 @@ import re
 import time
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, Traffic, copy_store, require_chromium, streamlit_server
+from browser import Traffic, chromium, copy_store, require_chromium, streamlit_server
 from conftest import ANALYST_PASSWORD
 from playwright.sync_api import Error as PlaywrightError
 
@@ -38,13 +38,8 @@ def app(demo_db, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def map_frame(page, timeout: float = 60.0):

@@ -22,6 +22,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import ipaddress
 import os
 import secrets
 import threading
@@ -35,9 +36,18 @@ HASH_ENV = "ZONING_ANALYST_PASSWORD_HASH"
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 SALT_BYTES = 16
 KEY_BYTES = 32
-#: The largest cost a configured hash may ask for (a typo must not exhaust the memory).
-MAX_N, MAX_R, MAX_P = 2**20, 32, 16
-_MAXMEM = 1024 * 1024 * 1024
+#: The costs a hash may ask for, checked whenever one is read (:func:`parse_hash`): ``n`` a
+#: power of two in this range, ``r`` and ``p`` from 1 up to these.
+MIN_N, MAX_N, MAX_R, MAX_P = 2**10, 2**20, 32, 16
+#: Memory one check takes, ``128 * n * r`` bytes: at least 1 MiB (2**10 x 8) so that a hash is
+#: not trivially cheap to guess against, at most 64 MiB (a typo must not exhaust the memory).
+MIN_MEMORY, MAX_MEMORY = 2**20, 64 * 2**20
+#: CPU of one check, ``n * r * p``: at most 8 times the default, about 0.4 s of one core on
+#: the 2-core test machine (2**17 x 8 x 16 took 6.6 s per attempt).
+MAX_WORK = 8 * SCRYPT_N * SCRYPT_R * SCRYPT_P
+#: hashlib's own memory limit for scrypt: above anything the bounds allow (OpenSSL needs a
+#: little more than ``128 * n * r``), so a hash that passes them never makes hashlib refuse.
+_MAXMEM = 2 * MAX_MEMORY
 #: A password shorter than this is refused by :func:`hash_password`.
 MIN_PASSWORD_CHARS = 12
 #: Failed sign-ins a session may make before it has to wait; then the wait doubles.
@@ -76,14 +86,32 @@ def hash_password(
 
 
 def _check_cost(n: int, r: int, p: int) -> None:
-    if n < 2 or n & (n - 1) or n > MAX_N or not 1 <= r <= MAX_R or not 1 <= p <= MAX_P:
-        raise HashError(f"unsupported scrypt cost n={n}, r={r}, p={p}")
+    """Raise :class:`HashError` saying which bound a scrypt cost breaks."""
+    if not MIN_N <= n <= MAX_N or n & (n - 1):
+        raise HashError(f"n={n} must be a power of two from {MIN_N} to {MAX_N}")
+    if not 1 <= r <= MAX_R or not 1 <= p <= MAX_P:
+        raise HashError(f"r={r} and p={p} must be from 1 to {MAX_R} and from 1 to {MAX_P}")
+    memory = 128 * n * r
+    if not MIN_MEMORY <= memory <= MAX_MEMORY:
+        raise HashError(
+            f"n={n} and r={r} take {memory / 2**20:g} MiB for every sign-in; "
+            f"from {MIN_MEMORY // 2**20} to {MAX_MEMORY // 2**20} MiB are allowed"
+        )
+    if n * r * p > MAX_WORK:
+        raise HashError(
+            f"n={n}, r={r} and p={p} cost {n * r * p / (SCRYPT_N * SCRYPT_R):g} times the "
+            f"default for every sign-in; at most {MAX_WORK // (SCRYPT_N * SCRYPT_R)} times"
+            " is allowed"
+        )
 
 
 def _derive(password: str, salt: bytes, n: int, r: int, p: int, size: int) -> bytes:
-    return hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=_MAXMEM, dklen=size
-    )
+    try:
+        return hashlib.scrypt(
+            password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=_MAXMEM, dklen=size
+        )
+    except (ValueError, MemoryError) as exc:  # not expected within the bounds; never raw
+        raise HashError(f"scrypt cannot use n={n}, r={r}, p={p}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -208,14 +236,34 @@ class Throttles:
             throttle = self._by_address.get(address)
             return throttle.wait(now) if throttle else 0.0
 
+    def begin(self, address: str, now: float) -> float:
+        """Before a password check: may ``address`` try now? If so, count the attempt.
+
+        Returns 0 when the attempt may go ahead; it is then already counted as a failure,
+        cleared by :meth:`succeeded`. Otherwise returns the seconds to wait and counts
+        nothing. Deciding and counting under one lock means attempts sent at the same
+        moment cannot all pass the check before any of them is counted: exactly as many
+        reach the password check as would one after another.
+        """
+        with self._lock:
+            throttle = self._throttle(address)
+            wait = throttle.wait(now)
+            if wait == 0.0:
+                throttle.failed(now)
+            return wait
+
     def failed(self, address: str, now: float) -> float:
         """Count a failure from ``address``; return the seconds it now has to wait."""
         with self._lock:
-            throttle = self._by_address.pop(address, None) or Throttle()
-            self._by_address[address] = throttle
-            while len(self._by_address) > self._size:
-                self._by_address.popitem(last=False)
-            return throttle.failed(now)
+            return self._throttle(address).failed(now)
+
+    def _throttle(self, address: str) -> Throttle:
+        """The throttle of ``address``, now the most recently used (the lock is held)."""
+        throttle = self._by_address.pop(address, None) or Throttle()
+        self._by_address[address] = throttle
+        while len(self._by_address) > self._size:
+            self._by_address.popitem(last=False)
+        return throttle
 
     def succeeded(self, address: str) -> None:
         with self._lock:
@@ -224,3 +272,76 @@ class Throttles:
     def clear(self) -> None:
         with self._lock:
             self._by_address.clear()
+
+
+# --- the client's address, behind trusted reverse proxies only ---------------------------
+
+#: Environment variable listing the reverse proxies whose ``X-Forwarded-For`` is believed:
+#: addresses or networks (``127.0.0.1``, ``10.0.0.0/8``, ``::1``), separated by commas or
+#: spaces. Unset or empty: none, and every client is known by the address that connected.
+PROXIES_ENV = "ZONING_TRUSTED_PROXIES"
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def trusted_proxies(value: str | None) -> tuple[Network, ...]:
+    """The networks written in :data:`PROXIES_ENV` (``None`` or blank: none).
+
+    Raises ``ValueError`` naming the entry that is not an address or network.
+    """
+    networks = []
+    for entry in (value or "").replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"{PROXIES_ENV}: {entry!r} is not an address or network such as 127.0.0.1 "
+                "or 10.0.0.0/8"
+            ) from None
+    return tuple(networks)
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address in an ``X-Forwarded-For`` entry (``1.2.3.4``, ``1.2.3.4:80``,
+    ``[::1]:80``, ``::1``), or ``None``."""
+    text = text.strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    elif text.count(":") == 1:
+        text = text.split(":")[0]
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    return ip.ipv4_mapped or ip if ip.version == 6 else ip  # ::ffff:10.0.0.1 is 10.0.0.1
+
+
+def _trusted(ip: object, proxies: tuple[Network, ...]) -> bool:
+    return ip is not None and any(ip.version == net.version and ip in net for net in proxies)
+
+
+def client_address(
+    peer: str | None, forwarded_for: Iterable[str], proxies: tuple[Network, ...]
+) -> str:
+    """Who a request comes from: ``peer`` (the address that connected) unless it is a
+    trusted proxy; then the right-most ``X-Forwarded-For`` address that is not one.
+
+    Each proxy appends the address it received the request from, so the entries right of
+    the first untrusted one were written by trusted proxies, and the ones left of it by the
+    client, who may write anything: those are never read. ``forwarded_for`` holds the values
+    of every ``X-Forwarded-For`` header, in order. An entry that is not an address ends the
+    walk with the last trusted address, so a proxy's mistake never lets a client choose.
+    """
+    peer = (peer or "").strip() or "unknown"
+    current = _ip(peer)
+    if not _trusted(current, proxies):
+        return peer
+    entries = [e for value in forwarded_for for e in str(value).split(",") if e.strip()]
+    for entry in reversed(entries):
+        ip = _ip(entry)
+        if ip is None:
+            break
+        current = ip
+        if not _trusted(ip, proxies):
+            break
+    return str(current)
