@@ -13,7 +13,11 @@ the pieces here, which never import Streamlit:
   secrets file (:func:`configured_hash`).
 - with neither, analyst pages are locked.
 
-A password is never logged or stored; only its hash is compared, in constant time.
+A password is never logged or stored; only its hash is compared, in constant time. A hash's
+scrypt cost is bounded both ways whenever it is read (:func:`parse_hash`). Failed sign-ins
+are counted per session and per client address (:class:`Throttles`, deciding and counting an
+attempt in one step); the client address is the connecting one unless that is a proxy named
+in :data:`PROXIES_ENV` (:func:`client_address`).
 """
 
 from __future__ import annotations
@@ -50,7 +54,8 @@ MAX_WORK = 8 * SCRYPT_N * SCRYPT_R * SCRYPT_P
 _MAXMEM = 2 * MAX_MEMORY
 #: A password shorter than this is refused by :func:`hash_password`.
 MIN_PASSWORD_CHARS = 12
-#: Failed sign-ins a session may make before it has to wait; then the wait doubles.
+#: Failed sign-ins that cost no wait; each further one makes the next attempt wait 1 s, then
+#: 2 s, 4 s ... (so four attempts in a row are free, and the fifth waits).
 FREE_ATTEMPTS = 3
 MAX_WAIT_SECONDS = 300.0
 
