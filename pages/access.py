@@ -19,6 +19,7 @@ from zoning import auth, privacy
 from zoning.i18n import t
 
 _LOG = logging.getLogger("zoning.access")
+_REPORTED: set[str] = set()  # problems with the operator's hash already logged
 
 # --- analysts: who may change the data, and who sees exact small numbers ------------------
 
@@ -105,8 +106,10 @@ def require_analyst(lg: str, key: str = "page") -> str | None:
         try:
             auth.parse_hash(_password_hash())  # a bad hash is the operator's to fix
         except auth.HashError as exc:
-            _LOG.error("the analyst password hash cannot be used: %s", exc)
-            st.error(t("auth.bad_hash", lg, reason=str(exc)))
+            if str(exc) not in _REPORTED:  # once in the server's log, not on every run
+                _REPORTED.add(str(exc))
+                _LOG.error("the analyst password hash cannot be used: %s", exc)
+            st.error(t("auth.bad_hash", lg, reason=t(f"auth.{exc.key}", lg, **exc.values)))
             return None
         _password_sign_in(lg, key)
     else:

@@ -206,16 +206,21 @@ def test_costs_within_the_bounds_are_accepted(n, r, p):
 @pytest.mark.parametrize(
     ("n", "r", "p", "message"),
     [
-        (2**20, 8, 1, "1024 MiB for every sign-in; from 1 to 64 MiB"),  # hashlib refused it
+        (
+            2**20,
+            8,
+            1,
+            "1024 MiB of memory for every sign-in attempt; from 1 to 64 MiB",
+        ),  # hashlib refused it
         (2**17, 8, 16, "128 MiB"),  # 6.6 s of CPU per attempt
         (2**17, 8, 1, "128 MiB"),
-        (2**16, 8, 3, "12 times the default for every sign-in; at most 8 times"),
+        (2**16, 8, 3, "12 times the default work for every sign-in attempt; at most 8 times"),
         (2**19, 1, 3, "12 times the default"),
         (2**21, 1, 1, "n=2097152 must be a power of two from 1024 to 1048576"),
         (2**9, 16, 1, "n=512 must be a power of two from 1024"),
         (2**10 + 1, 8, 1, "n=1025 must be a power of two"),
-        (2**10, 4, 1, "0.5 MiB for every sign-in; from 1 to 64 MiB"),
-        (2**12, 33, 1, "r=33 and p=1 must be from 1 to 32"),
+        (2**10, 4, 1, "0.5 MiB of memory for every sign-in attempt; from 1 to 64 MiB"),
+        (2**12, 33, 1, "r=33 must be from 1 to 32 and p=1"),
         (2**14, 0, 1, "r=0"),
         (2**10, 8, 17, "p=17"),
         (2**14, 8, 0, "p=0"),
@@ -234,6 +239,16 @@ def test_hash_at_the_largest_cost_still_verifies():
     encoded = auth.hash_password(PASSWORD, n=2**16, r=8, p=2)
     assert auth.verify_password(PASSWORD, encoded)
     assert not auth.verify_password(PASSWORD + "x", encoded)
+
+
+def test_every_hash_error_has_its_reason_in_both_languages():
+    from zoning.i18n import t
+
+    for encoded in ("x", "scrypt$x$8$1$AA$AA", "scrypt$1024$8$1$AAAA$AAAA", "scrypt$2$8$1$A$A"):
+        with pytest.raises(auth.HashError) as error:
+            auth.parse_hash(encoded)
+        reasons = {t(f"auth.{error.value.key}", lg, **error.value.values) for lg in ("id", "en")}
+        assert str(error.value) in reasons and len(reasons) == 2
 
 
 def test_scrypt_refusing_is_a_hash_error_never_a_raw_one(monkeypatch):

@@ -34,6 +34,8 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from zoning.i18n import t
+
 #: Environment variable holding the analyst password hash (wins over the secrets file).
 HASH_ENV = "ZONING_ANALYST_PASSWORD_HASH"
 #: scrypt cost: 2**14 x 8 x 1 takes ~16 MiB and a few tens of milliseconds per check.
@@ -61,7 +63,16 @@ MAX_WAIT_SECONDS = 300.0
 
 
 class HashError(ValueError):
-    """A configured password hash that is not of the form ``scrypt$n$r$p$salt$hash``."""
+    """A configured password hash that cannot be used: malformed, or a cost out of bounds.
+
+    ``key`` names the reason in ``zoning/strings/auth.toml`` (filled in with ``values``), so
+    the page can say it in its language; the message is the English text, for the log and
+    the command line.
+    """
+
+    def __init__(self, key: str, **values: object):
+        super().__init__(t(f"auth.{key}", "en", **values))
+        self.key, self.values = key, values
 
 
 def _b64(data: bytes) -> str:
@@ -93,21 +104,16 @@ def hash_password(
 def _check_cost(n: int, r: int, p: int) -> None:
     """Raise :class:`HashError` saying which bound a scrypt cost breaks."""
     if not MIN_N <= n <= MAX_N or n & (n - 1):
-        raise HashError(f"n={n} must be a power of two from {MIN_N} to {MAX_N}")
+        raise HashError("cost_n", n=n, low=MIN_N, high=MAX_N)
     if not 1 <= r <= MAX_R or not 1 <= p <= MAX_P:
-        raise HashError(f"r={r} and p={p} must be from 1 to {MAX_R} and from 1 to {MAX_P}")
-    memory = 128 * n * r
-    if not MIN_MEMORY <= memory <= MAX_MEMORY:
-        raise HashError(
-            f"n={n} and r={r} take {memory / 2**20:g} MiB for every sign-in; "
-            f"from {MIN_MEMORY // 2**20} to {MAX_MEMORY // 2**20} MiB are allowed"
-        )
+        raise HashError("cost_rp", r=r, p=p, max_r=MAX_R, max_p=MAX_P)
+    mib, low, high = 128 * n * r / 2**20, MIN_MEMORY // 2**20, MAX_MEMORY // 2**20
+    if not low <= mib <= high:
+        raise HashError("cost_memory", n=n, r=r, mib=f"{mib:g}", low=low, high=high)
+    default = SCRYPT_N * SCRYPT_R * SCRYPT_P
     if n * r * p > MAX_WORK:
-        raise HashError(
-            f"n={n}, r={r} and p={p} cost {n * r * p / (SCRYPT_N * SCRYPT_R):g} times the "
-            f"default for every sign-in; at most {MAX_WORK // (SCRYPT_N * SCRYPT_R)} times"
-            " is allowed"
-        )
+        times = f"{n * r * p / default:g}"
+        raise HashError("cost_work", n=n, r=r, p=p, times=times, most=MAX_WORK // default)
 
 
 def _derive(password: str, salt: bytes, n: int, r: int, p: int, size: int) -> bytes:
@@ -116,7 +122,7 @@ def _derive(password: str, salt: bytes, n: int, r: int, p: int, size: int) -> by
             password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=_MAXMEM, dklen=size
         )
     except (ValueError, MemoryError) as exc:  # not expected within the bounds; never raw
-        raise HashError(f"scrypt cannot use n={n}, r={r}, p={p}: {exc}") from None
+        raise HashError("cost_scrypt", n=n, r=r, p=p, reason=str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -132,16 +138,16 @@ def parse_hash(encoded: str) -> ParsedHash:
     """The parts of a hash made by :func:`hash_password`; :class:`HashError` if malformed."""
     parts = (encoded or "").strip().split("$")
     if len(parts) != 6 or parts[0] != "scrypt":
-        raise HashError("the analyst password hash is not 'scrypt$n$r$p$salt$hash'")
+        raise HashError("hash_format")
     try:
         n, r, p = (int(x) for x in parts[1:4])
         salt = base64.b64decode(parts[4], validate=True)
         key = base64.b64decode(parts[5], validate=True)
     except (ValueError, binascii.Error):
-        raise HashError("the analyst password hash has a part that cannot be read") from None
+        raise HashError("hash_unreadable") from None
     _check_cost(n, r, p)
     if not salt or len(key) < 16:
-        raise HashError("the analyst password hash is too short")
+        raise HashError("hash_short")
     return ParsedHash(n, r, p, salt, key)
 
 
