@@ -104,19 +104,23 @@ def require_analyst(lg: str, key: str = "page") -> str | None:
         _oidc_sign_in(lg, key)
     elif method == "password":
         try:
-            auth.parse_hash(_password_hash())  # a bad hash is the operator's to fix
+            auth.parse_hash(_password_hash())  # a bad hash is said before any attempt
+            _password_sign_in(lg, key)
         except auth.HashError as exc:
-            if str(exc) not in _REPORTED:  # once in the server's log, not on every run
-                _REPORTED.add(str(exc))
-                _LOG.error("the analyst password hash cannot be used: %s", exc)
-            st.error(t("auth.bad_hash", lg, reason=t(f"auth.{exc.key}", lg, **exc.values)))
-            return None
-        _password_sign_in(lg, key)
+            _bad_hash(exc, lg)
     else:
         st.warning(t("auth.locked", lg))
         st.markdown(t("auth.locked_how", lg))
         st.markdown(f"- {t('auth.locked_password', lg)}\n- {t('auth.locked_oidc', lg)}")
     return None
+
+
+def _bad_hash(exc: auth.HashError, lg: str) -> None:
+    """The operator's hash cannot be used: why, on the page (no form) and once in the log."""
+    if str(exc) not in _REPORTED:
+        _REPORTED.add(str(exc))
+        _LOG.error("the analyst password hash cannot be used: %s", exc)
+    st.error(t("auth.bad_hash", lg, reason=t(f"auth.{exc.key}", lg, **exc.values)))
 
 
 def _oidc_sign_in(lg: str, key: str) -> None:

@@ -93,7 +93,7 @@ def decide_client(scope: dict, proxies: tuple[auth.Network, ...]) -> dict:
     forwarded = [v.decode("latin-1") for k, v in headers if k == b"x-forwarded-for"]
     address = auth.client_address(peer, forwarded, proxies)
     scope = {**scope, "headers": [*headers, (_CLIENT_HEADER_BYTES, address.encode("latin-1"))]}
-    if address != peer:  # a trusted proxy's client
+    if client and address != peer:  # a trusted proxy's client
         scope["client"] = (address, 0)
         proto = dict(headers).get(b"x-forwarded-proto", b"").decode("latin-1").strip()
         if proto in ("http", "https"):

@@ -41,6 +41,12 @@ def test_forwarded_for_from_a_trusted_proxy_names_the_client():
     assert http["scheme"] == "https"
 
 
+def test_a_connection_without_an_address_keeps_none():
+    s = {"type": "http", "client": None, "headers": [(b"x-forwarded-for", b"6.6.6.6")]}
+    s = guard.decide_client(s, LOCAL)
+    assert s["client"] is None and decided(s) == "unknown"
+
+
 def test_a_client_cannot_send_the_decided_address_itself():
     forged = (guard.CLIENT_HEADER.encode(), b"192.0.2.99")
     s = guard.decide_client(scope("203.0.113.5", forged), ())
