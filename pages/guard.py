@@ -1,7 +1,10 @@
-"""Two guards put into the running server when the dashboard starts (:func:`install`).
+"""Two guards put into the running server by the dashboard's first run (:func:`install`).
 
 Streamlit 1.67 serves the app with uvicorn and Starlette; neither of these can be set in
-``.streamlit/config.toml``, so each is a small patch of one method, made once per process:
+``.streamlit/config.toml``, so each is a small patch of one method, made once per process
+when ``dashboard.py`` first runs. Streamlit runs no code of the app before a session asks
+for a page, so from the server's start to that first run neither guard is in place (the
+README's reverse-proxy rule bounds uploads then too).
 
 **Client addresses.** uvicorn's ``ProxyHeadersMiddleware`` believes ``X-Forwarded-For``
 from 127.0.0.1 and ::1 unless ``FORWARDED_ALLOW_IPS`` says otherwise, so a proxy on the same
