@@ -339,7 +339,7 @@ def test_data_sources_and_method(store: Store) -> None:
     points = policy.method_points("en")
     assert any("7-day window" in p for p in points)
     assert any("last 3 days" in p for p in points)
-    assert any("any of its children" in p for p in points)
+    assert any("With a coverage of at least 95 % a parent gets its zone" in p for p in points)
 
 
 def test_zone_status_for_the_public_shows_small_counts_as_ranges(

@@ -9,7 +9,15 @@ import pandas as pd
 import pytest
 
 from zoning.metrics import Panel, compute
-from zoning.rollup import rollup_panel, zone_summary, zone_totals
+from zoning.rollup import (
+    merge_own,
+    own_windows,
+    rollup_panel,
+    rollup_windows,
+    window_metrics,
+    zone_summary,
+    zone_totals,
+)
 from zoning.schemes import NO_ZONE, get_scheme
 
 NAN = math.nan
@@ -199,3 +207,105 @@ def test_zone_totals(rt_zones):
     assert out["regions"].tolist() == [1, 2, 0, 1, 2]
     assert out["population"].tolist() == [100.0, 700.0, 0.0, 200.0, 1100.0]
     assert out["regions"].sum() == len(rt_zones)
+
+
+# --- coverage: roll-ups that survive a silent child -----------------------------------------
+
+
+def _villages(n: int, pop: float = 1000.0, days: int = 7, cases: float = 1.0) -> Panel:
+    codes = np.array([f"33.01.01.{2001 + i}" for i in range(n)], dtype=object)
+    dates = pd.date_range("2021-06-01", periods=days, freq="D")
+    return Panel(codes, dates, {"new_cases": np.full((n, days), cases)}, np.full(n, pop))
+
+
+def _district_regions(n: int, pop: float = 1000.0) -> pd.DataFrame:
+    codes = [f"33.01.01.{2001 + i}" for i in range(n)]
+    return pd.DataFrame(
+        {
+            "code": ["33.01.01", *codes],
+            "level": ["district"] + ["village"] * n,
+            "population": [n * pop] + [pop] * n,
+        }
+    )
+
+
+def test_one_silent_village_of_a_hundred_still_gives_a_plain_zone():
+    villages = _villages(100)
+    villages.values["new_cases"][5, 3] = NAN  # one village-day missing
+    up = rollup_windows(own_windows(villages), _district_regions(100), "district")
+    m = window_metrics(up, 0.95)
+    assert m["coverage"][0, -1] == pytest.approx(0.99)
+    assert m["window_complete"][0, -1]
+    assert not m["lower_bound:new_cases"][0, -1]
+    # 99 villages x 7 cases over the 99,000 people they hold: the rate of those reporting.
+    assert m["cases_7d"][0, -1] == 693.0
+    assert m["cases_7d_per_100k"][0, -1] == pytest.approx(700.0)
+
+
+def test_too_little_coverage_gives_a_lower_bound_never_above_the_truth():
+    rng = np.random.default_rng(3)
+    checked = 0
+    for _ in range(50):
+        villages = _villages(20, days=7)
+        villages.values["new_cases"][:] = rng.integers(0, 4, size=(20, 7))
+        truth = window_metrics(
+            rollup_windows(own_windows(villages), _district_regions(20), "district"), 0.95
+        )
+        gaps = villages.values["new_cases"].copy()
+        gaps[rng.random(gaps.shape) < 0.05] = NAN
+        holed = Panel(villages.regions, villages.dates, {"new_cases": gaps}, villages.population)
+        m = window_metrics(
+            rollup_windows(own_windows(holed), _district_regions(20), "district"), 0.95
+        )
+        share = m["coverage"][0, -1]
+        if not 0 < share < 0.95:
+            continue
+        checked += 1
+        assert m["lower_bound:new_cases"][0, -1]
+        assert m["cases_7d_per_100k"][0, -1] <= truth["cases_7d_per_100k"][0, -1]
+        scheme = get_scheme("who-ct-2021")
+        low = scheme.classify({"cases_7d_per_100k": m["cases_7d_per_100k"][:, -1]})
+        high = scheme.classify({"cases_7d_per_100k": truth["cases_7d_per_100k"][:, -1]})
+        assert low[0] <= high[0]
+    assert checked >= 30
+
+
+def test_no_child_reporting_gives_no_figure():
+    villages = _villages(3)
+    villages.values["new_cases"][:, 2] = NAN
+    m = window_metrics(
+        rollup_windows(own_windows(villages), _district_regions(3), "district"), 0.95
+    )
+    assert m["coverage"][0, -1] == 0.0
+    assert np.isnan(m["cases_7d_per_100k"][0, -1])
+    assert not m["window_complete"][0, -1]
+
+
+def test_a_regions_own_counts_stand_for_it_and_its_neighbours_still_roll_up(regions):
+    days = pd.date_range("2021-06-01", periods=7, freq="D")
+    # Villages of D11 and D12 report; D12 also sends its own (different) district totals.
+    villages = Panel(
+        np.array(["33.01.01.2001", "33.01.02.2001"], dtype=object),
+        days,
+        {"new_cases": np.array([[1.0] * 7, [2.0] * 7])},
+        np.array([300_000.0, 400_000.0]),
+    )
+    districts = regions[regions["level"] == "district"]
+    own = Panel(
+        np.array(["33.01.02"], dtype=object),
+        days,
+        {"new_cases": np.array([[5.0] * 7])},
+        np.array([400_000.0]),
+    )
+    rolled = rollup_windows(own_windows(villages), regions, "district")
+    merged = merge_own(
+        own_windows(own), rolled, districts["code"].to_numpy(), districts["population"].to_numpy()
+    )
+    sums = merged.sums["new_cases"][:, -1]
+    assert sums[0] == 7.0  # D11 from its village
+    assert sums[1] == 35.0  # D12's own report stands for it
+    assert np.isnan(sums[2])  # D21: nothing at all
+    assert merged.share["new_cases"][:, -1].tolist() == [1.0, 1.0, 0.0]
+    regency = rollup_windows(merged, regions, "regency")
+    assert regency.sums["new_cases"][0, -1] == 42.0  # R1 = D11 + D12 (its own total)
+    assert regency.share["new_cases"][0, -1] == 1.0

@@ -22,6 +22,7 @@ from zoning.mapview import NO_DATA_COLOUR
 from zoning.metrics import DEFAULT_LAG_DAYS, WINDOW
 from zoning.presentation import html_list, swatch_html
 from zoning.regions import LEVEL_LABELS
+from zoning.rollup import min_coverage
 from zoning.schemes import NO_ZONE, Rule, Scheme, Zone
 from zoning.store import Store
 from zoning.text import escape_html
@@ -460,4 +461,8 @@ def data_sources(store: Store, lang: str) -> list[str]:
 def method_points(lang: str) -> list[str]:
     """The method in a few sentences, with the numbers the library really uses."""
     keys = ("window", "incomplete", "provisional", "rollup", "per_100k", "classify")
-    return [t(f"about.method_{k}", lang, window=WINDOW, lag=DEFAULT_LAG_DAYS) for k in keys]
+    coverage = format_number(100 * min_coverage(), lang, decimals=0) + " %"
+    return [
+        t(f"about.method_{k}", lang, window=WINDOW, lag=DEFAULT_LAG_DAYS, coverage=coverage)
+        for k in keys
+    ]
