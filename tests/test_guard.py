@@ -147,6 +147,13 @@ def test_streamlit_asks_is_active_session_only_in_the_upload_route_before_the_bo
     assert route.count(".is_active_session(") == 1
     assert route.index(".is_active_session(") < route.index("request.stream()")
     assert route.index(".is_active_session(") < route.index("form()")
+    adders = {  # and that route is the only way into the server's uploaded files
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*.py")
+        if "testing/" not in path.as_posix() and ".add_file(" in path.read_text("utf-8")
+    }
+    assert adders == {"web/server/starlette/starlette_routes.py"}
+    assert source.count(".add_file(") == route.count(".add_file(") == 1
 
 
 def test_uvicorn_wraps_every_app_in_proxy_headers_middleware_by_default():
