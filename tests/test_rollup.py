@@ -93,7 +93,7 @@ def test_parent_missing_from_regions_has_unknown_population(districts, regions):
     assert np.isnan(up.population[1])
 
 
-def test_percentages_are_not_rolled_up(districts, regions):
+def test_bed_shares_without_bed_counts_are_not_rolled_up(districts, regions):
     up = rollup_panel(districts, regions, "regency")
     assert "inpatient_covid_pct" not in up.values
     assert set(up.values) == {"new_cases", "deaths"}
@@ -309,3 +309,67 @@ def test_a_regions_own_counts_stand_for_it_and_its_neighbours_still_roll_up(regi
     regency = rollup_windows(merged, regions, "regency")
     assert regency.sums["new_cases"][0, -1] == 42.0  # R1 = D11 + D12 (its own total)
     assert regency.share["new_cases"][0, -1] == 1.0
+
+
+def test_a_level_whose_own_reports_run_longer_than_its_childrens(tmp_path) -> None:
+    """Villages report up to 21 July, the RTs of one of them only up to 14 July (as after an
+    upload of village counts): the villages' roll-up used to fail on arrays of 21 and 14
+    days (rollup.merge_own), and with it every page."""
+    from conftest import tiny_counts, tiny_regions, write_store
+    from shapely.geometry import box
+
+    from zoning import service
+
+    regions = tiny_regions()
+    rt = [("33.01.01.2001.001", "RW 001", "rw", "33.01.01.2001", 400, box(0, 0, 1, 1)),
+          ("33.01.01.2001.001.001", "RT 001/RW 001", "rt", "33.01.01.2001.001", 400,
+           box(0, 0, 1, 1))]  # fmt: skip
+    regions = pd.concat([regions, pd.DataFrame(rt, columns=regions.columns)], ignore_index=True)
+    days = pd.date_range("2021-07-01", periods=14, freq="D")
+    houses = pd.DataFrame({"region": "33.01.01.2001.001.001", "date": days, "houses_7d": 2.0})
+    counts = pd.concat([tiny_counts(days=21), houses], ignore_index=True)
+    store = write_store(tmp_path / "longer.db", regions, counts)
+    assert service.level_data(store, "rw").panel.dates[-1] == days[-1]
+    for level in ("village", "district", "province"):
+        data = service.level_data(store, level)
+        assert data.panel.dates[-1] == pd.Timestamp("2021-07-21"), level
+        assert all(
+            v.shape[1] == 21 for v in [*data.panel.values.values(), *data.windows.sums.values()]
+        )
+    village = service.level_data(store, "village")
+    a1 = list(village.panel.regions).index("33.01.01.2001")
+    houses_7d = village.metrics["houses_7d"][a1]
+    assert houses_7d[13] == 2.0 and np.isnan(houses_7d[14:]).all()  # none after 14 July
+    assert village.metrics["cases_7d"][a1, -1] == 7.0  # its own cases to the last day
+
+
+# --- bed shares ----------------------------------------------------------------------------
+
+
+def _hospitals(beds: bool) -> Panel:
+    days = pd.date_range("2021-06-01", periods=7, freq="D")
+    values = {
+        "bor_covid_pct": np.array([[50.0] * 7, [90.0] * 7]),
+        "inpatient_covid_pct": np.array([[2.0] * 7, [20.0] * 7]),
+    }
+    if beds:
+        values["beds_covid"] = np.array([[10.0] * 7, [90.0] * 7])
+        values["beds_staffed"] = np.array([[300.0] * 7, [100.0] * 7])
+    codes = np.array(["33.01.01", "33.01.02"], dtype=object)
+    return Panel(codes, days, values, np.array([300_000.0, 400_000.0]))
+
+
+def test_a_parents_bed_share_is_weighted_by_its_childrens_beds(regions):
+    up = window_metrics(rollup_windows(own_windows(_hospitals(True)), regions, "regency"), 0.95)
+    # BOR: (50 % of 10 + 90 % of 90 beds) / 100 beds; CDC: (2 % of 300 + 20 % of 100) / 400
+    assert up["bor_covid_pct"][0, -1] == pytest.approx(86.0)
+    assert up["inpatient_covid_pct"][0, -1] == pytest.approx(6.5)
+    daily = rollup_panel(_hospitals(True), regions, "regency")
+    assert daily.values["bor_covid_pct"][0, -1] == pytest.approx(86.0)
+    assert daily.values["beds_covid"][0, -1] == 100.0
+
+
+def test_without_bed_counts_a_parents_bed_share_is_not_computed(regions):
+    up = window_metrics(rollup_windows(own_windows(_hospitals(False)), regions, "regency"), 0.95)
+    assert "bor_covid_pct" not in up and "inpatient_covid_pct" not in up
+    assert "bor_covid_pct" not in rollup_panel(_hospitals(False), regions, "regency").values

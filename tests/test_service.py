@@ -279,3 +279,36 @@ def test_a_district_reporting_its_own_counts_does_not_blank_its_neighbours(tmp_p
     assert regency.metrics["cases_7d"][0, -1] == 105.0
     province = service.zones_on(store, get_scheme("who-ct-2021"), "province", dates[-1])
     assert province["zone"].notna().all()
+
+
+@pytest.mark.parametrize("with_beds", [True, False])
+def test_cdc_bed_share_reaches_the_levels_above_only_with_bed_counts(tmp_path, with_beds):
+    """Districts report CDC's bed share (and, in one case, their staffed beds): the regency's
+    share is bed-weighted, so CDC's level above the county-like level does not run on
+    admissions alone; without beds it is not computed, and the policy says what is lacking."""
+    from conftest import write_store
+
+    from zoning import policy
+
+    regions = _province(regencies=1, districts=2, villages=1)
+    districts = ["33.01.01", "33.01.02"]
+    dates = pd.date_range("2021-07-01", periods=7, freq="D")
+    rows = []
+    for code, pct, beds in zip(districts, (20.0, 5.0), (100.0, 300.0), strict=True):
+        for day in dates:
+            row = {"region": code, "date": day, "new_cases": 0.0, "admissions": 0.0}
+            row["inpatient_covid_pct"] = pct
+            if with_beds:
+                row["beds_staffed"] = beds
+            rows.append(row)
+    store = write_store(tmp_path / "beds.db", regions, pd.DataFrame(rows))
+    scheme = get_scheme("cdc-community-levels-2022")
+    zones = service.zones_on(store, scheme, "regency", dates[-1])
+    if with_beds:
+        # (20 % of 100 + 5 % of 300) / 400 beds = 8.75 %: low, from beds and admissions
+        assert zones["inpatient_covid_pct"].tolist() == [8.75]
+        assert zones["zone"].tolist() == ["low"]
+    else:
+        assert zones["inpatient_covid_pct"].isna().all()
+        status = policy.zone_status(store, scheme, "regency", "33.01", dates[-1])
+        assert status.unreported == ("inpatient_covid_pct",)

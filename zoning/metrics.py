@@ -18,7 +18,7 @@ written with a few decimals gives exactly the float of that cut-off, and one tha
 from it (by at least 1 / (700 x population) for rates) stays on its own side. Chains such as
 ``cases / population * 100_000 / 7`` round three times and are not used.
 
-Percentages reported as levels (``inpatient_covid_pct``) are read to
+Percentages reported as levels (``inpatient_covid_pct``, ``bor_covid_pct``) are read to
 :data:`PERCENT_DECIMALS` decimal places before they are averaged, for the same reason: the
 average of 9.8 and 10.2 is exactly 10.0.
 """
@@ -42,9 +42,21 @@ COUNT_FIELDS: tuple[str, ...] = (
     "positives",
     "inpatient_covid_pct",
     "houses_7d",
+    "bor_covid_pct",
+    "beds_staffed",
+    "beds_covid",
 )
-#: Fields that are levels or percentages, not counts: they are averaged, never summed.
-NON_ADDITIVE = frozenset({"inpatient_covid_pct"})
+#: Percentages of a bed capacity, and the capacity each is a share of. A parent's share is
+#: the bed-weighted share of its children, so it needs their bed counts.
+#: ``inpatient_covid_pct`` is US CDC's measure (COVID-19 patients among all staffed inpatient
+#: beds, judged against 10 % and 15 %); ``bor_covid_pct`` is Indonesia's BOR (occupancy of
+#: the beds set aside for COVID-19, judged against 60 % and 80 %). They are never mixed.
+SHARE_OF: dict[str, str] = {"inpatient_covid_pct": "beds_staffed", "bor_covid_pct": "beds_covid"}
+#: Bed capacities: levels over days (averaged in a window), summed over regions.
+CAPACITIES = frozenset(SHARE_OF.values())
+#: Fields that are levels or percentages, not counts: they are averaged over a window, never
+#: summed over days.
+NON_ADDITIVE = frozenset(SHARE_OF) | CAPACITIES
 
 #: Canonical metric names, with what they are read from.
 METRICS: dict[str, tuple[str, ...]] = {
@@ -55,6 +67,7 @@ METRICS: dict[str, tuple[str, ...]] = {
     "deaths_7d_per_100k": ("deaths",),
     "positivity_7d_pct": ("tests", "positives"),
     "inpatient_covid_pct": ("inpatient_covid_pct",),
+    "bor_covid_pct": ("bor_covid_pct",),
     "houses_7d": ("houses_7d",),
 }
 METRIC_NAMES = frozenset(METRICS)
@@ -291,7 +304,7 @@ def window_sums(panel: Panel) -> dict[str, np.ndarray]:
     for field, daily in panel.values.items():
         if field == "houses_7d":
             out[field] = daily.copy()
-        elif field in NON_ADDITIVE:
+        elif field in NON_ADDITIVE:  # a level: the window's mean
             out[field] = window_mean_percent(daily)
         else:
             out[field] = rolling_7d(daily)[0]
@@ -318,8 +331,9 @@ def rates(
         out["deaths_7d_per_100k"] = per_people(sums["deaths"], people["deaths"])
     if "tests" in sums and "positives" in sums:
         out["positivity_7d_pct"] = exact_ratio(sums["positives"], sums["tests"], 100.0)
-    if "inpatient_covid_pct" in sums:
-        out["inpatient_covid_pct"] = sums["inpatient_covid_pct"]
+    for share in SHARE_OF:
+        if share in sums:
+            out[share] = sums[share]
     if "houses_7d" in sums:
         out["houses_7d"] = sums["houses_7d"]
     return out

@@ -30,7 +30,7 @@ import pandas as pd
 
 from zoning import metrics as M
 from zoning.codes import ancestor_at_depth
-from zoning.metrics import NON_ADDITIVE, Panel
+from zoning.metrics import Panel
 from zoning.regions import level_depth
 from zoning.schemes import NO_ZONE, Scheme
 
@@ -119,7 +119,8 @@ def _weights(population: np.ndarray, order: np.ndarray, starts: np.ndarray) -> n
 def rollup_windows(children: Windows, regions: pd.DataFrame, to_level: str) -> Windows:
     """The windows of ``to_level`` summed from ``children`` (see "Coverage" above).
 
-    Fields that are not counts (level percentages) are not rolled up.
+    A bed share (:data:`zoning.metrics.SHARE_OF`) is weighted by the children's beds, and is
+    not computed where they gave none.
     """
     if not len(children.regions):
         return Windows(np.array([], dtype=object), children.dates, np.zeros(0), {}, {})
@@ -128,7 +129,13 @@ def rollup_windows(children: Windows, regions: pd.DataFrame, to_level: str) -> W
     total = np.add.reduceat(w, starts)[:, None]
     sums, share = {}, {}
     for field, arr in children.sums.items():
-        if field in NON_ADDITIVE:
+        if field in M.SHARE_OF:
+            beds = M.SHARE_OF[field]
+            if beds in children.sums:  # without bed counts a share cannot be weighed
+                sums[field], share[field] = _weighted_share(
+                    arr, children.sums[beds], children.share[field], children.share[beds],
+                    w, order, starts, total,
+                )  # fmt: skip
             continue
         part = children.share[field]
         if _full(part):  # every child covered: plain sums
@@ -143,6 +150,29 @@ def rollup_windows(children: Windows, regions: pd.DataFrame, to_level: str) -> W
     return Windows(uniq, children.dates, pop, sums, share)
 
 
+def _weighted_share(
+    pct: np.ndarray,
+    beds: np.ndarray,
+    pct_share: np.ndarray,
+    beds_share: np.ndarray,
+    w: np.ndarray,
+    order: np.ndarray,
+    starts: np.ndarray,
+    total: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A parent's bed share: its children's shares weighted by their beds, over the
+    children that gave both; and the share of people those children hold."""
+    pct, beds = pct[order], beds[order]
+    valid = ~np.isnan(pct) & ~np.isnan(beds)
+    used = np.add.reduceat(np.where(valid, pct * beds, 0.0), starts, axis=0)
+    capacity = np.add.reduceat(np.where(valid, beds, 0.0), starts, axis=0)
+    part = np.where(valid, np.minimum(pct_share[order], beds_share[order]), 0.0)
+    covered = np.add.reduceat(w[:, None] * part, starts, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = np.where((covered > 0) & (capacity > 0), used / capacity, np.nan)
+    return value, np.where(covered >= total, 1.0, covered / total)
+
+
 def merge_own(
     own: Windows | None, rolled: Windows | None, codes: np.ndarray, population: np.ndarray
 ) -> Windows:
@@ -152,7 +182,8 @@ def merge_own(
     only = own if rolled is None else rolled if own is None else None
     if only is not None and np.array_equal(only.regions, codes):
         return Windows(only.regions, only.dates, pop, only.sums, only.share)
-    dates = (own or rolled).dates
+    dates = _all_dates(own, rolled)
+    own, rolled = (None if w is None else _windows_on(w, dates) for w in (own, rolled))
     shape = (len(codes), len(dates))
     sums: dict[str, np.ndarray] = {}
     share: dict[str, np.ndarray] = {}
@@ -180,11 +211,12 @@ def merge_own(
 def merge_daily(own: Panel | None, rolled: Panel | None, codes: np.ndarray) -> Panel:
     """Daily counts of a level's regions ``codes``: own reports where there are any that day,
     else the children's sum (:func:`rollup_panel`)."""
-    base = own if own is not None else rolled
     only = own if rolled is None else rolled if own is None else None
     if only is not None and np.array_equal(only.regions, codes):
         return only
-    shape = (len(codes), len(base.dates))
+    dates = _all_dates(own, rolled)
+    own, rolled = (None if p is None else _panel_on(p, dates) for p in (own, rolled))
+    shape = (len(codes), len(dates))
     values: dict[str, np.ndarray] = {}
     population = np.full(len(codes), np.nan)
     for p, other in ((rolled, own), (own, rolled)):
@@ -201,7 +233,40 @@ def merge_daily(own: Panel | None, rolled: Panel | None, codes: np.ndarray) -> P
             part = arr[rows[found]]
             into = values.setdefault(f, np.full(shape, np.nan))
             into[found] = np.where(np.isnan(part), into[found], part)
-    return Panel(np.asarray(codes, dtype=object), base.dates, values, population)
+    return Panel(np.asarray(codes, dtype=object), dates, values, population)
+
+
+def _all_dates(*items: Windows | Panel | None) -> pd.DatetimeIndex:
+    """Every day of any of ``items`` (a level's own reports may run longer than its
+    children's, or the other way round, after an upload of one of them)."""
+    dates = [x.dates for x in items if x is not None]
+    out = dates[0]
+    for more in dates[1:]:
+        out = out if out.equals(more) else out.union(more)
+    return out
+
+
+def _on_dates(arr: np.ndarray, old: pd.DatetimeIndex, new: pd.DatetimeIndex) -> np.ndarray:
+    """``arr`` (regions x ``old`` days) laid on the days ``new``: NaN (False for a flag)
+    on days it does not have."""
+    if old.equals(new):
+        return arr
+    shape = (arr.shape[0], len(new))
+    out = np.zeros(shape, dtype=bool) if arr.dtype == bool else np.full(shape, np.nan)
+    out[:, new.get_indexer(old)] = arr
+    return out
+
+
+def _windows_on(w: Windows, dates: pd.DatetimeIndex) -> Windows:
+    sums = {f: _on_dates(v, w.dates, dates) for f, v in w.sums.items()}
+    share = {f: _on_dates(v, w.dates, dates) for f, v in w.share.items()}
+    share = {f: np.nan_to_num(v, nan=0.0) if v.dtype != bool else v for f, v in share.items()}
+    return Windows(w.regions, dates, w.population, sums, share)
+
+
+def _panel_on(p: Panel, dates: pd.DatetimeIndex) -> Panel:
+    values = {f: _on_dates(v, p.dates, dates) for f, v in p.values.items()}
+    return Panel(p.regions, dates, values, p.population)
 
 
 def window_metrics(windows: Windows, coverage: float) -> dict[str, np.ndarray]:
@@ -227,9 +292,14 @@ def window_metrics(windows: Windows, coverage: float) -> dict[str, np.ndarray]:
         sums[field] = value
         out[f"lower_bound:{field}"] = lower
     out.update(M.rates(sums, people))
-    if "positivity_7d_pct" in out:  # a ratio has no bound from a part of its region
+    # A ratio has no bound from a part of its region: left out (and flagged, so the zone
+    # that goes without it is an "at least" zone).
+    if "positivity_7d_pct" in out:
         partial = out["lower_bound:tests"] | out["lower_bound:positives"]
         out["positivity_7d_pct"] = np.where(partial, np.nan, out["positivity_7d_pct"])
+    for ratio in M.SHARE_OF:
+        if ratio in out:
+            out[ratio] = np.where(out[f"lower_bound:{ratio}"], np.nan, out[ratio])
     primary = M.primary_field(windows.sums)
     shape = (len(windows.regions), len(windows.dates))
     out["coverage"] = (
@@ -245,9 +315,9 @@ def rollup_panel(
     """Sum a panel of child regions' daily counts into their ancestors at ``to_level``.
 
     A parent's day is the sum over the children that reported it when they hold at least
-    ``coverage`` of the parent's people (default: all of them), else missing. Fields that are
-    not counts (percentages) are not rolled up. Daily figures are for charts; zones come from
-    :func:`rollup_windows`.
+    ``coverage`` of the parent's people (default: all of them), else missing. A bed share is
+    the children's shares weighted by their beds (not computed without bed counts). Daily
+    figures are for charts; zones come from :func:`rollup_windows`.
 
     Parameters
     ----------
@@ -267,7 +337,14 @@ def rollup_panel(
     total = np.add.reduceat(w, starts)[:, None]
     values = {}
     for name, arr in panel.values.items():
-        if name in NON_ADDITIVE:
+        if name in M.SHARE_OF:
+            beds = M.SHARE_OF[name]
+            if beds in panel.values:  # weighed by beds; without them not computed
+                ones = np.ones(arr.shape, dtype=bool)
+                value, part = _weighted_share(
+                    arr, panel.values[beds], ones, ones, w, order, starts, total
+                )
+                values[name] = np.where(part >= min(coverage, 1.0), value, np.nan)
             continue
         part = arr[order]
         missing = np.isnan(part)
