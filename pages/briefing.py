@@ -53,7 +53,8 @@ except LookupError:
     st.info(t("common.no_data", lg))
     st.stop()
 scheme, level, day = view.scheme, view.level, view.day
-numbers = briefing.headline(store, scheme, level, day, public=access.public_view(level), lang=lg)
+public = access.public_view(level)  # villages, RW, RT for the public: the masked figures
+numbers = briefing.headline(store, scheme, level, day, public=public, lang=lg)
 place = briefing.place_name(store, lg)
 words = briefing.texts(numbers, scheme, level, lg, place, day_from_url=view.day_from_url)
 legend = presentation.legend(scheme, lg)
@@ -127,7 +128,8 @@ png_col, pdf_col, _ = st.columns([2, 2, 6])
 png_col.download_button(
     t("briefing.download_png", lg),
     lambda: export.map_png(
-        presentation.map_layer(store, scheme, level, day, lg)[0], legend, words["title"],
+        presentation.map_layer(store, scheme, level, day, lg, public=public)[0], legend,
+        words["title"],
         f"{words['view']}\n{words['zones_on']} · {words['data_line']}", note,
     ),
     f"{stem}.png", "image/png", on_click="ignore", type="tertiary", icon=":material/image:",
@@ -135,7 +137,7 @@ png_col.download_button(
 pdf_col.download_button(
     t("briefing.download_pdf", lg),
     lambda: export.brief_pdf(
-        presentation.map_layer(store, scheme, level, day, lg)[0], legend, numbers,
+        presentation.map_layer(store, scheme, level, day, lg, public=public)[0], legend, numbers,
         title=words["title"],
         subtitle=f"{words['view']} · {words['zones_on']}", data_line=words["data_line"],
         facts=briefing.pdf_facts(words), table_title=words["table_title"],
