@@ -42,13 +42,16 @@ def run() -> None:
             for path, url, key, icon in PAGES
         ),
     ]
-    page = st.navigation(pages)
+    page = st.navigation(pages, position="hidden")
+    nav = st.sidebar.container()  # filled after the page ran, when the view is settled
+    st.sidebar.divider()
     common.language_switch()
     access.analyst_badge(lg)
     start = time.perf_counter()
     try:
         page.run()
     finally:
+        common.page_links(pages[1:], nav)
         ms = (time.perf_counter() - start) * 1000
         timing_log().info("rerun page=%s ms=%.1f", page.url_path or "home", ms)
 

@@ -13,7 +13,7 @@ from pages.zonemap import zone_map
 from zoning import briefing, export, mapdata, presentation
 from zoning.i18n import t
 from zoning.mapview import safe_colour
-from zoning.text import escape_html
+from zoning.text import escape_html, escape_markdown
 
 REFRESH_SECONDS = 5
 
@@ -47,12 +47,18 @@ iframe[title="pages.zonemap.zonemap"] {height: 75vh !important;}
 lg = common.lang()
 store = common.store()
 version = store.data_version()  # read first: a commit during this run is caught below
-try:
-    view = briefing.view_from_params(store, st.query_params.to_dict())
+try:  # the view from the URL, else the one this session was looking at on another page
+    view = briefing.view_from_params(
+        store, {name: common.view_param(name) for name in ("scheme", "level", "date")}
+    )
 except LookupError:
     st.info(t("common.no_data", lg))
     st.stop()
 scheme, level, day = view.scheme, view.level, view.day
+common.keep_param("scheme", scheme.id)
+common.keep_param("level", level)
+if view.day_from_url:  # else the latest settled day, which moves on with new data
+    common.keep_param("date", day.date().isoformat())
 numbers = briefing.headline(store, scheme, level, day, public=access.public_view(level), lang=lg)
 place = briefing.place_name(store, lg)
 words = briefing.texts(numbers, scheme, level, lg, place, day_from_url=view.day_from_url)
@@ -121,9 +127,17 @@ with numbers_col:
     )
 
 # --- small print and downloads, out of the way ------------------------------------------------
-st.caption(" · ".join(text for text in (note, source, t("briefing.auto_refresh", lg)) if text))
+st.caption(
+    " · ".join(
+        escape_markdown(text) for text in (note, source, t("briefing.auto_refresh", lg)) if text
+    )
+)
 stem = f"zona-{scheme.id}-{level}-{day.date()}"
-png_col, pdf_col, _ = st.columns([2, 2, 6])
+back_col, png_col, pdf_col, _ = st.columns([2, 2, 2, 4])
+back_col.page_link(
+    "pages/map.py", label=t("briefing.back_to_map", lg), icon=":material/arrow_back:",
+    query_params=common.view_query("map"),
+)  # fmt: skip
 png_col.download_button(
     t("briefing.download_png", lg),
     lambda: export.map_png(

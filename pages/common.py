@@ -20,8 +20,18 @@ from zoning.i18n import LANGS, lang_or_default, pick, t
 from zoning.regions import LEVEL_LABELS, LEVELS
 from zoning.schemes import Scheme, builtin_schemes
 from zoning.store import Store
+from zoning.text import escape_markdown
 
 LANG_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+#: The view settings each page reads from the URL (by its path); a link to it carries them.
+PAGE_VIEW = {
+    "map": ("lang", "scheme", "level", "date"),
+    "trends": ("lang", "scheme", "level", "date"),
+    "policy": ("lang", "scheme", "level", "date"),
+    "briefing": ("lang", "scheme", "level", "date"),
+    "upload": ("lang",),
+    "about": ("lang", "scheme"),
+}
 
 
 @st.cache_resource(show_spinner=False)
@@ -82,11 +92,35 @@ def keep_param(name: str, value: str | None) -> None:
 def lang() -> str:
     """The interface language, from the URL (``?lang=en``); Bahasa Indonesia by default.
 
+    A language the URL names is kept for the session, so it stays when a person moves on.
     Every page and ``dashboard.py`` call this first, so it also leaves Streamlit's legacy
     multipage mode (see :mod:`pages.legacy`).
     """
     legacy.leave_legacy_multipage_mode()
-    return lang_or_default(view_param("lang"))
+    value = view_param("lang")
+    if value in LANGS:
+        st.session_state["view"]["lang"] = value
+    return lang_or_default(value)
+
+
+def view_query(url_path: str) -> dict[str, str]:
+    """The query of a link to the page at ``url_path`` that keeps the current view.
+
+    Only the settings that page reads (:data:`PAGE_VIEW`), from the URL or, when the URL
+    lacks one, from this session.
+    """
+    kept = st.session_state.get("view", {})
+    found = {name: st.query_params.get(name) or kept.get(name) for name in PAGE_VIEW[url_path]}
+    return {name: value for name, value in found.items() if value}
+
+
+def page_links(pages: list, container) -> None:
+    """The navigation: one link per page, each carrying the view (:func:`view_query`).
+
+    Streamlit's own navigation drops the query, and with it the language and the view.
+    """
+    for page in pages:
+        container.page_link(page, query_params=view_query(page.url_path))
 
 
 def language_switch() -> str:
@@ -175,7 +209,7 @@ def data_note(s: Store, lg: str, container=st) -> None:
     )
     note = meta.get("geometry_note")
     if note:
-        container.caption("⚠️ " + pick(json.loads(note), lg))
+        container.caption("⚠️ " + escape_markdown(pick(json.loads(note), lg)))
 
 
 def level_label(level: str, lg: str) -> str:

@@ -11,6 +11,7 @@ from zoning import charts, export, mapdata, presentation, service
 from zoning.i18n import format_number, t
 from zoning.regions import child_level, level_of_code
 from zoning.rollup import zone_totals
+from zoning.text import escape_markdown
 
 lg = common.lang()
 store = common.store()
@@ -66,10 +67,10 @@ if public:
 region = st.query_params.get("region")
 if region and level_of_code(region) == level and region in set(layer["code"]):
     row = layer.set_index("code").loc[region]
-    st.subheader(f"{t('map.selected', lg)}: {row['name']}")
+    st.subheader(f"{t('map.selected', lg)}: {escape_markdown(row['name'])}")
     left, right = st.columns(2)
     with left:
-        st.markdown(f"**{t('common.zone', lg)}:** {row['zone_label']}")
+        st.markdown(f"**{t('common.zone', lg)}:** {escape_markdown(row['zone_label'])}")
         history = service.zone_history(store, scheme, level, region)
         st.caption(t("map.zone_history", lg))
         st.altair_chart(charts.zone_strip(history, scheme, lg), width="stretch")
@@ -86,13 +87,22 @@ if region and level_of_code(region) == level and region in set(layer["code"]):
     with right:
         st.markdown(f"**{t('map.measures', lg)}**")
         measures = scheme.zones[row["zone_index"]].measures[lg] if row["zone_index"] >= 0 else ()
-        st.markdown("\n".join(f"- {m}" for m in measures) if measures else t("map.no_measures", lg))
+        st.markdown(
+            "\n".join(f"- {escape_markdown(m)}" for m in measures)
+            if measures
+            else t("map.no_measures", lg)
+        )
         below = child_level(level)
         if (
             below
             and below in store.levels()
             and st.button(
-                t("map.drill_down", lg, level=common.level_label(below, lg), name=row["name"])
+                t(
+                    "map.drill_down",
+                    lg,
+                    level=common.level_label(below, lg),
+                    name=escape_markdown(row["name"]),
+                )
             )
         ):
             st.query_params.update(level=below, within=region)

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from test_policy import REGIONS
 
 from zoning.store import Store
+from zoning.text import escape_markdown
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -96,7 +97,9 @@ def test_measures_of_a_scheme_that_has_them(store: Store) -> None:
 
 def test_adding_a_note_stores_it_and_shows_it(store: Store, analyst_password: str) -> None:
     at = as_analyst(open_policy("en", region="33.02"), "Bu Sari")
-    assert "Notes are signed as: password:Bu Sari" in [el.value for el in at.caption]
+    # the name is text: its colon is escaped, so it cannot become an icon or a link
+    signed = "Notes are signed as: " + escape_markdown("password:Bu Sari")
+    assert signed in [el.value for el in at.caption]
     assert not at.text_input  # the author is who signed in, not a field to fill in
     at = add_note(at, "Close the night market until Monday.")
     notes = store.notes("33.02")
