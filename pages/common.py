@@ -149,12 +149,16 @@ def _bound(key: str, name: str, current: object, to_param=str) -> dict:
 
 
 def pick_scheme(lg: str, container=st.sidebar) -> Scheme:
-    """Scheme selector, kept in ``?scheme=``."""
+    """Scheme selector, kept in ``?scheme=``.
+
+    A list of choices rather than a drop-down: a drop-down's box cuts long scheme names off
+    in the sidebar, a choice's label wraps onto a second line.
+    """
     schemes = builtin_schemes()
     ids = list(schemes)
     current = _param("scheme", ids, "who-ct-2021")
     keep_param("scheme", current)
-    container.selectbox(
+    container.radio(
         t("common.scheme", lg), ids, format_func=lambda i: pick(schemes[i].name, lg),
         **_bound("scheme_select", "scheme", current),
     )  # fmt: skip

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from pages import access, common
 from pages.zonemap import zone_map
 from zoning import charts, export, mapdata, presentation, service
-from zoning.i18n import format_number, t
+from zoning.i18n import format_number, t, tn
 from zoning.regions import child_level, level_of_code
 from zoning.rollup import zone_totals
 from zoning.text import escape_markdown
@@ -34,14 +33,14 @@ if within and st.button(t("map.back_up", lg), icon=":material/arrow_upward:"):
 
 # --- zones at a glance ------------------------------------------------------------------
 totals = zone_totals(layer, scheme)  # zones in the scheme's order, then "no data"
-for col, (label, colour), row in zip(
-    st.columns(len(totals)), presentation.legend(scheme, lg), totals.itertuples(), strict=True
-):
-    text = t(
-        "map.regions_in_zone", lg, n=row.regions, total=len(layer),
-        people=format_number(row.population, lg),
+cards = []
+for (label, colour), row in zip(presentation.legend(scheme, lg), totals.itertuples(), strict=True):
+    text = tn(
+        "map.regions_in_zone", lg, len(layer), n=format_number(row.regions, lg),
+        total=format_number(len(layer), lg), people=format_number(row.population, lg),
     )  # fmt: skip
-    col.markdown(presentation.zone_count_html(label, colour, text), unsafe_allow_html=True)
+    cards.append((label, colour, text))
+st.markdown(presentation.zone_cards_html(cards), unsafe_allow_html=True)
 
 # --- the map ----------------------------------------------------------------------------
 geometry = mapdata.level_geometry(store, level, within)
@@ -112,20 +111,20 @@ if region and level_of_code(region) == level and region in set(layer["code"]):
 # --- table and downloads: built only when asked for -------------------------------------
 table = export.zones_table(presentation.with_labels(shown, scheme, lg), scheme, day)
 if st.toggle(t("map.show_table", lg), key="zone_table"):
-    st.dataframe(table, hide_index=True, width="stretch")
-stem = f"zones-{scheme.id}-{level}-{pd.Timestamp(day).date()}"
+    st.dataframe(export.for_people(table, scheme, lg), hide_index=True, width="stretch")
 a, b, c = st.columns(3)
 a.download_button(
-    t("map.download_csv", lg), lambda: export.to_csv_bytes(table), f"{stem}.csv", "text/csv",
-    on_click="ignore",
+    t("map.download_csv", lg), lambda: export.to_csv_bytes(export.for_people(table, scheme, lg)),
+    export.file_name(scheme, level, day, lg, "csv"), "text/csv", on_click="ignore",
 )  # fmt: skip
 b.download_button(
     t("map.download_geojson", lg),
     lambda: export.to_geojson_bytes(table, presentation.geometry_of(store, level, table["code"])),
-    f"{stem}.geojson", "application/geo+json", on_click="ignore",
+    export.file_name(scheme, level, day, lg, "geojson"), "application/geo+json",
+    on_click="ignore",
 )  # fmt: skip
 c.download_button(
     t("map.download_html", lg),
     lambda: presentation.standalone_map_html(store, scheme, level, day, lg, within=within),
-    f"{stem}.html", "text/html", on_click="ignore",
+    export.file_name(scheme, level, day, lg, "html"), "text/html", on_click="ignore",
 )  # fmt: skip

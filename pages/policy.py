@@ -8,7 +8,7 @@ import streamlit as st
 
 from pages import access, common
 from zoning import policy, presentation
-from zoning.i18n import pick, t
+from zoning.i18n import pick, t, tn
 from zoning.text import escape_markdown
 
 RECENT_DAYS = 7
@@ -146,7 +146,7 @@ if changes.empty:
           day=day.date())
     )  # fmt: skip
 else:
-    st.caption(t("policy.recent_caption", lg, n=len(changes), day=day.date()))
+    st.caption(tn("policy.recent_caption", lg, len(changes), n=len(changes), day=day.date()))
     st.dataframe(
         policy.recent_changes_table(changes, scheme, lg), hide_index=True,
         on_select=partial(show_region, list(changes["code"])), selection_mode="single-row",

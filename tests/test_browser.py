@@ -290,6 +290,57 @@ def test_every_link_keeps_the_language_and_the_view(app, browser):
     page.close()
 
 
+# The extent of what the map drew on its canvas, in CSS pixels, and the size of its box.
+DRAWN_JS = """() => {
+  const c = document.querySelector('canvas');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let x0 = Infinity, x1 = -1, y0 = Infinity, y1 = -1;
+  for (let y = 0; y < c.height; y += 2) for (let x = 0; x < c.width; x += 2)
+    if (d[(y * c.width + x) * 4 + 3] > 0) {
+      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    }
+  const r = c.width / c.getBoundingClientRect().width;
+  return {w: (x1 - x0) / r, h: (y1 - y0) / r, boxW: innerWidth, boxH: innerHeight};
+}"""
+# Lines of text in each headline number (its height over its line height).
+BIG_LINES_JS = """() => [...document.querySelectorAll('.brief-big')].map(
+  e => e.getBoundingClientRect().height / (1.15 * parseFloat(getComputedStyle(e).fontSize)))"""
+SCROLL_JS = """() => { const m = document.querySelector('[data-testid="stMain"]');
+  return {width: document.documentElement.scrollWidth, inner: innerWidth,
+          height: m.scrollHeight, shown: m.clientHeight}; }"""
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize("size", [(390, 844), (1280, 720), (1400, 900)])
+def test_the_briefing_fits_a_phone_and_a_projector(app, browser, size, lang):
+    """A phone gets a map as wide as the screen, not a small one in a tall grey box, and one-
+    line headline numbers; a projector (1280 x 720) and a laptop show it all without
+    scrolling; nothing is wider than the screen."""
+    width, height = size
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(f"{app}/briefing?lang={lang}&level=regency&scheme=who-ct-2021")
+    frame = map_frame(page)
+    page.wait_for_timeout(1_000)
+    drawn = frame.evaluate(DRAWN_JS)
+    scroll = page.evaluate(SCROLL_JS)
+    assert scroll["width"] <= scroll["inner"], scroll
+    assert all(lines < 1.5 for lines in page.evaluate(BIG_LINES_JS))  # numbers on one line
+    assert drawn["w"] >= 0.8 * drawn["boxW"] or drawn["h"] >= 0.8 * drawn["boxH"], drawn
+    assert drawn["h"] >= 0.5 * drawn["boxH"] and drawn["boxH"] >= 0.3 * height, drawn
+    if width > 640:  # side by side: everything on one screen
+        assert scroll["height"] <= scroll["shown"] + 1, scroll
+    page.close()
+
+
+def test_the_zone_cards_leave_the_map_on_a_phone_s_first_screen(app, browser):
+    page, _, _ = open_map(browser, f"{app}/map?level=regency&lang=en", width=390)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(500)
+    top = page.query_selector(MAP_IFRAME).bounding_box()["y"]
+    assert top <= 0.6 * 844, f"the map starts at {top:.0f} px of 844"
+    page.close()
+
+
 COLD_PATHS = ("map", "briefing", "trends", "policy", "about", "map", "briefing", "trends")
 
 

@@ -32,8 +32,8 @@ def markdown(at: AppTest) -> str:
                 "Zona COVID-19 Jawa Tengah",
                 "Data per 2021-10-21 · diperbarui ",
                 "Zona per 2021-10-18: hari terakhir dengan data lengkap",
-                "Zona terberat saat ini: Level 4",
-                "1 wilayah (dari 4)",
+                "Zona terberat saat ini: Level 4 (sangat tinggi)",
+                "1 wilayah <span class='brief-of'>(dari 4)</span>",
                 "▲ naik 29,4% dibanding 7 hari sebelumnya (231)",
                 "Tanpa data</b>: 1 wilayah · 50.000 jiwa",
             ],
@@ -44,10 +44,10 @@ def markdown(at: AppTest) -> str:
                 "COVID-19 zones, Jawa Tengah",
                 "Data as of 2021-10-21 · last updated ",
                 "Zones on 2021-10-18: the latest day with complete data",
-                "Most severe zone now: Level 4",
-                "1 regions (of 4)",
+                "Most severe zone now: Level 4 (very high)",
+                "1 region <span class='brief-of'>(of 4)</span>",
                 "▲ up 29.4% on the previous 7 days (231)",
-                "No data</b>: 1 regions · 50,000 people",
+                "No data</b>: 1 region · 50,000 people",
             ],
         ),
     ],
@@ -67,8 +67,8 @@ def test_view_from_the_url(store):
     text = markdown(at)
     assert "Province · WHO community transmission levels (2021) · Zones on 2021-10-21" in text
     # the province's window has 33.04's missing day: no zone, never a zone from a partial week
-    assert "0 regions (of 1)" in text
-    assert "No data</b>: 1 regions · 350,000 people" in text
+    assert "0 regions <span class='brief-of'>(of 1)</span>" in text
+    assert "No data</b>: 1 region · 350,000 people" in text  # one region, not "1 regions"
     assert at.warning  # the last day is still provisional
 
 

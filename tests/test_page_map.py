@@ -161,8 +161,8 @@ def test_the_public_map_shows_small_counts_as_ranges(quiet_store):
     table = at.dataframe[0].value if at.dataframe else None
     assert table is None  # the table is only built on request
     at.toggle(key="zone_table").set_value(True).run()
-    row = at.dataframe[0].value.set_index("code").loc["33.01.01.2001"]
-    assert row["new_cases_7d"] == "1–4"
+    row = at.dataframe[0].value.set_index("Code").loc["33.01.01.2001"]
+    assert row["New cases, 7 days"] == "1–4"  # the table's headers are words
 
 
 def test_an_analyst_sees_the_exact_counts_on_the_map(quiet_store):

@@ -81,7 +81,8 @@ def test_region_from_the_url_and_its_zone(store: Store) -> None:
     assert at.selectbox(key="policy_region_regency").value == "33.01"
     page = markdown(at)
     assert "Level 3" in page  # swatch label: never colour alone
-    assert "In this zone since 2021-10-14; before that: Level 2." in page
+    # the label is text: its brackets are escaped for Markdown
+    assert "In this zone since 2021-10-14; before that: Level 2 \\(moderate\\)." in page
     assert "This scheme sets no measures per zone." in "\n".join(el.value for el in at.info)
     assert "Cases &lt; 20" not in page and "Cases 50-&lt;150" in page  # the zone description
     table = at.dataframe[0].value

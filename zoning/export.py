@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from zoning import privacy
-from zoning.i18n import format_number
+from zoning.i18n import format_number, pick, t
 from zoning.mapview import safe_colour
 from zoning.regions import level_of_code
 from zoning.schemes import Scheme
@@ -58,6 +58,41 @@ def zones_table(
     out["window_complete"] = frame["window_complete"].to_numpy()
     out["provisional"] = frame["provisional"].to_numpy()
     return out
+
+
+#: Columns of :func:`zones_table` named by ``export.<column>`` strings (the rest: metrics).
+_OWN_HEADERS = (*EXPORT_COLUMNS, "date", "scheme", "window_complete", "provisional")
+
+
+def for_people(table: pd.DataFrame, scheme: Scheme, lang: str) -> pd.DataFrame:
+    """:func:`zones_table` as people read it, in ``lang``: the page's table and its CSV.
+
+    Column names in words (``Kasus 7 hari per 100.000``, not ``cases_7d_per_100k``), zones
+    by their label (``Level 3 (tinggi)``, not ``level-3``), the scheme by its name, and
+    the two flags as yes or no. The values themselves are unchanged.
+    """
+    labels = {z.id: pick(z.label, lang) for z in scheme.zones}
+    out = table.copy()
+    if "zone" in out:
+        out["zone"] = [labels.get(z, t("common.no_zone", lang)) for z in out["zone"]]
+    if "scheme" in out:
+        out["scheme"] = pick(scheme.name, lang)
+    words = {True: t("export.yes", lang), False: t("export.no", lang)}
+    for flag in ("window_complete", "provisional"):
+        if flag in out:
+            out[flag] = out[flag].map(lambda v: words.get(bool(v)) if v == v else "")
+    headers = {
+        c: t(f"export.{c}", lang) if c in _OWN_HEADERS else t(f"metrics.{c}", lang)
+        for c in out.columns
+    }
+    return out.rename(columns=headers)
+
+
+def file_name(scheme: Scheme, level: str, day: object, lang: str, ext: str) -> str:
+    """The one naming rule of every download of a view: ``zona-<scheme>-<level>-<date>.<ext>``
+    in Bahasa Indonesia, ``zones-...`` in English."""
+    prefix = t("export.file_prefix", lang)
+    return f"{prefix}-{scheme.id}-{level}-{pd.Timestamp(day).date().isoformat()}.{ext}"
 
 
 def to_csv_bytes(table: pd.DataFrame) -> bytes:
