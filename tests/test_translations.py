@@ -71,3 +71,8 @@ def test_the_scheme_is_chosen_from_a_list_that_shows_whole_names(store):
     chooser = at.radio(key="scheme_select")
     assert chooser.value == "who-ct-2021"
     assert "WHO community transmission levels (2021)" in chooser.options
+
+
+def test_the_zone_history_legend_wraps_its_longer_labels():
+    legend = charts.zone_strip(history(), WHO, "id").to_dict()["encoding"]["color"]["legend"]
+    assert legend["columns"] == 2  # "Level 4 (sangat tinggi)" would run off a phone's panel

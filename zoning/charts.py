@@ -43,7 +43,9 @@ def zone_strip(history: pd.DataFrame, scheme: Scheme, lang: str) -> alt.Chart:
             color=alt.Color(
                 "label:N",
                 scale=alt.Scale(domain=labels, range=colours),
-                legend=alt.Legend(title=None, orient="bottom", direction="horizontal"),
+                # in rows of two: labels with words ("Level 4 (sangat tinggi)") would run
+                # off a narrow panel in one row
+                legend=alt.Legend(title=None, orient="bottom", direction="horizontal", columns=2),
             ),
             tooltip=[
                 alt.Tooltip("date:T", title=t("common.date", lang), format="%d %b %Y"),
