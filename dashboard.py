@@ -43,15 +43,16 @@ def run() -> None:
         ),
     ]
     page = st.navigation(pages, position="hidden")
-    nav = st.sidebar.container()  # filled after the page ran, when the view is settled
+    nav = st.sidebar.empty()
+    common.page_links(pages[1:], nav.container())  # at once, with the view known so far
     st.sidebar.divider()
     common.language_switch()
     access.analyst_badge(lg)
     start = time.perf_counter()
     try:
         page.run()
+        common.page_links(pages[1:], nav.container())  # again, with the view the page settled
     finally:
-        common.page_links(pages[1:], nav)
         ms = (time.perf_counter() - start) * 1000
         timing_log().info("rerun page=%s ms=%.1f", page.url_path or "home", ms)
 

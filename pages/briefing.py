@@ -28,7 +28,8 @@ st.markdown(
   {display: none !important;}
 [data-testid="stMainBlockContainer"], .block-container
   {padding: 1rem 2rem .5rem 2rem !important; max-width: 100% !important;}
-iframe[title="pages.zonemap.zonemap"] {height: max(18rem, calc(100vh - 17rem)) !important;}
+iframe[title="pages.zonemap.zonemap"] {height: max(18rem, calc(100vh - 19.5rem)) !important;}
+[data-testid="stAlertContainer"] {padding: .35rem .9rem !important;}
 .brief-title {font-size: clamp(1.6rem, 2.6vw, 2.5rem); font-weight: 700; line-height: 1.15;
   margin: 0; padding: 0 !important;}
 .brief-view {font-size: clamp(1rem, 1.3vw, 1.3rem); color: #424242;}
@@ -43,10 +44,14 @@ iframe[title="pages.zonemap.zonemap"] {height: max(18rem, calc(100vh - 17rem)) !
 .brief-text {font-size: clamp(1rem, 1.3vw, 1.25rem); line-height: 1.4;}
 .brief-small {font-size: .95rem; color: #616161;}
 .brief-zone {font-size: clamp(.95rem, 1.2vw, 1.2rem); line-height: 1.5;}
-.brief-print {font-size: .8rem; line-height: 1.35; color: #757575;}
+.brief-print {font-size: .78rem; line-height: 1.3; color: #757575;}
 .brief-print-narrow {display: none;}
 .brief-swatch {display: inline-block; width: 1.1rem; height: 1.1rem; margin-right: .5rem;
   vertical-align: -.15rem; border: 1px solid #616161;}
+@media (min-width: 641px) {  /* a notice above the map takes its height from the map */
+  [data-testid="stMainBlockContainer"]:has([data-testid="stAlert"])
+    iframe[title="pages.zonemap.zonemap"] {height: max(18rem, calc(100vh - 22.5rem)) !important;}
+}
 @media (max-height: 800px) and (min-width: 641px) {
   .brief-card {margin-bottom: .6rem;}
   .brief-zone {line-height: 1.35;}
@@ -145,8 +150,8 @@ with numbers_col:
         unsafe_allow_html=True,
     )
 
-# --- the way back and the downloads, under the numbers; small print under the map --------------
-links = numbers_col.container(horizontal=True, gap="small")
+# --- under the map: the way back, the downloads and the small print ---------------------------
+links = map_col.container(horizontal=True, gap="small")
 links.page_link(
     "pages/map.py", label=t("briefing.back_to_map", lg), icon=":material/arrow_back:",
     query_params=common.view_query("map"),

@@ -311,14 +311,17 @@ SCROLL_JS = """() => { const m = document.querySelector('[data-testid="stMain"]'
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-@pytest.mark.parametrize("size", [(390, 844), (1280, 720), (1400, 900)])
-def test_the_briefing_fits_a_phone_and_a_projector(app, browser, size, lang):
+@pytest.mark.parametrize(
+    ("size", "day"),
+    [((390, 844), ""), ((1280, 720), ""), ((1280, 720), "2021-10-31"), ((1400, 900), "")],
+)
+def test_the_briefing_fits_a_phone_and_a_projector(app, browser, size, day, lang):
     """A phone gets a map as wide as the screen, not a small one in a tall grey box, and one-
     line headline numbers; a projector (1280 x 720) and a laptop show it all without
-    scrolling; nothing is wider than the screen."""
+    scrolling, also with the notice of a provisional day; nothing is wider than the screen."""
     width, height = size
     page = browser.new_page(viewport={"width": width, "height": height})
-    page.goto(f"{app}/briefing?lang={lang}&level=regency&scheme=who-ct-2021")
+    page.goto(f"{app}/briefing?lang={lang}&level=regency&scheme=who-ct-2021&date={day}")
     frame = map_frame(page)
     page.wait_for_timeout(1_000)
     drawn = frame.evaluate(DRAWN_JS)
