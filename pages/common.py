@@ -17,6 +17,7 @@ from pages import legacy
 from zoning import mapdata, service
 from zoning.demo_store import install_demo
 from zoning.i18n import LANGS, lang_or_default, pick, t
+from zoning.policy import level_coverage, level_fit, nearest_scheme_level
 from zoning.regions import LEVEL_LABELS, LEVELS
 from zoning.schemes import Scheme, builtin_schemes
 from zoning.store import Store
@@ -158,11 +159,21 @@ def pick_scheme(lg: str, container=st.sidebar) -> Scheme:
     ids = list(schemes)
     current = _param("scheme", ids, "who-ct-2021")
     keep_param("scheme", current)
+    bound = _bound("scheme_select", "scheme", current)
+    bound["on_change"] = lambda: _scheme_chosen(schemes[st.session_state["scheme_select"]])
     container.radio(
-        t("common.scheme", lg), ids, format_func=lambda i: pick(schemes[i].name, lg),
-        **_bound("scheme_select", "scheme", current),
+        t("common.scheme", lg), ids, format_func=lambda i: pick(schemes[i].name, lg), **bound
     )  # fmt: skip
     return schemes[current]
+
+
+def _scheme_chosen(scheme: Scheme) -> None:
+    """Keep the chosen scheme, and move to the nearest level it applies at (PPKM Mikro: RT)."""
+    keep_param("scheme", scheme.id)
+    level = view_param("level")
+    nearest = nearest_scheme_level(scheme, level, _open_store().levels())
+    if nearest != level:
+        keep_param("level", nearest)
 
 
 def pick_level(s: Store, scheme: Scheme, lg: str, container=st.sidebar) -> str:
@@ -171,15 +182,18 @@ def pick_level(s: Store, scheme: Scheme, lg: str, container=st.sidebar) -> str:
     default = next((lv for lv in scheme.levels if lv in levels), levels[0])
     current = _param("level", levels, default)
     keep_param("level", current)
+
+    def label(lv: str) -> str:  # levels the scheme is not meant for are marked
+        name = LEVEL_LABELS[lg][lv]
+        return name if lv in scheme.levels else t("levels.outside", lg, level=name)
+
     container.selectbox(
-        t("common.level", lg), levels, format_func=lambda lv: LEVEL_LABELS[lg][lv],
+        t("common.level", lg), levels, format_func=label,
         **_bound("level_select", "level", current),
     )  # fmt: skip
-    if current not in scheme.levels:
-        container.caption(
-            t("common.scheme_level_warning", lg,
-              levels=", ".join(LEVEL_LABELS[lg][lv] for lv in scheme.levels))
-        )  # fmt: skip
+    fit = level_fit(scheme, current, level_coverage(s, scheme, current), levels, lg)
+    if fit and fit[0] == "indicative":  # "no data" is said on the page (pages.measures)
+        container.caption(fit[1])
     return current
 
 

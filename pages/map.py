@@ -5,12 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import access, common
-from pages.zonemap import zone_map
-from zoning import charts, export, mapdata, presentation, service
+from pages.measures import level_note, show_measures
+from pages.zonemap import scroll_into_view, zone_map
+from zoning import charts, export, mapdata, policy, presentation, service
 from zoning.i18n import format_number, t, tn
-from zoning.regions import child_level, level_of_code
+from zoning.regions import child_level, level_of_code, view_one_level_up
 from zoning.rollup import zone_totals
 from zoning.text import escape_markdown
+
+SELECTED_ANCHOR = "selected-region"
+NOTES_SHOWN = 2
 
 lg = common.lang()
 store = common.store()
@@ -21,15 +25,26 @@ within = st.query_params.get("within")
 
 st.title(t("map.title", lg))
 common.data_note(store, lg)
+level_note(store, scheme, level, lg)  # e.g. PPKM Mikro at village level
 
 public = access.public_view(level)  # villages, RW, RT for the public: small counts as ranges
 zones = presentation.zones_within(service.zones_on(store, scheme, level, day), within)
 shown = presentation.shown_zones(store, scheme, level, day, lg, public=public)
 shown = presentation.zones_within(shown, within)
 layer = presentation.with_labels(zones, scheme, lg)
-if within and st.button(t("map.back_up", lg), icon=":material/arrow_upward:"):
-    del st.query_params["within"]
-    st.rerun()
+if within:
+    up, up_within, up_region = view_one_level_up(level, within)
+    if zones.empty:
+        st.info(t("map.within_empty", lg, level=common.level_label(level, lg)))
+    label = t("map.back_up_to", lg, level=common.level_label(up, lg))
+    if st.button(label, icon=":material/arrow_upward:", key="map_up"):
+        common.keep_param("level", up)
+        for name, value in (("within", up_within), ("region", up_region)):
+            if value:
+                st.query_params[name] = value
+            else:
+                st.query_params.pop(name, None)
+        st.rerun()
 
 # --- zones at a glance ------------------------------------------------------------------
 totals = zone_totals(layer, scheme)  # zones in the scheme's order, then "no data"
@@ -66,47 +81,45 @@ if public:
 region = st.query_params.get("region")
 if region and level_of_code(region) == level and region in set(layer["code"]):
     row = layer.set_index("code").loc[region]
-    st.subheader(f"{t('map.selected', lg)}: {escape_markdown(row['name'])}")
+    st.subheader(f"{t('map.selected', lg)}: {escape_markdown(row['name'])}", anchor=SELECTED_ANCHOR)
+    scroll_into_view(SELECTED_ANCHOR, token=region)
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{t('common.zone', lg)}:** {escape_markdown(row['zone_label'])}")
-        history = service.zone_history(store, scheme, level, region)
+        history = charts.around_day(service.zone_history(store, scheme, level, region), day)
         st.caption(t("map.zone_history", lg))
-        st.altair_chart(charts.zone_strip(history, scheme, lg), width="stretch")
-        st.caption(t("map.trend", lg))
-        if public:  # weekly, small counts as ranges
-            series = charts.trend_series(store, level, [region], day=day, public=True)
-            for chart in charts.weekly_charts(series, "new_cases", lg, False, day).values():
-                st.altair_chart(chart, width="stretch")
-        else:
-            st.altair_chart(
-                charts.daily_cases(service.case_series(store, level, region), lg),
-                width="stretch",
-            )
+        st.altair_chart(charts.zone_strip(history, scheme, lg, day), width="stretch")
+        series = charts.trend_series(store, level, [region], public=public)
+        drawn = charts.region_charts(series, lg, scheme, day, public)
+        for caption, chart in drawn:
+            st.caption(caption)
+            st.altair_chart(chart, width="stretch")
+        if not drawn:
+            st.caption(t("map.no_trend", lg))
     with right:
         st.markdown(f"**{t('map.measures', lg)}**")
-        measures = scheme.zones[row["zone_index"]].measures[lg] if row["zone_index"] >= 0 else ()
-        st.markdown(
-            "\n".join(f"- {escape_markdown(m)}" for m in measures)
-            if measures
-            else t("map.no_measures", lg)
-        )
+        show_measures(scheme, int(row["zone_index"]), lg, "map.zone_means")
+        st.markdown(f"**{t('policy.notes', lg)}**")  # officials' notes: plain text only
+        threads = policy.note_threads(store, region)
+        for thread in threads[:NOTES_SHOWN]:
+            st.markdown(policy.note_heading_html(thread.current), unsafe_allow_html=True)
+            st.text(thread.current.text)
+        if len(threads) > NOTES_SHOWN:
+            more = len(threads) - NOTES_SHOWN
+            st.caption(tn("map.notes_more", lg, more, n=more))
+        elif not threads:
+            st.caption(t("policy.no_notes", lg))
         below = child_level(level)
-        if (
-            below
-            and below in store.levels()
-            and st.button(
-                t(
-                    "map.drill_down",
-                    lg,
-                    level=common.level_label(below, lg),
-                    name=escape_markdown(row["name"]),
-                )
-            )
-        ):
-            st.query_params.update(level=below, within=region)
+        inside = service.regions(store, below) if below in store.levels() else None
+        n = 0 if inside is None else int((inside["parent"] == region).sum())
+        below_label = common.level_label(below, lg) if below else ""
+        if n and st.button(tn("map.drill_down", lg, n, n=n, level=below_label), key="map_down"):
+            common.keep_param("level", below)
+            st.query_params.update(within=region)
             del st.query_params["region"]
             st.rerun()
+        elif below and not n and inside is not None:
+            st.caption(t("map.no_children", lg, level=below_label))
 
 # --- table and downloads: built only when asked for -------------------------------------
 table = export.zones_table(presentation.with_labels(shown, scheme, lg), scheme, day)

@@ -7,6 +7,7 @@ from functools import partial
 import streamlit as st
 
 from pages import access, common
+from pages.measures import level_note, show_measures
 from zoning import policy, presentation
 from zoning.i18n import pick, t, tn
 from zoning.text import escape_markdown
@@ -23,6 +24,7 @@ day = common.pick_date(store, level, lg)
 st.title(t("policy.title", lg))
 st.caption(t("policy.intro", lg))
 common.data_note(store, lg)
+level_note(store, scheme, level, lg)  # e.g. PPKM Mikro at village level
 
 # --- the region (from the selectbox or ?region=) -----------------------------------------
 choices = policy.region_choices(store, level)
@@ -63,16 +65,10 @@ with left:
         access.privacy_note(lg)
 with right:
     st.markdown(f"**{t('policy.measures', lg)}**")
-    zone = scheme.zones[status.zone_index] if status.zone_index >= 0 else None
-    if zone is None:
-        st.info(t("policy.no_zone_measures", lg))
-    elif zone.measures[lg]:
-        st.markdown(presentation.html_list(list(zone.measures[lg])), unsafe_allow_html=True)
-    else:
-        st.info(t("policy.no_measures", lg))
-    if zone is not None and zone.description:
-        st.markdown(f"**{t('policy.zone_description', lg)}**")
-        st.markdown(presentation.html_list([pick(zone.description, lg)]), unsafe_allow_html=True)
+    show_measures(scheme, status.zone_index, lg, "policy.zone_description")
+    if scheme.notes:
+        st.markdown(f"**{t('policy.scheme_notes', lg)}**")
+        st.markdown(policy.paragraph_html(pick(scheme.notes, lg)), unsafe_allow_html=True)
 
 # --- notes by officials (user input: always shown as plain text) -------------------------
 st.header(t("policy.notes", lg))

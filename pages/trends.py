@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import access, common
+from pages.measures import level_note
 from zoning import charts
 from zoning.i18n import pick, t
 from zoning.text import escape_markdown
@@ -30,6 +31,7 @@ day = common.pick_date(store, level, lg)
 
 st.title(t("trends.title", lg))
 common.data_note(store, lg)
+level_note(store, scheme, level, lg)  # e.g. PPKM Mikro at village level
 
 # --- which regions, and how ---------------------------------------------------------------
 names = charts.region_names(store, level)

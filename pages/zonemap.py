@@ -7,6 +7,8 @@ Leaflet); what it is sent is built by :mod:`zoning.mapdata`.
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -90,3 +92,44 @@ def zone_map(
         st.session_state[seen] = click
         return value.get("code")
     return None
+
+
+_SCROLL_JS = """<script>
+(function () {
+  // Bring the element with id %s into view in the page around this frame. The page goes on
+  // growing below it for a moment (charts), so it is brought back a few times, unless the
+  // person has scrolled since.
+  var doc = window.parent.document, tries = 0, done = 0, at = null;
+  function scroller(el) {
+    for (var p = el.parentElement; p; p = p.parentElement) {
+      if (p.scrollHeight > p.clientHeight && getComputedStyle(p).overflowY !== "visible") return p;
+    }
+    return doc.scrollingElement;
+  }
+  function go() {
+    var el = doc.getElementById(%s);
+    if (!el) {
+      if (++tries < 100) setTimeout(go, 100);
+      return;
+    }
+    var box = scroller(el);
+    if (at !== null && Math.abs(box.scrollTop - at) > 2) return;  // the person scrolled
+    el.style.scrollMarginTop = "4.5rem";  // clear of Streamlit's header bar
+    el.scrollIntoView({ block: "start" });
+    at = box.scrollTop;
+    if (++done < 8) setTimeout(go, 250);
+  }
+  go();
+})();
+</script><!-- %s -->"""
+
+
+def scroll_into_view(anchor: str, *, token: str) -> None:
+    """Scroll the page to the element ``anchor`` (a heading's anchor) once per ``token``.
+
+    The script runs when its frame is new: a new ``token`` (a newly selected region) scrolls
+    again, a rerun with the same one (a new date) leaves the page where the person put it.
+    """
+    safe = json.dumps(anchor)
+    name = hashlib.sha256(token.encode("utf-8")).hexdigest()[:16]  # nothing from the URL
+    st.iframe(_SCROLL_JS % (safe, safe, name), height=1)

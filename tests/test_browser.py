@@ -163,6 +163,99 @@ def test_every_page_renders_offline_in_both_languages(app, browser, path, lang):
     page.close()
 
 
+# --- issue 11: RW and RT regions, drill-down, the panel in view ------------------------------
+
+DEMO_RW = "33.74.01.1003.001"  # the demo's RW and RT are in this village of Kota Semarang
+DEMO_RT = "33.74.01.1003.001.002"
+
+
+def click_region(page, frame, code: str) -> None:
+    box = page.query_selector(MAP_IFRAME).bounding_box()
+    point = frame.evaluate(CENTRE_JS, code)
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+
+
+def no_exception(page) -> None:
+    errors = page.query_selector_all("[data-testid='stException']")
+    assert not errors, errors[0].inner_text()
+
+
+@pytest.mark.parametrize("how", ["link", "click"])
+@pytest.mark.parametrize(("level", "code", "name"), [("rw", DEMO_RW, "RW 001"),
+                                                     ("rt", DEMO_RT, "RT 002/RW 001")])  # fmt: skip
+def test_an_rw_or_rt_region_opens_with_its_measures_and_downloads(app, browser, level, code,
+                                                                  name, how):  # fmt: skip
+    """Issue 11 item 14: these showed KeyError: 'new_cases' and nothing below it."""
+    view = f"{app}/map?level={level}&scheme=ppkm-mikro-2021-04&date=2021-10-24&lang=en"
+    if how == "link":
+        page, frame, _ = open_map(browser, f"{view}&region={code}")
+    else:
+        page, frame, _ = open_map(browser, view)
+        click_region(page, frame, code)
+        page.wait_for_url(re.compile(rf"region={re.escape(code)}(&|$)"), timeout=30_000)
+    page.get_by_text(f"Selected region: {name}").wait_for(timeout=60_000)
+    page.get_by_text("Measures that apply").wait_for(timeout=30_000)
+    page.get_by_text("Houses with a case in the last 7 days").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Download zones (CSV)").wait_for(timeout=30_000)
+    no_exception(page)
+    page.close()
+
+
+def in_view(page, text: str) -> bool:
+    box = page.get_by_text(text).first.bounding_box()
+    return box is not None and 0 <= box["y"] <= page.viewport_size["height"] - box["height"]
+
+
+def wait_for_view(page, **view: str | None) -> None:
+    """Wait until the URL's query holds ``view`` (``None``: the parameter is absent)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    def shown(url: str) -> bool:
+        query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+        return all(query.get(k) == v for k, v in view.items())
+
+    page.wait_for_url(shown, timeout=30_000)
+
+
+def test_drill_down_only_into_regions_with_children_and_up_one_level(app, browser):
+    """Issue 11 item 18: Zoom in was offered for villages without RWs; Back went to every
+    village; the chosen region's panel opened far below the map with nothing scrolling to it."""
+    view = f"{app}/map?level=village&within=33.74.01&scheme=who-ct-2021&date=2021-10-24&lang=en"
+    page, frame, _ = open_map(browser, view)
+    click_region(page, frame, "33.74.01.1001")  # a village without RWs
+    page.wait_for_url(re.compile(r"region=33\.74\.01\.1001(&|$)"), timeout=30_000)
+    heading = "Selected region: Kelurahan Kota Semarang 1.1"
+    page.get_by_text(heading).wait_for(timeout=60_000)
+    page.get_by_text("Measures that apply").wait_for(timeout=30_000)
+    assert not page.get_by_role("button", name=re.compile("Zoom in")).count()
+    page.get_by_text("No RW (neighbourhood) regions are recorded inside this region.").wait_for(
+        timeout=30_000
+    )
+    page.wait_for_function(
+        "(t) => { const h = [...document.querySelectorAll('h3')].find(e => e.innerText"
+        ".startsWith(t)); if (!h) return false; const r = h.getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= window.innerHeight; }",
+        arg=heading, timeout=30_000,
+    )  # fmt: skip
+    assert in_view(page, heading)  # scrolled to the panel
+    no_exception(page)
+
+    page.goto(view + "&region=33.74.01.1003")  # the village with RWs
+    page.get_by_role("button", name="Zoom in: its 4 regions at RW (neighbourhood) level").click()
+    wait_for_view(page, level="rw", within="33.74.01.1003", region=None)
+    map_frame(page)
+    page.get_by_role("button", name="Up one level: Village").click()
+    wait_for_view(page, level="village", within="33.74.01", region="33.74.01.1003")
+    page.get_by_text("Selected region: Kelurahan Kota Semarang 1.3").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Up one level: District").click()
+    wait_for_view(page, level="district", within="33.74", region="33.74.01")
+    no_exception(page)
+    page.close()
+
+
+# The tests above run on the demo as shipped; the upload below changes the app's data.
+
+
 def test_upload_counts_then_the_map_shows_them(app, browser, tmp_path):
     rows = ["tanggal;kode_desa;kasus_baru;meninggal"]
     rows += [f"{d:02d}/11/2021;33.74.01.1001;{3 + d};0" for d in range(1, 8)]

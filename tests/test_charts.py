@@ -373,3 +373,63 @@ def test_weekly_and_metric_charts_of_a_public_series(tmp_path) -> None:
     texts = {r.get("text") for layer in layers(spec) if "data" in layer for r in rows(spec, layer)}
     assert "100,0–400,0" in texts and "700,0" in texts
     assert {mark(layer) for layer in layers(spec)} >= {"line", "point", "rule"}
+
+
+# --- the selected region on the map (issue 11, items 14 and 18) ------------------------------
+
+PPKM = builtin_schemes()["ppkm-mikro-2021-04"]
+
+
+def houses_frame() -> pd.DataFrame:
+    """An RT's daily series as trend_frame gives it: houses with a case, no new cases."""
+    houses = (np.arange(len(DAYS)) % 7).astype(float)
+    series = pd.DataFrame({"date": DAYS, "houses_7d": houses, "provisional": False})
+    rt = pd.DataFrame({"code": ["33.01.01.2001.001.001"], "name": ["RT 001/RW 001"],
+                       "population": [200.0]})  # fmt: skip
+    return charts.trend_frame({"33.01.01.2001.001.001": series}, rt)
+
+
+def has_day_rule(spec: dict, day: pd.Timestamp) -> bool:
+    return any(
+        mark(layer) == "rule"
+        and [pd.Timestamp(r["date"]) for r in rows(spec, layer)] == [pd.Timestamp(day)]
+        for layer in layers(spec)
+    )
+
+
+def test_region_charts_of_an_rt_draw_its_houses_not_new_cases() -> None:
+    drawn = charts.region_charts(houses_frame(), "en", PPKM, DAYS[10], public=False)
+    assert [caption for caption, _ in drawn] == ["Houses with a case in the last 7 days"]
+    spec = drawn[0][1].to_dict()
+    assert any(mark(layer) == "rect" for layer in layers(spec))  # PPKM's bands behind
+    assert has_day_rule(spec, DAYS[10])
+
+
+def test_region_charts_mark_the_chosen_date_even_on_the_last_day(series) -> None:
+    one = series[series["code"] == "33.02"]
+    drawn = charts.region_charts(one, "id", WHO, DAYS[-1], public=False)
+    assert [caption for caption, _ in drawn] == ["Kasus baru harian (rata-rata 7 hari)"]
+    assert has_day_rule(drawn[0][1].to_dict(), DAYS[-1])
+    # the trends page keeps its rule for a chosen date with later days shown only
+    assert not has_day_rule(charts.daily_charts(one, "new_cases", "en", day=DAYS[-1])
+                            ["Kota Dua"].to_dict(), DAYS[-1])  # fmt: skip
+
+
+def test_region_charts_show_days_around_the_chosen_date() -> None:
+    long = pd.date_range("2020-09-01", periods=420, freq="D")
+    frame = pd.DataFrame({"date": long, "x": 1.0})
+    shown = charts.around_day(frame, long[300])
+    assert shown["date"].min() == long[300] - pd.Timedelta(days=charts.PANEL_DAYS_BEFORE)
+    assert shown["date"].max() == long[300] + pd.Timedelta(days=charts.PANEL_DAYS_AFTER)
+
+
+def test_region_charts_without_counts_are_none() -> None:
+    empty = houses_frame().assign(houses_7d=np.nan)
+    assert charts.region_charts(empty, "en", PPKM, DAYS[3], public=False) == []
+
+
+def test_zone_strip_marks_the_day_and_speaks_indonesian() -> None:
+    history = pd.DataFrame({"date": DAYS[:3], "zone_index": [0, 1, -1]})
+    spec = charts.zone_strip(history, WHO, "id", DAYS[2]).to_dict()
+    assert has_day_rule(spec, DAYS[2])
+    assert "Agustus" in spec["config"]["locale"]["time"]["months"]

@@ -460,3 +460,25 @@ def test_scheme_file_with_array_metric_exits_2(capsys, tmp_path):
     path = write_csv(tmp_path / "m.csv", HEADER, [GOOD])
     rc, out, err = run(capsys, "classify", path, "--scheme-file", str(scheme))
     assert_one_line_error(rc, out, err, "rules[1].metric")
+
+
+def test_zones_command_says_coverage_and_at_least(tmp_path, capsys):
+    """A regency one of whose two villages missed a day: its zone is a lower bound, and the
+    CSV says so (``coverage`` 0.5, ``at_least`` true) instead of leaving it blank."""
+    import pandas as pd
+    from conftest import tiny_counts, tiny_regions, write_store
+
+    counts = tiny_counts()
+    gap = (counts["region"] == "33.01.01.2002") & (counts["date"] == "2021-07-15")
+    store = write_store(tmp_path / "gap.db", tiny_regions(), counts[~gap])
+    code = main(
+        ["--db", store.url, "zones", "--scheme", "who-ct-2021", "--level", "regency",
+         "--date", "2021-07-16"]
+    )  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    frame = pd.read_csv(io.StringIO(out))
+    assert frame.columns[-2:].tolist() == ["coverage", "at_least"]
+    assert frame["coverage"].tolist() == [0.5, 1.0]
+    assert frame["at_least"].tolist() == [True, False]
+    assert frame["zone"].tolist() == ["level-4", "level-4"]

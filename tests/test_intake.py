@@ -172,9 +172,9 @@ def test_semicolon_windows_1252_indonesian_headers_day_first_thousands(store):
         5000,
         1234,
     )
-    assert row["inpatient_covid_pct"] == 85.5
+    assert row["bor_covid_pct"] == 85.5
     row = stored(store, A1, "2021-08-04")
-    assert (row["new_cases"], row["tests"], row["inpatient_covid_pct"]) == (1234, 2000, 86.25)
+    assert (row["new_cases"], row["tests"], row["bor_covid_pct"]) == (1234, 2000, 86.25)
 
 
 def test_tab_bom_month_names_and_region_names(store):
@@ -240,18 +240,18 @@ def test_one_region_without_region_column(store):
 def test_read_counts_output_shape(store):
     data = csv("tanggal,kode,kasus_baru,bor", f"2021-08-02,{B1},2,", f"2021-08-01,{A1},1,50")
     frame, report = read_counts(data, store.regions())
-    assert list(frame.columns) == ["region", "date", "new_cases", "inpatient_covid_pct"]
+    assert list(frame.columns) == ["region", "date", "new_cases", "bor_covid_pct"]
     assert frame["region"].tolist() == [A1, B1]  # sorted by region and date
     assert frame["date"].dtype.kind == "M"
     assert frame["new_cases"].dtype == float
-    assert np.isnan(frame["inpatient_covid_pct"].iloc[1])
+    assert np.isnan(frame["bor_covid_pct"].iloc[1])
     assert report.facts["first_date"] == "2021-08-01" and report.facts["regions"] == 2
     assert report.facts["headers"] == ["tanggal", "kode", "kasus_baru", "bor"]
     assert report.facts["columns"] == {
         "date": "tanggal",
         "region": "kode",
         "new_cases": "kasus_baru",
-        "inpatient_covid_pct": "bor",
+        "bor_covid_pct": "bor",
     }
 
 
@@ -995,3 +995,21 @@ def test_fuzz_import_writes_the_file_or_nothing(template_db, tmp_path_factory, c
         assert again.duplicate_of == result.upload_id and store.data_version() == before[2] + 1
     finally:
         store.engine.dispose()
+
+
+def test_bor_is_indonesias_bed_occupancy_never_cdcs_bed_share(store):
+    """ "BOR" and "keterisian TT" are the occupancy of the beds set aside for COVID-19 (judged
+    against 60 % and 80 %), never CDC's share of all staffed beds (10 % and 15 %): 40 % BOR
+    must not make a CDC level "high"."""
+    data = csv(
+        "tanggal,kode,keterisian_tt,tt_covid,covid_inpatient_bed_utilization,tt_rawat_inap",
+        f"2021-08-01,{A1},40,50,4,500",
+    )
+    frame, report = read_counts(data, store.regions())
+    assert report.facts["columns"]["bor_covid_pct"] == "keterisian_tt"
+    assert report.facts["columns"]["beds_covid"] == "tt_covid"
+    assert report.facts["columns"]["inpatient_covid_pct"] == "covid_inpatient_bed_utilization"
+    assert report.facts["columns"]["beds_staffed"] == "tt_rawat_inap"
+    row = frame.iloc[0]
+    assert (row["bor_covid_pct"], row["inpatient_covid_pct"]) == (40.0, 4.0)
+    assert (row["beds_covid"], row["beds_staffed"]) == (50.0, 500.0)

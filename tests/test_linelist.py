@@ -341,6 +341,37 @@ def test_households_make_houses_7d_per_rt(rt_store):
     assert _day(rt_store, B1, "2021-07-08") == 3
 
 
+def _houses_on(store, rt, day):
+    houses = store.counts(level="rt").set_index(["region", "date"])["houses_7d"]
+    return houses.get((rt, pd.Timestamp(day)))
+
+
+def test_a_house_is_its_address_whatever_the_family_cards(rt_store):
+    """Two families (two No. KK) at one address in one RT are one house; one family card
+    at two addresses is two houses; the same address text in another RT is another house."""
+    rows = [
+        (nik(1), "2021-07-05", RT1, kk(1), "Jl. Mawar 1"),
+        (nik(2), "2021-07-05", RT1, kk(2), "JALAN MAWAR, 1"),  # another family, same house
+        (nik(3), "2021-07-05", RT2, kk(3), "Jl. Mawar 1"),  # same text, another RT
+        (nik(4), "2021-07-05", RT2, kk(3), "Jl. Kenanga 2"),  # same card, another house
+    ]
+    _import(rt_store, rows)
+    assert _houses_on(rt_store, RT1, "2021-07-05") == 1  # Jl. Mawar 1 in RT 1
+    assert _houses_on(rt_store, RT2, "2021-07-05") == 2  # Mawar 1 and Kenanga 2 in RT 2
+
+
+def test_houses_do_not_depend_on_how_the_rows_are_split(rt_store):
+    rows = [
+        (nik(1), "2021-07-05", RT1, kk(1), "Jl. Mawar 1"),
+        (nik(2), "2021-07-06", RT1, kk(2), "Jl. Mawar 1"),
+        (nik(3), "2021-07-07", RT1, kk(3), "JALAN MAWAR, 1"),
+        (nik(4), "2021-07-07", RT1, kk(4), ""),
+    ]
+    for row in rows:  # one upload per row
+        _import(rt_store, [row])
+    assert _houses_on(rt_store, RT1, "2021-07-07") == 2  # Jl. Mawar 1, and family card 4
+
+
 def test_houses_7d_stop_at_the_data_s_last_day(rt_store):
     rt_store.set_meta(as_of="2021-07-10")
     _import(rt_store, [(nik(1), "2021-07-05", RT1, kk(1), ""), (nik(2), "2021-07-08", RT2, "", "")])

@@ -60,7 +60,9 @@ def test_data_and_method(store: Store) -> None:
     assert "Health office (test)" in text
     assert "Data uploads recorded in the store: 1." in text
     assert "7-day window" in text and "last 3 days" in text
-    assert escape_html("a parent's day is missing if any of its children has no report") in text
+    assert (
+        escape_html('its zone is shown as "at least" the zone the reporting regions give') in text
+    )
     assert "Kemendagri" not in text  # not the demo: its sources are not claimed
     assert "Regency/City" in text and "Cases per 100,000, 7 days" in text  # levels and metrics
     assert "Adopted by:</b> Keputusan Menteri Kesehatan" in text

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import geopandas as gpd
+import pandas as pd
 import pytest
 from conftest import open_page
 from streamlit.testing.v1 import AppTest
@@ -179,3 +181,133 @@ def test_the_public_map_of_a_weekday_shows_no_week_figure(quiet_store):
     at = open_map(level="village", scheme="who-ct-2021", date="2021-07-17", lang="en")
     shown = village_values(at, "33.01.01.2001")
     assert not any(isinstance(v, (int, float)) for k, v in shown.items() if "7 days" in k)
+
+
+# --- issue 11: RW and RT panels, drill-down, measures, schemes by level ---------------------
+
+RW = "33.01.01.2001.001"
+RTS = ("33.01.01.2001.001.001", "33.01.01.2001.001.002")
+
+
+@pytest.fixture
+def rt_store(tmp_path, serve_store) -> Store:
+    """The tiny province with one RW and two RTs in Desa A1 (none in the other villages);
+    the RTs count houses with a case in the last 7 days, not new cases."""
+    from conftest import tiny_counts, tiny_regions, write_store
+    from shapely.geometry import box
+
+    regions = tiny_regions()
+    extra = [
+        (RW, "RW 001", "rw", "33.01.01.2001", 400, box(0, 0, 1, 1)),
+        (RTS[0], "RT 001/RW 001", "rt", RW, 200, box(0, 0, 0.5, 1)),
+        (RTS[1], "RT 002/RW 001", "rt", RW, 200, box(0.5, 0, 1, 1)),
+    ]
+    regions = pd.concat(
+        [regions, gpd.GeoDataFrame(extra, columns=regions.columns, crs=regions.crs)],
+        ignore_index=True,
+    )
+    counts = tiny_counts()
+    days = pd.date_range("2021-07-01", periods=21, freq="D")
+    houses = pd.DataFrame(
+        [(code, d, float((i + k) % 8)) for k, code in enumerate(RTS) for i, d in enumerate(days)],
+        columns=["region", "date", "houses_7d"],
+    )
+    counts = pd.concat([counts, houses], ignore_index=True)
+    return serve_store(write_store(tmp_path / "rt.db", regions, counts))
+
+
+def captions(at: AppTest) -> str:
+    return "\n".join(el.value for el in at.caption)
+
+
+def chart_specs(at: AppTest) -> list[str]:
+    return [el.proto.spec for el in at.get("vega_lite_chart")]
+
+
+DAY_RULE = '"mark": {"type": "rule", "color": "#111111"'  # charts._day_rule, always drawn
+
+
+@pytest.mark.parametrize("who", ["public", "analyst"])
+@pytest.mark.parametrize(("level", "code"), [("rw", RW), ("rt", RTS[1])])
+def test_rw_and_rt_regions_open_with_their_house_counts(rt_store, level, code, who):
+    """Issue 11 item 14: an RW or RT region by ?region= showed KeyError: 'new_cases'."""
+    extra = OIDC_ANALYST if who == "analyst" else {}
+    at = open_page(
+        "map", level=level, scheme="ppkm-mikro-2021-04", date="2021-07-15", region=code,
+        lang="en", **extra,
+    )  # fmt: skip
+    assert any(code[-3:] in h.value for h in at.subheader)
+    assert "Houses with a case in the last 7 days" in captions(at)
+    assert len(at.get("download_button")) == 3  # the downloads are there too
+    assert all(DAY_RULE in spec for spec in chart_specs(at))  # zone strip and houses
+
+
+def test_zoom_in_is_offered_only_where_there_are_regions_inside(rt_store):
+    at = open_map(level="village", scheme="who-ct-2021", date="2021-07-15", region=RW[:-4])
+    (zoom,) = [b for b in at.button if "Zoom" in b.label or "Perbesar" in b.label]
+    assert "1" in zoom.label  # one RW inside Desa A1
+    zoom.click().run()
+    assert at.query_params["level"] == "rw" and at.query_params["within"] == RW[:-4]
+    assert "1 dari 1 wilayah" in markdown(at)
+    at = open_map(level="village", scheme="who-ct-2021", date="2021-07-15", region="33.01.01.2002")
+    assert not [b for b in at.button if "Perbesar" in b.label]
+    assert "Tidak ada wilayah tingkat RW yang tercatat di dalam wilayah ini." in captions(at)
+
+
+@pytest.mark.parametrize(
+    ("level", "within", "up"),
+    [
+        ("village", "33.01.01", {"level": "district", "within": "33.01", "region": "33.01.01"}),
+        ("district", "33.02", {"level": "regency", "within": "33", "region": "33.02"}),
+        ("rt", RW, {"level": "rw", "within": "33.01.01.2001", "region": RW}),
+    ],
+)
+def test_up_goes_one_level_up_to_the_parent_and_its_siblings(rt_store, level, within, up):
+    """Issue 11 item 18: "Back" jumped to every village instead of one level up."""
+    at = open_map(level=level, within=within, scheme="who-ct-2021", date="2021-07-15", lang="en")
+    (back,) = [b for b in at.button if b.label.startswith("Up one level")]
+    back.click().run()
+    assert {k: at.query_params.get(k) for k in up} == up
+    assert any(h.value.startswith("Selected region") for h in at.subheader)
+
+
+def test_the_panel_charts_mark_the_chosen_date(store):
+    at = open_map(level="regency", scheme="who-ct-2021", date="2021-07-21", region="33.02")
+    specs = chart_specs(at)
+    assert len(specs) == 2  # zone history and daily cases, both with a rule on the day
+    assert all(DAY_RULE in s for s in specs)
+
+
+def test_a_level_4_region_shows_what_it_must_do(store):
+    """Issue 11 item 16: under the default WHO scheme a red region said it had no measures."""
+    at = open_map(level="regency", scheme="who-ct-2021", date="2021-07-10", region="33.02")
+    assert "Level 4" in markdown(at)
+    assert "Stay at home" not in markdown(at)  # Bahasa Indonesia first
+    assert "Tetap di rumah kecuali untuk keperluan esensial" in markdown(at)
+    assert "WHO" in captions(at) and not at.info
+    at = open_map(
+        level="regency", scheme="who-ct-2021", date="2021-07-10", region="33.02", lang="en"
+    )
+    assert "Stay at home except for essential needs" in markdown(at)
+
+
+def test_choosing_ppkm_mikro_moves_the_map_to_rt(rt_store):
+    """Issue 11 item 15: PPKM Mikro greyed out the map at every level but RT."""
+    at = open_map(level="village", scheme="who-ct-2021", date="2021-07-15", lang="en")
+    at.radio(key="scheme_select").set_value("ppkm-mikro-2021-04").run()  # a list: names whole
+    assert at.query_params["level"] == "rt"
+    assert at.selectbox(key="level_select").value == "rt"
+    assert "2 of 2 regions" in markdown(at) or "1 of 2 regions" in markdown(at)
+    assert not at.warning
+    levels = at.selectbox(key="level_select").options
+    assert "RT (block)" in levels and "Village (outside the scheme)" in levels
+
+
+def test_a_scheme_at_a_level_it_cannot_zone_says_what_it_would_take(rt_store):
+    at = open_map(level="village", scheme="ppkm-mikro-2021-04", date="2021-07-15", lang="en")
+    (warning,) = at.warning
+    # Desa A1's houses roll up from its RTs; the three other villages count none
+    assert "can zone only 1 of the 4 regions at Village level" in warning.value
+    assert "Choose the level: RT (block)." in warning.value and "line list" in warning.value
+    at.button(key="level_go").click().run()
+    assert at.query_params["level"] == "rt" and not at.warning

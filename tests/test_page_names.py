@@ -25,7 +25,7 @@ def test_the_selected_region_heading_of_the_map_is_text(store):
     at = open_page("map", lang="en", level="regency", date="2021-07-10", region="33.01")
     assert at.subheader[0].value == f"Selected region: {escape_markdown(NAME)}"
     drill = [b.label for b in at.button if "Zoom in" in b.label]
-    assert drill == [f"Zoom in: District level in {escape_markdown(NAME)}"]
+    assert drill == ["Zoom in: its 1 region at District level"]  # one region, not "1 regions"
 
 
 def test_the_region_heading_of_the_policy_page_is_text(store):

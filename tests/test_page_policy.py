@@ -83,7 +83,9 @@ def test_region_from_the_url_and_its_zone(store: Store) -> None:
     assert "Level 3" in page  # swatch label: never colour alone
     # the label is text: its brackets are escaped for Markdown
     assert "In this zone since 2021-10-14; before that: Level 2 \\(moderate\\)." in page
-    assert "This scheme sets no measures per zone." in "\n".join(el.value for el in at.info)
+    assert "Restrict gatherings and non-essential activities that draw crowds" in page
+    assert "WHO interim guidance of 14 June 2021" in "\n".join(el.value for el in at.caption)
+    assert not at.info  # WHO's level 3 has measures: no "sets no measures"
     assert "Cases &lt; 20" not in page and "Cases 50-&lt;150" in page  # the zone description
     table = at.dataframe[0].value
     assert list(table["Code"]) == ["33.01"]

@@ -301,14 +301,100 @@ def test_hostile_text_is_escaped(store: Store) -> None:
     assert "\n" not in policy.note_heading_html(policy.Note(1, "a\n\nb", note.created_at, "x"))
 
 
+def without_measures(scheme):
+    """``scheme`` with no measures in any zone (as a scheme written without them)."""
+    from dataclasses import replace
+
+    bare = tuple(replace(z, measures={"id": (), "en": ()}) for z in scheme.zones)
+    return replace(scheme, zones=bare)
+
+
 def test_zone_cards(who) -> None:
     cdc = builtin_schemes()["cdc-community-levels-2022"]
-    assert policy.has_measures(cdc) and not policy.has_measures(who)
+    bare = without_measures(who)
+    assert policy.has_measures(cdc) and policy.has_measures(who) and not policy.has_measures(bare)
     card = policy.zone_card_html(cdc.zones[2], "en")
     assert "#b2182b" in card and "<b>High</b>" in card and "Wear a mask indoors in public" in card
-    card = policy.zone_card_html(who.zones[0], "id")
+    card = policy.zone_card_html(bare.zones[0], "id")
     assert "Level 1" in card and "Kasus &lt; 20" in card and "Tidak ada tindakan" in card
-    assert "<i>" not in policy.zone_card_html(who.zones[0], "id", say_if_none=False)
+    assert "<i>" not in policy.zone_card_html(bare.zones[0], "id", say_if_none=False)
+
+
+@pytest.mark.parametrize(
+    "sid", ["who-ct-2021", "cdc-transmission-2021", "cdc-community-levels-2022", "harvard-ghi-2020"]
+)
+def test_every_zone_of_who_cdc_and_harvard_says_what_it_requires(sid) -> None:
+    """A red (level 4, high) region shows its measures in both languages, with their source."""
+    scheme = builtin_schemes()[sid]
+    assert scheme.source["measures"].strip()
+    for index, zone in enumerate(scheme.zones):
+        for lang in ("id", "en"):
+            measures, why = policy.zone_measures(scheme, index, lang)
+            assert measures and why is None, (zone.id, lang)
+        assert len(zone.measures["id"]) == len(zone.measures["en"])
+
+
+def test_zone_measures_say_why_there_are_none(who) -> None:
+    assert policy.zone_measures(who, 3, "en")[0][1] == "Stay at home except for essential needs"
+    assert policy.zone_measures(who, -1, "en") == (
+        [], "With no zone on this date there are no measures to show."
+    )  # fmt: skip
+    bare = without_measures(who)
+    assert policy.zone_measures(bare, 3, "en") == (
+        [], "WHO community transmission levels (2021) sets no measures per zone; "
+        "see the officials' notes on this region.",
+    )  # fmt: skip
+    ppkm = builtin_schemes()["ppkm-mikro-2021-04"]
+    one = replace_zone_measures(ppkm, 0)
+    assert policy.zone_measures(one, 0, "id") == ([], "Tidak ada tindakan untuk zona ini.")
+
+
+def replace_zone_measures(scheme, index):
+    from dataclasses import replace
+
+    zones = list(scheme.zones)
+    zones[index] = replace(zones[index], measures={"id": (), "en": ()})
+    return replace(scheme, zones=tuple(zones))
+
+
+ALL_LEVELS = ["province", "regency", "district", "village", "rw", "rt"]
+
+
+def test_choosing_ppkm_mikro_moves_to_rt_and_back() -> None:
+    ppkm = builtin_schemes()["ppkm-mikro-2021-04"]
+    who = builtin_schemes()["who-ct-2021"]
+    cdc = builtin_schemes()["cdc-community-levels-2022"]
+    for level in ("province", "regency", "village", "rw", None):
+        assert policy.nearest_scheme_level(ppkm, level, ALL_LEVELS) == "rt"
+    assert policy.nearest_scheme_level(who, "rt", ALL_LEVELS) == "village"
+    assert policy.nearest_scheme_level(who, "regency", ALL_LEVELS) == "regency"  # stays
+    assert policy.nearest_scheme_level(cdc, "rt", ALL_LEVELS) == "district"
+    assert policy.nearest_scheme_level(ppkm, "village", ALL_LEVELS[:4]) == "village"  # no RT
+
+
+def test_level_fit_says_what_a_scheme_would_take() -> None:
+    ppkm = builtin_schemes()["ppkm-mikro-2021-04"]
+    kind, text = policy.level_fit(ppkm, "village", (0, 1783), ALL_LEVELS, "en")
+    assert kind == "no_data"
+    assert "Houses with a case, 7 days" in text and "Choose the level: RT" in text
+    assert "line list" in text  # what it would take: RT line lists
+    kind, text = policy.level_fit(ppkm, "village", (4, 1783), ALL_LEVELS, "id")
+    assert kind == "no_data" and "hanya dapat menentukan zona 4 dari 1783" in text
+    assert "Pilih tingkat: RT" in text and "daftar kasus" in text
+    assert policy.level_fit(ppkm, "rt", (125, 125), ALL_LEVELS, "en") is None
+    who = builtin_schemes()["who-ct-2021"]
+    kind, text = policy.level_fit(who, "rt", (0, 125), ALL_LEVELS, "en")
+    assert kind == "no_data" and "Cases per 100,000, 7 days" in text and "Village" in text
+    cdc = builtin_schemes()["cdc-community-levels-2022"]
+    kind, _ = policy.level_fit(cdc, "village", (1783, 1783), ALL_LEVELS, "en")
+    assert kind == "indicative"
+
+
+def test_level_coverage_counts_the_regions_a_scheme_can_zone(store: Store) -> None:
+    ppkm = builtin_schemes()["ppkm-mikro-2021-04"]
+    who = builtin_schemes()["who-ct-2021"]
+    assert policy.level_coverage(store, ppkm, "regency") == (0, 2)  # no houses counted
+    assert policy.level_coverage(store, who, "regency") == (2, 2)
 
 
 def test_figures_not_reported_at_a_level(store: Store) -> None:
@@ -339,7 +425,7 @@ def test_data_sources_and_method(store: Store) -> None:
     points = policy.method_points("en")
     assert any("7-day window" in p for p in points)
     assert any("last 3 days" in p for p in points)
-    assert any("any of its children" in p for p in points)
+    assert any("With a coverage of at least 95 % a parent gets its zone" in p for p in points)
 
 
 def test_zone_status_for_the_public_shows_small_counts_as_ranges(

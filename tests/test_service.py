@@ -41,7 +41,10 @@ def test_regency_rolled_up_from_villages(tiny_store: Store):
     assert np.allclose(province.metrics["cases_7d"][:, j], [70])
 
 
-def test_missing_child_day_makes_parent_window_incomplete(tmp_path):
+def test_missing_child_day_leaves_parent_a_lower_bound(tmp_path):
+    """One of two equal villages misses a day: for 7 days the regency holds half its people
+    (below the 95 % needed), so its figure is a lower bound from the other village and its
+    zone is "at least" that; it is never blank and never read as if the day were zero."""
     counts = tiny_counts()
     counts = counts[~((counts["region"] == "33.01.01.2002") & (counts["date"] == "2021-07-15"))]
     store = Store(str(tmp_path / "gap.db"))
@@ -57,7 +60,14 @@ def test_missing_child_day_makes_parent_window_incomplete(tmp_path):
     hit = (days >= "2021-07-15") & (days <= "2021-07-21")
     assert not complete[0, hit].any()  # 33.01 lost a child-day: 7 windows incomplete
     assert complete[1, 6:].all()  # 33.02 untouched
-    assert np.isnan(data.metrics["cases_7d_per_100k"][0, hit]).all()
+    assert (data.metrics["coverage"][0, hit] == 0.5).all()
+    assert data.metrics["lower_bound:new_cases"][0, hit].all()
+    # Desa A1 has 1 case a day: 7 in the week over the regency's 2,000 people.
+    assert (data.metrics["cases_7d_per_100k"][0, hit] == 350.0).all()
+    zones = service.zones_on(store, get_scheme("who-ct-2021"), "regency", "2021-07-16")
+    assert zones["at_least"].tolist() == [True, False]
+    assert zones["coverage"].tolist() == [0.5, 1.0]
+    assert zones["zone"].tolist() == ["level-4", "level-4"]
 
 
 def test_zones_on_a_day(tiny_store: Store):
@@ -196,3 +206,109 @@ def test_an_unreadable_snapshot_is_rebuilt_not_shown(tiny_store: Store):
         conn.execute(sa.update(snapshots).values(payload=b"not a panel"))
     again = service.level_data(Store(tiny_store.url), "village")
     np.testing.assert_array_equal(again.panel.values["new_cases"], first.panel.values["new_cases"])
+
+
+def _province(regencies: int = 2, districts: int = 5, villages: int = 100) -> pd.DataFrame:
+    """A province of ``regencies x districts x villages`` villages of 1,000 people each."""
+    rows = [("33", "P", "province", None, regencies * districts * villages * 1000)]
+    for r in range(1, regencies + 1):
+        rc = f"33.{r:02d}"
+        rows.append((rc, f"R{r}", "regency", "33", districts * villages * 1000))
+        for d in range(1, districts + 1):
+            dc = f"{rc}.{d:02d}"
+            rows.append((dc, f"D{r}{d}", "district", rc, villages * 1000))
+            for v in range(1, villages + 1):
+                rows.append((f"{dc}.{2000 + v}", f"V{r}{d}{v}", "village", dc, 1000))
+    return pd.DataFrame(rows, columns=["code", "name", "level", "parent", "population"])
+
+
+def test_a_province_with_a_thousandth_of_village_days_missing_has_zones_everywhere(tmp_path):
+    from conftest import write_store
+
+    regions = _province()
+    villages = regions[regions["level"] == "village"]["code"].to_numpy()
+    dates = pd.date_range("2021-07-01", periods=28, freq="D")
+    rng = np.random.default_rng(11)
+    counts = pd.DataFrame(
+        {
+            "region": np.repeat(villages, len(dates)),
+            "date": np.tile(dates, len(villages)),
+            "new_cases": rng.poisson(0.3, len(villages) * len(dates)).astype(float),
+        }
+    )
+    keep = rng.random(len(counts)) >= 0.001
+    assert (~keep).sum() >= 20  # about 28 of 28,000 village-days missing
+    store = write_store(tmp_path / "p.db", regions, counts[keep])
+    scheme = get_scheme("who-ct-2021")
+    for level in ("province", "regency", "district"):
+        data = service.level_data(store, level)
+        zones = service.zone_panel(store, scheme, level)
+        settled = slice(6, None)  # every day with a full week behind it
+        assert (zones[:, settled] >= 0).all(), level
+        cover = data.metrics["coverage"][:, settled]
+        assert (cover >= 0.95).all() and (cover <= 1.0).all()
+        if level == "province":
+            assert (cover < 1.0).any()  # the gaps are seen, and said
+    day = dates[-1]
+    frame = service.zones_on(store, scheme, "district", day)
+    assert {"coverage", "at_least"} <= set(frame.columns)
+    assert frame["zone"].notna().all() and not frame["at_least"].any()
+
+
+def test_a_district_reporting_its_own_counts_does_not_blank_its_neighbours(tmp_path):
+    from conftest import write_store
+
+    regions = _province(regencies=1, districts=3, villages=4)
+    dates = pd.date_range("2021-07-01", periods=14, freq="D")
+    villages = regions[regions["level"] == "village"]["code"].to_numpy()
+    counts = pd.DataFrame(
+        {
+            "region": np.repeat(villages, len(dates)),
+            "date": np.tile(dates, len(villages)),
+            "new_cases": 1.0,
+        }
+    )
+    # District 33.01.02 sends its own totals (it counts 3 more cases a day than its villages).
+    own = pd.DataFrame({"region": "33.01.02", "date": dates, "new_cases": 7.0})
+    store = write_store(tmp_path / "m.db", regions, pd.concat([counts, own]))
+    district = service.level_data(store, "district")
+    week = district.metrics["cases_7d"][:, -1].tolist()
+    assert week == [28.0, 49.0, 28.0]  # neighbours from their 4 villages; 33.01.02 its own
+    assert (district.metrics["coverage"][:, -1] == 1.0).all()
+    regency = service.level_data(store, "regency")
+    assert regency.metrics["cases_7d"][0, -1] == 105.0
+    province = service.zones_on(store, get_scheme("who-ct-2021"), "province", dates[-1])
+    assert province["zone"].notna().all()
+
+
+@pytest.mark.parametrize("with_beds", [True, False])
+def test_cdc_bed_share_reaches_the_levels_above_only_with_bed_counts(tmp_path, with_beds):
+    """Districts report CDC's bed share (and, in one case, their staffed beds): the regency's
+    share is bed-weighted, so CDC's level above the county-like level does not run on
+    admissions alone; without beds it is not computed, and the policy says what is lacking."""
+    from conftest import write_store
+
+    from zoning import policy
+
+    regions = _province(regencies=1, districts=2, villages=1)
+    districts = ["33.01.01", "33.01.02"]
+    dates = pd.date_range("2021-07-01", periods=7, freq="D")
+    rows = []
+    for code, pct, beds in zip(districts, (20.0, 5.0), (100.0, 300.0), strict=True):
+        for day in dates:
+            row = {"region": code, "date": day, "new_cases": 0.0, "admissions": 0.0}
+            row["inpatient_covid_pct"] = pct
+            if with_beds:
+                row["beds_staffed"] = beds
+            rows.append(row)
+    store = write_store(tmp_path / "beds.db", regions, pd.DataFrame(rows))
+    scheme = get_scheme("cdc-community-levels-2022")
+    zones = service.zones_on(store, scheme, "regency", dates[-1])
+    if with_beds:
+        # (20 % of 100 + 5 % of 300) / 400 beds = 8.75 %: low, from beds and admissions
+        assert zones["inpatient_covid_pct"].tolist() == [8.75]
+        assert zones["zone"].tolist() == ["low"]
+    else:
+        assert zones["inpatient_covid_pct"].isna().all()
+        status = policy.zone_status(store, scheme, "regency", "33.01", dates[-1])
+        assert status.unreported == ("inpatient_covid_pct",)

@@ -186,3 +186,26 @@ def test_two_uploads_at_once_are_both_kept_and_both_counted(tiny_store: Store):
     days = set(tiny_store.counts()["date"].dt.strftime("%Y-%m-%d"))
     assert {"2021-08-01", "2021-08-02"} <= days
     assert len(tiny_store.uploads()) == 3
+
+
+def test_a_store_made_before_a_count_field_existed_gains_it_and_keeps_its_counts(tmp_path):
+    """Stores written before the bed fields existed open as they are: the new columns are
+    added, empty (not reported), and every stored count is still there."""
+    import sqlite3
+
+    import sqlalchemy as sa
+    from conftest import tiny_counts, tiny_regions, write_store
+
+    path = tmp_path / "old.db"
+    write_store(path, tiny_regions(), tiny_counts()).engine.dispose()
+    with sqlite3.connect(path) as conn:
+        for table in ("counts", "count_history"):
+            for field in ("bor_covid_pct", "beds_covid", "beds_staffed"):
+                conn.execute(f"ALTER TABLE {table} DROP COLUMN {field}")
+    reopened = Store(str(path))
+    stored = reopened.counts()
+    assert len(stored) == len(tiny_counts())
+    assert {"bor_covid_pct", "beds_covid", "beds_staffed"} <= set(
+        c["name"] for c in sa.inspect(reopened.engine).get_columns("counts")
+    )
+    assert stored["new_cases"].sum() == tiny_counts()["new_cases"].sum()

@@ -24,8 +24,11 @@ from zoning.schemes import Scheme
 from zoning.store import Store
 
 
-def zone_strip(history: pd.DataFrame, scheme: Scheme, lang: str) -> alt.Chart:
-    """A one-row strip of the zone on each day (``history``: ``date, zone_index``)."""
+def zone_strip(
+    history: pd.DataFrame, scheme: Scheme, lang: str, day: object = None
+) -> alt.Chart | alt.LayerChart:
+    """A one-row strip of the zone on each day (``history``: ``date, zone_index``); with
+    ``day``, a rule marks that date."""
     labels = zone_labels(scheme, lang)
     colours = [z.colour for z in scheme.zones] + [NO_DATA_COLOUR]
     frame = history.assign(
@@ -33,7 +36,7 @@ def zone_strip(history: pd.DataFrame, scheme: Scheme, lang: str) -> alt.Chart:
         end=history["date"] + pd.Timedelta(days=1),
         row=t("common.zone", lang),
     )
-    chart = (
+    strip = (
         alt.Chart(frame)
         .mark_rect()
         .encode(
@@ -54,7 +57,9 @@ def zone_strip(history: pd.DataFrame, scheme: Scheme, lang: str) -> alt.Chart:
         )
         .properties(height=alt.Step(34))
     )
-    return localised(chart, lang)
+    rule = _day_rule(day, history, lang, always=True)
+    chart = alt.layer(strip, *rule) if rule else strip
+    return localised(chart, lang)  # month names in Bahasa Indonesia
 
 
 def daily_cases(series: pd.DataFrame, lang: str) -> alt.Chart:
@@ -426,14 +431,22 @@ def bands_layer(
     )
 
 
-def _day_rule(day: object, series: pd.DataFrame, lang: str) -> list[alt.Chart]:
-    """A thin rule on the chosen date, when later days are shown too."""
-    if day is None or series.empty or pd.Timestamp(day) >= series["date"].max():
+def _day_rule(
+    day: object, series: pd.DataFrame, lang: str, always: bool = False
+) -> list[alt.Chart]:
+    """A thin rule on the chosen date, when later days are shown too (``always``: also on
+    the last day shown)."""
+    if day is None or series.empty:
+        return []
+    if pd.Timestamp(day) > series["date"].max() or (
+        not always and pd.Timestamp(day) == series["date"].max()
+    ):
         return []
     frame = pd.DataFrame({"date": [pd.Timestamp(day)], "what": [t("trends.chosen_date", lang)]})
+    style = {"strokeWidth": 2, "strokeDash": [4, 2]} if always else {"strokeDash": [2, 2]}
     return [
         alt.Chart(frame)
-        .mark_rule(color="#555555", strokeDash=[2, 2])
+        .mark_rule(color="#111111" if always else "#555555", **style)
         .encode(x="date:T", tooltip=[alt.Tooltip("what:N", title=t("common.date", lang))])
     ]
 
@@ -507,10 +520,12 @@ def metric_chart(
     lang: str,
     scheme: Scheme | None = None,
     day: object = None,
+    mark_day: bool = False,
 ) -> alt.LayerChart:
     """A metric of several regions as lines, over the scheme's zone bands when it has them.
 
-    ``series`` is a :func:`trend_frame`; ``metric`` one of its metric columns.
+    ``series`` is a :func:`trend_frame`; ``metric`` one of its metric columns. ``mark_day``
+    draws the rule on ``day`` even where it is the last day shown.
     """
     title = t(f"metrics.{metric}", lang)
     bands = scheme.bands(metric) if scheme is not None else []
@@ -528,7 +543,7 @@ def metric_chart(
     layers.append(lines.encode(y=alt.Y("value:Q", title=title, scale=scale)))
     if state is not None:  # a public view: weekly dots and ranges
         layers += _shown_layers(series, metric, lang, title, scale)
-    chart = alt.layer(*layers, *_day_rule(day, series, lang)).properties(height=280)
+    chart = alt.layer(*layers, *_day_rule(day, series, lang, mark_day)).properties(height=280)
     return _finish(chart, lang)
 
 
@@ -565,7 +580,12 @@ def daily_title(field: str, lang: str, per_100k: bool) -> str:
 
 
 def daily_charts(
-    series: pd.DataFrame, field: str, lang: str, per_100k: bool = True, day: object = None
+    series: pd.DataFrame,
+    field: str,
+    lang: str,
+    per_100k: bool = True,
+    day: object = None,
+    mark_day: bool = False,
 ) -> dict[str, alt.LayerChart]:
     """For each region (by name): daily bars of ``field`` and their 7-day average.
 
@@ -579,12 +599,14 @@ def daily_charts(
     top = _top([*frame["value"], *frame["avg"]])
     title = daily_title(field, lang, per_100k)
     return {
-        name: _daily_chart(g, lang, title, top, day)
+        name: _daily_chart(g, lang, title, top, day, mark_day)
         for name, g in frame.groupby("name", sort=False)
     }
 
 
-def _daily_chart(g: pd.DataFrame, lang: str, title: str, top: float, day: object) -> alt.LayerChart:
+def _daily_chart(
+    g: pd.DataFrame, lang: str, title: str, top: float, day: object, mark_day: bool = False
+) -> alt.LayerChart:
     states = (REPORTED, PROVISIONAL, MISSING)
     labels = [t(f"trends.{s}", lang) for s in states]
     state = day_states(g["value"], g["provisional"])
@@ -630,7 +652,7 @@ def _daily_chart(g: pd.DataFrame, lang: str, title: str, top: float, day: object
         )
     )
     name = str(g["name"].iloc[0])
-    chart = alt.layer(bar_layer, line, *_day_rule(day, g, lang))
+    chart = alt.layer(bar_layer, line, *_day_rule(day, g, lang, mark_day))
     return _finish(chart.properties(height=220, title=name), lang)
 
 
@@ -755,7 +777,12 @@ def weekly_title(field: str, lang: str, per_100k: bool) -> str:
 
 
 def weekly_charts(
-    series: pd.DataFrame, field: str, lang: str, per_100k: bool = True, day: object = None
+    series: pd.DataFrame,
+    field: str,
+    lang: str,
+    per_100k: bool = True,
+    day: object = None,
+    mark_day: bool = False,
 ) -> dict[str, alt.LayerChart]:
     """For each region of a :func:`public_trend_series` (by name): a bar per week of
     ``field``. A small count is a bar over its range, a suppressed one a grey full-height
@@ -792,12 +819,14 @@ def weekly_charts(
     )
     title = weekly_title(field, lang, per_100k)
     return {
-        name: _weekly_chart(g, lang, title, top, day)
+        name: _weekly_chart(g, lang, title, top, day, mark_day)
         for name, g in frame.groupby("name", sort=False)
     }
 
 
-def _weekly_chart(g: pd.DataFrame, lang: str, title: str, top: float, day: object):
+def _weekly_chart(
+    g: pd.DataFrame, lang: str, title: str, top: float, day: object, mark_day: bool = False
+):
     kinds = (REPORTED, PROVISIONAL, RANGED, SUPPRESSED, MISSING)
     labels = [t(f"trends.{k}", lang) for k in kinds]
     bars = g.assign(state=g["kind"].map(dict(zip(kinds, labels, strict=True))))
@@ -822,5 +851,45 @@ def _weekly_chart(g: pd.DataFrame, lang: str, title: str, top: float, day: objec
         )
     )
     name = str(g["name"].iloc[0])
-    layered = alt.layer(chart, *_day_rule(day, g, lang)).properties(height=220, title=name)
+    layered = alt.layer(chart, *_day_rule(day, g, lang, mark_day))
+    layered = layered.properties(height=220, title=name)
     return _finish(layered, lang)
+
+
+# --- the selected region on the map --------------------------------------------------------
+
+#: Days a region's charts on the map show before and after the chosen date.
+PANEL_DAYS_BEFORE, PANEL_DAYS_AFTER = 182, 28
+
+
+def around_day(frame: pd.DataFrame, day: object) -> pd.DataFrame:
+    """The rows of ``frame`` (with a ``date`` column) from :data:`PANEL_DAYS_BEFORE` days
+    before ``day`` to :data:`PANEL_DAYS_AFTER` days after it."""
+    day = pd.Timestamp(day)
+    start = day - pd.Timedelta(days=PANEL_DAYS_BEFORE)
+    end = day + pd.Timedelta(days=PANEL_DAYS_AFTER)
+    return frame[frame["date"].between(start, end)].reset_index(drop=True)
+
+
+def region_charts(
+    series: pd.DataFrame, lang: str, scheme: Scheme, day: object, public: bool
+) -> list[tuple[str, alt.TopLevelMixin]]:
+    """The charts of one region on the map, each with its caption; a rule marks ``day``.
+
+    A level draws what it counts: new cases (daily bars with their 7-day average, or
+    weekly bars on a public view, ``series`` then being a :func:`public_trend_series`), and
+    houses with a case in the last 7 days (RW and RT), over the scheme's bands where it has
+    them. Returns an empty list when the region has neither.
+    """
+    frame = around_day(series, day)
+    out = []
+    if has_values(frame, "new_cases"):
+        bars, key = (weekly_charts, "map.trend_weekly") if public else (daily_charts, "map.trend")
+        out += [
+            (t(key, lang), chart)
+            for chart in bars(frame, "new_cases", lang, False, day, mark_day=True).values()
+        ]
+    if has_values(frame, "houses_7d"):
+        chart = metric_chart(frame, "houses_7d", lang, scheme, day, mark_day=True)
+        out.append((t("map.trend_houses", lang), chart))
+    return out

@@ -116,7 +116,7 @@ def cmd_zones(args: argparse.Namespace) -> int:
     frame = service.zones_on(store, scheme, args.level, day)
     cols = ["code", "name", "date", "zone", *[m for m in scheme.metrics if m in frame]]
     frame = frame.assign(date=day.strftime("%Y-%m-%d"), zone=frame["zone"].fillna(""))
-    _write_csv(frame[[*cols, "window_complete", "provisional"]])
+    _write_csv(frame[[*cols, "window_complete", "provisional", "coverage", "at_least"]])
     return 0
 
 

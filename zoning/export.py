@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from zoning import privacy
-from zoning.i18n import format_number, pick, t
+from zoning.i18n import format_number, pick, strings, t
 from zoning.mapview import safe_colour
 from zoning.regions import level_of_code
 from zoning.schemes import Scheme
@@ -60,10 +60,6 @@ def zones_table(
     return out
 
 
-#: Columns of :func:`zones_table` named by ``export.<column>`` strings (the rest: metrics).
-_OWN_HEADERS = (*EXPORT_COLUMNS, "date", "scheme", "window_complete", "provisional")
-
-
 def for_people(table: pd.DataFrame, scheme: Scheme, lang: str) -> pd.DataFrame:
     """:func:`zones_table` as people read it, in ``lang``: the page's table and its CSV.
 
@@ -81,11 +77,15 @@ def for_people(table: pd.DataFrame, scheme: Scheme, lang: str) -> pd.DataFrame:
     for flag in ("window_complete", "provisional"):
         if flag in out:
             out[flag] = out[flag].map(lambda v: words.get(bool(v)) if v == v else "")
-    headers = {
-        c: t(f"export.{c}", lang) if c in _OWN_HEADERS else t(f"metrics.{c}", lang)
-        for c in out.columns
-    }
-    return out.rename(columns=headers)
+    return out.rename(columns=lambda c: _header(c, lang))
+
+
+def _header(column: str, lang: str) -> str:
+    """A column's name in words: its ``export`` or ``metrics`` string, else as it is."""
+    for key in (f"export.{column}", f"metrics.{column}"):
+        if key in strings():
+            return t(key, lang)
+    return column
 
 
 def file_name(scheme: Scheme, level: str, day: object, lang: str, ext: str) -> str:

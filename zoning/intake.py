@@ -58,13 +58,16 @@ FIELDS: dict[str, str] = {
     "tests": "people or specimens tested that day",
     "positives": "positive tests that day",
     "admissions": "hospital admissions that day",
-    "inpatient_covid_pct": "% of hospital beds with COVID-19 patients",
+    "inpatient_covid_pct": "% of all staffed inpatient beds with COVID-19 patients (US CDC)",
+    "bor_covid_pct": "BOR: % of the beds set aside for COVID-19 that are occupied",
+    "beds_staffed": "staffed inpatient beds, all patients",
+    "beds_covid": "beds set aside for COVID-19 patients",
     "houses_7d": "houses with a case in the last 7 days",
 }
 #: Fields only read to derive daily counts; they are not stored.
 CUMULATIVE = ("cases_total", "active", "recovered_total", "deaths_total")
 NUMBER_FIELDS = tuple(f for f in FIELDS if f not in ("date", "region"))
-_PERCENT = frozenset({"inpatient_covid_pct"})
+_PERCENT = frozenset({"inpatient_covid_pct", "bor_covid_pct"})
 
 #: Column names recognised for each field, compared by :func:`column_key`.
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -91,8 +94,19 @@ ALIASES: dict[str, tuple[str, ...]] = {
                   "positive tests", "tests positive", "pemeriksaan positif", "swab positif"),
     "admissions": ("admissions", "rawat inap baru", "pasien masuk", "masuk rs",
                    "hospital admissions", "new admissions", "dirawat baru"),
-    "inpatient_covid_pct": ("bor", "bor covid", "keterisian tt", "keterisian tempat tidur",
-                            "bed occupancy", "bed occupancy pct", "persen bor"),
+    # Indonesian BOR and US CDC's bed share are different measures with different cut-offs:
+    # each has its own names, and neither is ever read as the other.
+    "bor_covid_pct": ("bor", "bor covid", "keterisian tt", "keterisian tempat tidur",
+                      "persen bor", "bor persen", "bor isolasi", "keterisian tt covid",
+                      "bed occupancy rate", "bed occupancy", "bed occupancy pct"),
+    "inpatient_covid_pct": ("inpatient covid pct", "covid inpatient bed utilization",
+                            "inpatient bed utilization", "covid inpatient pct",
+                            "staffed beds covid pct"),
+    "beds_covid": ("tt covid", "tempat tidur covid", "jumlah tt covid", "kapasitas tt",
+                   "kapasitas tt covid", "tt isolasi", "jumlah tt isolasi", "covid beds",
+                   "beds covid"),
+    "beds_staffed": ("tt rawat inap", "jumlah tt rawat inap", "staffed beds",
+                     "staffed inpatient beds", "inpatient beds", "beds staffed"),
     "houses_7d": ("houses", "rumah", "rumah positif", "rumah 7 hari", "jumlah rumah"),
 }  # fmt: skip
 #: Columns that could be the cumulative total or the day's new cases; read from context.

@@ -844,6 +844,47 @@ def _window_days(episodes: pd.DataFrame, last: pd.Timestamp | None) -> pd.DataFr
     return out.reset_index(drop=True)
 
 
+def _houses(frame: pd.DataFrame, hasher: NikHasher) -> np.ndarray:
+    """The household key of each case (``None``: the person is a house of their own).
+
+    A house is where people live, so the **address** decides: rows with the same normalised
+    address in the same RT (or village, for cases placed at a village) are one house, even
+    with different family cards (several families often share a house), and rows with the
+    same No. KK at different addresses are different houses (a family card names a family,
+    not a dwelling). A row without an address is counted by its No. KK, and a row with
+    neither is a house of its own. Each row's house depends on that row alone, so the same
+    cases give the same houses however they are split into uploads. PPKM Mikro (Inmendagri
+    3/2021 and its successors) zones an RT by the number of *houses* with a confirmed case in
+    7 days, hence this rule.
+    """
+    n = len(frame)
+    kk = frame["no_kk"].to_numpy(dtype=object)
+    address = frame["address"].to_numpy(dtype=object)
+    place = frame["region"].to_numpy(dtype=object)
+    has_kk, has_address = pd.notna(kk), pd.notna(address)
+    house = np.full(n, None, dtype=object)
+    message = np.full(n, None, dtype=object)
+    if has_address.any():
+        a_codes, a_uniques = pd.factorize(address[has_address])
+        norm = normalise_addresses(pd.Series(a_uniques, dtype=object)).to_numpy(dtype=object)
+        norm_of = norm[a_codes]
+        message[has_address] = [
+            address_message(a, p) if a else None
+            for p, a in zip(place[has_address], norm_of, strict=True)
+        ]
+    by_address = pd.notna(message)
+    if by_address.any():
+        m_codes, m_uniques = pd.factorize(message[by_address])
+        keys = hasher.household_keys(m_uniques.tolist())
+        house[by_address] = np.array(keys, dtype=object)[m_codes]
+    by_kk = ~by_address & has_kk
+    if by_kk.any():  # the same No. KK is the same house wherever it is written
+        kk_codes, kk_uniques = pd.factorize(kk[by_kk])
+        kk_keys = hasher.household_keys(b"kk:" + k.encode("ascii") for k in kk_uniques.tolist())
+        house[by_kk] = np.array(kk_keys, dtype=object)[kk_codes]
+    return house
+
+
 def _keyed(frame: pd.DataFrame, hasher: NikHasher) -> tuple[pd.DataFrame, list[str]]:
     """Cases with person and household keys instead of NIKs, No. KKs and addresses.
 
@@ -854,31 +895,7 @@ def _keyed(frame: pd.DataFrame, hasher: NikHasher) -> tuple[pd.DataFrame, list[s
     keys = hasher.keys(uniques.tolist())
     person = np.array(keys, dtype=object)[codes]
 
-    kk = frame["no_kk"].to_numpy(dtype=object)
-    address = frame["address"].to_numpy(dtype=object)
-    has_kk = pd.notna(kk)
-    has_address = ~has_kk & pd.notna(address)
-    house = np.full(len(frame), None, dtype=object)
-    if has_kk.any():  # the same No. KK is the same house wherever it is written
-        kk_codes, kk_uniques = pd.factorize(kk[has_kk])
-        kk_keys = hasher.household_keys(b"kk:" + k.encode("ascii") for k in kk_uniques.tolist())
-        house[has_kk] = np.array(kk_keys, dtype=object)[kk_codes]
-    if has_address.any():  # an address is a house within its village
-        village = frame["village"].to_numpy(dtype=object)[has_address]
-        a_codes, a_uniques = pd.factorize(address[has_address])
-        norm = normalise_addresses(pd.Series(a_uniques, dtype=object)).to_numpy(dtype=object)
-        pairs = np.array(
-            [f"{v}|{a}" for v, a in zip(village, norm[a_codes], strict=True)], dtype=object
-        )
-        p_codes, p_uniques = pd.factorize(pairs)
-        messages = []
-        for pair in p_uniques.tolist():
-            v, _, a = pair.partition("|")
-            messages.append(address_message(a, v) if a else None)
-        keys_a = hasher.household_keys(m for m in messages if m is not None)
-        it = iter(keys_a)
-        p_keys = np.array([next(it) if m is not None else None for m in messages], dtype=object)
-        house[has_address] = p_keys[p_codes]
+    house = _houses(frame, hasher)
     cases = pd.DataFrame(
         {
             "person_key": pd.Series(person, dtype=object),

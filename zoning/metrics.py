@@ -5,6 +5,22 @@ a dense panel, regions x days, with NaN for every day that has no report. A 7-da
 with a missing day is *incomplete*: its metrics are NaN and the window says so; a missing day
 is never read as zero. The last ``lag_days`` days before the data's "as of" date are still
 filling in (reporting lag) and are flagged *provisional*.
+
+Exact cut-offs
+--------------
+A value exactly at a published cut-off must land where the scheme's table puts it: one case a
+day for seven days in 100,000 people is 1.0 daily case per 100,000, not 0.9999999999999999.
+So every metric is computed as **one division of two exact numbers**: the window's sum (a
+whole number of cases, or of millionths of a percent) times the scale, over the denominator
+(population times days, or tests). Both are whole numbers held exactly in a float (below
+2**53), and IEEE division rounds the exact quotient correctly, so a quotient equal to a cut-off
+written with a few decimals gives exactly the float of that cut-off, and one that differs
+from it (by at least 1 / (700 x population) for rates) stays on its own side. Chains such as
+``cases / population * 100_000 / 7`` round three times and are not used.
+
+Percentages reported as levels (``inpatient_covid_pct``, ``bor_covid_pct``) are read to
+:data:`PERCENT_DECIMALS` decimal places before they are averaged, for the same reason: the
+average of 9.8 and 10.2 is exactly 10.0.
 """
 
 from __future__ import annotations
@@ -26,9 +42,21 @@ COUNT_FIELDS: tuple[str, ...] = (
     "positives",
     "inpatient_covid_pct",
     "houses_7d",
+    "bor_covid_pct",
+    "beds_staffed",
+    "beds_covid",
 )
-#: Fields that are levels or percentages, not counts: they are averaged, never summed.
-NON_ADDITIVE = frozenset({"inpatient_covid_pct"})
+#: Percentages of a bed capacity, and the capacity each is a share of. A parent's share is
+#: the bed-weighted share of its children, so it needs their bed counts.
+#: ``inpatient_covid_pct`` is US CDC's measure (COVID-19 patients among all staffed inpatient
+#: beds, judged against 10 % and 15 %); ``bor_covid_pct`` is Indonesia's BOR (occupancy of
+#: the beds set aside for COVID-19, judged against 60 % and 80 %). They are never mixed.
+SHARE_OF: dict[str, str] = {"inpatient_covid_pct": "beds_staffed", "bor_covid_pct": "beds_covid"}
+#: Bed capacities: levels over days (averaged in a window), summed over regions.
+CAPACITIES = frozenset(SHARE_OF.values())
+#: Fields that are levels or percentages, not counts: they are averaged over a window, never
+#: summed over days.
+NON_ADDITIVE = frozenset(SHARE_OF) | CAPACITIES
 
 #: Canonical metric names, with what they are read from.
 METRICS: dict[str, tuple[str, ...]] = {
@@ -39,9 +67,15 @@ METRICS: dict[str, tuple[str, ...]] = {
     "deaths_7d_per_100k": ("deaths",),
     "positivity_7d_pct": ("tests", "positives"),
     "inpatient_covid_pct": ("inpatient_covid_pct",),
+    "bor_covid_pct": ("bor_covid_pct",),
     "houses_7d": ("houses_7d",),
 }
 METRIC_NAMES = frozenset(METRICS)
+
+#: Decimal places to which level percentages are read before averaging (see "Exact cut-offs").
+PERCENT_DECIMALS = 6
+#: Rates are per this many people.
+PER_PEOPLE = 100_000
 
 #: Days before "as of" whose reports are still arriving.
 DEFAULT_LAG_DAYS = 3
@@ -231,9 +265,105 @@ def provisional_days(
     )
 
 
-def _per_100k(values: np.ndarray, population: np.ndarray) -> np.ndarray:
-    pop = np.where(population > 0, population, np.nan)[:, None]
-    return values / pop * 100_000.0
+def exact_ratio(numerator: np.ndarray, denominator: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """``numerator * scale / denominator`` in one correctly rounded division (NaN where the
+    denominator is not positive); see "Exact cut-offs" above.
+
+    ``numerator * scale`` and ``denominator`` must be whole numbers below 2**53 (counts,
+    populations, days): then the result is the float nearest the exact quotient.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denominator > 0, (numerator * scale) / denominator, np.nan)
+
+
+def per_people(values: np.ndarray, people: np.ndarray, days: int = 1) -> np.ndarray:
+    """Rate per :data:`PER_PEOPLE` people (and per day over ``days``).
+
+    ``values`` are window sums shaped (regions, days); ``people`` has one value per region,
+    or one per region and day (the people a rolled-up window covers).
+    """
+    people = np.asarray(people, dtype=float)
+    if people.ndim == 1:
+        people = people[:, None]
+    return exact_ratio(values, people * days, PER_PEOPLE)
+
+
+def window_mean_percent(daily: np.ndarray) -> np.ndarray:
+    """The 7-day mean of a percentage reported daily, read to :data:`PERCENT_DECIMALS`
+    places so that a mean exactly at a cut-off is exact (NaN where the window is incomplete)."""
+    unit = 10.0**PERCENT_DECIMALS
+    total, _ = rolling_7d(np.round(daily * unit))
+    return exact_ratio(total, np.full(total.shape, WINDOW * unit))
+
+
+def window_sums(panel: Panel) -> dict[str, np.ndarray]:
+    """Each field's figure for the 7-day window ending on each day (NaN where a day of the
+    window is missing): the sum of a count, the mean of a level percentage, and
+    ``houses_7d`` as it is (it is a 7-day figure already)."""
+    out = {}
+    for field, daily in panel.values.items():
+        if field == "houses_7d":
+            out[field] = daily.copy()
+        elif field in NON_ADDITIVE:  # a level: the window's mean
+            out[field] = window_mean_percent(daily)
+        else:
+            out[field] = rolling_7d(daily)[0]
+    return out
+
+
+def rates(
+    sums: Mapping[str, np.ndarray], people: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """The canonical metrics from 7-day window figures (:func:`window_sums`).
+
+    ``people`` gives, per field, the people the field's windows count (one value per region,
+    or per region and day); a ratio of two counts needs none.
+    """
+    out: dict[str, np.ndarray] = {}
+    if "new_cases" in sums:
+        cases = sums["new_cases"]
+        out["cases_7d"] = cases
+        out["cases_7d_per_100k"] = per_people(cases, people["new_cases"])
+        out["cases_daily_per_100k_avg7"] = per_people(cases, people["new_cases"], days=WINDOW)
+    if "admissions" in sums:
+        out["admissions_7d_per_100k"] = per_people(sums["admissions"], people["admissions"])
+    if "deaths" in sums:
+        out["deaths_7d_per_100k"] = per_people(sums["deaths"], people["deaths"])
+    if "tests" in sums and "positives" in sums:
+        out["positivity_7d_pct"] = exact_ratio(sums["positives"], sums["tests"], 100.0)
+    for share in SHARE_OF:
+        if share in sums:
+            out[share] = sums[share]
+    if "houses_7d" in sums:
+        out["houses_7d"] = sums["houses_7d"]
+    return out
+
+
+#: The field whose windows say whether a region-day is complete (the first one present).
+PRIMARY_FIELDS = ("new_cases", "houses_7d")
+
+
+def primary_field(fields: object) -> str | None:
+    """The field whose windows decide completeness: new cases, else houses."""
+    return next((f for f in PRIMARY_FIELDS if f in fields), None)
+
+
+def provisional_flags(panel: Panel, lag_days: int, as_of: object) -> np.ndarray:
+    """``provisional`` for every region-day: the window reaches into days still filling in.
+
+    Without ``as_of``, the last day anything was reported is taken.
+    """
+    if as_of is None:
+        reported = np.zeros(panel.shape[1], dtype=bool)
+        for arr in panel.values.values():
+            reported |= ~np.isnan(arr).all(axis=0)
+        as_of = panel.dates[reported][-1] if reported.any() else None
+    prov = (
+        provisional_days(panel.dates, as_of, lag_days)
+        if as_of is not None
+        else np.zeros(panel.shape[1], bool)
+    )
+    return np.broadcast_to(prov, panel.shape).copy()
 
 
 def compute(
@@ -245,43 +375,13 @@ def compute(
     ``window_complete`` (the 7-day case window has all its days) and ``provisional`` (the
     window reaches into days still filling in).
     """
-    v = panel.values
-    out: dict[str, np.ndarray] = {}
-    complete = None
-    if "new_cases" in v:
-        cases, complete = rolling_7d(v["new_cases"])
-        out["cases_7d"] = cases
-        out["cases_7d_per_100k"] = _per_100k(cases, panel.population)
-        out["cases_daily_per_100k_avg7"] = out["cases_7d_per_100k"] / WINDOW
-    if "admissions" in v:
-        out["admissions_7d_per_100k"] = _per_100k(rolling_7d(v["admissions"])[0], panel.population)
-    if "deaths" in v:
-        out["deaths_7d_per_100k"] = _per_100k(rolling_7d(v["deaths"])[0], panel.population)
-    if "tests" in v and "positives" in v:
-        tests, _ = rolling_7d(v["tests"])
-        positives, _ = rolling_7d(v["positives"])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out["positivity_7d_pct"] = np.where(tests > 0, positives / tests * 100.0, np.nan)
-    if "inpatient_covid_pct" in v:
-        out["inpatient_covid_pct"] = rolling_7d(v["inpatient_covid_pct"], mean=True)[0]
-    if "houses_7d" in v:
-        out["houses_7d"] = v["houses_7d"].copy()
-        if complete is None:
-            complete = ~np.isnan(v["houses_7d"])
-    if complete is None:
-        complete = np.zeros(panel.shape, dtype=bool)
-    out["window_complete"] = complete
-    if as_of is None:
-        reported = np.zeros(panel.shape[1], dtype=bool)
-        for arr in v.values():
-            reported |= ~np.isnan(arr).all(axis=0)
-        as_of = panel.dates[reported][-1] if reported.any() else None
-    prov = (
-        provisional_days(panel.dates, as_of, lag_days)
-        if as_of is not None
-        else np.zeros(panel.shape[1], bool)
+    sums = window_sums(panel)
+    out = rates(sums, dict.fromkeys(sums, panel.population))
+    primary = primary_field(sums)
+    out["window_complete"] = (
+        ~np.isnan(sums[primary]) if primary else np.zeros(panel.shape, dtype=bool)
     )
-    out["provisional"] = np.broadcast_to(prov, panel.shape).copy()
+    out["provisional"] = provisional_flags(panel, lag_days, as_of)
     return out
 
 

@@ -21,7 +21,8 @@ from zoning.i18n import format_number, pick, strings, t
 from zoning.mapview import NO_DATA_COLOUR
 from zoning.metrics import DEFAULT_LAG_DAYS, WINDOW
 from zoning.presentation import html_list, swatch_html
-from zoning.regions import LEVEL_LABELS
+from zoning.regions import LEVEL_LABELS, LEVELS
+from zoning.rollup import min_coverage
 from zoning.schemes import NO_ZONE, Rule, Scheme, Zone
 from zoning.store import Store
 from zoning.text import escape_html
@@ -305,6 +306,108 @@ def has_measures(scheme: Scheme) -> bool:
     return any(any(z.measures.values()) for z in scheme.zones)
 
 
+def zone_measures(scheme: Scheme, index: int, lang: str) -> tuple[list[str], str | None]:
+    """What zone ``index`` of ``scheme`` requires: ``(measures, None)``, or no measures and
+    the sentence that says why (no zone on the day, none for this zone, or a scheme that
+    sets none at all)."""
+    if index == NO_ZONE:
+        return [], t("policy.no_zone_measures", lang)
+    measures = list(scheme.zones[index].measures.get(lang, ()))
+    if measures:
+        return measures, None
+    if has_measures(scheme):
+        return [], t("policy.no_zone_measures_scheme", lang)
+    return [], t("policy.scheme_sets_none", lang, scheme=pick(scheme.name, lang))
+
+
+# --- where a scheme means something ---------------------------------------------------------
+
+
+def nearest_scheme_level(scheme: Scheme, level: str | None, available: list[str]) -> str | None:
+    """The level to show ``scheme`` at when a person chooses it while at ``level``.
+
+    ``level`` itself where the scheme applies (or none of its levels is ``available``);
+    otherwise the scheme's available level nearest to it, the finer one on a tie (PPKM
+    Mikro, for RTs only, moves any level to RT).
+    """
+    mine = [lv for lv in scheme.levels if lv in available]
+    if not mine or level in mine:
+        return level
+    if level not in LEVELS:
+        return mine[-1]
+    depth = LEVELS.index(level)
+    return min(mine, key=lambda lv: (abs(LEVELS.index(lv) - depth), -LEVELS.index(lv)))
+
+
+def scheme_figures(scheme: Scheme) -> tuple[str, ...]:
+    """The figures a region needs for a zone: the scheme's required metrics, else any one of
+    its metrics."""
+    return scheme.requires or scheme.metrics
+
+
+def level_coverage(store: Store, scheme: Scheme, level: str) -> tuple[int, int]:
+    """How many of the regions of ``level`` that have data have, on some day, the figures
+    ``scheme`` needs (:func:`scheme_figures`), and how many regions there are."""
+
+    def build() -> tuple[int, int]:
+        data = service.level_data(store, level)
+        none = np.zeros(len(data.panel.regions), dtype=bool)
+        has = [
+            ~np.isnan(np.asarray(data.metrics[m], dtype=float)).all(axis=1)
+            if m in data.metrics else none
+            for m in scheme_figures(scheme)
+        ]  # fmt: skip
+        every = np.logical_and.reduce(has) if scheme.requires else np.logical_or.reduce(has)
+        return int(every.sum()), len(none)
+
+    key = (store.url, store.data_version(), "coverage", scheme.id, scheme.metrics, level)
+    return service.cached(key, build)
+
+
+def level_fit(
+    scheme: Scheme, level: str, coverage: tuple[int, int], available: list[str], lang: str
+) -> tuple[str, str] | None:
+    """Whether ``scheme`` means something at ``level``, in words, for the page.
+
+    Parameters
+    ----------
+    scheme, level
+        The view.
+    coverage
+        :func:`level_coverage`: regions with the figures the scheme needs, and all regions.
+    available
+        The levels the store has regions at.
+
+    Returns
+    -------
+    tuple or None
+        ``None`` where the scheme applies; ``("no_data", text)`` where none or fewer than
+        half of the regions have the figures it needs (they show no data), saying what it
+        would take; ``("indicative", text)`` where the scheme was made for other levels.
+    """
+    names = LEVEL_LABELS[lang]
+    mine = [lv for lv in scheme.levels if lv in available] or list(scheme.levels)
+    levels = ", ".join(names[lv] for lv in mine)
+    covered, total = coverage
+    if total and covered * 2 < total:
+        common = {
+            "scheme": pick(scheme.name, lang), "level": names[level],
+            "metrics": "; ".join(t(f"metrics.{m}", lang) for m in scheme_figures(scheme)),
+        }  # fmt: skip
+        if covered:
+            text = t("levels.few_data", lang, n=covered, total=total, **common)
+        else:
+            text = t("levels.no_data", lang, **common)
+        if level not in mine:
+            text += " " + t("levels.choose", lang, levels=levels)
+        if scheme.elsewhere:
+            text += " " + pick(scheme.elsewhere, lang)
+        return "no_data", text
+    if level not in scheme.levels:
+        return "indicative", t("common.scheme_level_warning", lang, levels=levels)
+    return None
+
+
 # --- schemes in words --------------------------------------------------------------------
 
 NBSP = "\u00a0"  # keeps a comparison sign with its number when a line wraps
@@ -380,7 +483,7 @@ def rules_footnote(scheme: Scheme, lang: str) -> str:
     return text
 
 
-_SOURCE_FIELDS = ("title", "publisher", "url", "adopted_by", "note")
+_SOURCE_FIELDS = ("title", "publisher", "url", "adopted_by", "measures", "note")
 
 
 def source_lines(scheme: Scheme, lang: str) -> list[tuple[str, str]]:
@@ -460,4 +563,8 @@ def data_sources(store: Store, lang: str) -> list[str]:
 def method_points(lang: str) -> list[str]:
     """The method in a few sentences, with the numbers the library really uses."""
     keys = ("window", "incomplete", "provisional", "rollup", "per_100k", "classify")
-    return [t(f"about.method_{k}", lang, window=WINDOW, lag=DEFAULT_LAG_DAYS) for k in keys]
+    coverage = format_number(100 * min_coverage(), lang, decimals=0) + " %"
+    return [
+        t(f"about.method_{k}", lang, window=WINDOW, lag=DEFAULT_LAG_DAYS, coverage=coverage)
+        for k in keys
+    ]

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from zoning.codes import try_normalise
+from zoning.codes import ancestor_at_depth, parent_code, try_normalise
 
 #: Levels from the top; the English ids are used in code, files and URLs.
 LEVELS: tuple[str, ...] = ("province", "regency", "district", "village", "rw", "rt")
@@ -65,6 +65,26 @@ def parent_level(level: str) -> str | None:
     """The level just above ``level`` (``None`` for province)."""
     i = LEVELS.index(check_level(level))
     return LEVELS[i - 1] if i > 0 else None
+
+
+def view_one_level_up(level: str, within: str | None) -> tuple[str, str | None, str | None]:
+    """The map's view one level above regions of ``level`` shown inside ``within``.
+
+    Returns ``(level, within, region)``: the parent level; shown inside the grandparent,
+    with the parent selected, when ``within`` is the parent (villages of a district go back
+    to the districts of its regency, that district selected); else inside ``within`` as
+    before. At the top level the view is unchanged but no longer limited to ``within``.
+    """
+    up = parent_level(level)
+    if up is None:
+        return level, None, None
+    if within is None:
+        return up, None, None
+    depth = LEVELS.index(up) + 1
+    if within.count(".") + 1 < depth:  # within a region above the parent level
+        return up, within, None
+    parent = ancestor_at_depth(within, depth)
+    return up, parent_code(parent), parent
 
 
 _PREFIXES = {

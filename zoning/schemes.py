@@ -96,6 +96,8 @@ class Scheme:
     rules: tuple[Rule, ...]
     custom: bool = True
     notes: dict[str, str] = field(default_factory=dict)
+    #: What it would take to use the scheme at a level without the figures it reads.
+    elsewhere: dict[str, str] = field(default_factory=dict)
 
     @property
     def zone_ids(self) -> tuple[str, ...]:
@@ -308,7 +310,7 @@ def parse_scheme(raw: Mapping, custom: bool = True) -> Scheme:
     """Build a :class:`Scheme` from the parsed contents of a scheme file."""
     unknown = set(raw) - {
         "id", "name", "description", "source", "effective_from", "effective_until", "levels",
-        "metrics", "requires", "zones", "rules", "notes", "format",
+        "metrics", "requires", "zones", "rules", "notes", "elsewhere", "format",
     }  # fmt: skip
     if unknown:
         raise SchemeError("unknown top-level field(s): " + ", ".join(sorted(unknown)))
@@ -384,6 +386,7 @@ def parse_scheme(raw: Mapping, custom: bool = True) -> Scheme:
         rules=parsed,
         custom=custom,
         notes=_text(raw, "notes", "scheme", required=False),
+        elsewhere=_text(raw, "elsewhere", "scheme", required=False),
     )
 
 

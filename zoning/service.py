@@ -19,15 +19,15 @@ import numpy as np
 import pandas as pd
 
 from zoning import metrics as M
+from zoning import rollup as R
 from zoning.regions import LEVELS, level_depth
-from zoning.rollup import rollup_panel
 from zoning.schemes import Scheme
 from zoning.store import Store
 
 #: Two shelves: whole levels (counts, metrics, geometry: few and costly) and views (one
 #: day's zones: many and cheap), so moving the date slider never pushes a level out.
 _SHELVES: dict[str, OrderedDict[Hashable, object]] = {"level": OrderedDict(), "view": OrderedDict()}
-_SHELF_SIZE = {"level": 48, "view": 256}
+_SHELF_SIZE = {"level": 96, "view": 256}
 _LOCK = threading.Lock()
 
 
@@ -67,8 +67,9 @@ class LevelData:
     level: str
     panel: M.Panel
     metrics: dict[str, np.ndarray]
-    source_level: str  # the level the counts were reported at
+    source_level: str  # the finest level counts were reported at, at or below this one
     as_of: pd.Timestamp | None
+    windows: R.Windows | None = None  # 7-day figures and the share of each region covered
 
     def day_index(self, day: object) -> int:
         return int(self.panel.dates.get_loc(pd.Timestamp(day)))
@@ -101,44 +102,72 @@ def level_data(store: Store, level: str) -> LevelData:
 def _build_level(store: Store, level: str) -> LevelData:
     meta = store.meta()
     as_of = pd.Timestamp(meta["as_of"]) if meta.get("as_of") else None
-    counted = store.count_levels()
+    counted = tuple(store.count_levels())
+    if not any(level_depth(lv) >= level_depth(level) for lv in counted):
+        raise LookupError(f"no daily counts at or below the level {level!r}")
+    source = [lv for lv in counted if level_depth(lv) >= level_depth(level)][-1]
+    coverage = R.min_coverage()
+    windows = _level_windows(store, level, counted, coverage)
+    panel = _daily_panel(store, level, counted, coverage)
+    computed = R.window_metrics(windows, coverage)
+    computed["provisional"] = M.provisional_flags(panel, M.DEFAULT_LAG_DAYS, as_of)
+    return LevelData(level, panel, computed, source, as_of, windows)
+
+
+def _level_regions(store: Store, level: str) -> pd.DataFrame:
     all_regions = regions(store)
-    targets = all_regions[all_regions["level"] == level]
-    if level in counted:
-        source = level
-    else:
-        below = [lv for lv in counted if level_depth(lv) > level_depth(level)]
-        if not below:
-            raise LookupError(f"no daily counts at or below the level {level!r}")
-        source = below[0]
-    panel = _raw_panel(store, level, source)
-    # keep the order and membership of the level's regions
-    order = pd.Index(panel.regions).get_indexer(targets["code"])
-    keep = order >= 0
-    panel = M.Panel(
-        panel.regions[order[keep]],
-        panel.dates,
-        {k: v[order[keep]] for k, v in panel.values.items()},
-        panel.population[order[keep]],
-    )
-    computed = M.compute(panel, as_of=as_of)
-    return LevelData(level, panel, computed, source, as_of)
+    return all_regions[all_regions["level"] == level]
 
 
-def _raw_panel(store: Store, level: str, source: str) -> M.Panel:
-    """Daily counts of ``level``: read at ``source``, summed up one level at a time.
+def _level_windows(
+    store: Store, level: str, counted: tuple[str, ...], coverage: float
+) -> R.Windows:
+    """7-day figures of every region of ``level``: its own counts where its window is
+    complete, else summed from the level below (:mod:`zoning.rollup`). Cached per level, so
+    the levels above one another share their roll-ups."""
 
-    Each step is cached, so the levels above one another share their roll-ups.
-    """
+    def build() -> R.Windows:
+        targets = _level_regions(store, level)
+        codes = targets["code"].to_numpy(dtype=object)
+        own = None
+        if level in counted:
+            own = R.own_windows(_own_panel(store, level))
+        rolled = None
+        if any(level_depth(lv) > level_depth(level) for lv in counted):
+            below = LEVELS[LEVELS.index(level) + 1]
+            children = _level_windows(store, below, counted, coverage)
+            rolled = R.rollup_windows(children, regions(store), level)
+        return R.merge_own(own, rolled, codes, targets["population"].to_numpy(dtype=float))
+
+    return cached(_key(store, "windows", level, counted, coverage), build)
+
+
+def _daily_panel(store: Store, level: str, counted: tuple[str, ...], coverage: float) -> M.Panel:
+    """Daily counts of every region of ``level`` (for charts): own reports, else the sum of
+    the children that reported the day when they hold ``coverage`` of the people."""
 
     def build() -> M.Panel:
-        all_regions = regions(store)
-        if level == source:
-            return _counted_panel(store, level, all_regions[all_regions["level"] == level])
-        below = LEVELS[LEVELS.index(level) + 1]
-        return rollup_panel(_raw_panel(store, below, source), all_regions, level)
+        targets = _level_regions(store, level)
+        codes = targets["code"].to_numpy(dtype=object)
+        own = _own_panel(store, level) if level in counted else None
+        rolled = None
+        if any(level_depth(lv) > level_depth(level) for lv in counted):
+            below = LEVELS[LEVELS.index(level) + 1]
+            children = _daily_panel(store, below, counted, coverage)
+            rolled = R.rollup_panel(children, regions(store), level, coverage)
+        panel = R.merge_daily(own, rolled, codes)
+        population = targets["population"].to_numpy(dtype=float)
+        return M.Panel(panel.regions, panel.dates, panel.values, population)
 
-    return cached(_key(store, "raw_panel", level, source), build)
+    return cached(_key(store, "daily", level, counted, coverage), build)
+
+
+def _own_panel(store: Store, level: str) -> M.Panel:
+    """The counts reported at ``level`` itself, read once per data version."""
+    return cached(
+        _key(store, "own", level),
+        lambda: _counted_panel(store, level, _level_regions(store, level)),
+    )
 
 
 def _counted_panel(store: Store, level: str, level_regions: pd.DataFrame) -> M.Panel:
@@ -203,17 +232,33 @@ def zones_on(store: Store, scheme: Scheme, level: str, day: object) -> pd.DataFr
         )
         for m in scheme.metrics:
             frame[m] = data.metrics[m][:, j] if m in data.metrics else np.nan
+        sums = data.windows.sums if data.windows is not None else {}
         for field in ("new_cases", "deaths", "admissions", "positives", "tests"):
-            if field in data.panel.values:
-                frame[f"{field}_7d"] = M.rolling_7d(
-                    data.panel.values[field][:, max(0, j - 6) : j + 1]
-                )[0][:, -1]
+            if field in sums:
+                frame[f"{field}_7d"] = sums[field][:, j]
+        frame["coverage"] = data.metrics["coverage"][:, j] if "coverage" in data.metrics else 1.0
+        frame["at_least"] = (codes >= 0) & at_least(data, scheme, j)
         frame["window_complete"] = data.metrics["window_complete"][:, j]
         frame["provisional"] = data.metrics["provisional"][:, j]
         return frame
 
     day_key = str(pd.Timestamp(day).date())
     return cached(_key(store, "zones", scheme.id, level, day_key), build, shelf="view")
+
+
+def at_least(data: LevelData, scheme: Scheme, j: object = slice(None)) -> np.ndarray:
+    """True where a region's zone under ``scheme`` is only a lower bound ("at least"): a
+    metric it reads rests on children covering too small a share of its people."""
+    flags = [
+        data.metrics[f"lower_bound:{field}"][:, j]
+        for metric in scheme.metrics
+        if metric in data.metrics
+        for field in M.METRICS[metric]
+        if f"lower_bound:{field}" in data.metrics
+    ]
+    if not flags:
+        return np.zeros_like(data.metrics["window_complete"][:, j], dtype=bool)
+    return np.logical_or.reduce(flags)
 
 
 def zone_panel(store: Store, scheme: Scheme, level: str) -> np.ndarray:
@@ -252,7 +297,8 @@ def dates(store: Store, level: str) -> pd.DatetimeIndex:
 
 
 def case_series(store: Store, level: str, code: str) -> pd.DataFrame:
-    """Daily series of one region: ``date``, every count field, ``avg7`` and ``provisional``."""
+    """Daily series of one region: ``date``, every count field, ``avg7``, ``provisional``,
+    every metric (NaN where it is only a lower bound) and ``coverage``."""
     data = level_data(store, level)
     i = int(np.flatnonzero(data.panel.regions == code)[0])
     frame = pd.DataFrame({"date": data.panel.dates})
@@ -263,5 +309,10 @@ def case_series(store: Store, level: str, code: str) -> pd.DataFrame:
     frame["provisional"] = data.metrics["provisional"][i]
     for name in M.METRICS:
         if name in data.metrics:
-            frame[name] = data.metrics[name][i]
+            lower = [data.metrics.get(f"lower_bound:{f}") for f in M.METRICS[name]]
+            partial = np.logical_or.reduce([x[i] for x in lower if x is not None] or [False])
+            # a lower bound (too few children reporting) is not a value to draw as a trend
+            frame[name] = np.where(partial, np.nan, data.metrics[name][i])
+    if "coverage" in data.metrics:
+        frame["coverage"] = data.metrics["coverage"][i]
     return frame

@@ -189,6 +189,23 @@ class Store:
             conn.execute(sa.text(
                 f"CREATE INDEX IF NOT EXISTS {COUNTS_BY_UPLOAD.name} ON counts (upload_id)"
             ))  # fmt: skip
+        self._add_new_count_fields()
+
+    def _add_new_count_fields(self) -> None:
+        """A store made before a count field existed gets its column (empty: not reported),
+        so nothing stored is lost and no store has to be made again."""
+        inspector = sa.inspect(self.engine)
+        for table in (counts, count_history):
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            for field in COUNT_FIELDS:
+                if field in have:
+                    continue
+                try:
+                    with self.engine.begin() as conn:
+                        conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {field} FLOAT"))
+                except sa.exc.DBAPIError as exc:  # another process added it at the same moment
+                    if "duplicate" not in str(exc).lower() and "exists" not in str(exc).lower():
+                        raise
 
     def _drop_outdated_snapshots(self) -> None:
         """Snapshots are derived data: a table of an older layout is dropped, not migrated.
