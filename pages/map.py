@@ -55,7 +55,9 @@ for (label, colour), row in zip(presentation.legend(scheme, lg), totals.itertupl
         total=format_number(len(layer), lg), people=format_number(row.population, lg),
     )  # fmt: skip
     cards.append((label, colour, text))
-st.markdown(presentation.zone_cards_html(cards), unsafe_allow_html=True)
+# in a block of their own, as the columns they replace were: the map below keeps its place in
+# the page's tree from one view to the next (a bare element here remounted the map's frame)
+st.container().markdown(presentation.zone_cards_html(cards), unsafe_allow_html=True)
 
 # --- the map ----------------------------------------------------------------------------
 geometry = mapdata.level_geometry(store, level, within)
