@@ -82,7 +82,8 @@ common.keep_param("scheme", scheme.id)
 common.keep_param("level", level)
 if view.day_from_url:  # else the latest settled day, which moves on with new data
     common.keep_param("date", day.date().isoformat())
-numbers = briefing.headline(store, scheme, level, day, public=access.public_view(level), lang=lg)
+public = access.public_view(level)  # villages, RW, RT for the public: the masked figures
+numbers = briefing.headline(store, scheme, level, day, public=public, lang=lg)
 place = briefing.place_name(store, lg)
 words = briefing.texts(numbers, scheme, level, lg, place, day_from_url=view.day_from_url)
 legend = presentation.legend(scheme, lg)
@@ -159,7 +160,8 @@ links.page_link(
 links.download_button(
     t("briefing.download_png", lg),
     lambda: export.map_png(
-        presentation.map_layer(store, scheme, level, day, lg)[0], legend, words["title"],
+        presentation.map_layer(store, scheme, level, day, lg, public=public)[0], legend,
+        words["title"],
         f"{words['view']}\n{words['zones_on']} · {words['data_line']}", note,
     ),
     export.file_name(scheme, level, day, lg, "png"), "image/png", on_click="ignore",
@@ -168,7 +170,7 @@ links.download_button(
 links.download_button(
     t("briefing.download_pdf", lg),
     lambda: export.brief_pdf(
-        presentation.map_layer(store, scheme, level, day, lg)[0], legend, numbers,
+        presentation.map_layer(store, scheme, level, day, lg, public=public)[0], legend, numbers,
         title=words["title"],
         subtitle=f"{words['view']} · {words['zones_on']}", data_line=words["data_line"],
         facts=briefing.pdf_facts(words), table_title=words["table_title"],

@@ -140,6 +140,8 @@ b.download_button(
 )  # fmt: skip
 c.download_button(
     t("map.download_html", lg),
-    lambda: presentation.standalone_map_html(store, scheme, level, day, lg, within=within),
+    lambda: presentation.standalone_map_html(
+        store, scheme, level, day, lg, within=within, public=public
+    ),
     export.file_name(scheme, level, day, lg, "html"), "text/html", on_click="ignore",
 )  # fmt: skip

@@ -39,7 +39,8 @@ from_url = charts.regions_from_param(st.query_params.get("region"), names)
 codes = st.multiselect(
     t("trends.regions", lg),
     list(names),
-    default=from_url[:MAX_REGIONS] or charts.top_regions(store, level, day),
+    default=from_url[:MAX_REGIONS]
+    or charts.top_regions(store, level, day, public=access.public_view(level)),
     format_func=names.get,
     max_selections=MAX_REGIONS,
     key=f"trend_regions_{level}",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -291,19 +293,24 @@ def test_existing_charts_keep_working() -> None:
 
 
 def village_store(path) -> Store:
-    """Two villages of one district (1,000 people each), 28 days from Monday 5 July: Desa A1
-    has 2 cases in each week, Desa A2 10 a day; Desa B1 in another district 1 a day."""
+    """Two villages of one district (100,000 people each, so that no zone narrows a small
+    count), 28 days from Monday 5 July: Desa A1 has 2 cases in each week, Desa A2 3 (their
+    district's 5 leave both a range); Desa B1 in another district 1 a day."""
     from conftest import tiny_regions, write_store
+
+    regions = tiny_regions()
+    regions.loc[regions["level"] == "village", "population"] = 100_000
 
     days = pd.date_range("2021-07-05", periods=28, freq="D")
     daily = {"33.01.01.2001": [1.0 if i % 7 in (0, 3) else 0.0 for i in range(28)],
-             "33.01.01.2002": [10.0] * 28, "33.02.01.1001": [1.0] * 28,
+             "33.01.01.2002": [1.0 if i % 7 in (1, 2, 5) else 0.0 for i in range(28)],
+             "33.02.01.1001": [1.0] * 28,
              "33.02.01.1002": [0.0] * 28}  # fmt: skip
     counts = pd.concat(
         pd.DataFrame({"region": code, "date": days, "new_cases": values})
         for code, values in daily.items()
     ).assign(deaths=0.0, admissions=0.0)
-    return write_store(path, tiny_regions(), counts)
+    return write_store(path, regions, counts)
 
 
 def test_line_segments_never_join_over_a_hidden_value() -> None:
@@ -333,16 +340,16 @@ def test_public_series_is_weekly_and_holds_no_hidden_value(tmp_path) -> None:
     assert set(a1["new_cases__state"]) == {privacy.SMALL}  # 2 cases a week: a range
     assert a1["new_cases"].isna().all() and set(a1["new_cases__hi"]) == {4.0}
     a2 = frame[frame["code"] == "33.01.01.2002"]
-    assert set(a2["new_cases__state"]) == {privacy.HIDDEN}  # its district's total is shown
+    assert set(a2["new_cases__state"]) == {privacy.SMALL}  # 5 = 1..4 + 1..4: both may be 1..4
     b1 = frame[frame["code"] == "33.02.01.1001"]
     assert set(b1["new_cases"]) == {7.0} and set(b1["new_cases__state"]) == {privacy.EXACT}
     values = frame[[c for c in frame if not c.endswith("__state")]]
     values = values.select_dtypes("number").to_numpy(float).ravel()
-    for hidden in (2.0, 200.0, 70.0, 7000.0):  # A1's and A2's weeks, counts and per 100,000
+    for hidden in (2.0, 3.0):  # A1's and A2's weeks (counts, and per 100,000)
         assert not np.isclose(values, hidden).any(), hidden
     # the same regions for an analyst: daily, exact
     exact = charts.trend_series(store, "village", codes, day="2021-08-01")
-    assert len(exact) == 3 * 28 and 70.0 in set(exact["cases_7d"])
+    assert len(exact) == 3 * 28 and 3.0 in set(exact["cases_7d"])
 
 
 def test_public_series_of_a_level_that_is_not_protected_is_the_usual_one(tiny_store) -> None:
@@ -365,14 +372,18 @@ def test_weekly_and_metric_charts_of_a_public_series(tmp_path) -> None:
     assert {r["state"] for r in data} == {t("trends.ranged", "en")}
     assert bars["encoding"]["y"]["title"] == "New cases per week"
     other = figures["Desa A2"].to_dict()
-    suppressed = other["datasets"][other["data"]["name"]]
-    assert {r["text"] for r in suppressed} == {"suppressed"}
-    assert all(r["bar"] == bars["encoding"]["y"]["scale"]["domain"][1] for r in suppressed)
+    assert {r["text"] for r in other["datasets"][other["data"]["name"]]} == {"1–4"}
     assert charts.has_values(frame, "cases_7d_per_100k")
     spec = charts.metric_chart(frame, "cases_7d_per_100k", "id", WHO).to_dict()
     texts = {r.get("text") for layer in layers(spec) if "data" in layer for r in rows(spec, layer)}
-    assert "100,0–400,0" in texts and "700,0" in texts
+    assert "1,0–4,0" in texts and "7,0" in texts
     assert {mark(layer) for layer in layers(spec)} >= {"line", "point", "rule"}
+    # one value a week, and the title says so (issue 11 item 19)
+    assert "nilai mingguan, s.d. Minggu" in json.dumps(spec)
+    analyst = charts.trend_series(store, "village", codes, day="2021-08-01")
+    assert "nilai mingguan" not in json.dumps(
+        charts.metric_chart(analyst, "cases_7d_per_100k", "id", WHO).to_dict()
+    )
 
 
 # --- the selected region on the map (issue 11, items 14 and 18) ------------------------------
@@ -433,3 +444,14 @@ def test_zone_strip_marks_the_day_and_speaks_indonesian() -> None:
     spec = charts.zone_strip(history, WHO, "id", DAYS[2]).to_dict()
     assert has_day_rule(spec, DAYS[2])
     assert "Agustus" in spec["config"]["locale"]["time"]["months"]
+
+
+def test_public_series_without_the_days_states_falls_back_to_ranges(tmp_path, monkeypatch):
+    """No state for a week (a level outside the day's audit) never means 'exact'."""
+    from zoning import published
+
+    store = village_store(tmp_path / "v.db")
+    monkeypatch.setattr(published, "day_states", lambda *a, **k: {})
+    frame = charts.trend_series(store, "village", ["33.01.01.2001"], day="2021-08-01", public=True)
+    assert privacy.EXACT not in set(frame["new_cases__state"])
+    assert frame["new_cases"].isna().all()

@@ -150,7 +150,12 @@ def test_export_zones_table_for_the_public():
     exact = export.zones_table(zones(), scheme, SUNDAY)
     assert exact["new_cases_7d"].tolist() == [3.0, 12.0, 0.0, 40.0]  # analysts: as before
     public = export.zones_table(zones(), scheme, SUNDAY, public=True, lang="en")
-    assert public["new_cases_7d"].tolist() == ["1–4", "suppressed", 0.0, 40.0]
+    # numbers stay numbers; what is shown instead of one is in a note column next to it
+    assert public["new_cases_7d"].dtype == float
+    assert public["new_cases_7d"].fillna(-1).tolist() == [-1, -1, 0.0, 40.0]
+    assert public["new_cases_7d_note"].tolist() == ["1–4", "suppressed", "", ""]
+    cols = list(public.columns)
+    assert cols.index("new_cases_7d_note") == cols.index("new_cases_7d") + 1
     assert public["zone"].tolist() == exact["zone"].tolist()
     csv = export.to_csv_bytes(public).decode("utf-8")
     assert "1–4" in csv and ",3.0," not in csv and ",150.0," not in csv
@@ -165,7 +170,38 @@ def test_export_geojson_for_the_public():
     public = export.zones_table(zones(), scheme, SUNDAY, public=True, lang="en")
     geometry = gpd.GeoSeries([box(i, 0, i + 1, 1) for i in range(4)], crs="EPSG:4326")
     text = export.to_geojson_bytes(public, geometry).decode("utf-8")
-    assert '"new_cases_7d":"1–4"' in text and '"new_cases_7d":3.0' not in text
+    assert '"new_cases_7d":null,"new_cases_7d_note":"1–4"' in text
+    assert '"new_cases_7d":3.0' not in text
+
+
+def test_public_table_on_a_weekday_keeps_numeric_columns_numeric():
+    """Issue 11 item 19: 'Sundays only' never stands in a numeric column."""
+    scheme = get_scheme("who-ct-2021")
+    monday = SUNDAY + pd.Timedelta(days=1)
+    public = export.zones_table(zones(), scheme, monday, public=True, lang="en")
+    for column in ("new_cases_7d", "cases_7d_per_100k"):
+        assert public[column].dtype == float and public[column].isna().all()
+        assert set(public[f"{column}_note"]) == {"Sundays only"}
+    text = export.to_csv_bytes(public).decode("utf-8")
+    header, first = text.splitlines()[:2]
+    row = dict(zip(header.split(","), first.split(","), strict=True))
+    assert row["new_cases_7d"] == "" and row["new_cases_7d_note"] == "Sundays only"
+
+
+def test_brief_pdf_leaves_a_note_out_of_the_rate_column(monkeypatch):
+    names = ["Desa A", "Desa B"]
+    brief = headline(names)
+    brief["severe_regions"][0]["rate"] = "Sundays only"
+    drawn = []
+    real = export._text
+    monkeypatch.setattr(export, "_text", lambda *a, **k: drawn.append(a[3]) or real(*a, **k))
+    export.brief_pdf(
+        gpd.GeoDataFrame({"colour": ["#ff0000"]}, geometry=[box(0, 0, 1, 1)], crs="EPSG:4326"),
+        [("Merah", "#ff0000")], brief, title="t", subtitle="s", data_line="d",
+        facts=[], table_title="tt", table_header=("a", "b", "c"), lang="en",
+    )  # fmt: skip
+    assert "Sundays only" not in drawn  # not in a cell of the table
+    assert "–*" in drawn and any("–*: Sundays only" in text for text in drawn)
 
 
 def test_brief_pdf_shows_a_rate_given_as_a_range():

@@ -59,3 +59,9 @@ def test_the_csv_carries_the_headers_in_words(table):
     )
     assert rows[0][:3] == ["Kode", "Nama wilayah", "Kode induk"]
     assert "Level 4 (sangat tinggi)" in rows[1]
+
+
+def test_a_note_column_is_named_after_its_figure(table):
+    noted = export.for_people(table.assign(new_cases_7d_note="see zone"), WHO, "id")
+    assert "Kasus baru 7 hari: keterangan" in noted.columns
+    assert not any("_" in c for c in noted.columns)

@@ -436,8 +436,10 @@ def test_zone_status_for_the_public_shows_small_counts_as_ranges(
     exact = policy.zone_status(*args)
     public = policy.zone_status(*args, public=True, lang="en")
     assert exact.values["cases_7d_per_100k"] == 700.0
-    assert public.values["cases_7d_per_100k"] == "100.0–900.0"
+    # 7 cases in 1,000 people is WHO level 4, which means at least 2 cases here: the zone
+    # cuts into the range 1–9, so the zone alone is shown (issue 11 item 3)
+    assert public.values["cases_7d_per_100k"] == "see zone"
     assert public.zone_index == exact.zone_index  # the zone stays visible
-    assert "Cases per 100,000, 7 days: 100.0–900.0" in policy.metric_lines(public, "en")
+    assert "Cases per 100,000, 7 days: see zone" in policy.metric_lines(public, "en")
     other = policy.zone_status(tiny_store, who, "village", "33.01.01.2002", "2021-07-18", True)
-    assert other.values["cases_7d_per_100k"] == "disamarkan"  # it would give A1 away
+    assert other.values["cases_7d_per_100k"] == "lihat zona"  # level 4: 2 or more here

@@ -11,7 +11,9 @@ from zoning.schemes import builtin_schemes
 
 def test_standalone_map_is_one_offline_file_with_every_region(tiny_store):
     scheme = builtin_schemes()["who-ct-2021"]
-    html = presentation.standalone_map_html(tiny_store, scheme, "village", "2021-07-10", "en")
+    html = presentation.standalone_map_html(
+        tiny_store, scheme, "village", "2021-07-10", "en", public=False
+    )
     text = html.decode("utf-8")
     assert "<script src=" not in text and '<link rel="stylesheet" href=' not in text
     assert not re.search(r"https?://(?!www\.w3\.org)", text.split("</head>")[1])

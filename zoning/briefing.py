@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from zoning import metrics as M
-from zoning import privacy, service
+from zoning import privacy, published, service
 from zoning.i18n import format_number, pick, t, tn
 from zoning.mapview import NO_DATA_COLOUR
 from zoning.regions import LEVEL_LABELS, level_depth
@@ -155,10 +155,11 @@ def headline(
     ``coverage``, ``prev_coverage``, ``change_pct``).
 
     ``public``: the rates of villages, RW and RT are shown as :mod:`zoning.privacy` allows
-    (ranges or text in ``lang``).
+    (ranges or text in ``lang``), taken from :func:`zoning.published.public_zones`, and the
+    regions are ordered by what is shown (numbers first, highest first; then by name).
     """
     zones = service.zones_on(store, scheme, level, day)
-    shown = privacy.mask_table(zones, level, day, lang=lang) if public else zones
+    shown = published.public_zones(store, scheme, level, day, lang, public=public)
     people = zones["population"].fillna(0.0)
     per_zone = []
     for i in [*range(len(scheme.zones)), NO_ZONE]:
@@ -175,11 +176,10 @@ def headline(
     occupied = [z for z in per_zone[:-1] if z["regions"]]
     severe = occupied[-1] if occupied else per_zone[-2]
     rate_metric = RATE_METRIC if RATE_METRIC in zones else scheme.metrics[0]
-    rows = zones[zones["zone_index"] == severe["index"]]
-    rate = rows[rate_metric] if rate_metric in rows else pd.Series(np.nan, index=rows.index)
-    rows = rows.assign(rate=rate).sort_values(["rate", "name"], ascending=[False, True])
-    if rate_metric in shown:
-        rows = rows.assign(rate=shown.loc[rows.index, rate_metric])
+    rows = shown[shown["zone_index"] == severe["index"]]
+    rows = rows.assign(rate=rows.get(rate_metric, np.nan))
+    # ordered by what is shown: numbers, highest first, then the rest (ranges, hidden) by name
+    rows = rows.iloc[privacy.shown_order(rows["rate"].tolist(), rows["name"].tolist())]
     meta = store.meta()
     return {
         "scheme": scheme.id,

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from zoning import metrics as M
-from zoning import privacy, service
+from zoning import privacy, published, service
 from zoning.codes import CodeError, normalise_code
 from zoning.i18n import format_number, lang_or_default, pick, t
 from zoning.mapview import NO_DATA_COLOUR
@@ -166,19 +166,36 @@ def region_names(store: Store, level: str) -> dict[str, str]:
 
 
 def top_regions(
-    store: Store, level: str, day: object, n: int = 3, metric: str = "cases_7d_per_100k"
+    store: Store,
+    level: str,
+    day: object,
+    n: int = 3,
+    metric: str = "cases_7d_per_100k",
+    *,
+    public: bool = False,
 ) -> list[str]:
     """The ``n`` regions with the highest ``metric`` on ``day`` (regions without it last).
 
     A level without ``metric`` (RT and RW count houses, not cases) is ranked by the first
-    metric it has, or taken in its order.
+    metric it has, or taken in its order. ``public`` (a public view of a small level):
+    ranked by what the public sees in the week ending on or before ``day``, values not
+    shown (ranges, hidden) last in the level's order, never by a hidden value.
     """
     data = service.level_data(store, level)
     known = [m for m in (metric, *M.METRICS) if m in data.metrics]
     if not known:
         return list(data.panel.regions[:n])
-    values = pd.Series(data.metrics[known[0]][:, data.day_index(day)], index=data.panel.regions)
-    return list(values.sort_values(ascending=False, na_position="last").index[:n])
+    if public and level in privacy.SMALL_LEVELS:
+        day = max(privacy.week_end_on_or_before(day), data.panel.dates[0])
+    values = data.metrics[known[0]][:, data.day_index(day)]
+    if public and level in privacy.SMALL_LEVELS:
+        source = privacy.PER_POPULATION.get(known[0], (None,))[0]
+        state = published.day_states(store, day).get(level, {}).get(source)
+        if state is None or not privacy.is_week_end(day):
+            state = np.full(len(values), privacy.HIDDEN)
+        values = np.where(state == privacy.EXACT, values, np.nan)
+    order = privacy.shown_order(values, data.panel.regions)
+    return list(data.panel.regions[order[:n]])
 
 
 def regions_from_param(raw: str | None, valid: Iterable[str]) -> list[str]:
@@ -528,6 +545,8 @@ def metric_chart(
     draws the rule on ``day`` even where it is the last day shown.
     """
     title = t(f"metrics.{metric}", lang)
+    if f"{metric}__state" in series:  # a public view: one value a week, and the title says so
+        title = f"{title} · {t('trends.sundays_only', lang)}"
     bands = scheme.bands(metric) if scheme is not None else []
     cuts = [lo for _, lo, _ in bands if np.isfinite(lo)]
     first = min((c for c in cuts if c > 0), default=0.0)  # the lowest threshold above zero
@@ -693,8 +712,9 @@ def public_trend_series(
         if _WEEKLY_COUNTS.get(f) in privacy.COUNT_COLUMNS
     }
     columns |= {m: v[:, weeks] for m, v in data.metrics.items() if m in M.METRICS}
+    states = _week_states(store, level, dates[weeks], columns, threshold)
     shown = privacy.shown_values(
-        columns, data.panel.population, info["parent"].to_numpy(object), threshold
+        columns, data.panel.population, info["parent"].to_numpy(object), threshold, states
     )
     rows = pd.Index(data.panel.regions).get_indexer(list(codes))
     rows = rows[rows >= 0]
@@ -723,6 +743,21 @@ def public_trend_series(
         frame[f"{name}__hi"] = values.hi[rows].ravel()
         frame[f"{name}__state"] = values.state[rows].ravel()
     return frame
+
+
+def _week_states(
+    store: Store, level: str, weeks: pd.DatetimeIndex, columns: Mapping, threshold: int | None
+) -> dict[str, np.ndarray]:
+    """How each count of ``level`` is shown in each week (regions x weeks), from the one
+    masked source (:func:`zoning.published.day_states`), so the trends page shows what the
+    map shows."""
+    per_week = [published.day_states(store, week, threshold).get(level, {}) for week in weeks]
+    # a column without a state in some week falls back to privacy's own rule (fail closed)
+    return {
+        c: np.stack([week[c] for week in per_week], axis=1)
+        for c in columns
+        if per_week and all(c in week for week in per_week)
+    }
 
 
 def _shown_text(series: pd.DataFrame, column: str, lang: str, decimals: int) -> np.ndarray:

@@ -57,6 +57,27 @@ def zones_table(
     out.insert(5, "scheme", scheme.id)
     out["window_complete"] = frame["window_complete"].to_numpy()
     out["provisional"] = frame["provisional"].to_numpy()
+    return numeric_with_notes(out)
+
+
+#: Suffix of the text column that says what a public view shows instead of a number.
+NOTE_SUFFIX = "_note"
+
+
+def numeric_with_notes(table: pd.DataFrame) -> pd.DataFrame:
+    """Keep numeric columns numeric: text in a figure column (``1–4``, 'hidden', 'Sundays
+    only', 'see zone', from :mod:`zoning.privacy`) leaves the number empty (NaN) and moves
+    to a ``<column>_note`` column next to it. Tables without such text come back as they
+    are."""
+    out = table.copy()
+    for column in privacy.masked_columns(table):
+        values = out[column]
+        text = values.map(lambda v: isinstance(v, str))
+        if values.dtype != object or not text.any():
+            continue
+        at = out.columns.get_loc(column)
+        out[column] = pd.to_numeric(values.where(~text), errors="coerce").astype(float)
+        out.insert(at + 1, column + NOTE_SUFFIX, values.where(text, "").astype(str))
     return out
 
 
@@ -81,7 +102,10 @@ def for_people(table: pd.DataFrame, scheme: Scheme, lang: str) -> pd.DataFrame:
 
 
 def _header(column: str, lang: str) -> str:
-    """A column's name in words: its ``export`` or ``metrics`` string, else as it is."""
+    """A column's name in words: its ``export`` or ``metrics`` string, else as it is; a
+    ``<column>_note`` column (:func:`numeric_with_notes`) is that column's note."""
+    if column.endswith(NOTE_SUFFIX):
+        return t("export.note_of", lang, column=_header(column.removesuffix(NOTE_SUFFIX), lang))
     for key in (f"export.{column}", f"metrics.{column}"):
         if key in strings():
             return t(key, lang)
@@ -290,17 +314,23 @@ def brief_pdf(
         _text(fig, x, y, _plain(label, 40), 0.2, fontsize=7.5, color=_GREY, ha=ha, va="top")
     y -= 0.024
     regions = list(headline.get("severe_regions") or [])
+    notes: list[str] = []  # a rate not shown as a number: the cell stays empty, a note says why
     for region in regions[:rows]:
         rate = region.get("rate")  # text on a public view of a small level (zoning.privacy)
+        shown = format_number(rate, lang, 1) if not isinstance(rate, str) else _plain(rate, 20)
+        if isinstance(rate, str) and not any(ch.isdigit() for ch in rate):
+            notes += [] if rate in notes else [rate]
+            shown = "–" + "*" * (notes.index(rate) + 1)
         cells = (
             _plain(region.get("name"), 38),
-            _plain(rate, 20) if isinstance(rate, str) else format_number(rate, lang, 1),
+            shown,
             format_number(region.get("population"), lang),
         )
         for x, ha, cell, room in zip(columns, aligns, cells, (0.15, 0.08, 0.1), strict=True):
             _text(fig, x, y, cell, room, fontsize=8, ha=ha, va="top")
         y -= 0.022
-    small = [_wrap(text, 200) for text in (note, source) if text]
+    marks = ["–" + "*" * (i + 1) + ": " + _plain(text, 60) for i, text in enumerate(notes)]
+    small = [_wrap(text, 200) for text in ("  ".join(marks), note, source) if text]
     if small:
         _text(fig, 0.03, 0.03, "\n".join(small), fontsize=7, color=_GREY, va="bottom")
     buf = io.BytesIO()

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from zoning import privacy, service
+from zoning import published, service
 from zoning.codes import try_normalise
 from zoning.i18n import format_number, pick, strings, t
 from zoning.mapview import NO_DATA_COLOUR
@@ -66,13 +66,11 @@ def zone_status(
 ) -> ZoneStatus:  # fmt: skip
     """The zone of ``code`` on ``day`` and its last change up to that day.
 
-    ``public``: the figures as a public view shows them (:func:`zoning.privacy.mask_table`:
+    ``public``: the figures as a public view shows them (:func:`zoning.published.public_zones`:
     small counts as ranges in ``lang``'s format); the zone is the same.
     """
     day = pd.Timestamp(day)
-    zones = service.zones_on(store, scheme, level, day)
-    if public:
-        zones = privacy.mask_table(zones, level, day, lang=lang)
+    zones = published.public_zones(store, scheme, level, day, lang, public=public)
     row = zones.set_index("code").loc[code]
     history = service.zone_history(store, scheme, level, code)
     history = history[history["date"] <= day]

@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from zoning import privacy, service
+from zoning import published, service
 from zoning.codes import is_within
 from zoning.i18n import format_number, pick, t
 from zoning.mapview import NO_DATA_COLOUR, build_zone_map, map_to_html
@@ -68,13 +68,10 @@ def shown_zones(
     store: Store, scheme: Scheme, level: str, day: object, lang: str, *, public: bool
 ) -> pd.DataFrame:
     """:func:`zoning.service.zones_on` as a viewer may see it: for the public, small counts
-    of villages, RW and RT and all values computed from them as :mod:`zoning.privacy` says.
+    of villages, RW and RT and all values computed from them as :mod:`zoning.privacy` says
+    (:func:`zoning.published.public_zones`, the one masked source).
     """
-    zones = service.zones_on(store, scheme, level, day)
-    if not public:
-        return zones
-    key = (store.url, store.data_version(), "shown", scheme.id, level, str(pd.Timestamp(day)), lang)
-    return service.cached(key, lambda: privacy.mask_table(zones, level, day, lang=lang), "view")
+    return published.public_zones(store, scheme, level, day, lang, public=public)
 
 
 def zones_within(frame: pd.DataFrame, within: str | None) -> pd.DataFrame:
@@ -91,21 +88,31 @@ def geometry_of(store: Store, level: str, codes: pd.Series) -> gpd.GeoSeries:
 
 
 def map_layer(
-    store: Store, scheme: Scheme, level: str, day: object, lang: str, within: str | None = None
+    store: Store,
+    scheme: Scheme,
+    level: str,
+    day: object,
+    lang: str,
+    within: str | None = None,
+    *,
+    public: bool,
 ) -> tuple[gpd.GeoDataFrame, list[tuple[str, str]]]:
     """The map's regions with zone, colour and formatted tooltip columns.
 
-    Returns the GeoDataFrame and the ``(column, label)`` pairs for the tooltip.
+    ``public`` (required: a viewer who is not an analyst) takes every value from
+    :func:`shown_zones`. Returns the GeoDataFrame and the ``(column, label)`` pairs for the
+    tooltip.
     """
-    zones = with_labels(service.zones_on(store, scheme, level, day), scheme, lang)
+    zones = with_labels(shown_zones(store, scheme, level, day, lang, public=public), scheme, lang)
     geo = service.geometries(store, level)[["code", "geometry"]]
     frame = geo.merge(zones, on="code", how="inner")
     frame = zones_within(frame, within)
     fields = [("name", LEVEL_LABELS[lang][level]), ("zone_label", t("common.zone", lang))]
     for col in shown_columns(scheme, frame):
         text = frame[col].map(lambda v, c=col: format_metric(c, v, lang))
+        known = frame[col].map(lambda v: isinstance(v, str) or pd.notna(v))
         frame[f"{col}__text"] = text.where(
-            frame["window_complete"] | frame[col].notna(), t("common.incomplete", lang)
+            frame["window_complete"] | known, t("common.incomplete", lang)
         )
         fields.append((f"{col}__text", metric_label(col, lang)))
     frame["population__text"] = frame["population"].map(lambda v: format_number(v, lang))
@@ -114,10 +121,18 @@ def map_layer(
 
 
 def standalone_map_html(
-    store: Store, scheme: Scheme, level: str, day: object, lang: str, within: str | None = None
+    store: Store,
+    scheme: Scheme,
+    level: str,
+    day: object,
+    lang: str,
+    within: str | None = None,
+    *,
+    public: bool,
 ) -> bytes:
-    """The view as one self-contained interactive HTML file (Leaflet inlined, no internet)."""
-    layer, tooltip = map_layer(store, scheme, level, day, lang, within=within)
+    """The view as one self-contained interactive HTML file (Leaflet inlined, no internet),
+    its tooltips from :func:`shown_zones` (``public`` as there)."""
+    layer, tooltip = map_layer(store, scheme, level, day, lang, within=within, public=public)
     drawable = layer[~(layer.geometry.isna() | layer.geometry.is_empty)]
     title = f"{LEVEL_LABELS[lang][level]} · {pd.Timestamp(day).date()}"
     fmap = build_zone_map(

@@ -1,9 +1,11 @@
 """Small numbers: what the public sees of counts at village, RW and RT level.
 
-The one place for small-number protection. Pages and exports ask :func:`public_view` whether
-a view needs it (a viewer who is not an analyst, a level in :data:`SMALL_LEVELS`) and then
-show what the functions here return instead of the exact figures. Analysts see exact numbers;
-zones are never masked.
+The rules and the display of small-number protection. Pages ask :func:`public_view` whether
+a view needs it (a viewer who is not an analyst, a level in :data:`SMALL_LEVELS`); every
+public output then takes its figures from one masked table,
+:func:`zoning.published.public_zones`, built with :func:`mask_table` from the states that
+:func:`zoning.published.day_states` decides for the whole day (:mod:`zoning.audit`).
+Analysts see exact numbers; zones are never masked.
 
 The rules
 ---------
@@ -12,23 +14,34 @@ The rules
 - **Small counts**: a count of 1 to ``t - 1`` is shown as the range ``1–4`` (for ``t = 5``).
   **Zero stays 0**: a true zero names nobody, and hiding zeros too would hide nearly every RT
   and village on most days (the zone, which stays visible, tells much the same).
-- **Complementary suppression**: where a group's total is published elsewhere (the regions
-  with the same parent on the same day: the parent's own figure), a lone hidden count could
-  be recomputed as the total minus the shown parts. So when a group has exactly one hidden
-  count, or hidden counts whose total would pin each of them (all ``1`` or all ``t - 1``),
-  one more count is hidden: the smallest non-zero shown count of the group (else the smallest
-  zero). It is shown as *hidden*, without a range (a range would tell it apart). A group with
-  a missing count has no published total (a parent's day is missing if a child's is), so it
-  needs none. This is the usual rule for one table; it is not an audit of every combination
-  of published figures.
+- **Across levels** (:func:`zoning.audit.protect`): a parent's published figure is the sum
+  of its children's (a district's of its villages', an RW's of its RTs'; a masked parent
+  counts with its own bounds). The audit infers what a viewer can of every hidden count
+  from those sums, the displays and the zones, and while a small count is narrowed beyond
+  its range or its zone it makes the group uniform and hides its smallest shown count (else
+  a zero). Uniform: in a group with a complementary cell every hidden count is *hidden*
+  (:data:`HIDDEN`), never a range, so the complementary cell cannot be told from the first.
+- **Zone and population** (:func:`zoning.audit.count_bands`, :func:`zoning.audit.zone_only`):
+  the zones of every built-in scheme bound each count through the population. Where that
+  band cuts into ``1 .. t-1`` the count and everything computed from it are shown as *see
+  zone* (:data:`ZONE_ONLY`) whatever they hold: the choice uses zone, population and scheme
+  only. A lower bound that holds only when one rule of a scheme set the zone is assumed
+  known for that choice; where the other figures shown tell which rule did, the audit
+  uses it and shows those figures as the zone alone.
 - **Derived values**: a rate per population from a hidden count becomes the range of rates
   (``1–4`` cases in 2,000 people: ``50,0–200,0`` per 100,000); a ratio (test positivity) with
-  a hidden part becomes a range or hidden; a change (week on week) with a hidden side is
-  hidden.
+  a hidden part becomes a range, hidden or zone only; a change (week on week) with a hidden
+  side is hidden.
 - **Weekly figures only**: two 7-day totals a day apart differ by one day's count coming in
   and one going out, so publishing them for every day would give the daily counts away. A
   public view of a small level shows 7-day figures for week ends only (Sunday, the last day of
-  an ISO week; :func:`is_week_end`); on other days they are replaced by a note.
+  an ISO week; :func:`is_week_end`); on other days they are replaced by a note. Tables keep
+  such notes out of numeric columns (:func:`zoning.export.numeric_with_notes`).
+- **Order**: public rankings order by what is shown (:func:`shown_order`), never by a
+  hidden value.
+- :func:`count_states` is the older rule for one table alone (a lone hidden count of a
+  group gets one complementary count); it is kept for tables that are not part of a day
+  (tests, a custom frame) and is not an audit.
 
 Display values are lists of ``float`` (exact, format as usual) or ``str`` (a range or a note).
 """
@@ -51,8 +64,9 @@ SMALL_LEVELS = ("village", "rw", "rt")
 #: The day a public week ends on (pandas ``dayofweek``: Monday 0 ... Sunday 6).
 WEEK_END = 6
 
-#: How a cell is shown: exactly, as a range, hidden (no range), or not on this day.
-EXACT, SMALL, HIDDEN, OFF_DAY = 0, 1, 2, 3
+#: How a cell is shown: exactly, as a range, hidden (no range), not on this day, or not at
+#: all because its zone and population already bound it (the zone alone is shown).
+EXACT, SMALL, HIDDEN, OFF_DAY, ZONE_ONLY = 0, 1, 2, 3, 4
 
 #: Counts of a zones table (:func:`zoning.service.zones_on`), protected themselves.
 COUNT_COLUMNS = (
@@ -154,6 +168,7 @@ def texts(
     out = np.empty(state.shape, dtype=object)
     out[state == HIDDEN] = t("privacy.hidden", lang)
     out[state == OFF_DAY] = t("privacy.weekly_only", lang)
+    out[state == ZONE_ONLY] = t("privacy.zone_only", lang)
     for i in zip(*np.nonzero(state == SMALL), strict=True):
         out[i] = range_text(lo[i], hi[i], lang, decimals)
     for i in zip(*np.nonzero(state == EXACT), strict=True):
@@ -220,16 +235,23 @@ def count_states(
 
 
 def shown_counts(
-    counts: object, groups: Sequence | np.ndarray | None = None, threshold: int | None = None
+    counts: object,
+    groups: Sequence | np.ndarray | None = None,
+    threshold: int | None = None,
+    state: np.ndarray | None = None,
 ) -> Shown:
-    """Counts as a public view shows them (:func:`count_states` says which are hidden)."""
+    """Counts as a public view shows them.
+
+    ``state`` (one per count, from :func:`protect`) says how each is shown; without it
+    :func:`count_states` decides from the counts and ``groups`` alone (one table, no audit).
+    """
     limit = get_threshold(threshold)
     v = np.asarray(counts, dtype=float)
-    state = count_states(v, groups, limit)
+    state = count_states(v, groups, limit) if state is None else np.asarray(state, np.int8)
     exact = state == EXACT
     lo = np.where(exact, v, np.where(state == SMALL, 1.0, 0.0))
     hi = np.where(exact, v, np.where(state == SMALL, float(limit - 1), np.inf))
-    return Shown(np.where(exact, v, np.nan), lo, hi, state)
+    return Shown(np.where(exact, v, np.nan), lo, hi, state.astype(np.int8))
 
 
 def shown_rates(
@@ -269,7 +291,9 @@ def shown_ratio(numerator: Shown, denominator: Shown, scale: float = 100.0) -> S
     both = (num.state == EXACT) & (den.state == EXACT)
     ranged = (num.state == SMALL) & (den.state == EXACT) & (den.value > 0)
     off = (num.state == OFF_DAY) | (den.state == OFF_DAY)
+    zone = (num.state == ZONE_ONLY) | (den.state == ZONE_ONLY)
     state = np.where(both | ((den.state == EXACT) & ~(den.value > 0)), EXACT, HIDDEN)
+    state = np.where(zone, ZONE_ONLY, state)
     state = np.where(ranged, SMALL, np.where(off, OFF_DAY, state)).astype(np.int8)
     value = np.where(state == EXACT, exact_value, np.nan)
     lo = np.where(state == EXACT, value, np.where(ranged, num.lo * per, 0.0))
@@ -363,6 +387,7 @@ def shown_values(
     population: object = None,
     groups: Sequence | np.ndarray | None = None,
     threshold: int | None = None,
+    states: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, Shown]:
     """What a public view may show of every count and every value computed from one.
 
@@ -376,6 +401,9 @@ def shown_values(
         One value per region (row); needed for rates.
     groups, threshold :
         As for :func:`count_states`.
+    states : mapping of count column to array, optional
+        How each count is shown (:func:`zoning.audit.protect`, as
+        :func:`zoning.published.day_states` gives it); ``groups`` is then not used.
 
     A rate without its count column is read back from the rate and the population; a ratio
     without both its counts is hidden wherever it has a value.
@@ -384,14 +412,15 @@ def shown_values(
     pop = None if population is None else np.asarray(population, dtype=float)
 
     def count(column: str) -> Shown | None:
+        state = None if states is None else states.get(column)
         for name in (column, *(a for a, source in ALIASES.items() if source == column)):
             if name in columns:
-                return shown_counts(columns[name], groups, limit)
+                return shown_counts(columns[name], groups, limit, state)
         for metric, (source, per) in PER_POPULATION.items():  # read it back from a rate
             if source == column and metric in columns and pop is not None:
                 rate = np.asarray(columns[metric], dtype=float)
                 people = pop[:, None] if rate.ndim == 2 and pop.ndim == 1 else pop
-                return shown_counts(np.round(rate * people / per), groups, limit)
+                return shown_counts(np.round(rate * people / per), groups, limit, state)
         return None
 
     counts = {c: count(c) for c in COUNT_COLUMNS}
@@ -421,6 +450,7 @@ def mask_table(
     threshold: int | None = None,
     lang: str = "id",
     decimals: Mapping[str, int] | None = None,
+    states: Mapping[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """A zones table (:func:`zoning.service.zones_on`) as a public view may show it.
 
@@ -432,7 +462,9 @@ def mask_table(
     has one). On a ``day`` (or ``date``) that is not a week end, every such figure becomes
     the weekly note. Levels outside :data:`SMALL_LEVELS` come back unchanged (a copy).
 
-    ``decimals``: decimals of rates per column (default 1; counts have none).
+    ``decimals``: decimals of rates per column (default 1; counts have none). ``states``:
+    how each count of each row is shown (:func:`zoning.published.day_states`); without it,
+    this table alone decides (:func:`count_states`), which is not audited across levels.
     """
     out = frame.copy()
     limit = get_threshold(threshold)
@@ -451,7 +483,8 @@ def mask_table(
         off = np.zeros(len(out), dtype=bool)
     population = out["population"].to_numpy(float) if "population" in out else None
     columns = {c: out[c].to_numpy(float) for c in masked_columns(out)}
-    shown = shown_values(columns, population, None if groups is None else groups.to_numpy(), limit)
+    groups = None if groups is None else groups.to_numpy()
+    shown = shown_values(columns, population, groups, limit, states)
     places = {**dict.fromkeys(PER_POPULATION, 1), **dict.fromkeys(RATIOS, 1), **(decimals or {})}
     for column, values in shown.items():
         if off.any():
@@ -459,6 +492,18 @@ def mask_table(
         display = values.display(lang, places.get(column, 0))
         out[column] = pd.Series(display, index=out.index, dtype=object)
     return out
+
+
+def shown_order(values: Sequence[object], names: Sequence[object]) -> np.ndarray:
+    """The order of rows ranked by what a public view shows: the numbers shown, highest
+    first; then every row whose value is text (a range, 'hidden', a note) or missing, by
+    name. A hidden value never moves a row."""
+    number = np.array(
+        [np.nan if isinstance(v, str) or v is None else float(v) for v in values], dtype=float
+    )
+    name = pd.Series([str(x) for x in names]).rank(method="first").to_numpy()
+    missing = np.isnan(number)
+    return np.lexsort((name, np.where(missing, 0.0, -number), missing))
 
 
 def masked_columns(frame: pd.DataFrame | Mapping) -> list[str]:
