@@ -43,12 +43,16 @@ def run() -> None:
             for path, url, key, icon in PAGES
         ),
     ]
-    page = st.navigation(pages)
+    page = st.navigation(pages, position="hidden")
+    nav = st.sidebar.empty()
+    common.page_links(pages[1:], nav.container())  # at once, with the view known so far
+    st.sidebar.divider()
     common.language_switch()
     access.analyst_badge(lg)
     start = time.perf_counter()
     try:
         page.run()
+        common.page_links(pages[1:], nav.container())  # again, with the view the page settled
     finally:
         ms = (time.perf_counter() - start) * 1000
         timing_log().info("rerun page=%s ms=%.1f", page.url_path or "home", ms)
