@@ -11,7 +11,7 @@ import time
 
 import streamlit as st
 
-from pages import access, common
+from pages import access, common, guard
 from zoning.i18n import t
 from zoning.timing import timing_log
 
@@ -32,6 +32,7 @@ def _home() -> None:
 
 def run() -> None:
     """Set up the page and run the page the URL asks for."""
+    guard.install()  # once per process: client addresses and uploads (pages/guard.py)
     lg = common.lang()
     st.set_page_config(page_title=t("common.app_title", lg), page_icon="🗺️", layout="wide")
     pages = [
@@ -42,12 +43,16 @@ def run() -> None:
             for path, url, key, icon in PAGES
         ),
     ]
-    page = st.navigation(pages)
+    page = st.navigation(pages, position="hidden")
+    nav = st.sidebar.empty()
+    common.page_links(pages[1:], nav.container())  # at once, with the view known so far
+    st.sidebar.divider()
     common.language_switch()
     access.analyst_badge(lg)
     start = time.perf_counter()
     try:
         page.run()
+        common.page_links(pages[1:], nav.container())  # again, with the view the page settled
     finally:
         ms = (time.perf_counter() - start) * 1000
         timing_log().info("rerun page=%s ms=%.1f", page.url_path or "home", ms)

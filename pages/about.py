@@ -8,6 +8,7 @@ from pages import common
 from zoning import policy, presentation
 from zoning.i18n import pick, t
 from zoning.schemes import builtin_schemes
+from zoning.text import escape_markdown
 
 
 def html(text: str) -> None:
@@ -35,7 +36,7 @@ st.header(t("about.schemes", lg))
 st.caption(t("about.schemes_intro", lg))
 wanted = st.query_params.get("scheme")
 for scheme in builtin_schemes().values():
-    with st.expander(pick(scheme.name, lg), expanded=scheme.id == wanted):
+    with st.expander(escape_markdown(pick(scheme.name, lg)), expanded=scheme.id == wanted):
         if scheme.description:
             html(policy.paragraph_html(pick(scheme.description, lg)))
         st.markdown(f"**{t('about.source', lg)}**")

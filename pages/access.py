@@ -6,13 +6,20 @@ Anyone may view; only analysts upload and write notes, and only they see exact s
 
 from __future__ import annotations
 
+import functools
+import logging
 import math
 import time
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from pages import guard
 from zoning import auth, privacy
 from zoning.i18n import t
+
+_LOG = logging.getLogger("zoning.access")
+_REPORTED: set[str] = set()  # problems with the operator's hash already logged
 
 # --- analysts: who may change the data, and who sees exact small numbers ------------------
 
@@ -48,7 +55,18 @@ def sign_in_method() -> str | None:
 
 
 def analyst() -> str | None:
-    """Who the analyst using this session is (``oidc:…`` / ``password:…``), else ``None``."""
+    """Who the analyst using this session is (``oidc:…`` / ``password:…``), else ``None``.
+
+    The answer is also noted for the upload guard (:mod:`pages.guard`): only an analyst's
+    session may send files to Streamlit's upload endpoint.
+    """
+    who = _analyst()
+    ctx = get_script_run_ctx()
+    guard.note_analyst(ctx.session_id if ctx else None, who)
+    return who
+
+
+def _analyst() -> str | None:
     method = sign_in_method()
     if method == "oidc":
         email = st.user.get("email")
@@ -85,12 +103,24 @@ def require_analyst(lg: str, key: str = "page") -> str | None:
     if method == "oidc":
         _oidc_sign_in(lg, key)
     elif method == "password":
-        _password_sign_in(lg, key)
+        try:
+            auth.parse_hash(_password_hash())  # a bad hash is said before any attempt
+            _password_sign_in(lg, key)
+        except auth.HashError as exc:
+            _bad_hash(exc, lg)
     else:
         st.warning(t("auth.locked", lg))
         st.markdown(t("auth.locked_how", lg))
         st.markdown(f"- {t('auth.locked_password', lg)}\n- {t('auth.locked_oidc', lg)}")
     return None
+
+
+def _bad_hash(exc: auth.HashError, lg: str) -> None:
+    """The operator's hash cannot be used: why, on the page (no form) and once in the log."""
+    if str(exc) not in _REPORTED:
+        _REPORTED.add(str(exc))
+        _LOG.error("the analyst password hash cannot be used: %s", exc)
+    st.error(t("auth.bad_hash", lg, reason=t(f"auth.{exc.key}", lg, **exc.values)))
 
 
 def _oidc_sign_in(lg: str, key: str) -> None:
@@ -107,8 +137,32 @@ def _oidc_sign_in(lg: str, key: str) -> None:
 
 
 def _client_address() -> str:
-    """The address the request came from as the server saw it (a proxy's, behind one)."""
-    return str(st.context.ip_address or "unknown")
+    """The address this session's sign-in attempts count under: the one that connected,
+    or behind a proxy named in ``ZONING_TRUSTED_PROXIES`` the client it names
+    (:mod:`pages.guard`)."""
+    return guard.client_address(st.context.headers, st.context.ip_address)
+
+
+def _attempt(address: str, throttle: auth.Throttle, check) -> tuple[bool | None, float]:
+    """Check the password once (``check()``), if this session and address may try now.
+
+    Returns whether it was right (``None``: too soon, not checked) and the seconds to wait
+    before the next attempt. The attempt is counted before the check, in the same step as
+    the decision that it may go ahead (:meth:`zoning.auth.Throttles.begin`), so attempts
+    sent at once from one address are counted as one after another would be; a right
+    password clears the counts.
+    """
+    now = time.monotonic()
+    wait = throttle.wait(now) or ADDRESS_THROTTLES.begin(address, now)
+    if wait > 0:
+        return None, wait
+    throttle.failed(now)  # the session's own count: one run at a time, no race
+    if check():
+        throttle.succeeded()
+        ADDRESS_THROTTLES.succeeded(address)
+        return True, 0.0
+    now = time.monotonic()
+    return False, max(throttle.wait(now), ADDRESS_THROTTLES.wait(address, now))
 
 
 def _password_sign_in(lg: str, key: str) -> None:
@@ -123,29 +177,20 @@ def _password_sign_in(lg: str, key: str) -> None:
     if not submitted:
         return
     throttle = st.session_state.setdefault(THROTTLE_KEY, auth.Throttle())
-    address = _client_address()
-    now = time.monotonic()
-    wait = max(throttle.wait(now), ADDRESS_THROTTLES.wait(address, now))
-    if wait > 0:
-        st.error(t("auth.wait", lg, seconds=math.ceil(wait)))
-    elif not name.strip():
+    if not name.strip():
         st.error(t("auth.need_name", lg))
+        return
+    encoded = _password_hash()
+    check = functools.partial(auth.verify_password, password, encoded)
+    ok, wait = _attempt(_client_address(), throttle, check)
+    if ok:
+        who = auth.identity("password", name)
+        st.session_state[ANALYST_KEY] = {"who": who, "hash": encoded}
+        st.rerun()
+    elif ok is None:
+        st.error(t("auth.wait", lg, seconds=math.ceil(wait)))
     else:
-        encoded = _password_hash()
-        try:
-            ok = auth.verify_password(password, encoded)
-        except auth.HashError as exc:
-            st.error(t("auth.bad_hash", lg, reason=str(exc)))
-            return
-        if ok:
-            throttle.succeeded()
-            ADDRESS_THROTTLES.succeeded(address)
-            who = auth.identity("password", name)
-            st.session_state[ANALYST_KEY] = {"who": who, "hash": encoded}
-            st.rerun()
-        now = time.monotonic()
-        delay = max(throttle.failed(now), ADDRESS_THROTTLES.failed(address, now))
-        wait_text = " " + t("auth.wait", lg, seconds=math.ceil(delay)) if delay else ""
+        wait_text = " " + t("auth.wait", lg, seconds=math.ceil(wait)) if wait else ""
         st.error(t("auth.wrong_password", lg) + wait_text)
 
 

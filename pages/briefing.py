@@ -18,6 +18,8 @@ from zoning.text import escape_html
 REFRESH_SECONDS = 5
 
 # --- full screen: no sidebar, no header or toolbar, large type --------------------------------
+# Sizes follow the screen: a projector (1280 x 720) shows everything without scrolling, a
+# phone (390 px) gets a map as wide as the screen in a box no taller than the province needs.
 st.markdown(
     """<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
@@ -25,21 +27,42 @@ st.markdown(
 [data-testid="stDecoration"], [data-testid="stStatusWidget"], #MainMenu, footer
   {display: none !important;}
 [data-testid="stMainBlockContainer"], .block-container
-  {padding: 1.2rem 2rem 1rem 2rem !important; max-width: 100% !important;}
-iframe[title="pages.zonemap.zonemap"] {height: 75vh !important;}
-.brief-title {font-size: 2.5rem; font-weight: 700; line-height: 1.15; margin: 0;
-  padding: 0 !important;}
-.brief-view {font-size: 1.3rem; color: #424242;}
-.brief-data {font-size: 1.45rem; font-weight: 700; background: #fff8e1;
-  border-left: 8px solid #f9a825; padding: .3rem .8rem; margin: .4rem 0 .6rem 0;}
-.brief-card {border-left: 10px solid #9e9e9e; padding: .2rem 0 .2rem .9rem; margin-bottom: 1.3rem;}
-.brief-card h3 {font-size: 1.35rem; margin: 0; padding: 0; font-weight: 600;}
-.brief-big {font-size: 2.8rem; font-weight: 800; line-height: 1.15;}
-.brief-text {font-size: 1.25rem; line-height: 1.5;}
-.brief-small {font-size: 1rem; color: #616161;}
-.brief-zone {font-size: 1.2rem; line-height: 1.8;}
+  {padding: 1rem 2rem .5rem 2rem !important; max-width: 100% !important;}
+iframe[title="pages.zonemap.zonemap"] {height: max(18rem, calc(100vh - 19.5rem)) !important;}
+[data-testid="stAlertContainer"] {padding: .35rem .9rem !important;}
+.brief-title {font-size: clamp(1.6rem, 2.6vw, 2.5rem); font-weight: 700; line-height: 1.15;
+  margin: 0; padding: 0 !important;}
+.brief-view {font-size: clamp(1rem, 1.3vw, 1.3rem); color: #424242;}
+.brief-data {font-size: clamp(1.05rem, 1.45vw, 1.45rem); font-weight: 700; background: #fff8e1;
+  border-left: 8px solid #f9a825; padding: .2rem .8rem; margin: .3rem 0 0 0;}
+.brief-card {border-left: 10px solid #9e9e9e; padding: .1rem 0 .1rem .9rem; margin-bottom: 1rem;}
+.brief-card h3 {font-size: clamp(1.05rem, 1.4vw, 1.35rem); margin: 0; padding: 0;
+  font-weight: 600; line-height: 1.3;}
+.brief-big {font-size: clamp(2rem, 3vw, 2.8rem); font-weight: 800; line-height: 1.15;
+  white-space: nowrap;}
+.brief-of {font-size: .5em; font-weight: 600; color: #616161;}
+.brief-text {font-size: clamp(1rem, 1.3vw, 1.25rem); line-height: 1.4;}
+.brief-small {font-size: .95rem; color: #616161;}
+.brief-zone {font-size: clamp(.95rem, 1.2vw, 1.2rem); line-height: 1.5;}
+.brief-print {font-size: .78rem; line-height: 1.3; color: #757575;}
+.brief-print-narrow {display: none;}
 .brief-swatch {display: inline-block; width: 1.1rem; height: 1.1rem; margin-right: .5rem;
   vertical-align: -.15rem; border: 1px solid #616161;}
+@media (min-width: 641px) {  /* a notice above the map takes its height from the map */
+  [data-testid="stMainBlockContainer"]:has([data-testid="stAlert"])
+    iframe[title="pages.zonemap.zonemap"] {height: max(18rem, calc(100vh - 22.5rem)) !important;}
+}
+@media (max-height: 800px) and (min-width: 641px) {
+  .brief-card {margin-bottom: .6rem;}
+  .brief-zone {line-height: 1.35;}
+}
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"], .block-container
+    {padding: .6rem .8rem .5rem .8rem !important;}
+  iframe[title="pages.zonemap.zonemap"] {height: calc(60vw + 5rem) !important;}
+  .brief-print-wide {display: none;}
+  .brief-print-narrow {display: block;}
+}
 </style>""",
     unsafe_allow_html=True,
 )
@@ -47,12 +70,18 @@ iframe[title="pages.zonemap.zonemap"] {height: 75vh !important;}
 lg = common.lang()
 store = common.store()
 version = store.data_version()  # read first: a commit during this run is caught below
-try:
-    view = briefing.view_from_params(store, st.query_params.to_dict())
+try:  # the view from the URL, else the one this session was looking at on another page
+    view = briefing.view_from_params(
+        store, {name: common.view_param(name) for name in ("scheme", "level", "date")}
+    )
 except LookupError:
     st.info(t("common.no_data", lg))
     st.stop()
 scheme, level, day = view.scheme, view.level, view.day
+common.keep_param("scheme", scheme.id)
+common.keep_param("level", level)
+if view.day_from_url:  # else the latest settled day, which moves on with new data
+    common.keep_param("date", day.date().isoformat())
 public = access.public_view(level)  # villages, RW, RT for the public: the masked figures
 numbers = briefing.headline(store, scheme, level, day, public=public, lang=lg)
 place = briefing.place_name(store, lg)
@@ -107,7 +136,8 @@ with numbers_col:
     st.markdown(
         f"<div class='brief-card' style='border-left-color:{severe_colour}'>"
         + html("", words["severe_title"], "h3")
-        + html("brief-big", words["severe_regions"])
+        + f"<div class='brief-big'>{escape_html(words['severe_count'])} "
+        + f"<span class='brief-of'>{escape_html(words['severe_of'])}</span></div>"
         + html("brief-text", words["severe_people"])
         + "</div><div class='brief-card'>"
         + html("", words["cases_title"], "h3")
@@ -121,20 +151,23 @@ with numbers_col:
         unsafe_allow_html=True,
     )
 
-# --- small print and downloads, out of the way ------------------------------------------------
-st.caption(" · ".join(text for text in (note, source, t("briefing.auto_refresh", lg)) if text))
-stem = f"zona-{scheme.id}-{level}-{day.date()}"
-png_col, pdf_col, _ = st.columns([2, 2, 6])
-png_col.download_button(
+# --- under the map: the way back, the downloads and the small print ---------------------------
+links = map_col.container(horizontal=True, gap="small")
+links.page_link(
+    "pages/map.py", label=t("briefing.back_to_map", lg), icon=":material/arrow_back:",
+    query_params=common.view_query("map"),
+)  # fmt: skip
+links.download_button(
     t("briefing.download_png", lg),
     lambda: export.map_png(
         presentation.map_layer(store, scheme, level, day, lg, public=public)[0], legend,
         words["title"],
         f"{words['view']}\n{words['zones_on']} · {words['data_line']}", note,
     ),
-    f"{stem}.png", "image/png", on_click="ignore", type="tertiary", icon=":material/image:",
+    export.file_name(scheme, level, day, lg, "png"), "image/png", on_click="ignore",
+    type="tertiary", icon=":material/image:",
 )  # fmt: skip
-pdf_col.download_button(
+links.download_button(
     t("briefing.download_pdf", lg),
     lambda: export.brief_pdf(
         presentation.map_layer(store, scheme, level, day, lg, public=public)[0], legend, numbers,
@@ -144,9 +177,13 @@ pdf_col.download_button(
         table_header=words["table_header"], note=note, source=source, lang=lg,
         rows=briefing.TABLE_ROWS,
     ),
-    f"{stem}.pdf", "application/pdf", on_click="ignore", type="tertiary",
-    icon=":material/picture_as_pdf:",
+    export.file_name(scheme, level, day, lg, "pdf"), "application/pdf", on_click="ignore",
+    type="tertiary", icon=":material/picture_as_pdf:",
 )  # fmt: skip
+# Under the map on a wide screen; on a phone, where the columns stack, after the numbers.
+small_print = " · ".join(text for text in (note, source, t("briefing.auto_refresh", lg)) if text)
+map_col.markdown(html("brief-print brief-print-wide", small_print), unsafe_allow_html=True)
+st.markdown(html("brief-print brief-print-narrow", small_print), unsafe_allow_html=True)
 
 
 # --- new data: redraw without a reload ---------------------------------------------------------

@@ -21,8 +21,18 @@ from zoning.policy import level_coverage, level_fit, nearest_scheme_level
 from zoning.regions import LEVEL_LABELS, LEVELS
 from zoning.schemes import Scheme, builtin_schemes
 from zoning.store import Store
+from zoning.text import escape_markdown
 
 LANG_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+#: The view settings each page reads from the URL (by its path); a link to it carries them.
+PAGE_VIEW = {
+    "map": ("lang", "scheme", "level", "date"),
+    "trends": ("lang", "scheme", "level", "date"),
+    "policy": ("lang", "scheme", "level", "date"),
+    "briefing": ("lang", "scheme", "level", "date"),
+    "upload": ("lang",),
+    "about": ("lang", "scheme"),
+}
 
 
 @st.cache_resource(show_spinner=False)
@@ -83,11 +93,35 @@ def keep_param(name: str, value: str | None) -> None:
 def lang() -> str:
     """The interface language, from the URL (``?lang=en``); Bahasa Indonesia by default.
 
+    A language the URL names is kept for the session, so it stays when a person moves on.
     Every page and ``dashboard.py`` call this first, so it also leaves Streamlit's legacy
     multipage mode (see :mod:`pages.legacy`).
     """
     legacy.leave_legacy_multipage_mode()
-    return lang_or_default(view_param("lang"))
+    value = view_param("lang")
+    if value in LANGS:
+        st.session_state["view"]["lang"] = value
+    return lang_or_default(value)
+
+
+def view_query(url_path: str) -> dict[str, str]:
+    """The query of a link to the page at ``url_path`` that keeps the current view.
+
+    Only the settings that page reads (:data:`PAGE_VIEW`), from the URL or, when the URL
+    lacks one, from this session.
+    """
+    kept = st.session_state.get("view", {})
+    found = {name: st.query_params.get(name) or kept.get(name) for name in PAGE_VIEW[url_path]}
+    return {name: value for name, value in found.items() if value}
+
+
+def page_links(pages: list, container) -> None:
+    """The navigation: one link per page, each carrying the view (:func:`view_query`).
+
+    Streamlit's own navigation drops the query, and with it the language and the view.
+    """
+    for page in pages:
+        container.page_link(page, query_params=view_query(page.url_path))
 
 
 def language_switch() -> str:
@@ -116,14 +150,18 @@ def _bound(key: str, name: str, current: object, to_param=str) -> dict:
 
 
 def pick_scheme(lg: str, container=st.sidebar) -> Scheme:
-    """Scheme selector, kept in ``?scheme=``."""
+    """Scheme selector, kept in ``?scheme=``.
+
+    A list of choices rather than a drop-down: a drop-down's box cuts long scheme names off
+    in the sidebar, a choice's label wraps onto a second line.
+    """
     schemes = builtin_schemes()
     ids = list(schemes)
     current = _param("scheme", ids, "who-ct-2021")
     keep_param("scheme", current)
     bound = _bound("scheme_select", "scheme", current)
     bound["on_change"] = lambda: _scheme_chosen(schemes[st.session_state["scheme_select"]])
-    container.selectbox(
+    container.radio(
         t("common.scheme", lg), ids, format_func=lambda i: pick(schemes[i].name, lg), **bound
     )  # fmt: skip
     return schemes[current]
@@ -189,7 +227,7 @@ def data_note(s: Store, lg: str, container=st) -> None:
     )
     note = meta.get("geometry_note")
     if note:
-        container.caption("⚠️ " + pick(json.loads(note), lg))
+        container.caption("⚠️ " + escape_markdown(pick(json.loads(note), lg)))
 
 
 def level_label(level: str, lg: str) -> str:

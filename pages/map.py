@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from pages import access, common
 from pages.measures import level_note, show_measures
 from pages.zonemap import scroll_into_view, zone_map
 from zoning import charts, export, mapdata, policy, presentation, service
-from zoning.i18n import format_number, t
+from zoning.i18n import format_number, t, tn
 from zoning.regions import child_level, level_of_code, view_one_level_up
 from zoning.rollup import zone_totals
 from zoning.text import escape_markdown, quote
@@ -51,14 +50,16 @@ if within:
 
 # --- zones at a glance ------------------------------------------------------------------
 totals = zone_totals(layer, scheme)  # zones in the scheme's order, then "no data"
-for col, (label, colour), row in zip(
-    st.columns(len(totals)), presentation.legend(scheme, lg), totals.itertuples(), strict=True
-):
-    text = t(
-        "map.regions_in_zone", lg, n=row.regions, total=len(layer),
-        people=format_number(row.population, lg),
+cards = []
+for (label, colour), row in zip(presentation.legend(scheme, lg), totals.itertuples(), strict=True):
+    text = tn(
+        "map.regions_in_zone", lg, len(layer), n=format_number(row.regions, lg),
+        total=format_number(len(layer), lg), people=format_number(row.population, lg),
     )  # fmt: skip
-    col.markdown(presentation.zone_count_html(label, colour, text), unsafe_allow_html=True)
+    cards.append((label, colour, text))
+# in a block of their own, as the columns they replace were: the map below keeps its place in
+# the page's tree from one view to the next (a bare element here remounted the map's frame)
+st.container().markdown(presentation.zone_cards_html(cards), unsafe_allow_html=True)
 
 # --- the map ----------------------------------------------------------------------------
 geometry = mapdata.level_geometry(store, level, within)
@@ -84,11 +85,11 @@ if public:
 region = st.query_params.get("region")
 if region and level_of_code(region) == level and region in set(layer["code"]):
     row = layer.set_index("code").loc[region]
-    st.subheader(f"{t('map.selected', lg)}: {row['name']}", anchor=SELECTED_ANCHOR)
+    st.subheader(f"{t('map.selected', lg)}: {escape_markdown(row['name'])}", anchor=SELECTED_ANCHOR)
     scroll_into_view(SELECTED_ANCHOR, token=region)
     left, right = st.columns(2)
     with left:
-        st.markdown(f"**{t('common.zone', lg)}:** {row['zone_label']}")
+        st.markdown(f"**{t('common.zone', lg)}:** {escape_markdown(row['zone_label'])}")
         history = charts.around_day(service.zone_history(store, scheme, level, region), day)
         st.caption(t("map.zone_history", lg))
         st.altair_chart(charts.zone_strip(history, scheme, lg, day), width="stretch")
@@ -108,14 +109,15 @@ if region and level_of_code(region) == level and region in set(layer["code"]):
             st.markdown(policy.note_heading_html(thread.current), unsafe_allow_html=True)
             st.text(thread.current.text)
         if len(threads) > NOTES_SHOWN:
-            st.caption(t("map.notes_more", lg, n=len(threads) - NOTES_SHOWN))
+            more = len(threads) - NOTES_SHOWN
+            st.caption(tn("map.notes_more", lg, more, n=more))
         elif not threads:
             st.caption(t("policy.no_notes", lg))
         below = child_level(level)
         inside = service.regions(store, below) if below in store.levels() else None
         n = 0 if inside is None else int((inside["parent"] == region).sum())
         below_label = common.level_label(below, lg) if below else ""
-        if n and st.button(t("map.drill_down", lg, n=n, level=below_label), key="map_down"):
+        if n and st.button(tn("map.drill_down", lg, n, n=n, level=below_label), key="map_down"):
             common.keep_param("level", below)
             st.query_params.update(within=region)
             del st.query_params["region"]
@@ -126,22 +128,22 @@ if region and level_of_code(region) == level and region in set(layer["code"]):
 # --- table and downloads: built only when asked for -------------------------------------
 table = export.zones_table(presentation.with_labels(shown, scheme, lg), scheme, day)
 if st.toggle(t("map.show_table", lg), key="zone_table"):
-    st.dataframe(table, hide_index=True, width="stretch")
-stem = f"zones-{scheme.id}-{level}-{pd.Timestamp(day).date()}"
+    st.dataframe(export.for_people(table, scheme, lg), hide_index=True, width="stretch")
 a, b, c = st.columns(3)
 a.download_button(
-    t("map.download_csv", lg), lambda: export.to_csv_bytes(table), f"{stem}.csv", "text/csv",
-    on_click="ignore",
+    t("map.download_csv", lg), lambda: export.to_csv_bytes(export.for_people(table, scheme, lg)),
+    export.file_name(scheme, level, day, lg, "csv"), "text/csv", on_click="ignore",
 )  # fmt: skip
 b.download_button(
     t("map.download_geojson", lg),
     lambda: export.to_geojson_bytes(table, presentation.geometry_of(store, level, table["code"])),
-    f"{stem}.geojson", "application/geo+json", on_click="ignore",
+    export.file_name(scheme, level, day, lg, "geojson"), "application/geo+json",
+    on_click="ignore",
 )  # fmt: skip
 c.download_button(
     t("map.download_html", lg),
     lambda: presentation.standalone_map_html(
         store, scheme, level, day, lg, within=within, public=public
     ),
-    f"{stem}.html", "text/html", on_click="ignore",
+    export.file_name(scheme, level, day, lg, "html"), "text/html", on_click="ignore",
 )  # fmt: skip

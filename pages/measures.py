@@ -9,6 +9,7 @@ from zoning import policy, presentation
 from zoning.i18n import pick, t
 from zoning.schemes import Scheme
 from zoning.store import Store
+from zoning.text import escape_markdown
 
 
 def show_measures(scheme: Scheme, zone_index: int, lg: str, means_key: str) -> None:
@@ -18,7 +19,8 @@ def show_measures(scheme: Scheme, zone_index: int, lg: str, means_key: str) -> N
     if measures:
         st.markdown(presentation.html_list(measures), unsafe_allow_html=True)
         if "measures" in scheme.source:
-            st.caption(f"{t('about.source_measures', lg)}: {scheme.source['measures']}")
+            source = escape_markdown(scheme.source["measures"])  # text, never Markdown
+            st.caption(f"{t('about.source_measures', lg)}: {source}")
     else:
         st.info(why)
     zone = scheme.zones[zone_index] if zone_index >= 0 else None

@@ -9,7 +9,8 @@ import streamlit as st
 from pages import access, common
 from pages.measures import level_note, show_measures
 from zoning import policy, presentation
-from zoning.i18n import pick, t
+from zoning.i18n import pick, t, tn
+from zoning.text import escape_markdown
 
 RECENT_DAYS = 7
 NEW_NOTE = 0  # note ids start at 1
@@ -38,7 +39,7 @@ st.query_params["region"] = region
 # --- its zone, when it changed, and what the zone requires ------------------------------
 public = access.public_view(level)  # small numbers as ranges for anyone but analysts
 status = policy.zone_status(store, scheme, level, region, day, public=public, lang=lg)
-st.header(choices[region])
+st.header(escape_markdown(choices[region]))
 left, right = st.columns(2)
 with left:
     st.markdown(f"**{t('policy.current_zone', lg, day=day.date())}**")
@@ -49,7 +50,9 @@ with left:
     st.markdown(f"<div style='font-size:1.4em'>{swatch}</div>", unsafe_allow_html=True)
     if status.changed_on is not None:
         previous = policy.zone_label(scheme, status.previous_index, lg)
-        st.markdown(t("policy.since", lg, day=status.changed_on.date(), previous=previous))
+        st.markdown(
+            t("policy.since", lg, day=status.changed_on.date(), previous=escape_markdown(previous))
+        )
     else:
         st.markdown(t("policy.never_changed", lg))
     if not status.window_complete:
@@ -118,7 +121,7 @@ who = access.require_analyst(lg, key="note")  # only analysts write notes, signe
 if who is None:
     st.caption(t("auth.read_only", lg))
 else:
-    st.caption(t("policy.author", lg, who=who))
+    st.caption(t("policy.author", lg, who=escape_markdown(who)))
     note_form(region, threads, who)
 
 # --- regions whose zone changed recently ---------------------------------------------------
@@ -139,7 +142,7 @@ if changes.empty:
           day=day.date())
     )  # fmt: skip
 else:
-    st.caption(t("policy.recent_caption", lg, n=len(changes), day=day.date()))
+    st.caption(tn("policy.recent_caption", lg, len(changes), n=len(changes), day=day.date()))
     st.dataframe(
         policy.recent_changes_table(changes, scheme, lg), hide_index=True,
         on_select=partial(show_region, list(changes["code"])), selection_mode="single-row",

@@ -8,6 +8,7 @@ from pages import access, common
 from pages.measures import level_note
 from zoning import charts
 from zoning.i18n import pick, t
+from zoning.text import escape_markdown
 
 MAX_REGIONS = 6
 PER_ROW = 3
@@ -75,7 +76,7 @@ if public:
     access.privacy_note(lg)
 
 # --- against the scheme's thresholds ------------------------------------------------------
-st.subheader(t("trends.against_scheme", lg, scheme=pick(scheme.name, lg)))
+st.subheader(t("trends.against_scheme", lg, scheme=escape_markdown(pick(scheme.name, lg))))
 for metric in banded:
     st.altair_chart(charts.metric_chart(series, metric, lg, scheme, day), width="stretch")
 if not charts.has_bands(scheme):

@@ -46,10 +46,25 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(db: Path):
-    """Run ``streamlit run dashboard.py`` on a free port against the store ``db``."""
+def chromium():
+    """Debian's Chromium driven by Playwright (the test is skipped when either is missing)."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def streamlit_server(db: Path, env: dict[str, str] | None = None):
+    """Run ``streamlit run dashboard.py`` on a free port against the store ``db``, with
+    the environment variables ``env`` set as well."""
     port = free_port()
-    env = {**os.environ, "ZONING_DB": str(db)}
+    env = {**os.environ, **(env or {}), "ZONING_DB": str(db)}
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1",

@@ -162,7 +162,7 @@ def test_texts_in_both_languages(store, who):
     assert id_["data_line"].startswith("Data per 2021-10-21 · diperbarui ")
     assert en["data_line"].startswith("Data as of 2021-10-21 · last updated ")
     assert id_["zones_on"] == "Zona per 2021-10-18: hari terakhir dengan data lengkap"
-    assert id_["severe_title"] == "Zona terberat saat ini: Level 4"
+    assert id_["severe_title"] == "Zona terberat saat ini: Level 4 (sangat tinggi)"
     assert id_["severe_regions"] == "1 wilayah (dari 4)"
     assert en["severe_people"] == "100,000 people"
     assert id_["severe_people"] == "100.000 jiwa"
@@ -170,9 +170,10 @@ def test_texts_in_both_languages(store, who):
     assert id_["cases_change"] == "▲ naik 29,4% dibanding 7 hari sebelumnya (231)"
     assert en["cases_change"] == "▲ up 29.4% on the previous 7 days (231)"
     assert "96,4%" in id_["cases_coverage"]
-    assert en["zone_lines"][-1] == ("No data", "#bdbdbd", "1 regions · 50,000 people")
+    assert en["severe_regions"] == "1 region (of 4)"  # one region, not "1 regions"
+    assert en["zone_lines"][-1] == ("No data", "#bdbdbd", "1 region · 50,000 people")
     facts = briefing.pdf_facts(en)
-    assert facts[0] == ("heading", "Most severe zone now: Level 4")
+    assert facts[0] == ("heading", "Most severe zone now: Level 4 (very high)")
     assert ("big", "299") in facts
 
 

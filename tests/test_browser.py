@@ -9,11 +9,12 @@ import re
 import time
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS, Traffic, copy_store, require_chromium, streamlit_server
+from browser import Traffic, chromium, copy_store, require_chromium, streamlit_server
 from conftest import ANALYST_PASSWORD
 from playwright.sync_api import Error as PlaywrightError
 
 from zoning.i18n import t
+from zoning.text import WORD_JOINER
 
 pytestmark = pytest.mark.browser
 
@@ -38,13 +39,8 @@ def app(demo_db, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def map_frame(page, timeout: float = 60.0):
@@ -282,11 +278,17 @@ def test_upload_counts_then_the_map_shows_them(app, browser, tmp_path):
 
 
 HOSTILE = "<img src=x onerror=alert(1)>"
+#: A name written in Markdown: an image from another host, a link, bold type, HTML.
+MARKDOWN_NAME = (
+    "![px](http://host.invalid/track.png) [link](http://x.invalid) **bold** <b>b</b> "
+    ":material/map: www.example.invalid a@b.invalid"
+)
 
 
 @pytest.fixture(scope="module")
 def hostile_app(demo_db, tmp_path_factory):
-    """The demo with Kota Semarang renamed to an HTML injection attempt."""
+    """The demo with Kota Semarang renamed to an HTML injection attempt and Kota Surakarta
+    to a name written in Markdown."""
     import sqlalchemy as sa
 
     from zoning.store import Store, regions
@@ -296,6 +298,7 @@ def hostile_app(demo_db, tmp_path_factory):
     store = Store(str(db))
     with store.transaction() as conn:
         conn.execute(sa.update(regions).where(regions.c.code == "33.74").values(name=HOSTILE))
+        conn.execute(sa.update(regions).where(regions.c.code == "33.72").values(name=MARKDOWN_NAME))
     with streamlit_server(db) as url:
         yield url
 
@@ -321,6 +324,111 @@ def test_a_hostile_region_name_is_shown_as_text_everywhere(hostile_app, browser)
         for f in page.frames:
             assert not f.query_selector_all("img[src='x']"), f"{path}: an <img> was injected"
     assert not dialogs
+    page.close()
+
+
+def test_a_region_name_written_in_markdown_is_shown_as_text(hostile_app, browser):
+    """The selected region's heading (map) and the region's heading (policy) show the name
+    as written: no image fetched from another host, no live link, no bold type, no icon."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    traffic = Traffic(page)
+    view = "lang=en&level=regency&scheme=who-ct-2021&date=2021-07-15&region=33.72"
+    for path, heading in (("map", f"Selected region: {MARKDOWN_NAME}"), ("policy", MARKDOWN_NAME)):
+        page.goto(f"{hostile_app}/{path}?{view}")
+        main = page.get_by_test_id("stMain")
+        shown = main.get_by_role("heading").filter(has_text="**bold**")
+        shown.wait_for(timeout=90_000)
+        page.wait_for_timeout(1_500)
+        assert shown.inner_text().replace(WORD_JOINER, "") == heading
+        assert not main.locator("a:not([href^='#'])").count(), f"{path}: a live link"
+        assert not main.locator("img").count(), f"{path}: an image"
+        assert not main.locator("strong", has_text="bold").count(), f"{path}: bold type"
+        assert not main.locator("b", has_text=re.compile("^b$")).count(), f"{path}: HTML"
+        assert not main.locator("[role='img'][aria-label='map icon']").count(), f"{path}: icon"
+    assert not traffic.external, traffic.external
+    page.close()
+
+
+def test_every_link_keeps_the_language_and_the_view(app, browser):
+    """Arriving by an English link to a view, the sidebar and the briefing's way back keep
+    the language, the scheme, the level and the date."""
+    view = {"scheme": "cdc-transmission-2021", "level": "district", "date": "2021-07-15"}
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app}/map?lang=en&" + "&".join(f"{k}={v}" for k, v in view.items()))
+    page.get_by_role("heading", name=t("map.title", "en")).wait_for(timeout=90_000)
+    sidebar = page.get_by_test_id("stSidebar")
+    steps = (("trends", "trends.title"), ("policy", "policy.title"), ("about", "about.title"))
+    for path, title in steps:
+        sidebar.get_by_role("link", name=t(f"common.nav_{path}", "en")).click()
+        page.wait_for_url(re.compile(rf"/{path}\?"), timeout=30_000)
+        page.get_by_role("heading", name=t(title, "en")).wait_for(timeout=60_000)
+        wanted = {"lang": "en", **(view if path != "about" else {"scheme": view["scheme"]})}
+        for name, value in wanted.items():
+            assert f"{name}={value}" in page.url, f"/{path} lost {name}: {page.url}"
+    sidebar.get_by_role("link", name=t("common.nav_briefing", "en")).click()
+    page.wait_for_url(re.compile(r"/briefing\?"), timeout=30_000)
+    page.get_by_text(t("briefing.zones_on_chosen", "en", day=view["date"])).wait_for(timeout=60_000)
+    for name, value in {"lang": "en", **view}.items():
+        assert f"{name}={value}" in page.url, f"/briefing lost {name}: {page.url}"
+    page.get_by_role("link", name=t("briefing.back_to_map", "en")).click()
+    page.wait_for_url(re.compile(r"/map\?"), timeout=30_000)
+    page.get_by_role("heading", name=t("map.title", "en")).wait_for(timeout=60_000)
+    for name, value in {"lang": "en", **view}.items():
+        assert f"{name}={value}" in page.url, f"/map lost {name}: {page.url}"
+    page.close()
+
+
+# The extent of what the map drew on its canvas, in CSS pixels, and the size of its box.
+DRAWN_JS = """() => {
+  const c = document.querySelector('canvas');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let x0 = Infinity, x1 = -1, y0 = Infinity, y1 = -1;
+  for (let y = 0; y < c.height; y += 2) for (let x = 0; x < c.width; x += 2)
+    if (d[(y * c.width + x) * 4 + 3] > 0) {
+      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    }
+  const r = c.width / c.getBoundingClientRect().width;
+  return {w: (x1 - x0) / r, h: (y1 - y0) / r, boxW: innerWidth, boxH: innerHeight};
+}"""
+# Lines of text in each headline number (its height over its line height).
+BIG_LINES_JS = """() => [...document.querySelectorAll('.brief-big')].map(
+  e => e.getBoundingClientRect().height / (1.15 * parseFloat(getComputedStyle(e).fontSize)))"""
+SCROLL_JS = """() => { const m = document.querySelector('[data-testid="stMain"]');
+  return {width: document.documentElement.scrollWidth, inner: innerWidth,
+          height: m.scrollHeight, shown: m.clientHeight}; }"""
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize(
+    ("size", "day"),
+    [((390, 844), ""), ((1280, 720), ""), ((1280, 720), "2021-10-31"), ((1400, 900), "")],
+)
+def test_the_briefing_fits_a_phone_and_a_projector(app, browser, size, day, lang):
+    """A phone gets a map as wide as the screen, not a small one in a tall grey box, and one-
+    line headline numbers; a projector (1280 x 720) and a laptop show it all without
+    scrolling, also with the notice of a provisional day; nothing is wider than the screen."""
+    width, height = size
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(f"{app}/briefing?lang={lang}&level=regency&scheme=who-ct-2021&date={day}")
+    frame = map_frame(page)
+    page.wait_for_timeout(1_000)
+    drawn = frame.evaluate(DRAWN_JS)
+    scroll = page.evaluate(SCROLL_JS)
+    assert scroll["width"] <= scroll["inner"], scroll
+    assert all(lines < 1.5 for lines in page.evaluate(BIG_LINES_JS))  # numbers on one line
+    assert drawn["w"] >= 0.8 * drawn["boxW"] or drawn["h"] >= 0.8 * drawn["boxH"], drawn
+    assert drawn["h"] >= 0.5 * drawn["boxH"] and drawn["boxH"] >= 0.3 * height, drawn
+    if width > 640:  # side by side: everything on one screen
+        assert scroll["height"] <= scroll["shown"] + 1, scroll
+    page.close()
+
+
+def test_the_zone_cards_leave_the_map_on_a_phone_s_first_screen(app, browser):
+    page, _, _ = open_map(browser, f"{app}/map?level=regency&lang=en", width=390)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(500)
+    top = page.query_selector(MAP_IFRAME).bounding_box()["y"]
+    assert top <= 0.6 * 844, f"the map starts at {top:.0f} px of 844"
     page.close()
 
 
@@ -350,7 +458,7 @@ def test_many_first_sessions_on_a_new_server_all_get_the_app(demo_db, browser, t
                 raise AssertionError(f"/{path} never showed its data: {body}") from None
             errors = page.query_selector_all("[data-testid='stException']")
             assert not errors, f"/{path}: {errors[0].inner_text()}"
-            nav = page.inner_text("[data-testid='stSidebarNav']")
+            nav = page.inner_text("[data-testid='stSidebar']")
             assert t("common.nav_map", "en") in nav, f"/{path} got the file list: {nav!r}"
             assert "common" not in nav, f"/{path} got the file list: {nav!r}"
             assert page.url.split("?")[0].endswith(f"/{path}")

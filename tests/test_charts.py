@@ -165,11 +165,11 @@ def test_band_frame_has_the_scheme_thresholds_and_colours() -> None:
     assert bands["lower"].tolist() == [0, 20, 50, 150]
     assert bands["upper"].tolist() == [20, 50, 150, 200]
     assert bands["colour"].tolist() == [z.colour for z in WHO.zones]
-    assert bands["label"].tolist()[:2] == ["Level 1 (below 20)", "Level 2 (20–50)"]
+    assert bands["label"].tolist()[:2] == ["Level 1 (low): below 20", "Level 2 (moderate): 20–50"]
     # bands above the top of the chart are left out, the highest one is cut at the top
     low = charts.band_frame(WHO, "cases_7d_per_100k", "id", top=30)
     assert low["upper"].tolist() == [20, 30]
-    assert low["label"].tolist() == ["Level 1 (di bawah 20)", "Level 2 (20–50)"]
+    assert low["label"].tolist() == ["Level 1 (rendah): di bawah 20", "Level 2 (sedang): 20–50"]
     assert charts.band_frame(WHO, "positivity_7d_pct", "en").empty  # not read by the scheme
 
 
@@ -177,12 +177,12 @@ def test_band_labels_of_a_rule_with_greater_than() -> None:
     ppkm = builtin_schemes()["ppkm-mikro-2021-04"]  # yellow > 0, orange > 2, red > 5 houses
     en = charts.band_frame(ppkm, "houses_7d", "en", top=8)
     assert en["label"].tolist() == [
-        "Green (0)", "Yellow (over 0 up to 2)", "Orange (over 2 up to 5)", "Red (over 5)",
+        "Green: 0", "Yellow: over 0 up to 2", "Orange: over 2 up to 5", "Red: over 5",
     ]  # fmt: skip
     assert en["lower"].tolist() == [0, 0, 2, 5] and en["upper"].tolist() == [0, 2, 5, 8]
     id_ = charts.band_frame(ppkm, "houses_7d", "id", top=8)["label"].tolist()
-    assert id_[1:] == ["Kuning (lebih dari 0 s.d. 2)", "Oranye (lebih dari 2 s.d. 5)",
-                       "Merah (lebih dari 5)"]  # fmt: skip
+    assert id_[1:] == ["Kuning: lebih dari 0 s.d. 2", "Oranye: lebih dari 2 s.d. 5",
+                       "Merah: lebih dari 5"]  # fmt: skip
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])

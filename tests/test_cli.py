@@ -412,8 +412,12 @@ def test_missing_file_and_folder(capsys, tmp_path):
             ["bad.toml", "rules[2].when"],
         ),
         (CUSTOM.replace('colour = "#ffd92f"', 'colour = "gold"'), ["zones[2].colour"]),
+        (  # more digits than Python reads: was "unexpected ValueError", exit status 1
+            CUSTOM.replace("yellow = 10", "yellow = " + "9" * 5000),
+            ["bad.toml", "rules[1].thresholds.yellow", "5000 digits"],
+        ),
     ],
-    ids=["malformed", "thresholds", "injection", "colour"],
+    ids=["malformed", "thresholds", "injection", "colour", "5000-digits"],
 )
 def test_bad_scheme_file(capsys, tmp_path, text, fragments):
     scheme = tmp_path / "bad.toml"

@@ -11,7 +11,7 @@ import pytest
 from zoning.i18n import LANGS, format_number, lang_or_default, strings, t
 
 ROOT = Path(__file__).resolve().parent.parent
-KEY_USE = re.compile(r"""\bt\(\s*f?["']([a-z_]+\.[a-z0-9_]+)["']""")
+KEY_USE = re.compile(r"""\btn?\(\s*f?["']([a-z_]+\.[a-z0-9_]+)["']""")
 
 
 def _placeholders(text: str) -> set[str]:
@@ -45,3 +45,22 @@ def test_number_format_per_language():
     assert format_number(1234567.5, "id", 1) == "1.234.567,5"
     assert format_number(1234567.5, "en", 1) == "1,234,567.5"
     assert format_number(float("nan"), "en") == "–"
+
+
+def test_a_count_of_one_is_singular_in_english():
+    from zoning.i18n import tn
+
+    assert tn("briefing.regions_n", "en", 1, n="1") == "1 region"
+    assert tn("briefing.regions_n", "en", 2, n="2") == "2 regions"
+    assert tn("briefing.regions_n", "en", 0, n="0") == "0 regions"
+    assert tn("briefing.regions_n", "id", 1, n="1") == "1 wilayah"
+    assert tn("map.regions_in_zone", "en", 1, n="1", total="1", people="5") == (
+        "1 of 1 region · 5 people"
+    )
+    assert tn("common.zone", "en", 1) == "Zone"  # a text without a singular twin
+
+
+def test_every_singular_text_has_its_plural():
+    for key in strings():
+        if key.endswith("_one"):
+            assert key.removesuffix("_one") in strings(), key

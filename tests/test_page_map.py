@@ -165,8 +165,8 @@ def test_the_public_map_shows_small_counts_as_ranges(quiet_store):
     table = at.dataframe[0].value if at.dataframe else None
     assert table is None  # the table is only built on request
     at.toggle(key="zone_table").set_value(True).run()
-    row = at.dataframe[0].value.set_index("code").loc["33.01.01.2001"]
-    assert pd.isna(row["new_cases_7d"]) and row["new_cases_7d_note"] == "see zone"
+    row = at.dataframe[0].value.set_index("Code").loc["33.01.01.2001"]  # headers in words
+    assert pd.isna(row["New cases, 7 days"]) and row["New cases, 7 days: note"] == "see zone"
 
 
 def test_an_analyst_sees_the_exact_counts_on_the_map(quiet_store):
@@ -296,7 +296,7 @@ def test_a_level_4_region_shows_what_it_must_do(store):
 def test_choosing_ppkm_mikro_moves_the_map_to_rt(rt_store):
     """Issue 11 item 15: PPKM Mikro greyed out the map at every level but RT."""
     at = open_map(level="village", scheme="who-ct-2021", date="2021-07-15", lang="en")
-    at.selectbox(key="scheme_select").set_value("ppkm-mikro-2021-04").run()
+    at.radio(key="scheme_select").set_value("ppkm-mikro-2021-04").run()  # a list: names whole
     assert at.query_params["level"] == "rt"
     assert at.selectbox(key="level_select").value == "rt"
     assert "2 of 2 regions" in markdown(at) or "1 of 2 regions" in markdown(at)

@@ -65,12 +65,12 @@ def who():
 
 def test_who_rules_in_english(who) -> None:
     assert words(policy.describe_rules(who, "en")) == [
-        "Level 4 when cases per 100,000 in 7 days ≥ 150; otherwise Level 3 when ≥ 50; "
-        "otherwise Level 2 when ≥ 20; otherwise Level 1.",
-        "Level 4 when admissions per 100,000 in 7 days ≥ 30; otherwise Level 3 when ≥ 10; "
-        "otherwise Level 2 when ≥ 5; otherwise Level 1.",
-        "Level 4 when deaths per 100,000 in 7 days ≥ 5; otherwise Level 3 when ≥ 2; "
-        "otherwise Level 2 when ≥ 1; otherwise Level 1.",
+        "Level 4 (very high) when cases per 100,000 in 7 days ≥ 150; otherwise Level 3 (high) "
+        "when ≥ 50; otherwise Level 2 (moderate) when ≥ 20; otherwise Level 1 (low).",
+        "Level 4 (very high) when admissions per 100,000 in 7 days ≥ 30; otherwise Level 3 "
+        "(high) when ≥ 10; otherwise Level 2 (moderate) when ≥ 5; otherwise Level 1 (low).",
+        "Level 4 (very high) when deaths per 100,000 in 7 days ≥ 5; otherwise Level 3 (high) "
+        "when ≥ 2; otherwise Level 2 (moderate) when ≥ 1; otherwise Level 1 (low).",
     ]
 
 
@@ -82,8 +82,8 @@ def test_who_rules_in_bahasa_indonesia(who) -> None:
     lines = words(policy.describe_rules(who, "id"))
     assert len(lines) == 3
     assert lines[0] == (
-        "Level 4 bila kasus per 100.000 dalam 7 hari ≥ 150; selain itu Level 3 bila ≥ 50; "
-        "selain itu Level 2 bila ≥ 20; selain itu Level 1."
+        "Level 4 (sangat tinggi) bila kasus per 100.000 dalam 7 hari ≥ 150; selain itu Level 3 "
+        "(tinggi) bila ≥ 50; selain itu Level 2 (sedang) bila ≥ 20; selain itu Level 1 (rendah)."
     )
 
 
@@ -222,8 +222,8 @@ def test_recent_changes_table_labels(store: Store, who) -> None:
     assert list(table.columns) == ["Region", "From", "To", "Changed on", "Code"]
     assert table.iloc[0].tolist() == [
         "Kabupaten Satu",
-        "Level 2",
-        "↑ Level 3",
+        "Level 2 (moderate)",
+        "↑ Level 3 (high)",
         pd.Timestamp("2021-10-14").date(),
         "33.01",
     ]

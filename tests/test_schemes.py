@@ -919,6 +919,30 @@ def test_threshold_too_large_for_a_number_is_a_scheme_error():
 @pytest.mark.parametrize(
     ("old", "new", "field"),
     [
+        ("yellow = 20", "yellow = " + "9" * 5000, "rules[1].thresholds.yellow: "),
+        ("red = 100", "red = -1_" + "0" * 5000, "rules[1].thresholds.red: "),
+        ('"positivity_7d_pct"]', '"positivity_7d_pct", ' + "7" * 5000 + "]", "metrics[3]: "),
+        ("[source]", "x = { y = [0, " + "1" * 4301 + "] }\n[source]", "x.y[2]: "),
+    ],
+)
+def test_integer_longer_than_python_reads_names_the_field(old, new, field):
+    # Python refuses to read decimal integers of more than 4300 digits (a ValueError that
+    # tomllib lets through): the scheme error names the field, like every other one.
+    text = (_ROOT / "examples" / "custom-scheme.toml").read_text()
+    assert old in text
+    with pytest.raises(SchemeError, match=re.escape(field) + r"a number with \d+ digits"):
+        loads_scheme(text.replace(old, new))
+
+
+def test_integer_longer_than_python_reads_without_a_field_names_the_line():
+    # a long integer next to a float cannot be marked: the line is named instead
+    with pytest.raises(SchemeError, match=r"^line 1: a number with 5000 digits"):
+        loads_scheme("a = " + "9" * 5000 + "\nb = 1." + "0" * 5000)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
         ('id = "contoh-kabupaten-2021"', 'id = "contoh\\n"', "'id'"),
         ('id = "red"', 'id = "red\\n"', "zones[3].id"),
         ('colour = "#b2182b"', 'colour = "#b2182b\\n"', "zones[3].colour"),

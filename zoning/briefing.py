@@ -16,7 +16,7 @@ import pandas as pd
 
 from zoning import metrics as M
 from zoning import privacy, published, service
-from zoning.i18n import format_number, pick, t
+from zoning.i18n import format_number, pick, t, tn
 from zoning.mapview import NO_DATA_COLOUR
 from zoning.regions import LEVEL_LABELS, level_depth
 from zoning.schemes import NO_ZONE, Scheme, builtin_schemes
@@ -259,7 +259,8 @@ def texts(
     """Every sentence of the briefing for ``headline`` in ``lang`` (screen and PDF).
 
     Keys: ``title``, ``view``, ``zones_on``, ``data_line``, ``severe_title``,
-    ``severe_regions``, ``severe_people``, ``cases_title``, ``cases_value``,
+    ``severe_regions`` (``severe_count`` and ``severe_of``: the screen sets them apart),
+    ``severe_people``, ``cases_title``, ``cases_value``,
     ``cases_coverage``, ``cases_change``, ``zones_title``, ``zone_lines`` (``(label,
     colour, text)`` per zone), ``table_title``, ``table_header``.
     """
@@ -267,7 +268,7 @@ def texts(
     severe = headline["severe"]
     severe_label = zone_name(scheme, severe["index"], lang)
     cases = headline["cases_7d"]
-    return {
+    words = {
         "title": t("briefing.title", lang, place=place),
         "view": t(
             "briefing.view", lang, level=LEVEL_LABELS[lang][level], scheme=pick(scheme.name, lang)
@@ -277,9 +278,10 @@ def texts(
         ),
         "data_line": data_line(headline, lang),
         "severe_title": t("briefing.severe_title", lang, zone=severe_label),
-        "severe_regions": t("briefing.regions_n", lang, n=format_number(severe["regions"], lang))
-        + " "
-        + t("briefing.of_regions", lang, n=format_number(headline["regions"], lang)),
+        "severe_count": tn(
+            "briefing.regions_n", lang, severe["regions"], n=format_number(severe["regions"], lang)
+        ),
+        "severe_of": t("briefing.of_regions", lang, n=format_number(headline["regions"], lang)),
         "severe_people": t("briefing.people_n", lang, people=format_number(severe["people"], lang)),
         "cases_title": t("briefing.cases_title", lang, place=place),
         "cases_value": format_number(cases, lang)
@@ -292,9 +294,10 @@ def texts(
             (
                 zone_name(scheme, z["index"], lang),
                 z["colour"],
-                t(
+                tn(
                     "briefing.zone_line",
                     lang,
+                    z["regions"],
                     n=format_number(z["regions"], lang),
                     people=format_number(z["people"], lang),
                 ),
@@ -308,6 +311,8 @@ def texts(
             t("briefing.table_population", lang),
         ),
     }
+    words["severe_regions"] = f"{words['severe_count']} {words['severe_of']}"
+    return words
 
 
 def pdf_facts(texts: Mapping) -> list[tuple[str, str]]:

@@ -46,10 +46,12 @@ def zone_strip(
             color=alt.Color(
                 "label:N",
                 scale=alt.Scale(domain=labels, range=colours),
-                legend=alt.Legend(title=None, orient="bottom", direction="horizontal"),
+                # in rows of two: labels with words ("Level 4 (sangat tinggi)") would run
+                # off a narrow panel in one row
+                legend=alt.Legend(title=None, orient="bottom", direction="horizontal", columns=2),
             ),
             tooltip=[
-                alt.Tooltip("date:T", title=t("common.date", lang)),
+                alt.Tooltip("date:T", title=t("common.date", lang), format="%d %b %Y"),
                 alt.Tooltip("label:N", title=t("common.zone", lang)),
             ],
         )
@@ -57,9 +59,7 @@ def zone_strip(
     )
     rule = _day_rule(day, history, lang, always=True)
     chart = alt.layer(strip, *rule) if rule else strip
-    if lang_or_default(lang) == "id":  # month names in Bahasa Indonesia
-        chart = chart.configure(locale=_ID_LOCALE)
-    return chart
+    return localised(chart, lang)  # month names in Bahasa Indonesia
 
 
 def daily_cases(series: pd.DataFrame, lang: str) -> alt.Chart:
@@ -72,10 +72,15 @@ def daily_cases(series: pd.DataFrame, lang: str) -> alt.Chart:
     bars = base.mark_bar(opacity=0.35, color="#7f7f7f").encode(
         y=alt.Y("new_cases:Q", title=t("metrics.new_cases", lang)),
         opacity=alt.condition("datum.provisional", alt.value(0.12), alt.value(0.35)),
-        tooltip=["date:T", "new_cases:Q", "avg7:Q", "state:N"],
+        tooltip=[
+            alt.Tooltip("date:T", title=t("common.date", lang), format="%d %b %Y"),
+            alt.Tooltip("new_cases:Q", title=t("metrics.new_cases", lang), format=",.0f"),
+            alt.Tooltip("avg7:Q", title=t("trends.average", lang), format=",.1f"),
+            alt.Tooltip("state:N", title=t("map.day_state", lang)),
+        ],
     )
     line = base.mark_line(color="#b2182b").encode(y="avg7:Q")
-    return (bars + line).properties(height=180)
+    return localised((bars + line).properties(height=180), lang)
 
 
 # --- trends: several regions side by side --------------------------------------------------
@@ -124,11 +129,19 @@ _LEGEND_LAYOUT = {
 }
 
 
+def localised(chart: alt.TopLevelMixin, lang: str) -> alt.TopLevelMixin:
+    """Dates (month and day names) and numbers in the language's own format.
+
+    Vega formats them in English unless told otherwise, so every chart of a page in
+    Bahasa Indonesia carries the Indonesian locale.
+    """
+    return chart.configure(locale=_ID_LOCALE) if lang_or_default(lang) == "id" else chart
+
+
 def _finish(chart: alt.TopLevelMixin, lang: str) -> alt.TopLevelMixin:
     """Dates and numbers in the language's own format; the width fits the container, the
     plot keeps its height and the legends go below it."""
-    if lang_or_default(lang) == "id":
-        chart = chart.configure(locale=_ID_LOCALE)
+    chart = localised(chart, lang)
     chart = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
     return chart.configure_legend(
         orient="bottom", direction="vertical", labelLimit=320, layout=_LEGEND_LAYOUT
@@ -393,7 +406,7 @@ def band_frame(scheme: Scheme, metric: str, lang: str, top: float | None = None)
         lower = max(lo, 0.0) if np.isfinite(lo) else min(0.0, hi)
         if lower >= top:
             continue
-        label = f"{pick(zone.label, lang)} ({text})"
+        label = f"{pick(zone.label, lang)}: {text}"  # labels may end in words in brackets
         rows.append((zone_id, label, zone.colour, lower, min(hi, top), text))
     return pd.DataFrame(rows, columns=["zone", "label", "colour", "lower", "upper", "range"])
 

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
 from zoning import privacy
-from zoning.i18n import format_number
+from zoning.i18n import format_number, pick, strings, t
 from zoning.mapview import safe_colour
 from zoning.regions import level_of_code
 from zoning.schemes import Scheme
@@ -79,6 +79,44 @@ def numeric_with_notes(table: pd.DataFrame) -> pd.DataFrame:
         out[column] = pd.to_numeric(values.where(~text), errors="coerce").astype(float)
         out.insert(at + 1, column + NOTE_SUFFIX, values.where(text, "").astype(str))
     return out
+
+
+def for_people(table: pd.DataFrame, scheme: Scheme, lang: str) -> pd.DataFrame:
+    """:func:`zones_table` as people read it, in ``lang``: the page's table and its CSV.
+
+    Column names in words (``Kasus 7 hari per 100.000``, not ``cases_7d_per_100k``), zones
+    by their label (``Level 3 (tinggi)``, not ``level-3``), the scheme by its name, and
+    the two flags as yes or no. The values themselves are unchanged.
+    """
+    labels = {z.id: pick(z.label, lang) for z in scheme.zones}
+    out = table.copy()
+    if "zone" in out:
+        out["zone"] = [labels.get(z, t("common.no_zone", lang)) for z in out["zone"]]
+    if "scheme" in out:
+        out["scheme"] = pick(scheme.name, lang)
+    words = {True: t("export.yes", lang), False: t("export.no", lang)}
+    for flag in ("window_complete", "provisional"):
+        if flag in out:
+            out[flag] = out[flag].map(lambda v: words.get(bool(v)) if v == v else "")
+    return out.rename(columns=lambda c: _header(c, lang))
+
+
+def _header(column: str, lang: str) -> str:
+    """A column's name in words: its ``export`` or ``metrics`` string, else as it is; a
+    ``<column>_note`` column (:func:`numeric_with_notes`) is that column's note."""
+    if column.endswith(NOTE_SUFFIX):
+        return t("export.note_of", lang, column=_header(column.removesuffix(NOTE_SUFFIX), lang))
+    for key in (f"export.{column}", f"metrics.{column}"):
+        if key in strings():
+            return t(key, lang)
+    return column
+
+
+def file_name(scheme: Scheme, level: str, day: object, lang: str, ext: str) -> str:
+    """The one naming rule of every download of a view: ``zona-<scheme>-<level>-<date>.<ext>``
+    in Bahasa Indonesia, ``zones-...`` in English."""
+    prefix = t("export.file_prefix", lang)
+    return f"{prefix}-{scheme.id}-{level}-{pd.Timestamp(day).date().isoformat()}.{ext}"
 
 
 def to_csv_bytes(table: pd.DataFrame) -> bytes:

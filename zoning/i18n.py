@@ -1,7 +1,8 @@
 """Interface text in Bahasa Indonesia (first) and English.
 
 Strings live in ``zoning/strings/<section>.toml`` as ``[key] id = "..." en = "..."`` and
-are looked up as ``"section.key"``. A missing key or language is an error in the tests, never
+are looked up as ``"section.key"``; a text that counts something may have a ``key_one``
+twin for a count of one (:func:`tn`). A missing key or language is an error in the tests, never
 an English fallback in front of an official.
 """
 
@@ -38,6 +39,17 @@ def t(key: str, lang: str, **values: object) -> str:
     """The text of ``key`` in ``lang``, with ``{name}`` placeholders filled from ``values``."""
     text = strings()[key][lang_or_default(lang)]
     return text.format(**values) if values else text
+
+
+def tn(key: str, lang: str, count: float, **values: object) -> str:
+    """The text of ``key`` for ``count`` things: ``key_one`` when ``count`` is 1 and it exists.
+
+    English says "1 region" but "2 regions"; Bahasa Indonesia says "1 wilayah" and
+    "2 wilayah", so its ``_one`` text is the same as the other. ``values`` fill the
+    placeholders (the count itself too, formatted by the caller).
+    """
+    one = f"{key}_one"
+    return t(one if count == 1 and one in strings() else key, lang, **values)
 
 
 def pick(texts: dict[str, str], lang: str) -> str:

@@ -155,9 +155,19 @@ def html_list(items: list[str]) -> str:
     return "<ul>" + "".join(f"<li>{escape_html(i)}</li>" for i in items) + "</ul>"
 
 
-def zone_count_html(label: str, colour: str, text: str) -> str:
-    """A zone's count card: a colour bar, the zone's label and a line of text, escaped."""
+def zone_cards_html(cards: list[tuple[str, str, str]]) -> str:
+    """Every zone's count card in one compact row that wraps on a narrow screen, escaped.
+
+    ``cards`` are ``(label, colour, text)``: a colour bar, the zone's label, a line of text.
+    Two cards share a row on a phone, so the cards leave the map its place on the screen.
+    """
+    items = "".join(
+        f"<div style='flex:1 1 10rem;min-width:0;border-left:6px solid {escape_html(colour)};"
+        f"padding:0 .4rem;line-height:1.25'><b>{escape_html(label)}</b><br>"
+        f"<span style='font-size:.82rem'>{escape_html(text)}</span></div>"
+        for label, colour, text in cards
+    )
     return (
-        f"<div style='border-left:8px solid {escape_html(colour)};padding-left:8px'>"
-        f"<b>{escape_html(label)}</b><br>{escape_html(text)}</div>"
+        "<div class='zone-cards' style='display:flex;flex-wrap:wrap;gap:.35rem .6rem;"
+        f"margin-bottom:.4rem'>{items}</div>"
     )

@@ -24,6 +24,7 @@ import itertools
 import math
 import os
 import re
+import sys
 import tomllib
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -407,7 +408,63 @@ def loads_scheme(text: str | bytes, custom: bool = True) -> Scheme:
         raise SchemeError(f"not valid TOML: {exc}") from None
     except RecursionError:
         raise SchemeError("not valid TOML: nested too deeply") from None
+    except ValueError:  # an integer longer than Python reads (sys.get_int_max_str_digits)
+        raise SchemeError(_too_long_integer(text)) from None
     return parse_scheme(raw, custom=custom)
+
+
+_DIGITS = re.compile(r"[+-]?\d[\d_]*")
+#: A float literal put in place of a too long integer to find where it stood.
+_MARK = "1_2_3_4.5_6_7e-8_9"
+_TOO_LONG = object()
+
+
+def _too_long_integer(text: str) -> str:
+    """The message for a scheme holding an integer with more digits than Python reads.
+
+    The integer is replaced by a marker and the file read again, so that the message names
+    the field (``rules[1].thresholds.red``) as every other scheme error does; when that is
+    not possible, it names the line.
+    """
+    limit = sys.get_int_max_str_digits()
+    first = None
+
+    def mark(match: re.Match) -> str:
+        nonlocal first
+        if len(match.group().lstrip("+-").replace("_", "")) <= limit:
+            return match.group()
+        first = first or match
+        return _MARK
+
+    marked = _DIGITS.sub(mark, text) if limit else text
+    if first is None:
+        return "not valid TOML: a value cannot be read"
+    try:
+        raw = tomllib.loads(marked, parse_float=lambda s: _TOO_LONG if s == _MARK else float(s))
+        where = _path_of(raw, _TOO_LONG)
+    except (ValueError, RecursionError):
+        where = None
+    if where is None:
+        where = f"line {text.count(chr(10), 0, first.start()) + 1}"
+    digits = len(first.group().lstrip("+-").replace("_", ""))
+    return f"{where}: a number with {digits} digits is too long; write at most {limit} digits"
+
+
+def _path_of(value: object, target: object, path: str = "") -> str | None:
+    """Where ``target`` is in parsed TOML, written as scheme errors write fields."""
+    if value is target:
+        return path
+    if isinstance(value, dict):
+        items = [(f"{path}.{key}" if path else str(key), item) for key, item in value.items()]
+    elif isinstance(value, list):
+        items = [(f"{path}[{i + 1}]", item) for i, item in enumerate(value)]
+    else:
+        return None
+    for where, item in items:
+        found = _path_of(item, target, where)
+        if found is not None:
+            return found
+    return None
 
 
 def load_scheme(path: str | Path) -> Scheme:

@@ -1,4 +1,4 @@
-"""Text safety: the one place that escapes text for HTML and for spreadsheets."""
+"""Text safety: the one place that escapes text for HTML, for Markdown and for spreadsheets."""
 
 from __future__ import annotations
 
@@ -6,6 +6,14 @@ import html
 import re
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Characters that can start Markdown (CommonMark, GitHub's extensions, Streamlit's own
+#: ``:colour[...]``, ``:emoji:`` and ``$math$``): each is written with a backslash before it.
+MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~$:&@^")
+#: An invisible WORD JOINER, put where an autolink or an icon would otherwise begin.
+WORD_JOINER = "\u2060"
+# Backslashes stop neither GitHub's autolinks (``http://...``, ``www.``, ``name@host.tld``)
+# nor Streamlit's icons (``:material/map:``): these are found in the text after unescaping.
+_AUTOLINK = re.compile(r"(?i)(?<=:)(?=//|\w+/)|(?<=\bwww)(?=\.)|(?<=@)")
 
 
 def escape_html(value: object) -> str:
@@ -24,6 +32,21 @@ def escape_html(value: object) -> str:
     if value is None:
         return ""
     return html.escape(str(value), quote=True)
+
+
+def escape_markdown(value: object) -> str:
+    """Text from data (a region or scheme name, a note) made literal for Markdown.
+
+    Every character that Markdown, GitHub's extensions or Streamlit could read as markup
+    (links, images, emphasis, HTML, colours, icons, maths) gets a backslash, which CommonMark
+    turns back into the character itself. Addresses (``http://``, ``www.``, ``@``) and icon
+    names (``:material/...``) get an invisible :data:`WORD_JOINER`, so they stay text. Line
+    breaks become spaces, so the text cannot start a heading, list or table of its own.
+    ``None`` gives the empty string. The result is shown exactly as written by st.markdown,
+    st.header, st.caption and the labels of buttons and expanders.
+    """
+    text = "" if value is None else _AUTOLINK.sub(WORD_JOINER, " ".join(str(value).splitlines()))
+    return "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in text)
 
 
 def spreadsheet_safe(value: object) -> object:
@@ -89,16 +112,3 @@ def redact_all(value: object) -> object:
     if isinstance(value, list | tuple):
         return type(value)(redact_all(v) for v in value)
     return value
-
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$:=^])")
-
-
-def escape_markdown(value: object) -> str:
-    """Text from a file or a person, made plain inside Streamlit markdown.
-
-    Every character markdown (or Streamlit's ``:red[...]``, ``:icon:`` and ``$math$``)
-    could read is escaped with a backslash, so a name such as ``![x](http://...)`` shows as
-    written and never loads or links anything.
-    """
-    return _MARKDOWN.sub(r"\\\1", str(value)).replace("\n", " ")

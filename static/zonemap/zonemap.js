@@ -413,17 +413,22 @@
     return box;
   }
 
+  // A large legend (the briefing's) only where the map is wide enough: on a phone it would
+  // cover most of the map.
+  const LARGE_LEGEND_MIN_WIDTH = 600;
+
   function legendControl(args) {
     const view = args.view;
-    const key = JSON.stringify([view.legend, view.title, args.legend_size]);
+    const size = window.innerWidth >= LARGE_LEGEND_MIN_WIDTH ? args.legend_size : null;
+    const key = JSON.stringify([view.legend, view.title, size]);
     if (state.legend && state.legend.key === key) return;
     if (state.legend) state.map.removeControl(state.legend);
     const control = L.control({ position: "bottomright" });
     control.onAdd = function () {
       const box = el("div", null, "zm-box zm-legend");
       box.setAttribute("role", "list");
-      if (args.legend_size) box.style.fontSize = args.legend_size + "px";
-      if (args.legend_size) box.style.lineHeight = Math.round(args.legend_size * 1.55) + "px";
+      if (size) box.style.fontSize = size + "px";
+      if (size) box.style.lineHeight = Math.round(size * 1.55) + "px";
       if (view.title) box.appendChild(el("div", view.title, "zm-title"));
       for (const [label, colour] of view.legend) {
         const item = el("div");
