@@ -189,3 +189,22 @@ def test_repeated_text_is_sent_once():
     assert counts["values"] == [None, None, 9, None]
     rate = next(f for f in view["fields"] if f["decimals"] == 1)
     assert "texts" not in rate and rate["values"] == [7.0, 8.0, 9.0, 10.0]
+
+
+def test_zone_view_says_coverage_and_at_least_where_a_region_rests_on_part_of_it():
+    scheme = builtin_schemes()["who-ct-2021"]
+    geometry = _encode([box(i, 0, i + 1, 1) for i in range(3)])
+    codes = list(geometry.codes)
+    zones = _zones(codes, [3, 2, 1], [200.0, 60.0, 30.0]).assign(
+        coverage=[1.0, 0.97, 0.5], at_least=[False, False, True]
+    )
+    view = zone_view(zones, geometry, scheme, "id", level_label="Kecamatan")
+    cover = next(f for f in view["fields"] if f["label"] == "Cakupan pelaporan")
+    assert [cover["texts"][i] for i in cover["text_of"]] == [
+        "100 %",
+        "97 %",
+        "50 % (zona paling sedikit ini)",
+    ]
+    whole = _zones(codes, [3, 2, 1], [200.0, 60.0, 30.0]).assign(coverage=1.0, at_least=False)
+    whole_view = zone_view(whole, geometry, scheme, "en", level_label="District")
+    assert all(f["label"] != "Reporting coverage" for f in whole_view["fields"])

@@ -34,7 +34,7 @@ import shapely
 
 from zoning import service
 from zoning.codes import depth, is_within, try_normalise
-from zoning.i18n import t
+from zoning.i18n import format_number, t
 from zoning.mapview import NO_DATA_COLOUR, safe_colour
 from zoning.presentation import (
     format_decimals,
@@ -291,6 +291,32 @@ def decode_geometry(payload: bytes) -> tuple[dict, list[shapely.Geometry | None]
     return header, out
 
 
+def _coverage_field(
+    zones: pd.DataFrame, rows: np.ndarray, found: np.ndarray, lang: str
+) -> list[dict]:
+    """A tooltip row for views where some region's figures rest on part of its children
+    (:mod:`zoning.rollup`): the share of people covered, and "the zone is at least this"
+    where it is a lower bound. None where everything is covered."""
+    if "coverage" not in zones or "at_least" not in zones:
+        return []
+    share = zones["coverage"].to_numpy(dtype=float)[rows]
+    at_least = zones["at_least"].to_numpy(dtype=bool)[rows]
+    if not ((share < 1.0) & (share > 0.0)).any():
+        return []
+    pct = [format_number(100.0 * s, lang, decimals=0) + " %" for s in share]
+    text = np.array(
+        [
+            t("common.coverage_at_least", lang, pct=p) if low else p
+            for p, low in zip(pct, at_least, strict=True)
+        ],
+        dtype=object,
+    )
+    text[~np.isfinite(share)] = None
+    shown = np.full(len(found), None, dtype=object)
+    shown[found] = text
+    return [{"label": t("common.coverage", lang), "decimals": 0, **_packed(shown)}]
+
+
 def _packed(values: np.ndarray) -> dict:
     """Tooltip values as sent: numbers (or ``None``) in ``values``; text, which repeats
     ("Sundays only", "1–4"), once in ``texts`` with ``text_of`` naming it per region (-1:
@@ -400,6 +426,7 @@ def zone_view(
         shown = np.full(len(order), None, dtype=object)
         shown[found] = value
         fields.append({"label": metric_label(col, lang), "decimals": decimals, **_packed(shown)})
+    fields.extend(_coverage_field(zones, rows, found, lang))
     labels_colours = legend(scheme, lang)
     return {
         "zones": idx.tolist(),
