@@ -213,3 +213,25 @@ def test_brief_pdf_shows_a_rate_given_as_a_range():
         facts=[], table_title="Wilayah", table_header=("Wilayah", "Kasus", "Penduduk"),
     )  # fmt: skip
     assert data.startswith(b"%PDF") and pages(data) == 1
+
+
+def test_the_zones_table_says_coverage_and_at_least_in_words(tmp_path):
+    """A regency one of whose two villages missed a day rests on half its people: the
+    table and its CSV say so (coverage 0.5, zone at least), in the reader's language."""
+    from conftest import tiny_counts, tiny_regions, write_store
+
+    from zoning import service
+    from zoning.export import for_people, zones_table
+    from zoning.schemes import get_scheme
+
+    counts = tiny_counts()
+    gap = (counts["region"] == "33.01.01.2002") & (counts["date"] == "2021-07-15")
+    store = write_store(tmp_path / "gap.db", tiny_regions(), counts[~gap])
+    scheme = get_scheme("who-ct-2021")
+    frame = service.zones_on(store, scheme, "regency", "2021-07-16")
+    table = zones_table(frame, scheme, "2021-07-16")
+    assert table["coverage"].tolist() == [0.5, 1.0]
+    assert table["at_least"].tolist() == [True, False]
+    people = for_people(table, scheme, "id")
+    assert people["Zona paling sedikit (batas bawah)"].tolist() == ["ya", "tidak"]
+    assert people["Cakupan pelaporan (bagian penduduk)"].tolist() == [0.5, 1.0]

@@ -57,6 +57,11 @@ def zones_table(
     out.insert(5, "scheme", scheme.id)
     out["window_complete"] = frame["window_complete"].to_numpy()
     out["provisional"] = frame["provisional"].to_numpy()
+    # the share of people a rolled-up figure covers, and whether the zone is only a lower
+    # bound (zoning.rollup); not a count, so never masked
+    for column in ("coverage", "at_least"):
+        if column in frame:
+            out[column] = frame[column].to_numpy()
     return numeric_with_notes(out)
 
 
@@ -86,7 +91,7 @@ def for_people(table: pd.DataFrame, scheme: Scheme, lang: str) -> pd.DataFrame:
 
     Column names in words (``Kasus 7 hari per 100.000``, not ``cases_7d_per_100k``), zones
     by their label (``Level 3 (tinggi)``, not ``level-3``), the scheme by its name, and
-    the two flags as yes or no. The values themselves are unchanged.
+    the flags as yes or no. The values themselves are unchanged.
     """
     labels = {z.id: pick(z.label, lang) for z in scheme.zones}
     out = table.copy()
@@ -95,7 +100,7 @@ def for_people(table: pd.DataFrame, scheme: Scheme, lang: str) -> pd.DataFrame:
     if "scheme" in out:
         out["scheme"] = pick(scheme.name, lang)
     words = {True: t("export.yes", lang), False: t("export.no", lang)}
-    for flag in ("window_complete", "provisional"):
+    for flag in ("window_complete", "provisional", "at_least"):
         if flag in out:
             out[flag] = out[flag].map(lambda v: words.get(bool(v)) if v == v else "")
     return out.rename(columns=lambda c: _header(c, lang))
