@@ -12,8 +12,8 @@ import time
 import streamlit as st
 
 from pages import access, common, guard
-from zoning.i18n import t
-from zoning.timing import timing_log
+from zoning.core.i18n import t
+from zoning.core.timing import timing_log
 
 PAGES = (
     ("pages/map.py", "map", "nav_map", ":material/map:"),

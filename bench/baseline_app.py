@@ -6,13 +6,13 @@ to ``st_folium`` with its default arguments (SVG paths, every interaction return
 
 Two changes keep it offline, as the dashboard is, so that it is not slowed by requests that
 cannot succeed: no basemap tiles (``tiles=None``), and Leaflet from the app's own
-``static/vendor`` instead of folium's CDNs (:func:`zoning.mapview.use_local_assets`, as the
+``static/vendor`` instead of folium's CDNs (:func:`zoning.render.mapview.use_local_assets`, as the
 dashboard does). Streamlit serves ``static/`` beside the main script only, so
 ``bench/map.py`` runs this file from a folder holding a link to it and one to ``static/``.
 
 Reads the store named by ``ZONING_DB``; the view is in the URL (``?level=village&
 scheme=who-ct-2021&date=2021-07-15``). With ``ZONING_TIMING`` set it logs one line per script
-run on stderr, as ``dashboard.py`` does: ``zoning.timing rerun page=baseline ms=<float>``.
+run on stderr, as ``dashboard.py`` does: ``zoning.core.timing rerun page=baseline ms=<float>``.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from zoning import service
-from zoning.mapview import COMPONENT_ASSET_BASE, NO_DATA_COLOUR, use_local_assets
-from zoning.schemes import builtin_schemes
+from zoning.core.timing import timing_log
+from zoning.model.schemes import builtin_schemes
+from zoning.render.mapview import COMPONENT_ASSET_BASE, NO_DATA_COLOUR, use_local_assets
 from zoning.store import Store
-from zoning.timing import timing_log
+from zoning.views import service
 
 
 @st.cache_resource(show_spinner=False)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from zoning.schemes import builtin_schemes
+from zoning.model.schemes import builtin_schemes
 
 SCALES = {
     "cases_7d": 30.0,

@@ -5,10 +5,11 @@ Run by hand (not a test):  .venv/bin/python bench/intake.py [--villages 8563] [-
 1. Boundaries: the generated villages of ``bench/geometry.py`` (about 90 vertices each,
    shared borders, 3 % multipolygons) written as a GeoPackage in UTM zone 49S, as a
    provincial GIS office would hand them over, then imported with
-   :func:`zoning.boundaries.import_regions` into a store that already holds the levels above.
+   :func:`zoning.intake.boundaries.import_regions` into a store that already holds the levels above.
    The time covers reading, reprojecting, checking, simplifying for display and writing.
 2. Counts: a ``;``-separated file of ``rows`` rows with thousands separators read with
-   :func:`zoning.csvio.read_cells` and checked with :func:`zoning.csvio.whole_numbers`.
+   :func:`zoning.intake.tables.read_cells` and checked with
+   :func:`zoning.intake.tables.whole_numbers`.
 
 Each step runs ``--repeat`` times; the best and the median are reported with the load average,
 since a busy machine inflates every figure.
@@ -27,8 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from geometry import bench_regions
 
-from zoning import csvio
-from zoning.boundaries import import_regions
+from zoning.intake import tables
+from zoning.intake.boundaries import import_regions
 from zoning.store import Store
 
 
@@ -56,8 +57,8 @@ def counts_csv(rows: int) -> float:
     body = "\n".join(f"{i % 365};33.{i % 35:02d};{i % 3000:,}" for i in range(rows))
     data = ("hari;kode;kasus\n" + body + "\n").encode()
     start = time.perf_counter()
-    table = csvio.read_cells(data)
-    _, bad = csvio.whole_numbers(table.frame["kasus"])
+    table = tables.read_cells(data)
+    _, bad = tables.whole_numbers(table.frame["kasus"])
     seconds = time.perf_counter() - start
     if len(table.frame) != rows or bad.any():
         raise SystemExit("the CSV was not read whole")

@@ -8,7 +8,7 @@ about 5% of rows repeating a person within the same episode, about 2% re-infecti
 more days later, about 1% of rows without a valid NIK (a spreadsheet's 3.37401E+15, 15 or 17
 digits, letters, a 31st of February...), households by No. KK or by messily written address,
 and RT codes in the four demo kelurahan that have RTs. Then it times
-``zoning.linelist.import_linelist`` into a fresh SQLite store holding only the demo regions,
+``zoning.intake.linelist.import_linelist`` into a fresh SQLite store holding only the demo regions,
 and DuckDB's ``read_csv`` of the same file (``count(*)`` and ``count(distinct nik)``) as the
 floor: the least any import must spend to read the file once. Finally it times a second,
 daily-sized upload (1% of the rows, partly people already stored) into the full store.
@@ -36,7 +36,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from zoning import demo
-from zoning.linelist import import_linelist
+from zoning.intake.linelist import import_linelist
 from zoning.store import Store
 
 STREETS = ("Melati", "Mawar", "Kenanga", "Pemuda", "Diponegoro", "Pandanaran", "Imam Bonjol",

@@ -21,7 +21,7 @@ of the store, and each is measured the same way at ``level=village``, scheme ``w
 Bytes are what the browser received: ``Network.loadingFinished.encodedDataLength`` of every
 HTTP request (Streamlit's own front end, under ``/static/``, also apart) plus the payload of
 every WebSocket frame (CDP), counted until for a second nothing arrives and the server is
-idle. Server time is the sum of the ``zoning.timing rerun ... ms=`` lines
+idle. Server time is the sum of the ``zoning.core.timing rerun ... ms=`` lines
 (``ZONING_TIMING=1``) logged in that window. Memory is the resident set of the server and its
 children (``/proc``). The figures go to ``bench/results/map-<time>.json`` and ``.md``, the
 servers' output to ``bench/results/logs/<time>/``.
@@ -71,9 +71,9 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 from procs import cpu_seconds, free_port, rss_bytes, stop
 
-from zoning import service
-from zoning.schemes import builtin_schemes
+from zoning.model.schemes import builtin_schemes
 from zoning.store import Store
+from zoning.views import service
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -156,7 +156,7 @@ class StepTimeout(RuntimeError):
 
 @dataclass
 class Server:
-    """A running ``streamlit run`` and the script runs it logged (``zoning.timing``)."""
+    """A running ``streamlit run`` and the script runs it logged (``zoning.core.timing``)."""
 
     proc: subprocess.Popen
     url: str

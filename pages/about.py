@@ -5,14 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import common
-from zoning import policy, presentation
-from zoning.i18n import pick, t
-from zoning.schemes import builtin_schemes
-from zoning.text import escape_markdown
+from zoning.core.i18n import pick, t
+from zoning.core.text import escape_markdown
+from zoning.model.schemes import builtin_schemes
+from zoning.render import presentation
+from zoning.views import policy
 
 
 def html(text: str) -> None:
-    """Place HTML built (and escaped) by :mod:`zoning.policy`."""
+    """Place HTML built (and escaped) by :mod:`zoning.views.policy`."""
     st.markdown(text, unsafe_allow_html=True)
 
 

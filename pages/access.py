@@ -1,7 +1,7 @@
 """Who is using the dashboard: analysts (sign-in, locked pages) and the public (small numbers).
 
 Anyone may view; only analysts upload and write notes, and only they see exact small counts
-(:mod:`zoning.auth` checks passwords and allow-lists, :mod:`zoning.privacy` masks).
+(:mod:`zoning.core.auth` checks passwords and allow-lists, :mod:`zoning.model.privacy` masks).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from pages import guard
-from zoning import auth, privacy
-from zoning.i18n import t
+from zoning.core import auth
+from zoning.core.i18n import t
+from zoning.model import privacy
 
 _LOG = logging.getLogger("zoning.access")
 _REPORTED: set[str] = set()  # problems with the operator's hash already logged
@@ -86,7 +87,7 @@ def is_analyst() -> bool:
 
 
 def public_view(level: str) -> bool:
-    """Whether this session sees ``level`` with small numbers protected (zoning.privacy)."""
+    """Whether this session sees ``level`` with small numbers protected (zoning.model.privacy)."""
     return privacy.public_view(level, analyst=is_analyst())
 
 
@@ -148,7 +149,7 @@ def _attempt(address: str, throttle: auth.Throttle, check) -> tuple[bool | None,
 
     Returns whether it was right (``None``: too soon, not checked) and the seconds to wait
     before the next attempt. The attempt is counted before the check, in the same step as
-    the decision that it may go ahead (:meth:`zoning.auth.Throttles.begin`), so attempts
+    the decision that it may go ahead (:meth:`zoning.core.auth.Throttles.begin`), so attempts
     sent at once from one address are counted as one after another would be; a right
     password clears the counts.
     """

@@ -10,10 +10,11 @@ import streamlit as st
 
 from pages import access, common
 from pages.zonemap import zone_map
-from zoning import briefing, export, mapdata, presentation
-from zoning.i18n import t
-from zoning.mapview import safe_colour
-from zoning.text import escape_html
+from zoning.core.i18n import t
+from zoning.core.text import escape_html
+from zoning.render import export, mapdata, presentation
+from zoning.render.mapview import safe_colour
+from zoning.views import briefing
 
 REFRESH_SECONDS = 5
 

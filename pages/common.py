@@ -14,14 +14,15 @@ import pandas as pd
 import streamlit as st
 
 from pages import legacy
-from zoning import mapdata, service
-from zoning.demo_store import install_demo
-from zoning.i18n import LANGS, lang_or_default, pick, t
-from zoning.policy import level_coverage, level_fit, nearest_scheme_level
-from zoning.regions import LEVEL_LABELS, LEVELS
-from zoning.schemes import Scheme, builtin_schemes
+from zoning.core.i18n import LANGS, lang_or_default, pick, t
+from zoning.core.text import escape_markdown
+from zoning.demo.install import install_demo
+from zoning.model.regions import LEVEL_LABELS, LEVELS
+from zoning.model.schemes import Scheme, builtin_schemes
+from zoning.render import mapdata
 from zoning.store import Store
-from zoning.text import escape_markdown
+from zoning.views import service
+from zoning.views.policy import level_coverage, level_fit, nearest_scheme_level
 
 LANG_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 #: The view settings each page reads from the URL (by its path); a link to it carries them.

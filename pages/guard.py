@@ -10,7 +10,7 @@ README's reverse-proxy rule bounds uploads then too).
 from 127.0.0.1 and ::1 unless ``FORWARDED_ALLOW_IPS`` says otherwise, so a proxy on the same
 host that passed the client's own header on let every invented address start the sign-in
 count afresh. The guard replaces its ``__call__``: the client is
-:func:`zoning.auth.client_address` of the connecting address and the proxies named in
+:func:`zoning.core.auth.client_address` of the connecting address and the proxies named in
 ``ZONING_TRUSTED_PROXIES`` (none by default), and ``X-Forwarded-Proto`` is only read from
 those proxies. The address decided is also written into a request header whose name is
 random for each process (:data:`CLIENT_HEADER`): :func:`client_address` reads it, and a
@@ -34,7 +34,7 @@ import secrets
 import threading
 from collections import OrderedDict
 
-from zoning import auth
+from zoning.core import auth
 
 _LOG = logging.getLogger("zoning.guard")
 #: The request header holding the client address the guard decided (random name: a client

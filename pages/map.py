@@ -7,11 +7,12 @@ import streamlit as st
 from pages import access, common
 from pages.measures import level_note, show_measures
 from pages.zonemap import scroll_into_view, zone_map
-from zoning import charts, export, mapdata, policy, presentation, service
-from zoning.i18n import format_number, t, tn
-from zoning.regions import child_level, level_of_code, view_one_level_up
-from zoning.rollup import zone_totals
-from zoning.text import escape_markdown, quote
+from zoning.core.i18n import format_number, t, tn
+from zoning.core.text import escape_markdown, quote
+from zoning.model.regions import child_level, level_of_code, view_one_level_up
+from zoning.model.rollup import zone_totals
+from zoning.render import charts, export, mapdata, presentation
+from zoning.views import policy, service
 
 SELECTED_ANCHOR = "selected-region"
 NOTES_SHOWN = 2

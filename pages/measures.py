@@ -5,11 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import common
-from zoning import policy, presentation
-from zoning.i18n import pick, t
-from zoning.schemes import Scheme
+from zoning.core.i18n import pick, t
+from zoning.core.text import escape_markdown
+from zoning.model.schemes import Scheme
+from zoning.render import presentation
 from zoning.store import Store
-from zoning.text import escape_markdown
+from zoning.views import policy
 
 
 def show_measures(scheme: Scheme, zone_index: int, lg: str, means_key: str) -> None:

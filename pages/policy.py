@@ -8,9 +8,10 @@ import streamlit as st
 
 from pages import access, common
 from pages.measures import level_note, show_measures
-from zoning import policy, presentation
-from zoning.i18n import pick, t, tn
-from zoning.text import escape_markdown
+from zoning.core.i18n import pick, t, tn
+from zoning.core.text import escape_markdown
+from zoning.render import presentation
+from zoning.views import policy
 
 RECENT_DAYS = 7
 NEW_NOTE = 0  # note ids start at 1

@@ -6,9 +6,9 @@ import streamlit as st
 
 from pages import access, common
 from pages.measures import level_note
-from zoning import charts
-from zoning.i18n import pick, t
-from zoning.text import escape_markdown
+from zoning.core.i18n import pick, t
+from zoning.core.text import escape_markdown
+from zoning.render import charts
 
 MAX_REGIONS = 6
 PER_ROW = 3

@@ -6,11 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from pages import access, common
-from zoning import uploads
-from zoning.errors import InputError
-from zoning.i18n import t
-from zoning.regions import LEVEL_LABELS, LEVELS
-from zoning.text import escape_markdown
+from zoning.core.errors import InputError
+from zoning.core.i18n import t
+from zoning.core.text import escape_markdown
+from zoning.intake import uploads
+from zoning.model.regions import LEVEL_LABELS, LEVELS
 
 lg = common.lang()
 store = common.store()

@@ -1,7 +1,7 @@
 """The zone map on a page: geometry published once as a static file, zones sent per view.
 
 The component's front end is ``static/zonemap/`` (plain JavaScript over the vendored
-Leaflet); what it is sent is built by :mod:`zoning.mapdata`.
+Leaflet); what it is sent is built by :mod:`zoning.render.mapdata`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
-from zoning.geofiles import GeoFiles
-from zoning.i18n import t
-from zoning.mapdata import MapGeometry
-from zoning.mapview import configured_tiles
+from zoning.core.i18n import t
+from zoning.render.geofiles import GeoFiles
+from zoning.render.mapdata import MapGeometry
+from zoning.render.mapview import configured_tiles
 
 _ROOT = Path(__file__).resolve().parent.parent
 #: Served by Streamlit at ``<base>/app/static/geo/`` (``server.enableStaticServing``).
@@ -35,7 +35,7 @@ def _publish(geometry: MapGeometry) -> str | None:
 
     Returns ``None`` where the folder cannot be written (a read-only install): the map then
     gets the geometry inline, which works but is sent again on every change. Old files are
-    removed only when no view can still fetch them (:mod:`zoning.geofiles`).
+    removed only when no view can still fetch them (:mod:`zoning.render.geofiles`).
     """
     name = GEO_FILES.publish(geometry.digest, geometry.payload, geometry.store, geometry.version)
     return None if name is None else f"{GEO_URL}/{name}"

@@ -232,8 +232,9 @@ def outputs(store, day, html: bool = False) -> dict:
     """What anyone can download for ``day``: the village and district CSVs under WHO, the
     village zones under Harvard GHI and CDC, and (``html``) the standalone HTML map of villages;
     made the way the map page makes them. ``truth``: the exact table, for scoring only."""
-    from zoning import export, presentation, service
-    from zoning.schemes import builtin_schemes
+    from zoning.model.schemes import builtin_schemes
+    from zoning.render import export, presentation
+    from zoning.views import service
 
     schemes = builtin_schemes()
     who, harvard = schemes["who-ct-2021"], schemes["harvard-ghi-2020"]
@@ -342,8 +343,9 @@ def attack_houses(rts: pd.DataFrame, rws: pd.DataFrame, zones: dict, blind=False
 def houses_outputs(store, day) -> dict:
     """The public RT and RW CSVs of ``day`` under PPKM Mikro (both versions' zones), made the
     way the map page makes them, and the exact tables for scoring."""
-    from zoning import export, presentation, service
-    from zoning.schemes import builtin_schemes
+    from zoning.model.schemes import builtin_schemes
+    from zoning.render import export, presentation
+    from zoning.views import service
 
     schemes = builtin_schemes()
     out: dict = {"zones": {}}

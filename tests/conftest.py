@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from shapely.geometry import box
 
-from zoning.demo_store import install_demo
+from zoning.demo.install import install_demo
 from zoning.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +53,7 @@ def _no_operator_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def analyst_password(monkeypatch: pytest.MonkeyPatch) -> str:
     """An operator has set an analyst password (its hash in the environment); returns it."""
-    from zoning import auth
+    from zoning.core import auth
 
     monkeypatch.setenv(auth.HASH_ENV, auth.hash_password(ANALYST_PASSWORD, n=2**10))
     return ANALYST_PASSWORD

@@ -1,4 +1,4 @@
-"""The audit of small numbers across levels and zones (zoning/audit.py), issue 11 items 2-3."""
+"""The audit of small numbers across levels and zones (zoning.model.audit), issue 11 items 2-3."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from conftest import fuzz
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zoning import audit
-from zoning.privacy import EXACT, HIDDEN, SMALL, ZONE_ONLY, count_states
-from zoning.schemes import builtin_schemes
+from zoning.model import audit
+from zoning.model.privacy import EXACT, HIDDEN, SMALL, ZONE_ONLY, count_states
+from zoning.model.schemes import builtin_schemes
 
 T = 5
 

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from zoning import auth
 from zoning.cli import main
+from zoning.core import auth
 
 PASSWORD = "kata sandi analis 2021"
 CHEAP = {"n": 2**10, "r": 8, "p": 1}  # fast hashes for the tests; the default costs more
@@ -242,7 +242,7 @@ def test_hash_at_the_largest_cost_still_verifies():
 
 
 def test_every_hash_error_has_its_reason_in_both_languages():
-    from zoning.i18n import t
+    from zoning.core.i18n import t
 
     for encoded in ("x", "scrypt$x$8$1$AA$AA", "scrypt$1024$8$1$AAAA$AAAA", "scrypt$2$8$1$A$A"):
         with pytest.raises(auth.HashError) as error:

@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
 
-from zoning.boundaries import import_regions, parse_code, read_regions
-from zoning.codes import CodeError
-from zoning.errors import InputError
-from zoning.report import Report
+from zoning.core.errors import InputError
+from zoning.intake.boundaries import import_regions, parse_code, read_regions
+from zoning.intake.report import Report
+from zoning.model.codes import CodeError
 from zoning.store import Store
 
 # A corner of Kota Semarang: two districts, the first split into three villages.

@@ -10,9 +10,9 @@ import pytest
 from conftest import write_store
 from shapely.geometry import box
 
-from zoning import briefing
-from zoning.schemes import builtin_schemes
+from zoning.model.schemes import builtin_schemes
 from zoning.store import Store
+from zoning.views import briefing
 
 HOSTILE = "<img src=x onerror=alert(1)> $x^$ \\"
 AS_OF = "2021-10-21"

@@ -13,8 +13,8 @@ from browser import Traffic, chromium, copy_store, require_chromium, streamlit_s
 from conftest import ANALYST_PASSWORD
 from playwright.sync_api import Error as PlaywrightError
 
-from zoning.i18n import t
-from zoning.text import WORD_JOINER
+from zoning.core.i18n import t
+from zoning.core.text import WORD_JOINER
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ CENTRE_JS = "(code) => window.zoneMap.centre(code)"
 @pytest.fixture(scope="module")
 def app(demo_db, tmp_path_factory):
     """The demo on a real server whose operator set the analyst password of the tests."""
-    from zoning.auth import HASH_ENV, hash_password
+    from zoning.core.auth import HASH_ENV, hash_password
 
     require_chromium()
     db = copy_store(demo_db, tmp_path_factory.mktemp("browser") / "app.db")

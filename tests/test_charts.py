@@ -1,4 +1,4 @@
-"""Tests for zoning.charts: the trend charts' Vega-Lite specs and the data behind them."""
+"""Tests for zoning.render.charts: the trend charts' Vega-Lite specs and the data behind them."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zoning import charts, privacy, service
-from zoning import metrics as M
-from zoning.i18n import t
-from zoning.schemes import builtin_schemes
+from zoning.core.i18n import t
+from zoning.model import metrics as M
+from zoning.model import privacy
+from zoning.model.schemes import builtin_schemes
+from zoning.render import charts
 from zoning.store import Store
+from zoning.views import service
 
 WHO = builtin_schemes()["who-ct-2021"]
 DAYS = pd.date_range("2021-07-01", periods=30, freq="D")
@@ -448,7 +450,7 @@ def test_zone_strip_marks_the_day_and_speaks_indonesian() -> None:
 
 def test_public_series_without_the_days_states_falls_back_to_ranges(tmp_path, monkeypatch):
     """No state for a week (a level outside the day's audit) never means 'exact'."""
-    from zoning import published
+    from zoning.views import published
 
     store = village_store(tmp_path / "v.db")
     monkeypatch.setattr(published, "day_states", lambda *a, **k: {})

@@ -1,4 +1,4 @@
-"""Tests for zoning.classify: frames, regions x dates arrays, and chunked classification."""
+"""Tests for zoning.model.classify: frames, regions x dates arrays, and chunked classification."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zoning import schemes
-from zoning.classify import classify_arrays, classify_frame
-from zoning.schemes import NO_ZONE, get_scheme, loads_scheme
+from zoning.model import schemes
+from zoning.model.classify import classify_arrays, classify_frame
+from zoning.model.schemes import NO_ZONE, get_scheme, loads_scheme
 
 NAN = math.nan
 

@@ -1,4 +1,4 @@
-"""Tests for zoning.codes: the one place that normalises Kemendagri region codes."""
+"""Tests for zoning.model.codes: the one place that normalises Kemendagri region codes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from zoning.codes import (
+from zoning.model.codes import (
     CodeError,
     ancestor_at_depth,
     depth,
@@ -208,6 +208,6 @@ def test_normalised_codes_of_one_region_agree():
     ],
 )
 def test_the_map_view_one_level_up(level, within, up):
-    from zoning.regions import view_one_level_up
+    from zoning.model.regions import view_one_level_up
 
     assert view_one_level_up(level, within) == up

@@ -1,4 +1,4 @@
-"""Tests for zoning.csvio: encodings, delimiters, workbooks, numbers and dates."""
+"""Tests for zoning.intake.tables: encodings, delimiters, workbooks, numbers and dates."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from conftest import fuzz
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from zoning import csvio
-from zoning.errors import InputError
-from zoning.text import quote
+from zoning.core.errors import InputError
+from zoning.core.text import quote
+from zoning.intake import tables
 
 
 def xlsx_bytes(rows: list[list[object]], sheets: int = 1) -> bytes:
@@ -39,38 +39,38 @@ def xlsx_bytes(rows: list[list[object]], sheets: int = 1) -> bytes:
 
 def test_utf8_with_and_without_bom():
     for data in ("kode,nama\n1,Café\n".encode(), "\ufeffkode,nama\n1,Café\n".encode()):
-        text, encoding, line = csvio.decode_text(data)
+        text, encoding, line = tables.decode_text(data)
         assert text == "kode,nama\n1,Café\n"
         assert (encoding, line) == ("utf-8", None)
 
 
 def test_windows_1252_is_read_and_named():
     data = "kode;nama\n1;Café – Kudus\n".encode("cp1252")
-    text, encoding, line = csvio.decode_text(data)
+    text, encoding, line = tables.decode_text(data)
     assert text == "kode;nama\n1;Café – Kudus\n"
     assert (encoding, line) == ("cp1252", 2)
 
 
 def test_mixed_encodings_read_each_part_right():
     data = "kode,nama\n1,Café\n".encode() + "2,Kafé\n".encode("cp1252")
-    text, encoding, line = csvio.decode_text(data)
+    text, encoding, line = tables.decode_text(data)
     assert text == "kode,nama\n1,Café\n2,Kafé\n"
     assert (encoding, line) == ("cp1252", 3)
-    table = csvio.read_cells(data)
+    table = tables.read_cells(data)
     assert table.frame["nama"].tolist() == ["Café", "Kafé"]
     assert table.notes and "line 3" in table.notes[0][0] and "Windows-1252" in table.notes[0][0]
 
 
 def test_utf16_with_bom_excel_unicode_text():
     data = "kode\tnama\n1\tCafé\n".encode("utf-16")
-    table = csvio.read_cells(data)
+    table = tables.read_cells(data)
     assert (table.encoding, table.delimiter) == ("utf-16", "\t")
     assert table.frame.loc[2, "nama"] == "Café"
 
 
 def test_nul_bytes_are_a_binary_file():
     with pytest.raises(InputError, match="not a text"):
-        csvio.read_cells(b"kode,nama\n1,\x00\x01\n")
+        tables.read_cells(b"kode,nama\n1,\x00\x01\n")
 
 
 # --- delimiters, rows, headers --------------------------------------------------------------
@@ -80,14 +80,14 @@ def test_nul_bytes_are_a_binary_file():
 def test_delimiters(sep):
     data = sep.join(["Tanggal", " Kode ", "Kasus"]).encode() + b"\r\n"
     data += sep.join(["2021-04-03", " 33.01 ", "1"]).encode() + b"\r\n"
-    table = csvio.read_cells(data)
+    table = tables.read_cells(data)
     assert table.delimiter == sep
     assert list(table.frame.columns) == ["tanggal", "kode", "kasus"]
     assert table.frame.loc[2].tolist() == ["2021-04-03", "33.01", "1"]
 
 
 def test_blank_rows_above_the_header_do_not_hide_its_delimiter():
-    table = csvio.read_cells(b"\n;;\n\ntanggal;kode;kasus\n2021-04-03;33.01;1.234\n")
+    table = tables.read_cells(b"\n;;\n\ntanggal;kode;kasus\n2021-04-03;33.01;1.234\n")
     assert table.delimiter == ";"
     assert list(table.frame.columns) == ["tanggal", "kode", "kasus"]
     assert table.frame.loc[5].tolist() == ["2021-04-03", "33.01", "1.234"]
@@ -95,7 +95,7 @@ def test_blank_rows_above_the_header_do_not_hide_its_delimiter():
 
 def test_blank_rows_keep_spreadsheet_numbers():
     data = b"\n\nkode,kasus\n33.01,1\n,\n\n33.02,2\n"
-    frame = csvio.read_cells(data).frame
+    frame = tables.read_cells(data).frame
     assert frame.index.tolist() == [4, 7]
     assert frame["kode"].tolist() == ["33.01", "33.02"]
 
@@ -103,15 +103,15 @@ def test_blank_rows_keep_spreadsheet_numbers():
 def test_ragged_rows_fall_back_and_name_the_row():
     data = b"kode,kasus\n33.01,1,\n33.02\n33.03,3,x\n"
     with pytest.raises(InputError) as exc:
-        csvio.read_cells(data)
+        tables.read_cells(data)
     assert "row 4" in str(exc.value) and "3 cells but the header has 2" in str(exc.value)
-    frame = csvio.read_cells(b"kode,kasus\n33.01,1,\n33.02\n").frame
+    frame = tables.read_cells(b"kode,kasus\n33.01,1,\n33.02\n").frame
     assert frame.loc[3].tolist() == ["33.02", ""]
 
 
 def test_quoted_cells_with_delimiters_and_newlines():
     data = b'kode,catatan,kasus\n33.01,"a, b\nc",1.234\n33.02,"""x""",2\n'
-    frame = csvio.read_cells(data).frame
+    frame = tables.read_cells(data).frame
     assert frame["catatan"].tolist() == ["a, b\nc", '"x"']
     assert frame.index.tolist() == [2, 3]
 
@@ -129,7 +129,7 @@ def test_quoted_cells_with_delimiters_and_newlines():
 )
 def test_bad_files(data, message):
     with pytest.raises(InputError, match=message):
-        csvio.read_cells(data)
+        tables.read_cells(data)
 
 
 def test_huge_line_is_refused_without_memory_blow_up():
@@ -137,7 +137,7 @@ def test_huge_line_is_refused_without_memory_blow_up():
     tracemalloc.start()
     try:
         with pytest.raises(InputError) as exc:
-            csvio.read_cells(data)
+            tables.read_cells(data)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -147,26 +147,26 @@ def test_huge_line_is_refused_without_memory_blow_up():
 
 def test_huge_line_without_any_line_break():
     with pytest.raises(InputError, match=r"line 1 of the file is 2\.0 MB"):
-        csvio.check_line_length(b"x" * (2 * 2**20))
+        tables.check_line_length(b"x" * (2 * 2**20))
     with pytest.raises(InputError, match="line 3"):
-        csvio.check_line_length(b"a\rb\r" + b"x" * (2 * 2**20))  # CR-only line ends
-    csvio.check_line_length(b"a\n" * 2**20)  # many short lines are fine
+        tables.check_line_length(b"a\rb\r" + b"x" * (2 * 2**20))  # CR-only line ends
+    tables.check_line_length(b"a\n" * 2**20)  # many short lines are fine
 
 
 def test_bytes_over_the_size_limit(monkeypatch):
-    monkeypatch.setattr(csvio, "MAX_BYTES", 10)
+    monkeypatch.setattr(tables, "MAX_BYTES", 10)
     with pytest.raises(InputError, match="larger than"):
-        csvio.read_cells(b"kode,kasus\n33.01,1\n")
+        tables.read_cells(b"kode,kasus\n33.01,1\n")
 
 
 def test_path_errors(tmp_path):
     with pytest.raises(InputError, match="no such file"):
-        csvio.read_cells(tmp_path / "none.csv")
+        tables.read_cells(tmp_path / "none.csv")
     with pytest.raises(InputError, match="is a folder"):
-        csvio.read_cells(tmp_path)
+        tables.read_cells(tmp_path)
     path = tmp_path / "ok.csv"
     path.write_bytes(b"kode,kasus\n33.01,1\n")
-    assert csvio.read_cells(path).frame.loc[2, "kasus"] == "1"
+    assert tables.read_cells(path).frame.loc[2, "kasus"] == "1"
 
 
 # --- workbooks ------------------------------------------------------------------------------
@@ -182,7 +182,7 @@ def test_xlsx_first_sheet_as_text_cells():
         ],
         sheets=2,
     )
-    table = csvio.read_cells(data)
+    table = tables.read_cells(data)
     assert table.format == "xlsx"
     assert table.frame.index.tolist() == [2, 4]
     assert table.frame.loc[2].tolist() == ["2021-04-03", "3301", "1234", "12.5"]
@@ -192,14 +192,14 @@ def test_xlsx_first_sheet_as_text_cells():
 
 def test_damaged_and_old_workbooks():
     with pytest.raises(InputError, match="Excel workbook but it cannot be read"):
-        csvio.read_cells(b"PK\x03\x04" + b"\x14\x00" * 50)
+        tables.read_cells(b"PK\x03\x04" + b"\x14\x00" * 50)
     with pytest.raises(InputError, match=r"old Excel workbook \(\.xls\)"):
-        csvio.read_cells(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
+        tables.read_cells(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
 
 
 def test_read_table_stays_csv_only():
     with pytest.raises(InputError, match="not a text"):
-        csvio.read_table(xlsx_bytes([["a"], [1]]))
+        tables.read_table(xlsx_bytes([["a"], [1]]))
 
 
 # --- numbers --------------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def test_read_table_stays_csv_only():
     ],
 )
 def test_whole_numbers(cell, value):
-    values, bad = csvio.whole_numbers(pd.Series(["7", cell], dtype="str"))
+    values, bad = tables.whole_numbers(pd.Series(["7", cell], dtype="str"))
     assert not bad.any()
     assert values[0] == 7
     assert np.isnan(values[1]) if value is None else values[1] == value
@@ -246,17 +246,17 @@ def test_whole_numbers(cell, value):
     ],
 )
 def test_whole_numbers_refuse(cell, message):
-    values, bad = csvio.whole_numbers(pd.Series(["1", cell], dtype="str"))
+    values, bad = tables.whole_numbers(pd.Series(["1", cell], dtype="str"))
     assert bad.tolist() == [False, True]
     assert np.isnan(values[1])
-    assert message in csvio.describe_number(cell, whole=True)
+    assert message in tables.describe_number(cell, whole=True)
 
 
 def test_whole_numbers_of_a_plain_column_and_an_object_column():
-    values, bad = csvio.whole_numbers(pd.Series([str(i) for i in range(1000)], dtype="str"))
+    values, bad = tables.whole_numbers(pd.Series([str(i) for i in range(1000)], dtype="str"))
     assert values.tolist() == list(range(1000)) and not bad.any()
     values[0] = -1  # writable
-    values, bad = csvio.whole_numbers(pd.Series(["1", None, "2"], dtype=object))
+    values, bad = tables.whole_numbers(pd.Series(["1", None, "2"], dtype=object))
     assert values[[0, 2]].tolist() == [1, 2] and np.isnan(values[1]) and not bad.any()
 
 
@@ -265,14 +265,14 @@ def test_whole_numbers_of_a_plain_column_and_an_object_column():
     [("12,5", 12.5), ("12.5", 12.5), ("80%", 80), ("80,25 %", 80.25), (".5", 0.5), ("", None)],
 )
 def test_decimal_numbers(cell, value):
-    values, bad = csvio.decimal_numbers(pd.Series([cell], dtype="str"))
+    values, bad = tables.decimal_numbers(pd.Series([cell], dtype="str"))
     assert not bad.any()
     assert np.isnan(values[0]) if value is None else values[0] == pytest.approx(value)
 
 
 @pytest.mark.parametrize("cell", ["1.234,5", "abc", "12,5,1", "1e2"])
 def test_decimal_numbers_refuse(cell):
-    _, bad = csvio.decimal_numbers(pd.Series([cell], dtype="str"))
+    _, bad = tables.decimal_numbers(pd.Series([cell], dtype="str"))
     assert bad.tolist() == [True]
 
 
@@ -299,19 +299,19 @@ def test_decimal_numbers_refuse(cell):
 )
 def test_parse_date_formats(text):
     expected = pd.Timestamp("2021-05-03") if "Mei" in text else pd.Timestamp("2021-04-03")
-    assert csvio.parse_date(text) == expected
+    assert tables.parse_date(text) == expected
 
 
 @pytest.mark.parametrize(
     "text", ["", "2021-13-01", "31/02/2021", "3 Foo 2021", "01/01/0001", "2021-04-03 10:00", "x"]
 )
 def test_parse_date_refuses(text):
-    assert csvio.parse_date(text) is None
+    assert tables.parse_date(text) is None
 
 
 def test_to_dates_parses_each_distinct_text_once():
     cells = pd.Series(["03/04/2021", "", "3 Mei 2021", "x", None, "03/04/2021"], dtype="str")
-    out = csvio.to_dates(cells)
+    out = tables.to_dates(cells)
     assert out.dtype == np.dtype("datetime64[ns]")
     expected = ["2021-04-03", None, "2021-05-03", None, None, "2021-04-03"]
     got = [None if np.isnat(v) else str(v)[:10] for v in out]
@@ -321,7 +321,7 @@ def test_to_dates_parses_each_distinct_text_once():
 def test_parse_dates_names_the_first_bad_row():
     cells = pd.Series(["2021-04-03", "soon"], index=[2, 3], dtype="str")
     with pytest.raises(InputError) as exc:
-        csvio.parse_dates(cells, "tanggal")
+        tables.parse_dates(cells, "tanggal")
     assert str(exc.value).startswith("row 3, column 'tanggal': 'soon' is not a date")
 
 
@@ -333,8 +333,8 @@ def test_a_large_file_is_read_whole():
     n = 200_000
     body = "\n".join(f"{i % 365};33.{i % 35:02d};{i % 3000:,}" for i in range(n))
     data = ("hari;kode;kasus\n" + body + "\n").encode()
-    table = csvio.read_cells(data)
-    values, bad = csvio.whole_numbers(table.frame["kasus"])
+    table = tables.read_cells(data)
+    values, bad = tables.whole_numbers(table.frame["kasus"])
     assert len(table.frame) == n and not bad.any()
     assert values[:3].tolist() == [0, 1, 2]
     assert values[2999] == 2999 and values[3000] == 0  # "2,999" read as 2999
@@ -344,7 +344,7 @@ def test_a_large_file_is_read_whole():
 @given(st.binary(max_size=400))
 def test_arbitrary_bytes_read_or_raise_input_error(data):
     try:
-        table = csvio.read_cells(data)
+        table = tables.read_cells(data)
     except InputError:
         return
     assert isinstance(table.frame, pd.DataFrame)
@@ -416,7 +416,7 @@ def test_fuzz_any_written_table_reads_back_or_is_refused_clearly(table):
     data, header, rows, encoding, delimiter = table
     body = _strip_rows(rows)
     try:
-        read = csvio.read_cells(data)
+        read = tables.read_cells(data)
     except InputError as exc:
         # only a file without rows is refused: every other table is read
         assert not body, (str(exc), rows)
@@ -463,7 +463,7 @@ def test_fuzz_damaged_files_read_or_raise_input_error(data, patches, cut):
     for source in (data, data[:cut]):
         for excel in (True, False):
             try:
-                table = csvio.read_cells(source, excel=excel)
+                table = tables.read_cells(source, excel=excel)
             except InputError as exc:
                 assert str(exc)
                 continue
@@ -498,7 +498,7 @@ def test_fuzz_workbooks_read_or_raise_input_error(rows, cut):
         return
     for source in (data, data[:cut]):
         try:
-            table = csvio.read_cells(source)
+            table = tables.read_cells(source)
         except InputError as exc:
             assert str(exc)
             continue
@@ -520,7 +520,7 @@ _NUMBER_TEXT = st.one_of(
 def _whole_reference(text: str) -> float | None:
     """A count as a person means it, or None when the cell is not a count (NaN: empty)."""
     t = text.strip().replace(" ", "").replace("\u00a0", "")
-    if not t or t.lower() in csvio.NA_TOKENS:
+    if not t or t.lower() in tables.NA_TOKENS:
         return np.nan
     if re.fullmatch(r"-?[0-9]{1,15}(?:[.,]0{1,2})?", t):
         return float(re.sub(r"[.,]0{1,2}$", "", t))
@@ -535,19 +535,19 @@ def _whole_reference(text: str) -> float | None:
 @given(st.lists(_NUMBER_TEXT, min_size=1, max_size=6))
 def test_fuzz_number_cells_are_the_number_or_flagged(cells):
     series = pd.Series(cells, index=range(2, 2 + len(cells)))
-    values, bad = csvio.whole_numbers(series)
+    values, bad = tables.whole_numbers(series)
     for k, cell in enumerate(cells):
         want = _whole_reference(cell)
         if want is None:
             assert bad[k], (cell, values[k])
-            assert csvio.describe_number(cell, whole=True).startswith(quote(cell))  # redacted
+            assert tables.describe_number(cell, whole=True).startswith(quote(cell))  # redacted
         else:
             assert not bad[k], cell
             assert values[k] == want or (np.isnan(want) and np.isnan(values[k])), cell
-    decimals, bad = csvio.decimal_numbers(series)
+    decimals, bad = tables.decimal_numbers(series)
     assert np.isfinite(decimals[~bad & ~np.isnan(decimals)]).all()
     try:
-        parsed = csvio.parse_numbers(series, "kasus")
+        parsed = tables.parse_numbers(series, "kasus")
     except InputError as exc:
         assert "column 'kasus'" in str(exc) and "row " in str(exc)
     else:
@@ -574,9 +574,9 @@ _DATE_TEXT = st.one_of(
 @given(st.lists(_DATE_TEXT, min_size=1, max_size=6))
 def test_fuzz_date_cells_are_the_date_or_flagged(cells):
     series = pd.Series(cells, index=range(2, 2 + len(cells)))
-    dates = csvio.to_dates(series)
+    dates = tables.to_dates(series)
     for k, cell in enumerate(cells):
-        day = csvio.parse_date(cell)
+        day = tables.parse_date(cell)
         if day is None:
             assert np.isnat(dates[k])
         else:
@@ -585,15 +585,15 @@ def test_fuzz_date_cells_are_the_date_or_flagged(cells):
             if iso and cell.strip().isascii():
                 assert day.date() == dt.date.fromisoformat(cell.strip())
     try:
-        csvio.parse_dates(series, "tanggal")
+        tables.parse_dates(series, "tanggal")
     except InputError as exc:
         assert "column 'tanggal'" in str(exc) and "is not a date" in str(exc)
 
 
 def test_a_table_with_too_many_rows_is_refused_before_it_is_parsed(monkeypatch):
-    from zoning import csvio
+    from zoning.intake import tables
 
-    monkeypatch.setattr(csvio, "MAX_ROWS", 3)
-    assert len(csvio.read_table(b"a;b\n1;2\n3;4\n5;6\n")) == 3
+    monkeypatch.setattr(tables, "MAX_ROWS", 3)
+    assert len(tables.read_table(b"a;b\n1;2\n3;4\n5;6\n")) == 3
     with pytest.raises(InputError, match=r"more than 3 rows \(4\); split it"):
-        csvio.read_table(b"a;b\n1;2\n3;4\n5;6\n7;8\n")
+        tables.read_table(b"a;b\n1;2\n3;4\n5;6\n7;8\n")

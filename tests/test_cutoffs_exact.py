@@ -4,7 +4,7 @@ A value exactly at a published cut-off must land where the scheme's table puts i
 one case a day for a week in 100,000 people is 1.0 daily case per 100,000, Harvard yellow.
 Each test builds the daily counts of one region that give a metric just below, exactly at and
 just above a cut-off, computes the metrics the way the store's views do
-(:func:`zoning.metrics.compute`), classifies them, and checks the zone against the rule's own
+(:func:`zoning.model.metrics.compute`), classifies them, and checks the zone against the rule's own
 table: ``>=`` puts the cut-off in the upper zone, ``>`` in the lower one. The exact value of
 each metric is also computed with :class:`fractions.Fraction` and must be the float nearest it.
 """
@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zoning import metrics as M
 from zoning.cli import main
-from zoning.schemes import builtin_schemes
+from zoning.model import metrics as M
+from zoning.model.schemes import builtin_schemes
 from zoning.store import Store
 
 # Populations tried for each cut-off: every one for which the cut-off is a whole count.
@@ -157,7 +157,7 @@ def test_every_cutoff_from_raw_counts(scheme_id: str, r: int, c: int):
 
 
 def _holds(scheme, rule, values) -> bool:
-    from zoning import rules
+    from zoning.model import rules
 
     v = {m: a[:, -1] for m, a in values.items()}
     for m in scheme.metrics:

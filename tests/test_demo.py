@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from zoning import demo
-from zoning.codes import depth, normalise_code, parent_code
+from zoning.model.codes import depth, normalise_code, parent_code
 
 LEVELS = ("province", "regency", "district", "village", "rw", "rt")
 COUNT_FIELDS = ["new_cases", "deaths", "admissions", "tests", "positives"]

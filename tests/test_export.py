@@ -12,8 +12,8 @@ from PIL import Image
 from shapely.geometry import Polygon, box
 from test_privacy import SUNDAY, zones
 
-from zoning import export
-from zoning.schemes import get_scheme
+from zoning.model.schemes import get_scheme
+from zoning.render import export
 
 pytestmark = pytest.mark.filterwarnings("ignore:Glyph:UserWarning")  # names in other scripts
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -142,7 +142,7 @@ def test_csv_export_neutralises_formulas():
     assert "'=1+1" in text and "\n=1+1" not in text
 
 
-# --- tables for the public: small numbers (zoning.privacy) ---------------------------------
+# --- tables for the public: small numbers (zoning.model.privacy) ---------------------------------
 
 
 def test_export_zones_table_for_the_public():
@@ -220,9 +220,9 @@ def test_the_zones_table_says_coverage_and_at_least_in_words(tmp_path):
     table and its CSV say so (coverage 0.5, zone at least), in the reader's language."""
     from conftest import tiny_counts, tiny_regions, write_store
 
-    from zoning import service
-    from zoning.export import for_people, zones_table
-    from zoning.schemes import get_scheme
+    from zoning.model.schemes import get_scheme
+    from zoning.render.export import for_people, zones_table
+    from zoning.views import service
 
     counts = tiny_counts()
     gap = (counts["region"] == "33.01.01.2002") & (counts["date"] == "2021-07-15")

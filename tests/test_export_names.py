@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from zoning import export, presentation, service
-from zoning.schemes import builtin_schemes
+from zoning.model.schemes import builtin_schemes
+from zoning.render import export, presentation
+from zoning.views import service
 
 ROOT = Path(__file__).resolve().parent.parent
 WHO = builtin_schemes()["who-ct-2021"]

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zoning.schemes import get_scheme
+from zoning.model.schemes import get_scheme
 
 DATA = Path(__file__).parent / "data" / "external" / "cdc-levels-california.csv"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import open_page
 
-from zoning import mapdata
-from zoning.geofiles import GeoFiles
+from zoning.render import mapdata
+from zoning.render.geofiles import GeoFiles
 from zoning.store import Store
 
 BOGUS = ["99.99", "33.09", "33.01.01.2001", "33.01.01.2001.001", "abc", "33.01.01.x",

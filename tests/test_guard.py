@@ -14,7 +14,7 @@ from browser import chromium, copy_store, require_chromium, streamlit_server
 from conftest import ANALYST_PASSWORD
 
 from pages import guard
-from zoning import auth
+from zoning.core import auth
 
 LOCAL = auth.trusted_proxies("127.0.0.1, ::1")
 

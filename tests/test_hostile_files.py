@@ -20,8 +20,8 @@ from conftest import fuzz, open_page, sign_in, tiny_regions
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zoning import boundaries, filecheck, uploads
-from zoning.errors import InputError
+from zoning.core.errors import InputError
+from zoning.intake import boundaries, filecheck, uploads
 from zoning.store import Store
 
 LIMITS = filecheck.Limits(unzipped_bytes=512 * 2**20, ratio=100, json_depth=32)

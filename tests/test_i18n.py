@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from zoning.i18n import LANGS, format_number, lang_or_default, strings, t
+from zoning.core.i18n import LANGS, format_number, lang_or_default, strings, t
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_USE = re.compile(r"""\btn?\(\s*f?["']([a-z_]+\.[a-z0-9_]+)["']""")
@@ -48,7 +48,7 @@ def test_number_format_per_language():
 
 
 def test_a_count_of_one_is_singular_in_english():
-    from zoning.i18n import tn
+    from zoning.core.i18n import tn
 
     assert tn("briefing.regions_n", "en", 1, n="1") == "1 region"
     assert tn("briefing.regions_n", "en", 2, n="2") == "2 regions"

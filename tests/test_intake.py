@@ -1,4 +1,4 @@
-"""Tests for zoning.intake: reading, checking and importing analysts' case counts.
+"""Tests for zoning.intake.counts: reading, checking and importing analysts' case counts.
 
 Every rejected file is checked twice: the message names the row and column, and the store is
 exactly as it was (counts, uploads, data version). Every accepted variant ends with the right
@@ -23,9 +23,9 @@ from conftest import fuzz, tiny_counts, tiny_regions, write_store
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from zoning.errors import InputError
-from zoning.intake import import_counts, read_counts
-from zoning.report import UploadRejected
+from zoning.core.errors import InputError
+from zoning.intake.counts import import_counts, read_counts
+from zoning.intake.report import UploadRejected
 from zoning.store import Store
 
 A1, A2, B1, B2 = "33.01.01.2001", "33.01.01.2002", "33.02.01.1001", "33.02.01.1002"

@@ -17,8 +17,8 @@ from conftest import fuzz, tiny_regions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zoning import csvio
-from zoning.linelist import (
+from zoning.intake import tables
+from zoning.intake.linelist import (
     EPISODE_DAYS,
     _read_cells,
     import_linelist,
@@ -26,8 +26,8 @@ from zoning.linelist import (
     read_linelist,
     redact,
 )
-from zoning.nik import FINGERPRINT_META, STORED_AS_NUMBER, NikHasher, NikKeyError
-from zoning.report import UploadRejected
+from zoning.intake.nik import FINGERPRINT_META, STORED_AS_NUMBER, NikHasher, NikKeyError
+from zoning.intake.report import UploadRejected
 from zoning.store import Store, _houses_in_windows
 
 HEADER = ("nik", "tanggal_konfirmasi", "kode_desa", "no_kk", "alamat")
@@ -274,7 +274,7 @@ def test_ninety_days_make_a_new_episode(tiny_store, across_uploads):
 
 
 def _secret() -> bytes:
-    from zoning.nik import load_or_create_secret
+    from zoning.intake.nik import load_or_create_secret
 
     return load_or_create_secret()
 
@@ -525,7 +525,7 @@ def test_file_path_and_semicolons(tiny_store, tmp_path):
     ],
 )
 def test_fast_reader_reads_like_read_cells(data):
-    fast, slow = _read_cells(data), csvio.read_cells(data)
+    fast, slow = _read_cells(data), tables.read_cells(data)
     _same_table(fast, slow)
 
 
@@ -562,7 +562,7 @@ def test_fast_reader_agrees_with_read_cells_on_any_table(table, delimiter):
     csv.writer(out, delimiter=delimiter, lineterminator="\n").writerows([header, *rows])
     data = out.getvalue().encode("utf-8")
     try:
-        slow = csvio.read_cells(data)
+        slow = tables.read_cells(data)
     except Exception as exc:  # the fast reader must fail the same way
         with pytest.raises(type(exc)) as info:
             _read_cells(data)

@@ -1,4 +1,4 @@
-"""Tests for zoning.mapdata: the ZMG geometry encoding and the per-view zone payload."""
+"""Tests for zoning.render.mapdata: the ZMG geometry encoding and the per-view zone payload."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from zoning import mapdata
-from zoning.mapdata import GRID, decode_geometry, encode_geometry, zone_view
-from zoning.schemes import builtin_schemes
+from zoning.model.schemes import builtin_schemes
+from zoning.render import mapdata
+from zoning.render.mapdata import GRID, decode_geometry, encode_geometry, zone_view
 from zoning.store import DISPLAY_TOLERANCE
 
 
@@ -116,7 +116,8 @@ def test_level_geometry_is_cached_by_data_version(tiny_store):
 
 
 def test_a_view_is_built_once_for_every_session_and_masked_for_the_public(tiny_store):
-    from zoning import presentation, service
+    from zoning.render import presentation
+    from zoning.views import service
 
     scheme = builtin_schemes()["who-ct-2021"]
     args = (tiny_store, scheme, "village", "2021-07-14", "en")

@@ -1,4 +1,4 @@
-"""Tests for zoning.mapview: render the map to HTML and assert on the text."""
+"""Tests for zoning.render.mapview: render the map to HTML and assert on the text."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from folium.elements import JSCSSMixin
 from shapely.geometry import box
 
-from zoning.mapview import (
+from zoning.render.mapview import (
     ASSET_BASE,
     NO_DATA_COLOUR,
     VENDOR_DIR,
@@ -209,7 +209,7 @@ def test_vendored_files_present():
 
 
 def test_configured_tiles_from_the_environment(monkeypatch):
-    from zoning.mapview import configured_tiles
+    from zoning.render.mapview import configured_tiles
 
     monkeypatch.delenv("ZONING_TILE_URL", raising=False)
     monkeypatch.delenv("ZONING_TILE_ATTRIBUTION", raising=False)

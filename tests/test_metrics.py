@@ -1,4 +1,4 @@
-"""Tests for zoning.metrics: 7-day windows, panels with gaps, and metrics on known numbers."""
+"""Tests for zoning.model.metrics: 7-day windows, panels with gaps, and metrics on known numbers."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from conftest import fuzz
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zoning import metrics as M
-from zoning.metrics import (
+from zoning.model import metrics as M
+from zoning.model.metrics import (
     METRIC_NAMES,
     Panel,
     compute,

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zoning import nik as N
-from zoning.nik import (
+from zoning.intake import nik as N
+from zoning.intake.nik import (
     STORED_AS_NUMBER,
     NikHasher,
     NikKeyError,
@@ -268,7 +268,7 @@ def test_damaged_secret_is_refused_not_replaced(tmp_path):
 
 
 def test_secret_inside_the_project_is_refused():
-    inside = Path(N.__file__).resolve().parent.parent / "data" / "nik-secret-test"
+    inside = Path(N.__file__).resolve().parents[2] / "data" / "nik-secret-test"
     with pytest.raises(NikKeyError, match="inside the project"):
         load_or_create_secret(inside)
     assert not inside.exists()

@@ -10,11 +10,11 @@ from conftest import open_page, write_store
 from streamlit.testing.v1 import AppTest
 from test_policy import REGIONS
 
-from zoning import policy
-from zoning.i18n import pick
-from zoning.schemes import builtin_schemes
+from zoning.core.i18n import pick
+from zoning.core.text import escape_html, escape_markdown
+from zoning.model.schemes import builtin_schemes
 from zoning.store import Store
-from zoning.text import escape_html, escape_markdown
+from zoning.views import policy
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from conftest import open_page, sign_in
 
 from pages import access, guard
-from zoning import auth
+from zoning.core import auth
 from zoning.store import Store
 
 #: The hash of the issue: accepted by the old checks, refused by hashlib (1 GiB).

@@ -11,7 +11,7 @@ import pytest
 import streamlit as st
 from conftest import ROOT
 
-from zoning.i18n import t
+from zoning.core.i18n import t
 from zoning.store import Store
 
 

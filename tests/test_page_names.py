@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from conftest import open_page, tiny_counts, tiny_regions, write_store
 
+from zoning.core.text import escape_markdown
 from zoning.store import Store
-from zoning.text import escape_markdown
 
 NAME = "![px](http://host/track.png) [link](http://x) **bold** <img src=x>"
 

@@ -11,8 +11,8 @@ from conftest import open_page, sign_in, tiny_regions, write_store
 from streamlit.testing.v1 import AppTest
 from test_policy import REGIONS
 
+from zoning.core.text import escape_markdown
 from zoning.store import Store
-from zoning.text import escape_markdown
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 

@@ -83,7 +83,7 @@ def test_a_name_is_needed(store: Store, analyst_password: str):
 def test_a_new_hash_signs_everyone_out(store: Store, analyst_password: str, monkeypatch):
     at = sign_in(open_page("upload", lang="en"), "Bu Sari", analyst_password, "upload")
     assert at.file_uploader
-    from zoning import auth
+    from zoning.core import auth
 
     monkeypatch.setenv(auth.HASH_ENV, auth.hash_password("another password!", n=2**10))
     at.run()
@@ -132,7 +132,7 @@ def test_oidc_signed_out_gets_a_sign_in_button(store: Store):
 def test_password_hash_from_the_secrets_file(store: Store):
     from conftest import ANALYST_PASSWORD
 
-    from zoning import auth
+    from zoning.core import auth
 
     secrets = {"zoning": {"analyst_password_hash": auth.hash_password(ANALYST_PASSWORD, n=2**10)}}
     at = open_page("upload", lang="en", secrets=secrets)

@@ -1,4 +1,4 @@
-"""Tests for zoning.policy: rules in words, recent zone changes, notes and safe HTML."""
+"""Tests for zoning.views.policy: rules in words, recent zone changes, notes and safe HTML."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 from conftest import write_store
 
-from zoning import policy, rules, service
-from zoning.i18n import strings
-from zoning.metrics import METRIC_NAMES
-from zoning.schemes import builtin_schemes, loads_scheme
+from zoning.core.i18n import strings
+from zoning.model import rules
+from zoning.model.metrics import METRIC_NAMES
+from zoning.model.schemes import builtin_schemes, loads_scheme
 from zoning.store import Store
+from zoning.views import policy, service
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 DAYS = pd.date_range("2021-10-01", "2021-10-20", freq="D")

@@ -1,12 +1,12 @@
-"""Tests for zoning.presentation: what a page shows, built from the store."""
+"""Tests for zoning.render.presentation: what a page shows, built from the store."""
 
 from __future__ import annotations
 
 import json
 import re
 
-from zoning import presentation
-from zoning.schemes import builtin_schemes
+from zoning.model.schemes import builtin_schemes
+from zoning.render import presentation
 
 
 def test_standalone_map_is_one_offline_file_with_every_region(tiny_store):
@@ -23,7 +23,7 @@ def test_standalone_map_is_one_offline_file_with_every_region(tiny_store):
 
 
 def test_zones_within_keeps_only_the_region_s_children(tiny_store):
-    from zoning import service
+    from zoning.views import service
 
     scheme = builtin_schemes()["who-ct-2021"]
     zones = service.zones_on(tiny_store, scheme, "village", "2021-07-10")

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zoning import privacy
-from zoning.privacy import EXACT, HIDDEN, OFF_DAY, SMALL
+from zoning.model import privacy
+from zoning.model.privacy import EXACT, HIDDEN, OFF_DAY, SMALL
 
 SUNDAY, MONDAY = pd.Timestamp("2021-07-11"), pd.Timestamp("2021-07-12")
 

@@ -1,4 +1,4 @@
-"""No NIK anywhere: one redaction (zoning.text.redact) for messages, file names and previews."""
+"""No NIK anywhere: one redaction (zoning.core.text.redact) for messages, file names, previews."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ import re
 
 import pytest
 
-from zoning import uploads
-from zoning.errors import InputError
-from zoning.intake import import_counts, read_counts
-from zoning.linelist import read_linelist
-from zoning.report import Report
+from zoning.core.errors import InputError
+from zoning.core.text import HIDDEN, quote, redact
+from zoning.intake import uploads
+from zoning.intake.counts import import_counts, read_counts
+from zoning.intake.linelist import read_linelist
+from zoning.intake.report import Report
 from zoning.store import Store
-from zoning.text import HIDDEN, quote, redact
 
 NIK = "3315061507850018"
 WRITTEN = [
@@ -134,7 +134,7 @@ def test_the_mapping_editor_gets_no_nik_from_a_file_without_a_header():
 
 
 def test_a_reason_quoting_the_file_is_plain_text_in_markdown():
-    from zoning.text import WORD_JOINER, escape_markdown
+    from zoning.core.text import WORD_JOINER, escape_markdown
 
     shown = escape_markdown("kolom ![x](http://example.org/a.png) :red[merah] $x$ **tebal**")
     for raw in ("![", "](", ":red[", "**", "$x$"):
@@ -193,7 +193,7 @@ def test_a_reader_message_about_a_long_file_name_leaves_no_digits_of_a_nik():
     import io
     import zipfile
 
-    from zoning.boundaries import read_regions
+    from zoning.intake.boundaries import read_regions
 
     stem = "batas_wilayah_kecamatan_semarang_tengah_kota_lama_" + NIK  # 50 letters first
     buffer = io.BytesIO()

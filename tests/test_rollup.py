@@ -1,4 +1,4 @@
-"""Tests for zoning.rollup: children summed into parents, and zone summaries."""
+"""Tests for zoning.model.rollup: children summed into parents, and zone summaries."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from zoning.metrics import Panel, compute
-from zoning.rollup import (
+from zoning.model.metrics import Panel, compute
+from zoning.model.rollup import (
     merge_own,
     own_windows,
     rollup_panel,
@@ -18,7 +18,7 @@ from zoning.rollup import (
     zone_summary,
     zone_totals,
 )
-from zoning.schemes import NO_ZONE, get_scheme
+from zoning.model.schemes import NO_ZONE, get_scheme
 
 NAN = math.nan
 DATES = pd.date_range("2021-06-01", periods=4, freq="D")
@@ -318,7 +318,7 @@ def test_a_level_whose_own_reports_run_longer_than_its_childrens(tmp_path) -> No
     from conftest import tiny_counts, tiny_regions, write_store
     from shapely.geometry import box
 
-    from zoning import service
+    from zoning.views import service
 
     regions = tiny_regions()
     rt = [("33.01.01.2001.001", "RW 001", "rw", "33.01.01.2001", 400, box(0, 0, 1, 1)),

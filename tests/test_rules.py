@@ -1,4 +1,4 @@
-"""Tests for zoning.rules: the condition language of scheme files (parsed, never run)."""
+"""Tests for zoning.model.rules: the condition language of scheme files (parsed, never run)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from conftest import fuzz
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zoning import rules
-from zoning.rules import MAX_DEPTH, MAX_LENGTH, RuleError, evaluate, names_in, parse
+from zoning.model import rules
+from zoning.model.rules import MAX_DEPTH, MAX_LENGTH, RuleError, evaluate, names_in, parse
 
 NAN = math.nan
 

@@ -1,4 +1,4 @@
-"""Tests for zoning.schemes: the built-in schemes against the published figures.
+"""Tests for zoning.model.schemes: the built-in schemes against the published figures.
 
 The expected cut-offs below are written out by hand from the published sources (PPKM Mikro
 Inmendagri 3/2021 and the 6 April 2021 criteria, WHO community transmission levels of June
@@ -23,8 +23,8 @@ from conftest import fuzz
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from zoning import schemes
-from zoning.schemes import (
+from zoning.model import schemes
+from zoning.model.schemes import (
     NO_ZONE,
     SchemeError,
     builtin_schemes,

@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from conftest import tiny_counts, tiny_regions
 
-from zoning import service
-from zoning.schemes import get_scheme
+from zoning.model.schemes import get_scheme
 from zoning.store import Store, snapshots
+from zoning.views import service
 
 
 @pytest.fixture
@@ -288,7 +288,7 @@ def test_cdc_bed_share_reaches_the_levels_above_only_with_bed_counts(tmp_path, w
     admissions alone; without beds it is not computed, and the policy says what is lacking."""
     from conftest import write_store
 
-    from zoning import policy
+    from zoning.views import policy
 
     regions = _province(regencies=1, districts=2, villages=1)
     districts = ["33.01.01", "33.01.02"]

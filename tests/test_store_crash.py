@@ -138,7 +138,7 @@ def _line_list() -> bytes:
 
 _PAGE = (
     "import sys; from pathlib import Path; from zoning.store import Store; "
-    "from zoning.uploads import Options, commit; "
+    "from zoning.intake.uploads import Options, commit; "
     "commit(Store(sys.argv[1]), Path(sys.argv[2]).read_bytes(), 'upload.csv', "
     "Options(sys.argv[3]), 'page:analyst')"
 )
@@ -254,8 +254,8 @@ def _kill(
 def _again(kind: Kind, db: Path, path: Path) -> None:
     """The import run again, in this process (the same code as the command, without start-up)."""
     if kind.page:
+        from zoning.intake.uploads import Options, commit
         from zoning.store import Store
-        from zoning.uploads import Options, commit
 
         store = Store(str(db))
         try:

@@ -1,4 +1,4 @@
-"""Tests for zoning.text: the escapers for Markdown and HTML."""
+"""Tests for zoning.core.text: the escapers for Markdown and HTML."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from zoning.text import MARKDOWN_SPECIAL, WORD_JOINER, escape_html, escape_markdown
+from zoning.core.text import MARKDOWN_SPECIAL, WORD_JOINER, escape_html, escape_markdown
 
 NAMES = [
     "![px](http://host/track.png)",

@@ -1,4 +1,4 @@
-"""The ``zoning.timing`` log that the benchmarks read."""
+"""The ``zoning.core.timing`` log that the benchmarks read."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import logging
 
 import pytest
 
-from zoning.timing import timing_log
+from zoning.core.timing import timing_log
 
 
 @pytest.fixture(autouse=True)
 def _fresh_logger():
-    log = logging.getLogger("zoning.timing")
+    log = logging.getLogger("zoning.core.timing")
     saved = log.handlers[:], log.level, log.propagate
     log.handlers.clear()
     yield
@@ -29,5 +29,5 @@ def test_one_plain_line_on_stderr_when_asked(monkeypatch, capsys):
     timing_log().info("rerun page=%s ms=%.1f", "map", 12.04)
     timing_log().info("rerun page=%s ms=%.1f", "briefing", 3)  # one handler, not two
     assert capsys.readouterr().err == (
-        "zoning.timing rerun page=map ms=12.0\nzoning.timing rerun page=briefing ms=3.0\n"
+        "zoning.core.timing rerun page=map ms=12.0\nzoning.timing rerun page=briefing ms=3.0\n"
     )

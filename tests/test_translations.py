@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from conftest import open_page
 
-from zoning import charts
-from zoning.i18n import pick
-from zoning.schemes import builtin_schemes
+from zoning.core.i18n import pick
+from zoning.model.schemes import builtin_schemes
+from zoning.render import charts
 from zoning.store import Store
 
 WHO = builtin_schemes()["who-ct-2021"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from zoning import uploads
-from zoning.report import UploadRejected
+from zoning.intake import uploads
+from zoning.intake.report import UploadRejected
 from zoning.store import Store
 
 GOOD = b"tanggal;kode;kasus_baru\n22/07/2021;33.01.01.2001;4\n23/07/2021;33.01.01.2001;6\n"
@@ -76,11 +76,11 @@ def test_history_says_who_made_each_upload(tiny_store: Store, lang: str, names: 
 
 
 def test_a_rerun_of_the_page_checks_the_same_file_once(tiny_store: Store, monkeypatch):
-    from zoning import intake
+    from zoning.intake import counts
 
     calls = []
-    real = intake.read_counts
-    monkeypatch.setattr(intake, "read_counts", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = counts.read_counts
+    monkeypatch.setattr(counts, "read_counts", lambda *a, **k: calls.append(1) or real(*a, **k))
     options = uploads.Options("counts")
     first = uploads.preview(tiny_store, GOOD, "kasus.csv", options)
     assert uploads.preview(tiny_store, GOOD, "kasus.csv", options) is first

@@ -15,14 +15,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from zoning import auth, csvio, service
-from zoning.codes import CodeError
-from zoning.errors import InputError
-from zoning.metrics import METRIC_NAMES
-from zoning.regions import LEVELS, LevelError
-from zoning.schemes import SchemeError, builtin_schemes, get_scheme, load_scheme
+from zoning.core import auth
+from zoning.core.errors import InputError
+from zoning.core.text import redact, spreadsheet_safe
+from zoning.intake import tables
+from zoning.model.codes import CodeError
+from zoning.model.metrics import METRIC_NAMES
+from zoning.model.regions import LEVELS, LevelError
+from zoning.model.schemes import SchemeError, builtin_schemes, get_scheme, load_scheme
 from zoning.store import Store, StoreError
-from zoning.text import redact, spreadsheet_safe
+from zoning.views import service
 
 EXPECTED = (InputError, SchemeError, CodeError, LevelError, StoreError, LookupError, OSError)
 
@@ -62,21 +64,21 @@ def cmd_schemes(args: argparse.Namespace) -> int:
 
 def cmd_classify(args: argparse.Namespace) -> int:
     scheme = _scheme(args)
-    table = csvio.read_table(args.metrics)
-    csvio.require_columns(table, ["region", "date"])
+    table = tables.read_table(args.metrics)
+    tables.require_columns(table, ["region", "date"])
     empty_region = table["region"].eq("")
     if empty_region.any():
         raise InputError(
             "the region is empty", row=int(table.index[empty_region.argmax()]), column="region"
         )
-    dates = csvio.parse_dates(table["date"], "date")
+    dates = tables.parse_dates(table["date"], "date")
     present = [m for m in scheme.metrics if m in table.columns]
     if not present:
         raise InputError(
             f"the file has none of the metrics the scheme '{scheme.id}' reads: "
             + ", ".join(scheme.metrics)
         )
-    values = {m: csvio.parse_numbers(table[m], m) for m in present}
+    values = {m: tables.parse_numbers(table[m], m) for m in present}
     codes = scheme.classify({m: values.get(m, np.full(len(table), np.nan)) for m in scheme.metrics})
     out = pd.DataFrame(
         {
@@ -90,7 +92,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from zoning.demo_store import install_demo
+    from zoning.demo.install import install_demo
 
     store = _store(args)
     summary = install_demo(store, force=args.force)
@@ -104,7 +106,7 @@ def cmd_zones(args: argparse.Namespace) -> int:
     data = service.level_data(store, args.level)
     day = data.settled_day
     if args.date:
-        day = csvio.parse_date(args.date)
+        day = tables.parse_date(args.date)
         if day is None:
             raise InputError(f"{args.date!r} is not a date; write YYYY-MM-DD", column="--date")
     if day not in data.panel.dates:
@@ -169,7 +171,7 @@ def _mapping(pairs: list[str] | None) -> dict[str, str] | None:
 
 
 def cmd_regions_import(args: argparse.Namespace) -> int:
-    from zoning.boundaries import import_regions
+    from zoning.intake.boundaries import import_regions
 
     result = import_regions(
         _store(args), Path(args.file), args.level, code_field=args.code_field,
@@ -194,13 +196,13 @@ def _print_result(result) -> int:
 def cmd_cases_import(args: argparse.Namespace) -> int:
     store, path = _store(args), Path(args.file)
     if args.kind == "linelist":
-        from zoning.linelist import import_linelist
+        from zoning.intake.linelist import import_linelist
 
         result = import_linelist(
             store, path, mapping=_mapping(args.map), filename=path.name, author=_author()
         )
     else:
-        from zoning.intake import import_counts
+        from zoning.intake.counts import import_counts
 
         result = import_counts(
             store, path, mapping=_mapping(args.map), region=args.region, filename=path.name,

@@ -1,0 +1,1 @@
+"""Text, errors, interface strings and access rules that every layer uses."""

@@ -1,0 +1,1 @@
+"""Intake: reading analysts' files, checking them and the upload envelope."""

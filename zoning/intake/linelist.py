@@ -1,0 +1,894 @@
+"""Line lists: one row per confirmed case, counted by NIK so that nobody is counted twice.
+
+A line list has a NIK, a confirmation date and a place (a village or RT, by code or name) per
+row, and optionally the family card number (No. KK), the address and RT/RW numbers. Importing
+one:
+
+* checks every NIK (:func:`zoning.intake.nik.check_nik`); a row without a valid NIK is counted and
+  reported (row and column, never the value) and not imported;
+* replaces each NIK by a keyed hash (:class:`zoning.intake.nik.NikHasher`) -- no NIK is stored,
+  logged or repeated in a message -- and each household by the keyed hash of its No. KK, or
+  else of its normalised address within the village;
+* counts each person once per *episode*: a case is a new episode only if it is at least
+  :data:`EPISODE_DAYS` days after the start of the person's previous episode, across the
+  file and everything stored before; a case reported late, before a stored episode of the
+  same person, moves that episode's start back;
+* recomputes, from all stored episodes, the daily ``new_cases`` of every village-day it
+  touched and the ``houses_7d`` of every RT-day whose window it touched (and of the day
+  after, when a case leaves the window), up to the later of the latest case and the store's
+  "as of" day, and writes them as a revision (:meth:`zoning.store.Store.write_counts`: the
+  old values are kept in the history). Days without cases are not written as zeros.
+
+All of it is one transaction; an upload with errors writes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from zoning.core.errors import InputError
+from zoning.core.text import quote, redact
+from zoning.intake import tables
+from zoning.intake.nik import (
+    FINGERPRINT_META,
+    SECRET_ENV,
+    STORED_AS_NUMBER,
+    NikHasher,
+    NikKeyError,
+    address_message,
+    check_nik,
+    check_niks,
+    clean_nik,
+    default_secret_path,
+    load_or_create_secret,
+    normalise_addresses,
+    prefix_unknown,
+    sixteen_digit_cells,
+)
+from zoning.intake.report import ImportResult, Report, UploadRejected
+from zoning.model.codes import SEGMENT_WIDTHS
+from zoning.model.regions import LEVELS, RegionResolver
+from zoning.store import HOUSES_WINDOW, VILLAGE_CODE_LENGTH, Store, meta_table
+
+KIND = "linelist"
+#: A case at least this many days after the start of a person's episode starts a new one.
+EPISODE_DAYS = 90
+
+#: Canonical fields and the column names that are read as each, in order of preference.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "nik": ("nik", "no_nik", "nomor_nik", "nik_pasien", "no_ktp", "nomor_ktp", "ktp"),
+    "date": (
+        "tanggal_konfirmasi", "tgl_konfirmasi", "tanggal_positif", "tgl_positif",
+        "date_confirmed", "confirmed_date", "confirmation_date", "tanggal_hasil", "tgl_hasil",
+        "tanggal", "tgl", "date",
+    ),
+    "region": (
+        "kode_rt", "kode_desa", "kode_kelurahan", "kode_desa_kelurahan", "kode_wilayah",
+        "region", "wilayah", "desa_kelurahan", "kelurahan", "desa", "village", "rt",
+    ),
+    "no_kk": ("no_kk", "nomor_kk", "nokk", "kk", "no_kartu_keluarga", "nomor_kartu_keluarga"),
+    "address": ("alamat", "address", "alamat_domisili", "alamat_lengkap", "alamat_ktp"),
+    "rw": ("rw", "no_rw", "nomor_rw"),
+    "rt": ("rt", "no_rt", "nomor_rt"),
+}  # fmt: skip
+REQUIRED = ("nik", "date", "region")
+#: Columns of the frame :func:`read_linelist` returns.
+COLUMNS = ("row", "nik", "date", "region", "village", "no_kk", "address")
+
+_VILLAGE_DEPTH = LEVELS.index("village") + 1
+_RT_DEPTH = LEVELS.index("rt") + 1
+_RT_CODE_LENGTH = sum(SEGMENT_WIDTHS) + len(SEGMENT_WIDTHS) - 1
+
+
+# --- messages that never carry a NIK ------------------------------------------------------
+
+
+def _error(report: Report, message: str, row: int | None = None, column: str | None = None):
+    report.error(redact(message), row, None if column is None else redact(column))
+
+
+def _warn(report: Report, message: str, row: int | None = None, column: str | None = None):
+    report.warn(redact(message), row, None if column is None else redact(column))
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _read_cells(data: bytes) -> tables.Table:
+    """What :func:`zoning.intake.tables.read_cells` reads, through pyarrow's CSV reader when it can.
+
+    ``read_cells`` takes about 2.5 s for a million rows; pyarrow about 0.6 s. Only a plain
+    UTF-8 CSV file whose first line is its header and whose rows all have the header's width
+    takes the fast way; anything else (a workbook, another encoding, a ragged row, a stray
+    quote...) goes to ``read_cells``, which reads and reports it exactly.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow comes with streamlit
+        return tables.read_cells(data)
+    if not data.strip() or data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data:
+        return tables.read_cells(data)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return tables.read_cells(data)
+    tables.check_line_length(data)
+    delimiter = tables.sniff_delimiter(text)
+    header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    names = [h.strip().lower() for h in header]
+    if not any(names) or len(set(names)) < len(names):
+        return tables.read_cells(data)
+    keys = [f"c{i}" for i in range(len(names))]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=keys, skip_rows=1),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(keys, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowException, ValueError):  # a ragged row, a stray quote...
+        return tables.read_cells(data)
+    dtype = pd.StringDtype("pyarrow", na_value=np.nan)
+    frame = pd.DataFrame(
+        {name: pd.Series(table.column(k), dtype=dtype).str.strip() for name, k in zip(
+            names, keys, strict=True)}
+    )  # fmt: skip
+    frame.index = pd.RangeIndex(2, 2 + len(frame))  # spreadsheet rows: the header is row 1
+    frame = frame[(frame != "").any(axis=1).to_numpy()]
+    if frame.empty:
+        return tables.read_cells(data)
+    return tables.Table(frame, "csv", "utf-8", delimiter)
+
+
+def _header_key(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+
+
+def _field_of(target: str) -> str | None:
+    key = _header_key(target)
+    if key in FIELDS:
+        return key
+    for name, aliases in FIELDS.items():
+        if key in aliases:
+            return name
+    return None
+
+
+def _choose_columns(
+    columns: list[str], mapping: Mapping[str, str] | None, report: Report
+) -> dict[str, str]:
+    """The column of the file read as each field (mapped ones first, then by name)."""
+    chosen: dict[str, str] = {}
+    keys = {_header_key(c): c for c in reversed(columns)}
+    for source, target in (mapping or {}).items():
+        name = _field_of(target)
+        if name is None:
+            _error(
+                report,
+                f"cannot map a column to {target!r}; the fields of a line list are: "
+                + ", ".join(FIELDS),
+                column="--map",
+            )
+            continue
+        column = source if source in columns else keys.get(_header_key(source))
+        if column is None:
+            _error(
+                report,
+                f"the file has no column {source!r} to map to {name} "
+                f"(columns found: {', '.join(columns)})",
+                column="--map",
+            )
+            continue
+        chosen[name] = column
+    used = set(chosen.values())
+    for name, aliases in FIELDS.items():
+        if name in chosen:
+            continue
+        for alias in aliases:
+            column = keys.get(alias)
+            if column is not None and column not in used:
+                chosen[name] = column
+                used.add(column)
+                break
+    for name in REQUIRED:
+        if name not in chosen:
+            label = {"nik": "NIK", "date": "confirmation date", "region": "village or RT"}[name]
+            _error(
+                report,
+                f"the file has no {label} column (looked for: {', '.join(FIELDS[name][:6])}...; "
+                f"found: {', '.join(columns)}); rename the column or map it, "
+                f"e.g. --map COLUMN={name}",
+            )
+    return chosen
+
+
+def _empty_frame() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+
+
+def read_linelist(
+    source: str | Path | bytes,
+    regions: pd.DataFrame,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    filename: str | None = None,
+) -> tuple[pd.DataFrame, Report]:
+    """Read and check a line list; nothing is written.
+
+    Parameters
+    ----------
+    source : path or bytes
+        A CSV file (comma, semicolon or tab; UTF-8 or Windows-1252).
+    regions : DataFrame
+        Known regions (``code, name, level``), e.g. ``store.regions()``.
+    mapping : dict, optional
+        ``{file column: field}`` for columns whose names are not recognised; fields are
+        ``nik, date, region, no_kk, address, rt, rw`` (or any of their usual names).
+    filename : str, optional
+        The file's name, kept in the report.
+
+    Returns
+    -------
+    frame : DataFrame
+        One row per row with a valid NIK: ``row`` (spreadsheet row), ``nik`` (16 digits),
+        ``date``, ``region`` (RT code where known, else village code), ``village``,
+        ``no_kk`` (16 digits or None), ``address`` (text or None). Empty when the report
+        has errors.
+    report : Report
+        Errors (the upload must be refused) and warnings, with row and column; the NIK is
+        never repeated. ``report.facts`` counts the rows read, the rows without a valid NIK
+        and more.
+    """
+    report = Report()
+    if filename:
+        report.facts["file"] = filename
+    try:
+        table = _read_cells(tables.load_bytes(source))
+    except InputError as exc:
+        _error(report, exc.bare, exc.row, exc.column)
+        return _empty_frame(), report
+    for message, row in table.notes:
+        _warn(report, message, row)
+    report.facts.update(format=table.format, encoding=table.encoding, delimiter=table.delimiter)
+    frame = _parse(table.frame, regions, mapping, report)
+    return (frame if not report.has_errors else _empty_frame()), report
+
+
+def _parse(
+    table: pd.DataFrame,
+    regions: pd.DataFrame,
+    mapping: Mapping[str, str] | None,
+    report: Report,
+) -> pd.DataFrame:
+    cols = _choose_columns(list(table.columns), mapping, report)
+    report.facts["rows_read"] = len(table)
+    report.facts["headers"] = [redact(c) for c in table.columns]
+    if report.has_errors:
+        return _empty_frame()
+    report.facts["columns"] = {name: redact(column) for name, column in cols.items()}
+    rows = table.index.to_numpy()
+
+    # NIK: rows without a valid one are counted and reported, not imported
+    niks, problems = check_niks(table[cols["nik"]])
+    report.facts["rows_invalid_nik"] = len(problems)
+    if len(problems) == len(table):
+        reasons = pd.Series(list(problems.values())).value_counts()
+        _error(
+            report,
+            f"none of the {len(table)} rows has a valid NIK (most often: {reasons.index[0]})",
+            column=cols["nik"],
+        )
+        return _empty_frame()
+    if problems:
+        _warn(
+            report,
+            f"{len(problems)} of {len(table)} rows have no valid NIK; they are not imported",
+            column=cols["nik"],
+        )
+        for k, reason in problems.items():
+            _warn(report, f"{reason}; the row is not imported", int(rows[k]), cols["nik"])
+    valid = niks.notna().to_numpy()
+    if _truncated_by_a_spreadsheet(niks[valid], cols["nik"], report):
+        return _empty_frame()
+    sub = table[valid]
+    dates = _dates(sub[cols["date"]], cols["date"], report)
+    region, village = _regions(sub, cols, regions, report)
+    cards = _family_cards(sub, cols.get("no_kk"), report)
+    address = np.full(len(sub), None, dtype=object)
+    if "address" in cols:
+        cells = sub[cols["address"]].to_numpy(dtype=object)
+        filled = cells != ""
+        address[filled] = cells[filled]
+    out = pd.DataFrame(
+        {
+            "row": rows[valid],
+            "nik": niks[valid].reset_index(drop=True),
+            "date": dates,
+            "region": pd.Series(region, dtype=object),
+            "village": pd.Series(village, dtype=object),
+            "no_kk": pd.Series(cards, dtype=object),
+            "address": pd.Series(address, dtype=object),
+        }
+    )
+    if report.has_errors:
+        return _empty_frame()
+
+    unknown = prefix_unknown(out["nik"], regions["code"])
+    report.facts["rows_nik_prefix_unknown"] = int(unknown.sum())
+    for row in out.loc[unknown, "row"]:
+        _warn(
+            report,
+            "digits 1-6 are not a regency and district of this province in the store "
+            "(a typing error?); the case is imported",
+            int(row),
+            cols["nik"],
+        )
+    without = out["no_kk"].isna() & out["address"].isna()
+    report.facts["rows_without_household"] = int(without.sum())
+    if without.any() and (out["region"] != out["village"]).any():
+        _warn(
+            report,
+            f"{int(without.sum())} rows have neither a No. KK nor an address; in houses_7d "
+            "each of them counts as a house of its own",
+        )
+    return out.reset_index(drop=True)
+
+
+def _truncated_by_a_spreadsheet(niks: pd.Series, column: str, report: Report) -> bool:
+    """Whether the NIKs lost their 16th digit to a spreadsheet that stored them as numbers.
+
+    A spreadsheet keeps 15 significant digits, so every NIK typed into a number column ends
+    in 0 and different people may get the same NIK. One NIK in ten ends in 0 by chance; nine
+    in ten among ten or more cannot be chance (an error); three in ten among a hundred is
+    worth a warning.
+    """
+    n = len(niks)
+    share = float(niks.str.endswith("0").mean()) if n else 0.0
+    report.facts["nik_share_ending_in_0"] = round(share, 3)
+    if n >= 10 and share >= 0.9:
+        _error(
+            report,
+            f"{share:.0%} of the NIKs end in 0: the column was {STORED_AS_NUMBER}, then "
+            "enter the NIKs again (a number keeps only 15 of their 16 digits)",
+            column=column,
+        )
+        return True
+    if n >= 100 and share >= 0.3:
+        _warn(
+            report,
+            f"{share:.0%} of the NIKs end in 0 (one in ten would by chance): some were probably "
+            "typed into a number column, which keeps only 15 digits; check the column's format",
+            column=column,
+        )
+    return False
+
+
+def _dates(cells: pd.Series, column: str, report: Report) -> np.ndarray:
+    codes, uniques = pd.factorize(cells.fillna(""))
+    today = pd.Timestamp.now().normalize()
+    parsed, problems = [], []
+    for value in uniques:
+        text = str(value).strip()
+        day = tables.parse_date(text) if text else None
+        if not text:
+            problem = "the date is empty"
+        elif day is None:
+            problem = f"{quote(text)} is not a date; write 2021-04-03, 03/04/2021 or 3 April 2021"
+        elif day > today:
+            problem = f"{quote(text)} is after today"
+        else:
+            problem = None
+        parsed.append(day if problem is None else pd.NaT)
+        problems.append(problem)
+    bad = np.array([p is not None for p in problems], dtype=bool)
+    if len(uniques) and bad[codes].any():
+        for k in np.flatnonzero(bad[codes]):
+            _error(report, problems[codes[k]], int(cells.index[k]), column)
+    values = pd.DatetimeIndex(parsed, dtype="datetime64[s]") if parsed else pd.DatetimeIndex([])
+    return values.to_numpy()[codes] if len(codes) else np.array([], dtype="datetime64[s]")
+
+
+def _regions(
+    sub: pd.DataFrame, cols: dict[str, str], regions: pd.DataFrame, report: Report
+) -> tuple[np.ndarray, np.ndarray]:
+    """The region (RT where known, else village) and the village of each row."""
+    column = cols["region"]
+    n = len(sub)
+    none = np.full(n, None, dtype=object)
+    if not (regions["level"] == "village").any():
+        _error(report, "the store has no villages; import the regions first (regions import)")
+        return none, none
+    resolver = RegionResolver(regions, level="village")
+    codes, uniques = pd.factorize(sub[column])
+    found, problems = [], []
+    for value in uniques:
+        code, problem = resolver.resolve(value)
+        if code is not None and code.count(".") + 1 < _VILLAGE_DEPTH:
+            level = LEVELS[code.count(".")]
+            problem = f"{value!r} is a {level}; each case needs its village (kode desa) or RT"
+            code = None
+        found.append(code)
+        problems.append(problem)
+    bad = np.array([p is not None for p in problems], dtype=bool)
+    if len(uniques) and bad[codes].any():
+        for k in np.flatnonzero(bad[codes]):
+            _error(report, problems[codes[k]], int(sub.index[k]), column)
+        return none, none
+    resolved = np.array(found, dtype=object)
+    if "rt" in cols:
+        resolved = _place_rts(sub, cols, codes, resolved, set(regions["code"]), report)
+    depth = np.array([c.count(".") + 1 for c in resolved], dtype=int)
+    village = np.array([c[:VILLAGE_CODE_LENGTH] for c in resolved], dtype=object)
+    place = np.where(depth == _RT_DEPTH, resolved, village)  # an RW counts for its village
+    return place[codes], village[codes]
+
+
+def _place_rts(
+    sub: pd.DataFrame,
+    cols: dict[str, str],
+    codes: np.ndarray,
+    resolved: np.ndarray,
+    known: set[str],
+    report: Report,
+) -> np.ndarray:
+    """Per row, the RT that the ``rt`` (and ``rw``) number columns name, where it is known.
+
+    Returns the resolved code of each row (``codes`` is rewritten in place to index it).
+    """
+    rt = sub[cols["rt"]].to_numpy(dtype=object)
+    rw = sub[cols["rw"]].to_numpy(dtype=object) if "rw" in cols else np.full(len(sub), "")
+    combo_codes, combos = pd.factorize(pd.MultiIndex.from_arrays([codes, rt, rw]))
+    members = pd.Series(sub.index.to_numpy()).groupby(combo_codes).indices
+    out = []
+    missing: dict[str, list[int]] = {}
+    for i, (k, rt_text, rw_text) in enumerate(combos):
+        base = resolved[k]
+        depth = base.count(".") + 1
+        code = base
+        if str(rt_text).strip() and depth < _RT_DEPTH:
+            rt_no, rw_no = _small_number(rt_text), _small_number(rw_text)
+            rows = sub.index.to_numpy()[members[i]]
+            if rt_no is None:
+                for row in rows:
+                    _warn(report, "the RT is not a number; the case is counted for its village",
+                          int(row), cols["rt"])  # fmt: skip
+            elif depth == _VILLAGE_DEPTH + 1:  # the region is an RW
+                code = f"{base}.{rt_no:03d}"
+            elif rw_no is None:
+                for row in rows:
+                    _warn(report, "an RT needs its RW; the case is counted for its village",
+                          int(row), cols.get("rw", cols["rt"]))  # fmt: skip
+            else:
+                code = f"{base}.{rw_no:03d}.{rt_no:03d}"
+            if code != base and code not in known:
+                missing.setdefault(code, []).extend(int(r) for r in rows)
+                code = base
+        out.append(code)
+    for code, rows in missing.items():
+        _warn(
+            report,
+            f"RT {code} is not in the store; {len(rows)} cases are counted for the village "
+            "only (import the RT boundaries to get houses_7d)",
+            min(rows),
+            cols["rt"],
+        )
+    codes[:] = combo_codes
+    return np.array(out, dtype=object)
+
+
+def _small_number(text: object) -> int | None:
+    t = str(text).strip()
+    if t.endswith(".0"):
+        t = t[:-2]
+    return int(t) if t.isascii() and t.isdigit() and 0 < int(t) < 1000 else None
+
+
+def _family_cards(sub: pd.DataFrame, column: str | None, report: Report) -> np.ndarray:
+    """The No. KK of each row (16 digits) or None; a bad one is a warning."""
+    out = np.full(len(sub), None, dtype=object)
+    if column is None:
+        return out
+    cells = sub[column].to_numpy(dtype=object)
+    good = sixteen_digit_cells(sub[column])
+    out[good] = cells[good]
+    for k in np.flatnonzero(~good & (cells != "")):
+        cell = str(cells[k]).strip()
+        digits = clean_nik(cell)
+        if len(digits) == 16 and digits.isascii() and digits.isdigit():
+            out[k] = digits
+            continue
+        reason = STORED_AS_NUMBER if check_nik(cell) == STORED_AS_NUMBER else "not 16 digits"
+        _warn(report, f"{reason}; the No. KK is not used", int(sub.index[k]), column)
+    return out
+
+
+# --- episodes -----------------------------------------------------------------------------
+
+
+@dataclass
+class EpisodePlan:
+    """What a line list changes among the stored episodes."""
+
+    insert: pd.DataFrame  # person_key, episode_start, region, household_key
+    delete_ids: np.ndarray  # stored episodes replaced by one that starts earlier
+    deleted: pd.DataFrame  # their region and episode_start
+    facts: dict[str, int] = field(default_factory=dict)
+
+
+def plan_episodes(new: pd.DataFrame, stored: pd.DataFrame, days: int = EPISODE_DAYS) -> EpisodePlan:
+    """Group cases into episodes per person, with the episodes already stored.
+
+    Parameters
+    ----------
+    new : DataFrame
+        ``person_key, date, region, household_key`` (and ``row`` to break ties), one row
+        per case of the upload. An integer column ``person`` numbering the distinct
+        ``person_key`` values from 0 may be given to save finding them again.
+    stored : DataFrame
+        ``id, person_key, episode_start, region, household_key`` of the same people.
+    days : int
+        A case at least this many days after the start of the person's current episode
+        starts a new episode; otherwise it belongs to that episode and is not counted again.
+
+    Notes
+    -----
+    Dates are taken in order per person: the first starts an episode, and each later date
+    either belongs to the current episode or starts the next one. A stored episode start is
+    one such date; a late-reported case before it takes its place as the start.
+    """
+    n_new, n_old = len(new), len(stored)
+    if "person" in new:
+        new_code = new["person"].to_numpy(np.int64)
+        first_row = np.unique(new_code, return_index=True)[1]
+        distinct = pd.Index(new["person_key"].to_numpy(dtype=object)[first_row])
+        old_code = distinct.get_indexer(stored["person_key"].to_numpy(dtype=object))
+        if (old_code < 0).any():  # stored people absent from the upload
+            extra, _ = pd.factorize(stored["person_key"].to_numpy(dtype=object)[old_code < 0])
+            old_code[old_code < 0] = len(distinct) + extra
+    else:
+        both = np.concatenate(
+            [
+                stored["person_key"].to_numpy(dtype=object),
+                new["person_key"].to_numpy(dtype=object),
+            ]
+        )
+        codes, _ = pd.factorize(both)
+        old_code, new_code = codes[:n_old], codes[n_old:]
+    code = np.concatenate([old_code, new_code]).astype(np.int64)
+    day = np.concatenate([_days(stored["episode_start"]), _days(new["date"])])
+    is_new = np.r_[np.zeros(n_old, dtype=np.int64), np.ones(n_new, dtype=np.int64)]
+    row = np.r_[
+        np.zeros(n_old, dtype=np.int64),
+        new["row"].to_numpy(np.int64) if "row" in new else np.arange(n_new, dtype=np.int64),
+    ]
+    order = _order(code, day, is_new, row)
+    code, day = code[order], day[order]
+
+    start_of = np.empty(len(order), dtype=np.int64)
+    remaining = np.arange(len(order))
+    while remaining.size:
+        c = code[remaining]
+        first = np.r_[True, c[1:] != c[:-1]]
+        start = remaining[first][np.cumsum(first) - 1]
+        belongs = day[remaining] < day[start] + days
+        start_of[remaining[belongs]] = start[belongs]
+        remaining = remaining[~belongs]
+
+    is_start = start_of == np.arange(len(order))
+    sorted_new = is_new[order].astype(bool)
+    # a person's episodes in order: any after the first is a re-infection
+    start_pos = np.flatnonzero(is_start)
+    again = np.zeros(len(order), dtype=bool)
+    again[start_pos[1:]] = code[start_pos[1:]] == code[start_pos[:-1]]
+
+    take = order[is_start & sorted_new] - n_old
+    insert = pd.DataFrame(
+        {
+            "person_key": pd.Series(new["person_key"].to_numpy(dtype=object)[take], dtype=object),
+            "episode_start": pd.to_datetime(new["date"]).to_numpy()[take],
+            "region": pd.Series(new["region"].to_numpy(dtype=object)[take], dtype=object),
+            "household_key": pd.Series(
+                new["household_key"].to_numpy(dtype=object)[take], dtype=object
+            ),
+        }
+    )
+    gone = order[~is_start & ~sorted_new]
+    deleted = stored.iloc[gone]
+    joined_stored = ~is_start & sorted_new & ~sorted_new[start_of]
+    repeats = int((~is_start & sorted_new).sum())
+    facts = {
+        "episodes_new": len(insert),
+        "episodes_reinfection": int((again & is_start & sorted_new).sum()),
+        "episodes_moved_earlier": len(gone),
+        "rows_in_stored_episode": int(joined_stored.sum()),
+        "rows_repeat_in_file": repeats - int(joined_stored.sum()),
+    }
+    return EpisodePlan(
+        insert=insert,
+        delete_ids=deleted["id"].to_numpy(np.int64),
+        deleted=deleted[["region", "episode_start"]].reset_index(drop=True),
+        facts=facts,
+    )
+
+
+def _order(code: np.ndarray, day: np.ndarray, is_new: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """The order by person, day, stored before new, row: one int64 sort when it fits."""
+    if not len(code):
+        return np.zeros(0, dtype=np.int64)
+    d = day - day.min()
+    n_day, n_row = int(d.max()) + 1, int(row.max()) + 1
+    if int(code.max() + 1) * n_day * 2 * n_row < 2**62:
+        return np.argsort(((code * n_day + d) * 2 + is_new) * n_row + row, kind="stable")
+    return np.lexsort((row, is_new, day, code))
+
+
+def _days(values: pd.Series) -> np.ndarray:
+    return pd.to_datetime(values).to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+# --- importing ----------------------------------------------------------------------------
+
+
+def _check_key(meta: dict[str, str], hasher: NikHasher, has_cases: bool, key_path: Path):
+    stored = meta.get(FINGERPRINT_META)
+    if stored is None and has_cases:
+        stored = "unknown"
+    if stored is not None and stored != hasher.fingerprint():
+        raise NikKeyError(
+            "this store was built with another NIK key; nothing was imported. Use the key "
+            f"file it was built with (set {SECRET_ENV}; the key in use is {key_path}): "
+            "under another key every person would get another code and be counted again"
+        )
+
+
+def import_linelist(
+    store: Store,
+    source: str | Path | bytes,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    filename: str | None = None,
+    author: str = "cli",
+    secret_path: Path | None = None,
+) -> ImportResult:
+    """Import a line list into ``store`` in one transaction (see the module's notes).
+
+    Parameters
+    ----------
+    store : Store
+    source : path or bytes
+        The line list (CSV).
+    mapping : dict, optional
+        ``{file column: field}``, see :func:`read_linelist`.
+    filename : str, optional
+        Recorded with the upload.
+    author : str
+        Who uploaded it.
+    secret_path : Path, optional
+        The NIK key file (default :func:`zoning.intake.nik.default_secret_path`).
+
+    Returns
+    -------
+    ImportResult
+        ``changed`` is the number of episodes written; ``report.facts`` says how many rows
+        had no valid NIK, how many repeated a person, how many were re-infections, and how
+        many village-days and RT-days were revised.
+
+    Raises
+    ------
+    UploadRejected
+        The file has errors (no NIK column, bad dates, unknown regions...); nothing is
+        written.
+    NikKeyError
+        The store was built with another NIK key, or the key file is unsafe or damaged.
+    """
+    key_path = Path(secret_path) if secret_path is not None else default_secret_path()
+    hasher = NikHasher(load_or_create_secret(key_path))
+    _check_key(store.meta(), hasher, store.case_count() > 0, key_path)
+    try:
+        data = tables.load_bytes(source)
+    except InputError as exc:
+        report = Report()
+        _error(report, exc.bare, exc.row, exc.column)
+        raise UploadRejected(report) from None
+    if filename is None and isinstance(source, str | Path):
+        filename = Path(source).name
+    digest = hashlib.sha256(data).hexdigest()
+    options = {"mapping": dict(sorted((mapping or {}).items()))}
+    earlier = store.earlier_upload(KIND, digest, options)
+    if earlier is not None:
+        report = Report()
+        report.facts.update(file=filename, duplicate_of=earlier)
+        return ImportResult(None, 0, 0, report, duplicate_of=earlier)
+
+    frame, report = read_linelist(data, store.regions(), mapping=mapping, filename=filename)
+    report.facts["options"] = options
+    report.raise_if_errors()
+    rows = int(report.facts["rows_read"])
+    cases, people = _keyed(frame, hasher)
+    report.facts["people_in_file"] = len(people)
+    del frame
+
+    with store.transaction() as conn:
+        _lock_key(store, conn, hasher, key_path)
+        stored = store.case_episodes(people, conn)
+        plan = plan_episodes(cases, stored)
+        report.facts.update(plan.facts)
+        upload_id = store.record_upload(
+            conn, KIND, filename, digest, author, rows, len(plan.insert), report.to_dict()
+        )
+        # new cases per village-day: the stored count before this upload (one query, cheap
+        # while the table is small) plus the episodes inserted, minus those moved away
+        added = _village_days(plan.insert)
+        removed = _village_days(plan.deleted)
+        touched = pd.concat([added, removed], ignore_index=True)[["region", "date"]]
+        daily = store.case_new_cases(conn, touched)
+        store.delete_cases(conn, plan.delete_ids)
+        store.insert_cases(conn, plan.insert, upload_id)
+        daily = daily.merge(added, on=["region", "date"], how="left").merge(
+            removed, on=["region", "date"], how="left", suffixes=("", "_removed")
+        )
+        daily["new_cases"] += daily.pop("n").fillna(0) - daily.pop("n_removed").fillna(0)
+
+        # households per RT: a distinct count, recounted from the stored episodes, for the
+        # days up to the latest case or the store's "as of" day, whichever is later
+        last = store.case_last_date(conn)
+        as_of = conn.execute(
+            sa.select(meta_table.c.value).where(meta_table.c.key == "as_of")
+        ).scalar()
+        until = max(last, pd.Timestamp(as_of)) if as_of and last is not None else last
+        episodes = pd.concat(
+            [plan.insert[["region", "episode_start"]], plan.deleted[["region", "episode_start"]]],
+            ignore_index=True,
+        )
+        at_rt = _is_rt(episodes["region"])
+        rts = episodes.loc[at_rt]
+        rt_days = _window_days(rts, until)
+        recomputed = pd.concat([daily, store.case_houses_7d(conn, rt_days)], ignore_index=True)
+        written = 0
+        if len(recomputed):  # in key order: the counts table's index then grows at one end
+            recomputed = recomputed.sort_values(["region", "date"], ignore_index=True)
+            written = store.write_counts(conn, recomputed, upload_id)
+        report.facts["villages_touched"] = int(daily["region"].nunique())
+        report.facts["village_days_recomputed"] = len(daily)
+        report.facts["rts_touched"] = int(rts["region"].nunique())
+        report.facts["rt_days_recomputed"] = len(rt_days)
+        report.facts["region_days_written"] = int(written)
+
+        if last is not None and (not as_of or as_of < last.date().isoformat()):
+            store.write_meta(conn, as_of=last.date().isoformat())
+        store.finish_upload(conn, upload_id, len(plan.insert), report.to_dict())
+    return ImportResult(upload_id, rows, len(plan.insert), report)
+
+
+def _lock_key(store: Store, conn: sa.Connection, hasher: NikHasher, key_path: Path) -> None:
+    """Check the key inside the transaction, holding its row so imports take turns."""
+    row = conn.execute(
+        sa.select(meta_table.c.value).where(meta_table.c.key == FINGERPRINT_META).with_for_update()
+    ).first()
+    has_cases = store.case_count(conn) > 0
+    _check_key({} if row is None else {FINGERPRINT_META: row[0]}, hasher, has_cases, key_path)
+    if row is None:
+        store.write_meta(conn, **{FINGERPRINT_META: hasher.fingerprint()})
+
+
+def _is_rt(regions: pd.Series) -> np.ndarray:
+    """Which normalised region codes are RT codes (``33.74.01.1001.003.002``: 21 characters)."""
+    codes = regions.to_numpy(dtype=object)
+    return np.fromiter(map(len, codes), dtype=np.int64, count=len(codes)) == _RT_CODE_LENGTH
+
+
+def _village_days(episodes: pd.DataFrame) -> pd.DataFrame:
+    """Episodes per village and day: ``region`` (the village), ``date``, ``n``."""
+    frame = pd.DataFrame(
+        {
+            "region": pd.Series(
+                [r[:VILLAGE_CODE_LENGTH] for r in episodes["region"].to_numpy(dtype=object)],
+                dtype=object,
+            ),
+            "date": pd.to_datetime(episodes["episode_start"]).astype("datetime64[s]"),
+        }
+    )
+    return frame.groupby(["region", "date"], as_index=False).size().rename(columns={"size": "n"})
+
+
+def _window_days(episodes: pd.DataFrame, last: pd.Timestamp | None) -> pd.DataFrame:
+    """The RT-days whose 7-day window holds one of ``episodes``, and the day after the window
+    (when the episode leaves it, often back to 0 houses); none after ``last``."""
+    if episodes.empty:
+        return pd.DataFrame({"region": [], "date": []})
+    base = episodes[["region", "episode_start"]].drop_duplicates()
+    frames = [
+        pd.DataFrame(
+            {
+                "region": base["region"].to_numpy(),
+                "date": (base["episode_start"] + pd.Timedelta(days=k)).to_numpy(),
+            }
+        )
+        for k in range(HOUSES_WINDOW + 1)
+    ]
+    out = pd.concat(frames, ignore_index=True).drop_duplicates()
+    if last is not None:
+        out = out[out["date"] <= last]
+    return out.reset_index(drop=True)
+
+
+def _houses(frame: pd.DataFrame, hasher: NikHasher) -> np.ndarray:
+    """The household key of each case (``None``: the person is a house of their own).
+
+    A house is where people live, so the **address** decides: rows with the same normalised
+    address in the same RT (or village, for cases placed at a village) are one house, even
+    with different family cards (several families often share a house), and rows with the
+    same No. KK at different addresses are different houses (a family card names a family,
+    not a dwelling). A row without an address is counted by its No. KK, and a row with
+    neither is a house of its own. Each row's house depends on that row alone, so the same
+    cases give the same houses however they are split into uploads. PPKM Mikro (Inmendagri
+    3/2021 and its successors) zones an RT by the number of *houses* with a confirmed case in
+    7 days, hence this rule.
+    """
+    n = len(frame)
+    kk = frame["no_kk"].to_numpy(dtype=object)
+    address = frame["address"].to_numpy(dtype=object)
+    place = frame["region"].to_numpy(dtype=object)
+    has_kk, has_address = pd.notna(kk), pd.notna(address)
+    house = np.full(n, None, dtype=object)
+    message = np.full(n, None, dtype=object)
+    if has_address.any():
+        a_codes, a_uniques = pd.factorize(address[has_address])
+        norm = normalise_addresses(pd.Series(a_uniques, dtype=object)).to_numpy(dtype=object)
+        norm_of = norm[a_codes]
+        message[has_address] = [
+            address_message(a, p) if a else None
+            for p, a in zip(place[has_address], norm_of, strict=True)
+        ]
+    by_address = pd.notna(message)
+    if by_address.any():
+        m_codes, m_uniques = pd.factorize(message[by_address])
+        keys = hasher.household_keys(m_uniques.tolist())
+        house[by_address] = np.array(keys, dtype=object)[m_codes]
+    by_kk = ~by_address & has_kk
+    if by_kk.any():  # the same No. KK is the same house wherever it is written
+        kk_codes, kk_uniques = pd.factorize(kk[by_kk])
+        kk_keys = hasher.household_keys(b"kk:" + k.encode("ascii") for k in kk_uniques.tolist())
+        house[by_kk] = np.array(kk_keys, dtype=object)[kk_codes]
+    return house
+
+
+def _keyed(frame: pd.DataFrame, hasher: NikHasher) -> tuple[pd.DataFrame, list[str]]:
+    """Cases with person and household keys instead of NIKs, No. KKs and addresses.
+
+    Returns the cases (``person_key, person, date, region, household_key, row``) and the
+    distinct person keys (``person`` numbers them).
+    """
+    codes, uniques = pd.factorize(frame["nik"])
+    keys = hasher.keys(uniques.tolist())
+    person = np.array(keys, dtype=object)[codes]
+
+    house = _houses(frame, hasher)
+    cases = pd.DataFrame(
+        {
+            "person_key": pd.Series(person, dtype=object),
+            "person": codes.astype(np.int64),
+            "date": frame["date"].to_numpy(),
+            "region": pd.Series(frame["region"].to_numpy(dtype=object), dtype=object),
+            "household_key": pd.Series(house, dtype=object),
+            "row": frame["row"].to_numpy(np.int64),
+        }
+    )
+    return cases, keys

@@ -1,0 +1,585 @@
+"""Reading tables from analysts: encodings, delimiters, numbers and dates.
+
+Every reader here returns text cells or raises :class:`~zoning.core.errors.InputError` naming the
+row (spreadsheet numbering: the header is row 1) and the column.
+
+CSV files may be comma, semicolon or tab separated, encoded as UTF-8 (with or without BOM),
+UTF-16 with a BOM (Excel's "Unicode text") or Windows-1252; bytes that are not UTF-8 are read
+as Windows-1252 and the reader says so. :func:`read_cells` also reads the first sheet of an
+``.xlsx`` workbook, recognised by its ZIP signature rather than by its name. Parsing is
+vectorised (pandas' C reader, Arrow string kernels); Python loops run only over unique values
+or over the cells that are wrong.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from zoning.core.errors import InputError
+from zoning.core.text import quote
+
+ENCODINGS = ("utf-8-sig", "cp1252")
+DELIMITERS = (",", ";", "\t")
+MAX_BYTES = 200 * 1024 * 1024
+#: Rows per uploaded table (counts or line list): a province's villages for years, or a
+#: national line list of several million cases, fit; beyond it, split the file by date.
+MAX_ROWS = 5_000_000
+#: Longest line accepted (bytes); a longer line is not a table of counts.
+MAX_LINE = 1024 * 1024
+#: Cells read as "no value" in number columns, besides the empty cell (compared lower-cased).
+NA_TOKENS = frozenset({"na", "n/a", "#n/a", "nan", "-", "null"})
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls (and other Office binary files)
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_NOT_TEXT = "this is not a text (CSV) file; save the sheet as CSV and try again"
+_NOT_BLANK = re.compile(r'[^\s,;"]')  # a character of a line that is not a blank row
+
+_MONTHS = {
+    "januari": 1, "january": 1, "jan": 1, "februari": 2, "february": 2, "feb": 2, "pebruari": 2,
+    "maret": 3, "march": 3, "mar": 3, "april": 4, "apr": 4, "mei": 5, "may": 5, "juni": 6,
+    "june": 6, "jun": 6, "juli": 7, "july": 7, "jul": 7, "agustus": 8, "august": 8, "agu": 8,
+    "aug": 8, "agt": 8, "september": 9, "sep": 9, "sept": 9, "oktober": 10, "october": 10,
+    "okt": 10, "oct": 10, "november": 11, "nov": 11, "nopember": 11, "desember": 12,
+    "december": 12, "des": 12, "dec": 12,
+}  # fmt: skip
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_WORDS = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})$")
+_FIRST_YEAR, _LAST_YEAR = 1900, 2200  # outside this, a "date" is a typo
+
+
+@dataclass
+class Table:
+    """Text cells read from a file, and what the reader found out about the file.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        Stripped text cells; column names stripped and lower-cased; the index holds
+        spreadsheet row numbers (the header is row 1, blank rows keep their numbers).
+    format : str
+        ``"csv"`` or ``"xlsx"``.
+    encoding : str or None
+        ``"utf-8"``, ``"utf-16"`` or ``"cp1252"`` (the file was not valid UTF-8); ``None`` for
+        a workbook.
+    delimiter : str or None
+        ``","``, ``";"`` or ``"\\t"`` for a CSV file.
+    notes : list of (str, int or None)
+        Things the reader had to guess, each with the row it concerns: warnings for the person
+        who uploaded.
+    """
+
+    frame: pd.DataFrame
+    format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    notes: list[tuple[str, int | None]] = field(default_factory=list)
+
+
+def load_bytes(source: str | Path | bytes, limit: int | None = None) -> bytes:
+    """The bytes of a file (path) or the bytes given, refusing anything over ``limit``.
+
+    ``limit`` defaults to :data:`MAX_BYTES` (tables); boundary files allow more.
+    """
+    limit = MAX_BYTES if limit is None else limit
+    too_big = f"the file is larger than {limit // 2**20} MB; split it"
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+    else:
+        path = Path(source)
+        try:
+            if path.stat().st_size > limit:
+                raise InputError(too_big)
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise InputError(f"no such file: {path}") from None
+        except IsADirectoryError:
+            raise InputError(f"{path} is a folder, not a file") from None
+        except PermissionError:
+            raise InputError(f"cannot read {path}: permission denied") from None
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise InputError(too_big)
+    return data
+
+
+def decode_text(data: bytes) -> tuple[str, str, int | None]:
+    """Decode file bytes: ``(text, encoding, line of the first byte that is not UTF-8)``.
+
+    UTF-8 (with or without BOM) first; UTF-16 when the file starts with its BOM. Bytes that are
+    not UTF-8 are read as Windows-1252 (``encoding == "cp1252"``), so a file saved by an old
+    Excel, or a UTF-8 file with Windows-1252 lines appended, still reads. NUL bytes outside
+    UTF-16 mean a binary file.
+    """
+    if data[:2] in _UTF16_BOMS:
+        try:
+            return data.decode("utf-16"), "utf-16", None
+        except UnicodeDecodeError:
+            raise InputError(
+                "the file starts like UTF-16 text but is not; save it as CSV"
+            ) from None
+    if b"\x00" in data:
+        raise InputError(_NOT_TEXT)
+    try:
+        return data.decode("utf-8-sig"), "utf-8", None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+    text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
+    text = _ESCAPED.sub(_as_cp1252, text)
+    return text, "cp1252", line
+
+
+_ESCAPED = re.compile("[\udc80-\udcff]+")
+
+
+def _as_cp1252(match: re.Match) -> str:
+    raw = bytes(ord(c) - 0xDC00 for c in match.group())
+    return raw.decode("cp1252", errors="replace")
+
+
+def decode(data: bytes) -> str:
+    """Decode file bytes as UTF-8 (with or without BOM), else Windows-1252."""
+    return decode_text(data)[0]
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of the header line: comma, semicolon or tab.
+
+    The header is the first line with more than delimiters, quotes and spaces: a sheet saved
+    with blank rows above its header keeps them, and the reader skips them.
+    """
+    found = _NOT_BLANK.search(text, 0, 65536)
+    start = text.rfind("\n", 0, found.start()) + 1 if found else 0
+    end = text.find("\n", start, start + 65536)
+    header = text[start : end if end >= 0 else start + 65536]
+    counts = {d: header.count(d) for d in DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 else ","
+
+
+def check_line_length(data: bytes, limit: int = MAX_LINE) -> None:
+    """Raise :class:`InputError` naming the first line longer than ``limit`` bytes.
+
+    Scans in chunks, so a 200 MB file with no line break costs no more memory than the file.
+    """
+    if len(data) <= limit:
+        return
+    sep = 10 if b"\n" in data else 13  # classic Mac files end lines with CR only
+    last, line, chunk = -1, 1, 8 * 2**20
+    for start in range(0, len(data), chunk):
+        part = np.frombuffer(data, np.uint8, count=min(chunk, len(data) - start), offset=start)
+        ends = np.flatnonzero(part == sep) + start
+        if len(ends):
+            lengths = np.diff(ends, prepend=last) - 1
+            long = np.flatnonzero(lengths > limit)
+            if len(long):
+                _too_long(line + int(long[0]), int(lengths[long[0]]))
+            line += len(ends)
+            last = int(ends[-1])
+        if start + len(part) - last - 1 > limit:
+            end = data.find(bytes([sep]), last + 1)
+            _too_long(line, (len(data) if end < 0 else end) - last - 1)
+
+
+def _too_long(line: int, length: int) -> None:
+    raise InputError(
+        f"line {line} of the file is {length / 2**20:.1f} MB long; a table has one row per "
+        "line, so this is not a CSV table (save the sheet as CSV and try again)"
+    )
+
+
+def read_cells(source: str | Path | bytes, excel: bool = True) -> Table:
+    """Read a CSV file or (if ``excel``) the first sheet of an ``.xlsx`` workbook.
+
+    Raises :class:`InputError` for an empty file, a header without rows, a binary file, a line
+    longer than ``MAX_LINE``, a duplicated column or a row with more cells than the header.
+    """
+    data = load_bytes(source)
+    if not data.strip():
+        raise InputError("the file is empty")
+    if data[:4] == _ZIP_MAGIC and excel:
+        frame, notes = _read_xlsx(data)
+        _check_rows(len(frame) - 1)
+        return Table(_tabulate(frame), "xlsx", notes=notes)
+    if data[:4] in (_ZIP_MAGIC, _OLE_MAGIC) and not excel:
+        raise InputError(_NOT_TEXT)
+    if data[:4] == _OLE_MAGIC:
+        raise InputError("this is an old Excel workbook (.xls); save it as .xlsx or CSV")
+    check_line_length(data)
+    _check_rows(data.count(b"\n") - 1)  # at least the rows; quoted line breaks count too
+    text, encoding, bad_line = decode_text(data)
+    notes: list[tuple[str, int | None]] = []
+    if encoding == "cp1252":
+        notes.append(
+            (
+                f"the file is not valid UTF-8 (first at line {bad_line}); characters that are "
+                "not UTF-8 were read as Windows-1252 - check names with accents",
+                None,
+            )
+        )
+    delim = sniff_delimiter(text)
+    frame = _tabulate(_split_csv(text, delim), delim)
+    return Table(frame, "csv", encoding, delim, notes)
+
+
+def _check_rows(rows: int) -> None:
+    if rows > MAX_ROWS:
+        raise InputError(
+            f"the file has more than {MAX_ROWS:,} rows ({rows:,}); split it, e.g. by month, "
+            "and upload the parts one after another"
+        )
+
+
+def read_table(source: str | Path | bytes) -> pd.DataFrame:
+    """Read a CSV file (path or bytes) into a frame of stripped text cells.
+
+    Column names are stripped and lower-cased. Raises :class:`InputError` for an empty file,
+    a header without rows, a binary file or a row with more cells than the header.
+    """
+    return read_cells(source, excel=False).frame
+
+
+def _split_csv(text: str, delim: str) -> pd.DataFrame:
+    """All records as text cells, index = record number from 0 (blank records kept)."""
+    try:
+        return pd.read_csv(
+            io.StringIO(text),
+            sep=delim,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            engine="c",
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError):
+        pass  # ragged rows, stray quotes ...: the csv module says exactly where
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise InputError(f"cannot read the CSV: {exc}") from None
+    nonblank = [i for i, r in enumerate(rows) if any(cell.strip() for cell in r)]
+    if not nonblank:
+        raise InputError("the file is empty")
+    width = len(rows[nonblank[0]])
+    for i in nonblank[1:]:
+        r = rows[i]
+        if len(r) > width and any(c.strip() for c in r[width:]):
+            raise InputError(
+                f"has {len(r)} cells but the header has {width}; check the delimiter "
+                f"({_DELIM_NAMES[delim]} was used)",
+                row=i + 1,
+            )
+    body = [r[:width] + [""] * (width - len(r)) for r in rows]
+    return pd.DataFrame(body, columns=range(width), dtype="str")
+
+
+_DELIM_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def _tabulate(raw: pd.DataFrame, delim: str | None = None) -> pd.DataFrame:
+    """Header and body from records: strip cells, drop blank rows, number rows from 1."""
+    cells = {}
+    for k, col in enumerate(raw.columns):
+        values = raw[col]
+        if values.dtype != "str":
+            values = values.fillna("").astype("str")
+        cells[k] = values.str.strip()
+    frame = pd.DataFrame(cells)
+    frame.index = pd.RangeIndex(1, 1 + len(frame))  # spreadsheet row numbers
+    if frame.shape[1] == 0:
+        raise InputError("the file is empty")
+    filled = (frame != "").any(axis=1).to_numpy()
+    if not filled.any():
+        raise InputError("the file is empty")
+    first = int(np.argmax(filled))
+    header = [str(h).lower() for h in frame.iloc[first]]
+    dupes = {h for h in header if header.count(h) > 1 and h}
+    if dupes:
+        raise InputError(f"the column '{sorted(dupes)[0]}' appears more than once in the header")
+    body = frame.iloc[first + 1 :][filled[first + 1 :]]
+    if body.empty:
+        raise InputError("the file has a header but no rows")
+    body.columns = header
+    return body
+
+
+def _read_xlsx(data: bytes) -> tuple[pd.DataFrame, list[tuple[str, int | None]]]:
+    """The first sheet of a workbook as text cells (index = row number - 1)."""
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError:  # pragma: no cover - openpyxl is in requirements.txt
+        raise InputError(
+            "reading .xlsx needs the openpyxl package; save the sheet as CSV"
+        ) from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pd.ExcelFile(io.BytesIO(data), engine="openpyxl") as book:
+                sheets = list(book.sheet_names)
+                raw = pd.read_excel(book, sheet_name=sheets[0], header=None, dtype=object)
+    except Exception as exc:  # a damaged workbook fails anywhere inside openpyxl or zipfile
+        raise InputError(
+            f"this looks like an Excel workbook but it cannot be read ({type(exc).__name__}); "
+            "open it in Excel and save it again as .xlsx or CSV"
+        ) from None
+    notes = []
+    if len(sheets) > 1:
+        notes.append(
+            (
+                f"the workbook has {len(sheets)} sheets; only the first ({sheets[0]!r}) was read",
+                None,
+            )
+        )
+    if raw.empty:
+        raise InputError("the file is empty")
+    return raw.map(_cell_text), notes
+
+
+def _cell_text(value: object) -> str:
+    """A workbook cell as the text a person would have typed."""
+    if value is None or value is pd.NaT:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.datetime):
+        if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+            return value.strftime("%Y-%m-%d")
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def require_columns(frame: pd.DataFrame, columns: list[str]) -> None:
+    """Raise :class:`InputError` naming the first required column that is missing."""
+    for col in columns:
+        if col not in frame.columns:
+            raise InputError(
+                f"the file has no '{col}' column (columns found: {', '.join(frame.columns)})"
+            )
+
+
+def parse_numbers(cells: pd.Series, column: str, allow_negative: bool = False) -> np.ndarray:
+    """Numbers from text cells; empty cells are NaN (missing, not zero).
+
+    Accepts ``1234``, ``1.5``, ``1,234`` and ``1.234`` (thousands), ``1.234,5`` (Indonesian).
+    """
+    fast = pd.to_numeric(cells.replace("", np.nan), errors="coerce").to_numpy(float, copy=True)
+    fast[~np.isfinite(fast)] = np.nan  # inf, Infinity, 1e999: take the slow path and fail
+    slow = np.isnan(fast) & cells.astype(str).str.strip().ne("").to_numpy()
+    if not slow.any():
+        if not allow_negative and (fast < 0).any():
+            k = int(np.flatnonzero(fast < 0)[0])
+            raise InputError(
+                f"{cells.iloc[k]!r} is negative; counts cannot be negative",
+                row=cells.index[k],
+                column=column,
+            )
+        return fast
+    out = np.full(len(cells), np.nan)
+    for k, (row, cell) in enumerate(cells.items()):
+        text = str(cell).strip() if cell is not None else ""
+        if not text or text.lower() in {"na", "nan", "-", "null"}:
+            continue
+        value = _number(text)
+        if value is None:
+            raise InputError(f"{quote(text)} is not a number", row=row, column=column)
+        if value < 0 and not allow_negative:
+            raise InputError(
+                f"{text!r} is negative; counts cannot be negative", row=row, column=column
+            )
+        out[k] = value
+    return out
+
+
+_THOUSANDS_DOT = re.compile(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$")
+_THOUSANDS_COMMA = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
+_PLAIN = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+_DECIMAL_COMMA = re.compile(r"^-?\d+,\d+$")
+
+
+def _number(text: str) -> float | None:
+    t = text.replace(" ", "").replace("\u00a0", "")
+    if _PLAIN.match(t):
+        value = float(t)
+    elif _THOUSANDS_COMMA.match(t):
+        value = float(t.replace(",", ""))
+    elif _THOUSANDS_DOT.match(t):
+        value = float(t.replace(".", "").replace(",", "."))
+    elif _DECIMAL_COMMA.match(t):
+        value = float(t.replace(",", "."))
+    else:
+        return None
+    return value if np.isfinite(value) else None
+
+
+def parse_date(text: str) -> pd.Timestamp | None:
+    """A date from ``2021-04-03``, ``03/04/2021`` (day first) or ``3 April 2021``/``3 Mei 2021``.
+
+    ``2021-04-03 00:00:00`` (a spreadsheet's date-time at midnight) is read as its date.
+    Years outside 1900-2200 are typos, not dates.
+    """
+    t = text.strip()
+    m = _ISO.match(t)
+    try:
+        if m:
+            year, month, day = int(m[1]), int(m[2]), int(m[3])
+        elif m := _DMY.match(t):
+            year, month, day = int(m[3]), int(m[2]), int(m[1])
+        elif (m := _WORDS.match(t)) and m[2].lower() in _MONTHS:
+            year, month, day = int(m[3]), _MONTHS[m[2].lower()], int(m[1])
+        else:
+            return None
+        if not _FIRST_YEAR <= year <= _LAST_YEAR:
+            return None
+        return pd.Timestamp(year, month, day)
+    except ValueError:
+        return None
+
+
+def to_dates(cells: pd.Series) -> np.ndarray:
+    """Dates (``datetime64[ns]``) from text cells; ``NaT`` where a cell is empty or no date.
+
+    Each distinct text is parsed once, so a million rows over a year cost 365 parses.
+    """
+    codes, uniques = pd.factorize(cells, use_na_sentinel=True)
+    parsed = np.array(
+        [_as_datetime64(parse_date(str(u))) for u in uniques] + [np.datetime64("NaT", "ns")],
+        dtype="datetime64[ns]",
+    )
+    return parsed[codes]  # code -1 (a missing cell) takes the trailing NaT
+
+
+def _as_datetime64(day: pd.Timestamp | None) -> np.datetime64:
+    return np.datetime64("NaT", "ns") if day is None else np.datetime64(day.date(), "ns")
+
+
+def parse_dates(cells: pd.Series, column: str) -> pd.DatetimeIndex:
+    """Dates from text cells; raise naming the first bad row."""
+    values = to_dates(cells)
+    bad = np.isnat(values)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        cell = cells.iloc[k]
+        raise InputError(
+            f"{quote(cell)} is not a date; write 2021-04-03, 03/04/2021 or 3 April 2021",
+            row=cells.index[k],
+            column=column,
+        )
+    return pd.DatetimeIndex(values)
+
+
+# --- typed columns: vectorised, returning values and a mask of bad cells -----------------
+
+_WHOLE = (
+    r"-?(?:[0-9]{1,15}(?:[.,]0{1,2})?"  # 1234, 1234.0, 1234,00
+    r"|[0-9]{1,3}(?:\.[0-9]{3}){1,4}(?:,0{1,2})?"  # 1.234, 1.234.567 (Indonesian)
+    r"|[0-9]{1,3}(?:,[0-9]{3}){1,4}(?:\.0{1,2})?)"  # 1,234, 1,234,567 (English)
+)
+_DECIMAL = r"-?(?:[0-9]{1,15}(?:[.,][0-9]{1,15})?|[.,][0-9]{1,15})"
+
+
+def _text_cells(cells: pd.Series) -> pd.Series:
+    if cells.dtype != "str":
+        cells = cells.astype(object).where(cells.notna(), "").astype("str")
+    return cells.str.strip()
+
+
+def _missing(text: pd.Series) -> np.ndarray:
+    return (text.eq("") | text.str.lower().isin(NA_TOKENS)).to_numpy(bool)
+
+
+def whole_numbers(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Counts from text cells: ``(values, bad)``; NaN where empty, ``bad`` where not a count.
+
+    Counts are whole numbers, so a separator followed by three digits groups thousands in
+    either usage: ``1.234`` (Indonesian) and ``1,234`` (English) are both 1234, as are
+    ``1.234.567`` and ``1,234,567``. ``12,0`` and ``12.00`` (a spreadsheet's whole number) are
+    12. ``12.5``, ``12,5``, ``1e3`` and text are bad. Negative counts are returned as values
+    for the caller to reject with its own message.
+    """
+    text = _text_cells(cells)
+    values = np.full(len(text), np.nan)
+    plain = text.str.fullmatch("[0-9]{1,15}").to_numpy(bool)
+    if plain.all():
+        return _as_float(text), np.zeros(len(text), dtype=bool)
+    if plain.any():
+        values[plain] = _as_float(text[plain])
+    rest = ~plain & ~_missing(text)
+    bad = np.zeros(len(text), dtype=bool)
+    if rest.any():
+        sub = text[rest].str.replace(_SPACES, "", regex=True)  # 1 234
+        ok = sub.str.fullmatch(_WHOLE).to_numpy(bool)
+        digits = sub[ok].str.replace("[.,]0{1,2}$", "", regex=True)
+        idx = np.flatnonzero(rest)
+        values[idx[ok]] = _as_float(digits.str.replace("[.,]", "", regex=True))
+        bad[idx[~ok]] = True
+    return values, bad
+
+
+def decimal_numbers(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers that may have decimals (percentages): ``(values, bad)``, NaN where empty.
+
+    The decimal mark may be ``,`` (Indonesian) or ``.``; a trailing ``%`` is allowed.
+    Thousands separators are not: a percentage never needs one.
+    """
+    text = _text_cells(cells)
+    values = np.full(len(text), np.nan)
+    filled = ~_missing(text)
+    bad = np.zeros(len(text), dtype=bool)
+    if filled.any():
+        sub = text[filled].str.replace(_SPACES, "", regex=True).str.removesuffix("%")
+        ok = sub.str.fullmatch(_DECIMAL).to_numpy(bool)
+        idx = np.flatnonzero(filled)
+        values[idx[ok]] = _as_float(sub[ok].str.replace(",", ".", regex=False))
+        bad[idx[~ok]] = True
+    return values, bad
+
+
+_SPACES = "[ \u00a0]"  # the characters themselves: pyarrow's RE2 runs it, \\s would not
+
+
+def _as_float(text: pd.Series) -> np.ndarray:
+    """Floats from cells already checked to be plain numbers (Arrow's cast when present)."""
+    if not len(text):
+        return np.zeros(0)
+    try:
+        out = text.astype("float64[pyarrow]").to_numpy(float, na_value=np.nan)
+        return out if out.flags.writeable else out.copy()
+    except (ImportError, TypeError, ValueError):  # no pyarrow: numpy parses each cell
+        return np.array(text.to_numpy(object), dtype=float)
+
+
+def describe_number(text: str, whole: bool) -> str:
+    """What is wrong with a cell :func:`whole_numbers` or :func:`decimal_numbers` refused."""
+    shown = quote(text)
+    value = _number(str(text))
+    if value is None:
+        return f"{shown} is not a number"
+    if whole and not float(value).is_integer():
+        return (
+            f"{shown} is not a whole number; counts are whole numbers "
+            "(1.234 and 1,234 are read as one thousand two hundred and thirty-four)"
+        )
+    if whole and abs(value) >= 1e15:
+        return f"{shown} is too large to be a count"
+    return f"{shown} is not a number this column accepts"

@@ -1,0 +1,1 @@
+"""The model: region codes and levels, metrics, rules, schemes, roll-up and privacy rules."""

@@ -1,0 +1,1 @@
+"""Rendering: labels, charts, the map payload, maps and exports."""

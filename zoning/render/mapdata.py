@@ -1,0 +1,440 @@
+"""What the zone map component is sent: geometry once per level, then only the zones.
+
+The geometry of a level is encoded once per data version into a small binary file (the
+*ZMG* format below) that the browser fetches and keeps; a change of date, scheme or
+language then sends only one zone number per region and the tooltip values. This is what
+makes thousands of villages usable on a 2-core laptop (``bench/map.py`` measures it).
+
+ZMG, version 1 (the whole file is gzip-compressed)::
+
+    b"ZMG1" | uint32 LE header length | header (UTF-8 JSON) | body (unsigned LEB128 varints)
+
+The header holds ``grid`` (degrees per integer step), ``origin`` ([lon, lat] of step 0),
+``bbox``, ``codes``, ``names``, ``population`` and ``counts`` = [features, polygons, rings,
+points]. The body holds, in order: polygons per feature, rings per polygon (the first is
+the exterior), points per ring (not repeating the first), then every point as a zigzag
+delta from the previous point (x then y, in grid steps). Names are plain text: the map
+shows them with ``textContent``, never as HTML.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import json
+import math
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from zoning.core.i18n import format_number, t
+from zoning.model.codes import depth, is_within, try_normalise
+from zoning.model.regions import level_depth
+from zoning.model.schemes import Scheme
+from zoning.render.mapview import NO_DATA_COLOUR, safe_colour
+from zoning.render.presentation import (
+    format_decimals,
+    legend,
+    metric_label,
+    shown_columns,
+    shown_zones,
+    zones_within,
+)
+from zoning.store import Store
+from zoning.views import service
+
+MAGIC = b"ZMG1"
+#: Quantisation step per level, in degrees: a third of the display simplification tolerance
+#: of :data:`zoning.store.DISPLAY_TOLERANCE`, so quantising moves no point more than the
+#: simplification already did (about 11 m for villages, 1.7 m for RT).
+GRID = {
+    "province": 0.003,
+    "regency": 0.001,
+    "district": 0.0003,
+    "village": 0.0001,
+    "rw": 0.00003,
+    "rt": 0.000015,
+}
+
+
+@dataclass(frozen=True)
+class MapGeometry:
+    """A level's regions encoded for the map: ``codes`` in drawing order and the ZMG bytes."""
+
+    codes: tuple[str, ...]
+    payload: bytes  # gzip-compressed ZMG
+    bounds: tuple[float, float, float, float]  # minx, miny, maxx, maxy (lon/lat)
+    drawn: int  # regions with at least one polygon
+    store: str = ""  # the store and data version it was built from (see zoning.render.geofiles)
+    version: int = 0
+
+    @property
+    def digest(self) -> str:
+        """Content hash: the file name under which the payload can be cached for ever."""
+        return hashlib.sha256(self.payload).hexdigest()[:20]
+
+
+# --- encoding -----------------------------------------------------------------------------------
+def _varints(values: np.ndarray) -> bytes:
+    """Unsigned LEB128 encoding of non-negative integers, vectorised."""
+    v = np.asarray(values, dtype=np.uint64)
+    if not len(v):
+        return b""
+    size = np.ones(len(v), dtype=np.int64)
+    for k in range(1, 10):
+        size += v >= np.uint64(1 << (7 * k))
+    start = np.zeros(len(v), dtype=np.int64)
+    np.cumsum(size[:-1], out=start[1:])
+    out = np.empty(int(size.sum()), dtype=np.uint8)
+    for k in range(int(size.max())):
+        has = size > k
+        byte = (v[has] >> np.uint64(7 * k)) & np.uint64(0x7F)
+        more = (size[has] > k + 1).astype(np.uint64) << np.uint64(7)
+        out[start[has] + k] = (byte | more).astype(np.uint8)
+    return out.tobytes()
+
+
+def _zigzag(values: np.ndarray) -> np.ndarray:
+    v = np.asarray(values, dtype=np.int64)
+    return ((v << 1) ^ (v >> 63)).astype(np.uint64)
+
+
+def encode_geometry(
+    codes: Sequence[str],
+    names: Sequence[str],
+    population: Sequence[float],
+    geometries: Sequence[object],
+    grid: float,
+) -> MapGeometry:
+    """Encode polygons (lon/lat) as a gzip-compressed ZMG payload.
+
+    Parameters
+    ----------
+    codes, names, population : sequence
+        One per region, in the order the map will draw them.
+    geometries : sequence of shapely geometries
+        Polygons or multipolygons; missing or empty ones are encoded with no polygon.
+    grid : float
+        Quantisation step in degrees. Consecutive points that fall on the same step are
+        merged; a ring left with fewer than three points is dropped (a polygon whose
+        exterior is dropped goes with it).
+    """
+    geoms = np.asarray(geometries, dtype=object)
+    n = len(geoms)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms) if n else np.zeros(0, bool)
+    polys, poly_feature = shapely.get_parts(np.where(missing, None, geoms), return_index=True)
+    keep_poly = shapely.get_type_id(polys) == shapely.GeometryType.POLYGON
+    polys, poly_feature = polys[keep_poly], poly_feature[keep_poly]
+    rings, ring_poly = shapely.get_rings(polys, return_index=True)
+    ring_first = np.r_[True, ring_poly[1:] != ring_poly[:-1]] if len(rings) else np.zeros(0, bool)
+    coords, point_ring = shapely.get_coordinates(rings, return_index=True)
+
+    bounds = shapely.total_bounds(geoms[~missing]) if (~missing).any() else np.full(4, np.nan)
+    if np.isfinite(bounds).all():
+        origin = (math.floor(bounds[0] / grid) * grid, math.floor(bounds[1] / grid) * grid)
+    else:
+        origin = (0.0, 0.0)
+    q = np.rint((coords - np.asarray(origin)) / grid).astype(np.int64)
+
+    # drop each ring's closing point and consecutive repeats after quantising
+    last_of_ring = np.r_[point_ring[1:] != point_ring[:-1], True] if len(q) else np.zeros(0, bool)
+    same_as_prev = np.r_[False, (q[1:] == q[:-1]).all(axis=1) & (point_ring[1:] == point_ring[:-1])]
+    keep_point = ~last_of_ring & ~same_as_prev
+    q, point_ring = q[keep_point], point_ring[keep_point]
+    points_per_ring = np.bincount(point_ring, minlength=len(rings))
+    keep_ring = points_per_ring >= 3
+    # a polygon goes with its exterior
+    poly_of_ring = ring_poly
+    exterior_ok = np.zeros(len(polys), dtype=bool)
+    exterior_ok[poly_of_ring[ring_first]] = keep_ring[ring_first]
+    keep_ring &= exterior_ok[poly_of_ring]
+    q = q[keep_ring[point_ring]]
+    points_per_ring = points_per_ring[keep_ring]
+    rings_per_poly = np.bincount(poly_of_ring[keep_ring], minlength=len(polys))[exterior_ok]
+    polys_per_feature = np.bincount(poly_feature[exterior_ok], minlength=n)
+
+    deltas = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).ravel()
+    body = b"".join(
+        (
+            _varints(polys_per_feature),
+            _varints(rings_per_poly),
+            _varints(points_per_ring),
+            _varints(_zigzag(deltas)),
+        )
+    )
+    header = {
+        "version": 1,
+        "grid": grid,
+        "origin": list(origin),
+        "bbox": [None if not math.isfinite(b) else round(float(b), 6) for b in bounds],
+        "codes": [str(c) for c in codes],
+        "names": [str(x) for x in names],
+        "population": [None if pd.isna(p) else float(p) for p in population],
+        "counts": [n, len(rings_per_poly), len(points_per_ring), len(q)],
+    }
+    head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    raw = MAGIC + struct.pack("<I", len(head)) + head + body
+    payload = gzip.compress(raw, compresslevel=6, mtime=0)
+    box = tuple(float(b) for b in bounds)
+    drawn = int((polys_per_feature > 0).sum())
+    return MapGeometry(tuple(header["codes"]), payload, box, drawn)  # type: ignore[arg-type]
+
+
+def level_geometry(store: Store, level: str, within: str | None = None) -> MapGeometry:
+    """The display geometry of a level (or of the part inside region ``within``), encoded.
+
+    Built once per data version and kept in :func:`zoning.views.service.cached`. A ``within``
+    that :func:`checked_within` refuses gives the whole level, so made-up values never
+    make new geometry (nor new files on the server).
+    """
+    within = checked_within(store, level, within)[0]
+    version = store.data_version()
+
+    def build() -> MapGeometry:
+        frame = service.geometries(store, level)
+        if within:
+            frame = frame[[is_within(c, within) for c in frame["code"]]]
+        encoded = encode_geometry(
+            frame["code"], frame["name"], frame["population"], frame.geometry.to_numpy(),
+            GRID[level],
+        )  # fmt: skip
+        return replace(encoded, store=store.url, version=version)
+
+    key = (store.url, version, "mapgeom", level, within)
+    return service.cached(key, build, shelf="view" if within else "level")
+
+
+def checked_within(store: Store, level: str, within: object) -> tuple[str | None, bool]:
+    """The region a view of ``level`` is limited to, from the URL's ``within``.
+
+    Returns
+    -------
+    (code or None, refused)
+        The region's normalised code when ``within`` names a stored region of a level
+        above ``level`` (``3374`` and ``33.74`` alike); else ``None``, with ``refused``
+        true when a value was given (the page says so and shows the whole level).
+    """
+    if within is None or not str(within).strip():
+        return None, False
+    code = try_normalise(str(within).strip()[:40])
+    if code is None or depth(code) >= level_depth(level):
+        return None, True
+    known = service.cached(
+        (store.url, store.data_version(), "region-codes"),
+        lambda: frozenset(service.regions(store)["code"]),
+    )
+    return (code, False) if code in known else (None, True)
+
+
+def prepare(store: Store) -> None:
+    """Build every level's counts, metrics and map geometry now, so no viewer waits for them.
+
+    The dashboard runs this in the background when it opens a store and after each change.
+    """
+    for level in store.levels():
+        level_geometry(store, level)
+        with contextlib.suppress(LookupError):  # a level with no counts at or below it
+            service.level_data(store, level)
+
+
+# --- decoding (the JavaScript reader does the same; used by tests and tools) ---------------------
+def _read_varints(data: bytes, pos: int, count: int) -> tuple[np.ndarray, int]:
+    out = np.empty(count, dtype=np.uint64)
+    for i in range(count):
+        value = shift = 0
+        while True:
+            byte = data[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                break
+        out[i] = value
+    return out, pos
+
+
+def decode_geometry(payload: bytes) -> tuple[dict, list[shapely.Geometry | None]]:
+    """Read a ZMG payload back: the header and one (multi)polygon or ``None`` per region."""
+    raw = gzip.decompress(payload)
+    if raw[:4] != MAGIC:
+        raise ValueError("not a ZMG payload")
+    (size,) = struct.unpack("<I", raw[4:8])
+    header = json.loads(raw[8 : 8 + size].decode("utf-8"))
+    n, npoly, nring, npoint = header["counts"]
+    pos = 8 + size
+    per_feature, pos = _read_varints(raw, pos, n)
+    per_poly, pos = _read_varints(raw, pos, npoly)
+    per_ring, pos = _read_varints(raw, pos, nring)
+    zz, pos = _read_varints(raw, pos, 2 * npoint)
+    deltas = (zz >> np.uint64(1)).astype(np.int64) ^ -(zz & np.uint64(1)).astype(np.int64)
+    xy = np.cumsum(deltas.reshape(-1, 2), axis=0) * header["grid"] + np.asarray(header["origin"])
+    out: list[shapely.Geometry | None] = []
+    p = r = k = 0
+    for count in per_feature:
+        parts = []
+        for _ in range(int(count)):
+            rings = []
+            for _ in range(int(per_poly[p])):
+                m = int(per_ring[r])
+                rings.append(xy[k : k + m])
+                k += m
+                r += 1
+            p += 1
+            parts.append(shapely.Polygon(rings[0], rings[1:]))
+        multi = shapely.MultiPolygon(parts) if len(parts) > 1 else None
+        out.append(multi or (parts[0] if parts else None))
+    return header, out
+
+
+def _coverage_field(
+    zones: pd.DataFrame, rows: np.ndarray, found: np.ndarray, lang: str
+) -> list[dict]:
+    """A tooltip row for views where some region's figures rest on part of its children
+    (:mod:`zoning.model.rollup`): the share of people covered, and "the zone is at least this"
+    where it is a lower bound. None where everything is covered."""
+    if "coverage" not in zones or "at_least" not in zones:
+        return []
+    share = zones["coverage"].to_numpy(dtype=float)[rows]
+    at_least = zones["at_least"].to_numpy(dtype=bool)[rows]
+    if not ((share < 1.0) & (share > 0.0)).any():
+        return []
+    pct = [format_number(100.0 * s, lang, decimals=0) + " %" for s in share]
+    text = np.array(
+        [
+            t("common.coverage_at_least", lang, pct=p) if low else p
+            for p, low in zip(pct, at_least, strict=True)
+        ],
+        dtype=object,
+    )
+    text[~np.isfinite(share)] = None
+    shown = np.full(len(found), None, dtype=object)
+    shown[found] = text
+    return [{"label": t("common.coverage", lang), "decimals": 0, **_packed(shown)}]
+
+
+def _packed(values: np.ndarray) -> dict:
+    """Tooltip values as sent: numbers (or ``None``) in ``values``; text, which repeats
+    ("Sundays only", "1–4"), once in ``texts`` with ``text_of`` naming it per region (-1:
+    the number)."""
+    is_text = np.array([isinstance(v, str) for v in values], dtype=bool)
+    if not is_text.any():
+        return {"values": values.tolist()}
+    texts, codes = np.unique(values[is_text].astype(str), return_inverse=True)
+    text_of = np.full(len(values), -1, dtype=np.int64)
+    text_of[is_text] = codes
+    packed = {"texts": texts.tolist(), "text_of": text_of.tolist()}
+    if not is_text.all():
+        numbers = values.copy()
+        numbers[is_text] = None
+        packed["values"] = numbers.tolist()
+    return packed
+
+
+# --- the zones of one view ---------------------------------------------------------------------
+def view_of(
+    store: Store,
+    scheme: Scheme,
+    level: str,
+    day: object,
+    lang: str,
+    *,
+    public: bool,
+    level_label: str,
+    within: str | None = None,
+) -> dict:
+    """:func:`zone_view` of one view, built once and shared by every session showing it.
+
+    The zones are those of :func:`zoning.views.service.zones_on`, with small counts masked for the
+    public (:func:`zoning.render.presentation.shown_zones`), inside ``within`` when it is given.
+    The returned dict is shared: read it, never change it.
+    """
+    within = checked_within(store, level, within)[0]
+    day_key = str(pd.Timestamp(day).date())
+    key = (store.url, store.data_version(), "mapview", scheme.id, level, within, day_key, lang,
+           public, level_label)  # fmt: skip
+
+    def build() -> dict:
+        zones = zones_within(service.zones_on(store, scheme, level, day), within)
+        shown = zones_within(shown_zones(store, scheme, level, day, lang, public=public), within)
+        geometry = level_geometry(store, level, within)
+        return zone_view(zones, geometry, scheme, lang, level_label=level_label, masks=shown)
+
+    return service.cached(key, build, shelf="view")
+
+
+def zone_view(
+    zones: pd.DataFrame,
+    geometry: MapGeometry,
+    scheme: Scheme,
+    lang: str,
+    *,
+    level_label: str,
+    masks: pd.DataFrame | dict[str, Sequence[object]] | None = None,
+) -> dict:
+    """The per-view part of the map: a zone per drawn region, the legend and tooltip values.
+
+    Parameters
+    ----------
+    zones : DataFrame
+        :func:`zoning.views.service.zones_on` for the view (``code``, ``zone_index``, metrics,
+        raw 7-day counts, ``window_complete``).
+    geometry : MapGeometry
+        Gives the drawing order; regions it has that ``zones`` lacks get no zone.
+    masks : DataFrame or dict, optional
+        Column -> display values (numbers or text such as ``"1–4"``) replacing a column's
+        values, aligned with ``zones``; how small counts are shown to the public.
+
+    Returns
+    -------
+    dict
+        ``zones`` (zone index per drawn region, -1 = no data), ``colours`` and ``labels``
+        (per zone index, no data last), ``legend``, ``title`` (the level), and ``fields``
+        (tooltip rows: ``label``, ``decimals``, ``values``, one number or ``None`` per
+        region, and where some are text, ``texts`` and ``text_of``: see :func:`_packed`).
+    """
+    order = pd.Index(zones["code"]).get_indexer(pd.Index(geometry.codes))
+    found = order >= 0
+    rows = order[found]
+    idx = np.full(len(order), -1, dtype=np.int64)
+    idx[found] = zones["zone_index"].to_numpy()[rows]
+    incomplete = t("common.incomplete", lang)
+    complete = zones["window_complete"].to_numpy(dtype=bool)[rows]
+    fields = []
+    for col in shown_columns(scheme, zones):
+        decimals = format_decimals(col)
+        if masks is not None and col in masks:
+            raw = pd.Series(masks[col], dtype=object).to_numpy()[rows]
+            text = np.array([isinstance(v, str) for v in raw], dtype=bool)
+            number = pd.to_numeric(pd.Series(np.where(text, np.nan, raw)), errors="coerce")
+            number = number.to_numpy(dtype=float)
+        else:
+            number = zones[col].to_numpy(dtype=float)[rows]
+            raw, text = None, np.zeros(len(rows), dtype=bool)
+        number = number.round(decimals)
+        finite = np.isfinite(number)
+        whole = np.where(finite, number, 0).astype(np.int64)
+        value = (whole if decimals == 0 else number).astype(object)
+        value[~finite] = None
+        value[~finite & ~complete] = incomplete
+        if raw is not None:
+            value[text] = raw[text]
+        shown = np.full(len(order), None, dtype=object)
+        shown[found] = value
+        fields.append({"label": metric_label(col, lang), "decimals": decimals, **_packed(shown)})
+    fields.extend(_coverage_field(zones, rows, found, lang))
+    labels_colours = legend(scheme, lang)
+    return {
+        "zones": idx.tolist(),
+        "labels": [label for label, _ in labels_colours],
+        "colours": [safe_colour(c) for _, c in labels_colours[:-1]] + [NO_DATA_COLOUR],
+        "legend": [[label, safe_colour(c)] for label, c in labels_colours],
+        "title": level_label,
+        "zone_label": t("common.zone", lang),
+        "population_label": t("common.population", lang),
+        "fields": fields,
+    }

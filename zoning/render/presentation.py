@@ -1,0 +1,173 @@
+"""What a page shows of the data: labels, formatted values, legends and map layers.
+
+Pure functions of library objects and a language code; the pages only place the results.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from zoning.core.i18n import format_number, pick, t
+from zoning.core.text import escape_html
+from zoning.model.codes import is_within
+from zoning.model.regions import LEVEL_LABELS
+from zoning.model.schemes import Scheme
+from zoning.render.mapview import NO_DATA_COLOUR, build_zone_map, map_to_html
+from zoning.store import Store
+from zoning.views import published, service
+
+_DECIMALS = {"cases_7d": 0, "houses_7d": 0, "new_cases_7d": 0, "deaths_7d": 0, "admissions_7d": 0}
+
+
+def metric_label(metric: str, lang: str) -> str:
+    """The interface name of a metric or raw count column."""
+    return t(f"metrics.{metric}", lang)
+
+
+def format_decimals(metric: str) -> int:
+    """Decimals a metric or raw count is shown with: counts none, rates one."""
+    return _DECIMALS.get(metric, 1)
+
+
+def format_metric(metric: str, value: float | str, lang: str) -> str:
+    """A value as shown; text (a range or 'hidden' from :mod:`zoning.model.privacy`) as it is."""
+    if isinstance(value, str):
+        return value
+    return format_number(value, lang, format_decimals(metric))
+
+
+def zone_labels(scheme: Scheme, lang: str) -> list[str]:
+    """Zone labels in the scheme's order, then the 'no data' label (index -1)."""
+    return [pick(z.label, lang) for z in scheme.zones] + [t("common.no_zone", lang)]
+
+
+def legend(scheme: Scheme, lang: str) -> list[tuple[str, str]]:
+    """``(label, colour)`` for every zone and for 'no data'."""
+    return [(pick(z.label, lang), z.colour) for z in scheme.zones] + [
+        (t("common.no_zone", lang), NO_DATA_COLOUR)
+    ]
+
+
+def with_labels(frame: pd.DataFrame, scheme: Scheme, lang: str) -> pd.DataFrame:
+    """Add ``zone_label`` and ``colour`` columns from ``zone_index``."""
+    labels = np.array(zone_labels(scheme, lang), dtype=object)
+    colours = np.array([z.colour for z in scheme.zones] + [NO_DATA_COLOUR], dtype=object)
+    idx = np.where(frame["zone_index"].to_numpy() < 0, len(scheme.zones), frame["zone_index"])
+    return frame.assign(zone_label=labels[idx], colour=colours[idx])
+
+
+def shown_columns(scheme: Scheme, frame: pd.DataFrame) -> list[str]:
+    """The metrics that decided the zone, then the raw counts behind them."""
+    raw = [c for c in ("new_cases_7d", "deaths_7d", "admissions_7d") if c in frame]
+    return [m for m in scheme.metrics if m in frame] + raw
+
+
+def shown_zones(
+    store: Store, scheme: Scheme, level: str, day: object, lang: str, *, public: bool
+) -> pd.DataFrame:
+    """:func:`zoning.views.service.zones_on` as a viewer may see it: for the public, small counts
+    of villages, RW and RT and all values computed from them as :mod:`zoning.model.privacy` says
+    (:func:`zoning.views.published.public_zones`, the one masked source).
+    """
+    return published.public_zones(store, scheme, level, day, lang, public=public)
+
+
+def zones_within(frame: pd.DataFrame, within: str | None) -> pd.DataFrame:
+    """The rows of regions inside region ``within`` (all rows when it is ``None``)."""
+    if not within:
+        return frame
+    return frame[[is_within(c, within) for c in frame["code"]]].reset_index(drop=True)
+
+
+def geometry_of(store: Store, level: str, codes: pd.Series) -> gpd.GeoSeries:
+    """The display geometry of regions of ``level``, in the order of ``codes``."""
+    geo = service.geometries(store, level).set_index("code").geometry
+    return geo.reindex(codes.to_numpy()).reset_index(drop=True)
+
+
+def map_layer(
+    store: Store,
+    scheme: Scheme,
+    level: str,
+    day: object,
+    lang: str,
+    within: str | None = None,
+    *,
+    public: bool,
+) -> tuple[gpd.GeoDataFrame, list[tuple[str, str]]]:
+    """The map's regions with zone, colour and formatted tooltip columns.
+
+    ``public`` (required: a viewer who is not an analyst) takes every value from
+    :func:`shown_zones`. Returns the GeoDataFrame and the ``(column, label)`` pairs for the
+    tooltip.
+    """
+    zones = with_labels(shown_zones(store, scheme, level, day, lang, public=public), scheme, lang)
+    geo = service.geometries(store, level)[["code", "geometry"]]
+    frame = geo.merge(zones, on="code", how="inner")
+    frame = zones_within(frame, within)
+    fields = [("name", LEVEL_LABELS[lang][level]), ("zone_label", t("common.zone", lang))]
+    for col in shown_columns(scheme, frame):
+        text = frame[col].map(lambda v, c=col: format_metric(c, v, lang))
+        known = frame[col].map(lambda v: isinstance(v, str) or pd.notna(v))
+        frame[f"{col}__text"] = text.where(
+            frame["window_complete"] | known, t("common.incomplete", lang)
+        )
+        fields.append((f"{col}__text", metric_label(col, lang)))
+    frame["population__text"] = frame["population"].map(lambda v: format_number(v, lang))
+    fields.append(("population__text", t("common.population", lang)))
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326"), fields
+
+
+def standalone_map_html(
+    store: Store,
+    scheme: Scheme,
+    level: str,
+    day: object,
+    lang: str,
+    within: str | None = None,
+    *,
+    public: bool,
+) -> bytes:
+    """The view as one self-contained interactive HTML file (Leaflet inlined, no internet),
+    its tooltips from :func:`shown_zones` (``public`` as there)."""
+    layer, tooltip = map_layer(store, scheme, level, day, lang, within=within, public=public)
+    drawable = layer[~(layer.geometry.isna() | layer.geometry.is_empty)]
+    title = f"{LEVEL_LABELS[lang][level]} · {pd.Timestamp(day).date()}"
+    fmap = build_zone_map(
+        drawable, tooltip_fields=tooltip, legend=legend(scheme, lang), title=title
+    )
+    return map_to_html(fmap, inline=True).encode("utf-8")
+
+
+def swatch_html(colour: str, label: str) -> str:
+    """A colour square followed by the zone's label (never colour alone)."""
+    return (
+        f"<span style='display:inline-block;width:1.1em;height:1.1em;vertical-align:-0.15em;"
+        f"margin-right:0.4em;border-radius:3px;border:1px solid rgba(0,0,0,.35);"
+        f"background:{escape_html(colour)}'></span><b>{escape_html(label)}</b>"
+    )
+
+
+def html_list(items: list[str]) -> str:
+    """A bulleted list of plain-text items, escaped."""
+    return "<ul>" + "".join(f"<li>{escape_html(i)}</li>" for i in items) + "</ul>"
+
+
+def zone_cards_html(cards: list[tuple[str, str, str]]) -> str:
+    """Every zone's count card in one compact row that wraps on a narrow screen, escaped.
+
+    ``cards`` are ``(label, colour, text)``: a colour bar, the zone's label, a line of text.
+    Two cards share a row on a phone, so the cards leave the map its place on the screen.
+    """
+    items = "".join(
+        f"<div style='flex:1 1 10rem;min-width:0;border-left:6px solid {escape_html(colour)};"
+        f"padding:0 .4rem;line-height:1.25'><b>{escape_html(label)}</b><br>"
+        f"<span style='font-size:.82rem'>{escape_html(text)}</span></div>"
+        for label, colour, text in cards
+    )
+    return (
+        "<div class='zone-cards' style='display:flex;flex-wrap:wrap;gap:.35rem .6rem;"
+        f"margin-bottom:.4rem'>{items}</div>"
+    )

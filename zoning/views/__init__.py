@@ -1,0 +1,1 @@
+"""Views: what pages, the command line and the API ask of the data, cached by one key."""

@@ -1,0 +1,362 @@
+"""The press briefing: which view to show, its headline numbers and their wording.
+
+Pure functions of the :class:`~zoning.store.Store` (through :mod:`zoning.views.service`) and a
+language code; ``pages/briefing.py`` only places the results on the screen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from zoning.core.i18n import format_number, pick, t, tn
+from zoning.model import metrics as M
+from zoning.model import privacy
+from zoning.model.regions import LEVEL_LABELS, level_depth
+from zoning.model.schemes import NO_ZONE, Scheme, builtin_schemes
+from zoning.render.mapview import NO_DATA_COLOUR
+from zoning.store import Store
+from zoning.views import published, service
+
+DEFAULT_SCHEME = "who-ct-2021"
+#: Rows of the table of regions in the most severe zone (PDF brief).
+TABLE_ROWS = 15
+#: The rate regions in the most severe zone are ranked by, when the scheme reads it.
+RATE_METRIC = "cases_7d_per_100k"
+#: Share of region-days that must be reported in both weeks to compare them.
+MIN_COVERAGE = 0.95
+
+
+@dataclass(frozen=True)
+class View:
+    """What the briefing shows: a scheme, a level and a day."""
+
+    scheme: Scheme
+    level: str
+    day: pd.Timestamp
+    day_from_url: bool  # False: the latest settled day, which moves with new data
+
+
+# --- the view --------------------------------------------------------------------------------
+
+
+def default_level(store: Store, scheme: Scheme) -> str:
+    """The top level below the province that has regions and counts at or below it.
+
+    Levels the scheme was designed for are preferred (``regency`` for the demo province).
+    """
+    levels = store.levels()
+    counted = store.count_levels()
+    if not levels:
+        raise LookupError("the store has no regions")
+    deepest = max((level_depth(lv) for lv in counted), default=0)
+    usable = [lv for lv in levels if lv != "province" and level_depth(lv) <= deepest]
+    preferred = [lv for lv in usable if lv in scheme.levels]
+    return (preferred or usable or levels)[0]
+
+
+def settled_day(store: Store, level: str) -> pd.Timestamp:
+    """The latest day whose figures are no longer provisional (else the latest day)."""
+    data = service.level_data(store, level)
+    provisional = data.metrics["provisional"].any(axis=0)
+    settled = np.flatnonzero(~provisional)
+    j = int(settled[-1]) if len(settled) else len(data.panel.dates) - 1
+    return pd.Timestamp(data.panel.dates[j])
+
+
+def view_from_params(store: Store, params: Mapping[str, str | None]) -> View:
+    """The view asked for by the URL (``scheme``, ``level``, ``date``), with defaults.
+
+    Unknown or malformed values fall back to the defaults; a date outside the data is moved
+    to its nearest end. Raises ``LookupError`` when the store has no counts to show.
+    """
+    schemes = builtin_schemes()
+    scheme = schemes.get(params.get("scheme") or "") or schemes[DEFAULT_SCHEME]
+    level = params.get("level")
+    if level not in store.levels():
+        level = default_level(store, scheme)
+    dates = service.dates(store, level)
+    if not len(dates):
+        raise LookupError(f"no daily counts for the level {level!r}")
+    try:
+        day = pd.Timestamp(dt.date.fromisoformat(params.get("date") or ""))
+    except ValueError:
+        return View(scheme, level, settled_day(store, level), False)
+    return View(scheme, level, min(max(day, dates[0]), dates[-1]), True)
+
+
+# --- the numbers -----------------------------------------------------------------------------
+
+
+def _number(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def province_cases(store: Store, day: object) -> dict[str, object]:
+    """New cases of the whole area in the 7 days to ``day`` and in the 7 days before.
+
+    Summed over the region-days reported at the level the counts come from (villages for the
+    demo), so one late village does not blank the province's number; a missing day is never
+    read as zero: ``coverage`` says which share of the region-days was reported. The change
+    is only computed when both weeks have at least :data:`MIN_COVERAGE` of their reports.
+    Reads only the two weeks it needs, cached by data version.
+
+    Returns a dict with ``cases_7d``, ``cases_prev_7d`` (``None`` without any report),
+    ``coverage``, ``prev_coverage`` (0 to 1), ``change_pct`` and ``source_level``.
+    """
+    top = level_depth(store.levels()[0])
+    level = next((lv for lv in store.count_levels() if level_depth(lv) >= top), None)
+    if level is None:
+        raise LookupError("the store has no daily counts")
+    day = pd.Timestamp(day).normalize()
+
+    def build() -> dict[str, object]:
+        start = day - pd.Timedelta(days=2 * M.WINDOW - 1)
+        counts = store.counts(level=level, start=start.date(), end=day.date())
+        slots = len(service.regions(store, level)) * M.WINDOW
+        out: dict[str, object] = {"source_level": level}
+        cases = counts.get("new_cases", pd.Series(np.nan, index=counts.index))
+        age = (day - pd.to_datetime(counts["date"]).dt.normalize()).dt.days
+        for name, cov, week in (("cases_7d", "coverage", 0), ("cases_prev_7d", "prev_coverage", 1)):
+            values = cases[(age // M.WINDOW == week) & (age >= 0)].dropna()
+            out[cov] = len(values) / slots if slots else 0.0
+            out[name] = float(values.sum()) if len(values) else None
+        both = min(out["coverage"], out["prev_coverage"]) >= MIN_COVERAGE
+        out["change_pct"] = change_pct(out["cases_7d"], out["cases_prev_7d"]) if both else None
+        return out
+
+    key = (store.url, store.data_version(), "briefing-cases", level, str(day.date()))
+    return dict(service.cached(key, build, shelf="view"))
+
+
+def change_pct(last: float | None, before: float | None) -> float | None:
+    """Percent change of ``last`` on ``before`` (``None`` when it cannot be computed)."""
+    if last is None or before is None or before <= 0:
+        return None
+    return (last - before) / before * 100.0
+
+
+def headline(
+    store: Store, scheme: Scheme, level: str, day: object, *, public: bool = False, lang: str = "id"
+) -> dict:
+    """The briefing's numbers for one view.
+
+    Returns a dict with ``day``, ``as_of``, ``last_updated``, ``provisional`` (the day's
+    figures are still filling in), ``regions`` and ``people`` (all regions of the level),
+    ``zones`` (one dict per zone, least severe first, then "no data" with index -1:
+    ``index, id, colour, regions, people``), ``severe`` (the most severe zone that has
+    regions, else the scheme's most severe zone), ``severe_regions`` (its regions, highest
+    ``rate`` first: ``code, name, population, rate``), ``rate_metric``, and the new cases
+    of the whole area from :func:`province_cases` (``cases_7d``, ``cases_prev_7d``,
+    ``coverage``, ``prev_coverage``, ``change_pct``).
+
+    ``public``: the rates of villages, RW and RT are shown as :mod:`zoning.model.privacy` allows
+    (ranges or text in ``lang``), taken from :func:`zoning.views.published.public_zones`, and the
+    regions are ordered by what is shown (numbers first, highest first; then by name).
+    """
+    zones = service.zones_on(store, scheme, level, day)
+    shown = published.public_zones(store, scheme, level, day, lang, public=public)
+    people = zones["population"].fillna(0.0)
+    per_zone = []
+    for i in [*range(len(scheme.zones)), NO_ZONE]:
+        sel = (zones["zone_index"] == i).to_numpy()
+        per_zone.append(
+            {
+                "index": i,
+                "id": scheme.zones[i].id if i != NO_ZONE else None,
+                "colour": scheme.zones[i].colour if i != NO_ZONE else NO_DATA_COLOUR,
+                "regions": int(sel.sum()),
+                "people": round(float(people[sel].sum())),
+            }
+        )
+    occupied = [z for z in per_zone[:-1] if z["regions"]]
+    severe = occupied[-1] if occupied else per_zone[-2]
+    rate_metric = RATE_METRIC if RATE_METRIC in zones else scheme.metrics[0]
+    rows = shown[shown["zone_index"] == severe["index"]]
+    rows = rows.assign(rate=rows.get(rate_metric, np.nan))
+    # ordered by what is shown: numbers, highest first, then the rest (ranges, hidden) by name
+    rows = rows.iloc[privacy.shown_order(rows["rate"].tolist(), rows["name"].tolist())]
+    meta = store.meta()
+    return {
+        "scheme": scheme.id,
+        "level": level,
+        "day": pd.Timestamp(day),
+        "as_of": meta.get("as_of"),
+        "last_updated": meta.get("last_updated"),
+        "provisional": bool(zones["provisional"].any()),
+        "regions": len(zones),
+        "people": round(float(people.sum())),
+        "zones": per_zone,
+        "severe": severe,
+        "severe_regions": [
+            {
+                "code": r.code,
+                "name": r.name,
+                "population": r.population,
+                "rate": r.rate if isinstance(r.rate, str) else _number(r.rate),
+            }
+            for r in rows.itertuples(index=False)
+        ],
+        "rate_metric": rate_metric,
+        **province_cases(store, day),
+    }
+
+
+# --- the words -------------------------------------------------------------------------------
+
+
+def place_name(store: Store, lang: str) -> str:
+    """The name of the area as a whole: the one top region (the province), else its level."""
+    top = service.regions(store, store.levels()[0])
+    return str(top["name"].iat[0]) if len(top) == 1 else LEVEL_LABELS[lang][store.levels()[0]]
+
+
+def zone_name(scheme: Scheme, index: int, lang: str) -> str:
+    if index == NO_ZONE:
+        return t("common.no_zone", lang)
+    return pick(scheme.zones[index].label, lang)
+
+
+def data_line(headline: Mapping, lang: str) -> str:
+    """'Data per <as of> · diperbarui <last updated> UTC'."""
+    updated = (headline.get("last_updated") or "–").replace("T", " ")[:16]
+    return (
+        t("common.data_as_of", lang, as_of=headline.get("as_of") or "–")
+        + " · "
+        + t("common.last_updated", lang, updated=f"{updated} UTC")
+    )
+
+
+def change_text(headline: Mapping, lang: str) -> str:
+    """The week-on-week change of the province's new cases, in words."""
+    pct, before = headline["change_pct"], headline["cases_prev_7d"]
+    if pct is None:
+        return t("briefing.change_none", lang)
+    before_text = format_number(before, lang)
+    if round(pct, 1) == 0:
+        return t("briefing.change_same", lang, before=before_text)
+    key = "briefing.change_up" if pct > 0 else "briefing.change_down"
+    return t(key, lang, pct=format_number(abs(pct), lang, 1), before=before_text)
+
+
+def coverage_text(headline: Mapping, lang: str) -> str:
+    """Which share of the daily reports the 7-day total is made of ("" when all of them)."""
+    cov = headline.get("coverage")
+    if cov is None or cov >= 1.0 or headline.get("cases_7d") is None:
+        return ""
+    pct = format_number(min(cov * 100, 99.9), lang, 1)
+    source = LEVEL_LABELS[lang][headline["source_level"]].lower()
+    return t("briefing.coverage", lang, pct=pct, level=source)
+
+
+def texts(
+    headline: Mapping, scheme: Scheme, level: str, lang: str, place: str, day_from_url: bool = False
+) -> dict:
+    """Every sentence of the briefing for ``headline`` in ``lang`` (screen and PDF).
+
+    Keys: ``title``, ``view``, ``zones_on``, ``data_line``, ``severe_title``,
+    ``severe_regions`` (``severe_count`` and ``severe_of``: the screen sets them apart),
+    ``severe_people``, ``cases_title``, ``cases_value``,
+    ``cases_coverage``, ``cases_change``, ``zones_title``, ``zone_lines`` (``(label,
+    colour, text)`` per zone), ``table_title``, ``table_header``.
+    """
+    day = headline["day"].date().isoformat()
+    severe = headline["severe"]
+    severe_label = zone_name(scheme, severe["index"], lang)
+    cases = headline["cases_7d"]
+    words = {
+        "title": t("briefing.title", lang, place=place),
+        "view": t(
+            "briefing.view", lang, level=LEVEL_LABELS[lang][level], scheme=pick(scheme.name, lang)
+        ),
+        "zones_on": t(
+            "briefing.zones_on_chosen" if day_from_url else "briefing.zones_on", lang, day=day
+        ),
+        "data_line": data_line(headline, lang),
+        "severe_title": t("briefing.severe_title", lang, zone=severe_label),
+        "severe_count": tn(
+            "briefing.regions_n", lang, severe["regions"], n=format_number(severe["regions"], lang)
+        ),
+        "severe_of": t("briefing.of_regions", lang, n=format_number(headline["regions"], lang)),
+        "severe_people": t("briefing.people_n", lang, people=format_number(severe["people"], lang)),
+        "cases_title": t("briefing.cases_title", lang, place=place),
+        "cases_value": format_number(cases, lang)
+        if cases is not None
+        else t("briefing.cases_unknown", lang),
+        "cases_coverage": coverage_text(headline, lang),
+        "cases_change": change_text(headline, lang),
+        "zones_title": t("briefing.zones_title", lang),
+        "zone_lines": [
+            (
+                zone_name(scheme, z["index"], lang),
+                z["colour"],
+                tn(
+                    "briefing.zone_line",
+                    lang,
+                    z["regions"],
+                    n=format_number(z["regions"], lang),
+                    people=format_number(z["people"], lang),
+                ),
+            )
+            for z in headline["zones"]
+        ],
+        "table_title": t("briefing.table_title", lang, zone=severe_label, n=TABLE_ROWS),
+        "table_header": (
+            t("briefing.table_region", lang),
+            t("briefing.table_rate", lang),
+            t("briefing.table_population", lang),
+        ),
+    }
+    words["severe_regions"] = f"{words['severe_count']} {words['severe_of']}"
+    return words
+
+
+def pdf_facts(texts: Mapping) -> list[tuple[str, str]]:
+    """The headline numbers of :func:`texts` as ``(kind, text)`` lines for the PDF brief."""
+    zones = [("text", f"{label}: {line}") for label, _, line in texts["zone_lines"]]
+    cases = [("big", texts["cases_value"])]
+    if texts["cases_coverage"]:
+        cases.append(("text", texts["cases_coverage"]))
+    return [
+        ("heading", texts["severe_title"]),
+        ("big", texts["severe_regions"]),
+        ("text", texts["severe_people"]),
+        ("gap", ""),
+        ("heading", texts["cases_title"]),
+        *cases,
+        ("text", texts["cases_change"]),
+        ("gap", ""),
+        ("heading", texts["zones_title"]),
+        *zones,
+    ]
+
+
+def source_text(store: Store, scheme: Scheme, lang: str) -> str:
+    """'Source: <the store's source, else this dashboard>. Scheme: <scheme and publisher>.'"""
+    raw = store.meta().get("source") or ""
+    try:
+        source = pick(json.loads(raw), lang) if raw.startswith("{") else raw
+    except (ValueError, AttributeError):
+        source = raw
+    source = source.strip().rstrip(".")  # the sentence adds its own full stop
+    publisher = scheme.source.get("publisher", "")
+    name = pick(scheme.name, lang) + (f" ({publisher})" if publisher else "")
+    return t(
+        "briefing.source", lang, source=source or t("briefing.source_store", lang), scheme=name
+    )
+
+
+def geometry_note(store: Store, lang: str) -> str:
+    """The store's note on schematic shapes (demo data), or an empty string."""
+    raw = store.meta().get("geometry_note")
+    if not raw:
+        return ""
+    try:
+        return pick(json.loads(raw), lang)
+    except (ValueError, AttributeError):
+        return str(raw)

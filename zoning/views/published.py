@@ -1,0 +1,214 @@
+"""The one masked source: what every public view and export shows of a level on a day.
+
+:func:`public_zones` is the public zones table of a view. The map page, its tooltips, the
+table, CSV, GeoJSON, the standalone HTML map, the briefing and its PNG/PDF, the policy page
+and the trends page all take their values from it (or, for weeks, from :func:`day_states`),
+so no public output can show a figure another one hides.
+
+How each count is shown is decided once per day for all small levels together
+(:func:`day_states`): counts of the districts (shown exactly), villages, RW and RT, their
+sums, and the zones of every built-in scheme go to :func:`zoning.model.audit.protect`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import numpy as np
+import pandas as pd
+
+from zoning.model import audit, privacy
+from zoning.model import metrics as M
+from zoning.model.regions import LEVELS
+from zoning.model.schemes import Scheme, builtin_schemes
+from zoning.store import Store
+from zoning.views import service
+
+#: Count columns of the zones table and the panel fields they are 7-day totals of.
+FIELDS = {"houses_7d": "houses_7d"} | {
+    f"{f}_7d": f for f in ("new_cases", "deaths", "admissions", "positives", "tests")
+}
+
+
+#: Audits of a day at most (each hides more figures that tell which rule set a zone).
+PASSES = 6
+
+
+def _levels(store: Store) -> list[str]:
+    """The store's small levels and the level just above the first of them."""
+    levels = [lv for lv in LEVELS if lv in store.levels()]
+    small = [lv for lv in levels if lv in privacy.SMALL_LEVELS]
+    if not small:
+        return []
+    above = LEVELS.index(small[0]) - 1
+    return ([LEVELS[above]] if above >= 0 and LEVELS[above] in levels else []) + small
+
+
+def _seven_day(store: Store, level: str, field: str) -> np.ndarray:
+    """7-day totals of ``field`` of every region x day of ``level`` (cached)."""
+
+    def build() -> np.ndarray:
+        values = service.level_data(store, level).panel.values[field]
+        return values if field == "houses_7d" else M.rolling_7d(values)[0]
+
+    return service.cached((store.url, store.data_version(), "seven-day", level, field), build)
+
+
+def day_states(
+    store: Store, day: object, threshold: int | None = None
+) -> dict[str, dict[str, np.ndarray]]:
+    """How each count of each small level is shown on public views on ``day``.
+
+    Returns ``{level: {count column: state per region}}``, regions in the order of
+    :func:`zoning.views.service.level_data`; states as :func:`zoning.model.audit.protect`
+    gives them.
+    Built once per data version and day.
+    """
+    limit = privacy.get_threshold(threshold)
+    day = pd.Timestamp(day).normalize()
+    key = (store.url, store.data_version(), "published", str(day.date()), limit)
+    return service.cached(key, lambda: _build_states(store, day, limit), shelf="view")
+
+
+def _build_states(store: Store, day: pd.Timestamp, limit: int) -> dict:
+    """Two passes: each count audited with the bounds its zones always give; then again
+    with the lower bounds a viewer can also tell from the other figures shown exactly in
+    the first pass (:func:`zoning.model.audit.known_lower`)."""
+    data, levels = {}, []
+    for level in _levels(store):
+        with contextlib.suppress(LookupError, KeyError):
+            data[level] = service.level_data(store, level)
+            data[level].day_index(day)
+            levels.append(level)
+    schemes = list(builtin_schemes().values())
+    zones = {
+        lv: [service.zone_panel(store, s, lv)[:, data[lv].day_index(day)] for s in schemes]
+        for lv in levels
+    }
+    states, _ = _pass(store, day, limit, data, levels, schemes, zones, None)
+    force: dict[str, dict[str, np.ndarray]] = {}
+    # figures shown exactly in any pass so far: what a viewer may know (conservative)
+    seen = {lv: {c: a == privacy.EXACT for c, a in by.items()} for lv, by in states.items()}
+    for _ in range(PASSES):
+        known = {
+            lv: {c: np.where(a, privacy.EXACT, privacy.HIDDEN) for c, a in by.items()}
+            for lv, by in seen.items()
+        }
+        states, told = _pass(store, day, limit, data, levels, schemes, zones, known, force)
+        # a count still narrowed because the other figures tell which rule set the zone:
+        # those other figures of the region are shown as the zone alone; audit again
+        more = False
+        for level, by in states.items():
+            for column, state in by.items():
+                more |= bool(((state == privacy.EXACT) & ~seen[level][column]).any())
+                seen[level][column] |= state == privacy.EXACT
+        for level, by in told.items():
+            for column in by:
+                others = [a for other, a in by.items() if other != column]
+                new = np.any([by[column] & False, *others], axis=0)
+                old = force.setdefault(level, {}).get(column, new & False)
+                more |= bool((new & ~old).any())
+                force[level][column] = old | new
+        if not more:
+            break
+    return states
+
+
+def _exact_metrics(data: service.LevelData, j: int, states: dict | None) -> dict:
+    """Each metric of a level on day ``j`` where a viewer sees it exactly (NaN elsewhere)."""
+    out = {}
+    for metric, values in data.metrics.items():
+        if metric not in M.METRICS:
+            continue
+        value = values[:, j].astype(float)
+        sources = [privacy.PER_POPULATION.get(metric, (None,))[0]]
+        sources += list(privacy.RATIOS.get(metric, (None, None))[:2])
+        for source in filter(None, sources):
+            state = (states or {}).get(source)
+            if state is not None:
+                value = np.where(state == privacy.EXACT, value, np.nan)
+        out[metric] = value
+    return out
+
+
+def _pass(store, day, limit, data, levels, schemes, zones, before, force=None) -> tuple:
+    """One audit of every count column; returns the states and, per level and column, the
+    regions still narrowed where a lower bound told by other figures was used."""
+    out: dict[str, dict[str, np.ndarray]] = {lv: {} for lv in levels if lv in privacy.SMALL_LEVELS}
+    told = {lv: {} for lv in out}
+    for column, field in FIELDS.items():
+        chain = [lv for lv in levels if field in data[lv].panel.values]
+        if not any(lv in privacy.SMALL_LEVELS for lv in chain):
+            continue
+        values, parents, fixed, sums, lo, hi, lo_set, raised, forced = ([] for _ in range(9))
+        offset: dict[str, int] = {}
+        rows_before = 0
+        for level in chain:
+            d = data[level]
+            j = d.day_index(day)
+            codes = d.panel.regions
+            offset[level] = rows_before
+            values.append(_seven_day(store, level, field)[:, j])
+            above = LEVELS[LEVELS.index(level) - 1] if LEVELS.index(level) else None
+            if above in offset:
+                info = service.regions(store, level).set_index("code")["parent"]
+                index = pd.Index(data[above].panel.regions).get_indexer(info.reindex(codes))
+                parents.append(np.where(index >= 0, index + offset[above], -1))
+            else:
+                parents.append(np.full(len(codes), -1))
+            fixed.append(np.full(len(codes), level not in privacy.SMALL_LEVELS))
+            sums.append(np.full(len(codes), d.source_level != level))
+            band = audit.count_bands(schemes, zones[level], column, d.panel.population)
+            low = band[0]
+            if before is not None and level in before:
+                shown = _exact_metrics(d, j, before[level])
+                known = audit.known_lower(schemes, zones[level], column, d.panel.population, shown)
+                low = np.maximum(low, known)
+            raised.append(low > band[0])
+            forced.append((force or {}).get(level, {}).get(column, np.zeros(len(codes), bool)))
+            lo.append(low)
+            hi.append(band[1])
+            lo_set.append(band[2])
+            rows_before += len(codes)
+        state, left = audit.protect(
+            np.concatenate(values)[:, None], np.concatenate(parents), np.concatenate(fixed),
+            np.concatenate(sums), np.concatenate(lo)[:, None], np.concatenate(hi)[:, None],
+            limit, np.concatenate(lo_set)[:, None], np.concatenate(forced)[:, None],
+        )  # fmt: skip
+        # raised bounds in a group (or of a region) still narrowed
+        parent, bad = np.concatenate(parents), left[:, 0]
+        groups = np.zeros(len(parent) + 1, dtype=bool)
+        groups[parent[bad]] = True  # parent -1 marks the spare last slot
+        still = np.concatenate(raised) & (bad | groups[parent])
+        for level in chain:
+            if level in out:
+                n = len(data[level].panel.regions)
+                out[level][column] = state[offset[level] : offset[level] + n, 0]
+                told[level][column] = still[offset[level] : offset[level] + n]
+    return out, told
+
+
+def public_zones(
+    store: Store, scheme: Scheme, level: str, day: object, lang: str, *, public: bool
+) -> pd.DataFrame:
+    """:func:`zoning.views.service.zones_on` as a viewer may see it: the one source of every
+    public output.
+
+    ``public`` (a viewer who is not an analyst): at a small level, every count and every
+    value computed from one is shown as :func:`day_states` says (exact, ``1–4``, 'hidden',
+    'see zone'), and on a day that is not a week end as the weekly note. Analysts get the
+    exact table.
+    """
+    zones = service.zones_on(store, scheme, level, day)
+    if not public or level not in privacy.SMALL_LEVELS or privacy.get_threshold() <= 1:
+        return zones
+    key = (store.url, store.data_version(), "shown", scheme.id, level, str(pd.Timestamp(day)),
+           lang, privacy.get_threshold())  # fmt: skip
+
+    def build() -> pd.DataFrame:
+        states = None
+        if privacy.is_week_end(day):
+            states = day_states(store, day).get(level)
+        return privacy.mask_table(zones, level, day, lang=lang, states=states)
+
+    return service.cached(key, build, "view")

@@ -1,0 +1,318 @@
+"""What the dashboard and the command line ask of the data: zones, histories and summaries.
+
+Everything here reads the :class:`~zoning.store.Store` and is cached by the store's
+``data_version``, so a view that did not change is not recomputed, and new data is seen as
+soon as it is committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from zoning.model import metrics as M
+from zoning.model import rollup as R
+from zoning.model.regions import LEVELS, level_depth
+from zoning.model.schemes import Scheme
+from zoning.store import Store
+
+#: Two shelves: whole levels (counts, metrics, geometry: few and costly) and views (one
+#: day's zones: many and cheap), so moving the date slider never pushes a level out.
+_SHELVES: dict[str, OrderedDict[Hashable, object]] = {"level": OrderedDict(), "view": OrderedDict()}
+_SHELF_SIZE = {"level": 96, "view": 256}
+_LOCK = threading.Lock()
+
+
+_BUILDING: dict[Hashable, threading.Lock] = {}
+
+
+def cached(key: Hashable, build: Callable[[], object], shelf: str = "level") -> object:
+    """A small process-wide LRU cache for values keyed by data version.
+
+    A value is built once even when several sessions ask for it at the same moment: the
+    later callers wait for the first one's result. ``shelf`` is ``"level"`` for whole
+    levels and ``"view"`` for one view's values.
+    """
+    cache = _SHELVES[shelf]
+    with _LOCK:
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        building = _BUILDING.setdefault(key, threading.Lock())
+    with building:
+        with _LOCK:
+            if key in cache:
+                return cache[key]
+        value = build()
+        with _LOCK:
+            cache[key] = value
+            _BUILDING.pop(key, None)
+            while len(cache) > _SHELF_SIZE[shelf]:
+                cache.popitem(last=False)
+    return value
+
+
+@dataclass(frozen=True)
+class LevelData:
+    """Daily counts and metrics of every region of one level."""
+
+    level: str
+    panel: M.Panel
+    metrics: dict[str, np.ndarray]
+    source_level: str  # the finest level counts were reported at, at or below this one
+    as_of: pd.Timestamp | None
+    windows: R.Windows | None = None  # 7-day figures and the share of each region covered
+
+    def day_index(self, day: object) -> int:
+        return int(self.panel.dates.get_loc(pd.Timestamp(day)))
+
+    @property
+    def settled_day(self) -> pd.Timestamp:
+        """The latest day whose 7-day window is not provisional (the default view)."""
+        settled = ~self.metrics["provisional"].any(axis=0)
+        days = self.panel.dates[settled]
+        return days[-1] if len(days) else self.panel.dates[-1]
+
+
+def _key(store: Store, *parts: Hashable) -> tuple:
+    return (store.url, store.data_version(), *parts)
+
+
+def regions(store: Store, level: str | None = None) -> pd.DataFrame:
+    return cached(_key(store, "regions", level), lambda: store.regions(level))
+
+
+def geometries(store: Store, level: str) -> gpd.GeoDataFrame:
+    return cached(_key(store, "geom", level), lambda: store.geometries(level))
+
+
+def level_data(store: Store, level: str) -> LevelData:
+    """Counts and metrics of a level: as reported, or summed from the nearest level below."""
+    return cached(_key(store, "level", level), lambda: _build_level(store, level))
+
+
+def _build_level(store: Store, level: str) -> LevelData:
+    meta = store.meta()
+    as_of = pd.Timestamp(meta["as_of"]) if meta.get("as_of") else None
+    counted = tuple(store.count_levels())
+    if not any(level_depth(lv) >= level_depth(level) for lv in counted):
+        raise LookupError(f"no daily counts at or below the level {level!r}")
+    source = [lv for lv in counted if level_depth(lv) >= level_depth(level)][-1]
+    coverage = R.min_coverage()
+    windows = _level_windows(store, level, counted, coverage)
+    panel = _daily_panel(store, level, counted, coverage)
+    computed = R.window_metrics(windows, coverage)
+    computed["provisional"] = M.provisional_flags(panel, M.DEFAULT_LAG_DAYS, as_of)
+    return LevelData(level, panel, computed, source, as_of, windows)
+
+
+def _level_regions(store: Store, level: str) -> pd.DataFrame:
+    all_regions = regions(store)
+    return all_regions[all_regions["level"] == level]
+
+
+def _level_windows(
+    store: Store, level: str, counted: tuple[str, ...], coverage: float
+) -> R.Windows:
+    """7-day figures of every region of ``level``: its own counts where its window is
+    complete, else summed from the level below (:mod:`zoning.model.rollup`). Cached per level, so
+    the levels above one another share their roll-ups."""
+
+    def build() -> R.Windows:
+        targets = _level_regions(store, level)
+        codes = targets["code"].to_numpy(dtype=object)
+        own = None
+        if level in counted:
+            own = R.own_windows(_own_panel(store, level))
+        rolled = None
+        if any(level_depth(lv) > level_depth(level) for lv in counted):
+            below = LEVELS[LEVELS.index(level) + 1]
+            children = _level_windows(store, below, counted, coverage)
+            rolled = R.rollup_windows(children, regions(store), level)
+        return R.merge_own(own, rolled, codes, targets["population"].to_numpy(dtype=float))
+
+    return cached(_key(store, "windows", level, counted, coverage), build)
+
+
+def _daily_panel(store: Store, level: str, counted: tuple[str, ...], coverage: float) -> M.Panel:
+    """Daily counts of every region of ``level`` (for charts): own reports, else the sum of
+    the children that reported the day when they hold ``coverage`` of the people."""
+
+    def build() -> M.Panel:
+        targets = _level_regions(store, level)
+        codes = targets["code"].to_numpy(dtype=object)
+        own = _own_panel(store, level) if level in counted else None
+        rolled = None
+        if any(level_depth(lv) > level_depth(level) for lv in counted):
+            below = LEVELS[LEVELS.index(level) + 1]
+            children = _daily_panel(store, below, counted, coverage)
+            rolled = R.rollup_panel(children, regions(store), level, coverage)
+        panel = R.merge_daily(own, rolled, codes)
+        population = targets["population"].to_numpy(dtype=float)
+        return M.Panel(panel.regions, panel.dates, panel.values, population)
+
+    return cached(_key(store, "daily", level, counted, coverage), build)
+
+
+def _own_panel(store: Store, level: str) -> M.Panel:
+    """The counts reported at ``level`` itself, read once per data version."""
+    return cached(
+        _key(store, "own", level),
+        lambda: _counted_panel(store, level, _level_regions(store, level)),
+    )
+
+
+def _counted_panel(store: Store, level: str, level_regions: pd.DataFrame) -> M.Panel:
+    """Daily counts of a level the counts are reported at, from its snapshot where possible.
+
+    A snapshot of this data version is used as it is. An older one is brought up to date
+    with only the region-days written since (:func:`zoning.model.metrics.patch_panel`), when the
+    level's regions and populations are unchanged and upload ids follow commit order; after
+    an upload of a few days this reads thousands of rows instead of every day of every
+    region. Otherwise every count is read again. The result is kept as the new snapshot.
+    """
+    name = f"panel:{level}"
+    version = store.data_version()
+    codes = level_regions["code"].to_numpy(dtype=object)
+    population = level_regions["population"].to_numpy(dtype=float)
+    saved = store.snapshot(name)
+    panel = base = None
+    if saved is not None:
+        try:
+            base = M.panel_from_bytes(saved.payload)
+        except (zlib.error, ValueError, KeyError, OSError):  # only a cache: read it all again
+            logging.getLogger("zoning").warning("snapshot %s unreadable, rebuilding", name)
+    if base is not None:
+        if saved.data_version == version:
+            return base
+        same_regions = np.array_equal(base.regions, codes) and np.array_equal(
+            base.population, population, equal_nan=True
+        )
+        if same_regions and store.uploads_in_commit_order:
+            panel = M.patch_panel(base, store.counts(level=level, after_upload=saved.upload_mark))
+    if panel is None:
+        panel = M.to_panel(store.counts(level=level), pd.Series(population, index=codes),
+                           regions=list(codes))  # fmt: skip
+    store.save_snapshot(name, version, M.panel_to_bytes(panel))
+    return panel
+
+
+def zones_on(store: Store, scheme: Scheme, level: str, day: object) -> pd.DataFrame:
+    """One row per region of ``level`` on ``day``: metrics, raw 7-day counts, flags, zone.
+
+    Columns: ``code, name, parent, population, zone_index, zone, <metrics>,
+    window_complete, provisional`` and ``new_cases_7d`` etc. for the raw counts.
+    """
+
+    def build() -> pd.DataFrame:
+        data = level_data(store, level)
+        j = data.day_index(day)
+        codes = scheme.classify(
+            {m: data.metrics[m][:, j] for m in scheme.metrics if m in data.metrics},
+            shape=(len(data.panel.regions),),
+        )
+        info = regions(store, level).set_index("code").reindex(data.panel.regions)
+        frame = pd.DataFrame(
+            {
+                "code": data.panel.regions,
+                "name": info["name"].to_numpy(),
+                "parent": info["parent"].to_numpy(),
+                "population": data.panel.population,
+                "zone_index": codes,
+                "zone": scheme.zone_id_array(codes),
+            }
+        )
+        for m in scheme.metrics:
+            frame[m] = data.metrics[m][:, j] if m in data.metrics else np.nan
+        sums = data.windows.sums if data.windows is not None else {}
+        for field in ("new_cases", "deaths", "admissions", "positives", "tests"):
+            if field in sums:
+                frame[f"{field}_7d"] = sums[field][:, j]
+        frame["coverage"] = data.metrics["coverage"][:, j] if "coverage" in data.metrics else 1.0
+        frame["at_least"] = (codes >= 0) & at_least(data, scheme, j)
+        frame["window_complete"] = data.metrics["window_complete"][:, j]
+        frame["provisional"] = data.metrics["provisional"][:, j]
+        return frame
+
+    day_key = str(pd.Timestamp(day).date())
+    return cached(_key(store, "zones", scheme.id, level, day_key), build, shelf="view")
+
+
+def at_least(data: LevelData, scheme: Scheme, j: object = slice(None)) -> np.ndarray:
+    """True where a region's zone under ``scheme`` is only a lower bound ("at least"): a
+    metric it reads rests on children covering too small a share of its people."""
+    flags = [
+        data.metrics[f"lower_bound:{field}"][:, j]
+        for metric in scheme.metrics
+        if metric in data.metrics
+        for field in M.METRICS[metric]
+        if f"lower_bound:{field}" in data.metrics
+    ]
+    if not flags:
+        return np.zeros_like(data.metrics["window_complete"][:, j], dtype=bool)
+    return np.logical_or.reduce(flags)
+
+
+def zone_panel(store: Store, scheme: Scheme, level: str) -> np.ndarray:
+    """Zone index of every region x day of ``level`` (``-1`` = no zone), classified at once."""
+
+    def build() -> np.ndarray:
+        data = level_data(store, level)
+        values = {m: data.metrics[m] for m in scheme.metrics if m in data.metrics}
+        return scheme.classify(values, shape=data.panel.shape)
+
+    return cached(_key(store, "zone_panel", scheme.id, level), build)
+
+
+def zone_history(store: Store, scheme: Scheme, level: str, code: str) -> pd.DataFrame:
+    """Daily zone of one region over the whole series (``date, zone_index, zone``)."""
+    data = level_data(store, level)
+    i = int(np.flatnonzero(data.panel.regions == code)[0])
+    codes = zone_panel(store, scheme, level)[i]
+    return pd.DataFrame(
+        {"date": data.panel.dates, "zone_index": codes, "zone": scheme.zone_id_array(codes)}
+    )
+
+
+def last_change(history: pd.DataFrame) -> pd.Timestamp | None:
+    """The first day of the current run of the same zone, or ``None`` if it never changed."""
+    known = history[history["zone_index"] >= 0]
+    if known.empty:
+        return None
+    z = known["zone_index"].to_numpy()
+    changes = np.flatnonzero(z[1:] != z[:-1])
+    return None if not len(changes) else pd.Timestamp(known["date"].iloc[changes[-1] + 1])
+
+
+def dates(store: Store, level: str) -> pd.DatetimeIndex:
+    return level_data(store, level).panel.dates
+
+
+def case_series(store: Store, level: str, code: str) -> pd.DataFrame:
+    """Daily series of one region: ``date``, every count field, ``avg7``, ``provisional``,
+    every metric (NaN where it is only a lower bound) and ``coverage``."""
+    data = level_data(store, level)
+    i = int(np.flatnonzero(data.panel.regions == code)[0])
+    frame = pd.DataFrame({"date": data.panel.dates})
+    for field, arr in data.panel.values.items():
+        frame[field] = arr[i]
+    if "new_cases" in data.panel.values:
+        frame["avg7"] = M.rolling_7d(data.panel.values["new_cases"][i], mean=True)[0]
+    frame["provisional"] = data.metrics["provisional"][i]
+    for name in M.METRICS:
+        if name in data.metrics:
+            lower = [data.metrics.get(f"lower_bound:{f}") for f in M.METRICS[name]]
+            partial = np.logical_or.reduce([x[i] for x in lower if x is not None] or [False])
+            # a lower bound (too few children reporting) is not a value to draw as a trend
+            frame[name] = np.where(partial, np.nan, data.metrics[name][i])
+    if "coverage" in data.metrics:
+        frame["coverage"] = data.metrics["coverage"][i]
+    return frame
