@@ -39,18 +39,18 @@ wanted = st.query_params.get("scheme")
 for scheme in builtin_schemes().values():
     with st.expander(escape_markdown(pick(scheme.name, lg)), expanded=scheme.id == wanted):
         if scheme.description:
-            html(policy.paragraph_html(pick(scheme.description, lg)))
+            html(presentation.paragraph_html(pick(scheme.description, lg)))
         st.markdown(f"**{t('about.source', lg)}**")
-        html(policy.labelled_list_html(policy.source_lines(scheme, lg)))
-        html(policy.labelled_list_html(policy.scheme_facts(scheme, lg)))
+        html(presentation.labelled_list_html(policy.source_lines(scheme, lg)))
+        html(presentation.labelled_list_html(policy.scheme_facts(scheme, lg)))
         st.markdown(f"**{t('about.zones', lg)}**")
         if not policy.has_measures(scheme):
             st.caption(t("policy.no_measures", lg))
         for zone in scheme.zones:
-            html(policy.zone_card_html(zone, lg, say_if_none=policy.has_measures(scheme)))
+            html(presentation.zone_card_html(zone, lg, say_if_none=policy.has_measures(scheme)))
         st.markdown(f"**{t('about.rules', lg)}**")
         html(presentation.html_list(policy.describe_rules(scheme, lg)))
         st.caption(policy.rules_footnote(scheme, lg))
         if scheme.notes:
             st.markdown(f"**{t('about.notes', lg)}**")
-            html(policy.paragraph_html(pick(scheme.notes, lg)))
+            html(presentation.paragraph_html(pick(scheme.notes, lg)))

@@ -107,7 +107,7 @@ if region and level_of_code(region) == level and region in set(layer["code"]):
         st.markdown(f"**{t('policy.notes', lg)}**")  # officials' notes: plain text only
         threads = policy.note_threads(store, region)
         for thread in threads[:NOTES_SHOWN]:
-            st.markdown(policy.note_heading_html(thread.current), unsafe_allow_html=True)
+            st.markdown(presentation.note_heading_html(thread.current), unsafe_allow_html=True)
             st.text(thread.current.text)
         if len(threads) > NOTES_SHOWN:
             more = len(threads) - NOTES_SHOWN

@@ -27,7 +27,7 @@ def show_measures(scheme: Scheme, zone_index: int, lg: str, means_key: str) -> N
     zone = scheme.zones[zone_index] if zone_index >= 0 else None
     if zone is not None and zone.description:
         st.markdown(f"**{t(means_key, lg)}**")
-        st.markdown(policy.paragraph_html(pick(zone.description, lg)), unsafe_allow_html=True)
+        st.markdown(presentation.paragraph_html(pick(zone.description, lg)), unsafe_allow_html=True)
 
 
 def level_note(store: Store, scheme: Scheme, level: str, lg: str) -> None:

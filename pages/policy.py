@@ -69,7 +69,7 @@ with right:
     show_measures(scheme, status.zone_index, lg, "policy.zone_description")
     if scheme.notes:
         st.markdown(f"**{t('policy.scheme_notes', lg)}**")
-        st.markdown(policy.paragraph_html(pick(scheme.notes, lg)), unsafe_allow_html=True)
+        st.markdown(presentation.paragraph_html(pick(scheme.notes, lg)), unsafe_allow_html=True)
 
 # --- notes by officials (user input: always shown as plain text) -------------------------
 st.header(t("policy.notes", lg))
@@ -78,12 +78,12 @@ if not threads:
     st.caption(t("policy.no_notes", lg))
 for thread in threads:
     with st.container(border=True):
-        st.markdown(policy.note_heading_html(thread.current), unsafe_allow_html=True)
+        st.markdown(presentation.note_heading_html(thread.current), unsafe_allow_html=True)
         st.text(thread.current.text)
         if thread.earlier:
             with st.expander(t("policy.earlier_versions", lg, n=len(thread.earlier))):
                 for note in thread.earlier:
-                    st.markdown(policy.note_heading_html(note), unsafe_allow_html=True)
+                    st.markdown(presentation.note_heading_html(note), unsafe_allow_html=True)
                     st.text(note.text)
 
 

@@ -39,6 +39,8 @@ from zoning.model.metrics import METRIC_NAMES
 from zoning.model.regions import LEVELS
 
 NO_ZONE = -1
+#: The colour of "no zone" (no data, or too little to classify) on every map, chart and card.
+NO_DATA_COLOUR = "#bdbdbd"
 LANGS = ("id", "en")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")

@@ -18,8 +18,7 @@ from zoning.core.i18n import format_number, lang_or_default, pick, t
 from zoning.model import metrics as M
 from zoning.model import privacy
 from zoning.model.codes import CodeError, normalise_code
-from zoning.model.schemes import Scheme
-from zoning.render.mapview import NO_DATA_COLOUR
+from zoning.model.schemes import NO_DATA_COLOUR, Scheme
 from zoning.render.presentation import zone_labels
 from zoning.store import Store
 from zoning.views import published, service

@@ -35,8 +35,8 @@ import shapely
 from zoning.core.i18n import format_number, t
 from zoning.model.codes import depth, is_within, try_normalise
 from zoning.model.regions import level_depth
-from zoning.model.schemes import Scheme
-from zoning.render.mapview import NO_DATA_COLOUR, safe_colour
+from zoning.model.schemes import NO_DATA_COLOUR, Scheme
+from zoning.render.mapview import safe_colour
 from zoning.render.presentation import (
     format_decimals,
     legend,

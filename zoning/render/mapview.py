@@ -24,6 +24,7 @@ from folium.template import Template
 from shapely.geometry import mapping
 
 from zoning.core.text import escape_html
+from zoning.model.schemes import NO_DATA_COLOUR
 
 #: URL of ``static/vendor`` as served by Streamlit (``server.enableStaticServing``), relative
 #: to a page at the server root.
@@ -35,7 +36,6 @@ COMPONENT_ASSET_BASE = "../../app/static/vendor"
 VENDOR_DIR = Path(__file__).resolve().parents[2] / "static" / "vendor"
 LEAFLET_JS = "leaflet-1.9.4/leaflet.js"
 LEAFLET_CSS = "leaflet-1.9.4/leaflet.css"
-NO_DATA_COLOUR = "#bdbdbd"
 _DECIMALS = 6  # ~0.1 m: plenty for display, keeps the embedded GeoJSON small
 
 _HEX_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")

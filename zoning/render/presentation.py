@@ -13,10 +13,11 @@ from zoning.core.i18n import format_number, pick, t
 from zoning.core.text import escape_html
 from zoning.model.codes import is_within
 from zoning.model.regions import LEVEL_LABELS
-from zoning.model.schemes import Scheme
-from zoning.render.mapview import NO_DATA_COLOUR, build_zone_map, map_to_html
+from zoning.model.schemes import NO_DATA_COLOUR, Scheme, Zone
+from zoning.render.mapview import build_zone_map, map_to_html
 from zoning.store import Store
 from zoning.views import published, service
+from zoning.views.policy import Note, note_heading
 
 _DECIMALS = {"cases_7d": 0, "houses_7d": 0, "new_cases_7d": 0, "deaths_7d": 0, "admissions_7d": 0}
 
@@ -171,3 +172,41 @@ def zone_cards_html(cards: list[tuple[str, str, str]]) -> str:
         "<div class='zone-cards' style='display:flex;flex-wrap:wrap;gap:.35rem .6rem;"
         f"margin-bottom:.4rem'>{items}</div>"
     )
+
+
+# --- policy notes, zone cards and scheme facts as HTML (escaped) --------------------------
+def note_heading_html(note: Note) -> str:
+    """The note's author and time as a grey line of HTML, escaped (one line, no Markdown)."""
+    text = escape_html(note_heading(note)).replace("\n", " ").replace("\r", " ")
+    return f"<div style='color:rgba(49,51,63,.65);font-size:.875em'>{text}</div>"
+
+
+def zone_card_html(zone: Zone, lang: str, say_if_none: bool = True) -> str:
+    """A scheme's zone: swatch and label, description, and its measures (or that it has none)."""
+    parts = [
+        f"<div style='margin:0.2em 0 0.8em 0'>{swatch_html(zone.colour, pick(zone.label, lang))}"
+    ]
+    if zone.description:
+        parts.append(f"<div>{escape_html(pick(zone.description, lang))}</div>")
+    measures = zone.measures.get(lang, ())
+    if measures:
+        parts.append(html_list(list(measures)))
+    elif say_if_none:
+        parts.append(f"<i>{escape_html(t('policy.no_zone_measures_scheme', lang))}</i>")
+    return "".join(parts) + "</div>"
+
+
+def labelled_list_html(pairs: list[tuple[str, str]]) -> str:
+    """An escaped list of '<b>label:</b> value' items; a web address becomes a link."""
+    items = []
+    for label, value in pairs:
+        shown = escape_html(value)
+        if value.startswith(("https://", "http://")):
+            shown = f"<a href='{shown}' target='_blank' rel='noopener noreferrer'>{shown}</a>"
+        items.append(f"<li><b>{escape_html(label)}:</b> {shown}</li>")
+    return "<ul>" + "".join(items) + "</ul>"
+
+
+def paragraph_html(text: str) -> str:
+    """Plain text as one escaped paragraph."""
+    return f"<p>{escape_html(text)}</p>"

@@ -18,8 +18,7 @@ from zoning.core.i18n import format_number, pick, t, tn
 from zoning.model import metrics as M
 from zoning.model import privacy
 from zoning.model.regions import LEVEL_LABELS, level_depth
-from zoning.model.schemes import NO_ZONE, Scheme, builtin_schemes
-from zoning.render.mapview import NO_DATA_COLOUR
+from zoning.model.schemes import NO_DATA_COLOUR, NO_ZONE, Scheme, builtin_schemes
 from zoning.store import Store
 from zoning.views import published, service
 

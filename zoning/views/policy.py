@@ -16,14 +16,11 @@ import numpy as np
 import pandas as pd
 
 from zoning.core.i18n import format_number, pick, strings, t
-from zoning.core.text import escape_html
 from zoning.model.codes import try_normalise
 from zoning.model.metrics import DEFAULT_LAG_DAYS, WINDOW
 from zoning.model.regions import LEVEL_LABELS, LEVELS
 from zoning.model.rollup import min_coverage
-from zoning.model.schemes import NO_ZONE, Rule, Scheme, Zone
-from zoning.render.mapview import NO_DATA_COLOUR
-from zoning.render.presentation import html_list, swatch_html
+from zoning.model.schemes import NO_DATA_COLOUR, NO_ZONE, Rule, Scheme
 from zoning.store import Store
 from zoning.views import published, service
 
@@ -276,30 +273,6 @@ def note_label(note: Note, width: int = 60) -> str:
     return f"{note_heading(note)} — {text}"
 
 
-# --- HTML built from trusted and untrusted text ------------------------------------------
-
-
-def note_heading_html(note: Note) -> str:
-    """The note's author and time as a grey line of HTML, escaped (one line, no Markdown)."""
-    text = escape_html(note_heading(note)).replace("\n", " ").replace("\r", " ")
-    return f"<div style='color:rgba(49,51,63,.65);font-size:.875em'>{text}</div>"
-
-
-def zone_card_html(zone: Zone, lang: str, say_if_none: bool = True) -> str:
-    """A scheme's zone: swatch and label, description, and its measures (or that it has none)."""
-    parts = [
-        f"<div style='margin:0.2em 0 0.8em 0'>{swatch_html(zone.colour, pick(zone.label, lang))}"
-    ]
-    if zone.description:
-        parts.append(f"<div>{escape_html(pick(zone.description, lang))}</div>")
-    measures = zone.measures.get(lang, ())
-    if measures:
-        parts.append(html_list(list(measures)))
-    elif say_if_none:
-        parts.append(f"<i>{escape_html(t('policy.no_zone_measures_scheme', lang))}</i>")
-    return "".join(parts) + "</div>"
-
-
 def has_measures(scheme: Scheme) -> bool:
     """Whether any zone of the scheme sets measures."""
     return any(any(z.measures.values()) for z in scheme.zones)
@@ -494,17 +467,6 @@ def source_lines(scheme: Scheme, lang: str) -> list[tuple[str, str]]:
     ]
 
 
-def labelled_list_html(pairs: list[tuple[str, str]]) -> str:
-    """An escaped list of '<b>label:</b> value' items; a web address becomes a link."""
-    items = []
-    for label, value in pairs:
-        shown = escape_html(value)
-        if value.startswith(("https://", "http://")):
-            shown = f"<a href='{shown}' target='_blank' rel='noopener noreferrer'>{shown}</a>"
-        items.append(f"<li><b>{escape_html(label)}:</b> {shown}</li>")
-    return "<ul>" + "".join(items) + "</ul>"
-
-
 def scheme_facts(scheme: Scheme, lang: str) -> list[tuple[str, str]]:
     """When a scheme is in force, the levels it is meant for and the indicators it reads."""
     return [
@@ -512,11 +474,6 @@ def scheme_facts(scheme: Scheme, lang: str) -> list[tuple[str, str]]:
         (t("about.levels", lang), ", ".join(LEVEL_LABELS[lang][lv] for lv in scheme.levels)),
         (t("about.metrics", lang), "; ".join(t(f"metrics.{m}", lang) for m in scheme.metrics)),
     ]
-
-
-def paragraph_html(text: str) -> str:
-    """Plain text as one escaped paragraph."""
-    return f"<p>{escape_html(text)}</p>"
 
 
 def effective_text(scheme: Scheme, lang: str) -> str:

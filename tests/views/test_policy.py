@@ -13,6 +13,7 @@ from zoning.core.i18n import strings
 from zoning.model import rules
 from zoning.model.metrics import METRIC_NAMES
 from zoning.model.schemes import builtin_schemes, loads_scheme
+from zoning.render import presentation
 from zoning.store import Store
 from zoning.views import policy, service
 
@@ -294,12 +295,14 @@ def test_hostile_text_is_escaped(store: Store) -> None:
     note_id = policy.save_note(store, "33.01", HOSTILE, HOSTILE)
     note = policy.note_threads(store, "33.01")[0].current
     assert note.id == note_id and note.text == HOSTILE  # stored as written
-    html = policy.note_heading_html(note)
+    html = presentation.note_heading_html(note)
     assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
-    assert "<img" not in policy.html_list([HOSTILE])
-    assert "<img" not in policy.paragraph_html(HOSTILE)
-    assert "<img" not in policy.swatch_html("#000000", HOSTILE)
-    assert "\n" not in policy.note_heading_html(policy.Note(1, "a\n\nb", note.created_at, "x"))
+    assert "<img" not in presentation.html_list([HOSTILE])
+    assert "<img" not in presentation.paragraph_html(HOSTILE)
+    assert "<img" not in presentation.swatch_html("#000000", HOSTILE)
+    assert "\n" not in presentation.note_heading_html(
+        policy.Note(1, "a\n\nb", note.created_at, "x")
+    )
 
 
 def without_measures(scheme):
@@ -314,11 +317,11 @@ def test_zone_cards(who) -> None:
     cdc = builtin_schemes()["cdc-community-levels-2022"]
     bare = without_measures(who)
     assert policy.has_measures(cdc) and policy.has_measures(who) and not policy.has_measures(bare)
-    card = policy.zone_card_html(cdc.zones[2], "en")
+    card = presentation.zone_card_html(cdc.zones[2], "en")
     assert "#b2182b" in card and "<b>High</b>" in card and "Wear a mask indoors in public" in card
-    card = policy.zone_card_html(bare.zones[0], "id")
+    card = presentation.zone_card_html(bare.zones[0], "id")
     assert "Level 1" in card and "Kasus &lt; 20" in card and "Tidak ada tindakan" in card
-    assert "<i>" not in policy.zone_card_html(bare.zones[0], "id", say_if_none=False)
+    assert "<i>" not in presentation.zone_card_html(bare.zones[0], "id", say_if_none=False)
 
 
 @pytest.mark.parametrize(
@@ -416,7 +419,9 @@ def test_scheme_facts(who) -> None:
             "Cases per 100,000, 7 days; Admissions per 100,000, 7 days; Deaths per 100,000, 7 days",
         ),
     ]
-    html = policy.labelled_list_html([("Link", "https://example.org/a?b=1&c=2"), ("x", "<b>")])
+    html = presentation.labelled_list_html(
+        [("Link", "https://example.org/a?b=1&c=2"), ("x", "<b>")]
+    )
     assert "<a href='https://example.org/a?b=1&amp;c=2'" in html and "&lt;b&gt;" in html
 
 

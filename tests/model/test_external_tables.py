@@ -16,7 +16,7 @@ import pytest
 
 from zoning.model.schemes import get_scheme
 
-DATA = Path(__file__).parent / "data" / "external" / "cdc-levels-california.csv"
+DATA = Path(__file__).parents[1] / "data" / "external" / "cdc-levels-california.csv"
 
 
 def _percent(column: pd.Series) -> np.ndarray:

@@ -8,9 +8,9 @@ import re
 import geopandas as gpd
 import pandas as pd
 import pytest
+from model.test_privacy import SUNDAY, zones
 from PIL import Image
 from shapely.geometry import Polygon, box
-from test_privacy import SUNDAY, zones
 
 from zoning.model.schemes import get_scheme
 from zoning.render import export

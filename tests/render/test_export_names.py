@@ -13,7 +13,7 @@ from zoning.model.schemes import builtin_schemes
 from zoning.render import export, presentation
 from zoning.views import service
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WHO = builtin_schemes()["who-ct-2021"]
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from conftest import open_page, write_store
 from streamlit.testing.v1 import AppTest
-from test_policy import REGIONS
+from views.test_policy import REGIONS
 
 from zoning.core.i18n import pick
 from zoning.core.text import escape_html, escape_markdown

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from conftest import open_page, sign_in, tiny_regions, write_store
 from streamlit.testing.v1 import AppTest
-from test_policy import REGIONS
+from views.test_policy import REGIONS
 
 from zoning.core.text import escape_markdown
 from zoning.store import Store

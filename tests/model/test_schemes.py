@@ -976,7 +976,7 @@ def test_unhashable_metric_is_a_scheme_error(text):
 
 # --- fuzzing: scheme files, valid ones damaged -------------------------------------------------
 
-_ROOT = Path(__file__).resolve().parent.parent
+_ROOT = Path(__file__).resolve().parents[2]
 _SCHEME_FILES = [
     *sorted((_ROOT / "zoning" / "schemes").glob("*.toml")),
     _ROOT / "examples" / "custom-scheme.toml",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import open_page
 from streamlit.testing.v1 import AppTest
-from test_briefing import make_store, make_store_without_counts
+from views.test_briefing import make_store, make_store_without_counts
 
 from zoning.store import Store
 

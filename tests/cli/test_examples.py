@@ -6,7 +6,7 @@ from pathlib import Path
 
 from zoning.cli import main
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def _zones(capsys, *args: str) -> list[str]:

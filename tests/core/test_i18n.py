@@ -10,7 +10,7 @@ import pytest
 
 from zoning.core.i18n import LANGS, format_number, lang_or_default, strings, t
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEY_USE = re.compile(r"""\btn?\(\s*f?["']([a-z_]+\.[a-z0-9_]+)["']""")
 
 
