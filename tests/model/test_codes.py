@@ -193,21 +193,3 @@ def test_normalised_codes_of_one_region_agree():
     village = normalise_code("3374011001")
     assert is_within(village, normalise_code(3374.0))
     assert parent_code(parent_code(village)) == normalise_code("3374")
-
-
-@pytest.mark.parametrize(
-    ("level", "within", "up"),
-    [
-        ("village", "33.74.01", ("district", "33.74", "33.74.01")),  # the parent's siblings
-        ("district", "33.74", ("regency", "33", "33.74")),
-        ("regency", "33", ("province", None, "33")),
-        ("village", "33.74", ("district", "33.74", None)),  # within a grandparent: stay in it
-        ("rt", "33.74.01.1003.001", ("rw", "33.74.01.1003", "33.74.01.1003.001")),
-        ("village", None, ("district", None, None)),
-        ("province", None, ("province", None, None)),
-    ],
-)
-def test_the_map_view_one_level_up(level, within, up):
-    from zoning.model.regions import view_one_level_up
-
-    assert view_one_level_up(level, within) == up
