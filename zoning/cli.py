@@ -24,7 +24,7 @@ from zoning.model.metrics import METRIC_NAMES
 from zoning.model.regions import LEVELS, LevelError
 from zoning.model.schemes import SchemeError, builtin_schemes, get_scheme, load_scheme
 from zoning.store import Store, StoreError
-from zoning.views import service
+from zoning.views import zonetable
 
 EXPECTED = (InputError, SchemeError, CodeError, LevelError, StoreError, LookupError, OSError)
 
@@ -103,22 +103,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_zones(args: argparse.Namespace) -> int:
     scheme = _scheme(args)
     store = _store(args)
-    data = service.level_data(store, args.level)
-    day = data.settled_day
-    if args.date:
-        day = tables.parse_date(args.date)
-        if day is None:
-            raise InputError(f"{args.date!r} is not a date; write YYYY-MM-DD", column="--date")
-    if day not in data.panel.dates:
-        raise InputError(
-            f"no data for {day.date()}; the data run from {data.panel.dates[0].date()} "
-            f"to {data.panel.dates[-1].date()}",
-            column="--date",
-        )
-    frame = service.zones_on(store, scheme, args.level, day)
-    cols = ["code", "name", "date", "zone", *[m for m in scheme.metrics if m in frame]]
-    frame = frame.assign(date=day.strftime("%Y-%m-%d"), zone=frame["zone"].fillna(""))
-    _write_csv(frame[[*cols, "window_complete", "provisional", "coverage", "at_least"]])
+    day = zonetable.view_day(store, args.level, args.date)
+    _write_csv(zonetable.zone_rows(store, scheme, args.level, day, public=False).table)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from zoning import api
+
+    if not 0 < args.port < 65536:
+        raise InputError(f"{args.port} is not a TCP port; give 1-65535", column="--port")
+    store = _store(args)
+    print(f"Read API on http://{args.host}:{args.port}/docs", file=sys.stderr)
+    # no access log: a path or query may hold whatever a caller typed, a NIK included
+    uvicorn.run(api.app(store), host=args.host, port=args.port, log_level="warning",
+                access_log=False)  # fmt: skip
     return 0
 
 
@@ -261,6 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", required=True, choices=LEVELS)
     p.add_argument("--date", help="YYYY-MM-DD (default: the latest day not still filling in)")
     p.set_defaults(func=cmd_zones)
+
+    p = sub.add_parser("serve", help="the read API (zones, histories, schemes) over HTTP")
+    p.add_argument("--port", type=int, default=8600, help="TCP port (default 8600)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("regions", help="regions in the store")
     rsub = p.add_subparsers(
