@@ -24,7 +24,7 @@ from zoning.model.metrics import METRIC_NAMES
 from zoning.model.regions import LEVELS, LevelError
 from zoning.model.schemes import SchemeError, builtin_schemes, get_scheme, load_scheme
 from zoning.store import Store, StoreError
-from zoning.views import zonetable
+from zoning.views import analysis, service, zonetable
 
 EXPECTED = (InputError, SchemeError, CodeError, LevelError, StoreError, LookupError, OSError)
 
@@ -104,7 +104,36 @@ def cmd_zones(args: argparse.Namespace) -> int:
     scheme = _scheme(args)
     store = _store(args)
     day = zonetable.view_day(store, args.level, args.date)
-    _write_csv(zonetable.zone_rows(store, scheme, args.level, day, public=False).table)
+    table = zonetable.zone_rows(store, scheme, args.level, day, public=False).table
+    if args.smooth:
+        zones = service.zones_on(store, scheme, args.level, day)
+        extra = analysis.smoothed(store, scheme, args.level, zones, args.smooth)
+        extra.index = zones["code"].to_numpy()
+        table = pd.concat([table, extra.reindex(table["code"]).reset_index(drop=True)], axis=1)
+    _write_csv(table)
+    return 0
+
+
+def _day(store: Store, level: str, text: str, flag: str) -> pd.Timestamp:
+    return zonetable.view_day(store, level, text, field=flag)
+
+
+def cmd_changes(args: argparse.Namespace) -> int:
+    scheme, store = _scheme(args), _store(args)
+    since = _day(store, args.level, args.since, "--since")
+    _write_csv(analysis.zone_changes(store, scheme, args.level, since))
+    return 0
+
+
+def cmd_hotspots(args: argparse.Namespace) -> int:
+    store = _store(args)
+    day = _day(store, args.level, args.date, "--date")
+    _write_csv(analysis.hot_spots(store, args.level, day, args.metric))
+    return 0
+
+
+def cmd_rt(args: argparse.Namespace) -> int:
+    _write_csv(analysis.rt_series(_store(args), args.region, args.si_mean, args.si_sd))
     return 0
 
 
@@ -261,7 +290,34 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--scheme-file", help="a scheme file (TOML) of your own")
     p.add_argument("--level", required=True, choices=LEVELS)
     p.add_argument("--date", help="YYYY-MM-DD (default: the latest day not still filling in)")
+    p.add_argument(
+        "--smooth", choices=analysis.SMOOTHING,
+        help="add rate_smoothed and p_above: empirical-Bayes rates, towards the level (eb) "
+        "or each region's neighbours (seb)",
+    )  # fmt: skip
     p.set_defaults(func=cmd_zones)
+
+    p = sub.add_parser(
+        "changes", help="zone changes since a date (with the scheme's hysteresis), as CSV"
+    )
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--scheme", help="built-in scheme id")
+    g.add_argument("--scheme-file", help="a scheme file (TOML) of your own")
+    p.add_argument("--level", required=True, choices=LEVELS)
+    p.add_argument("--since", required=True, help="YYYY-MM-DD: changes on or after this day")
+    p.set_defaults(func=cmd_changes)
+
+    p = sub.add_parser("hotspots", help="Getis-Ord Gi* hot spots on a day, FDR-corrected, as CSV")
+    p.add_argument("--level", required=True, choices=LEVELS)
+    p.add_argument("--date", required=True, help="YYYY-MM-DD")
+    p.add_argument("--metric", default=analysis.DEFAULT_HOTSPOT_METRIC, help="a rate metric")
+    p.set_defaults(func=cmd_hotspots)
+
+    p = sub.add_parser("rt", help="Rt of a region by day (Cori et al. 2013), as CSV")
+    p.add_argument("--region", required=True, help="region code, e.g. 33.74")
+    p.add_argument("--si-mean", required=True, type=float, help="serial interval mean (days)")
+    p.add_argument("--si-sd", required=True, type=float, help="serial interval sd (days)")
+    p.set_defaults(func=cmd_rt)
 
     p = sub.add_parser("serve", help="the read API (zones, histories, schemes) over HTTP")
     p.add_argument("--port", type=int, default=8600, help="TCP port (default 8600)")
