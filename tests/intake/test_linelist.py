@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from zoning.intake import tables
 from zoning.intake.linelist import (
     EPISODE_DAYS,
-    _read_cells,
+    houses_in_windows,
     import_linelist,
     plan_episodes,
     read_linelist,
@@ -28,7 +28,7 @@ from zoning.intake.linelist import (
 )
 from zoning.intake.nik import FINGERPRINT_META, STORED_AS_NUMBER, NikHasher, NikKeyError
 from zoning.intake.report import UploadRejected
-from zoning.store import Store, _houses_in_windows
+from zoning.store import Store
 
 HEADER = ("nik", "tanggal_konfirmasi", "kode_desa", "no_kk", "alamat")
 A1, A2, B1 = "33.01.01.2001", "33.01.01.2002", "33.02.01.1001"
@@ -411,7 +411,7 @@ def test_windows_count_distinct_houses():
         region = np.array([e[0] for e in episodes], dtype=object)
         start = np.datetime64("2021-07-01") + np.array([e[1] for e in episodes], dtype=int)
         house = np.array([e[2] for e in episodes], dtype=object)
-        got = _houses_in_windows(region, start.astype("datetime64[s]"), house)
+        got = houses_in_windows(region, start.astype("datetime64[s]"), house)
         got = {(r, pd.Timestamp(d)): n for r, d, n in got.itertuples(index=False)}
         want = {}
         for r in "AB":
@@ -525,7 +525,7 @@ def test_file_path_and_semicolons(tiny_store, tmp_path):
     ],
 )
 def test_fast_reader_reads_like_read_cells(data):
-    fast, slow = _read_cells(data), tables.read_cells(data)
+    fast, slow = tables.read_cells_fast(data), tables.read_cells(data)
     _same_table(fast, slow)
 
 
@@ -565,10 +565,10 @@ def test_fast_reader_agrees_with_read_cells_on_any_table(table, delimiter):
         slow = tables.read_cells(data)
     except Exception as exc:  # the fast reader must fail the same way
         with pytest.raises(type(exc)) as info:
-            _read_cells(data)
+            tables.read_cells_fast(data)
         assert str(info.value) == str(exc)
         return
-    _same_table(_read_cells(data), slow)
+    _same_table(tables.read_cells_fast(data), slow)
 
 
 def test_a_different_mapping_of_the_same_bytes_is_another_upload(tiny_store):
