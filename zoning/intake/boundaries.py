@@ -94,20 +94,22 @@ _READS = ReadOnce(entries=2)
 # --- loading bytes ---------------------------------------------------------------------------
 
 
-def _load(source: str | Path | bytes | Loaded, filename: str | None) -> Loaded:
+def _load(
+    source: str | Path | bytes | Loaded, filename: str | None, limit: int = MAX_BYTES
+) -> Loaded:
     """The file's content: its bytes, or a Shapefile's parts read from beside a ``.shp``."""
     if isinstance(source, Loaded):
         return source
     if isinstance(source, bytes | bytearray | memoryview):
-        return envelope.load(bytes(source), filename, MAX_BYTES)
+        return envelope.load(bytes(source), filename, limit)
     path = Path(source)
     if path.suffix.lower() != ".shp":
-        return envelope.load(path, filename, MAX_BYTES)
+        return envelope.load(path, filename, limit)
     parts = {}
     for ext in _SHAPEFILE_PARTS:
         found = [p for p in path.parent.glob(path.stem + ".*") if p.suffix.lower() == ext]
         if found:
-            parts[ext] = tables.load_bytes(found[0], MAX_BYTES)
+            parts[ext] = tables.load_bytes(found[0], limit)
         elif ext in (".shp", ".shx", ".dbf"):
             raise InputError(
                 f"the Shapefile {path.name} has no {ext} file beside it; a Shapefile needs "
@@ -984,7 +986,7 @@ class Boundaries(envelope.Kind):
         return {"level": self.level, "layer": self.layer, **self.given}
 
     def load(self, source: str | Path | bytes, filename: str | None) -> Loaded:
-        return _load(source, filename)
+        return _load(source, filename, self.max_bytes)
 
     def read(self, store: Store, loaded: Loaded) -> envelope.Checked:
         """Read and check against the stored regions, with the boundaries of this level and

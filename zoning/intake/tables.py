@@ -304,15 +304,15 @@ def header_names(data: bytes) -> list[str]:
     zipped Shapefile) has none to offer.
     """
     head = data[:65536]
-    if b"\x00" in head or head[:2] == b"PK":
+    if head[:4] in (_ZIP_MAGIC, _OLE_MAGIC):
         return []
     try:
         text = decode(head)
-    except ValueError:
+    except (InputError, ValueError):  # binary, or cut inside a character
         return []
     first = text.splitlines()[0] if text else ""
-    cells = first.split(sniff_delimiter(first))
-    return [c.strip().strip('"').lower() for c in cells if c.strip()]
+    cells = next(csv.reader([first], delimiter=sniff_delimiter(first)), [])
+    return [c.strip().lower() for c in cells if c.strip()]
 
 
 def read_table(source: str | Path | bytes) -> pd.DataFrame:
