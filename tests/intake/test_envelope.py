@@ -25,12 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 A1, A2 = "33.01.01.2001", "33.01.01.2002"
 
 
-@pytest.fixture(autouse=True)
-def _private_key_file(tmp_path, monkeypatch):
-    """The line list's NIK key lives in tmp_path, never in the home folder."""
-    monkeypatch.setenv("ZONING_SECRET_FILE", str(tmp_path / "keys" / "nik-secret"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+pytestmark = pytest.mark.usefixtures("private_key_file")
 
 
 def nik(serial: int) -> str:

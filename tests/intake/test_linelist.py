@@ -34,12 +34,7 @@ A1, A2, B1 = "33.01.01.2001", "33.01.01.2002", "33.02.01.1001"
 RT1, RT2 = "33.02.01.1001.001.001", "33.02.01.1001.001.002"
 
 
-@pytest.fixture(autouse=True)
-def _private_key_file(tmp_path, monkeypatch):
-    """Never touch the real home folder: the key file and HOME point into tmp_path."""
-    monkeypatch.setenv("ZONING_SECRET_FILE", str(tmp_path / "keys" / "nik-secret"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+pytestmark = pytest.mark.usefixtures("private_key_file")
 
 
 @pytest.fixture
