@@ -70,7 +70,8 @@ COLUMNS = ("row", "nik", "date", "region", "village", "no_kk", "address")
 
 _VILLAGE_DEPTH = LEVELS.index("village") + 1
 _RT_DEPTH = LEVELS.index("rt") + 1
-#: Mapping targets: a field's own name first, then its aliases ("rt" is the RT field).
+#: A mapping's target is read as a field's own name first ("rt" is the RT field, although
+#: the region also goes by "rt"), then as one of its aliases.
 _TARGETS = {f: (f,) for f in FIELDS}
 
 
