@@ -300,3 +300,17 @@ def test_the_store_computes_no_houses_and_keeps_no_window():
     """houses_7d is counted by the line list with the model's window, not by the store."""
     text = "\n".join(p.read_text() for p in (ROOT / "zoning" / "store").glob("*.py"))
     assert "houses_7d" not in text and "WINDOW" not in text
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_a_nik_in_the_file_name_is_stored_nowhere(tiny_store, name):
+    """Bug: the line list's final report (written when the upload finished) kept the file
+    name as given, so a NIK in it (``kasus_3315061507850018.csv``) was stored in the upload's
+    report although the file name column hid it."""
+    kind = FILES[name][0]()
+    result = envelope.import_file(
+        tiny_store, kind, FILES[name][1], filename="kasus_3315061507850018.csv"
+    )
+    record = tiny_store.uploads().set_index("id").loc[result.upload_id]
+    assert "3315061507850018" not in record["filename"]
+    assert "3315061507850018" not in record["report"] and "[number hidden]" in record["report"]

@@ -495,10 +495,14 @@ class Store:
     def finish_upload(
         self, conn: Connection, upload_id: int, changed: int, report: object = None
     ) -> None:
-        """Set an upload's ``changed`` count and report once its writing is done."""
+        """Set an upload's ``changed`` count and report once its writing is done.
+
+        Every text of the report passes through :func:`zoning.core.text.redact`, as in
+        :meth:`record_upload`: the report replaces the one recorded there.
+        """
         values: dict[str, object] = {"changed": changed}
         if report is not None:
-            values["report"] = json.dumps(report, default=str)
+            values["report"] = json.dumps(redact_all(report), default=str)
         conn.execute(sa.update(uploads).where(uploads.c.id == upload_id).values(**values))
 
     # --- case episodes (line lists) ------------------------------------------------------
