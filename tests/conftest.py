@@ -51,6 +51,17 @@ def _no_operator_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def private_key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The NIK key file in tmp_path, and HOME there too: a test never touches the real home
+    folder (``pytestmark = pytest.mark.usefixtures("private_key_file")``)."""
+    path = tmp_path / "keys" / "nik-secret"
+    monkeypatch.setenv("ZONING_SECRET_FILE", str(path))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    return path
+
+
+@pytest.fixture
 def analyst_password(monkeypatch: pytest.MonkeyPatch) -> str:
     """An operator has set an analyst password (its hash in the environment); returns it."""
     from zoning.core import auth
