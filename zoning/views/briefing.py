@@ -50,7 +50,7 @@ def default_level(store: Store, scheme: Scheme) -> str:
     Levels the scheme was designed for are preferred (``regency`` for the demo province).
     """
     levels = store.levels()
-    counted = store.count_levels()
+    counted = service.counted_levels(store)
     if not levels:
         raise LookupError("the store has no regions")
     deepest = max((level_depth(lv) for lv in counted), default=0)
@@ -109,14 +109,14 @@ def province_cases(store: Store, day: object) -> dict[str, object]:
     ``coverage``, ``prev_coverage`` (0 to 1), ``change_pct`` and ``source_level``.
     """
     top = level_depth(store.levels()[0])
-    level = next((lv for lv in store.count_levels() if level_depth(lv) >= top), None)
+    level = next((lv for lv in service.counted_levels(store) if level_depth(lv) >= top), None)
     if level is None:
         raise LookupError("the store has no daily counts")
     day = pd.Timestamp(day).normalize()
 
     def build() -> dict[str, object]:
         start = day - pd.Timedelta(days=2 * M.WINDOW - 1)
-        counts = store.counts(level=level, start=start.date(), end=day.date())
+        counts = service.reported_counts(store, level, start, day)
         slots = len(service.regions(store, level)) * M.WINDOW
         out: dict[str, object] = {"source_level": level}
         cases = counts.get("new_cases", pd.Series(np.nan, index=counts.index))
