@@ -175,7 +175,8 @@ def test_unverified_rows_can_be_left_out(tiny_store):
     assert (facts["rows_invalid_nik"], facts["rows_unverified"]) == (2, 0)
     assert facts["rows_unverified_excluded"] == 2
     assert facts["options"]["exclude_unverified"] is True
-    assert "2 of 3 rows have no valid NIK; they are not counted" in result.report.warnings[0].message
+    first = result.report.warnings[0].message
+    assert "2 of 3 rows have no valid NIK; they are not counted" in first
     assert len(tiny_store.case_episodes()) == 1
     assert _day(tiny_store, A1, "2021-07-05") == 1
     assert _day(tiny_store, A1, "2021-07-05", "new_cases_unverified") == 0
@@ -370,7 +371,7 @@ def test_households_make_houses_7d_per_rt(rt_store):
         (nik(5), "2021-07-08", RT2, "", ""),  # no household: a house of its own
         (nik(6), "2021-07-08", RT2, "", ""),
     ]
-    result = _import(rt_store, rows)
+    result = _import(rt_store, rows, first="2021-06-29", last="2021-07-21")  # every window
     facts = result.report.facts
     assert facts["rts_touched"] == 2 and facts["rows_without_household"] == 2
     houses = rt_store.counts(level="rt").set_index(["region", "date"])["houses_7d"]
@@ -400,7 +401,7 @@ def test_a_house_is_its_address_whatever_the_family_cards(rt_store):
         (nik(3), "2021-07-05", RT2, kk(3), "Jl. Mawar 1"),  # same text, another RT
         (nik(4), "2021-07-05", RT2, kk(3), "Jl. Kenanga 2"),  # same card, another house
     ]
-    _import(rt_store, rows)
+    _import(rt_store, rows, first="2021-06-29")
     assert _houses_on(rt_store, RT1, "2021-07-05") == 1  # Jl. Mawar 1 in RT 1
     assert _houses_on(rt_store, RT2, "2021-07-05") == 2  # Mawar 1 and Kenanga 2 in RT 2
 
@@ -413,21 +414,56 @@ def test_houses_do_not_depend_on_how_the_rows_are_split(rt_store):
         (nik(4), "2021-07-07", RT1, kk(4), ""),
     ]
     for row in rows:  # one upload per row
-        _import(rt_store, [row])
+        _import(rt_store, [row], first="2021-07-01", last="2021-07-07")
     assert _houses_on(rt_store, RT1, "2021-07-07") == 2  # Jl. Mawar 1, and family card 4
 
 
 def test_houses_7d_stop_at_the_data_s_last_day(rt_store):
     rt_store.set_meta(as_of="2021-07-10")
-    _import(rt_store, [(nik(1), "2021-07-05", RT1, kk(1), ""), (nik(2), "2021-07-08", RT2, "", "")])
+    rows = [(nik(1), "2021-07-05", RT1, kk(1), ""), (nik(2), "2021-07-08", RT2, "", "")]
+    _import(rt_store, rows, first="2021-06-29", last="2021-07-10")
     houses = rt_store.counts(level="rt").set_index(["region", "date"])["houses_7d"]
     assert houses.index.get_level_values("date").max() == pd.Timestamp("2021-07-10")
     assert len(houses.loc[RT1]) == 6 and len(houses.loc[RT2]) == 3  # 5th-10th, 8th-10th
     rt_store.set_meta(as_of="2021-07-01")  # before the cases: the latest case is the limit
-    _import(rt_store, [(nik(3), "2021-07-12", RT1, kk(3), "")])
+    _import(rt_store, [(nik(3), "2021-07-12", RT1, kk(3), "")], first="2021-06-29")
     houses = rt_store.counts(level="rt").set_index(["region", "date"])["houses_7d"]
     assert houses.index.get_level_values("date").max() == pd.Timestamp("2021-07-12")
     assert rt_store.meta()["as_of"] == "2021-07-12"
+
+
+def test_houses_7d_run_to_the_end_of_the_coverage(rt_store):
+    """A case's houses stay in its window after the latest case: up to the day the coverage
+    ends (else those covered days would be read as no house at all). Found by the split
+    property test: a list covering to September, whose latest case was in April."""
+    rows = [(nik(1), "2021-07-05", RT1, kk(1), "")]
+    _import(rt_store, rows, first="2021-06-29", last="2021-07-31")
+    houses = rt_store.counts(level="rt").set_index(["region", "date"])["houses_7d"]
+    assert [houses.get((RT1, pd.Timestamp(f"2021-07-{d:02d}"))) for d in range(5, 14)] == [
+        1, 1, 1, 1, 1, 1, 1, 0, None,  # the 12th: the case has left; the 13th on: not written
+    ]  # fmt: skip
+    assert rt_store.meta()["as_of"] == "2021-07-31"  # the data are as of the coverage's end
+
+
+def test_houses_7d_only_where_a_register_covers_the_whole_window(rt_store):
+    """By default a line list covers its first to its last date: a window reaching before
+    the first is not all seen, and the days after the last are not covered at all."""
+    rows = [(nik(1), "2021-07-05", RT1, kk(1), ""), (nik(2), "2021-07-15", RT1, kk(2), "")]
+    result = _import(rt_store, rows)
+    assert result.report.facts["coverage"]["first"] == "2021-07-05"
+    houses = rt_store.counts(level="rt").set_index(["region", "date"])["houses_7d"]
+    written = sorted(d.day for d in houses.loc[RT1].index)
+    # 11th: the first whole window; 12th: the case has left it; 13th-14th: no case, so not
+    # written (the register's zeros are laid over when read); 16th on: not covered
+    assert written == [11, 12, 15]
+    assert houses.loc[(RT1, pd.Timestamp("2021-07-11"))] == 1
+    assert houses.loc[(RT1, pd.Timestamp("2021-07-12"))] == 0
+    assert houses.loc[(RT1, pd.Timestamp("2021-07-15"))] == 1
+    # a later list covering the days before makes the early windows whole: now counted
+    _import(rt_store, [(nik(3), "2021-07-01", RT2, "", "")], first="2021-06-28")
+    _import(rt_store, [(nik(1), "2021-07-05", RT1, kk(1), "")], first="2021-06-28")
+    houses = rt_store.counts(level="rt").set_index(["region", "date"])["houses_7d"]
+    assert houses.loc[(RT1, pd.Timestamp("2021-07-05"))] == 1
 
 
 def test_rt_and_rw_numbers_place_cases_in_their_rt(rt_store):

@@ -257,17 +257,19 @@ def test_case_houses_are_the_stored_episodes_of_the_asked_regions_and_days(tiny_
     rt, other = "33.01.01.2001.001.001", "33.01.01.2001.001.002"
     frame = pd.DataFrame(
         {
-            "person_key": ["a" * 64, "b" * 64, "c" * 64, "d" * 64],
-            "episode_start": pd.to_datetime(
-                ["2021-07-01", "2021-07-07", "2021-07-08", "2021-07-03"]
+            "person_key": ["a" * 64, "b" * 64, "c" * 64, "d" * 64, "a" * 64],
+            "date": pd.to_datetime(
+                ["2021-07-01", "2021-07-07", "2021-07-08", "2021-07-03", "2021-07-05"]
             ),
-            "region": [rt, rt, rt, other],
-            "household_key": ["h" * 64, None, "h" * 64, "k" * 64],
+            "region": [rt, rt, rt, other, rt],
+            "household_key": ["h" * 64, None, "h" * 64, "k" * 64, "h" * 64],
+            "episode": [True, True, True, True, False],  # the 5th: a's episode again
+            "unverified": [False, False, False, False, False],
         }
     )
     with tiny_store.transaction() as conn:
         upload = tiny_store.record_upload(conn, "test", None, None, "pytest", 4, 4)
-        tiny_store.insert_cases(conn, frame, upload)
+        tiny_store.insert_case_dates(conn, frame, upload)
         found = tiny_store.case_houses(conn, [rt], "2021-07-01", "2021-07-07")
     assert list(found.columns) == ["region", "episode_start", "household_key", "person_key"]
     assert sorted(found["person_key"]) == ["a" * 64, "b" * 64]  # the 8th and other RT left out

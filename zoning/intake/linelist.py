@@ -66,7 +66,12 @@ from zoning.intake.report import ImportResult, Report
 from zoning.model.codes import RT_CODE_LENGTH, VILLAGE_CODE_LENGTH, normalise_code
 from zoning.model.metrics import WINDOW
 from zoning.model.regions import LEVELS, RegionResolver
-from zoning.model.registers import covered_regions, no_spans
+from zoning.model.registers import (
+    ancestors_and_self,
+    covered_regions,
+    no_spans,
+    windows_covered,
+)
 from zoning.store import Store, Transaction
 
 KIND = "linelist"
@@ -560,25 +565,31 @@ def plan_episodes(new: pd.DataFrame, stored: pd.DataFrame, days: int = EPISODE_D
             new["household_key"].to_numpy(dtype=object),
         ]
     )
-    house = np.where(pd.isna(house), "", house)  # no house sorts first
     unverified = np.concatenate([_flags(stored, "unverified"), _flags(new, "unverified")])
-    region_code = pd.factorize(region, sort=True)[0]
-    house_code = pd.factorize(house, sort=True)[0]
     is_new = np.r_[np.zeros(n_old, dtype=np.int64), np.ones(n_new, dtype=np.int64)]
     row = np.r_[
         np.zeros(n_old, dtype=np.int64),
         new["row"].to_numpy(np.int64) if "row" in new else np.arange(n_new, dtype=np.int64),
     ]
-    order = np.lexsort((row, is_new, house_code, region_code, day, code))
+    # most people have one row: it starts their episode, whatever the others. The rest are
+    # ordered by person, day, place and house (code and key texts: the order of the content,
+    # not of the rows), a stored row before an upload's.
+    lone = np.bincount(code, minlength=1)[code] == 1 if len(code) else np.zeros(0, dtype=bool)
+    some = np.flatnonzero(~lone)
+    region_code = pd.factorize(region[some], sort=True)[0]
+    house_code = pd.factorize(np.where(pd.isna(house[some]), "", house[some]), sort=True)[0]
+    by = np.lexsort((row[some], is_new[some], house_code, region_code, day[some], code[some]))
+    order = np.concatenate([np.flatnonzero(lone), some[by]])
 
     # each distinct (person, day, place, house) once: a stored row before the upload's
-    same = np.r_[
-        np.zeros(min(len(order), 1), dtype=bool),
-        (np.diff(code[order]) == 0)
-        & (np.diff(day[order]) == 0)
-        & (np.diff(region_code[order]) == 0)
-        & (np.diff(house_code[order]) == 0),
-    ]
+    same = np.zeros(len(order), dtype=bool)
+    if len(by):
+        same[len(order) - len(by) + 1 :] = (
+            (np.diff(code[some[by]]) == 0)
+            & (np.diff(day[some[by]]) == 0)
+            & (np.diff(region_code[by]) == 0)
+            & (np.diff(house_code[by]) == 0)
+        )
     kept = order[~same]  # combined positions, in order
     keeper = kept[np.cumsum(~same) - 1]  # of every row in order, the one kept in its place
     again_new = same & (order >= n_old)  # the upload's rows already there
@@ -741,7 +752,7 @@ class LineList(envelope.Kind):
         coverage (see the module's notes)."""
         cases, people, spans = checked.work
         report = checked.report
-        self._lock_key(store, conn)
+        had_cases = self._lock_key(store, conn)
         stored = store.case_dates(people, conn)
         plan = plan_episodes(cases, stored)
         report.facts.update(plan.facts)
@@ -761,15 +772,21 @@ class LineList(envelope.Kind):
             daily[name] += started.fillna(0) - stopped.fillna(0)
 
         # households per RT: a distinct count, recounted from the stored episodes, for the
-        # days up to the latest case or the store's "as of" day, whichever is later
+        # days up to the latest case, the store's "as of" day or the coverage's last day,
+        # whichever is latest (a covered day left out would be read as a zero)
         last = store.case_last_date(conn)
-        as_of = store.as_of(conn)
-        until = max(last, as_of) if as_of is not None and last is not None else last
+        covered_to = spans["last"].max() if len(spans) else None
+        until = max(d for d in (last, store.as_of(conn), covered_to) if d is not None)
         episodes = pd.concat(
             [plan.starts[["region", "date"]], plan.stopped[["region", "date"]]], ignore_index=True
         ).rename(columns={"date": "episode_start"})
         rts = episodes.loc[_is_rt(episodes["region"])]
-        rt_days = _window_days(rts, until)
+        # and the windows the coverage makes whole, of episodes stored before it came
+        covered = _rt_episodes_under(store, conn, spans if had_cases else no_spans())
+        rt_days = pd.concat(
+            [_window_days(rts, until), _window_days(covered, until)], ignore_index=True
+        ).drop_duplicates(ignore_index=True)
+        rt_days = _covered_windows(store, conn, rt_days, spans)
         houses = _houses_7d(store, conn, rt_days)
         recomputed = pd.concat([daily, houses], ignore_index=True)
         written = 0
@@ -782,18 +799,20 @@ class LineList(envelope.Kind):
         report.facts["rts_touched"] = int(rts["region"].nunique())
         report.facts["rt_days_recomputed"] = len(rt_days)
         report.facts["region_days_written"] = int(written)
-        covered_to = spans["last"].max() if len(spans) else None
         store.advance_as_of(conn, max(d for d in (last, covered_to) if d is not None))
         return len(plan.insert) + len(plan.start_ids) + len(plan.stop_ids)
 
-    def _lock_key(self, store: Store, conn: Transaction) -> None:
-        """Check the key inside the transaction, holding its row so imports take turns."""
+    def _lock_key(self, store: Store, conn: Transaction) -> bool:
+        """Check the key inside the transaction, holding its row so imports take turns.
+
+        Returns whether the store held cases before this upload."""
         fingerprint = store.locked_meta(conn, FINGERPRINT_META)
         has_cases = store.case_count(conn) > 0
         found = {} if fingerprint is None else {FINGERPRINT_META: fingerprint}
         _check_key(found, self.hasher, has_cases, self.key_path)
         if fingerprint is None:
             store.write_meta(conn, **{FINGERPRINT_META: self.hasher.fingerprint()})
+        return has_cases
 
 
 def import_linelist(
@@ -1029,6 +1048,37 @@ def _window_days(episodes: pd.DataFrame, last: pd.Timestamp | None) -> pd.DataFr
     if last is not None:
         out = out[out["date"] <= last]
     return out.reset_index(drop=True)
+
+
+def _rt_episodes_under(store: Store, conn: Transaction, spans: pd.DataFrame) -> pd.DataFrame:
+    """The stored episodes of RTs under ``spans`` whose windows reach into its days
+    (``region, episode_start``): their ``houses_7d`` may only now rest on covered days."""
+    none = pd.DataFrame({"region": pd.Series(dtype=object),
+                         "episode_start": pd.Series(dtype="datetime64[s]")})  # fmt: skip
+    if spans.empty:
+        return none
+    codes = store.regions("rt")["code"].to_numpy(dtype=object)
+    codes = codes[covered_regions(codes, spans)]
+    if not len(codes):
+        return none
+    first = pd.Timestamp(spans["first"].min()) - pd.Timedelta(days=WINDOW)
+    found = store.case_houses(conn, codes, first, spans["last"].max())
+    return found[["region", "episode_start"]].drop_duplicates(ignore_index=True)
+
+
+def _covered_windows(
+    store: Store, conn: Transaction, rt_days: pd.DataFrame, spans: pd.DataFrame
+) -> pd.DataFrame:
+    """The RT-days whose whole window a register covers (this upload's coverage or an
+    earlier one): ``houses_7d`` counts a window's houses, so a window reaching into days no
+    register covers has no count (:mod:`zoning.model.registers`)."""
+    if rt_days.empty:
+        return rt_days
+    regions = rt_days["region"].to_numpy(dtype=object)
+    stored = store.coverage(regions=ancestors_and_self(regions), conn=conn)
+    known = pd.concat([stored[["region", "first", "last"]], spans], ignore_index=True)
+    keep = windows_covered(regions, rt_days["date"], known)
+    return rt_days[keep].reset_index(drop=True)
 
 
 def _houses_7d(store: Store, conn: Transaction, rt_days: pd.DataFrame) -> pd.DataFrame:

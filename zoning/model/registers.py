@@ -148,6 +148,32 @@ def _whole_windows(covered: np.ndarray) -> np.ndarray:
     return out
 
 
+def windows_covered(
+    codes: Sequence[str], days: Sequence[object], spans: pd.DataFrame
+) -> np.ndarray:
+    """For each pair of ``codes`` and ``days``, whether spans cover the whole 7-day window
+    ending on the day (a 7-day figure of that region-day rests on covered days only)."""
+    codes = np.asarray(codes, dtype=str)
+    out = np.zeros(len(codes), dtype=bool)
+    if spans.empty or not len(codes):
+        return out
+    day = _day_numbers(days)
+    names, rows = np.unique(codes, return_inverse=True)
+    first = int(day.min()) - (WINDOW - 1)
+    dates = pd.date_range(np.datetime64(first, "D"), np.datetime64(int(day.max()), "D"))
+    whole = _whole_windows(covered_days(names, dates, spans))
+    return whole[rows, day - first]
+
+
+def ancestors_and_self(codes: Sequence[str]) -> list[str]:
+    """Every code of ``codes`` and of the regions above them (the spans that may cover them)."""
+    out = set()
+    for code in pd.unique(np.asarray(codes, dtype=object)):
+        parts = str(code).split(".")
+        out.update(".".join(parts[:k]) for k in range(1, len(parts) + 1))
+    return sorted(out)
+
+
 def fill_silent_days(panel: Panel, spans: pd.DataFrame, fields: Sequence[str]) -> Panel:
     """``panel`` with ``fields`` set to 0 on the covered days nothing reported (see the
     module's notes); the days grow to take in every span that covers one of its regions.

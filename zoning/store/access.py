@@ -779,15 +779,35 @@ class Store:
         )
         return len(rows)
 
-    def coverage(self, after_upload: int | None = None) -> pd.DataFrame:
+    def coverage(
+        self,
+        after_upload: int | None = None,
+        regions: object = None,
+        conn: Connection | None = None,
+    ) -> pd.DataFrame:
         """What registers cover: ``upload_id, region, first, last`` (datetime64 days), in
-        upload order; ``after_upload`` keeps only the coverage of later uploads."""
+        upload order; ``after_upload`` keeps only the coverage of later uploads, ``regions``
+        only that of some region codes (inside ``conn``'s transaction when given)."""
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.coverage(after_upload, regions, own)
         c = coverage.c
         q = sa.select(c.upload_id, c.region, c.first_day.label("first"), c.last_day.label("last"))
         if after_upload is not None:
-            q = q.where(coverage.c.upload_id > after_upload)
-        with self.engine.connect() as conn:
-            out = _read_frame(conn, q.order_by(coverage.c.upload_id, coverage.c.id))
+            q = q.where(c.upload_id > after_upload)
+        q = q.order_by(c.upload_id, c.id)
+        if regions is None:
+            out = _read_frame(conn, q)
+        else:
+            wanted = sorted(set(regions))
+            out = pd.concat(
+                [pd.DataFrame(columns=["upload_id", "region", "first", "last"])]
+                + [
+                    _read_frame(conn, q.where(c.region.in_(chunk)))
+                    for chunk in _chunks(wanted, 500)
+                ],
+                ignore_index=True,
+            )
         names = ["upload_id", "region", "first", "last"]
         out = out.reindex(columns=names)
         return pd.DataFrame(
