@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import logging
 import threading
+import urllib.parse
 
 import pandas as pd
 import streamlit as st
@@ -20,6 +21,7 @@ from zoning.demo.install import install_demo
 from zoning.model.regions import LEVEL_LABELS
 from zoning.model.schemes import Scheme, builtin_schemes
 from zoning.render import mapdata
+from zoning.render.alerts import public_url
 from zoning.store import Store
 from zoning.views import service
 from zoning.views.policy import level_coverage, level_fit, nearest_scheme_level
@@ -233,3 +235,9 @@ def data_note(s: Store, lg: str, container=st) -> None:
 
 def level_label(level: str, lg: str) -> str:
     return LEVEL_LABELS[lg][level]
+
+
+def site_address() -> str:
+    """Where people reach this dashboard: ``ZONING_PUBLIC_URL``, else this request's origin."""
+    url = urllib.parse.urlsplit(st.context.url or "")
+    return public_url(f"{url.scheme}://{url.netloc}") if url.scheme and url.netloc else public_url()

@@ -19,10 +19,12 @@ from zoning.core.i18n import pick, t
 from zoning.model.regions import LEVEL_LABELS
 from zoning.model.schemes import get_scheme
 
+PUBLIC_URL_ENV = "ZONING_PUBLIC_URL"
 
-def public_url() -> str:
-    """The dashboard's address for links (``ZONING_PUBLIC_URL``, else the local default)."""
-    return os.environ.get("ZONING_PUBLIC_URL", "").strip() or "http://localhost:8501"
+
+def public_url(default: str = "http://localhost:8501") -> str:
+    """The dashboard's address for links: ``ZONING_PUBLIC_URL``, else ``default``."""
+    return os.environ.get(PUBLIC_URL_ENV, "").strip() or default
 
 
 def view_link(base: str, change: Mapping, lang: str) -> str:

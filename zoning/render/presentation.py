@@ -210,3 +210,22 @@ def labelled_list_html(pairs: list[tuple[str, str]]) -> str:
 def paragraph_html(text: str) -> str:
     """Plain text as one escaped paragraph."""
     return f"<p>{escape_html(text)}</p>"
+
+
+def embed_snippet(
+    base: str, *, level: str, scheme: str, lang: str, within: str | None = None, title: str
+) -> str:
+    """The ``<iframe>`` another site pastes to show this view's live map (``/embed``).
+
+    No date: the embed follows the latest settled day. Attribute values are escaped.
+    """
+    from urllib.parse import urlencode
+
+    query = {"level": level, "scheme": scheme, "lang": lang, "embed": "true"}
+    if within:
+        query["within"] = within
+    src = f"{base.rstrip('/')}/embed?{urlencode(query)}"
+    return (
+        f'<iframe src="{escape_html(src)}" title="{escape_html(title)}" width="100%" '
+        'height="560" style="border:0" loading="lazy"></iframe>'
+    )
