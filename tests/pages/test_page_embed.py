@@ -4,7 +4,7 @@ the live map of a view with 'data as of' and its sources, or one region's card."
 from __future__ import annotations
 
 import pytest
-from browser import Traffic, chromium, copy_store, require_chromium, streamlit_server
+from browser import Traffic, copy_store, require_chromium, streamlit_server
 
 from ui.zonemap import FRAME as MAP_IFRAME
 from zoning.render.presentation import embed_snippet
@@ -16,12 +16,6 @@ def app(demo_db, tmp_path_factory):
     db = copy_store(demo_db, tmp_path_factory.mktemp("embed") / "app.db")
     with streamlit_server(db) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 def _inner(page, selector: str, timeout: float = 90_000):
