@@ -12,7 +12,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from zoning.core import auth
@@ -34,11 +33,7 @@ def _store(args: argparse.Namespace) -> Store:
 
 
 def _scheme(args: argparse.Namespace):
-    return (
-        load_scheme(args.scheme_file)
-        if getattr(args, "scheme_file", None)
-        else get_scheme(args.scheme)
-    )
+    return load_scheme(args.scheme_file) if args.scheme_file else get_scheme(args.scheme)
 
 
 def _write_csv(frame: pd.DataFrame) -> None:
@@ -79,7 +74,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
             + ", ".join(scheme.metrics)
         )
     values = {m: tables.parse_numbers(table[m], m) for m in present}
-    codes = scheme.classify({m: values.get(m, np.full(len(table), np.nan)) for m in scheme.metrics})
+    codes = scheme.classify(values, shape=(len(table),))
     out = pd.DataFrame(
         {
             "region": table["region"].to_numpy(),

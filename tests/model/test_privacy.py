@@ -48,9 +48,11 @@ def test_public_view_only_for_small_levels_and_not_for_analysts(monkeypatch):
 
 def test_week_ends():
     assert privacy.is_week_end(SUNDAY) and not privacy.is_week_end(MONDAY)
-    assert privacy.week_end_on_or_before(MONDAY) == SUNDAY
-    assert privacy.week_end_on_or_before(SUNDAY) == SUNDAY
-    assert privacy.week_end_on_or_before("2021-07-17 15:00") == SUNDAY
+    assert privacy.is_week_end("2021-07-11 15:00")
+    days = pd.date_range(MONDAY, periods=8)  # one flag a day, for an index, a Series or a list
+    assert privacy.is_week_end(days).tolist() == [False] * 6 + [True, False]
+    assert privacy.is_week_end(pd.Series(days)).tolist() == privacy.is_week_end(days).tolist()
+    assert privacy.is_week_end([d.date() for d in days]).tolist() == [False] * 6 + [True, False]
 
 
 # --- counts at every edge -------------------------------------------------------------------

@@ -205,17 +205,18 @@ def test_recent_changes_window(store: Store, who) -> None:
     assert (early.iloc[0]["previous"], early.iloc[0]["zone"]) == ("level-1", "level-2")
 
 
-def test_recent_changes_agrees_with_last_change(store: Store, who) -> None:
+def test_recent_changes_agrees_with_each_region_s_status(store: Store, who) -> None:
     for level in ("province", "regency"):
         for day in DAYS[6:]:
             frame = policy.recent_changes(store, who, level, day).set_index("code")
             for code in service.regions(store, level)["code"]:
-                history = service.zone_history(store, who, level, code)
-                changed = service.last_change(history[history["date"] <= day])
+                status = policy.zone_status(store, who, level, code, day)
+                changed = status.changed_on
                 recent = changed is not None and changed > day - pd.Timedelta(days=7)
                 assert (code in frame.index) == recent, (level, day, code)
                 if recent:
                     assert frame.loc[code, "changed_on"] == changed
+                    assert frame.loc[code, "previous_index"] == status.previous_index
 
 
 def test_recent_changes_table_labels(store: Store, who) -> None:

@@ -48,7 +48,7 @@ from zoning.intake.filecheck import (
     extract,
 )
 from zoning.intake.report import ImportResult, Report
-from zoning.model.codes import SEGMENT_WIDTHS, CodeError, depth, normalise_code, parent_code
+from zoning.model.codes import DIGIT_LENGTHS, CodeError, depth, normalise_code, parent_code
 from zoning.model.regions import LEVELS, level_depth, level_of_code, parent_level
 from zoning.store import Store
 
@@ -102,7 +102,6 @@ _OPTIONS = {
     "population": "--population-field",
 }
 
-_DIGIT_LENGTHS = tuple(sum(SEGMENT_WIDTHS[: i + 1]) for i in range(len(SEGMENT_WIDTHS)))
 _PCODE = re.compile(r"^[Ii][Dd]([0-9]+)$")
 _LOCAL = re.compile(r"^([0-9]{1,3})(\.0+)?$")
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
@@ -461,7 +460,7 @@ def parse_code(value: object) -> str:
         match = _PCODE.match(value.strip())
         if match:
             digits = match.group(1)
-            if len(digits) not in _DIGIT_LENGTHS:
+            if len(digits) not in DIGIT_LENGTHS:
                 raise CodeError(
                     f"P-code {value.strip()!r} has {len(digits)} digits after 'ID': OCHA's "
                     "district and village P-codes use BPS numbering, not Kemendagri codes; "

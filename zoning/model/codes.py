@@ -17,7 +17,7 @@ import re
 #: Width of each dotted segment, from the province down to the RT.
 SEGMENT_WIDTHS = (2, 2, 2, 4, 3, 3)
 #: Number of digits of an undotted code at each depth (2, 4, 6, 10, 13, 16).
-_DIGIT_LENGTHS = tuple(sum(SEGMENT_WIDTHS[: i + 1]) for i in range(len(SEGMENT_WIDTHS)))
+DIGIT_LENGTHS = tuple(sum(SEGMENT_WIDTHS[: i + 1]) for i in range(len(SEGMENT_WIDTHS)))
 
 _FLOAT_TAIL = re.compile(r"^([0-9]+)\.0+$")
 _DOTTED = re.compile(r"^[0-9]+(\.[0-9]+)*$")  # ASCII digits only
@@ -57,7 +57,7 @@ def normalise_code(value: object) -> str:
     if not text:
         raise CodeError("empty region code")
     tail = _FLOAT_TAIL.match(text)
-    if tail and len(tail.group(1)) in _DIGIT_LENGTHS:
+    if tail and len(tail.group(1)) in DIGIT_LENGTHS:
         text = tail.group(1)
     if not _DOTTED.match(text):
         raise CodeError(f"not a region code: {str(value)!r} (expected digits such as 33.74.01)")
@@ -73,10 +73,10 @@ def normalise_code(value: object) -> str:
                 )
             out.append(part.zfill(width))
         return ".".join(out)
-    if len(text) not in _DIGIT_LENGTHS:
+    if len(text) not in DIGIT_LENGTHS:
         raise CodeError(
             f"region code {text!r} has {len(text)} digits; expected one of "
-            + ", ".join(str(n) for n in _DIGIT_LENGTHS)
+            + ", ".join(str(n) for n in DIGIT_LENGTHS)
         )
     out, pos = [], 0
     for width in SEGMENT_WIDTHS:
