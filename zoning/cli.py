@@ -19,7 +19,7 @@ from zoning.core.errors import InputError
 from zoning.core.text import redact, spreadsheet_safe
 from zoning.intake import tables
 from zoning.model.codes import CodeError
-from zoning.model.metrics import METRIC_NAMES
+from zoning.model.metrics import METRICS
 from zoning.model.regions import LEVELS, LevelError
 from zoning.model.schemes import SchemeError, builtin_schemes, get_scheme, load_scheme
 from zoning.store import Store, StoreError
@@ -238,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("classify", help="classify a CSV of metrics; CSV region,date,zone on stdout")
     p.add_argument(
         "metrics",
-        help="CSV with columns region, date and metric columns: " + ", ".join(sorted(METRIC_NAMES)),
+        help="CSV with columns region, date and metric columns: " + ", ".join(sorted(METRICS)),
     )
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--scheme", help="built-in scheme id (see 'schemes')")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
 import json
 import math
 import re
@@ -1161,3 +1162,44 @@ def test_fuzz_damaged_scheme_bytes_load_or_raise_scheme_error(data, edits):
         assert str(exc)
         return
     _check_scheme(scheme)
+
+
+# --- zone labels, colours and the last change: one place each ----------------------------------
+
+
+def test_zone_labels_and_colours_end_with_no_zone():
+    who = builtin_schemes()["who-ct-2021"]
+    labels = who.zone_labels("en")
+    assert labels[-1] == who.zone_label(schemes.NO_ZONE, "en") == "No data"
+    assert (
+        labels[:-1]
+        == [z.label["en"] for z in who.zones]
+        == [who.zone_label(i, "en") for i in range(len(who.zones))]
+    )
+    assert who.zone_label(0, "id") == who.zones[0].label["id"]
+    assert who.zone_colours() == [z.colour for z in who.zones] + [schemes.NO_DATA_COLOUR]
+    assert who.zone_colour(schemes.NO_ZONE) == schemes.NO_DATA_COLOUR
+    index = who.lookup_index(np.array([2, NO_ZONE, 0]))
+    assert [labels[i] for i in index] == [labels[2], "No data", labels[0]]
+
+
+def _last_change_by_hand(days: list[int]) -> tuple[int, int, int]:
+    """The last change of one region's zones, written plainly: (day or -1, previous, current)."""
+    known = [(d, z) for d, z in enumerate(days) if z != NO_ZONE]
+    day, previous = -1, NO_ZONE
+    for (_, before), (d, z) in itertools.pairwise(known):
+        if z != before:
+            day, previous = d, before
+    return day, previous, known[-1][1] if known else NO_ZONE
+
+
+@fuzz(200)
+@given(st.lists(st.lists(st.integers(NO_ZONE, 3), min_size=0, max_size=12), min_size=1, max_size=6))
+@example([[NO_ZONE, 0, 0, 1, 1, NO_ZONE, 1]])  # a day without a zone does not end a run
+@example([[2, NO_ZONE, 1, NO_ZONE]])
+def test_zone_changes_is_the_last_change_by_hand(rows):
+    width = max(len(r) for r in rows)
+    zones = np.array([r + [NO_ZONE] * (width - len(r)) for r in rows], dtype=np.int8)
+    got = schemes.zone_changes(zones)
+    for i, row in enumerate(zones.tolist()):
+        assert (got.day[i], got.previous[i], got.current[i]) == _last_change_by_hand(row)

@@ -111,7 +111,6 @@ METRICS: dict[str, Metric] = {
     "bor_covid_pct": Metric(("bor_covid_pct",), "level"),
     "houses_7d": Metric(("houses_7d",), "count"),
 }
-METRIC_NAMES = frozenset(METRICS)
 
 #: Count fields that are already 7-day figures (reported as such, not summed over a window).
 SEVEN_DAY_FIELDS = frozenset({"houses_7d"})

@@ -36,7 +36,7 @@ import numpy as np
 
 from zoning.core.i18n import LANGS, pick, t
 from zoning.model import rules
-from zoning.model.metrics import METRIC_NAMES
+from zoning.model.metrics import METRICS
 from zoning.model.regions import LEVELS
 
 #: The zone index of a region-day without a zone (no data, or too little to classify).
@@ -401,9 +401,9 @@ def parse_scheme(raw: Mapping, custom: bool = True) -> Scheme:
     if (
         not isinstance(metrics, list)
         or not metrics
-        or any(not isinstance(m, str) or m not in METRIC_NAMES for m in metrics)
+        or any(not isinstance(m, str) or m not in METRICS for m in metrics)
     ):
-        raise SchemeError("'metrics' must list one or more of: " + ", ".join(sorted(METRIC_NAMES)))
+        raise SchemeError("'metrics' must list one or more of: " + ", ".join(sorted(METRICS)))
     requires = raw.get("requires", [])
     if not isinstance(requires, list) or any(
         not isinstance(m, str) or m not in metrics for m in requires

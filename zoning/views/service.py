@@ -35,7 +35,9 @@ class LevelData:
     windows: R.Windows | None = None  # 7-day figures and the share of each region covered
 
     def day_index(self, day: object) -> int:
-        return int(self.panel.dates.get_loc(pd.Timestamp(day)))
+        """The column of ``day``: its calendar date, as views are keyed
+        (:func:`zoning.views.cache.day_key`)."""
+        return int(self.panel.dates.get_loc(pd.Timestamp(day).normalize()))
 
     @property
     def settled_day(self) -> pd.Timestamp:
