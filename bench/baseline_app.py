@@ -12,7 +12,7 @@ dashboard does). Streamlit serves ``static/`` beside the main script only, so
 
 Reads the store named by ``ZONING_DB``; the view is in the URL (``?level=village&
 scheme=who-ct-2021&date=2021-07-15``). With ``ZONING_TIMING`` set it logs one line per script
-run on stderr, as ``dashboard.py`` does: ``zoning.core.timing rerun page=baseline ms=<float>``.
+run on stderr, as ``dashboard.py`` does: ``zoning.timing rerun page=baseline ms=<float>``.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ of the store, and each is measured the same way at ``level=village``, scheme ``w
 Bytes are what the browser received: ``Network.loadingFinished.encodedDataLength`` of every
 HTTP request (Streamlit's own front end, under ``/static/``, also apart) plus the payload of
 every WebSocket frame (CDP), counted until for a second nothing arrives and the server is
-idle. Server time is the sum of the ``zoning.core.timing rerun ... ms=`` lines
+idle. Server time is the sum of the ``zoning.timing rerun ... ms=`` lines
 (``ZONING_TIMING=1``) logged in that window. Memory is the resident set of the server and its
 children (``/proc``). The figures go to ``bench/results/map-<time>.json`` and ``.md``, the
 servers' output to ``bench/results/logs/<time>/``.
@@ -156,7 +156,7 @@ class StepTimeout(RuntimeError):
 
 @dataclass
 class Server:
-    """A running ``streamlit run`` and the script runs it logged (``zoning.core.timing``)."""
+    """A running ``streamlit run`` and the script runs it logged (``zoning.timing``)."""
 
     proc: subprocess.Popen
     url: str

@@ -212,3 +212,28 @@ def open_page(page: str, *, secrets: dict | None = None, user: dict | None = Non
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def two_zone_scheme(extra: str = "", cut: float = 500) -> str:
+    """A scheme file of two zones, "low" and "high" from ``cut`` cases per 100,000 a week,
+    at village and regency level; ``extra`` is added at the top level (e.g. hysteresis)."""
+    return f"""
+id = "steady-test"
+name = {{ id = "Uji", en = "Test" }}
+levels = ["village", "regency"]
+metrics = ["cases_7d_per_100k"]
+{extra}
+[source]
+title = "a test"
+[[zones]]
+id = "low"
+colour = "#00ff00"
+label = {{ id = "Rendah", en = "Low" }}
+[[zones]]
+id = "high"
+colour = "#ff0000"
+label = {{ id = "Tinggi", en = "High" }}
+[[rules]]
+metric = "cases_7d_per_100k"
+thresholds = {{ high = {cut} }}
+"""

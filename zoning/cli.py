@@ -23,7 +23,7 @@ from zoning.model.metrics import METRICS
 from zoning.model.regions import LEVELS, LevelError
 from zoning.model.schemes import SchemeError, builtin_schemes, get_scheme, load_scheme
 from zoning.store import Store, StoreError
-from zoning.views import service
+from zoning.views import analysis, service, zonetable
 
 EXPECTED = (InputError, SchemeError, CodeError, LevelError, StoreError, LookupError, OSError)
 
@@ -98,22 +98,52 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_zones(args: argparse.Namespace) -> int:
     scheme = _scheme(args)
     store = _store(args)
-    data = service.level_data(store, args.level)
-    day = data.settled_day
-    if args.date:
-        day = tables.parse_date(args.date)
-        if day is None:
-            raise InputError(f"{args.date!r} is not a date; write YYYY-MM-DD", column="--date")
-    if day not in data.panel.dates:
-        raise InputError(
-            f"no data for {day.date()}; the data run from {data.panel.dates[0].date()} "
-            f"to {data.panel.dates[-1].date()}",
-            column="--date",
-        )
-    frame = service.zones_on(store, scheme, args.level, day)
-    cols = ["code", "name", "date", "zone", *[m for m in scheme.metrics if m in frame]]
-    frame = frame.assign(date=day.strftime("%Y-%m-%d"), zone=frame["zone"].fillna(""))
-    _write_csv(frame[[*cols, "window_complete", "provisional", "coverage", "at_least"]])
+    day = zonetable.view_day(store, args.level, args.date)
+    table = zonetable.zone_rows(store, scheme, args.level, day, public=False).table
+    if args.smooth:
+        zones = service.zones_on(store, scheme, args.level, day)
+        extra = analysis.smoothed(store, scheme, args.level, zones, args.smooth)
+        extra.index = zones["code"].to_numpy()
+        table = pd.concat([table, extra.reindex(table["code"]).reset_index(drop=True)], axis=1)
+    _write_csv(table)
+    return 0
+
+
+def _day(store: Store, level: str, text: str, flag: str) -> pd.Timestamp:
+    return zonetable.view_day(store, level, text, field=flag)
+
+
+def cmd_changes(args: argparse.Namespace) -> int:
+    scheme, store = _scheme(args), _store(args)
+    since = _day(store, args.level, args.since, "--since")
+    _write_csv(analysis.zone_changes(store, scheme, args.level, since))
+    return 0
+
+
+def cmd_hotspots(args: argparse.Namespace) -> int:
+    store = _store(args)
+    day = _day(store, args.level, args.date, "--date")
+    _write_csv(analysis.hot_spots(store, args.level, day, args.metric))
+    return 0
+
+
+def cmd_rt(args: argparse.Namespace) -> int:
+    _write_csv(analysis.rt_series(_store(args), args.region, args.si_mean, args.si_sd))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from zoning import api
+
+    if not 0 < args.port < 65536:
+        raise InputError(f"{args.port} is not a TCP port; give 1-65535", column="--port")
+    store = _store(args)
+    print(f"Read API on http://{args.host}:{args.port}/docs", file=sys.stderr)
+    # no access log: a path or query may hold whatever a caller typed, a NIK included
+    uvicorn.run(api.app(store), host=args.host, port=args.port, log_level="warning",
+                access_log=False)  # fmt: skip
     return 0
 
 
@@ -255,7 +285,39 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--scheme-file", help="a scheme file (TOML) of your own")
     p.add_argument("--level", required=True, choices=LEVELS)
     p.add_argument("--date", help="YYYY-MM-DD (default: the latest day not still filling in)")
+    p.add_argument(
+        "--smooth", choices=analysis.SMOOTHING,
+        help="add rate_smoothed and p_above: empirical-Bayes rates, towards the level (eb) "
+        "or each region's neighbours (seb)",
+    )  # fmt: skip
     p.set_defaults(func=cmd_zones)
+
+    p = sub.add_parser(
+        "changes", help="zone changes since a date (with the scheme's hysteresis), as CSV"
+    )
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--scheme", help="built-in scheme id")
+    g.add_argument("--scheme-file", help="a scheme file (TOML) of your own")
+    p.add_argument("--level", required=True, choices=LEVELS)
+    p.add_argument("--since", required=True, help="YYYY-MM-DD: changes on or after this day")
+    p.set_defaults(func=cmd_changes)
+
+    p = sub.add_parser("hotspots", help="Getis-Ord Gi* hot spots on a day, FDR-corrected, as CSV")
+    p.add_argument("--level", required=True, choices=LEVELS)
+    p.add_argument("--date", required=True, help="YYYY-MM-DD")
+    p.add_argument("--metric", default=analysis.DEFAULT_HOTSPOT_METRIC, help="a rate metric")
+    p.set_defaults(func=cmd_hotspots)
+
+    p = sub.add_parser("rt", help="Rt of a region by day (Cori et al. 2013), as CSV")
+    p.add_argument("--region", required=True, help="region code, e.g. 33.74")
+    p.add_argument("--si-mean", required=True, type=float, help="serial interval mean (days)")
+    p.add_argument("--si-sd", required=True, type=float, help="serial interval sd (days)")
+    p.set_defaults(func=cmd_rt)
+
+    p = sub.add_parser("serve", help="the read API (zones, histories, schemes) over HTTP")
+    p.add_argument("--port", type=int, default=8600, help="TCP port (default 8600)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("regions", help="regions in the store")
     rsub = p.add_subparsers(

@@ -11,7 +11,7 @@ from zoning.core.timing import timing_log
 
 @pytest.fixture(autouse=True)
 def _fresh_logger():
-    log = logging.getLogger("zoning.core.timing")
+    log = logging.getLogger("zoning.timing")
     saved = log.handlers[:], log.level, log.propagate
     log.handlers.clear()
     yield
@@ -29,5 +29,5 @@ def test_one_plain_line_on_stderr_when_asked(monkeypatch, capsys):
     timing_log().info("rerun page=%s ms=%.1f", "map", 12.04)
     timing_log().info("rerun page=%s ms=%.1f", "briefing", 3)  # one handler, not two
     assert capsys.readouterr().err == (
-        "zoning.core.timing rerun page=map ms=12.0\nzoning.timing rerun page=briefing ms=3.0\n"
+        "zoning.timing rerun page=map ms=12.0\nzoning.timing rerun page=briefing ms=3.0\n"
     )

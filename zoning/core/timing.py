@@ -12,8 +12,8 @@ import sys
 
 
 def timing_log() -> logging.Logger:
-    """The ``zoning.core.timing`` logger, writing to stderr only when ``ZONING_TIMING`` is set."""
-    log = logging.getLogger("zoning.core.timing")
+    """The ``zoning.timing`` logger (scripts read the name); stderr if ``ZONING_TIMING`` is set."""
+    log = logging.getLogger("zoning.timing")
     if os.environ.get("ZONING_TIMING") and not log.handlers:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(name)s %(message)s"))

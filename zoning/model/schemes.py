@@ -104,6 +104,8 @@ class Scheme:
     notes: dict[str, str] = field(default_factory=dict)
     #: What it would take to use the scheme at a level without the figures it reads.
     elsewhere: dict[str, str] = field(default_factory=dict)
+    #: Days in a row below a zone before a region steps down from it (0: at once).
+    step_down_days: int = 0
 
     @property
     def zone_ids(self) -> tuple[str, ...]:
@@ -378,7 +380,7 @@ def parse_scheme(raw: Mapping, custom: bool = True) -> Scheme:
     """Build a :class:`Scheme` from the parsed contents of a scheme file."""
     unknown = set(raw) - {
         "id", "name", "description", "source", "effective_from", "effective_until", "levels",
-        "metrics", "requires", "zones", "rules", "notes", "elsewhere", "format",
+        "metrics", "requires", "zones", "rules", "notes", "elsewhere", "format", "hysteresis",
     }  # fmt: skip
     if unknown:
         raise SchemeError("unknown top-level field(s): " + ", ".join(sorted(unknown)))
@@ -455,7 +457,24 @@ def parse_scheme(raw: Mapping, custom: bool = True) -> Scheme:
         custom=custom,
         notes=_text(raw, "notes", "scheme", required=False),
         elsewhere=_text(raw, "elsewhere", "scheme", required=False),
+        step_down_days=_hysteresis(raw),
     )
+
+
+def _hysteresis(raw: Mapping) -> int:
+    """``[hysteresis] step_down_after = N`` and ``unit = "days"`` or ``"weeks"``: how many
+    days in a row below its zone a region needs before it steps down."""
+    table = raw.get("hysteresis")
+    if table is None:
+        return 0
+    if not isinstance(table, Mapping) or set(table) - {"step_down_after", "unit"}:
+        raise SchemeError("'hysteresis' must be a table with 'step_down_after' and 'unit'")
+    n, unit = table.get("step_down_after"), table.get("unit", "days")
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= 365:
+        raise SchemeError("hysteresis.step_down_after: a whole number of days or weeks, 0-365")
+    if unit not in ("days", "weeks"):
+        raise SchemeError("hysteresis.unit: 'days' or 'weeks'")
+    return n * (7 if unit == "weeks" else 1)
 
 
 def loads_scheme(text: str | bytes, custom: bool = True) -> Scheme:
