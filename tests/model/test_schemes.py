@@ -1183,23 +1183,36 @@ def test_zone_labels_and_colours_end_with_no_zone():
     assert [labels[i] for i in index] == [labels[2], "No data", labels[0]]
 
 
-def _last_change_by_hand(days: list[int]) -> tuple[int, int, int]:
-    """The last change of one region's zones, written plainly: (day or -1, previous, current)."""
+def _changes_by_hand(days: list[int]) -> list[tuple[int, int, int]]:
+    """Every change of one region's zones, written plainly: (day, from, to)."""
     known = [(d, z) for d, z in enumerate(days) if z != NO_ZONE]
-    day, previous = -1, NO_ZONE
-    for (_, before), (d, z) in itertools.pairwise(known):
-        if z != before:
-            day, previous = d, before
-    return day, previous, known[-1][1] if known else NO_ZONE
+    return [(d, a, b) for (_, a), (d, b) in itertools.pairwise(known) if a != b]
+
+
+def test_changes_skip_days_without_data():
+    region, day, before, after = schemes.every_zone_change(
+        np.array([[0, NO_ZONE, 0, 1, 1, NO_ZONE, NO_ZONE, 0]])
+    )
+    assert region.tolist() == [0, 0] and day.tolist() == [3, 7]
+    assert before.tolist() == [0, 1] and after.tolist() == [1, 0]
 
 
 @fuzz(200)
 @given(st.lists(st.lists(st.integers(NO_ZONE, 3), min_size=0, max_size=12), min_size=1, max_size=6))
 @example([[NO_ZONE, 0, 0, 1, 1, NO_ZONE, 1]])  # a day without a zone does not end a run
 @example([[2, NO_ZONE, 1, NO_ZONE]])
-def test_zone_changes_is_the_last_change_by_hand(rows):
+def test_every_change_and_the_last_one_are_the_changes_by_hand(rows):
     width = max(len(r) for r in rows)
     zones = np.array([r + [NO_ZONE] * (width - len(r)) for r in rows], dtype=np.int8)
-    got = schemes.zone_changes(zones)
+    region, day, before, after = schemes.every_zone_change(zones)
+    last = schemes.zone_changes(zones)
     for i, row in enumerate(zones.tolist()):
-        assert (got.day[i], got.previous[i], got.current[i]) == _last_change_by_hand(row)
+        mine = region == i
+        expected = _changes_by_hand(row)
+        assert list(zip(day[mine], before[mine], after[mine], strict=True)) == expected
+        latest = next((z for z in reversed(row) if z != NO_ZONE), NO_ZONE)
+        if expected:
+            assert (last.day[i], last.previous[i]) == expected[-1][:2]
+        else:
+            assert (last.day[i], last.previous[i]) == (-1, NO_ZONE)
+        assert last.current[i] == latest

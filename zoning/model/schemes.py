@@ -238,28 +238,47 @@ class ZoneChanges:
     current: np.ndarray
 
 
-def zone_changes(zones: np.ndarray) -> ZoneChanges:
-    """When each region's zone last changed, over consecutive days (regions x days).
+def _known_changes(zones: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rule of a change of zone, for zones over consecutive days (regions x days): days
+    without a zone are skipped, and a change is a known zone that differs from the last
+    known zone before it. Returns ``(change, before, latest)``: whether each day is a
+    change, the last known zone before each day and each day's latest known zone."""
+    n = zones.shape[1]
+    known = zones != NO_ZONE
+    last_known = np.maximum.accumulate(np.where(known, np.arange(n), -1), axis=1)
+    latest = np.take_along_axis(zones, np.maximum(last_known, 0), axis=1)
+    latest = np.where(last_known >= 0, latest, NO_ZONE)
+    before = np.pad(latest[:, :-1], ((0, 0), (1, 0)), constant_values=NO_ZONE)
+    return known & (before != NO_ZONE) & (zones != before), before, latest
 
-    Days without a zone are skipped: a change is a known zone that differs from the last
-    known zone before it. The one rule for "the last change" (the policy page's region, its
-    list of recent changes).
-    """
+
+def every_zone_change(zones: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every change of zone over consecutive days (regions x days): ``(region, day,
+    from_zone, to_zone)`` index arrays, by region then day. Days without a zone are skipped,
+    so a gap in the data is not a change (:func:`zone_changes` has the last one)."""
+    zones = np.asarray(zones)
+    if zones.ndim != 2 or not zones.size:
+        empty = np.array([], dtype=np.int64)
+        return empty, empty, empty, empty
+    change, before, _ = _known_changes(zones)
+    region, day = np.nonzero(change)
+    return region, day, before[region, day], zones[region, day]
+
+
+def zone_changes(zones: np.ndarray) -> ZoneChanges:
+    """When each region's zone last changed, over consecutive days (regions x days, or the
+    days of one region), by the rule of :func:`every_zone_change`: the one place of "the
+    last change" (the policy page's region and its list of recent changes)."""
     zones = np.atleast_2d(np.asarray(zones, dtype=np.int16))
     rows, n = zones.shape
     if not n:
         none = np.full(rows, NO_ZONE, dtype=np.int16)
         return ZoneChanges(np.full(rows, -1), none, none.copy())
-    known = zones != NO_ZONE
-    last_known = np.maximum.accumulate(np.where(known, np.arange(n), -1), axis=1)
-    carried = np.take_along_axis(zones, np.maximum(last_known, 0), axis=1)
-    carried = np.where(last_known >= 0, carried, NO_ZONE)  # each day's latest known zone
-    before = np.pad(carried[:, :-1], ((0, 0), (1, 0)), constant_values=NO_ZONE)
-    change = known & (before != NO_ZONE) & (zones != before)
+    change, before, latest = _known_changes(zones)
     changed = change.any(axis=1)
     day = np.where(changed, n - 1 - np.argmax(change[:, ::-1], axis=1), -1)
     previous = np.where(changed, before[np.arange(rows), np.maximum(day, 0)], NO_ZONE)
-    return ZoneChanges(day, previous, carried[:, -1])
+    return ZoneChanges(day, previous, latest[:, -1])
 
 
 # --- loading -----------------------------------------------------------------------------
