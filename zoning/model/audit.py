@@ -47,8 +47,8 @@ def count_bands(
     Parameters
     ----------
     schemes, zones : iterables of the same length
-        Every scheme whose zones are public, and its zone index per region x day (``-1`` no
-        zone), all arrays of one shape.
+        Every scheme whose zones are public, and its zone index per region x day
+        (``NO_ZONE``: no zone), all arrays of one shape.
     column : str
         A count column (``new_cases_7d``, ``deaths_7d``, ``houses_7d`` ...).
     population : numpy.ndarray

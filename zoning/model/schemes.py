@@ -14,7 +14,8 @@ policy measures in Bahasa Indonesia and English) and its rules. Two kinds of rul
 
 A row's zone is the most severe zone that any applicable rule gives ("the highest of the
 indicators"). A row that misses a metric listed in ``requires``, or to which no rule applies,
-has no zone (-1). Conditions are parsed by :mod:`zoning.model.rules`, never evaluated as code.
+has no zone (:data:`NO_ZONE`). Conditions are parsed by :mod:`zoning.model.rules`, never
+evaluated as code.
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ class Scheme:
     def classify(
         self, values: Mapping[str, np.ndarray], shape: tuple[int, ...] | None = None
     ) -> np.ndarray:
-        """Zone index per row (``-1`` = no zone) from arrays of metric values.
+        """Zone index per row (:data:`NO_ZONE` where none) from arrays of metric values.
 
         Parameters
         ----------

@@ -362,7 +362,7 @@ def zone_view(
     Returns
     -------
     dict
-        ``zones`` (zone index per drawn region, -1 = no data), ``colours`` and ``labels``
+        ``zones`` (zone index per drawn region, ``NO_ZONE`` = no data), ``colours`` and ``labels``
         (per zone index, no data last), ``legend``, ``title`` (the level), and ``fields``
         (tooltip rows: ``label``, ``decimals``, ``values``, one number or ``None`` per
         region, and where some are text, ``texts`` and ``text_of``: see :func:`_packed`).

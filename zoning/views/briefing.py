@@ -142,7 +142,7 @@ def headline(
 
     Returns a dict with ``day``, ``as_of``, ``last_updated``, ``provisional`` (the day's
     figures are still filling in), ``regions`` and ``people`` (all regions of the level),
-    ``zones`` (one dict per zone, least severe first, then "no data" with index -1:
+    ``zones`` (one dict per zone, least severe first, then "no data" with index ``NO_ZONE``:
     ``index, id, colour, regions, people``), ``severe`` (the most severe zone that has
     regions, else the scheme's most severe zone), ``severe_regions`` (its regions, highest
     ``rate`` first: ``code, name, population, rate``), ``rate_metric``, and the new cases
