@@ -1,8 +1,9 @@
 """Micro-zonation dashboard: which areas are red, and what each area must do.
 
-Run with ``streamlit run dashboard.py``. The pages live in ``pages/``; all data work is done
-by the :mod:`zoning` library. Every page has its own path (``/map``, ``/trends`` ...) and
-keeps its view in the query, so a link reproduces what its sender saw.
+Run with ``streamlit run dashboard.py``. The pages live in ``pages/``, the Streamlit helpers
+they share in ``ui/``; all data work is done by the :mod:`zoning` library. Every page has its
+own path (``/map``, ``/trends`` ...) and keeps its view in the query, so a link reproduces
+what its sender saw.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import time
 
 import streamlit as st
 
-from pages import access, common, guard
+from ui import access, common, guard
 from zoning.core.i18n import t
 from zoning.core.timing import timing_log
 
@@ -32,7 +33,7 @@ def _home() -> None:
 
 def run() -> None:
     """Set up the page and run the page the URL asks for."""
-    guard.install()  # once per process: client addresses and uploads (pages/guard.py)
+    guard.install()  # once per process: client addresses and uploads (ui/guard.py)
     lg = common.lang()
     st.set_page_config(page_title=t("common.app_title", lg), page_icon="🗺️", layout="wide")
     pages = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import common
+from ui import common
 from zoning.core.i18n import pick, t
 from zoning.core.text import escape_markdown
 from zoning.model.schemes import builtin_schemes

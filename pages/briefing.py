@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import access, common
-from pages.zonemap import zone_map
+from ui import access, common
+from ui.zonemap import FRAME, zone_map
 from zoning.core.i18n import t
 from zoning.core.text import escape_html
 from zoning.render import export, mapdata, presentation
@@ -29,7 +29,7 @@ st.markdown(
   {display: none !important;}
 [data-testid="stMainBlockContainer"], .block-container
   {padding: 1rem 2rem .5rem 2rem !important; max-width: 100% !important;}
-iframe[title="pages.zonemap.zonemap"] {height: max(18rem, calc(100vh - 19.5rem)) !important;}
+MAP_FRAME {height: max(18rem, calc(100vh - 19.5rem)) !important;}
 [data-testid="stAlertContainer"] {padding: .35rem .9rem !important;}
 .brief-title {font-size: clamp(1.6rem, 2.6vw, 2.5rem); font-weight: 700; line-height: 1.15;
   margin: 0; padding: 0 !important;}
@@ -51,7 +51,7 @@ iframe[title="pages.zonemap.zonemap"] {height: max(18rem, calc(100vh - 19.5rem))
   vertical-align: -.15rem; border: 1px solid #616161;}
 @media (min-width: 641px) {  /* a notice above the map takes its height from the map */
   [data-testid="stMainBlockContainer"]:has([data-testid="stAlert"])
-    iframe[title="pages.zonemap.zonemap"] {height: max(18rem, calc(100vh - 22.5rem)) !important;}
+    MAP_FRAME {height: max(18rem, calc(100vh - 22.5rem)) !important;}
 }
 @media (max-height: 800px) and (min-width: 641px) {
   .brief-card {margin-bottom: .6rem;}
@@ -60,11 +60,11 @@ iframe[title="pages.zonemap.zonemap"] {height: max(18rem, calc(100vh - 19.5rem))
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"], .block-container
     {padding: .6rem .8rem .5rem .8rem !important;}
-  iframe[title="pages.zonemap.zonemap"] {height: calc(60vw + 5rem) !important;}
+  MAP_FRAME {height: calc(60vw + 5rem) !important;}
   .brief-print-wide {display: none;}
   .brief-print-narrow {display: block;}
 }
-</style>""",
+</style>""".replace("MAP_FRAME", FRAME),
     unsafe_allow_html=True,
 )
 

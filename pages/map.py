@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import access, common
-from pages.measures import level_note, show_measures
-from pages.zonemap import scroll_into_view, zone_map
+from ui import access, common
+from ui.measures import level_note, show_measures
+from ui.zonemap import scroll_into_view, zone_map
 from zoning.core.i18n import format_number, t, tn
 from zoning.core.text import escape_markdown, quote
 from zoning.model.regions import child_level, level_of_code, view_one_level_up

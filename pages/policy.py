@@ -6,8 +6,8 @@ from functools import partial
 
 import streamlit as st
 
-from pages import access, common
-from pages.measures import level_note, show_measures
+from ui import access, common
+from ui.measures import level_note, show_measures
 from zoning.core.i18n import pick, t, tn
 from zoning.core.text import escape_markdown
 from zoning.render import presentation

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import access, common
-from pages.measures import level_note
+from ui import access, common
+from ui.measures import level_note
 from zoning.core.i18n import pick, t
 from zoning.core.text import escape_markdown
 from zoning.render import charts

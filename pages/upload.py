@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from pages import access, common
+from ui import access, common
 from zoning.core.errors import InputError
 from zoning.core.i18n import t
 from zoning.core.text import escape_markdown

@@ -45,9 +45,20 @@ def _no_operator_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     the failed sign-ins of earlier tests."""
     monkeypatch.delenv("ZONING_ANALYST_PASSWORD_HASH", raising=False)
     monkeypatch.delenv("ZONING_SMALL_COUNT", raising=False)
-    from pages.access import ADDRESS_THROTTLES
+    from ui.access import ADDRESS_THROTTLES
 
     ADDRESS_THROTTLES.clear()  # failed sign-ins of one test never slow another's down
+
+
+@pytest.fixture
+def private_key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The NIK key file in tmp_path, and HOME there too: a test never touches the real home
+    folder (``pytestmark = pytest.mark.usefixtures("private_key_file")``)."""
+    path = tmp_path / "keys" / "nik-secret"
+    monkeypatch.setenv("ZONING_SECRET_FILE", str(path))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    return path
 
 
 @pytest.fixture
@@ -172,7 +183,7 @@ def serve_store(monkeypatch: pytest.MonkeyPatch):
     """Point the dashboard at a store: ``serve_store(store)`` before ``open_page``.
 
     AppTest starts every run as a brand-new server would, in Streamlit's legacy ``pages/``
-    mode, which the dashboard leaves with a rerun (``pages.common.lang``); that rerun would
+    mode, which the dashboard leaves with a rerun (``ui.common.lang``); that rerun would
     drop a button click. A server leaves that mode for good on its first run, so these tests
     run as on a server that has been up a while. ``test_browser`` covers the first runs.
     """
@@ -189,7 +200,7 @@ def serve_store(monkeypatch: pytest.MonkeyPatch):
 
     def serve(store: Store) -> Store:
         monkeypatch.setenv("ZONING_DB", store.url.removeprefix("sqlite:///"))
-        st.cache_resource.clear()  # pages.common keeps the store open across runs
+        st.cache_resource.clear()  # ui.common keeps the store open across runs
         return store
 
     yield serve

@@ -195,16 +195,24 @@ def _mapping(pairs: list[str] | None) -> dict[str, str] | None:
     return out
 
 
-def cmd_regions_import(args: argparse.Namespace) -> int:
-    from zoning.intake.boundaries import import_regions
+def _import(args: argparse.Namespace, kind) -> int:
+    """Import the file through the upload envelope, as the upload page does."""
+    from zoning.intake.envelope import import_file
 
-    result = import_regions(
-        _store(args), Path(args.file), args.level, code_field=args.code_field,
-        name_field=args.name_field, parent_field=args.parent_field,
-        population_field=args.population_field, layer=args.layer,
-        filename=Path(args.file).name, author=_author(),
-    )  # fmt: skip
+    path = Path(args.file)
+    result = import_file(_store(args), kind, path, filename=path.name, author=_author())
     return _print_result(result)
+
+
+def cmd_regions_import(args: argparse.Namespace) -> int:
+    from zoning.intake.boundaries import Boundaries
+
+    kind = Boundaries(
+        args.level, code_field=args.code_field, name_field=args.name_field,
+        parent_field=args.parent_field, population_field=args.population_field,
+        layer=args.layer,
+    )  # fmt: skip
+    return _import(args, kind)
 
 
 def _print_result(result) -> int:
@@ -219,21 +227,13 @@ def _print_result(result) -> int:
 
 
 def cmd_cases_import(args: argparse.Namespace) -> int:
-    store, path = _store(args), Path(args.file)
     if args.kind == "linelist":
-        from zoning.intake.linelist import import_linelist
+        from zoning.intake.linelist import LineList
 
-        result = import_linelist(
-            store, path, mapping=_mapping(args.map), filename=path.name, author=_author()
-        )
-    else:
-        from zoning.intake.counts import import_counts
+        return _import(args, LineList(_mapping(args.map)))
+    from zoning.intake.counts import Counts
 
-        result = import_counts(
-            store, path, mapping=_mapping(args.map), region=args.region, filename=path.name,
-            author=_author(),
-        )  # fmt: skip
-    return _print_result(result)
+    return _import(args, Counts(_mapping(args.map), args.region))
 
 
 def cmd_regions_list(args: argparse.Namespace) -> int:

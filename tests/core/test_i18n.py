@@ -28,7 +28,8 @@ def test_both_languages_with_same_placeholders(key):
 
 def test_every_key_used_in_the_code_exists():
     used = set()
-    for path in [*ROOT.glob("pages/*.py"), ROOT / "dashboard.py", *ROOT.glob("zoning/*.py")]:
+    code = [ROOT / "dashboard.py", *ROOT.glob("pages/*.py"), *ROOT.glob("ui/*.py")]
+    for path in [*code, *ROOT.glob("zoning/**/*.py")]:
         used |= set(KEY_USE.findall(path.read_text("utf-8")))
     assert used, "the scan found no t() calls: the pattern is wrong"
     missing = sorted(k for k in used if k not in strings())

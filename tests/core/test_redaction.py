@@ -203,3 +203,20 @@ def test_a_reader_message_about_a_long_file_name_leaves_no_digits_of_a_nik():
     with pytest.raises(InputError, match="not recognized") as refused:  # GDAL names the file
         read_regions(buffer.getvalue(), "district", None, filename="batas.zip")
     assert not PIECES.search(str(refused.value)), str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "".join(chr(ord(c) + 0xFEE0) for c in NIK),
+        "3315\u202f0615\u202f0785\u202f0018",
+        "3315\u00a00615\u00a00785\u00a00018",  # repr() wrote \xa0: redacted after, it leaked
+    ],
+    ids=["full-width digits", "narrow no-break spaces", "no-break spaces"],
+)
+def test_a_nik_in_other_digits_or_spaces_leaves_no_trace_in_a_report(tiny_store: Store, written):
+    """A region cell: the resolver's message quotes it redacted before repr() escapes it."""
+    data = f"tanggal;kode;kasus_baru\n2021-07-05;{written};4\n".encode()
+    _, report = read_counts(data, tiny_store.regions())
+    assert report.has_errors and HIDDEN in report.errors[0].message
+    assert written not in _all_text(report) and written not in report.summary()

@@ -17,10 +17,9 @@ from conftest import fuzz, tiny_regions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zoning.intake import tables
 from zoning.intake.linelist import (
     EPISODE_DAYS,
-    _read_cells,
+    houses_in_windows,
     import_linelist,
     plan_episodes,
     read_linelist,
@@ -28,19 +27,14 @@ from zoning.intake.linelist import (
 )
 from zoning.intake.nik import FINGERPRINT_META, STORED_AS_NUMBER, NikHasher, NikKeyError
 from zoning.intake.report import UploadRejected
-from zoning.store import Store, _houses_in_windows
+from zoning.store import Store
 
 HEADER = ("nik", "tanggal_konfirmasi", "kode_desa", "no_kk", "alamat")
 A1, A2, B1 = "33.01.01.2001", "33.01.01.2002", "33.02.01.1001"
 RT1, RT2 = "33.02.01.1001.001.001", "33.02.01.1001.001.002"
 
 
-@pytest.fixture(autouse=True)
-def _private_key_file(tmp_path, monkeypatch):
-    """Never touch the real home folder: the key file and HOME point into tmp_path."""
-    monkeypatch.setenv("ZONING_SECRET_FILE", str(tmp_path / "keys" / "nik-secret"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+pytestmark = pytest.mark.usefixtures("private_key_file")
 
 
 @pytest.fixture
@@ -411,7 +405,7 @@ def test_windows_count_distinct_houses():
         region = np.array([e[0] for e in episodes], dtype=object)
         start = np.datetime64("2021-07-01") + np.array([e[1] for e in episodes], dtype=int)
         house = np.array([e[2] for e in episodes], dtype=object)
-        got = _houses_in_windows(region, start.astype("datetime64[s]"), house)
+        got = houses_in_windows(region, start.astype("datetime64[s]"), house)
         got = {(r, pd.Timestamp(d)): n for r, d, n in got.itertuples(index=False)}
         want = {}
         for r in "AB":
@@ -503,72 +497,7 @@ def test_file_path_and_semicolons(tiny_store, tmp_path):
     assert tiny_store.uploads()["filename"].iloc[-1] == "list.csv"
 
 
-# --- the fast reader and the store's case tables ---------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        b"a,b\n1,2\n3,4\n",
-        b"A , b\n 1 , x y \n",
-        b'a,b\n"x, y",2\n"multi\nline",3\n',
-        b"a;b\n1;2\n",
-        b"a\tb\n1\t2\n",
-        "a,b\nCaf\xe9,2\n".encode("cp1252"),  # not UTF-8: read_cells, with its note
-        "a,b\nCafé,2\n".encode("utf-16"),
-        b"\xef\xbb\xbfa,b\n1,2\n",
-        b"a,b\n1\n3,4\n",  # a short row
-        b"a,b\n1,2,\n",  # an empty extra cell
-        b"a,b\n,\n1,2\n",  # a row of empty cells
-        b"a,b\n1,2\n\n3,4\n",  # a blank row keeps its number
-        b"\n\na,b\n1,2\n",  # blank lines before the header
-    ],
-)
-def test_fast_reader_reads_like_read_cells(data):
-    fast, slow = _read_cells(data), tables.read_cells(data)
-    _same_table(fast, slow)
-
-
-def _same_table(fast, slow):
-    assert list(fast.frame.columns) == list(slow.frame.columns)
-    assert fast.frame.index.tolist() == slow.frame.index.tolist()
-    assert fast.frame.astype(object).values.tolist() == slow.frame.astype(object).values.tolist()
-    assert (fast.format, fast.encoding, fast.delimiter) == (slow.format, slow.encoding,
-                                                            slow.delimiter)  # fmt: skip
-    assert fast.notes == slow.notes
-
-
-cell = st.text(alphabet='ab ,;"\n\t1é', max_size=6)
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    st.integers(1, 4).flatmap(
-        lambda width: st.tuples(
-            st.lists(
-                st.text(alphabet="abcXY _", min_size=1, max_size=5),
-                min_size=width,
-                max_size=width,
-                unique_by=lambda h: h.strip().lower(),
-            ),
-            st.lists(st.lists(cell, min_size=width, max_size=width), min_size=1, max_size=6),
-        )
-    ),
-    st.sampled_from([",", ";", "\t"]),
-)
-def test_fast_reader_agrees_with_read_cells_on_any_table(table, delimiter):
-    header, rows = table
-    out = io.StringIO()
-    csv.writer(out, delimiter=delimiter, lineterminator="\n").writerows([header, *rows])
-    data = out.getvalue().encode("utf-8")
-    try:
-        slow = tables.read_cells(data)
-    except Exception as exc:  # the fast reader must fail the same way
-        with pytest.raises(type(exc)) as info:
-            _read_cells(data)
-        assert str(info.value) == str(exc)
-        return
-    _same_table(_read_cells(data), slow)
+# --- the store's case tables ------------------------------------------------------------
 
 
 def test_a_different_mapping_of_the_same_bytes_is_another_upload(tiny_store):

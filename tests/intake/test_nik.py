@@ -31,12 +31,7 @@ from zoning.intake.nik import (
 SECRET = bytes(range(32))
 
 
-@pytest.fixture(autouse=True)
-def _private_key_file(tmp_path, monkeypatch):
-    """Never touch the real home folder: the key file and HOME point into tmp_path."""
-    monkeypatch.setenv("ZONING_SECRET_FILE", str(tmp_path / "keys" / "nik-secret"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+pytestmark = pytest.mark.usefixtures("private_key_file")
 
 
 def nik(district="330101", day=1, month=1, year=90, serial=1, woman=False) -> str:

@@ -597,3 +597,123 @@ def test_a_table_with_too_many_rows_is_refused_before_it_is_parsed(monkeypatch):
     assert len(tables.read_table(b"a;b\n1;2\n3;4\n5;6\n")) == 3
     with pytest.raises(InputError, match=r"more than 3 rows \(4\); split it"):
         tables.read_table(b"a;b\n1;2\n3;4\n5;6\n7;8\n")
+
+
+# --- the fast reader (the line list's) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"a,b\n1,2\n3,4\n",
+        b"A , b\n 1 , x y \n",
+        b'a,b\n"x, y",2\n"multi\nline",3\n',
+        b"a;b\n1;2\n",
+        b"a\tb\n1\t2\n",
+        "a,b\nCaf\xe9,2\n".encode("cp1252"),  # not UTF-8: read_cells, with its note
+        "a,b\nCafé,2\n".encode("utf-16"),
+        b"\xef\xbb\xbfa,b\n1,2\n",
+        b"a,b\n1\n3,4\n",  # a short row
+        b"a,b\n1,2,\n",  # an empty extra cell
+        b"a,b\n,\n1,2\n",  # a row of empty cells
+        b"a,b\n1,2\n\n3,4\n",  # a blank row keeps its number
+        b"\n\na,b\n1,2\n",  # blank lines before the header
+    ],
+)
+def test_fast_reader_reads_like_read_cells(data):
+    fast, slow = tables.read_cells_fast(data), tables.read_cells(data)
+    _same_table(fast, slow)
+
+
+def _same_table(fast, slow):
+    assert list(fast.frame.columns) == list(slow.frame.columns)
+    assert fast.frame.index.tolist() == slow.frame.index.tolist()
+    assert fast.frame.astype(object).values.tolist() == slow.frame.astype(object).values.tolist()
+    assert (fast.format, fast.encoding, fast.delimiter) == (slow.format, slow.encoding,
+                                                            slow.delimiter)  # fmt: skip
+    assert fast.notes == slow.notes
+
+
+cell = st.text(alphabet='ab ,;"\n\t1é', max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 4).flatmap(
+        lambda width: st.tuples(
+            st.lists(
+                st.text(alphabet="abcXY _", min_size=1, max_size=5),
+                min_size=width,
+                max_size=width,
+                unique_by=lambda h: h.strip().lower(),
+            ),
+            st.lists(st.lists(cell, min_size=width, max_size=width), min_size=1, max_size=6),
+        )
+    ),
+    st.sampled_from([",", ";", "\t"]),
+)
+def test_fast_reader_agrees_with_read_cells_on_any_table(table, delimiter):
+    header, rows = table
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\n").writerows([header, *rows])
+    data = out.getvalue().encode("utf-8")
+    try:
+        slow = tables.read_cells(data)
+    except Exception as exc:  # the fast reader must fail the same way
+        with pytest.raises(type(exc)) as info:
+            tables.read_cells_fast(data)
+        assert str(info.value) == str(exc)
+        return
+    _same_table(tables.read_cells_fast(data), slow)
+
+
+# --- single cells: a count from any cell, an RW's or RT's number ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("12.345", 12345.0), ("12,345", 12345.0), ("1.234.567", 1234567.0), ("3.000", 3000.0),
+        ("12.0", 12.0), ("12,00", 12.0), ("1 234", 1234.0), ("\u00a01234 ", 1234.0),
+        ("12.5", 12.5), ("12,5", 12.5), ("-40", -40.0), ("-1.234", -1234.0),
+        (4000, 4000.0), (4000.0, 4000.0), (12.5, 12.5), (np.int64(7), 7.0),
+    ],
+)  # fmt: skip
+def test_count_cell_reads_a_count_as_whole_numbers_does(cell, value):
+    assert tables.count_cell(cell) == value
+    if isinstance(cell, str) and float(value).is_integer():
+        values, bad = tables.whole_numbers(pd.Series([cell]))
+        assert values[0] == value and not bad[0]  # the same rule as the column reader
+
+
+@pytest.mark.parametrize("cell", ["", "  ", "-", "NA", "n/a", "#N/A", "null", None, float("nan")])
+def test_count_cell_of_nothing_is_nan(cell):
+    assert np.isnan(tables.count_cell(cell))
+
+
+@pytest.mark.parametrize("cell", ["abc", "12a", "1e", True, float("inf"), "1.2.3,4,5"])
+def test_count_cell_of_no_number_is_none(cell):
+    assert tables.count_cell(cell) is None
+
+
+@pytest.mark.parametrize(
+    ("cell", "number"),
+    [("3", 3), ("003", 3), ("0003", 3), (" 12 ", 12), ("3.0", 3), ("3.00", 3), (3, 3),
+     (3.0, 3), (np.int64(999), 999), ("0", 0), (0, 0)],
+)  # fmt: skip
+def test_local_number(cell, number):
+    assert tables.local_number(cell) == number
+
+
+@pytest.mark.parametrize("cell", ["", "x", "1000", 1000, 3.5, "3.5", "-1", -1, True, "٣"])
+def test_local_number_refuses(cell):
+    assert tables.local_number(cell) is None
+
+
+def test_header_names_of_a_text_table_and_of_binary_files():
+    assert tables.header_names(b"Tanggal;Kode;Kasus_Baru\n1;2;3\n") == [
+        "tanggal", "kode", "kasus_baru",
+    ]  # fmt: skip
+    assert tables.header_names('"NIK"\t"Desa"\n'.encode("utf-16")) == ["nik", "desa"]
+    assert tables.header_names(b"PK\x03\x04rest") == []
+    assert tables.header_names(b"a\x00b") == []

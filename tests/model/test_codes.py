@@ -198,24 +198,6 @@ def test_normalised_codes_of_one_region_agree():
     assert parent_code(parent_code(village)) == normalise_code("3374")
 
 
-@pytest.mark.parametrize(
-    ("level", "within", "up"),
-    [
-        ("village", "33.74.01", ("district", "33.74", "33.74.01")),  # the parent's siblings
-        ("district", "33.74", ("regency", "33", "33.74")),
-        ("regency", "33", ("province", None, "33")),
-        ("village", "33.74", ("district", "33.74", None)),  # within a grandparent: stay in it
-        ("rt", "33.74.01.1003.001", ("rw", "33.74.01.1003", "33.74.01.1003.001")),
-        ("village", None, ("district", None, None)),
-        ("province", None, ("province", None, None)),
-    ],
-)
-def test_the_map_view_one_level_up(level, within, up):
-    from zoning.model.regions import view_one_level_up
-
-    assert view_one_level_up(level, within) == up
-
-
 def test_redaction_knows_region_codes_by_these_segment_widths():
     """zoning.core.text keeps dotted region codes readable in messages; it sits below the
     model and cannot import SEGMENT_WIDTHS, so its pattern must be theirs: the province's

@@ -78,7 +78,7 @@ def map_args(at: AppTest) -> dict:
 
 
 def test_the_map_gets_geometry_once_as_a_file_and_zones_per_view(store):
-    from pages.zonemap import GEO_DIR
+    from ui.zonemap import GEO_DIR
     from zoning.render.mapdata import decode_geometry
 
     at = open_map(level="village", scheme="who-ct-2021", date="2021-07-10", lang="en")
@@ -146,7 +146,7 @@ def village_values(at: AppTest, code: str) -> dict:
 
 
 def _codes(at: AppTest) -> list[str]:
-    from pages.zonemap import GEO_DIR
+    from ui.zonemap import GEO_DIR
     from zoning.render.mapdata import decode_geometry
 
     name = map_args(at)["geometry_url"].rsplit("/", 1)[1]

@@ -65,7 +65,7 @@ def test_failed_attempts_make_the_session_wait(store: Store, analyst_password: s
 def test_a_new_session_does_not_start_the_count_again(
     store: Store, analyst_password: str, monkeypatch: pytest.MonkeyPatch
 ):
-    from pages import access
+    from ui import access
 
     monkeypatch.setattr(access, "_client_address", lambda: "203.0.113.7")  # one machine
     for _ in range(4):  # each failure from a new session, as a script guessing would

@@ -209,3 +209,68 @@ def test_a_store_made_before_a_count_field_existed_gains_it_and_keeps_its_counts
         c["name"] for c in sa.inspect(reopened.engine).get_columns("counts")
     )
     assert stored["new_cases"].sum() == tiny_counts()["new_cases"].sum()
+
+
+# --- "as of", locks and uploads as methods, so that no importer needs SQL ------------------
+
+
+def test_as_of_moves_forward_only(tiny_store: Store):
+    assert tiny_store.as_of() == pd.Timestamp("2021-07-21")  # the tiny counts' last day
+    with tiny_store.transaction() as conn:
+        assert tiny_store.as_of(conn) == pd.Timestamp("2021-07-21")
+        assert not tiny_store.advance_as_of(conn, pd.Timestamp("2021-07-20"))
+        assert not tiny_store.advance_as_of(conn, None)
+        assert tiny_store.advance_as_of(conn, pd.Timestamp("2021-07-25 13:00"))
+        assert tiny_store.as_of(conn) == pd.Timestamp("2021-07-25")  # seen inside at once
+    assert tiny_store.meta()["as_of"] == "2021-07-25"
+    tiny_store.set_meta(as_of="not a day")
+    assert tiny_store.as_of() is None
+    with tiny_store.transaction() as conn:
+        assert tiny_store.advance_as_of(conn, "2021-07-01")  # none set: any day is later
+    assert tiny_store.as_of() == pd.Timestamp("2021-07-01")
+
+
+def test_a_locked_fact_is_read_inside_the_transaction(tiny_store: Store):
+    with tiny_store.transaction() as conn:
+        assert tiny_store.locked_meta(conn, "nik_key") is None
+        tiny_store.write_meta(conn, nik_key="abc")
+        assert tiny_store.locked_meta(conn, "nik_key") == "abc"
+    assert tiny_store.meta()["nik_key"] == "abc"
+
+
+def test_earlier_and_latest_uploads(tiny_store: Store):
+    first = tiny_store.latest_upload()
+    with tiny_store.transaction() as conn:
+        old = tiny_store.record_upload(conn, "counts", "a.csv", "f" * 64, "pytest", 1, 1)
+        new = tiny_store.record_upload(
+            conn, "counts", "a.csv", "f" * 64, "pytest", 1, 1, {"facts": {"options": {"x": 1}}}
+        )
+        assert tiny_store.latest_upload(conn) == new > old > first
+        # inside the transaction: an upload without options matches any options
+        assert tiny_store.earlier_upload("counts", "f" * 64, {"x": 2}, conn) == old
+    assert tiny_store.earlier_upload("counts", "f" * 64, {"x": 1}) == old
+    assert tiny_store.earlier_upload("regions", "f" * 64, {"x": 1}) is None
+    assert tiny_store.earlier_upload("counts", "e" * 64, {"x": 1}) is None
+
+
+def test_case_houses_are_the_stored_episodes_of_the_asked_regions_and_days(tiny_store: Store):
+    rt, other = "33.01.01.2001.001.001", "33.01.01.2001.001.002"
+    frame = pd.DataFrame(
+        {
+            "person_key": ["a" * 64, "b" * 64, "c" * 64, "d" * 64],
+            "episode_start": pd.to_datetime(
+                ["2021-07-01", "2021-07-07", "2021-07-08", "2021-07-03"]
+            ),
+            "region": [rt, rt, rt, other],
+            "household_key": ["h" * 64, None, "h" * 64, "k" * 64],
+        }
+    )
+    with tiny_store.transaction() as conn:
+        upload = tiny_store.record_upload(conn, "test", None, None, "pytest", 4, 4)
+        tiny_store.insert_cases(conn, frame, upload)
+        found = tiny_store.case_houses(conn, [rt], "2021-07-01", "2021-07-07")
+    assert list(found.columns) == ["region", "episode_start", "household_key", "person_key"]
+    assert sorted(found["person_key"]) == ["a" * 64, "b" * 64]  # the 8th and other RT left out
+    assert found["household_key"].isna().sum() == 1
+    with tiny_store.engine.connect() as conn:
+        assert tiny_store.case_houses(conn, [], "2021-07-01", "2021-07-07").empty

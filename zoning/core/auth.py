@@ -1,7 +1,7 @@
 """Who may change the data: analysts, signed in by OIDC or by the operator's password.
 
 Everyone who can reach the dashboard may look at it; uploads, boundary imports and policy
-notes are for analysts. The dashboard (``pages/common.py``) decides who is an analyst with
+notes are for analysts. The dashboard (``ui/common.py``) decides who is an analyst with
 the pieces here, which never import Streamlit:
 
 - **OIDC** (Streamlit's ``st.login``) when ``.streamlit/secrets.toml`` has an ``[auth]``

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 #: Characters that can start Markdown (CommonMark, GitHub's extensions, Streamlit's own
 #: ``:colour[...]``, ``:emoji:`` and ``$math$``): each is written with a backslash before it.
 MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~$:&@^")
@@ -52,8 +52,9 @@ def escape_markdown(value: object) -> str:
 def spreadsheet_safe(value: object) -> object:
     """Neutralise a text cell that a spreadsheet would run as a formula.
 
-    Numbers pass through unchanged; text starting with ``= + - @`` or a tab/CR is prefixed
-    with an apostrophe (the OWASP recommendation for CSV injection).
+    Numbers pass through unchanged; text starting with ``= + - @``, a tab, a CR or a NUL is
+    prefixed with an apostrophe (OWASP's recommendation for CSV injection; ASVS 1.2.10 adds
+    the NUL).
     """
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
@@ -64,8 +65,10 @@ def spreadsheet_safe(value: object) -> object:
 
 #: A run of digit groups: joined by spaces, or by one of ``. - / _`` (spaces around allowed),
 #: or by a comma between digits (``3315,0615``). A comma followed by a space is a list
-#: (``rows 12, 13``), not part of a number.
-_DIGIT_RUN = re.compile(r"[0-9]+(?:(?:[ \t\u00a0]*[.\-/_][ \t\u00a0]*|[ \t\u00a0]+|,)[0-9]+)*")
+#: (``rows 12, 13``), not part of a number. Digits are any script's (full-width ``３３１５``
+#: too), spaces any (no-break, thin, ideographic, line breaks), dashes any (en dash, minus).
+_JOIN = r"[./_\-\u2010-\u2015\u2212\uff0d\uff0e\uff0f\uff3f]"
+_DIGIT_RUN = re.compile(rf"\d+(?:(?:\s*{_JOIN}\s*|\s+|,)\d+)*")
 _REGION_CODE = re.compile(r"[0-9]{2}(?:\.[0-9]{2}){0,2}(?:\.[0-9]{4})?(?:\.[0-9]{3}){0,2}")
 #: A run with this many digits or more is hidden: a NIK or a No. KK has 16.
 HIDE_DIGITS = 12
@@ -78,9 +81,9 @@ def redact(value: object) -> str:
 
     A number is hidden when its digits, however written (``3315061507850018``,
     ``3315 0615 0785 0018``, ``3315.0615.0785.0018``, ``3315-0615-0785-0018``,
-    ``3315,0615,0785,0018``), number :data:`HIDE_DIGITS` or more, even inside a word
-    (``kasus_3315061507850018.csv``). Dotted region codes (``33.74.01.1001``) and lists
-    written with ``", "`` stay readable.
+    ``3315,0615,0785,0018``, in full-width digits), number :data:`HIDE_DIGITS` or more, even
+    inside a word (``kasus_3315061507850018.csv``). Dotted region codes (``33.74.01.1001``)
+    and lists written with ``", "`` stay readable.
     """
 
     def hide(match: re.Match) -> str:

@@ -18,9 +18,7 @@ for GIS files, the spreadsheet row (header = row 1) for CSV.
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import logging
 import re
 import tempfile
@@ -38,7 +36,16 @@ import shapely
 
 from zoning.core.errors import InputError
 from zoning.core.text import quote, redact
-from zoning.intake import tables
+from zoning.intake import envelope, tables
+from zoning.intake.columns import (
+    REGION_LEVEL_CODES,
+    REGION_LEVEL_NAMES,
+    REGION_LOCAL_NUMBERS,
+    REGIONS,
+    match_columns,
+    pick_columns,
+)
+from zoning.intake.envelope import Loaded
 from zoning.intake.filecheck import (
     Limits,
     ReadOnce,
@@ -50,7 +57,7 @@ from zoning.intake.filecheck import (
 from zoning.intake.report import ImportResult, Report
 from zoning.model.codes import DIGIT_LENGTHS, CodeError, depth, normalise_code, parent_code
 from zoning.model.regions import LEVELS, level_depth, level_of_code, parent_level
-from zoning.store import Store
+from zoning.store import Store, Transaction
 
 #: Largest file read, in bytes.
 MAX_BYTES = 1024 * 2**20
@@ -65,36 +72,8 @@ PLURAL = {
     "rt": "RTs",
 }
 
-#: Field names looked for, in order, when a field is not named (lower case; a Shapefile's
-#: name cut to 10 characters also matches).
-FIELD_NAMES: dict[str, tuple[str, ...]] = {
-    "code": ("kode", "kode_wilayah", "kd_wilayah", "kode_wil", "code"),
-    "name": ("nama", "nama_wilayah", "namobj", "name"),
-    "parent": ("kode_induk", "induk", "parent", "parent_code", "kode_parent"),
-    "population": (
-        "penduduk", "jumlah_penduduk", "jml_penduduk", "jml_pddk", "population", "pop",
-    ),
-}  # fmt: skip
-#: Code fields of one level (BIG's RBI names, OCHA/HDX P-codes), after the common ones.
-LEVEL_CODE_NAMES: dict[str, tuple[str, ...]] = {
-    "province": ("kode_prov", "kode_provinsi", "kdppum", "adm1_pcode"),
-    "regency": ("kode_kab", "kode_kabupaten", "kode_kabkota", "kode_kota", "kdpkab", "adm2_pcode"),
-    "district": ("kode_kec", "kode_kecamatan", "kdcpum", "adm3_pcode"),
-    "village": ("kode_desa", "kode_kel", "kode_kelurahan", "kode_desa_kel", "kdepum", "adm4_pcode"),
-    "rw": ("kode_rw", "rw", "no_rw", "nomor_rw"),
-    "rt": ("kode_rt", "rt", "no_rt", "nomor_rt"),
-}
-#: Name fields of one level, after the common ones.
-LEVEL_NAME_NAMES: dict[str, tuple[str, ...]] = {
-    "province": ("nama_prov", "nama_provinsi", "wadmpr", "adm1_en"),
-    "regency": ("nama_kab", "nama_kabupaten", "nama_kabkota", "nama_kota", "wadmkk", "adm2_en"),
-    "district": ("nama_kec", "nama_kecamatan", "wadmkc", "adm3_en"),
-    "village": ("nama_desa", "nama_kel", "nama_kelurahan", "nmdesa", "wadmkd", "adm4_en"),
-    "rw": ("nama_rw",),
-    "rt": ("nama_rt",),
-}
-#: Fields holding an RW's or RT's number within its parent rather than a full code.
-_LOCAL_NAMES = frozenset({"rw", "no_rw", "nomor_rw", "rt", "no_rt", "nomor_rt"})
+#: Fields and the names looked for (:data:`zoning.intake.columns.REGIONS`).
+FIELD_NAMES = REGIONS
 _OPTIONS = {
     "code": "--code-field",
     "name": "--name-field",
@@ -103,7 +82,7 @@ _OPTIONS = {
 }
 
 _PCODE = re.compile(r"^[Ii][Dd]([0-9]+)$")
-_LOCAL = re.compile(r"^([0-9]{1,3})(\.0+)?$")
+_SHAPEFILE_NAME = 10  # a Shapefile's field names are cut to 10 characters
 _SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -115,49 +94,28 @@ _READS = ReadOnce(entries=2)
 # --- loading bytes ---------------------------------------------------------------------------
 
 
-@dataclass
-class _Loaded:
-    """A file's content: bytes, or the parts of a Shapefile read from beside a ``.shp``."""
-
-    name: str | None
-    data: bytes = b""
-    parts: dict[str, bytes] = field(default_factory=dict)  # ".shp" -> bytes
-
-    def digest(self, options: dict[str, object]) -> str:
-        """sha256 of the content and the options that change what an import does."""
-        h = hashlib.sha256()
-        if self.parts:
-            for ext in sorted(self.parts):
-                h.update(ext.encode() + b"\x00" + self.parts[ext])
-        else:
-            h.update(self.data)
-        h.update(b"\x00" + json.dumps(options, sort_keys=True, default=str).encode())
-        return h.hexdigest()
-
-
-def _load(source: str | Path | bytes | _Loaded, filename: str | None) -> _Loaded:
-    if isinstance(source, _Loaded):
+def _load(
+    source: str | Path | bytes | Loaded, filename: str | None, limit: int = MAX_BYTES
+) -> Loaded:
+    """The file's content: its bytes, or a Shapefile's parts read from beside a ``.shp``."""
+    if isinstance(source, Loaded):
         return source
     if isinstance(source, bytes | bytearray | memoryview):
-        data = bytes(source)
-        if len(data) > MAX_BYTES:
-            raise InputError(f"the file is larger than {MAX_BYTES // 2**20} MB; split it")
-        return _Loaded(filename, data)
+        return envelope.load(bytes(source), filename, limit)
     path = Path(source)
-    name = filename or path.name
     if path.suffix.lower() != ".shp":
-        return _Loaded(name, tables.load_bytes(path, MAX_BYTES))
+        return envelope.load(path, filename, limit)
     parts = {}
     for ext in _SHAPEFILE_PARTS:
         found = [p for p in path.parent.glob(path.stem + ".*") if p.suffix.lower() == ext]
         if found:
-            parts[ext] = tables.load_bytes(found[0], MAX_BYTES)
+            parts[ext] = tables.load_bytes(found[0], limit)
         elif ext in (".shp", ".shx", ".dbf"):
             raise InputError(
                 f"the Shapefile {path.name} has no {ext} file beside it; a Shapefile needs "
                 f"{path.stem}.shp, .shx, .dbf and .prj together (or upload them as one .zip)"
             )
-    return _Loaded(name, parts=parts)
+    return Loaded(filename if filename is not None else path.name, parts=parts)
 
 
 # --- opening the file as a table ---------------------------------------------------------------
@@ -172,13 +130,13 @@ class _Table:
     notes: list[str] = field(default_factory=list)  # warnings from the reader
 
 
-def _open(loaded: _Loaded, layer: str | None) -> _Table:
+def _open(loaded: Loaded, layer: str | None) -> _Table:
     """The file as a table, read once per content and layer (see :data:`_READS`)."""
-    key = (loaded.digest({"layer": layer}), loaded.name)
+    key = (loaded.sha256, layer, loaded.name)
     return _READS.get(key, lambda: _open_now(loaded, layer, Limits.from_env()))
 
 
-def _open_now(loaded: _Loaded, layer: str | None, limits: Limits) -> _Table:
+def _open_now(loaded: Loaded, layer: str | None, limits: Limits) -> _Table:
     try:
         return _open_checked(loaded, layer, limits)
     except InputError:
@@ -198,7 +156,7 @@ def _unreadable(exc: Exception) -> InputError:
     )
 
 
-def _open_checked(loaded: _Loaded, layer: str | None, limits: Limits) -> _Table:
+def _open_checked(loaded: Loaded, layer: str | None, limits: Limits) -> _Table:
     if loaded.parts:
         return _read_shapefile(loaded.parts, PurePosixPath(loaded.name or "regions.shp").stem)
     data, name = loaded.data, loaded.name or ""
@@ -378,11 +336,6 @@ def _gdal(exc: object, tmp: str) -> str:
 # --- fields ------------------------------------------------------------------------------------
 
 
-def _matches(column: str, candidate: str) -> bool:
-    col = column.strip().lower()
-    return col == candidate or (len(col) == 10 and len(candidate) > 10 and candidate[:10] == col)
-
-
 def _listed(columns: list[str]) -> str:
     shown = [quote(c) for c in columns[:30]]
     return ", ".join(shown) + (", ..." if len(columns) > 30 else "") if shown else "none"
@@ -394,19 +347,21 @@ def _choose_fields(
     """The column of each role: the one named, else the first common name found."""
     above = parent_level(level)
     candidates = {
-        "code": FIELD_NAMES["code"] + LEVEL_CODE_NAMES[level],
-        "name": FIELD_NAMES["name"] + LEVEL_NAME_NAMES[level],
+        "code": FIELD_NAMES["code"] + REGION_LEVEL_CODES[level],
+        "name": FIELD_NAMES["name"] + REGION_LEVEL_NAMES[level],
         "parent": FIELD_NAMES["parent"]
-        + tuple(n for n in LEVEL_CODE_NAMES.get(above or "", ()) if n not in _LOCAL_NAMES),
+        + tuple(
+            n for n in REGION_LEVEL_CODES.get(above or "", ()) if n not in REGION_LOCAL_NUMBERS
+        ),
         "population": FIELD_NAMES["population"],
     }
     chosen: dict[str, str | None] = {}
     for role, option in _OPTIONS.items():
         want = given.get(role)
         if want is not None:
-            hits = [c for c in columns if c == want] or [
-                c for c in columns if c.strip().lower() == want.strip().lower()
-            ]
+            hits = [c for c in columns if c == want] or match_columns(columns, {role: (want,)}).get(
+                role, []
+            )
             if not hits:
                 raise InputError(
                     f"the file has no field {want!r}; its fields are: {_listed(columns)}",
@@ -414,12 +369,9 @@ def _choose_fields(
                 )
             chosen[role] = hits[0]
             continue
-        taken = {c for c in chosen.values() if c is not None}
-        found = None
-        for cand in candidates[role]:
-            found = next((c for c in columns if c not in taken and _matches(c, cand)), None)
-            if found is not None:
-                break
+        taken = [c for c in chosen.values() if c is not None]
+        found = match_columns(columns, {role: candidates[role]}, cut=_SHAPEFILE_NAME)
+        found = pick_columns(found, taken=taken).get(role)
         if found is None and role in ("code", "name"):
             raise InputError(
                 f"cannot find the {role} field of the {PLURAL[level]} (looked for "
@@ -475,52 +427,6 @@ def parse_code(value: object) -> str:
                 )
             return code
     return normalise_code(value)
-
-
-def _local_number(value: object) -> int | None:
-    """An RW's or RT's number within its parent (``3``, ``"003"``, ``3.0``), else ``None``."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | np.integer):
-        return int(value) if 0 <= int(value) <= 999 else None
-    if isinstance(value, float):
-        return int(value) if value.is_integer() and 0 <= value <= 999 else None
-    match = _LOCAL.match(str(value).strip())
-    return int(match.group(1)) if match else None
-
-
-_WHOLE = re.compile(r"^[0-9]+([.,]0+)?$")
-_GROUPED = re.compile(r"^[0-9]{1,3}([.,][0-9]{3})+$")
-_DECIMAL = re.compile(r"^[0-9]*[.,][0-9]+$")
-
-
-def _population(value: object) -> float | None:
-    """A population from a cell: a number, NaN when empty, ``None`` when not a number.
-
-    Text may group thousands with ``.`` (Indonesian) or ``,``: ``12.345`` and ``3.000`` are
-    12345 and 3000, since a population is a whole number; ``12.0`` is 12.
-    """
-    if _empty(value):
-        return np.nan
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float | np.integer | np.floating):
-        number = float(value)
-        return number if np.isfinite(number) else None
-    text = re.sub(r"[\s\u00a0]", "", str(value))
-    negative = text.startswith("-") and len(text) > 1
-    text = text.removeprefix("-") if negative else text
-    if text.lower() in {"na", "n/a", "nan", "-", "null"}:
-        return np.nan
-    if _GROUPED.match(text):  # a separator before three digits groups thousands
-        number = float(re.sub(r"[.,]", "", text))
-    elif _WHOLE.match(text):  # 12.0, 12,00: a spreadsheet's whole number
-        number = float(re.sub(r"[.,]0+$", "", text))
-    elif _DECIMAL.match(text):
-        number = float(text.replace(",", "."))
-    else:
-        return None
-    return -number if negative else number
 
 
 # --- geometry ----------------------------------------------------------------------------------
@@ -699,7 +605,7 @@ def read_regions(
 
 
 def _read(
-    loaded: _Loaded,
+    loaded: Loaded,
     level: str,
     regions: pd.DataFrame,
     given: dict[str, str | None],
@@ -714,7 +620,7 @@ def _read(
 
 
 def _read_checked(
-    loaded: _Loaded,
+    loaded: Loaded,
     level: str,
     regions: pd.DataFrame,
     given: dict[str, str | None],
@@ -749,7 +655,7 @@ def _read_checked(
             report.error("the code is empty", row, code_col)
             continue
         if level in ("rw", "rt"):
-            number = _local_number(value)
+            number = tables.local_number(value)
             if number is not None:
                 if number == 0:
                     report.error(f"{level.upper()} number 0; numbers start at 1", row, code_col)
@@ -867,7 +773,7 @@ def _read_checked(
         )
     else:
         for k, (row, value) in enumerate(zip(rows, raw[pop_col].tolist(), strict=True)):
-            number = _population(value)
+            number = tables.count_cell(value)
             if number is not None and np.isnan(number):
                 continue
             if number is None:
@@ -1055,6 +961,55 @@ def _changes(frame: pd.DataFrame, stored: gpd.GeoDataFrame) -> int:
     return int(differs.sum())
 
 
+@dataclass
+class Boundaries(envelope.Kind):
+    """Region boundaries and region lists of one level, with the analyst's choices: the
+    upload kind of :func:`import_regions` and the upload page."""
+
+    level: str
+    code_field: str | None = None
+    name_field: str | None = None
+    parent_field: str | None = None
+    population_field: str | None = None
+    layer: str | None = None
+    name = "regions"
+    max_bytes = MAX_BYTES
+
+    def __post_init__(self) -> None:
+        self.level = _level(self.level)
+
+    @property
+    def given(self) -> dict[str, str | None]:
+        return _given(self.code_field, self.name_field, self.parent_field, self.population_field)
+
+    def options(self) -> dict:
+        return {"level": self.level, "layer": self.layer, **self.given}
+
+    def load(self, source: str | Path | bytes, filename: str | None) -> Loaded:
+        return _load(source, filename, self.max_bytes)
+
+    def read(self, store: Store, loaded: Loaded) -> envelope.Checked:
+        """Read and check against the stored regions, with the boundaries of this level and
+        the one above (which place RWs and RTs given by number, and check containment)."""
+        stored = _stored(store, self.level)
+        frame, report = _read(loaded, self.level, stored, self.given, self.layer)
+        return envelope.Checked(frame, report, len(frame), stored)
+
+    def prepare(self, store: Store, checked: envelope.Checked) -> None:
+        """Keep what the file lacks from the stored regions; count what would change."""
+        stored = checked.work
+        frame = checked.frame.reset_index(drop=True)
+        frame = _keep_stored(frame, stored[stored["level"] == self.level])
+        checked.work = (frame, _changes(frame, stored))
+
+    def write(
+        self, store: Store, conn: Transaction, upload_id: int, checked: envelope.Checked
+    ) -> int:
+        frame, changed = checked.work
+        store.write_regions(conn, frame, upload_id)
+        return changed
+
+
 def import_regions(
     store: Store,
     source: str | Path | bytes,
@@ -1073,7 +1028,7 @@ def import_regions(
     Regions already stored with the same code are replaced (a re-import changes them in
     place); a population or boundary the file lacks keeps its stored value. The same
     content imported again with the same options, when it would change nothing, writes
-    nothing and reports the earlier upload.
+    nothing and reports the earlier upload (:func:`zoning.intake.envelope.import_file`).
 
     Raises
     ------
@@ -1081,27 +1036,5 @@ def import_regions(
         The file cannot be used; :class:`~zoning.intake.report.UploadRejected` (carrying the
         report) when some regions have errors. Nothing is written in either case.
     """
-    level = _level(level)
-    loaded = _load(source, filename)
-    given = _given(code_field, name_field, parent_field, population_field)
-    digest = loaded.digest({"level": level, "layer": layer, **given})
-    earlier = store.find_upload("regions", digest)
-    if earlier is not None and int(store.uploads()["id"].max()) == earlier:
-        # nothing was uploaded since: the same import again cannot change anything
-        report = Report()
-        report.facts.update(file=loaded.name, duplicate_of=earlier)
-        return ImportResult(None, 0, 0, report, duplicate_of=earlier)
-    stored = _stored(store, level)
-    frame, report = _read(loaded, level, stored, given, layer)
-    report.raise_if_errors()
-    frame = _keep_stored(frame.reset_index(drop=True), stored[stored["level"] == level])
-    changed = _changes(frame, stored)
-    if earlier is not None and changed == 0:
-        return ImportResult(None, len(frame), 0, report, duplicate_of=earlier)
-    with store.transaction() as conn:
-        upload_id = store.record_upload(
-            conn, "regions", loaded.name, digest, author, rows=len(frame), changed=changed,
-            report=report.to_dict(),
-        )  # fmt: skip
-        store.write_regions(conn, frame, upload_id)
-    return ImportResult(upload_id, len(frame), changed, report)
+    kind = Boundaries(level, code_field, name_field, parent_field, population_field, layer)
+    return envelope.import_file(store, kind, source, filename=filename, author=author)

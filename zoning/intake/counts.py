@@ -10,7 +10,8 @@ What a file may look like
 -------------------------
 Comma, semicolon or tab separated; UTF-8 (with or without BOM), Windows-1252, or the first
 sheet of an ``.xlsx`` workbook. Column names in Bahasa Indonesia or English, case, spaces,
-underscores and hyphens ignored (``Kasus Baru`` = ``kasus_baru``); see :data:`ALIASES`. An
+underscores and hyphens ignored (``Kasus Baru`` = ``kasus_baru``); see
+:data:`zoning.intake.columns.COUNTS`. An
 explicit ``mapping={"source column": "field"}`` always wins over a guess; a guess that could
 go two ways is an error that asks for one. Regions by code in any written form or by name;
 a file for one region may leave out the region column and pass ``region=``.
@@ -27,22 +28,30 @@ show as a false spike of cases.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
 from zoning.core.errors import InputError
 from zoning.core.text import quote, redact
-from zoning.intake import tables
+from zoning.intake import envelope, tables
+from zoning.intake.columns import (
+    COUNTS,
+    COUNTS_AMBIGUOUS,
+    COUNTS_REGION_CODES,
+    COUNTS_REGION_NAMES,
+    COUNTS_ROW_NUMBERS,
+    column_key,
+    field_of,
+    match_columns,
+)
 from zoning.intake.report import ImportResult, Report
 from zoning.model.metrics import COUNT_FIELDS
 from zoning.model.regions import RegionResolver
-from zoning.store import Store
+from zoning.store import Store, Transaction
 
 KIND = "counts"
 IGNORE = "ignore"
@@ -71,88 +80,25 @@ CUMULATIVE = ("cases_total", "active", "recovered_total", "deaths_total")
 NUMBER_FIELDS = tuple(f for f in FIELDS if f not in ("date", "region"))
 _PERCENT = frozenset({"inpatient_covid_pct", "bor_covid_pct"})
 
-#: Column names recognised for each field, compared by :func:`column_key`.
-ALIASES: dict[str, tuple[str, ...]] = {
-    "date": ("tanggal", "tgl", "date", "tanggal lapor", "tgl lapor", "tanggal laporan", "hari",
-             "report date", "day"),
-    "new_cases": ("kasus baru", "konfirmasi harian", "positif harian", "new cases", "cases",
-                  "kasus harian", "kasus", "positif baru", "konfirmasi baru", "tambahan positif",
-                  "penambahan positif", "daily cases", "new confirmed"),
-    "cases_total": ("total positif", "kumulatif", "cases total", "cumulative", "total cases",
-                    "positif kumulatif", "kumulatif positif", "total konfirmasi",
-                    "konfirmasi kumulatif", "cumulative cases", "confirmed", "total confirmed"),
-    "active": ("dirawat", "isolasi", "aktif", "active", "kasus aktif", "active cases",
-               "dirawat isolasi", "dirawat/isolasi"),
-    "recovered_total": ("sembuh", "recovered", "total sembuh", "sembuh kumulatif",
-                        "recovered total", "total recovered"),
-    "deaths": ("meninggal harian", "kematian baru", "deaths", "new deaths", "meninggal baru",
-               "kematian harian", "daily deaths", "tambahan meninggal"),
-    "deaths_total": ("meninggal", "total meninggal", "deaths total", "total deaths",
-                     "meninggal kumulatif", "kumulatif meninggal", "cumulative deaths",
-                     "total kematian"),
-    "tests": ("tes", "tests", "test", "jumlah tes", "pemeriksaan", "jumlah pemeriksaan",
-              "spesimen", "jumlah spesimen", "diperiksa", "tes harian", "swab"),
-    "positives": ("tes positif", "hasil positif", "spesimen positif", "positives",
-                  "positive tests", "tests positive", "pemeriksaan positif", "swab positif"),
-    "admissions": ("admissions", "rawat inap baru", "pasien masuk", "masuk rs",
-                   "hospital admissions", "new admissions", "dirawat baru"),
-    # Indonesian BOR and US CDC's bed share are different measures with different cut-offs:
-    # each has its own names, and neither is ever read as the other.
-    "bor_covid_pct": ("bor", "bor covid", "keterisian tt", "keterisian tempat tidur",
-                      "persen bor", "bor persen", "bor isolasi", "keterisian tt covid",
-                      "bed occupancy rate", "bed occupancy", "bed occupancy pct"),
-    "inpatient_covid_pct": ("inpatient covid pct", "covid inpatient bed utilization",
-                            "inpatient bed utilization", "covid inpatient pct",
-                            "staffed beds covid pct"),
-    "beds_covid": ("tt covid", "tempat tidur covid", "jumlah tt covid", "kapasitas tt",
-                   "kapasitas tt covid", "tt isolasi", "jumlah tt isolasi", "covid beds",
-                   "beds covid"),
-    "beds_staffed": ("tt rawat inap", "jumlah tt rawat inap", "staffed beds",
-                     "staffed inpatient beds", "inpatient beds", "beds staffed"),
-    "houses_7d": ("houses", "rumah", "rumah positif", "rumah 7 hari", "jumlah rumah"),
-}  # fmt: skip
-#: Columns that could be the cumulative total or the day's new cases; read from context.
-AMBIGUOUS = ("positif", "konfirmasi", "terkonfirmasi", "positive", "kasus positif")
-#: Region columns holding codes (preferred when a file also names the region).
-REGION_CODE_COLUMNS = (
-    "kode", "kode wilayah", "kode desa", "kode kelurahan", "kode desa kelurahan", "kode kab",
-    "kode kabupaten", "kode kota", "kode kab kota", "kode kec", "kode kecamatan", "kode prov",
-    "kode provinsi", "kode kemendagri", "region", "region code", "code", "kode daerah",
-)  # fmt: skip
-#: Region columns holding names, with the level their names are looked for in.
-REGION_NAME_COLUMNS: dict[str, str | None] = {
-    "wilayah": None, "nama wilayah": None, "nama": None, "name": None, "region name": None,
-    "daerah": None, "nama daerah": None,
-    "desa": "village", "kelurahan": "village", "desa kelurahan": "village",
-    "desa/kelurahan": "village", "nama desa": "village", "nama kelurahan": "village",
-    "village": "village",
-    "kecamatan": "district", "kec": "district", "nama kecamatan": "district",
-    "district": "district",
-    "kabupaten": "regency", "kota": "regency", "kabupaten kota": "regency",
-    "kabupaten/kota": "regency", "kab kota": "regency", "kab/kota": "regency", "kab": "regency",
-    "nama kabupaten": "regency", "nama kota": "regency", "regency": "regency", "city": "regency",
-    "provinsi": "province", "prov": "province", "province": "province",
-}  # fmt: skip
-_INDEX_COLUMNS = frozenset({"", "no", "nomor", "id", "urut", "nourut"})
+#: Field names as mapping targets (``--map COLUMN=FIELD``).
+_TARGETS = {f: (f,) for f in FIELDS}
+_IGNORE_TARGETS = {IGNORE: (IGNORE, "skip", "none")}
+#: Region name columns by the level their names are looked for in ("any": every level).
+_NAME_LEVELS: dict[str, tuple[str, ...]] = {}
+for _name, _level in COUNTS_REGION_NAMES.items():
+    _NAME_LEVELS.setdefault(_level or "any", ())
+    _NAME_LEVELS[_level or "any"] += (_name,)
+#: What a column is taken for from its name: a count field (by the field's name or an alias),
+#: a column that could be either of two fields, a region column, or the rows' numbers.
+_GUESSES: dict[str, tuple[str, ...]] = {
+    **{f: (f, *COUNTS.get(f, ())) for f in FIELDS if f != "region"},
+    "?ambiguous": COUNTS_AMBIGUOUS,
+    "?codes": COUNTS_REGION_CODES,
+    "?names": tuple(COUNTS_REGION_NAMES),
+    "?row": COUNTS_ROW_NUMBERS,
+}
 _PER_PROBLEM = 100  # rows listed per problem and column; the rest are counted
 _FUTURE_DAYS = 1  # a date later than tomorrow is a typo
-
-
-def column_key(name: str) -> str:
-    """A column name as compared: lower-case letters and digits only."""
-    return re.sub(r"[^0-9a-z]", "", str(name).lower())
-
-
-#: Field names as mapping targets, and column names as guesses (region columns apart).
-_FIELD_BY_KEY: dict[str, str] = {column_key(f): f for f in FIELDS}
-_BY_KEY: dict[str, str] = {k: f for k, f in _FIELD_BY_KEY.items() if f != "region"}
-for _field, _names in ALIASES.items():
-    for _name in _names:
-        _BY_KEY.setdefault(column_key(_name), _field)
-_AMBIGUOUS_KEYS = frozenset(column_key(n) for n in AMBIGUOUS)
-_CODE_KEYS = frozenset(column_key(n) for n in REGION_CODE_COLUMNS)
-_NAME_KEYS = {column_key(n): level for n, level in REGION_NAME_COLUMNS.items()}
-_IGNORE_KEYS = frozenset({"ignore", "skip", "none", ""})
 
 
 def _empty_frame() -> pd.DataFrame:
@@ -207,6 +153,43 @@ def read_counts(
     return (_empty_frame() if frame is None else frame), report
 
 
+@dataclass
+class Counts(envelope.Kind):
+    """Daily counts files, with the analyst's choices: the upload kind of
+    :func:`import_counts` and the upload page."""
+
+    mapping: Mapping[str, str] | None = None
+    region: str | None = None
+    name = KIND
+
+    def options(self) -> dict:
+        return _options(self.mapping, self.region)
+
+    def read(self, store: Store, loaded: envelope.Loaded) -> envelope.Checked:
+        frame, report = read_counts(
+            loaded.data, store.regions(), mapping=self.mapping, region=self.region,
+            filename=loaded.name,
+        )  # fmt: skip
+        return envelope.Checked(frame, report, int(report.facts.get("rows", len(frame))))
+
+    def prepare(self, store: Store, checked: envelope.Checked) -> None:
+        """The region-days to write: those with at least one value."""
+        frame = checked.frame
+        fields = [f for f in COUNT_FIELDS if f in frame.columns]
+        checked.work = frame.dropna(subset=fields, how="all") if fields else frame.iloc[:0]
+
+    def write(
+        self, store: Store, conn: Transaction, upload_id: int, checked: envelope.Checked
+    ) -> int:
+        """Insert or revise the daily counts; move the store's "as of" to the latest day."""
+        write = checked.work
+        if not len(write):
+            return 0
+        changed = store.write_counts(conn, write, upload_id)
+        store.advance_as_of(conn, write["date"].max())
+        return changed
+
+
 def import_counts(
     store: Store,
     source: bytes | Path,
@@ -218,8 +201,9 @@ def import_counts(
 ) -> ImportResult:
     """Check a counts file and write it into ``store`` in one transaction, or write nothing.
 
-    The same bytes imported before (with the same mapping and region) write nothing and
-    return ``duplicate_of``. A file with errors raises
+    Goes through :func:`zoning.intake.envelope.import_file`: the same bytes imported before
+    with the same mapping and region write nothing and return ``duplicate_of`` when they
+    would change nothing. A file with errors raises
     :class:`~zoning.intake.report.UploadRejected` carrying its report. Otherwise the upload is
     recorded with its report, the daily counts are inserted or revised (the store keeps the
     values they replace), and the store's ``as_of`` moves to the latest day with data if that
@@ -231,33 +215,9 @@ def import_counts(
         The file cannot be read at all (missing, too large) or is rejected
         (:class:`~zoning.intake.report.UploadRejected`).
     """
-    data = tables.load_bytes(source)
-    if filename is None and isinstance(source, str | Path):
-        filename = Path(source).name
-    digest = hashlib.sha256(data).hexdigest()
-    earlier = store.earlier_upload(KIND, digest, _options(mapping, region))
-    if earlier is not None:
-        report = Report()
-        report.facts.update(file=filename, duplicate_of=earlier)
-        return ImportResult(upload_id=None, rows=0, changed=0, report=report, duplicate_of=earlier)
-    frame, report = read_counts(
-        data, store.regions(), mapping=mapping, region=region, filename=filename
+    return envelope.import_file(
+        store, Counts(mapping, region), source, filename=filename, author=author
     )
-    report.raise_if_errors()
-    rows = int(report.facts.get("rows", len(frame)))
-    fields = [f for f in COUNT_FIELDS if f in frame.columns]
-    write = frame.dropna(subset=fields, how="all") if fields else frame.iloc[:0]
-    latest = write["date"].max() if len(write) else None
-    as_of = _as_of(store)
-    with store.transaction() as conn:
-        upload = store.record_upload(
-            conn, KIND, filename, digest, author, rows, 0, report.to_dict()
-        )
-        changed = store.write_counts(conn, write, upload) if len(write) else 0
-        _set_changed(store, conn, upload, changed)
-        if latest is not None and (as_of is None or latest > as_of):
-            store.write_meta(conn, as_of=latest.date().isoformat())
-    return ImportResult(upload_id=upload, rows=rows, changed=changed, report=report)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -384,12 +344,9 @@ def _match_columns(
     errors = report.counts["error"]
     chosen: dict[str, str] = {}
     explicit: set[str] = set()
-    by_key: dict[str, list[str]] = {}
-    for h in headers:
-        by_key.setdefault(column_key(h), []).append(h)
     for src, target in (mapping or {}).items():
-        tkey = column_key(target or "")
-        field = IGNORE if tkey in _IGNORE_KEYS else _FIELD_BY_KEY.get(tkey)
+        ignore = not column_key(target or "") or field_of(target, _IGNORE_TARGETS) is not None
+        field = IGNORE if ignore else field_of(target, _TARGETS)
         where = f"{src}={target}"
         if field is None:
             report.error(
@@ -398,7 +355,7 @@ def _match_columns(
                 column="--map",
             )
             continue
-        cols = by_key.get(column_key(src), []) if column_key(src) else []
+        cols = match_columns(headers, {src: (src,)}).get(src, [])
         if not cols:
             report.error(
                 f"{where}: the file has no column {src!r} (columns: {found})", column="--map"
@@ -420,25 +377,28 @@ def _match_columns(
     if report.counts["error"] > errors:
         return None
 
+    rest = [h for h in headers if h not in explicit and h]
+    guess_of: dict[str, str] = {}
+    for what, cols in match_columns(rest, _GUESSES).items():
+        for col in cols:
+            guess_of.setdefault(col, what)
     guesses: dict[str, list[str]] = {}
     codes_cols: list[str] = []
     name_cols: list[str] = []
     ambiguous: list[str] = []
     unused: list[str] = []
-    for h in headers:
-        if h in explicit or not h:
-            continue
-        key = column_key(h)
-        if key in _BY_KEY:
-            guesses.setdefault(_BY_KEY[key], []).append(h)
-        elif key in _AMBIGUOUS_KEYS:
+    for h in rest:
+        what = guess_of.get(h)
+        if what == "?ambiguous":
             ambiguous.append(h)
-        elif key in _CODE_KEYS:
+        elif what == "?codes":
             codes_cols.append(h)
-        elif key in _NAME_KEYS:
+        elif what == "?names":
             name_cols.append(h)
-        elif key not in _INDEX_COLUMNS:
+        elif what is None and column_key(h):  # a column named "#" numbers the rows too
             unused.append(h)
+        elif what is not None and what != "?row":
+            guesses.setdefault(what, []).append(h)
     for field, cols in guesses.items():
         if field in chosen:
             unused.extend(cols)  # the mapping chose another column for this field
@@ -458,8 +418,8 @@ def _match_columns(
     else:
         unused.extend(codes_cols + name_cols)
     if "region" in chosen:
-        level = _NAME_KEYS.get(column_key(chosen["region"]))
-        if level is not None:
+        level = field_of(chosen["region"], _NAME_LEVELS)
+        if level is not None and level != "any":
             chosen["_region_level"] = level
 
     for col in ambiguous:
@@ -729,23 +689,3 @@ def _from_total(
         "fall: correct it, or give the daily numbers in their own column",
     )  # fmt: skip
     return daily
-
-
-# --- writing ---------------------------------------------------------------------------------
-
-
-def _as_of(store: Store) -> pd.Timestamp | None:
-    value = store.meta().get("as_of")
-    day = tables.parse_date(value) if value else None
-    return day
-
-
-def _set_changed(store: Store, conn: sa.Connection, upload_id: int, changed: int) -> None:
-    """Record how many region-days an upload changed (known only after writing them)."""
-    finish = getattr(store, "finish_upload", None)
-    if finish is not None:
-        finish(conn, upload_id, changed)
-        return
-    from zoning.store import uploads  # a store without finish_upload: the same UPDATE
-
-    conn.execute(sa.update(uploads).where(uploads.c.id == upload_id).values(changed=changed))

@@ -19,26 +19,23 @@ one:
   "as of" day, and writes them as a revision (:meth:`zoning.store.Store.write_counts`: the
   old values are kept in the history). Days without cases are not written as zeros.
 
-All of it is one transaction; an upload with errors writes nothing.
+All of it is one transaction (:func:`zoning.intake.envelope.import_file`); an upload with
+errors writes nothing.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sqlalchemy as sa
 
 from zoning.core.errors import InputError
 from zoning.core.text import quote, redact
-from zoning.intake import tables
+from zoning.intake import envelope, tables
+from zoning.intake.columns import LINELIST, field_of, match_columns, pick_columns
 from zoning.intake.nik import (
     FINGERPRINT_META,
     SECRET_ENV,
@@ -55,39 +52,27 @@ from zoning.intake.nik import (
     prefix_unknown,
     sixteen_digit_cells,
 )
-from zoning.intake.report import ImportResult, Report, UploadRejected
-from zoning.model.codes import SEGMENT_WIDTHS
+from zoning.intake.report import ImportResult, Report
+from zoning.model.codes import RT_CODE_LENGTH, VILLAGE_CODE_LENGTH
+from zoning.model.metrics import WINDOW
 from zoning.model.regions import LEVELS, RegionResolver
-from zoning.store import HOUSES_WINDOW, VILLAGE_CODE_LENGTH, Store, meta_table
+from zoning.store import Store, Transaction
 
 KIND = "linelist"
 #: A case at least this many days after the start of a person's episode starts a new one.
 EPISODE_DAYS = 90
 
-#: Canonical fields and the column names that are read as each, in order of preference.
-FIELDS: dict[str, tuple[str, ...]] = {
-    "nik": ("nik", "no_nik", "nomor_nik", "nik_pasien", "no_ktp", "nomor_ktp", "ktp"),
-    "date": (
-        "tanggal_konfirmasi", "tgl_konfirmasi", "tanggal_positif", "tgl_positif",
-        "date_confirmed", "confirmed_date", "confirmation_date", "tanggal_hasil", "tgl_hasil",
-        "tanggal", "tgl", "date",
-    ),
-    "region": (
-        "kode_rt", "kode_desa", "kode_kelurahan", "kode_desa_kelurahan", "kode_wilayah",
-        "region", "wilayah", "desa_kelurahan", "kelurahan", "desa", "village", "rt",
-    ),
-    "no_kk": ("no_kk", "nomor_kk", "nokk", "kk", "no_kartu_keluarga", "nomor_kartu_keluarga"),
-    "address": ("alamat", "address", "alamat_domisili", "alamat_lengkap", "alamat_ktp"),
-    "rw": ("rw", "no_rw", "nomor_rw"),
-    "rt": ("rt", "no_rt", "nomor_rt"),
-}  # fmt: skip
+#: Canonical fields and the column names read as each (:data:`zoning.intake.columns.LINELIST`).
+FIELDS = LINELIST
 REQUIRED = ("nik", "date", "region")
 #: Columns of the frame :func:`read_linelist` returns.
 COLUMNS = ("row", "nik", "date", "region", "village", "no_kk", "address")
 
 _VILLAGE_DEPTH = LEVELS.index("village") + 1
 _RT_DEPTH = LEVELS.index("rt") + 1
-_RT_CODE_LENGTH = sum(SEGMENT_WIDTHS) + len(SEGMENT_WIDTHS) - 1
+#: A mapping's target is read as a field's own name first ("rt" is the RT field, although
+#: the region also goes by "rt"), then as one of its aliases.
+_TARGETS = {f: (f,) for f in FIELDS}
 
 
 # --- messages that never carry a NIK ------------------------------------------------------
@@ -104,81 +89,13 @@ def _warn(report: Report, message: str, row: int | None = None, column: str | No
 # --- reading ------------------------------------------------------------------------------
 
 
-def _read_cells(data: bytes) -> tables.Table:
-    """What :func:`zoning.intake.tables.read_cells` reads, through pyarrow's CSV reader when it can.
-
-    ``read_cells`` takes about 2.5 s for a million rows; pyarrow about 0.6 s. Only a plain
-    UTF-8 CSV file whose first line is its header and whose rows all have the header's width
-    takes the fast way; anything else (a workbook, another encoding, a ragged row, a stray
-    quote...) goes to ``read_cells``, which reads and reports it exactly.
-    """
-    try:
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
-    except ImportError:  # pragma: no cover - pyarrow comes with streamlit
-        return tables.read_cells(data)
-    if not data.strip() or data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data:
-        return tables.read_cells(data)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return tables.read_cells(data)
-    tables.check_line_length(data)
-    delimiter = tables.sniff_delimiter(text)
-    header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
-    names = [h.strip().lower() for h in header]
-    if not any(names) or len(set(names)) < len(names):
-        return tables.read_cells(data)
-    keys = [f"c{i}" for i in range(len(names))]
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            read_options=pacsv.ReadOptions(column_names=keys, skip_rows=1),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(keys, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowException, ValueError):  # a ragged row, a stray quote...
-        return tables.read_cells(data)
-    dtype = pd.StringDtype("pyarrow", na_value=np.nan)
-    frame = pd.DataFrame(
-        {name: pd.Series(table.column(k), dtype=dtype).str.strip() for name, k in zip(
-            names, keys, strict=True)}
-    )  # fmt: skip
-    frame.index = pd.RangeIndex(2, 2 + len(frame))  # spreadsheet rows: the header is row 1
-    frame = frame[(frame != "").any(axis=1).to_numpy()]
-    if frame.empty:
-        return tables.read_cells(data)
-    return tables.Table(frame, "csv", "utf-8", delimiter)
-
-
-def _header_key(name: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
-
-
-def _field_of(target: str) -> str | None:
-    key = _header_key(target)
-    if key in FIELDS:
-        return key
-    for name, aliases in FIELDS.items():
-        if key in aliases:
-            return name
-    return None
-
-
 def _choose_columns(
     columns: list[str], mapping: Mapping[str, str] | None, report: Report
 ) -> dict[str, str]:
     """The column of the file read as each field (mapped ones first, then by name)."""
     chosen: dict[str, str] = {}
-    keys = {_header_key(c): c for c in reversed(columns)}
     for source, target in (mapping or {}).items():
-        name = _field_of(target)
+        name = field_of(target, _TARGETS) or field_of(target, FIELDS)
         if name is None:
             _error(
                 report,
@@ -187,7 +104,8 @@ def _choose_columns(
                 column="--map",
             )
             continue
-        column = source if source in columns else keys.get(_header_key(source))
+        named = match_columns(columns, {source: (source,)}).get(source, [])
+        column = source if source in columns else next(iter(named), None)
         if column is None:
             _error(
                 report,
@@ -197,16 +115,8 @@ def _choose_columns(
             )
             continue
         chosen[name] = column
-    used = set(chosen.values())
-    for name, aliases in FIELDS.items():
-        if name in chosen:
-            continue
-        for alias in aliases:
-            column = keys.get(alias)
-            if column is not None and column not in used:
-                chosen[name] = column
-                used.add(column)
-                break
+    rest = {f: names for f, names in FIELDS.items() if f not in chosen}
+    chosen.update(pick_columns(match_columns(columns, rest), taken=chosen.values()))
     for name in REQUIRED:
         if name not in chosen:
             label = {"nik": "NIK", "date": "confirmation date", "region": "village or RT"}[name]
@@ -260,7 +170,7 @@ def read_linelist(
     if filename:
         report.facts["file"] = filename
     try:
-        table = _read_cells(tables.load_bytes(source))
+        table = tables.read_cells_fast(tables.load_bytes(source))
     except InputError as exc:
         _error(report, exc.bare, exc.row, exc.column)
         return _empty_frame(), report
@@ -494,10 +404,8 @@ def _place_rts(
 
 
 def _small_number(text: object) -> int | None:
-    t = str(text).strip()
-    if t.endswith(".0"):
-        t = t[:-2]
-    return int(t) if t.isascii() and t.isdigit() and 0 < int(t) < 1000 else None
+    """An RT's or RW's number (1 to 999), else ``None``."""
+    return tables.local_number(text) or None
 
 
 def _family_cards(sub: pd.DataFrame, column: str | None, report: Report) -> np.ndarray:
@@ -658,6 +566,97 @@ def _check_key(meta: dict[str, str], hasher: NikHasher, has_cases: bool, key_pat
         )
 
 
+@dataclass
+class LineList(envelope.Kind):
+    """NIK line lists, with the analyst's column mapping: the upload kind of
+    :func:`import_linelist` and the upload page."""
+
+    mapping: Mapping[str, str] | None = None
+    secret_path: Path | None = None
+    name = KIND
+
+    def options(self) -> dict:
+        return {"mapping": dict(sorted((self.mapping or {}).items()))}
+
+    def start(self, store: Store) -> None:
+        """Load the NIK key (made on first use) and refuse a store built with another."""
+        self.key_path = (
+            Path(self.secret_path) if self.secret_path is not None else default_secret_path()
+        )
+        self.hasher = NikHasher(load_or_create_secret(self.key_path))
+        _check_key(store.meta(), self.hasher, store.case_count() > 0, self.key_path)
+
+    def read(self, store: Store, loaded: envelope.Loaded) -> envelope.Checked:
+        frame, report = read_linelist(
+            loaded.data, store.regions(), mapping=self.mapping, filename=loaded.name
+        )
+        return envelope.Checked(frame, report, int(report.facts.get("rows_read", 0)))
+
+    def prepare(self, store: Store, checked: envelope.Checked) -> None:
+        """Keyed hashes instead of NIKs, No. KKs and addresses (the NIKs are dropped)."""
+        cases, people = _keyed(checked.frame, self.hasher)
+        checked.report.facts["people_in_file"] = len(people)
+        checked.frame = checked.frame.iloc[:0]
+        checked.work = (cases, people)
+
+    def write(
+        self, store: Store, conn: Transaction, upload_id: int, checked: envelope.Checked
+    ) -> int:
+        """Episodes, then the daily counts they change (see the module's notes)."""
+        cases, people = checked.work
+        report = checked.report
+        self._lock_key(store, conn)
+        stored = store.case_episodes(people, conn)
+        plan = plan_episodes(cases, stored)
+        report.facts.update(plan.facts)
+        # new cases per village-day: the stored count before this upload (one query, cheap
+        # while the table is small) plus the episodes inserted, minus those moved away
+        added = _village_days(plan.insert)
+        removed = _village_days(plan.deleted)
+        touched = pd.concat([added, removed], ignore_index=True)[["region", "date"]]
+        daily = store.case_new_cases(conn, touched)
+        store.delete_cases(conn, plan.delete_ids)
+        store.insert_cases(conn, plan.insert, upload_id)
+        daily = daily.merge(added, on=["region", "date"], how="left").merge(
+            removed, on=["region", "date"], how="left", suffixes=("", "_removed")
+        )
+        daily["new_cases"] += daily.pop("n").fillna(0) - daily.pop("n_removed").fillna(0)
+
+        # households per RT: a distinct count, recounted from the stored episodes, for the
+        # days up to the latest case or the store's "as of" day, whichever is later
+        last = store.case_last_date(conn)
+        as_of = store.as_of(conn)
+        until = max(last, as_of) if as_of is not None and last is not None else last
+        episodes = pd.concat(
+            [plan.insert[["region", "episode_start"]], plan.deleted[["region", "episode_start"]]],
+            ignore_index=True,
+        )
+        rts = episodes.loc[_is_rt(episodes["region"])]
+        rt_days = _window_days(rts, until)
+        houses = _houses_7d(store, conn, rt_days)
+        recomputed = pd.concat([daily, houses], ignore_index=True)
+        written = 0
+        if len(recomputed):  # in key order: the counts table's index then grows at one end
+            recomputed = recomputed.sort_values(["region", "date"], ignore_index=True)
+            written = store.write_counts(conn, recomputed, upload_id)
+        report.facts["villages_touched"] = int(daily["region"].nunique())
+        report.facts["village_days_recomputed"] = len(daily)
+        report.facts["rts_touched"] = int(rts["region"].nunique())
+        report.facts["rt_days_recomputed"] = len(rt_days)
+        report.facts["region_days_written"] = int(written)
+        store.advance_as_of(conn, last)
+        return len(plan.insert)
+
+    def _lock_key(self, store: Store, conn: Transaction) -> None:
+        """Check the key inside the transaction, holding its row so imports take turns."""
+        fingerprint = store.locked_meta(conn, FINGERPRINT_META)
+        has_cases = store.case_count(conn) > 0
+        found = {} if fingerprint is None else {FINGERPRINT_META: fingerprint}
+        _check_key(found, self.hasher, has_cases, self.key_path)
+        if fingerprint is None:
+            store.write_meta(conn, **{FINGERPRINT_META: self.hasher.fingerprint()})
+
+
 def import_linelist(
     store: Store,
     source: str | Path | bytes,
@@ -692,106 +691,20 @@ def import_linelist(
 
     Raises
     ------
-    UploadRejected
-        The file has errors (no NIK column, bad dates, unknown regions...); nothing is
-        written.
+    InputError
+        The file cannot be loaded (missing, too large); :class:`UploadRejected` when it has
+        errors (no NIK column, bad dates, unknown regions...). Nothing is written.
     NikKeyError
         The store was built with another NIK key, or the key file is unsafe or damaged.
     """
-    key_path = Path(secret_path) if secret_path is not None else default_secret_path()
-    hasher = NikHasher(load_or_create_secret(key_path))
-    _check_key(store.meta(), hasher, store.case_count() > 0, key_path)
-    try:
-        data = tables.load_bytes(source)
-    except InputError as exc:
-        report = Report()
-        _error(report, exc.bare, exc.row, exc.column)
-        raise UploadRejected(report) from None
-    if filename is None and isinstance(source, str | Path):
-        filename = Path(source).name
-    digest = hashlib.sha256(data).hexdigest()
-    options = {"mapping": dict(sorted((mapping or {}).items()))}
-    earlier = store.earlier_upload(KIND, digest, options)
-    if earlier is not None:
-        report = Report()
-        report.facts.update(file=filename, duplicate_of=earlier)
-        return ImportResult(None, 0, 0, report, duplicate_of=earlier)
-
-    frame, report = read_linelist(data, store.regions(), mapping=mapping, filename=filename)
-    report.facts["options"] = options
-    report.raise_if_errors()
-    rows = int(report.facts["rows_read"])
-    cases, people = _keyed(frame, hasher)
-    report.facts["people_in_file"] = len(people)
-    del frame
-
-    with store.transaction() as conn:
-        _lock_key(store, conn, hasher, key_path)
-        stored = store.case_episodes(people, conn)
-        plan = plan_episodes(cases, stored)
-        report.facts.update(plan.facts)
-        upload_id = store.record_upload(
-            conn, KIND, filename, digest, author, rows, len(plan.insert), report.to_dict()
-        )
-        # new cases per village-day: the stored count before this upload (one query, cheap
-        # while the table is small) plus the episodes inserted, minus those moved away
-        added = _village_days(plan.insert)
-        removed = _village_days(plan.deleted)
-        touched = pd.concat([added, removed], ignore_index=True)[["region", "date"]]
-        daily = store.case_new_cases(conn, touched)
-        store.delete_cases(conn, plan.delete_ids)
-        store.insert_cases(conn, plan.insert, upload_id)
-        daily = daily.merge(added, on=["region", "date"], how="left").merge(
-            removed, on=["region", "date"], how="left", suffixes=("", "_removed")
-        )
-        daily["new_cases"] += daily.pop("n").fillna(0) - daily.pop("n_removed").fillna(0)
-
-        # households per RT: a distinct count, recounted from the stored episodes, for the
-        # days up to the latest case or the store's "as of" day, whichever is later
-        last = store.case_last_date(conn)
-        as_of = conn.execute(
-            sa.select(meta_table.c.value).where(meta_table.c.key == "as_of")
-        ).scalar()
-        until = max(last, pd.Timestamp(as_of)) if as_of and last is not None else last
-        episodes = pd.concat(
-            [plan.insert[["region", "episode_start"]], plan.deleted[["region", "episode_start"]]],
-            ignore_index=True,
-        )
-        at_rt = _is_rt(episodes["region"])
-        rts = episodes.loc[at_rt]
-        rt_days = _window_days(rts, until)
-        recomputed = pd.concat([daily, store.case_houses_7d(conn, rt_days)], ignore_index=True)
-        written = 0
-        if len(recomputed):  # in key order: the counts table's index then grows at one end
-            recomputed = recomputed.sort_values(["region", "date"], ignore_index=True)
-            written = store.write_counts(conn, recomputed, upload_id)
-        report.facts["villages_touched"] = int(daily["region"].nunique())
-        report.facts["village_days_recomputed"] = len(daily)
-        report.facts["rts_touched"] = int(rts["region"].nunique())
-        report.facts["rt_days_recomputed"] = len(rt_days)
-        report.facts["region_days_written"] = int(written)
-
-        if last is not None and (not as_of or as_of < last.date().isoformat()):
-            store.write_meta(conn, as_of=last.date().isoformat())
-        store.finish_upload(conn, upload_id, len(plan.insert), report.to_dict())
-    return ImportResult(upload_id, rows, len(plan.insert), report)
-
-
-def _lock_key(store: Store, conn: sa.Connection, hasher: NikHasher, key_path: Path) -> None:
-    """Check the key inside the transaction, holding its row so imports take turns."""
-    row = conn.execute(
-        sa.select(meta_table.c.value).where(meta_table.c.key == FINGERPRINT_META).with_for_update()
-    ).first()
-    has_cases = store.case_count(conn) > 0
-    _check_key({} if row is None else {FINGERPRINT_META: row[0]}, hasher, has_cases, key_path)
-    if row is None:
-        store.write_meta(conn, **{FINGERPRINT_META: hasher.fingerprint()})
+    kind = LineList(mapping, secret_path)
+    return envelope.import_file(store, kind, source, filename=filename, author=author)
 
 
 def _is_rt(regions: pd.Series) -> np.ndarray:
     """Which normalised region codes are RT codes (``33.74.01.1001.003.002``: 21 characters)."""
     codes = regions.to_numpy(dtype=object)
-    return np.fromiter(map(len, codes), dtype=np.int64, count=len(codes)) == _RT_CODE_LENGTH
+    return np.fromiter(map(len, codes), dtype=np.int64, count=len(codes)) == RT_CODE_LENGTH
 
 
 def _village_days(episodes: pd.DataFrame) -> pd.DataFrame:
@@ -809,8 +722,9 @@ def _village_days(episodes: pd.DataFrame) -> pd.DataFrame:
 
 
 def _window_days(episodes: pd.DataFrame, last: pd.Timestamp | None) -> pd.DataFrame:
-    """The RT-days whose 7-day window holds one of ``episodes``, and the day after the window
-    (when the episode leaves it, often back to 0 houses); none after ``last``."""
+    """The RT-days whose window (:data:`zoning.model.metrics.WINDOW` days) holds one of
+    ``episodes``, and the day after the window (when the episode leaves it, often back to 0
+    houses); none after ``last``."""
     if episodes.empty:
         return pd.DataFrame({"region": [], "date": []})
     base = episodes[["region", "episode_start"]].drop_duplicates()
@@ -821,12 +735,71 @@ def _window_days(episodes: pd.DataFrame, last: pd.Timestamp | None) -> pd.DataFr
                 "date": (base["episode_start"] + pd.Timedelta(days=k)).to_numpy(),
             }
         )
-        for k in range(HOUSES_WINDOW + 1)
+        for k in range(WINDOW + 1)
     ]
     out = pd.concat(frames, ignore_index=True).drop_duplicates()
     if last is not None:
         out = out[out["date"] <= last]
     return out.reset_index(drop=True)
+
+
+def _houses_7d(store: Store, conn: Transaction, rt_days: pd.DataFrame) -> pd.DataFrame:
+    """``houses_7d`` of the asked RT-days (``region, date``), from all stored episodes.
+
+    The houses with an episode in the window ending each day: distinct household keys among
+    the RT's episodes that start in the :data:`~zoning.model.metrics.WINDOW` days up to it
+    (an episode without a household counts as a house of its own). 0 where none.
+    """
+    out = rt_days[["region", "date"]].copy()
+    out["region"] = out["region"].astype(object)
+    out["date"] = pd.to_datetime(out["date"]).dt.normalize().astype("datetime64[s]")
+    out = out.drop_duplicates().reset_index(drop=True)
+    if out.empty:
+        return out.assign(houses_7d=pd.Series(dtype=float))
+    first = out["date"].min() - pd.Timedelta(days=WINDOW - 1)
+    episodes = store.case_houses(conn, out["region"], first, out["date"].max())
+    keys = episodes["household_key"]
+    house = keys.where(keys.notna(), episodes["person_key"])
+    found = houses_in_windows(
+        episodes["region"].to_numpy(dtype=object),
+        episodes["episode_start"].to_numpy(),
+        house.to_numpy(dtype=object),
+    )
+    out = out.merge(found, on=["region", "date"], how="left")
+    out["houses_7d"] = out["houses_7d"].fillna(0).astype(float)
+    return out
+
+
+def houses_in_windows(region: np.ndarray, start: np.ndarray, house: np.ndarray) -> pd.DataFrame:
+    """Distinct houses per region and day among the episodes started in the window
+    (:data:`zoning.model.metrics.WINDOW` days) up to it.
+
+    Returns ``region, date, houses_7d`` for every region-day with at least one house.
+    """
+    if not len(region):
+        return pd.DataFrame(
+            {"region": pd.Series(dtype=object), "date": pd.Series(dtype="datetime64[s]"),
+             "houses_7d": pd.Series(dtype=float)}
+        )  # fmt: skip
+    region_code, names = pd.factorize(region)
+    house_code, houses = pd.factorize(house)
+    day = start.astype("datetime64[D]").astype(np.int64)
+    first = int(day.min())
+    n_day = int(day.max()) - first + WINDOW
+    n_house = len(houses)
+    # each (region, day, house) the episodes' windows cover, as one integer, kept once
+    region_day = region_code.astype(np.int64) * n_day + (day - first)
+    covered = np.unique(
+        np.concatenate([(region_day + k) * n_house + house_code for k in range(WINDOW)])
+    )
+    key, size = np.unique(covered // n_house, return_counts=True)
+    return pd.DataFrame(
+        {
+            "region": pd.Series(np.asarray(names, dtype=object)[key // n_day], dtype=object),
+            "date": (np.datetime64(first, "D") + key % n_day).astype("datetime64[s]"),
+            "houses_7d": size.astype(float),
+        }
+    )
 
 
 def _houses(frame: pd.DataFrame, hasher: NikHasher) -> np.ndarray:

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from zoning.core.errors import InputError
 from zoning.core.text import redact
 
-MAX_LISTED = 1000  # issues kept per report; beyond that they are only counted
+MAX_LISTED = 1000  # issues kept per severity; beyond that they are only counted
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,15 @@ class Report:
     issues: list[Issue] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: {"error": 0, "warning": 0})
     facts: dict[str, object] = field(default_factory=dict)
+    #: Issues listed per severity: a thousand warnings never crowd out the first error.
+    _listed: dict[str, int] = field(
+        default_factory=lambda: {"error": 0, "warning": 0}, init=False, repr=False
+    )
 
     def _add(self, severity: str, message: str, row: int | None, column: str | None) -> None:
         self.counts[severity] += 1
-        if len(self.issues) < MAX_LISTED:  # no message or column name carries a NIK
+        if self._listed[severity] < MAX_LISTED:  # no message or column name carries a NIK
+            self._listed[severity] += 1
             column = None if column is None else redact(column)
             self.issues.append(Issue(severity, redact(message), row, column))
 
@@ -66,9 +71,9 @@ class Report:
         n_err, n_warn = self.counts["error"], self.counts["warning"]
         if n_err:
             first = str(self.errors[0])
-            more = f" (and {n_err - 1} more errors)" if n_err > 1 else ""
+            more = f" (and {_count(n_err - 1, 'more error')})" if n_err > 1 else ""
             return f"{first}{more}; nothing was imported"
-        return f"{n_warn} warnings" if n_warn else "no problems found"
+        return _count(n_warn, "warning") if n_warn else "no problems found"
 
     def raise_if_errors(self) -> None:
         """Raise :class:`UploadRejected` carrying this report when it has errors."""
@@ -94,9 +99,7 @@ class UploadRejected(InputError):
             row=first.row if first else None,
             column=first.column if first else None,
         )
-        n = report.counts["error"]
-        self.args = (f"{self.args[0]}" + (f" (and {n - 1} more errors)" if n > 1 else "")
-                     + "; nothing was imported",)  # fmt: skip
+        self.args = (report.summary(),)  # the first error, how many more, nothing imported
 
     def __str__(self) -> str:
         return self.args[0]
@@ -117,6 +120,12 @@ class ImportResult:
         if self.duplicate_of is not None:
             return f"this file was already imported (upload {self.duplicate_of}); nothing changed"
         warn = self.report.counts["warning"]
-        return f"upload {self.upload_id}: {self.rows} rows read, {self.changed} changed" + (
-            f", {warn} warnings" if warn else ""
+        read = _count(self.rows, "row")
+        return f"upload {self.upload_id}: {read} read, {self.changed} changed" + (
+            f", {_count(warn, 'warning')}" if warn else ""
         )
+
+
+def _count(n: int, thing: str) -> str:
+    """``1 warning``, ``2 warnings``."""
+    return f"{n} {thing}" + ("" if n == 1 else "s")

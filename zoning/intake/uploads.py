@@ -2,6 +2,8 @@
 
 The page shows what :func:`preview` read and found, lets the analyst correct the column
 mapping, and calls :func:`commit`, which writes everything in one transaction or nothing.
+Both go through the upload envelope (:mod:`zoning.intake.envelope`) with the kind of file
+the analyst chose, as the command line does.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pandas as pd
 
 from zoning.core.i18n import t
 from zoning.core.text import redact
+from zoning.intake import columns, envelope, tables
 from zoning.intake.filecheck import ReadOnce
 from zoning.intake.report import ImportResult, Report
 from zoning.store import Store
@@ -71,27 +74,27 @@ def preview(store: Store, data: bytes, filename: str, options: Options) -> Previ
     return _PREVIEWS.get(key, lambda: _preview(store, data, filename, options))
 
 
-def _preview(store: Store, data: bytes, filename: str, options: Options) -> Preview:
-    regions = store.regions()
+def kind_of(options: Options) -> envelope.Kind:
+    """The kind of file the analyst chose, with their choices."""
     if options.kind == "counts":
-        from zoning.intake.counts import read_counts
+        from zoning.intake.counts import Counts
 
-        frame, report = read_counts(
-            data, regions, mapping=options.mapping, region=options.region, filename=filename
-        )
-    elif options.kind == "linelist":
-        from zoning.intake.linelist import read_linelist
+        return Counts(options.mapping, options.region)
+    if options.kind == "linelist":
+        from zoning.intake.linelist import LineList
 
-        frame, report = read_linelist(data, regions, mapping=options.mapping, filename=filename)
-    elif options.kind == "regions":
-        from zoning.intake.boundaries import read_regions
+        return LineList(options.mapping)
+    if options.kind == "regions":
+        from zoning.intake.boundaries import Boundaries
 
-        frame, report = read_regions(
-            data, options.level or "village", regions, layer=options.layer, filename=filename
-        )
-        frame = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
-    else:
-        raise ValueError(f"unknown upload kind {options.kind!r}")
+        return Boundaries(options.level or "village", layer=options.layer)
+    raise ValueError(f"unknown upload kind {options.kind!r}")
+
+
+def _preview(store: Store, data: bytes, filename: str, options: Options) -> Preview:
+    checked = envelope.check(store, kind_of(options), data, filename)
+    frame, report = checked.frame, checked.report
+    frame = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
     columns = {k: redact(v) for k, v in (report.facts.get("columns", {}) or {}).items()}
     rows, masked = safe_rows(frame.head(PREVIEW_ROWS))
     return Preview(rows, len(frame), report, columns, masked)
@@ -125,27 +128,7 @@ def _present(value: object) -> bool:
 
 def commit(store: Store, data: bytes, filename: str, options: Options, author: str) -> ImportResult:
     """Import an upload in one transaction; on errors raise ``UploadRejected``, write nothing."""
-    if options.kind == "counts":
-        from zoning.intake.counts import import_counts
-
-        return import_counts(
-            store, data, mapping=options.mapping, region=options.region, filename=filename,
-            author=author,
-        )  # fmt: skip
-    if options.kind == "linelist":
-        from zoning.intake.linelist import import_linelist
-
-        return import_linelist(
-            store, data, mapping=options.mapping, filename=filename, author=author
-        )
-    if options.kind == "regions":
-        from zoning.intake.boundaries import import_regions
-
-        return import_regions(
-            store, data, options.level or "village", layer=options.layer, filename=filename,
-            author=author,
-        )  # fmt: skip
-    raise ValueError(f"unknown upload kind {options.kind!r}")
+    return envelope.import_file(store, kind_of(options), data, filename=filename, author=author)
 
 
 def issues_table(report: Report, severity: str, lang: str) -> pd.DataFrame:
@@ -162,26 +145,13 @@ def fields(kind: str) -> list[str]:
 
         return list(FIELDS)
     if kind == "linelist":
-        from zoning.intake import linelist
-
-        return list(getattr(linelist, "FIELDS", ()))
+        return list(columns.LINELIST)
     return []
 
 
 def header(data: bytes) -> list[str]:
     """The column names of a text table (first line), for the mapping editor; [] if not text."""
-    from zoning.intake.tables import decode, sniff_delimiter
-
-    head = data[:65536]
-    if b"\x00" in head or head[:2] == b"PK":  # binary or a ZIP (xlsx, zipped shapefile)
-        return []
-    try:
-        text = decode(head)
-    except ValueError:
-        return []
-    first = text.splitlines()[0] if text else ""
-    cells = first.split(sniff_delimiter(first))
-    return [redact(c.strip().strip('"').lower()) for c in cells if c.strip()]
+    return [redact(c) for c in tables.header_names(data)]
 
 
 HISTORY_COLUMNS = {

@@ -18,6 +18,12 @@ import re
 SEGMENT_WIDTHS = (2, 2, 2, 4, 3, 3)
 #: Number of digits of an undotted code at each depth (2, 4, 6, 10, 13, 16).
 DIGIT_LENGTHS = tuple(sum(SEGMENT_WIDTHS[: i + 1]) for i in range(len(SEGMENT_WIDTHS)))
+#: Number of characters of a dotted code at each depth (2, 5, 8, 13, 17, 21).
+CODE_LENGTHS = tuple(n + i for i, n in enumerate(DIGIT_LENGTHS))
+#: Length of a village code (``33.74.01.1001``): the village of an RW or RT is its prefix.
+VILLAGE_CODE_LENGTH = CODE_LENGTHS[3]
+#: Length of an RT code (``33.74.01.1001.003.002``).
+RT_CODE_LENGTH = CODE_LENGTHS[5]
 
 _FLOAT_TAIL = re.compile(r"^([0-9]+)\.0+$")
 _DOTTED = re.compile(r"^[0-9]+(\.[0-9]+)*$")  # ASCII digits only

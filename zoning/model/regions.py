@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 
+from zoning.core.text import quote
 from zoning.model.codes import ancestor_at_depth, parent_code, try_normalise
 
 #: Levels from the top; the English ids are used in code, files and URLs.
@@ -110,6 +111,9 @@ def name_key(name: str) -> str:
     ``Kab. Semarang`` and ``KABUPATEN SEMARANG`` match; ``Kota Semarang`` stays different.
     """
     words = re.sub(r"[^\w.]+", " ", str(name).lower()).split()
+    head, dot, rest = words[0].partition(".") if words else ("", "", "")
+    if dot and rest and head + "." in _PREFIXES:  # "Kab.Semarang": the prefix written on
+        words[:1] = [head + ".", rest]
     if words and words[0] in _PREFIXES:
         words[0] = _PREFIXES[words[0]]
     return " ".join(w.strip(".") for w in words if w.strip("."))
@@ -160,14 +164,7 @@ class RegionResolver:
             return matches[0], None
         if len(matches) > 1:
             listed = ", ".join(matches)
-            return None, f"the name {text!r} fits several regions ({listed}); use the code"
-        hint = [c for k, cs in self.by_name.items() if name_key(text) in k for c in cs][:3]
+            return None, f"the name {quote(text)} fits several regions ({listed}); use the code"
+        hint = [c for k, cs in self.by_name.items() if key and key in k for c in cs][:3]
         more = f"; did you mean {', '.join(hint)}?" if hint else ""
-        return None, f"unknown region {text!r}{more}"
-
-    def resolve_many(self, values: pd.Series) -> tuple[pd.Series, dict[int, str]]:
-        """Codes for a column (``None`` where unknown) and the problem per row label."""
-        found = {v: self.resolve(v) for v in pd.unique(values)}
-        codes = values.map(lambda v: found[v][0])
-        problems = {row: found[v][1] for row, v in values.items() if found[v][1] is not None}
-        return codes, problems
+        return None, f"unknown region {quote(text)}{more}"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import common
+from ui import common
 from zoning.core.i18n import pick, t
 from zoning.core.text import escape_markdown
-from zoning.model.schemes import Scheme
+from zoning.model.schemes import NO_ZONE, Scheme
 from zoning.render import presentation
 from zoning.store import Store
 from zoning.views import policy
@@ -24,7 +24,7 @@ def show_measures(scheme: Scheme, zone_index: int, lg: str, means_key: str) -> N
             st.caption(f"{t('about.source_measures', lg)}: {source}")
     else:
         st.info(why)
-    zone = scheme.zones[zone_index] if zone_index >= 0 else None
+    zone = scheme.zones[zone_index] if zone_index != NO_ZONE else None
     if zone is not None and zone.description:
         st.markdown(f"**{t(means_key, lg)}**")
         st.markdown(presentation.paragraph_html(pick(zone.description, lg)), unsafe_allow_html=True)

@@ -1,4 +1,4 @@
-"""Leaving Streamlit's legacy ``pages/``-folder mode (``pages/legacy.py``).
+"""Leaving Streamlit's legacy ``pages/``-folder mode (``ui/legacy.py``).
 
 AppTest starts every run the way a new server does, in legacy mode; the page tests elsewhere
 skip that (``serve_store``), these do not. Many sessions at once on a new server:

@@ -14,7 +14,7 @@ import time
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from pages import guard
+from ui import guard
 from zoning.core import auth
 from zoning.core.i18n import t
 from zoning.model import privacy
@@ -58,7 +58,7 @@ def sign_in_method() -> str | None:
 def analyst() -> str | None:
     """Who the analyst using this session is (``oidc:…`` / ``password:…``), else ``None``.
 
-    The answer is also noted for the upload guard (:mod:`pages.guard`): only an analyst's
+    The answer is also noted for the upload guard (:mod:`ui.guard`): only an analyst's
     session may send files to Streamlit's upload endpoint.
     """
     who = _analyst()
@@ -140,7 +140,7 @@ def _oidc_sign_in(lg: str, key: str) -> None:
 def _client_address() -> str:
     """The address this session's sign-in attempts count under: the one that connected,
     or behind a proxy named in ``ZONING_TRUSTED_PROXIES`` the client it names
-    (:mod:`pages.guard`)."""
+    (:mod:`ui.guard`)."""
     return guard.client_address(st.context.headers, st.context.ip_address)
 
 

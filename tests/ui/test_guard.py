@@ -1,4 +1,4 @@
-"""pages/guard.py: client addresses decided by the trusted-proxy setting, and uploads to
+"""ui/guard.py: client addresses decided by the trusted-proxy setting, and uploads to
 Streamlit's endpoint for analysts' sessions only (in-process, and on a real server)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from browser import chromium, copy_store, require_chromium, streamlit_server
 from conftest import ANALYST_PASSWORD
 
-from pages import guard
+from ui import guard
 from zoning.core import auth
 
 LOCAL = auth.trusted_proxies("127.0.0.1, ::1")

@@ -28,6 +28,9 @@ GEO_URL = "../../app/static/geo"
 GEO_FILES = GeoFiles(GEO_DIR, keep=64)
 
 _component = components.declare_component("zonemap", path=str(_ROOT / "static" / "zonemap"))
+#: CSS selector of the map's frame, which Streamlit titles with the component's full name
+#: (this module's path, then ``zonemap``: ``ui.zonemap.zonemap``).
+FRAME = f'iframe[title="{_component.name}"]'
 
 
 def _publish(geometry: MapGeometry) -> str | None:

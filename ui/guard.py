@@ -21,8 +21,8 @@ none, so it is not believed when it carries ``X-Forwarded-For``.
 which takes them from any session that is open: a visitor of ``/about`` could hold
 hundreds of megabytes in the server's memory. That route asks
 ``Runtime.is_active_session(session)`` before it reads a byte of the body, and is the only
-caller of it (``tests/pages/test_guard.py`` checks both in Streamlit's source); the guard answers
-403 there unless the session is an analyst's. ``pages/access.py`` notes a session's analyst
+caller of it (``tests/ui/test_guard.py`` checks both in Streamlit's source); the guard answers
+403 there unless the session is an analyst's. ``ui/access.py`` notes a session's analyst
 on every run (:func:`note_analyst`), and forgets it when they sign out.
 """
 

@@ -13,11 +13,11 @@ import threading
 import pandas as pd
 import streamlit as st
 
-from pages import legacy
+from ui import legacy
 from zoning.core.i18n import LANG_NAMES, LANGS, lang_or_default, pick, t
 from zoning.core.text import escape_markdown
 from zoning.demo.install import install_demo
-from zoning.model.regions import LEVEL_LABELS, LEVELS
+from zoning.model.regions import LEVEL_LABELS
 from zoning.model.schemes import DEFAULT_SCHEME, Scheme, builtin_schemes
 from zoning.render import mapdata
 from zoning.store import Store
@@ -95,7 +95,7 @@ def lang() -> str:
 
     A language the URL names is kept for the session, so it stays when a person moves on.
     Every page and ``dashboard.py`` call this first, so it also leaves Streamlit's legacy
-    multipage mode (see :mod:`pages.legacy`).
+    multipage mode (see :mod:`ui.legacy`).
     """
     legacy.leave_legacy_multipage_mode()
     value = view_param("lang")
@@ -192,7 +192,7 @@ def pick_level(s: Store, scheme: Scheme, lg: str, container=st.sidebar) -> str:
         **_bound("level_select", "level", current),
     )  # fmt: skip
     fit = level_fit(scheme, current, level_coverage(s, scheme, current), levels, lg)
-    if fit and fit[0] == "indicative":  # "no data" is said on the page (pages.measures)
+    if fit and fit[0] == "indicative":  # "no data" is said on the page (ui.measures)
         container.caption(fit[1])
     return current
 
@@ -232,13 +232,3 @@ def data_note(s: Store, lg: str, container=st) -> None:
 
 def level_label(level: str, lg: str) -> str:
     return LEVEL_LABELS[lg][level]
-
-
-def zone_label(scheme: Scheme, zone_id: str | None, lg: str) -> str:
-    if zone_id is None or zone_id not in scheme.zone_ids:
-        return t("common.no_zone", lg)
-    return pick(scheme.zones[scheme.zone_index(zone_id)].label, lg)
-
-
-__all__ = ["LEVELS", "data_note", "lang", "language_switch", "level_label", "pick_date",
-           "pick_level", "pick_scheme", "store", "zone_label"]  # fmt: skip

@@ -1,4 +1,4 @@
-"""pages/access.py: sign-in attempts counted before the check, an unusable hash said at once,
+"""ui/access.py: sign-in attempts counted before the check, an unusable hash said at once,
 and analysts' sessions noted for the upload guard."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import time
 import pytest
 from conftest import open_page, sign_in
 
-from pages import access, guard
+from ui import access, guard
 from zoning.core import auth
 from zoning.store import Store
 

@@ -1,0 +1,840 @@
+"""Access to the store: :class:`Store`, the one way in and out of the database.
+
+SQLite under ``data/`` by default (no server to start); any SQLAlchemy URL, such as
+``postgresql+psycopg://...``, can replace it. Every write is one transaction: all of it or
+nothing. Each committed change bumps ``data_version``, which callers use as a cache key.
+
+The store keeps and returns data; it computes no epidemiology (episodes, windows and
+houses are the intake's and the model's). Locks and the "as of" day are its methods, so no
+other layer needs SQL or the tables of :mod:`zoning.store.schema`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import itertools
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NamedTuple
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from zoning.core.text import redact, redact_all
+from zoning.model.codes import VILLAGE_CODE_LENGTH
+from zoning.model.metrics import COUNT_FIELDS
+from zoning.model.regions import LEVELS
+from zoning.store.schema import (
+    COUNTS_BY_UPLOAD,
+    cases,
+    count_history,
+    counts,
+    meta_table,
+    metadata,
+    notes,
+    regions,
+    snapshots,
+    uploads,
+)
+
+#: The handle of one transaction (:meth:`Store.transaction`): callers hand it back to the
+#: store's methods that read or write inside it, and never use it themselves.
+Transaction = Connection
+
+DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "zoning.db"
+ENV_VAR = "ZONING_DB"
+
+#: Display-geometry simplification tolerance per level, in degrees (~1 m = 1e-5).
+DISPLAY_TOLERANCE = {
+    "province": 0.01,
+    "regency": 0.003,
+    "district": 0.001,
+    "village": 0.0003,
+    "rw": 0.0001,
+    "rt": 0.00005,
+}
+
+
+class Snapshot(NamedTuple):
+    """Derived data made at ``data_version``, when the newest upload was ``upload_mark``."""
+
+    data_version: int
+    upload_mark: int
+    payload: bytes
+
+
+class StoreError(RuntimeError):
+    """A store that cannot be opened or written."""
+
+
+def default_url() -> str:
+    """The store named by ``ZONING_DB`` (a URL or a file path), else ``data/zoning.db``."""
+    value = os.environ.get(ENV_VAR, "").strip()
+    if not value:
+        return f"sqlite:///{DEFAULT_PATH}"
+    return value if "://" in value else f"sqlite:///{Path(value).resolve()}"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+class Store:
+    """The database behind the library, the command line and the dashboard.
+
+    Parameters
+    ----------
+    url : str, optional
+        SQLAlchemy URL or path of a SQLite file; default :func:`default_url`.
+    """
+
+    def __init__(self, url: str | None = None):
+        url = url or default_url()
+        if "://" not in url:
+            url = f"sqlite:///{Path(url).resolve()}"
+        self.url = url
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine: Engine = sa.create_engine(url)
+        except Exception as exc:  # bad URL or missing driver
+            raise StoreError(f"cannot open store {url!r}: {exc}") from None
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._drop_outdated_snapshots()
+        metadata.create_all(self.engine)
+        with self.engine.begin() as conn:  # stores made before the index existed
+            conn.execute(sa.text(
+                f"CREATE INDEX IF NOT EXISTS {COUNTS_BY_UPLOAD.name} ON counts (upload_id)"
+            ))  # fmt: skip
+        self._add_new_count_fields()
+
+    def _add_new_count_fields(self) -> None:
+        """A store made before a count field existed gets its column (empty: not reported),
+        so nothing stored is lost and no store has to be made again."""
+        inspector = sa.inspect(self.engine)
+        for table in (counts, count_history):
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            for field in COUNT_FIELDS:
+                if field in have:
+                    continue
+                try:
+                    with self.engine.begin() as conn:
+                        conn.execute(sa.text(f"ALTER TABLE {table.name} ADD COLUMN {field} FLOAT"))
+                except sa.exc.DBAPIError as exc:  # another process added it at the same moment
+                    if "duplicate" not in str(exc).lower() and "exists" not in str(exc).lower():
+                        raise
+
+    def _drop_outdated_snapshots(self) -> None:
+        """Snapshots are derived data: a table of an older layout is dropped, not migrated.
+
+        ``IF EXISTS``: another process may be opening the same store at the same moment.
+        """
+        inspector = sa.inspect(self.engine)
+        if "snapshots" in inspector.get_table_names():
+            columns = {c["name"] for c in inspector.get_columns("snapshots")}
+            if columns != {c.name for c in snapshots.columns}:
+                with self.engine.begin() as conn:
+                    conn.execute(sa.text("DROP TABLE IF EXISTS snapshots"))
+
+    @property
+    def uploads_in_commit_order(self) -> bool:
+        """Whether upload ids grow in the order uploads commit.
+
+        True for SQLite and PostgreSQL, where :meth:`transaction` lets one writer at a time
+        hold the store from its upload's id to its commit; not promised elsewhere.
+        """
+        return self.engine.dialect.name in ("sqlite", "postgresql")
+
+    # --- transactions and versions -------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction that bumps ``data_version`` when it commits.
+
+        Writers take turns: SQLite allows one at a time by itself; on PostgreSQL the
+        transaction first locks the ``meta`` table against other writers (readers are not
+        held up), so two uploads at once cannot both read the same version and so that
+        upload ids follow commit order.
+        """
+        with self.engine.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn.execute(sa.text("LOCK TABLE meta IN EXCLUSIVE MODE"))
+            yield conn
+            version = self._meta(conn).get("data_version", "0")
+            self.write_meta(
+                conn,
+                data_version=str(int(version) + 1),
+                last_updated=_now().isoformat(),
+            )
+
+    def _scalar(self, query: sa.Select, conn: Connection | None = None) -> object:
+        """The one value a query returns, inside ``conn``'s transaction when given."""
+        if conn is not None:
+            return conn.execute(query).scalar()
+        with self.engine.connect() as own:
+            return own.execute(query).scalar()
+
+    def _meta(self, conn: Connection) -> dict[str, str]:
+        return dict(conn.execute(sa.select(meta_table.c.key, meta_table.c.value)).all())
+
+    def write_meta(self, conn: Connection, **values: str) -> None:
+        """Set stored facts inside ``conn``'s transaction."""
+        for key, value in values.items():
+            conn.execute(sa.delete(meta_table).where(meta_table.c.key == key))
+            conn.execute(sa.insert(meta_table).values(key=key, value=value))
+
+    def meta(self) -> dict[str, str]:
+        """Stored facts: ``data_version``, ``last_updated``, ``as_of``, ``geometry_note``..."""
+        with self.engine.connect() as conn:
+            return self._meta(conn)
+
+    def data_version(self) -> int:
+        """A number that grows with every committed change (cache key)."""
+        return int(self.meta().get("data_version", "0"))
+
+    def locked_meta(self, conn: Connection, key: str) -> str | None:
+        """A stored fact read inside ``conn``'s transaction, its row held until the end.
+
+        Another writer asking for the same row waits (PostgreSQL ``FOR UPDATE``; SQLite
+        lets one writer at a time anyway), so a check and the write that follows it are
+        one step: the line list's NIK key fingerprint is checked and written this way.
+        """
+        return conn.execute(
+            sa.select(meta_table.c.value).where(meta_table.c.key == key).with_for_update()
+        ).scalar()
+
+    def as_of(self, conn: Connection | None = None) -> pd.Timestamp | None:
+        """The day the data are "as of" (``None`` when not set or not a day).
+
+        Inside ``conn``'s transaction when given, so it is read together with the writes.
+        """
+        value = self._scalar(sa.select(meta_table.c.value).where(meta_table.c.key == "as_of"), conn)
+        day = pd.to_datetime(value, errors="coerce") if value else pd.NaT
+        return None if pd.isna(day) else pd.Timestamp(day).normalize()
+
+    def advance_as_of(self, conn: Connection, day: object) -> bool:
+        """Move the "as of" day to ``day`` inside ``conn``'s transaction if that is later
+        (or none is set); never back. Returns whether it moved."""
+        if day is None or pd.isna(day):
+            return False
+        day = pd.Timestamp(day).normalize()
+        current = self.as_of(conn)
+        if current is not None and day <= current:
+            return False
+        self.write_meta(conn, as_of=day.date().isoformat())
+        return True
+
+    def is_empty(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(regions)).scalar_one() == 0
+
+    def record_upload(
+        self,
+        conn: Connection,
+        kind: str,
+        filename: str | None,
+        sha256: str | None,
+        created_by: str,
+        rows: int,
+        changed: int,
+        report: object = None,
+    ) -> int:
+        """Insert an upload record inside ``conn``'s transaction and return its id.
+
+        The file name and every text of the report pass through :func:`zoning.core.text.redact`:
+        a NIK in a file's name (``kasus_3315061507850018.csv``) is never stored.
+        """
+        filename = None if filename is None else redact(filename)
+        report = redact_all(report)
+        result = conn.execute(
+            sa.insert(uploads).values(
+                kind=kind, filename=filename, sha256=sha256, created_at=_now(),
+                created_by=created_by, rows=rows, changed=changed,
+                report=json.dumps(report, default=str) if report is not None else None,
+            )
+        )  # fmt: skip
+        return int(result.inserted_primary_key[0])
+
+    def uploads(self) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            return pd.read_sql(sa.select(uploads).order_by(uploads.c.id), conn)
+
+    def earlier_upload(
+        self, kind: str, sha256: str, options: dict, conn: Connection | None = None
+    ) -> int | None:
+        """The first upload of this kind with the same content (``sha256``) read with the
+        same options, if any (inside ``conn``'s transaction when given).
+
+        The options (column mapping, region, level ...) are those kept in the upload's report
+        under ``facts.options``; an upload recorded without them matches any options.
+        """
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.earlier_upload(kind, sha256, options, own)
+        rows = conn.execute(
+            sa.select(uploads.c.id, uploads.c.report)
+            .where(uploads.c.kind == kind, uploads.c.sha256 == sha256)
+            .order_by(uploads.c.id)
+        ).all()
+        wanted = json.loads(json.dumps(options, default=str))
+        for upload_id, text in rows:
+            try:
+                earlier = json.loads(text).get("facts", {}).get("options")
+            except (TypeError, ValueError, AttributeError):
+                earlier = None
+            if earlier is None or earlier == wanted:
+                return int(upload_id)
+        return None
+
+    def latest_upload(self, conn: Connection | None = None) -> int | None:
+        """The id of the newest upload of any kind (``None`` before the first)."""
+        value = self._scalar(sa.select(sa.func.max(uploads.c.id)), conn)
+        return None if value is None else int(value)
+
+    # --- regions -------------------------------------------------------------------------
+
+    def write_regions(self, conn: Connection, frame: pd.DataFrame, upload_id: int | None) -> int:
+        """Insert or replace regions (code, name, level, parent, population[, geometry])."""
+        has_geom = isinstance(frame, gpd.GeoDataFrame) and frame.geometry is not None
+        records = []
+        display = {}
+        if has_geom:
+            for level, part in frame.groupby("level"):
+                geoms = part.geometry.to_numpy()
+                ok = ~shapely.is_missing(geoms)
+                simple = np.full(len(geoms), None, dtype=object)
+                if ok.any():
+                    simple[ok] = shapely.coverage_simplify(geoms[ok], DISPLAY_TOLERANCE[level])
+                display.update(zip(part["code"], simple, strict=True))
+        for row in frame.itertuples(index=False):
+            geom = getattr(row, "geometry", None) if has_geom else None
+            disp = display.get(row.code)
+            records.append(
+                {
+                    "code": row.code,
+                    "name": row.name,
+                    "level": row.level,
+                    "parent": row.parent if isinstance(row.parent, str) else None,
+                    "population": None if pd.isna(row.population) else float(row.population),
+                    "geometry": shapely.to_wkb(geom)
+                    if geom is not None and not geom.is_empty
+                    else None,
+                    "display_geometry": shapely.to_wkb(disp) if disp is not None else None,
+                    "upload_id": upload_id,
+                }
+            )
+        codes = [r["code"] for r in records]
+        for i in range(0, len(codes), 500):
+            conn.execute(sa.delete(regions).where(regions.c.code.in_(codes[i : i + 500])))
+        if records:
+            conn.execute(sa.insert(regions), records)
+        return len(records)
+
+    def regions(self, level: str | None = None) -> pd.DataFrame:
+        """Regions (``code, name, level, parent, population``), optionally of one level."""
+        q = sa.select(
+            regions.c.code,
+            regions.c.name,
+            regions.c.level,
+            regions.c.parent,
+            regions.c.population,
+        )
+        if level is not None:
+            q = q.where(regions.c.level == level)
+        with self.engine.connect() as conn:
+            out = pd.read_sql(q.order_by(regions.c.code), conn)
+        return out
+
+    def geometries(self, level: str, display: bool = True) -> gpd.GeoDataFrame:
+        """Regions of a level with geometry (the simplified display geometry by default)."""
+        col = regions.c.display_geometry if display else regions.c.geometry
+        q = sa.select(
+            regions.c.code,
+            regions.c.name,
+            regions.c.parent,
+            regions.c.population,
+            col.label("wkb"),
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(q.where(regions.c.level == level).order_by(regions.c.code)).all()
+        frame = pd.DataFrame(rows, columns=["code", "name", "parent", "population", "wkb"])
+        geoms = shapely.from_wkb(frame.pop("wkb").to_numpy())
+        return gpd.GeoDataFrame(frame, geometry=geoms, crs="EPSG:4326")
+
+    def levels(self) -> list[str]:
+        """Levels that have regions, from the top."""
+        with self.engine.connect() as conn:
+            found = {r[0] for r in conn.execute(sa.select(regions.c.level).distinct())}
+        return [lv for lv in LEVELS if lv in found]
+
+    # --- daily counts --------------------------------------------------------------------
+
+    def write_counts(self, conn: Connection, frame: pd.DataFrame, upload_id: int) -> int:
+        """Insert or revise daily counts inside ``conn``'s transaction.
+
+        A region-day already stored with other values is a revision: the new values win and
+        the old row is kept in ``count_history``. Fields the new frame lacks keep their
+        stored values. Returns the number of region-days inserted or changed.
+        """
+        fields = [f for f in COUNT_FIELDS if f in frame.columns]
+        new = frame[["region", "date", *fields]].copy()
+        new["date"] = pd.to_datetime(new["date"]).dt.date
+        old = self._read_counts(conn, set(new["region"]), new["date"].min(), new["date"].max())
+        old = old.rename(columns={c: f"{c}_old" for c in [*COUNT_FIELDS, "upload_id"]})
+        merged = new.merge(old, on=["region", "date"], how="left", indicator=True)
+        exists = (merged["_merge"] == "both").to_numpy()
+        final = merged[["region", "date"]].copy()
+        changed = np.zeros(len(merged), dtype=bool)
+        for f in COUNT_FIELDS:
+            before = merged[f"{f}_old"].astype(float)
+            after = merged[f].astype(float) if f in fields else before
+            after = after.where(after.notna(), before)  # an empty cell keeps the stored value
+            final[f] = after
+            a, b = after.to_numpy(), before.to_numpy()
+            changed |= ~((a == b) | (np.isnan(a) & np.isnan(b)))
+        final["upload_id"] = upload_id
+        revised = exists & changed
+        if revised.any():
+            hist = merged.loc[revised, ["region", "date"]].copy()
+            for f in [*COUNT_FIELDS, "upload_id"]:
+                hist[f] = merged.loc[revised, f"{f}_old"]
+            hist["replaced_by"] = upload_id
+            _bulk_insert(conn, count_history, hist)
+            _bulk_delete(conn, counts, hist[["region", "date"]])
+        write = final[revised | ~exists]
+        if len(write):
+            _bulk_insert(conn, counts, write)
+        return len(write)
+
+    def _read_counts(
+        self,
+        conn: Connection,
+        region_codes: set[str] | None,
+        start: object,
+        end: object,
+    ) -> pd.DataFrame:
+        q = sa.select(counts)
+        if start is not None:
+            q = q.where(counts.c.date >= start)
+        if end is not None:
+            q = q.where(counts.c.date <= end)
+        if region_codes is not None and len(region_codes) <= _IN_LIMIT:
+            q = q.where(counts.c.region.in_(sorted(region_codes)))
+        out = _read_frame(conn, q)
+        if region_codes is not None and len(region_codes) > _IN_LIMIT:
+            out = out[out["region"].isin(region_codes)]
+        out["date"] = pd.to_datetime(out["date"]).dt.date
+        for f in [*COUNT_FIELDS, "upload_id"]:
+            out[f] = pd.to_numeric(out[f], errors="coerce").astype(float)
+        return out
+
+    def counts(
+        self,
+        level: str | None = None,
+        start: object = None,
+        end: object = None,
+        after_upload: int | None = None,
+    ) -> pd.DataFrame:
+        """Daily counts (``region, date`` and every count field), optionally of one level.
+
+        ``after_upload`` keeps only the region-days written or revised by later uploads.
+        """
+
+        def where(q: sa.Select) -> sa.Select:
+            if after_upload is not None:
+                q = q.where(counts.c.upload_id > after_upload)
+            if level is not None:
+                q = q.join(regions, regions.c.code == counts.c.region)
+                q = q.where(regions.c.level == level)
+            if start is not None:
+                q = q.where(counts.c.date >= start)
+            if end is not None:
+                q = q.where(counts.c.date <= end)
+            return q
+
+        with self.engine.connect() as conn:
+            # Fields nobody reported are not fetched: the database answers which in one
+            # scan, much faster than turning millions of empty cells into Python objects.
+            has = [
+                sa.func.max(sa.case((counts.c[f].is_not(None), 1), else_=0)) for f in COUNT_FIELDS
+            ]
+            present = conn.execute(where(sa.select(*has).select_from(counts))).one()
+            fields = [f for f, p in zip(COUNT_FIELDS, present, strict=True) if p]
+            out = _read_frame(
+                conn,
+                where(sa.select(counts.c.region, counts.c.date, *(counts.c[f] for f in fields))),
+            )
+        out["date"] = pd.to_datetime(out["date"], format="ISO8601")
+        for f in fields:
+            out[f] = pd.to_numeric(out[f], errors="coerce").astype(float)
+        return out
+
+    def count_levels(self) -> list[str]:
+        """Levels that have daily counts, from the top."""
+        has_counts = sa.exists().where(counts.c.region == regions.c.code)
+        q = sa.select(regions.c.level).distinct().where(has_counts)
+        with self.engine.connect() as conn:
+            found = {r[0] for r in conn.execute(q)}
+        return [lv for lv in LEVELS if lv in found]
+
+    def count_history(self, region: str) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            return pd.read_sql(
+                sa.select(count_history).where(count_history.c.region == region), conn
+            )
+
+    def finish_upload(
+        self, conn: Connection, upload_id: int, changed: int, report: object = None
+    ) -> None:
+        """Set an upload's ``changed`` count and report once its writing is done.
+
+        Every text of the report passes through :func:`zoning.core.text.redact`, as in
+        :meth:`record_upload`: the report replaces the one recorded there.
+        """
+        values: dict[str, object] = {"changed": changed}
+        if report is not None:
+            values["report"] = json.dumps(redact_all(report), default=str)
+        conn.execute(sa.update(uploads).where(uploads.c.id == upload_id).values(**values))
+
+    # --- case episodes (line lists) ------------------------------------------------------
+
+    def case_count(self, conn: Connection | None = None) -> int:
+        """Number of stored case episodes."""
+        return int(self._scalar(sa.select(sa.func.count()).select_from(cases), conn))
+
+    def case_episodes(
+        self, person_keys: object = None, conn: Connection | None = None
+    ) -> pd.DataFrame:
+        """Stored episodes of the given people (all people if ``None``).
+
+        Columns ``id, person_key, episode_start (datetime64), region, household_key``.
+        """
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.case_episodes(person_keys, own)
+        cols = [cases.c.id, cases.c.person_key, cases.c.episode_start, cases.c.region,
+                cases.c.household_key]  # fmt: skip
+        names = [c.name for c in cols]
+        total = self.case_count(conn)
+        keys = None if person_keys is None or total == 0 else list(dict.fromkeys(person_keys))
+        if total == 0 or (keys is not None and not keys):
+            out = pd.DataFrame({n: pd.Series(dtype=object) for n in names})
+        elif keys is None or len(keys) * 20 > total:  # a large share: one scan is cheaper
+            out = _read_frame(conn, sa.select(*cols))
+            if keys is not None:
+                out = out[out["person_key"].isin(keys)]
+        else:
+            frames = [
+                _read_frame(conn, sa.select(*cols).where(cases.c.person_key.in_(chunk)))
+                for chunk in _chunks(keys, 1000)
+            ]
+            out = pd.concat(frames, ignore_index=True)
+        out = out.reset_index(drop=True)
+        return pd.DataFrame(
+            {
+                "id": out["id"].astype("int64"),
+                "person_key": pd.Series(out["person_key"].to_numpy(dtype=object), dtype=object),
+                "episode_start": pd.to_datetime(out["episode_start"]).astype("datetime64[s]"),
+                "region": pd.Series(out["region"].to_numpy(dtype=object), dtype=object),
+                "household_key": pd.Series(out["household_key"].to_numpy(dtype=object)),
+            }
+        )
+
+    def insert_cases(self, conn: Connection, frame: pd.DataFrame, upload_id: int) -> int:
+        """Insert episodes (``person_key, episode_start, region[, household_key]``).
+
+        Rows go in in key order (the index on person keys then grows at one end, several
+        times faster than random order on SQLite).
+        """
+        if frame.empty:
+            return 0
+        keys = frame["person_key"].to_numpy(dtype=object)
+        try:  # hexadecimal keys: their first 8 characters order them well enough
+            order = np.argsort(np.array(keys, dtype="S8").view(">u8"), kind="stable")
+        except UnicodeEncodeError:
+            order = np.argsort(keys, kind="stable")
+        sqlite = conn.dialect.name == "sqlite"
+        day_codes, days = pd.factorize(pd.to_datetime(frame["episode_start"]).to_numpy())
+        days = pd.DatetimeIndex(days)
+        texts = np.array(days.strftime("%Y-%m-%d") if sqlite else days.date, dtype=object)
+        created = _now()
+        created_value = created.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else created
+        if "household_key" in frame:
+            house = frame["household_key"].to_numpy(dtype=object)
+            house = np.where(pd.isna(house), None, house)
+        else:
+            house = np.full(len(frame), None, dtype=object)
+        region = frame["region"].to_numpy(dtype=object)[order]
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # a million new tuples would set off the collector again and again
+        try:
+            rows = list(
+                zip(
+                    keys[order].tolist(),
+                    texts[day_codes[order]].tolist(),
+                    region.tolist(),
+                    house[order].tolist(),
+                    itertools.repeat(int(upload_id)),
+                    itertools.repeat(created_value),
+                    strict=False,
+                )
+            )
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            sql = (
+                "INSERT INTO cases (person_key, episode_start, region, household_key, "
+                f"upload_id, created_at) VALUES ({', '.join([mark] * 6)})"
+            )
+            if not sqlite:
+                conn.exec_driver_sql(sql, rows)
+                return len(rows)
+            # a larger page cache while the index grows; back to the default afterwards
+            cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+            conn.exec_driver_sql("PRAGMA cache_size = -262144")
+            try:
+                conn.exec_driver_sql(sql, rows)
+            finally:
+                conn.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")
+            return len(rows)
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    def delete_cases(self, conn: Connection, ids: object) -> int:
+        """Delete episodes by id (an episode replaced by one that starts earlier)."""
+        ids = [int(i) for i in ids]
+        for chunk in _chunks(ids, 500):
+            conn.execute(sa.delete(cases).where(cases.c.id.in_(chunk)))
+        return len(ids)
+
+    def case_last_date(self, conn: Connection | None = None) -> pd.Timestamp | None:
+        """The latest episode start stored (``None`` without episodes)."""
+        value = self._scalar(sa.select(sa.func.max(cases.c.episode_start)), conn)
+        return None if value is None else pd.Timestamp(value)
+
+    def case_new_cases(self, conn: Connection, pairs: pd.DataFrame) -> pd.DataFrame:
+        """Daily new cases per village from all stored episodes, for the asked village-days.
+
+        ``pairs`` has columns ``region`` (village codes) and ``date``; the result adds
+        ``new_cases``: the number of episodes that start that day in the village or its RTs
+        (0 where none).
+        """
+        out = _pairs(pairs)
+        if out.empty:
+            return out.assign(new_cases=pd.Series(dtype=float))
+        village = _village_of(cases.c.region)
+        q = sa.select(
+            village.label("region"),
+            cases.c.episode_start.label("date"),
+            sa.func.count().label("new_cases"),
+        ).group_by(village, cases.c.episode_start)
+        found = self._by_village(conn, q, out["region"], out["date"].min(), out["date"].max())
+        found["date"] = pd.to_datetime(found["date"]).astype("datetime64[s]")
+        out = out.merge(found, on=["region", "date"], how="left")
+        out["new_cases"] = out["new_cases"].fillna(0).astype(float)
+        return out
+
+    def case_houses(
+        self, conn: Connection, regions: object, first: object, last: object
+    ) -> pd.DataFrame:
+        """The episodes of some regions (RT codes) that start between two days (both
+        included): ``region, episode_start (datetime64), household_key, person_key``.
+
+        What they make (houses with a case in a window) is the intake's to count.
+        """
+        cols = [cases.c.region, cases.c.episode_start, cases.c.household_key, cases.c.person_key]
+        q = sa.select(*cols).where(
+            cases.c.episode_start >= pd.Timestamp(first).date(),
+            cases.c.episode_start <= pd.Timestamp(last).date(),
+        )
+        wanted = sorted(pd.unique(pd.Series(regions, dtype=object).to_numpy(dtype=object)))
+        if not wanted:
+            out = pd.DataFrame({c.name: pd.Series(dtype=object) for c in cols})
+        elif len(wanted) > 2000:  # one pass over the days beats many passes over the table
+            out = _read_frame(conn, q)
+        else:
+            out = pd.concat(
+                [_read_frame(conn, q.where(cases.c.region.in_(c))) for c in _chunks(wanted, 500)],
+                ignore_index=True,
+            )
+        out = out[out["region"].isin(set(wanted))].reset_index(drop=True)
+        return pd.DataFrame(
+            {
+                "region": pd.Series(out["region"].to_numpy(dtype=object), dtype=object),
+                "episode_start": pd.to_datetime(out["episode_start"]).astype("datetime64[s]"),
+                "household_key": pd.Series(out["household_key"].to_numpy(dtype=object)),
+                "person_key": pd.Series(out["person_key"].to_numpy(dtype=object)),
+            }
+        )
+
+    def _by_village(
+        self, conn: Connection, query: sa.Select, villages: pd.Series, start: object, end: object
+    ) -> pd.DataFrame:
+        """Run a query on the episodes of some villages between two days (both included).
+
+        Few villages: ``IN (...)`` on the village; many: all villages (the caller picks).
+        """
+        query = query.where(
+            cases.c.episode_start >= pd.Timestamp(start).date(),
+            cases.c.episode_start <= pd.Timestamp(end).date(),
+        )
+        wanted = sorted(pd.unique(villages.to_numpy(dtype=object)))
+        if len(wanted) > 200:
+            return _read_frame(conn, query)
+        frames = [
+            _read_frame(conn, query.where(_village_of(cases.c.region).in_(chunk)))
+            for chunk in _chunks(wanted, 200)
+        ]
+        return pd.concat(frames, ignore_index=True)
+
+    # --- policy notes --------------------------------------------------------------------
+
+    def add_note(self, region: str, author: str, text: str, supersedes: int | None = None) -> int:
+        """Store an official's note on a region; an edit is a new note that supersedes one."""
+        if not text.strip():
+            raise ValueError("the note is empty")
+        if not author.strip():
+            raise ValueError("the note needs an author")
+        with self.transaction() as conn:
+            result = conn.execute(
+                sa.insert(notes).values(
+                    region=region, author=author.strip(), created_at=_now(), text=text.strip(),
+                    supersedes=supersedes,
+                )
+            )  # fmt: skip
+            return int(result.inserted_primary_key[0])
+
+    def notes(self, region: str) -> pd.DataFrame:
+        """All notes on a region, newest first, with ``current`` False for superseded ones."""
+        with self.engine.connect() as conn:
+            out = pd.read_sql(
+                sa.select(notes).where(notes.c.region == region).order_by(notes.c.id.desc()),
+                conn,
+            )
+        out["current"] = ~out["id"].isin(out["supersedes"].dropna().astype(int))
+        return out
+
+    def snapshot(self, name: str) -> Snapshot | None:
+        """The snapshot ``name``, whatever data version it was made at, or ``None``."""
+        q = sa.select(snapshots.c.data_version, snapshots.c.upload_mark, snapshots.c.payload)
+        with self.engine.connect() as conn:
+            row = conn.execute(q.where(snapshots.c.name == name)).one_or_none()
+        return None if row is None else Snapshot(*row)
+
+    def save_snapshot(self, name: str, version: int, payload: bytes) -> bool:
+        """Keep a snapshot made at ``version``; does not change the data version.
+
+        The newest upload id at that version is kept with it as ``upload_mark``. Returns
+        False, keeping nothing, if the data changed meanwhile or the store is busy: a
+        snapshot is only a cache.
+        """
+        try:
+            with self.engine.begin() as conn:
+                # one statement, so the version and the newest upload are read together
+                now, mark = conn.execute(
+                    sa.select(
+                        sa.select(meta_table.c.value)
+                        .where(meta_table.c.key == "data_version")
+                        .scalar_subquery(),
+                        sa.select(sa.func.max(uploads.c.id)).scalar_subquery(),
+                    )
+                ).one()
+                if int(now or 0) != version:
+                    return False
+                conn.execute(sa.delete(snapshots).where(snapshots.c.name == name))
+                conn.execute(
+                    sa.insert(snapshots).values(
+                        name=name, data_version=version, upload_mark=mark or 0, payload=payload
+                    )
+                )
+        except sa.exc.OperationalError:  # locked by a writer: try again next time
+            return False
+        return True
+
+    def set_meta(self, **values: str) -> None:
+        """Set stored facts such as ``as_of`` and ``geometry_note`` in one transaction."""
+        with self.transaction() as conn:
+            self.write_meta(conn, **values)
+
+
+_IN_LIMIT = 500  # region codes filtered in SQL; more are filtered after reading
+
+
+def _read_frame(conn: Connection, query: sa.Select) -> pd.DataFrame:
+    """Run a query through the driver and return a frame (much faster than row objects)."""
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql)
+        columns = [d[0] for d in cursor.description]
+        return pd.DataFrame(cursor.fetchall(), columns=columns)
+    finally:
+        cursor.close()
+
+
+def _village_of(region: sa.ColumnElement) -> sa.ColumnElement:
+    """The village code of a region column: its first characters (standard ``substr``)."""
+    length = sa.literal_column(str(VILLAGE_CODE_LENGTH))
+    return sa.func.substr(region, sa.literal_column("1"), length)
+
+
+def _chunks(values: list, size: int) -> Iterator[list]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def _pairs(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Distinct ``region, date`` pairs with dates as day timestamps."""
+    out = pairs[["region", "date"]].copy()
+    out["region"] = out["region"].astype(object)
+    out["date"] = pd.to_datetime(out["date"]).dt.normalize().astype("datetime64[s]")
+    return out.drop_duplicates().reset_index(drop=True)
+
+
+def _driver_rows(conn: Connection, frame: pd.DataFrame) -> list[tuple]:
+    """Rows for the driver's executemany: NaN as NULL, dates as ISO text on SQLite."""
+    sqlite = conn.dialect.name == "sqlite"
+    data = []
+    for col in frame.columns:
+        values = frame[col]
+        if col == "date" and sqlite:
+            values = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+        data.append(values.astype(object).where(values.notna(), None))
+    return list(zip(*data, strict=True))
+
+
+def _mark(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def _bulk_delete(conn: Connection, table: sa.Table, keys: pd.DataFrame) -> None:
+    """Delete rows by their key columns, one indexed lookup per key (executemany)."""
+    where = " AND ".join(f"{c} = {_mark(conn)}" for c in keys.columns)
+    conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {where}", _driver_rows(conn, keys))
+
+
+def _bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    """Insert a frame's rows through the driver's executemany (fast for large uploads).
+
+    NaN becomes NULL; dates are written as ISO text on SQLite, as dates elsewhere.
+    """
+    marks = ", ".join([_mark(conn)] * len(frame.columns))
+    names = ", ".join(frame.columns)
+    sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
+    conn.exec_driver_sql(sql, _driver_rows(conn, frame))
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()

@@ -1,0 +1,103 @@
+"""The store's tables: the one description of what the database holds.
+
+Only :mod:`zoning.store` reads and writes them; every other layer goes through
+:class:`zoning.store.Store`.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from zoning.model.metrics import COUNT_FIELDS
+
+metadata = sa.MetaData()
+
+meta_table = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text),
+)
+#: Derived data kept to start fast (e.g. a level's counts as arrays), made at one
+#: ``data_version`` when the newest upload was ``upload_mark``; never a source of truth.
+snapshots = sa.Table(
+    "snapshots",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("data_version", sa.Integer, nullable=False),
+    sa.Column("upload_mark", sa.Integer, nullable=False),
+    sa.Column("payload", sa.LargeBinary, nullable=False),
+)
+uploads = sa.Table(
+    "uploads",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("filename", sa.Text),
+    sa.Column("sha256", sa.String(64), index=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("rows", sa.Integer),
+    sa.Column("changed", sa.Integer),
+    sa.Column("report", sa.Text),
+)
+regions = sa.Table(
+    "regions",
+    metadata,
+    sa.Column("code", sa.String(32), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("level", sa.String(16), nullable=False, index=True),
+    sa.Column("parent", sa.String(32), index=True),
+    sa.Column("population", sa.Float),
+    sa.Column("geometry", sa.LargeBinary),
+    sa.Column("display_geometry", sa.LargeBinary),
+    sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id")),
+)
+counts = sa.Table(
+    "counts",
+    metadata,
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("date", sa.Date, primary_key=True),
+    *(sa.Column(f, sa.Float) for f in COUNT_FIELDS),
+    sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id")),
+)
+#: Finds the region-days written since a snapshot (:meth:`Store.counts` ``after_upload``).
+COUNTS_BY_UPLOAD = sa.Index("ix_counts_upload", counts.c.upload_id)
+count_history = sa.Table(
+    "count_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("region", sa.String(32), nullable=False, index=True),
+    sa.Column("date", sa.Date, nullable=False),
+    *(sa.Column(f, sa.Float) for f in COUNT_FIELDS),
+    sa.Column("upload_id", sa.Integer),
+    sa.Column("replaced_by", sa.Integer, sa.ForeignKey("uploads.id")),
+)
+notes = sa.Table(
+    "notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("region", sa.String(32), nullable=False, index=True),
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("supersedes", sa.Integer, sa.ForeignKey("notes.id")),
+)
+
+
+#: One row per episode of a person (identified by a keyed hash of the NIK, never the NIK).
+#: ``region`` is a village or RT code; its village is its first 13 characters. There is no
+#: index on region or date: keeping one up to date costs more, on a million-row import, than
+#: the scans of :meth:`Store.case_new_cases` it would save.
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("person_key", sa.CHAR(64), nullable=False),
+    sa.Column("episode_start", sa.Date, nullable=False),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("household_key", sa.CHAR(64)),
+    sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id")),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Index("ix_cases_person_episode", "person_key", "episode_start"),
+)
