@@ -12,7 +12,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from zoning.core import auth
@@ -21,7 +20,7 @@ from zoning.core.i18n import DEFAULT_LANG, LANGS
 from zoning.core.text import redact, spreadsheet_safe
 from zoning.intake import tables
 from zoning.model.codes import CodeError
-from zoning.model.metrics import METRIC_NAMES
+from zoning.model.metrics import METRICS
 from zoning.model.regions import LEVELS, LevelError
 from zoning.model.schemes import SchemeError, builtin_schemes, get_scheme, load_scheme
 from zoning.store import Store, StoreError
@@ -35,11 +34,7 @@ def _store(args: argparse.Namespace) -> Store:
 
 
 def _scheme(args: argparse.Namespace):
-    return (
-        load_scheme(args.scheme_file)
-        if getattr(args, "scheme_file", None)
-        else get_scheme(args.scheme)
-    )
+    return load_scheme(args.scheme_file) if args.scheme_file else get_scheme(args.scheme)
 
 
 def _write_csv(frame: pd.DataFrame) -> None:
@@ -80,7 +75,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
             + ", ".join(scheme.metrics)
         )
     values = {m: tables.parse_numbers(table[m], m) for m in present}
-    codes = scheme.classify({m: values.get(m, np.full(len(table), np.nan)) for m in scheme.metrics})
+    codes = scheme.classify(values, shape=(len(table),))
     out = pd.DataFrame(
         {
             "region": table["region"].to_numpy(),
@@ -307,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("classify", help="classify a CSV of metrics; CSV region,date,zone on stdout")
     p.add_argument(
         "metrics",
-        help="CSV with columns region, date and metric columns: " + ", ".join(sorted(METRIC_NAMES)),
+        help="CSV with columns region, date and metric columns: " + ", ".join(sorted(METRICS)),
     )
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--scheme", help="built-in scheme id (see 'schemes')")
