@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from zoning.model.metrics import WINDOW, Panel
+from zoning.model.metrics import SEVEN_DAY_FIELDS, WINDOW, Panel
 
 #: The fields a register (a NIK line list) reports, per level: a covered day without a case
 #: is 0 for each of them.
@@ -36,8 +36,9 @@ REGISTER_FIELDS: dict[str, tuple[str, ...]] = {
     "village": ("new_cases", "new_cases_unverified"),
     "rt": ("houses_7d",),
 }
-#: Register fields that are 7-day figures themselves: 0 only where the whole window is covered.
-SEVEN_DAY = frozenset({"houses_7d"})
+#: Register fields that are 7-day figures themselves
+#: (:data:`~zoning.model.metrics.SEVEN_DAY_FIELDS`): 0 only where the whole window is covered.
+SEVEN_DAY = SEVEN_DAY_FIELDS
 
 
 def no_spans() -> pd.DataFrame:
