@@ -708,10 +708,10 @@ class LineList(envelope.Kind):
     name = KIND
 
     def options(self) -> dict:
-        covers = _codes_given(self.covers)
+        covers = [_code_or_text(c) for c in _codes_given(self.covers)]
         return {
             "mapping": dict(sorted((self.mapping or {}).items())),
-            "covers": sorted(covers) if covers else None,
+            "covers": sorted(set(covers)) if covers else None,
             "from": _day_given(self.first),
             "to": _day_given(self.last),
             "exclude_unverified": bool(self.exclude_unverified),
@@ -883,6 +883,15 @@ def _codes_given(covers: Sequence[str] | str | None) -> list[str]:
     return [str(p).strip() for p in parts if str(p).strip()]
 
 
+def _code_or_text(text: str) -> str:
+    """A region code given as an option, normalised where it reads as one (``3374`` and
+    ``33.74`` are the same option); else the text as given (refused when read)."""
+    try:
+        return normalise_code(text)
+    except (ValueError, TypeError):
+        return text
+
+
 def _day_given(value: object) -> str | None:
     """A day given as an option, as text (ISO when it reads as a date; kept for the record)."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -986,11 +995,8 @@ def _option_codes(given: list[str], regions: pd.DataFrame, report: Report) -> li
     known = set(regions["code"])
     out = []
     for text in given:
-        try:
-            code = normalise_code(text)
-        except (ValueError, TypeError):
-            code = None
-        if code is None or code not in known:
+        code = _code_or_text(text)
+        if code not in known:
             _error(report, f"{quote(text)} is not the code of a region in the store; give "
                    "codes such as 33.74 (a regency) or 33.74.01.1001 (a village), separated by "
                    "commas", column="--covers")  # fmt: skip

@@ -106,10 +106,16 @@ def _rows_under(sorted_codes: np.ndarray, regions: np.ndarray) -> tuple[np.ndarr
     return lo, hi
 
 
+def _days_in(spans: pd.DataFrame) -> pd.DataFrame:
+    """The spans that cover at least one day (``first`` on or before ``last``)."""
+    return spans[_day_numbers(spans["first"]) <= _day_numbers(spans["last"])]
+
+
 def covered_regions(codes: Sequence[str], spans: pd.DataFrame) -> np.ndarray:
     """Which of ``codes`` some span covers on some day."""
     codes = np.asarray(codes, dtype=str)
     out = np.zeros(len(codes), dtype=bool)
+    spans = _days_in(spans)
     if spans.empty or not len(codes):
         return out
     order = np.argsort(codes, kind="stable")
@@ -207,11 +213,12 @@ def fill_silent_days(panel: Panel, spans: pd.DataFrame, fields: Sequence[str]) -
 
 
 def spans_over(codes: Sequence[str], spans: pd.DataFrame) -> np.ndarray:
-    """Which of ``spans`` cover at least one of ``codes``."""
+    """Which of ``spans`` cover at least one of ``codes`` (on at least one day)."""
     if spans.empty:
         return np.zeros(0, dtype=bool)
+    days = _day_numbers(spans["first"]) <= _day_numbers(spans["last"])
     lo, hi = _rows_under(np.sort(np.asarray(codes, dtype=str)), spans["region"].to_numpy(object))
-    return hi > lo
+    return (hi > lo) & days
 
 
 def spans_to_bytes(spans: pd.DataFrame) -> bytes:
