@@ -67,6 +67,7 @@ from zoning.model.codes import RT_CODE_LENGTH, VILLAGE_CODE_LENGTH, normalise_co
 from zoning.model.metrics import WINDOW
 from zoning.model.regions import LEVELS, RegionResolver
 from zoning.model.registers import (
+    added_days,
     ancestors_and_self,
     covered_regions,
     no_spans,
@@ -540,7 +541,7 @@ def plan_episodes(new: pd.DataFrame, stored: pd.DataFrame, days: int = EPISODE_D
     if "person" in new:
         new_code = new["person"].to_numpy(np.int64)
         first_row = np.unique(new_code, return_index=True)[1]
-        distinct = pd.Index(new["person_key"].to_numpy(dtype=object)[first_row])
+        distinct = pd.Index(new["person_key"].to_numpy(dtype=object)[first_row], dtype=object)
         old_code = distinct.get_indexer(stored["person_key"].to_numpy(dtype=object))
         if (old_code < 0).any():  # stored people absent from the upload
             extra, _ = pd.factorize(stored["person_key"].to_numpy(dtype=object)[old_code < 0])
@@ -576,20 +577,11 @@ def plan_episodes(new: pd.DataFrame, stored: pd.DataFrame, days: int = EPISODE_D
     # not of the rows), a stored row before an upload's.
     lone = np.bincount(code, minlength=1)[code] == 1 if len(code) else np.zeros(0, dtype=bool)
     some = np.flatnonzero(~lone)
-    region_code = pd.factorize(region[some], sort=True)[0]
-    house_code = pd.factorize(np.where(pd.isna(house[some]), "", house[some]), sort=True)[0]
-    by = np.lexsort((row[some], is_new[some], house_code, region_code, day[some], code[some]))
+    by, same_in = _content_order(code[some], day[some], region[some], house[some],
+                                 is_new[some], row[some])  # fmt: skip
     order = np.concatenate([np.flatnonzero(lone), some[by]])
-
     # each distinct (person, day, place, house) once: a stored row before the upload's
-    same = np.zeros(len(order), dtype=bool)
-    if len(by):
-        same[len(order) - len(by) + 1 :] = (
-            (np.diff(code[some[by]]) == 0)
-            & (np.diff(day[some[by]]) == 0)
-            & (np.diff(region_code[by]) == 0)
-            & (np.diff(house_code[by]) == 0)
-        )
+    same = np.concatenate([np.zeros(len(order) - len(by), dtype=bool), same_in])
     kept = order[~same]  # combined positions, in order
     keeper = kept[np.cumsum(~same) - 1]  # of every row in order, the one kept in its place
     again_new = same & (order >= n_old)  # the upload's rows already there
@@ -650,6 +642,61 @@ def plan_episodes(new: pd.DataFrame, stored: pd.DataFrame, days: int = EPISODE_D
         stop_ids=ids[kept[switched_off]],
         facts=facts,
     )
+
+
+def _content_order(
+    code: np.ndarray,
+    day: np.ndarray,
+    region: np.ndarray,
+    house: np.ndarray,
+    is_new: np.ndarray,
+    row: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The order by person, day, place (code text) and house (key text), then stored before
+    new, then row; and, in that order, whether each row repeats the one before it (the same
+    person, day, place and house).
+
+    Rows are laid out stored first and then by row (:func:`plan_episodes`), so one stable
+    sort of an int64 key of person, day and place orders them; houses are compared only
+    among rows that tie on that key (few: a person tested twice on one day, at one place).
+    """
+    n = len(code)
+    if not n:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    place = _text_ranks(region)
+    d = day - day.min()
+    sizes = (int(code.max()) + 1, int(d.max()) + 1, int(place.max()) + 1)
+    laid_out = bool((np.diff(is_new) >= 0).all()) and bool((np.diff(row[is_new == 1]) >= 0).all())
+    if not laid_out or float(np.prod(sizes, dtype=float)) >= 2.0**62:
+        houses = _text_ranks(np.where(pd.isna(house), "", house))
+        by = np.lexsort((row, is_new, houses, place, day, code))
+        key = np.stack([code[by], day[by], place[by], houses[by]])
+        return by, np.r_[False, (np.diff(key, axis=1) == 0).all(axis=0)]
+    key = (code * sizes[1] + d) * sizes[2] + place
+    by = np.argsort(key, kind="stable")
+    k = key[by]
+    step = np.diff(k) == 0
+    tied = np.r_[step, False] | np.r_[False, step]
+    same = np.zeros(n, dtype=bool)
+    if tied.any():
+        at = by[tied]  # rows that share person, day and place: order them by house too
+        texts = house[at]
+        houses = _text_ranks(np.where(pd.isna(texts), "", texts))
+        sub = np.lexsort((row[at], is_new[at], houses, key[at]))
+        by[tied] = at[sub]
+        ranks = np.full(n, -1, dtype=np.int64)
+        ranks[np.flatnonzero(tied)] = houses[sub]
+        same[1:] = step & (np.diff(ranks) == 0)
+    return by, same
+
+
+def _text_ranks(values: np.ndarray) -> np.ndarray:
+    """Each text's rank among the distinct texts, in the texts' order (``pd.factorize`` with
+    ``sort=True`` gives the same, twice as slowly on a few hundred thousand keys)."""
+    codes, uniques = pd.factorize(values)
+    ranks = np.empty(len(uniques), dtype=np.int64)
+    ranks[np.argsort(np.asarray(uniques, dtype=str), kind="stable")] = np.arange(len(uniques))
+    return ranks[codes]
 
 
 def _flags(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -782,7 +829,7 @@ class LineList(envelope.Kind):
         ).rename(columns={"date": "episode_start"})
         rts = episodes.loc[_is_rt(episodes["region"])]
         # and the windows the coverage makes whole, of episodes stored before it came
-        covered = _rt_episodes_under(store, conn, spans if had_cases else no_spans())
+        covered = _rt_episodes_under(store, conn, _new_coverage(store, conn, spans, had_cases))
         rt_days = pd.concat(
             [_window_days(rts, until), _window_days(covered, until)], ignore_index=True
         ).drop_duplicates(ignore_index=True)
@@ -1056,8 +1103,19 @@ def _window_days(episodes: pd.DataFrame, last: pd.Timestamp | None) -> pd.DataFr
     return out.reset_index(drop=True)
 
 
+def _new_coverage(
+    store: Store, conn: Transaction, spans: pd.DataFrame, had_cases: bool
+) -> pd.DataFrame:
+    """The days this upload adds to what registers covered before it, as spans (none when
+    the store had no cases: then no stored episode can gain a whole window)."""
+    if spans.empty or not had_cases:
+        return no_spans()
+    known = store.coverage(regions=ancestors_and_self(spans["region"]), conn=conn)
+    return added_days(spans, known)
+
+
 def _rt_episodes_under(store: Store, conn: Transaction, spans: pd.DataFrame) -> pd.DataFrame:
-    """The stored episodes of RTs under ``spans`` whose windows reach into its days
+    """The stored episodes of RTs under ``spans`` whose windows reach into their days
     (``region, episode_start``): their ``houses_7d`` may only now rest on covered days."""
     none = pd.DataFrame({"region": pd.Series(dtype=object),
                          "episode_start": pd.Series(dtype="datetime64[s]")})  # fmt: skip
@@ -1067,8 +1125,11 @@ def _rt_episodes_under(store: Store, conn: Transaction, spans: pd.DataFrame) -> 
     codes = codes[covered_regions(codes, spans)]
     if not len(codes):
         return none
-    first = pd.Timestamp(spans["first"].min()) - pd.Timedelta(days=WINDOW)
-    found = store.case_houses(conn, codes, first, spans["last"].max())
+    # a window [d - 6, d] holding a day of the spans ends within 6 days after it, and its
+    # episodes start within 6 days before it
+    reach = pd.Timedelta(days=WINDOW - 1)
+    first, last = spans["first"].min() - reach, spans["last"].max() + reach
+    found = store.case_houses(conn, codes, first, last)
     return found[["region", "episode_start"]].drop_duplicates(ignore_index=True)
 
 

@@ -172,6 +172,34 @@ def windows_covered(
     return whole[rows, day - first]
 
 
+def added_days(spans: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
+    """The days of ``spans`` that ``known`` does not cover yet (for the span's region, by a
+    span of it or of a region above it), as spans: what an upload adds to the coverage."""
+    if spans.empty:
+        return no_spans()
+    merged = merge_spans(spans)
+    if merged.empty:  # no span had a day
+        return no_spans()
+    first, last = _day_numbers(merged["first"]), _day_numbers(merged["last"])
+    start = int(first.min())
+    dates = pd.date_range(np.datetime64(start, "D"), np.datetime64(int(last.max()), "D"))
+    names = merged["region"].to_numpy(dtype=str)
+    own = np.zeros((len(names), len(dates)), dtype=bool)  # each run: its own region's days
+    for k, (f, la) in enumerate(zip(first - start, last - start, strict=True)):
+        own[k, f : la + 1] = True
+    new = own & ~covered_days(names, dates, known) if not known.empty else own
+    edges = np.diff(np.pad(new.astype(np.int8), [(0, 0), (1, 1)]), axis=1)
+    rows, begin = np.nonzero(edges == 1)
+    _, end = np.nonzero(edges == -1)
+    return pd.DataFrame(
+        {
+            "region": pd.Series(names[rows], dtype=object),
+            "first": dates[begin].to_numpy().astype("datetime64[s]"),
+            "last": dates[end - 1].to_numpy().astype("datetime64[s]"),
+        }
+    )
+
+
 def ancestors_and_self(codes: Sequence[str]) -> list[str]:
     """Every code of ``codes`` and of the regions above them (the spans that may cover them)."""
     out = set()

@@ -575,7 +575,9 @@ class Store:
                 "person_key": pd.Series(out["person_key"].to_numpy(dtype=object), dtype=object),
                 "date": pd.to_datetime(out["date"]).astype("datetime64[s]"),
                 "region": pd.Series(out["region"].to_numpy(dtype=object), dtype=object),
-                "household_key": pd.Series(out["household_key"].to_numpy(dtype=object)),
+                "household_key": pd.Series(
+                    out["household_key"].to_numpy(dtype=object), dtype=object
+                ),
                 "episode": out["episode"].astype(bool),
                 "unverified": out["unverified"].astype(bool),
             }
@@ -731,7 +733,9 @@ class Store:
             {
                 "region": pd.Series(out["region"].to_numpy(dtype=object), dtype=object),
                 "episode_start": pd.to_datetime(out["episode_start"]).astype("datetime64[s]"),
-                "household_key": pd.Series(out["household_key"].to_numpy(dtype=object)),
+                "household_key": pd.Series(
+                    out["household_key"].to_numpy(dtype=object), dtype=object
+                ),
                 "person_key": pd.Series(out["person_key"].to_numpy(dtype=object)),
             }
         )

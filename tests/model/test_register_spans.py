@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from zoning.model.metrics import Panel
 from zoning.model.registers import (
+    added_days,
     ancestors_and_self,
     covered_days,
     covered_regions,
@@ -113,3 +114,22 @@ def test_which_spans_reach_which_regions():
         "33", "33.01", "33.01.01", "33.01.01.2001", "33.01.01.2001.001",
         "33.01.01.2001.001.002", "33.02",
     ]  # fmt: skip
+
+
+@fuzz(200)
+@given(rows=_SPANS, asked=_SPANS)
+def test_fuzz_the_days_an_upload_adds_are_those_nothing_covered_before(rows, asked):
+    added = added_days(_spans(asked), _spans(rows))
+    got = [
+        (r, d)
+        for r, f, la in added.itertuples(index=False)
+        for d in range((f - DAY0).days, (la - DAY0).days + 1)
+    ]
+    assert len(got) == len(set(got))  # runs do not overlap
+    want = {
+        (c, d)
+        for c, f, la in asked
+        for d in range(f, la + 1)
+        if not any(_covers(r, c) and rf <= d <= rl for r, rf, rl in rows)
+    }
+    assert set(got) == want
