@@ -457,3 +457,63 @@ def test_many_first_sessions_on_a_new_server_all_get_the_app(demo_db, browser, t
             assert t("common.language", "en") in nav, f"/{path} ran alone: {nav!r}"
             assert page.url.split("?")[0].endswith(f"/{path}")
             page.close()
+
+
+@pytest.fixture(scope="module")
+def register_app(demo_db, tmp_path_factory):
+    """The demo on a real server, for an analyst to upload a line list (its NIK key and home
+    folder in a temporary folder, never the machine's)."""
+    from zoning.core.auth import HASH_ENV, hash_password
+
+    require_chromium()
+    folder = tmp_path_factory.mktemp("register")
+    db = copy_store(demo_db, folder / "app.db")
+    env = {
+        HASH_ENV: hash_password(ANALYST_PASSWORD, n=2**10),
+        "ZONING_SECRET_FILE": str(folder / "keys" / "nik-secret"),
+        "HOME": str(folder / "home"),
+    }
+    with streamlit_server(db, env) as url:
+        yield url
+
+
+def test_a_line_list_covering_a_regency_then_its_trends_show_the_unverified(
+    register_app, browser, tmp_path
+):
+    """A line list of Kota Semarang for the week after the demo's data: the page says what it
+    covers and how many rows have no valid NIK; then the city has daily counts that week,
+    its silent villages' days read as zeros, and the trends say which share is unverified."""
+    rows = ["nik,tanggal_konfirmasi,kode_desa"]
+    rows += [f"33740101019{k:05d},2021-11-0{1 + k % 7},33.74.01.1001" for k in range(1, 15)]
+    rows += [f"{bad},2021-11-03,33.74.01.1002" for bad in ("", "3.374E+15")]
+    path = tmp_path / "daftar_kasus.csv"
+    path.write_text("\n".join(rows) + "\n")
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1400})
+    traffic = Traffic(page)
+    page.goto(f"{register_app}/upload?lang=en")
+    page.get_by_role("heading", name="Upload data").wait_for(timeout=60_000)
+    page.get_by_label("Your name (recorded with every change)").fill("Analis Dinkes")
+    page.get_by_label("Analyst password").fill(ANALYST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Recorded with the upload as: password:Analis Dinkes").wait_for(timeout=60_000)
+    page.get_by_text("Case line list by NIK (CSV/XLSX)").click()
+    page.wait_for_timeout(3000)  # the rerun that gives line lists their own uploader
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_text("Coverage: the 2 villages the file names").wait_for(timeout=60_000)
+    page.get_by_text("2 of 16 rows counted (12.5 %) have no valid NIK").wait_for(timeout=60_000)
+    covers = page.get_by_label("Regions covered (codes separated by commas")
+    covers.fill("33.74")
+    covers.press("Enter")
+    page.get_by_text("Coverage: 33.74, 2021-11-01 to 2021-11-07 (7 days)").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Save to the database").click()
+    page.get_by_text(re.compile(r"Saved: upload \d+: 16 rows read")).first.wait_for(timeout=60_000)
+    page.goto(f"{register_app}/trends?lang=en&level=regency&region=33.74&date=2021-11-07")
+    page.get_by_role("heading", name="Cases without a valid NIK (unverified)").wait_for(
+        timeout=90_000
+    )
+    page.get_by_text(re.compile(r"Kota Semarang: 2 of 16 cases \(12[.,]5 %\)")).wait_for(
+        timeout=30_000
+    )
+    assert not traffic.external
+    page.close()
