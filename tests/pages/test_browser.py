@@ -245,12 +245,8 @@ def test_drill_down_only_into_regions_with_children_and_up_one_level(app, browse
 # The tests above run on the demo as shipped; the upload below changes the app's data.
 
 
-def test_upload_counts_then_the_map_shows_them(app, browser, tmp_path):
-    rows = ["tanggal;kode_desa;kasus_baru;meninggal"]
-    rows += [f"{d:02d}/11/2021;33.74.01.1001;{3 + d};0" for d in range(1, 8)]
-    csv_file = tmp_path / "kasus.csv"
-    csv_file.write_text("\n".join(rows) + "\n", encoding="cp1252")
-
+def upload_page(browser, app: str):
+    """The upload page of ``app`` with an analyst signed in, and its traffic."""
     page = browser.new_page(viewport={"width": 1400, "height": 1400})
     traffic = Traffic(page)
     page.goto(f"{app}/upload?lang=en")
@@ -259,6 +255,16 @@ def test_upload_counts_then_the_map_shows_them(app, browser, tmp_path):
     page.get_by_label("Analyst password").fill(ANALYST_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Recorded with the upload as: password:Analis Dinkes").wait_for(timeout=60_000)
+    return page, traffic
+
+
+def test_upload_counts_then_the_map_shows_them(app, browser, tmp_path):
+    rows = ["tanggal;kode_desa;kasus_baru;meninggal"]
+    rows += [f"{d:02d}/11/2021;33.74.01.1001;{3 + d};0" for d in range(1, 8)]
+    csv_file = tmp_path / "kasus.csv"
+    csv_file.write_text("\n".join(rows) + "\n", encoding="cp1252")
+
+    page, traffic = upload_page(browser, app)
     page.locator("input[type=file]").set_input_files(str(csv_file))
     page.get_by_text("Preview (7 of 7 rows as read)").wait_for(timeout=60_000)
     page.get_by_role("button", name="Save to the database").click()
@@ -489,14 +495,7 @@ def test_a_line_list_covering_a_regency_then_its_trends_show_the_unverified(
     path = tmp_path / "daftar_kasus.csv"
     path.write_text("\n".join(rows) + "\n")
 
-    page = browser.new_page(viewport={"width": 1400, "height": 1400})
-    traffic = Traffic(page)
-    page.goto(f"{register_app}/upload?lang=en")
-    page.get_by_role("heading", name="Upload data").wait_for(timeout=60_000)
-    page.get_by_label("Your name (recorded with every change)").fill("Analis Dinkes")
-    page.get_by_label("Analyst password").fill(ANALYST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_text("Recorded with the upload as: password:Analis Dinkes").wait_for(timeout=60_000)
+    page, traffic = upload_page(browser, register_app)
     page.get_by_text("Case line list by NIK (CSV/XLSX)").click()
     page.wait_for_timeout(3000)  # the rerun that gives line lists their own uploader
     page.locator("input[type=file]").set_input_files(str(path))
