@@ -313,11 +313,18 @@ def test_two_columns_for_one_field(store):
     assert stored(store, A1, "2021-08-01")["new_cases"] == 2
 
 
-def test_two_region_columns(store):
+def test_region_columns_of_two_levels_are_the_place_and_where_it_lies(store):
     data = csv("tanggal,kode_kab,kode_desa,kasus_baru", f"2021-08-01,33.01,{A1},2")
-    rejected(store, data, "'kode_kab' and 'kode_desa'", "region")
-    import_counts(store, data, mapping={"kode_desa": "region"})
+    result = import_counts(store, data)
+    assert "place: column `kode_desa`" in result.report.read
+    assert "place is looked for in: column `kode_kab`" in result.report.read
     assert stored(store, A1, "2021-08-01")["new_cases"] == 2
+    # a village outside the regency its row names is refused
+    data = csv("tanggal,kode_kab,kode_desa,kasus_baru", f"2021-08-02,33.02,{A1},2")
+    rejected(store, data, "row 2, column 'kode_desa'", f"the region {A1} is not in 33.02")
+    # columns of the same level still ask which one
+    data = csv("tanggal,kode_desa,kode_kelurahan,kasus_baru", f"2021-08-01,{A1},{A2},2")
+    rejected(store, data, "'kode_desa' and 'kode_kelurahan'", "all look like the region")
 
 
 def test_code_column_is_used_beside_name_column(store):
@@ -421,22 +428,62 @@ def test_new_cases_from_active_recovered_and_deaths(store):
     assert frame["deaths"].tolist()[1] == 0
 
 
-def test_cumulative_total_that_falls_is_an_error(store):
+def test_a_falling_cumulative_total_is_a_correction_with_a_warning(store):
     data = csv(
         "tanggal,kode,total_positif",
         f"2021-08-01,{A1},1234",
         f"2021-08-02,{A1},",
-        f"2021-08-03,{A1},124",
+        f"2021-08-03,{A1},124",  # a typo: after a missing day, the day's value is missing
         f"2021-08-04,{A1},1240",
+        f"2021-08-05,{A1},1238",  # a correction the day after: -2 new cases
+        f"2021-08-06,{A1},1250",
     )
+    result = import_counts(store, data)
+    warnings = [str(w) for w in result.report.warnings]
+    assert warnings[0].startswith(
+        "row 4, column 'total_positif': the cumulative 'total_positif' falls from 1234 "
+        "(row 2, 2021-08-01) to 124 on 2021-08-03 (region 33.01.01.2001): a correction; the "
+        "day before is missing"
+    )
+    assert warnings[1] == (
+        "row 6, column 'total_positif': the cumulative 'total_positif' falls from 1240 (row 5, "
+        "2021-08-04) to 1238 on 2021-08-05 (region 33.01.01.2001): read as a correction of -2 "
+        "that day, so 7-day sums stay the differences of the totals (--strict refuses such a "
+        "file)"
+    )
+    assert result.report.facts["corrections"] == 2
+    assert stored(store, A1, "2021-08-04")["new_cases"] == 1116
+    assert stored(store, A1, "2021-08-05")["new_cases"] == -2
+    assert stored(store, A1, "2021-08-06")["new_cases"] == 12
+    assert not has_day(store, A1, "2021-08-03")  # missing, never zero
+
+
+def test_strict_refuses_a_falling_total_and_names_the_option(store):
+    data = csv("tanggal,kode,total_positif", f"2021-08-01,{A1},10", f"2021-08-02,{A1},8")
     exc = rejected(
-        store,
-        data,
-        "row 4, column 'total_positif'",
-        "cumulative 'total_positif' falls from 1234 (row 2, 2021-08-01) to 124 on 2021-08-03",
-        "cannot fall",
-    )
-    assert exc.row == 4
+        store, data, "row 3, column 'total_positif'", "falls from 10 (row 2, 2021-08-01) to 8",
+        "--strict refuses a total that falls", strict=True,
+    )  # fmt: skip
+    assert exc.row == 3
+    assert import_counts(store, data).changed == 1  # without --strict: a correction
+
+
+def test_seven_day_sums_of_derived_values_are_the_differences_of_the_totals(store):
+    """Corrections included, the 7-day sum ending on each day is the total that day minus
+    the total 7 days before: nothing is lost or counted twice."""
+    rng = np.random.default_rng(14)
+    totals = np.cumsum(rng.integers(0, 30, 40))
+    for k in (9, 17, 18, 30):  # totals revised down now and then
+        totals[k] = totals[k - 1] - rng.integers(1, 20)
+    days = pd.date_range("2021-06-01", periods=len(totals))
+    data = csv("tanggal,kode,total_kasus", *(f"{d:%Y-%m-%d},{A2},{t}" for d, t in
+                                               zip(days, totals, strict=True)))  # fmt: skip
+    frame, report = read_counts(data, store.regions())
+    assert not report.has_errors and report.facts["corrections"] == 4
+    daily = frame.set_index("date")["new_cases"]
+    assert (daily < 0).sum() == 4
+    sums = daily.rolling(7).sum().to_numpy()[7:]
+    assert (sums == totals[7:] - totals[:-7]).all()
 
 
 def test_only_recovered_is_not_enough(store):
@@ -713,7 +760,10 @@ def test_arbitrary_tables_give_a_report_or_input_error(header, rows, sep):
     if not report.has_errors:
         assert not frame.duplicated(["region", "date"]).any()
         fields = [c for c in frame.columns if c not in ("region", "date")]
-        assert (frame[fields].fillna(0) >= 0).all().all()
+        negative = (frame[fields].fillna(0) < 0).any()
+        # only a value derived from a falling total is below zero: a correction, said so
+        assert set(negative.index[negative]) <= set(report.facts.get("derived", {}))
+        assert not negative.any() or report.facts["corrections"] > 0
 
 
 def _tiny_regions() -> pd.DataFrame:

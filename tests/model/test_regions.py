@@ -196,7 +196,10 @@ def test_an_ambiguous_name_lists_the_codes_and_asks_for_one(resolver, written, c
 
 
 def test_an_unknown_name_suggests_regions_whose_name_contains_it(resolver):
-    assert resolver.resolve("Semar") == (None, "unknown region 'Semar'; did you mean 33.22, 33.74?")
+    assert resolver.resolve("Semar") == (
+        None,
+        "unknown region 'Semar'; did you mean Kabupaten Semarang (33.22), Kota Semarang (33.74)?",
+    )
     assert resolver.resolve("Wonosobo") == (None, "unknown region 'Wonosobo'")
 
 

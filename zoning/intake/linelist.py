@@ -53,9 +53,9 @@ from zoning.intake.nik import (
     sixteen_digit_cells,
 )
 from zoning.intake.report import ImportResult, Report
-from zoning.model.codes import RT_CODE_LENGTH, VILLAGE_CODE_LENGTH
+from zoning.model.codes import RT_CODE_LENGTH, VILLAGE_CODE_LENGTH, try_normalise
 from zoning.model.metrics import WINDOW
-from zoning.model.regions import LEVELS, RegionResolver
+from zoning.model.regions import LEVELS, RegionResolver, local_regions
 from zoning.store import Store, Transaction
 
 KIND = "linelist"
@@ -300,7 +300,7 @@ def _dates(cells: pd.Series, column: str, report: Report) -> np.ndarray:
         if not text:
             problem = "the date is empty"
         elif day is None:
-            problem = f"{quote(text)} is not a date; write 2021-04-03, 03/04/2021 or 3 April 2021"
+            problem = tables.describe_date(text)
         elif day > today:
             problem = f"{quote(text)} is after today"
         else:
@@ -358,9 +358,11 @@ def _place_rts(
     known: set[str],
     report: Report,
 ) -> np.ndarray:
-    """Per row, the RT that the ``rt`` (and ``rw``) number columns name, where it is known.
+    """Per row, the RT that the ``rt`` (and ``rw``) number columns name within its village.
 
-    Returns the resolved code of each row (``codes`` is rewritten in place to index it).
+    An RT not in the store is named by its village and numbers all the same: the import
+    makes it (and its RW; see :func:`zoning.model.regions.local_regions`). Returns the
+    resolved code of each row (``codes`` is rewritten in place to index it).
     """
     rt = sub[cols["rt"]].to_numpy(dtype=object)
     rw = sub[cols["rw"]].to_numpy(dtype=object) if "rw" in cols else np.full(len(sub), "")
@@ -372,7 +374,10 @@ def _place_rts(
         base = resolved[k]
         depth = base.count(".") + 1
         code = base
-        if str(rt_text).strip() and depth < _RT_DEPTH:
+        full = try_normalise(rt_text) if len(str(rt_text).strip()) > 3 else None
+        if full is not None and full.count(".") + 1 == _RT_DEPTH and full.startswith(base):
+            code = full  # the RT's full code in the RT column
+        elif str(rt_text).strip() and depth < _RT_DEPTH:
             rt_no, rw_no = _small_number(rt_text), _small_number(rw_text)
             rows = sub.index.to_numpy()[members[i]]
             if rt_no is None:
@@ -389,15 +394,15 @@ def _place_rts(
                 code = f"{base}.{rw_no:03d}.{rt_no:03d}"
             if code != base and code not in known:
                 missing.setdefault(code, []).extend(int(r) for r in rows)
-                code = base
         out.append(code)
-    for code, rows in missing.items():
-        _warn(
-            report,
-            f"RT {code} is not in the store; {len(rows)} cases are counted for the village "
-            "only (import the RT boundaries to get houses_7d)",
-            min(rows),
-            cols["rt"],
+    if missing:
+        made = local_regions(missing, known)
+        report.facts["rts_made"] = int((made["level"] == "rt").sum())
+        report.facts["rws_made"] = int((made["level"] == "rw").sum())
+        report.note(
+            f"RT and RW numbers (columns `{cols.get('rw', '')}`, `{cols['rt']}`) place the "
+            f"cases; {report.facts['rts_made']} RTs and {report.facts['rws_made']} RWs not in "
+            "the store are made under their villages (no boundaries: the map lists them)"
         )
     codes[:] = combo_codes
     return np.array(out, dtype=object)
@@ -587,9 +592,12 @@ class LineList(envelope.Kind):
         _check_key(store.meta(), self.hasher, store.case_count() > 0, self.key_path)
 
     def read(self, store: Store, loaded: envelope.Loaded) -> envelope.Checked:
+        regions = store.regions()
         frame, report = read_linelist(
-            loaded.data, store.regions(), mapping=self.mapping, filename=loaded.name
+            loaded.data, regions, mapping=self.mapping, filename=loaded.name
         )
+        # the RWs and RTs the line list names that the store lacks (made in write)
+        self.places = local_regions(frame["region"].dropna(), regions["code"])
         return envelope.Checked(frame, report, int(report.facts.get("rows_read", 0)))
 
     def prepare(self, store: Store, checked: envelope.Checked) -> None:
@@ -606,6 +614,9 @@ class LineList(envelope.Kind):
         cases, people = checked.work
         report = checked.report
         self._lock_key(store, conn)
+        places = getattr(self, "places", None)
+        if places is not None:  # RWs and RTs named by their numbers, made under their villages
+            store.add_regions(conn, places, upload_id)
         stored = store.case_episodes(people, conn)
         plan = plan_episodes(cases, stored)
         report.facts.update(plan.facts)
