@@ -32,7 +32,10 @@ if file is None:
 data = file.getvalue()
 
 # --- the analyst's choices ----------------------------------------------------------------
-level = region = layer = None
+level = region = layer = sheet = None
+duplicates, strict, codes = "error", False, "auto"
+mapping_key = f"mapping-{kind}-{file.name}-{len(data)}"
+values_key = f"values-{file.name}-{len(data)}"
 if kind == "regions":
     level = st.selectbox(
         t("common.level", lg), LEVELS, index=LEVELS.index("village"),
@@ -41,8 +44,28 @@ if kind == "regions":
     layer = st.text_input(t("upload.layer", lg)) or None
 elif kind == "counts":
     region = st.text_input(t("upload.one_region", lg)) or None
-mapping_key = f"mapping-{kind}-{file.name}-{len(data)}"
-options = uploads.Options(kind, st.session_state.get(mapping_key), region, level, layer)
+    left, right = st.columns(2)
+    duplicates = left.selectbox(
+        t("upload.duplicates", lg), uploads.DUPLICATES,
+        format_func=lambda d: t(f"upload.duplicates_{d}", lg), key="upload_duplicates",
+    )  # fmt: skip
+    codes = right.selectbox(
+        t("upload.codes", lg), uploads.CODES, format_func=lambda c: t(f"upload.codes_{c}", lg),
+        key="upload_codes",
+    )  # fmt: skip
+    strict = st.checkbox(t("upload.strict", lg), help=t("upload.strict_help", lg),
+                         key="upload_strict")  # fmt: skip
+    names = uploads.sheets(data)
+    if len(names) > 1:
+        sheet = st.selectbox(
+            t("upload.sheet", lg), [None, "all", *names], key=f"sheet-{file.name}-{len(data)}",
+            format_func=lambda n: t("upload.sheet_auto", lg) if n is None
+            else t("upload.sheet_all", lg) if n == "all" else n,
+        )  # fmt: skip
+options = uploads.Options(
+    kind, st.session_state.get(mapping_key), region, level, layer, duplicates, strict, sheet,
+    st.session_state.get(values_key), codes,
+)  # fmt: skip
 
 try:
     with st.spinner(t("upload.reading", lg)):
@@ -51,6 +74,13 @@ except InputError as exc:  # the file as a whole cannot be used: say why, no tra
     st.error(t("upload.unreadable", lg, reason=escape_markdown(exc)))
     st.caption(t("upload.unreadable_help", lg))
     st.stop()
+
+if kind == "counts" and (uploads.is_wide(found) or st.session_state.get(values_key)):
+    st.selectbox(
+        t("upload.values", lg), [None, *uploads.fields("counts")[2:]], key=values_key,
+        format_func=lambda f: t("upload.values_auto", lg) if f is None else f,
+        help=t("upload.values_help", lg),
+    )  # fmt: skip
 
 # --- column mapping -----------------------------------------------------------------------
 choices = list(found.report.facts.get("headers") or uploads.header(data))
@@ -75,6 +105,11 @@ if kind != "regions" and choices:
 
 # --- the report and a preview ---------------------------------------------------------------
 report = found.report
+if report.read:  # which column was taken for what: a wrong guess is seen at once
+    st.info(
+        f"**{t('upload.read', lg)}**\n\n"
+        + "\n".join(f"- {escape_markdown(r)}" for r in report.read)
+    )
 if report.counts["error"]:
     st.error(t("upload.errors", lg, n=report.counts["error"]))
     st.dataframe(

@@ -19,6 +19,7 @@ from zoning.core import auth
 from zoning.core.errors import InputError
 from zoning.core.text import redact, spreadsheet_safe
 from zoning.intake import tables
+from zoning.intake.counts import CODES, DUPLICATES
 from zoning.model.codes import CodeError
 from zoning.model.metrics import METRIC_NAMES
 from zoning.model.regions import LEVELS, LevelError
@@ -221,8 +222,11 @@ def cmd_regions_import(args: argparse.Namespace) -> int:
 
 
 def _print_result(result) -> int:
-    """The upload's summary on stdout and its first warnings on stderr."""
+    """The upload's summary and how the file was read on stdout, its first warnings on
+    stderr."""
     print(result.summary())
+    for line in result.report.read:
+        print(f"  {line}")
     for issue in result.report.warnings[:20]:
         print(f"warning: {issue}", file=sys.stderr)
     more = result.report.counts["warning"] - 20
@@ -238,7 +242,17 @@ def cmd_cases_import(args: argparse.Namespace) -> int:
         return _import(args, LineList(_mapping(args.map)))
     from zoning.intake.counts import Counts
 
-    return _import(args, Counts(_mapping(args.map), args.region))
+    kind = Counts(
+        _mapping(args.map), args.region, duplicates=args.duplicates, strict=args.strict,
+        sheet=args.sheet, values=args.values, codes=args.codes,
+    )  # fmt: skip
+    return _import(args, kind)
+
+
+def cmd_regions_crosswalk(args: argparse.Namespace) -> int:
+    from zoning.intake.crosswalk import Crosswalk
+
+    return _import(args, Crosswalk())
 
 
 def cmd_regions_list(args: argparse.Namespace) -> int:
@@ -344,6 +358,13 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--population-field", help="the field with the population (default: detected)")
     q.add_argument("--layer", help="the layer of a GeoPackage with several")
     q.set_defaults(func=cmd_regions_import)
+    q = rsub.add_parser(
+        "crosswalk",
+        help="import BPS codes and the Kemendagri codes they are (CSV/XLSX: kode_bps with "
+        "kode_kemendagri, or with names to match within their regency)",
+    )
+    q.add_argument("file")
+    q.set_defaults(func=cmd_regions_crosswalk)
 
     p = sub.add_parser("cases", help="case data in the store")
     csub = p.add_subparsers(
@@ -357,6 +378,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="map a column of the file to a canonical field, e.g. --map positif=cases_total",
     )  # fmt: skip
     q.add_argument("--region", help="the region of a file without a region column")
+    q.add_argument(
+        "--duplicates", choices=DUPLICATES, default="error",
+        help="counts: a region and day given twice with different values (a later snapshot "
+        "of the same day) is refused (error, the default), or the first or last row wins",
+    )  # fmt: skip
+    q.add_argument(
+        "--strict", action="store_true",
+        help="counts: refuse a cumulative total that falls, instead of reading the fall as a "
+        "correction (a negative daily value)",
+    )  # fmt: skip
+    q.add_argument(
+        "--sheet", metavar="NAME",
+        help="counts: the sheet of a workbook to read, or 'all' (a sheet named after a region "
+        "is that region's)",
+    )  # fmt: skip
+    q.add_argument(
+        "--values", metavar="FIELD",
+        help="counts: what the numbers of a wide table (one column per date) are, e.g. "
+        "new_cases or cases_total",
+    )  # fmt: skip
+    q.add_argument(
+        "--codes", choices=CODES, default="auto",
+        help="counts: read region codes as Kemendagri or BPS codes (default: by their form)",
+    )  # fmt: skip
     q.set_defaults(func=cmd_cases_import)
 
     p = sub.add_parser("auth", help="analysts: the password that unlocks uploads and notes")

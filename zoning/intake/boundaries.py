@@ -42,6 +42,7 @@ from zoning.intake.columns import (
     REGION_LEVEL_NAMES,
     REGION_LOCAL_NUMBERS,
     REGIONS,
+    describe,
     match_columns,
     pick_columns,
 )
@@ -644,6 +645,10 @@ def _read_checked(
     columns = [str(c) for c in raw.columns if c != geom_col]
     fields = _choose_fields(columns, level, given)
     report.facts["fields"] = {k: v for k, v in fields.items() if v is not None}
+    for line in describe(
+        {"region": fields["code"], **{k: v for k, v in fields.items() if k != "code"}}
+    ):
+        report.note(line)
     geoms = _geometry(table, report)
     rows = list(raw.index)
     n = len(rows)
@@ -757,7 +762,7 @@ def _read_checked(
             if provinces:
                 report.note(
                     "made from the codes: " + ", ".join(
-                        f"province {c} ({n})" for c, n in zip(
+                        f"province {c} {n}" for c, n in zip(
                             provinces, made.loc[made["level"] == "province", "name"], strict=True)
                     ) + " (built in)"
                 )  # fmt: skip

@@ -541,6 +541,7 @@ def _read_sheet(
     mapping = dict(choices.mapping or {})
     if table.wide is not None:
         wide = table.wide
+        report.facts["wide"] = wide
         report.note(
             f"a wide table: one column per date, {wide['dates']} dates from {wide['first']} "
             f"to {wide['last']}, read as one row per place and date"
@@ -567,8 +568,10 @@ def _read_sheet(
     shown = {f: c for f, c in columns.items() if not f.startswith("_")}
     if first:
         report.facts["columns"] = shown
-    for line in describe({**shown, "within": ", ".join(columns.get("_within", [])) or None}):
-        report.note(line.replace("column `, `", "columns `"))
+    within = "`, `".join(columns.get("_within", [])) or None
+    ordered = {"region": shown.get("region"), "within": within, **shown}
+    for line in describe(ordered):
+        report.note(line.replace("column `", "columns `", 1) if within and "`, `" in line else line)
     for col in columns.get("_recognised", []):
         report.note(f"column `{col}`: counted by surveillance but read by no scheme; not stored")
 
@@ -1135,9 +1138,10 @@ def _drop_duplicates(
     resolved = lambda k: message(k, kept, then)  # noqa: E731
     _flag(report, dropped, rrows, None, resolved, severity="warning", sheets=rsheets)
     report.facts["duplicates_left_out"] = int(dropped.sum())
+    n = int(dropped.sum())
     report.note(
-        f"repeated days: {int(dropped.sum())} rows left out, the {policy} of each kept "
-        f"(--duplicates {policy})"
+        f"repeated days: {n} {'row' if n == 1 else 'rows'} left out, the {policy} of each "
+        f"kept (--duplicates {policy})"
     )
     return work.drop(index=rest.index[dropped])
 

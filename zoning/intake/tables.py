@@ -542,6 +542,19 @@ def read_office(source: str | Path | bytes, sheet: str | None = None) -> list[Ta
     return [table]
 
 
+def sheet_names(data: bytes) -> list[str]:
+    """The sheets of an ``.xlsx`` workbook, in order; [] for anything else."""
+    if data[:4] != _ZIP_MAGIC:
+        return []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pd.ExcelFile(io.BytesIO(data), engine="openpyxl") as book:
+                return [str(n) for n in book.sheet_names]
+    except Exception:  # not a workbook: the reader says why
+        return []
+
+
 def _sniff_widest(text: str) -> str:
     """The delimiter of a table that may have title lines above its header: the one that
     splits the most of the first lines into the same number of cells (a title line has

@@ -21,12 +21,16 @@ from zoning.intake.filecheck import ReadOnce
 from zoning.intake.report import ImportResult, Report
 from zoning.store import Store
 
-KINDS = ("counts", "linelist", "regions")
+KINDS = ("counts", "linelist", "regions", "crosswalk")
 FILE_TYPES = {
     "counts": ["csv", "txt", "tsv", "xlsx"],
     "linelist": ["csv", "txt", "tsv", "xlsx"],
     "regions": ["geojson", "json", "gpkg", "zip", "csv"],
+    "crosswalk": ["csv", "txt", "tsv", "xlsx"],
 }
+#: The counts' choices, as on the command line (``--duplicates``, ``--codes``).
+DUPLICATES = ("error", "first", "last")
+CODES = ("auto", "kemendagri", "bps")
 PREVIEW_ROWS = 50
 #: Columns the preview never shows, because they identify a person or a household: the
 #: page receives :data:`MASK` in their place (and says so).
@@ -54,6 +58,11 @@ class Options:
     region: str | None = None  # counts: the one region of a file without a region column
     level: str | None = None  # regions: the level the file holds
     layer: str | None = None  # regions: the layer of a GeoPackage
+    duplicates: str = "error"  # counts: a repeated day with other values (--duplicates)
+    strict: bool = False  # counts: refuse a falling cumulative total (--strict)
+    sheet: str | None = None  # counts: a workbook's sheet, or "all" (--sheet)
+    values: str | None = None  # counts: what a wide table's numbers are (--values)
+    codes: str = "auto"  # counts: how region codes are read (--codes)
 
 
 #: The latest previews: the page runs again on every click, and the same file with the same
@@ -69,7 +78,8 @@ def preview(store: Store, data: bytes, filename: str, options: Options) -> Previ
     mapping = tuple(sorted((options.mapping or {}).items()))
     key = (
         hashlib.sha256(data).hexdigest(), filename, options.kind, mapping, options.region,
-        options.level, options.layer, store.url, store.data_version(),
+        options.level, options.layer, options.duplicates, options.strict, options.sheet,
+        options.values, options.codes, store.url, store.data_version(),
     )  # fmt: skip
     return _PREVIEWS.get(key, lambda: _preview(store, data, filename, options))
 
@@ -79,7 +89,11 @@ def kind_of(options: Options) -> envelope.Kind:
     if options.kind == "counts":
         from zoning.intake.counts import Counts
 
-        return Counts(options.mapping, options.region)
+        return Counts(
+            options.mapping, options.region, duplicates=options.duplicates,
+            strict=options.strict, sheet=options.sheet, values=options.values,
+            codes=options.codes,
+        )  # fmt: skip
     if options.kind == "linelist":
         from zoning.intake.linelist import LineList
 
@@ -88,6 +102,10 @@ def kind_of(options: Options) -> envelope.Kind:
         from zoning.intake.boundaries import Boundaries
 
         return Boundaries(options.level or "village", layer=options.layer)
+    if options.kind == "crosswalk":
+        from zoning.intake.crosswalk import Crosswalk
+
+        return Crosswalk()
     raise ValueError(f"unknown upload kind {options.kind!r}")
 
 
@@ -152,6 +170,16 @@ def fields(kind: str) -> list[str]:
 def header(data: bytes) -> list[str]:
     """The column names of a text table (first line), for the mapping editor; [] if not text."""
     return [redact(c) for c in tables.header_names(data)]
+
+
+def sheets(data: bytes) -> list[str]:
+    """The sheets of a workbook, for choosing one; [] for anything else (a CSV file)."""
+    return [redact(n) for n in tables.sheet_names(data)]
+
+
+def is_wide(found: Preview) -> bool:
+    """Whether the file was read as a wide table (one column per date)."""
+    return bool(found.report.facts.get("wide"))
 
 
 HISTORY_COLUMNS = {
