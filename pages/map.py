@@ -159,3 +159,16 @@ c.download_button(
     ),
     export.file_name(scheme, level, day, lg, "html"), "text/html", on_click="ignore",
 )  # fmt: skip
+with st.expander(t("embed.snippet", lg), icon=":material/code:"):
+    st.caption(t("embed.snippet_help", lg))
+    st.code(
+        presentation.embed_snippet(
+            common.site_address(),
+            level=level,
+            scheme=scheme.id,
+            lang=lg,
+            within=within,
+            title=t("map.title", lg),
+        ),
+        language="html",
+    )

@@ -12,20 +12,20 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from zoning.core import auth
 from zoning.core.errors import InputError
+from zoning.core.i18n import DEFAULT_LANG, LANGS
 from zoning.core.text import redact, spreadsheet_safe
 from zoning.intake import tables
 from zoning.intake.counts import CODES, DUPLICATES
 from zoning.model.codes import CodeError
-from zoning.model.metrics import METRIC_NAMES
+from zoning.model.metrics import METRICS
 from zoning.model.regions import LEVELS, LevelError
 from zoning.model.schemes import SchemeError, builtin_schemes, get_scheme, load_scheme
 from zoning.store import Store, StoreError
-from zoning.views import analysis, service, zonetable
+from zoning.views import alerts, analysis, service, zonetable
 
 EXPECTED = (InputError, SchemeError, CodeError, LevelError, StoreError, LookupError, OSError)
 
@@ -35,11 +35,7 @@ def _store(args: argparse.Namespace) -> Store:
 
 
 def _scheme(args: argparse.Namespace):
-    return (
-        load_scheme(args.scheme_file)
-        if getattr(args, "scheme_file", None)
-        else get_scheme(args.scheme)
-    )
+    return load_scheme(args.scheme_file) if args.scheme_file else get_scheme(args.scheme)
 
 
 def _write_csv(frame: pd.DataFrame) -> None:
@@ -80,7 +76,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
             + ", ".join(scheme.metrics)
         )
     values = {m: tables.parse_numbers(table[m], m) for m in present}
-    codes = scheme.classify({m: values.get(m, np.full(len(table), np.nan)) for m in scheme.metrics})
+    codes = scheme.classify(values, shape=(len(table),))
     out = pd.DataFrame(
         {
             "region": table["region"].to_numpy(),
@@ -131,6 +127,39 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     day = _day(store, args.level, args.date, "--date")
     _write_csv(analysis.hot_spots(store, args.level, day, args.metric))
     return 0
+
+
+def cmd_alerts_subscribe(args: argparse.Namespace) -> int:
+    channel, target = ("email", args.email) if args.email else ("webhook", args.webhook)
+    number = alerts.subscribe(
+        _store(args), region=args.region, level=args.level, scheme_id=args.scheme,
+        channel=channel, target=target, lang=args.lang, created_by=_author(),
+    )  # fmt: skip
+    print(f"subscription {number}: {args.level} in {args.region} under {args.scheme}")
+    return 0
+
+
+def cmd_alerts_list(args: argparse.Namespace) -> int:
+    subs = _store(args).subscriptions()
+    _write_csv(subs[["id", "region", "level", "scheme", "channel", "target", "lang"]])
+    return 0
+
+
+def cmd_alerts_remove(args: argparse.Namespace) -> int:
+    if not _store(args).end_subscription(args.id):
+        raise InputError(f"no active subscription {args.id}", column="ID")
+    print(f"subscription {args.id} ended")
+    return 0
+
+
+def cmd_alerts_send(args: argparse.Namespace) -> int:
+    from zoning import notify
+
+    done = notify.send(_store(args))
+    for line in done.messages:
+        print(line, file=sys.stderr)
+    print(f"{done.sent} sent, {done.failed} not sent")
+    return 1 if done.failed else 0
 
 
 def cmd_rt(args: argparse.Namespace) -> int:
@@ -287,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("classify", help="classify a CSV of metrics; CSV region,date,zone on stdout")
     p.add_argument(
         "metrics",
-        help="CSV with columns region, date and metric columns: " + ", ".join(sorted(METRIC_NAMES)),
+        help="CSV with columns region, date and metric columns: " + ", ".join(sorted(METRICS)),
     )
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--scheme", help="built-in scheme id (see 'schemes')")
@@ -326,6 +355,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", required=True, help="YYYY-MM-DD")
     p.add_argument("--metric", default=analysis.DEFAULT_HOTSPOT_METRIC, help="a rate metric")
     p.set_defaults(func=cmd_hotspots)
+
+    p = sub.add_parser("alerts", help="e-mail and webhook alerts when a zone changes")
+    asub = p.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
+    q = asub.add_parser("subscribe", help="alert someone when a region's zones change")
+    q.add_argument("--region", required=True, help="region code; its --level regions are watched")
+    q.add_argument("--level", required=True, choices=LEVELS)
+    q.add_argument("--scheme", required=True, help="built-in scheme id")
+    h = q.add_mutually_exclusive_group(required=True)
+    h.add_argument("--email", help="an e-mail address")
+    h.add_argument("--webhook", help="an http(s) address that gets a JSON POST")
+    q.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, help="language of the alerts")
+    q.set_defaults(func=cmd_alerts_subscribe)
+    q = asub.add_parser("list", help="active subscriptions, as CSV")
+    q.set_defaults(func=cmd_alerts_list)
+    q = asub.add_parser("remove", help="end a subscription")
+    q.add_argument("id", type=int, metavar="ID")
+    q.set_defaults(func=cmd_alerts_remove)
+    q = asub.add_parser("send", help="send the alerts not yet sent (run it from cron)")
+    q.set_defaults(func=cmd_alerts_send)
 
     p = sub.add_parser("rt", help="Rt of a region by day (Cori et al. 2013), as CSV")
     p.add_argument("--region", required=True, help="region code, e.g. 33.74")

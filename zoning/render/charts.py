@@ -18,8 +18,7 @@ from zoning.core.i18n import format_number, lang_or_default, pick, t
 from zoning.model import metrics as M
 from zoning.model import privacy
 from zoning.model.codes import CodeError, normalise_code
-from zoning.model.schemes import NO_DATA_COLOUR, Scheme
-from zoning.render.presentation import zone_labels
+from zoning.model.schemes import Scheme
 from zoning.store import Store
 from zoning.views import published, service
 
@@ -29,10 +28,10 @@ def zone_strip(
 ) -> alt.Chart | alt.LayerChart:
     """A one-row strip of the zone on each day (``history``: ``date, zone_index``); with
     ``day``, a rule marks that date."""
-    labels = zone_labels(scheme, lang)
-    colours = [z.colour for z in scheme.zones] + [NO_DATA_COLOUR]
+    labels = scheme.zone_labels(lang)
+    colours = scheme.zone_colours()
     frame = history.assign(
-        label=[labels[i] if i >= 0 else labels[-1] for i in history["zone_index"]],
+        label=np.array(labels, dtype=object)[scheme.lookup_index(history["zone_index"])],
         end=history["date"] + pd.Timedelta(days=1),
         row=t("common.zone", lang),
     )
@@ -187,11 +186,13 @@ def top_regions(
     known = [m for m in (metric, *M.METRICS) if m in data.metrics]
     if not known:
         return list(data.panel.regions[:n])
-    if public and level in privacy.SMALL_LEVELS:
-        day = max(privacy.week_end_on_or_before(day), data.panel.dates[0])
+    if public and level in privacy.SMALL_LEVELS:  # the last public week up to the day
+        dates = data.panel.dates
+        weeks = dates[privacy.is_week_end(dates) & (dates <= pd.Timestamp(day))]
+        day = weeks[-1] if len(weeks) else dates[0]
     values = data.metrics[known[0]][:, data.day_index(day)]
     if public and level in privacy.SMALL_LEVELS:
-        source = privacy.PER_POPULATION.get(known[0], (None,))[0]
+        source = M.per_population().get(known[0], (None,))[0]
         state = published.day_states(store, day).get(level, {}).get(source)
         if state is None or not privacy.is_week_end(day):
             state = np.full(len(values), privacy.HIDDEN)
@@ -687,9 +688,6 @@ def _daily_chart(
 
 # --- public views of villages, RW and RT: weekly figures, small counts as ranges ------------
 
-#: Count fields of the level's panel and the 7-day count columns they give.
-_WEEKLY_COUNTS = {f: f if f == "houses_7d" else f"{f}_7d" for f in M.COUNT_FIELDS}
-
 
 def public_trend_series(
     store: Store,
@@ -715,11 +713,11 @@ def public_trend_series(
     end = pd.Timestamp(day) if day is not None else dates[-1]
     start = end - pd.Timedelta(days=days - 1) if days else dates[0]
     in_period = (dates >= start) & (dates <= end)
-    weeks = np.flatnonzero((dates.day_of_week == privacy.WEEK_END) & in_period)
+    weeks = np.flatnonzero(privacy.is_week_end(dates) & in_period)
     columns = {
-        _WEEKLY_COUNTS[f]: (v if f == "houses_7d" else M.rolling_7d(v)[0])[:, weeks]
+        M.seven_day_column(f): M.window_figure(f, v)[:, weeks]
         for f, v in data.panel.values.items()
-        if _WEEKLY_COUNTS.get(f) in privacy.COUNT_COLUMNS
+        if f in M.counted_fields()
     }
     columns |= {m: v[:, weeks] for m, v in data.metrics.items() if m in M.METRICS}
     states = _week_states(store, level, dates[weeks], columns, threshold)
@@ -853,7 +851,7 @@ def weekly_charts(
     frame = pd.DataFrame(
         {
             "name": scaled["name"],
-            "start": scaled["date"] - pd.Timedelta(days=6),
+            "start": scaled["date"].map(M.window_start),
             "end": scaled["date"] + pd.Timedelta(days=1),
             "date": scaled["date"],
             "bottom": np.where(small, scaled[f"{field}__lo"], 0.0),

@@ -34,6 +34,7 @@ from zoning.model.metrics import COUNT_FIELDS
 from zoning.model.regions import LEVELS
 from zoning.store.schema import (
     COUNTS_BY_UPLOAD,
+    alerts_sent,
     cases,
     count_history,
     counts,
@@ -43,6 +44,7 @@ from zoning.store.schema import (
     notes,
     regions,
     snapshots,
+    subscriptions,
     uploads,
 )
 
@@ -787,6 +789,80 @@ class Store:
             )
         out["current"] = ~out["id"].isin(out["supersedes"].dropna().astype(int))
         return out
+
+    # --- alert subscriptions (not data: writing them leaves data_version alone) -----------
+
+    def add_subscription(
+        self,
+        *,
+        region: str,
+        level: str,
+        scheme: str,
+        channel: str,
+        target: str,
+        lang: str,
+        baseline: object,
+        created_by: str,
+    ) -> int:
+        """Record a subscription; returns its id."""
+        day = None if baseline is None else pd.Timestamp(baseline).date()
+        with self.engine.begin() as conn:  # not data: no new data_version
+            result = conn.execute(
+                sa.insert(subscriptions).values(
+                    region=region,
+                    level=level,
+                    scheme=scheme,
+                    channel=channel,
+                    target=target,
+                    lang=lang,
+                    baseline=day,
+                    created_at=_now(),
+                    created_by=created_by,
+                    active=True,
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def subscriptions(self, active_only: bool = True) -> pd.DataFrame:
+        """Subscriptions, oldest first."""
+        q = sa.select(subscriptions).order_by(subscriptions.c.id)
+        if active_only:
+            q = q.where(subscriptions.c.active.is_(True))
+        with self.engine.connect() as conn:
+            return pd.read_sql(q, conn)
+
+    def end_subscription(self, subscription_id: int) -> bool:
+        """Stop a subscription (kept, with what was sent); False if there is none active."""
+        with self.engine.begin() as conn:  # not data: no new data_version
+            done = conn.execute(
+                sa.update(subscriptions)
+                .where(subscriptions.c.id == subscription_id, subscriptions.c.active.is_(True))
+                .values(active=False)
+            )
+            return bool(done.rowcount)
+
+    def alerts_sent(self, subscription_id: int | None = None) -> pd.DataFrame:
+        """Alerts delivered, oldest first (of one subscription, or all)."""
+        q = sa.select(alerts_sent).order_by(alerts_sent.c.id)
+        if subscription_id is not None:
+            q = q.where(alerts_sent.c.subscription == subscription_id)
+        with self.engine.connect() as conn:
+            return pd.read_sql(q, conn)
+
+    def record_alert(
+        self, subscription_id: int, region: str, day: object, from_zone: str, to_zone: str
+    ) -> bool:
+        """Record one delivered alert; False if it was already recorded (sent before)."""
+        values = dict(
+            subscription=subscription_id, region=region, date=pd.Timestamp(day).date(),
+            from_zone=from_zone, to_zone=to_zone, sent_at=_now(),
+        )  # fmt: skip
+        try:
+            with self.engine.begin() as conn:  # not data: no new data_version
+                conn.execute(sa.insert(alerts_sent).values(**values))
+        except sa.exc.IntegrityError:
+            return False
+        return True
 
     def snapshot(self, name: str) -> Snapshot | None:
         """The snapshot ``name``, whatever data version it was made at, or ``None``."""

@@ -94,6 +94,38 @@ notes = sa.Table(
     sa.Column("supersedes", sa.Integer, sa.ForeignKey("notes.id")),
 )
 
+#: Who wants to hear when a zone changes: the regions of ``level`` inside ``region`` under
+#: ``scheme``, by e-mail or webhook. ``baseline`` is the last data day when they subscribed:
+#: changes up to it were already known and are never sent.
+subscriptions = sa.Table(
+    "subscriptions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("level", sa.String(16), nullable=False),
+    sa.Column("scheme", sa.String(64), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("target", sa.Text, nullable=False),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("baseline", sa.Date),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+)
+#: Every alert delivered: one per subscription, region, day and new zone, never twice.
+alerts_sent = sa.Table(
+    "alerts_sent",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("subscription", sa.Integer, sa.ForeignKey("subscriptions.id"), nullable=False),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("from_zone", sa.String(64), nullable=False),
+    sa.Column("to_zone", sa.String(64), nullable=False),
+    sa.Column("sent_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("subscription", "region", "date", "to_zone", name="uq_alert_once"),
+)
+
 
 #: One row per episode of a person (identified by a keyed hash of the NIK, never the NIK).
 #: ``region`` is a village or RT code; its village is its first 13 characters. There is no

@@ -14,15 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from zoning.core.i18n import format_number, pick, t, tn
+from zoning.core.i18n import DEFAULT_LANG, format_number, pick, t, tn
 from zoning.model import metrics as M
 from zoning.model import privacy
 from zoning.model.regions import LEVEL_LABELS, level_depth
-from zoning.model.schemes import NO_DATA_COLOUR, NO_ZONE, Scheme, builtin_schemes
+from zoning.model.schemes import DEFAULT_SCHEME, NO_ZONE, Scheme, builtin_schemes
 from zoning.store import Store
-from zoning.views import published, service
+from zoning.views import cache, published, service
 
-DEFAULT_SCHEME = "who-ct-2021"
 #: Rows of the table of regions in the most severe zone (PDF brief).
 TABLE_ROWS = 15
 #: The rate regions in the most severe zone are ranked by, when the scheme reads it.
@@ -59,15 +58,6 @@ def default_level(store: Store, scheme: Scheme) -> str:
     return (preferred or usable or levels)[0]
 
 
-def settled_day(store: Store, level: str) -> pd.Timestamp:
-    """The latest day whose figures are no longer provisional (else the latest day)."""
-    data = service.level_data(store, level)
-    provisional = data.metrics["provisional"].any(axis=0)
-    settled = np.flatnonzero(~provisional)
-    j = int(settled[-1]) if len(settled) else len(data.panel.dates) - 1
-    return pd.Timestamp(data.panel.dates[j])
-
-
 def view_from_params(store: Store, params: Mapping[str, str | None]) -> View:
     """The view asked for by the URL (``scheme``, ``level``, ``date``), with defaults.
 
@@ -85,7 +75,7 @@ def view_from_params(store: Store, params: Mapping[str, str | None]) -> View:
     try:
         day = pd.Timestamp(dt.date.fromisoformat(params.get("date") or ""))
     except ValueError:
-        return View(scheme, level, settled_day(store, level), False)
+        return View(scheme, level, service.level_data(store, level).settled_day, False)
     return View(scheme, level, min(max(day, dates[0]), dates[-1]), True)
 
 
@@ -115,22 +105,21 @@ def province_cases(store: Store, day: object) -> dict[str, object]:
     day = pd.Timestamp(day).normalize()
 
     def build() -> dict[str, object]:
-        start = day - pd.Timedelta(days=2 * M.WINDOW - 1)
+        start = M.window_start(day, windows=2)
         counts = store.counts(level=level, start=start.date(), end=day.date())
         slots = len(service.regions(store, level)) * M.WINDOW
         out: dict[str, object] = {"source_level": level}
         cases = counts.get("new_cases", pd.Series(np.nan, index=counts.index))
-        age = (day - pd.to_datetime(counts["date"]).dt.normalize()).dt.days
+        window = M.windows_back(counts["date"], day)
         for name, cov, week in (("cases_7d", "coverage", 0), ("cases_prev_7d", "prev_coverage", 1)):
-            values = cases[(age // M.WINDOW == week) & (age >= 0)].dropna()
+            values = cases[window == week].dropna()
             out[cov] = len(values) / slots if slots else 0.0
             out[name] = float(values.sum()) if len(values) else None
         both = min(out["coverage"], out["prev_coverage"]) >= MIN_COVERAGE
         out["change_pct"] = change_pct(out["cases_7d"], out["cases_prev_7d"]) if both else None
         return out
 
-    key = (store.url, store.data_version(), "briefing-cases", level, str(day.date()))
-    return dict(service.cached(key, build, shelf="view"))
+    return dict(cache.cached(cache.key(store, "briefing-cases", level, day=day), build, "view"))
 
 
 def change_pct(last: float | None, before: float | None) -> float | None:
@@ -141,13 +130,19 @@ def change_pct(last: float | None, before: float | None) -> float | None:
 
 
 def headline(
-    store: Store, scheme: Scheme, level: str, day: object, *, public: bool = False, lang: str = "id"
+    store: Store,
+    scheme: Scheme,
+    level: str,
+    day: object,
+    *,
+    public: bool = False,
+    lang: str = DEFAULT_LANG,
 ) -> dict:
     """The briefing's numbers for one view.
 
     Returns a dict with ``day``, ``as_of``, ``last_updated``, ``provisional`` (the day's
     figures are still filling in), ``regions`` and ``people`` (all regions of the level),
-    ``zones`` (one dict per zone, least severe first, then "no data" with index -1:
+    ``zones`` (one dict per zone, least severe first, then "no data" with index ``NO_ZONE``:
     ``index, id, colour, regions, people``), ``severe`` (the most severe zone that has
     regions, else the scheme's most severe zone), ``severe_regions`` (its regions, highest
     ``rate`` first: ``code, name, population, rate``), ``rate_metric``, and the new cases
@@ -168,7 +163,7 @@ def headline(
             {
                 "index": i,
                 "id": scheme.zones[i].id if i != NO_ZONE else None,
-                "colour": scheme.zones[i].colour if i != NO_ZONE else NO_DATA_COLOUR,
+                "colour": scheme.zone_colour(i),
                 "regions": int(sel.sum()),
                 "people": round(float(people[sel].sum())),
             }
@@ -213,12 +208,6 @@ def place_name(store: Store, lang: str) -> str:
     """The name of the area as a whole: the one top region (the province), else its level."""
     top = service.regions(store, store.levels()[0])
     return str(top["name"].iat[0]) if len(top) == 1 else LEVEL_LABELS[lang][store.levels()[0]]
-
-
-def zone_name(scheme: Scheme, index: int, lang: str) -> str:
-    if index == NO_ZONE:
-        return t("common.no_zone", lang)
-    return pick(scheme.zones[index].label, lang)
 
 
 def data_line(headline: Mapping, lang: str) -> str:
@@ -266,7 +255,7 @@ def texts(
     """
     day = headline["day"].date().isoformat()
     severe = headline["severe"]
-    severe_label = zone_name(scheme, severe["index"], lang)
+    severe_label = scheme.zone_label(severe["index"], lang)
     cases = headline["cases_7d"]
     words = {
         "title": t("briefing.title", lang, place=place),
@@ -292,7 +281,7 @@ def texts(
         "zones_title": t("briefing.zones_title", lang),
         "zone_lines": [
             (
-                zone_name(scheme, z["index"], lang),
+                scheme.zone_label(z["index"], lang),
                 z["colour"],
                 tn(
                     "briefing.zone_line",
