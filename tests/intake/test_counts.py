@@ -1063,3 +1063,163 @@ def test_bor_is_indonesias_bed_occupancy_never_cdcs_bed_share(store):
     row = frame.iloc[0]
     assert (row["bor_covid_pct"], row["inpatient_covid_pct"]) == (40.0, 4.0)
     assert (row["beds_covid"], row["beds_staffed"]) == (50.0, 500.0)
+
+
+# --- issue 14: the files offices keep ------------------------------------------------------------
+
+
+def test_a_repeated_day_names_the_option_and_first_or_last_decides(store):
+    data = csv(
+        "tanggal,kode,total_kasus",
+        f"2021-08-01,{A1},10",
+        f"2021-08-02,{A1},12",
+        f"2021-08-02,{A1},15",  # a later snapshot of the same day
+        f"2021-08-03,{A1},16",
+    )
+    exc = rejected(store, data, "row 4: region 33.01.01.2001 on 2021-08-02 is also in row 3",
+                   "--duplicates first", "--duplicates last", "'repeated days'")  # fmt: skip
+    assert exc.report.counts["error"] == 1
+    last = read_counts(data, store.regions(), duplicates="last")
+    first = read_counts(data, store.regions(), duplicates="first")
+    for (frame, report), kept, dropped in ((last, 15, 3), (first, 12, 4)):
+        assert not report.has_errors
+        assert frame["new_cases"].tolist()[1:] == [kept - 10, 16 - kept]
+        (warning,) = report.warnings[-1:]
+        assert warning.row == dropped and "--duplicates" in warning.message
+        assert report.facts["duplicates_left_out"] == 1
+    result = import_counts(store, data, duplicates="last")
+    assert stored(store, A1, "2021-08-03")["new_cases"] == 1
+    assert result.report.facts["options"]["duplicates"] == "last"
+
+
+def test_the_report_says_which_column_was_taken_for_what(store):
+    data = csv("Tanggal,Kode,Total Kasus,Sembuh,Meninggal,Suspek,Probable",
+               f"2021-08-01,{A1},10,5,1,7,2", f"2021-08-02,{A1},12,6,1,8,2")  # fmt: skip
+    _, report = read_counts(data, store.regions())
+    assert not report.warnings  # suspek and probable are known, not "columns not used"
+    assert report.read[:3] == [
+        "place: column `kode`", "date: column `tanggal`", "total cases: column `total kasus`",
+    ]  # fmt: skip
+    assert "column `suspek`: counted by surveillance but read by no scheme; not stored" in (
+        report.read
+    )
+    assert "new cases: differences of 'total kasus', day by day" in report.read
+
+
+def test_self_isolating_and_hospitalised_make_the_active_cases(store):
+    data = csv("tanggal,kode,dirawat,isolasi_mandiri,sembuh,meninggal",
+               f"2021-08-01,{A1},2,3,10,1", f"2021-08-02,{A1},3,5,10,1")  # fmt: skip
+    frame, report = read_counts(data, store.regions())
+    assert report.facts["derived"]["new_cases"] == (
+        "differences of 'dirawat' + 'isolasi_mandiri' + 'sembuh' + 'meninggal'"
+    )
+    assert frame["new_cases"].tolist()[1] == 3
+
+
+def test_village_names_are_looked_for_within_the_district_column(store):
+    regions = store.regions()
+    twin = pd.DataFrame([("33.02.01.2003", "Desa A1", "village", "33.02.01", 10.0)],
+                        columns=regions.columns)  # fmt: skip
+    regions = pd.concat([regions, twin], ignore_index=True)
+    data = csv(
+        "tanggal,kecamatan,desa,kasus_baru",
+        "2021-08-01,Kecamatan B,Desa A1,3",
+        "2021-08-01,Kecamatan A,Desa A1,4",
+    )
+    frame, report = read_counts(data, regions)
+    assert not report.has_errors, report.errors
+    assert dict(zip(frame["region"], frame["new_cases"], strict=True)) == {
+        "33.02.01.2003": 3, A1: 4,
+    }  # fmt: skip
+    assert "place is looked for in: column `kecamatan`" in report.read
+    # without the district, the name is shared: no guess
+    _, report = read_counts(csv("tanggal,desa,kasus_baru", "2021-08-01,Desa A1,3"), regions)
+    assert "fits several regions" in str(report.errors[0])
+    data = csv("tanggal,kecamatan,desa,kasus_baru", "2021-08-01,Kecamatan B,Desa A2,3")
+    _, report = read_counts(data, regions)
+    assert "unknown region 'Desa A2' in Kecamatan B (33.02.01)" in str(report.errors[0])
+
+
+def test_a_wide_table_needs_to_say_what_its_numbers_are(store):
+    data = csv("kode,01/08/2021,02/08/2021,03/08/2021", f"{A1},1,2,3", f"{A2},4,,6")
+    exc = rejected(store, data, "option --values", "--values new_cases", "3 dates from "
+                   "2021-08-01 to 2021-08-03", "'numbers under the dates'")  # fmt: skip
+    assert exc.column == "--values"
+    frame, report = read_counts(data, store.regions(), values="new_cases")
+    assert not report.has_errors
+    assert frame[frame["region"] == A2]["new_cases"].tolist()[::2] == [4, 6]
+    assert np.isnan(frame[frame["region"] == A2]["new_cases"].iloc[1])  # empty: missing
+    # a title that is a field's name says it
+    titled = ("Kasus Baru\n" + data.decode()).encode()
+    frame, report = read_counts(titled, store.regions())
+    assert not report.has_errors and len(frame) == 6
+    assert "the numbers under the dates: new_cases (from the title 'Kasus Baru')" in report.read
+
+
+def test_a_bad_cell_of_a_wide_table_is_named_by_its_row_and_date_column(store):
+    data = csv("kode,01/08/2021,02/08/2021", f"{A1},1,dua")
+    _, report = read_counts(data, store.regions(), values="new_cases")
+    assert str(report.errors[0]) == "row 2, column '02/08/2021': 'dua' is not a number"
+
+
+def test_sheets_named_after_regencies_are_each_that_regency(store):
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in {
+        "Kab Satu": [["Rekap Kab Satu"], ["tanggal", "kasus_baru"], ["2021-08-01", 2],
+                     ["2021-08-02", 3], ["JUMLAH", 5]],
+        "KOTA DUA": [["tanggal", "kasus_baru"], ["2021-08-01", 7]],
+    }.items():  # fmt: skip
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    frame, report = read_counts(out.getvalue(), store.regions())
+    assert not report.has_errors, report.errors
+    assert frame[["region", "new_cases"]].values.tolist() == [
+        ["33.01", 2], ["33.01", 3], ["33.02", 7],
+    ]  # fmt: skip
+    assert "sheets: 'Kab Satu' for 33.01; 'KOTA DUA' for 33.02" in report.read
+    (warning,) = report.warnings
+    assert str(warning) == "sheet 'Kab Satu', row 5: a total row ('JUMLAH'); it is left out"
+    # one sheet by name
+    frame, _ = read_counts(out.getvalue(), store.regions(), sheet="KOTA DUA")
+    assert frame["new_cases"].tolist() == [7]
+
+
+def test_sheets_not_named_after_regions_read_the_first_and_say_how_to_read_the_rest(store):
+    book = openpyxl.Workbook()
+    book.active.title = "Juli"
+    for row in (["tanggal", "kode", "kasus_baru"], ["2021-07-31", A1, 1]):
+        book.active.append(row)
+    august = book.create_sheet("Agustus")
+    for row in (["tanggal", "kode", "kasus_baru"], ["2021-08-01", A1, 2]):
+        august.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    frame, report = read_counts(out.getvalue(), store.regions())
+    assert frame["new_cases"].tolist() == [1]
+    assert "--sheet NAME, or read every sheet with --sheet all" in str(report.warnings[0])
+    frame, report = read_counts(out.getvalue(), store.regions(), sheet="all")
+    assert frame["new_cases"].tolist() == [1, 2]
+    # a repeated day across sheets names the other sheet
+    august.append(["2021-07-31", A1, 5])
+    out = io.BytesIO()
+    book.save(out)
+    _, report = read_counts(out.getvalue(), store.regions(), sheet="all")
+    assert str(report.errors[0]).startswith(
+        "sheet 'Agustus', row 3: region 33.01.01.2001 on 2021-07-31 is also in row 2 of sheet "
+        "'Juli' with different values"
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "fragment"),
+    [("duplicates", "latest", "option --duplicates: 'latest' is not a choice"),
+     ("codes", "dagri", "option --codes: 'dagri' is not a choice"),
+     ("values", "kasus", "option --values: 'kasus' is not a field")],
+)  # fmt: skip
+def test_choices_that_are_not_choices(store, option, value, fragment):
+    rejected(store, csv("tanggal,kode,kasus_baru", f"2021-08-01,{A1},1"), fragment,
+             **{option: value})  # fmt: skip

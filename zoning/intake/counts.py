@@ -465,8 +465,11 @@ def _choose_sheets(
 ) -> list[tuple[tables.Table, str | None]]:
     """The sheets to read, each with the region its name names (when that is how the
     workbook is laid out: one sheet per regency)."""
-    if len(found) == 1:
-        return [(found[0], None)]
+    if len(found) == 1:  # a sheet named after a region is that region's, if nothing else says
+        table = found[0]
+        code = RegionResolver(regions).resolve(table.sheet)[0] if table.sheet else None
+        single = code is not None and given is None and not _has_place(table)
+        return [(table, code if single else None)]
     names = [t.sheet for t in found]
     resolver = RegionResolver(regions)
     places = [resolver.resolve(n) for n in names]
@@ -492,6 +495,12 @@ def _choose_sheets(
         )
     )  # fmt: skip
     return out
+
+
+def _has_place(table: tables.Table) -> bool:
+    """Whether a sheet has a column that names places (codes or names)."""
+    guesses = {k: _GUESSES[k] for k in ("?codes", "?names")}
+    return bool(match_columns([c for c in table.frame.columns if c], guesses))
 
 
 class _Resolvers:
@@ -686,7 +695,7 @@ def _match_columns(
     Keys starting with ``_`` say more about the place: ``_region_level`` (the level a
     region name column names), ``_codes`` (the place is written as codes), ``_bps`` (as
     BPS codes), ``_within`` (columns naming where to look for the place, top first, with
-    ``_within_levels``), ``_names`` (a name column beside the codes) and ``_recognised``
+    ``_within_levels``), ``_beside`` (name columns beside the codes) and ``_recognised``
     (columns counted by surveillance but not stored).
     """
     found = ", ".join(repr(h) for h in headers if h)
@@ -841,11 +850,9 @@ def _choose_place(
         chosen["region"] = place
         if is_codes:
             chosen["_codes"] = True
-            if bps:  # the names beside BPS codes find them in the store
-                chosen["_names"] = next(iter(name_cols), None)
-                unused.extend(c for c in name_cols if c != chosen["_names"])
-            else:
-                unused.extend(name_cols)  # names beside codes: the codes are used
+            # names beside codes: not used, unless the codes are BPS codes, which the names
+            # find in the store (decided from the cells, see _regions)
+            chosen["_beside"] = list(name_cols)
             chosen["_within"] = [c for c in above if c not in bps]
         else:
             chosen["_within"] = above
@@ -921,6 +928,12 @@ def _regions(
     bps = _reads_bps(cells, columns, choices, regions, report, col)
     if bps is None:
         return None, bad, xwalk.empty()
+    beside = columns.get("_beside", [])
+    if beside and not bps:
+        report.warn(
+            "columns not used: " + ", ".join(repr(c) for c in beside)
+            + f"; the codes in column {col!r} say the place"
+        )  # fmt: skip
     if bps:
         codes, pairs = _through_crosswalk(
             frame, columns, regions, crosswalk, within, bad, rows, report
@@ -1009,11 +1022,11 @@ def _through_crosswalk(
     """Kemendagri codes of a column of BPS codes: through the stored crosswalk, else matched
     now by the names beside them within their regency (and district)."""
     col = columns["region"]
-    names_col = columns.get("_names")
-    district_col = next(
-        (c for c, lv in zip(columns.get("_within", []), columns.get("_within_levels", []),
-                            strict=True) if lv == "district"), None,
-    )  # fmt: skip
+    beside = {c: _level_of(c, _NAME_LEVELS) for c in columns.get("_beside", [])}
+    names_col = next((c for want in ("village", None, "district") for c, lv in beside.items()
+                      if lv == want), None)  # fmt: skip
+    district_col = next((c for c, lv in beside.items() if lv == "district" and c != names_col),
+                        None)  # fmt: skip
     cells = frame[col].to_numpy(dtype=object)
     names = frame[names_col].to_numpy(dtype=object) if names_col else np.full(len(frame), None)
     districts = (
