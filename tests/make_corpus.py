@@ -79,14 +79,17 @@ def _csv(rows: list[list[object]], sep: str = ",", newline: str = "\n") -> str:
     return out.getvalue()
 
 
-def _xlsx(sheets: dict[str, list[list[object]]], merges: dict[str, list[str]]) -> bytes:
+def workbook(
+    sheets: dict[str, list[list[object]]], merges: dict[str, list[str]] | None = None
+) -> bytes:
+    """An ``.xlsx`` workbook of these sheets (rows of cells) with these merged ranges."""
     book = openpyxl.Workbook()
     book.remove(book.active)
     for name, rows in sheets.items():
         sheet = book.create_sheet(name)
         for row in rows:
             sheet.append(row)
-        for ref in merges.get(name, []):
+        for ref in (merges or {}).get(name, []):
             sheet.merge_cells(ref)
     book.properties.created = book.properties.modified = dt.datetime(2021, 7, 15)
     out = io.BytesIO()
@@ -178,7 +181,7 @@ def files() -> dict[str, bytes]:
     columns = 2 + 2 * len(DAYS)
     merges = ["A1:" + _cell(columns, 1), "A4:A5", "B4:B5", f"A{last}:B{last}"]
     merges += [f"{_cell(3 + 2 * k, 4)}:{_cell(4 + 2 * k, 4)}" for k in range(len(DAYS))]
-    out["05_wide_merged.xlsx"] = _xlsx({"Rekap": rows}, {"Rekap": merges})
+    out["05_wide_merged.xlsx"] = workbook({"Rekap": rows}, {"Rekap": merges})
 
     # --- 06: a sheet per regency, dates in three forms, title rows, a JUMLAH row each
     sheets, merges = {}, {}
@@ -190,7 +193,7 @@ def files() -> dict[str, bytes]:
         rows.append(["JUMLAH", sum(daily_cases(i, k) for k in range(len(DAYS))), None])
         sheets[name] = rows
         merges[name] = ["A1:C1"]
-    out["06_sheet_per_regency.xlsx"] = _xlsx(sheets, merges)
+    out["06_sheet_per_regency.xlsx"] = workbook(sheets, merges)
 
     # --- 07: scraped cumulative totals: a day snapshotted twice, a total revised down
     rows = [["tanggal", "kode", "total_kasus", "sembuh", "meninggal"]]

@@ -9,6 +9,7 @@ import io
 import re
 import tracemalloc
 
+import make_corpus
 import numpy as np
 import openpyxl
 import pandas as pd
@@ -723,18 +724,7 @@ def test_header_names_of_a_text_table_and_of_binary_files():
 # --- the files offices keep (read_office) ----------------------------------------------------
 
 
-def _book(sheets: dict[str, list[list[object]]], merges: dict[str, list[str]] | None = None):
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(row)
-        for ref in (merges or {}).get(name, []):
-            sheet.merge_cells(ref)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+_book = make_corpus.workbook
 
 
 @pytest.mark.parametrize(
