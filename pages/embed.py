@@ -13,6 +13,7 @@ from ui import common
 from ui.zonemap import FRAME, zone_map
 from zoning.core.i18n import pick, t
 from zoning.core.text import escape_html
+from zoning.model.schemes import NO_ZONE
 from zoning.render import mapdata, presentation
 from zoning.views import briefing, published
 
@@ -59,8 +60,8 @@ if region:  # one region's card: its zone, measures and the day
     st.markdown(
         f"<h3 style='margin:0'>{escape_html(name)}</h3>"
         f"<p class='embed-line'>{escape_html(heading)}</p>"
-        + (presentation.zone_card_html(scheme.zones[index], lg) if index >= 0
-           else f"<p>{escape_html(t('common.no_zone', lg))}</p>")
+        + (presentation.zone_card_html(scheme.zones[index], lg) if index != NO_ZONE
+           else f"<p>{escape_html(scheme.zone_label(NO_ZONE, lg))}</p>")
         + f"<p class='embed-small'>{escape_html(small)}</p>",
         unsafe_allow_html=True,
     )  # fmt: skip

@@ -162,6 +162,35 @@ def cmd_alerts_send(args: argparse.Namespace) -> int:
     return 1 if done.failed else 0
 
 
+def cmd_bulletin(args: argparse.Namespace) -> int:
+    from zoning.render import bulletin, export
+
+    scheme, store = _scheme(args), _store(args)
+    level = args.level or next(
+        (lv for lv in ("village", "district") if lv in store.levels()), store.levels()[-1]
+    )
+    day = zonetable.view_day(store, level, args.date)
+    regencies = store.regions("regency")
+    if regencies.empty:
+        raise InputError("the store has no regencies to write bulletins for", column="--level")
+    out = Path(args.out) / day.date().isoformat()
+    written = 0
+    for code, name in zip(regencies["code"], regencies["name"], strict=True):
+        folder = out / code
+        folder.mkdir(parents=True, exist_ok=True)
+        for lang in LANGS:
+            pdf = bulletin.brief(store, scheme, level, day, lang, place=name, within=code)
+            (folder / export.file_name(scheme, level, day, lang, "pdf")).write_bytes(pdf)
+            csv = bulletin.changes_csv(store, scheme, level, day, code, lang)
+            changes = export.file_name(scheme, level, day, lang, "csv").replace(
+                ".csv", "-changes.csv"
+            )
+            (folder / changes).write_bytes(csv)
+            written += 2
+    print(f"{written} files for {len(regencies)} regencies in {out}")
+    return 0
+
+
 def cmd_rt(args: argparse.Namespace) -> int:
     _write_csv(analysis.rt_series(_store(args), args.region, args.si_mean, args.si_sd))
     return 0
@@ -374,6 +403,19 @@ def build_parser() -> argparse.ArgumentParser:
     q.set_defaults(func=cmd_alerts_remove)
     q = asub.add_parser("send", help="send the alerts not yet sent (run it from cron)")
     q.set_defaults(func=cmd_alerts_send)
+
+    p = sub.add_parser(
+        "bulletin", help="the day's PDF brief and CSV of zone changes per regency, both languages"
+    )
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--scheme", help="built-in scheme id")
+    g.add_argument("--scheme-file", help="a scheme file (TOML) of your own")
+    p.add_argument("--out", required=True, help="folder; one sub-folder per day and regency")
+    p.add_argument(
+        "--level", choices=LEVELS, help="regions shown (default: village, else district)"
+    )
+    p.add_argument("--date", help="YYYY-MM-DD (default: the latest settled day)")
+    p.set_defaults(func=cmd_bulletin)
 
     p = sub.add_parser("rt", help="Rt of a region by day (Cori et al. 2013), as CSV")
     p.add_argument("--region", required=True, help="region code, e.g. 33.74")

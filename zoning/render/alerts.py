@@ -43,9 +43,9 @@ def view_link(base: str, change: Mapping, lang: str) -> str:
 
 def _labels(change: Mapping, lang: str) -> tuple[str, str, list[str]]:
     scheme = get_scheme(str(change["scheme"]))
-    by_id = {z.id: z for z in scheme.zones}
-    old, new = by_id[change["from_zone"]], by_id[change["to_zone"]]
-    return pick(old.label, lang), pick(new.label, lang), list(new.measures.get(lang, ()))
+    old, new = (scheme.zone_index(change[k]) for k in ("from_zone", "to_zone"))
+    measures = scheme.zones[new].measures.get(lang, ())
+    return scheme.zone_label(old, lang), scheme.zone_label(new, lang), list(measures)
 
 
 def message(change: Mapping, base: str) -> tuple[str, str]:

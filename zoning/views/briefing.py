@@ -17,6 +17,7 @@ import pandas as pd
 from zoning.core.i18n import DEFAULT_LANG, format_number, pick, t, tn
 from zoning.model import metrics as M
 from zoning.model import privacy
+from zoning.model.codes import is_within
 from zoning.model.regions import LEVEL_LABELS, level_depth
 from zoning.model.schemes import DEFAULT_SCHEME, NO_ZONE, Scheme, builtin_schemes
 from zoning.store import Store
@@ -86,7 +87,7 @@ def _number(value: float) -> float | None:
     return None if value is None or not np.isfinite(value) else float(value)
 
 
-def province_cases(store: Store, day: object) -> dict[str, object]:
+def province_cases(store: Store, day: object, within: str | None = None) -> dict[str, object]:
     """New cases of the whole area in the 7 days to ``day`` and in the 7 days before.
 
     Summed over the region-days reported at the level the counts come from (villages for the
@@ -107,7 +108,11 @@ def province_cases(store: Store, day: object) -> dict[str, object]:
     def build() -> dict[str, object]:
         start = M.window_start(day, windows=2)
         counts = store.counts(level=level, start=start.date(), end=day.date())
-        slots = len(service.regions(store, level)) * M.WINDOW
+        regions = service.regions(store, level)["code"]
+        if within is not None:  # the regions inside one area (a regency's bulletin)
+            counts = counts[[is_within(str(c), within) for c in counts["region"]]]
+            regions = regions[[is_within(str(c), within) for c in regions]]
+        slots = len(regions) * M.WINDOW
         out: dict[str, object] = {"source_level": level}
         cases = counts.get("new_cases", pd.Series(np.nan, index=counts.index))
         window = M.windows_back(counts["date"], day)
@@ -119,7 +124,8 @@ def province_cases(store: Store, day: object) -> dict[str, object]:
         out["change_pct"] = change_pct(out["cases_7d"], out["cases_prev_7d"]) if both else None
         return out
 
-    return dict(cache.cached(cache.key(store, "briefing-cases", level, day=day), build, "view"))
+    key = cache.key(store, "briefing-cases", level, within, day=day)
+    return dict(cache.cached(key, build, "view"))
 
 
 def change_pct(last: float | None, before: float | None) -> float | None:
@@ -137,6 +143,7 @@ def headline(
     *,
     public: bool = False,
     lang: str = DEFAULT_LANG,
+    within: str | None = None,
 ) -> dict:
     """The briefing's numbers for one view.
 
@@ -152,9 +159,13 @@ def headline(
     ``public``: the rates of villages, RW and RT are shown as :mod:`zoning.model.privacy` allows
     (ranges or text in ``lang``), taken from :func:`zoning.views.published.public_zones`, and the
     regions are ordered by what is shown (numbers first, highest first; then by name).
+    ``within``: only the regions inside that region code, and the new cases of that area.
     """
     zones = service.zones_on(store, scheme, level, day)
     shown = published.public_zones(store, scheme, level, day, lang, public=public)
+    if within is not None:  # only the regions inside one area, e.g. a regency's villages
+        zones = zones[[is_within(str(c), within) for c in zones["code"]]]
+        shown = shown[[is_within(str(c), within) for c in shown["code"]]]
     people = zones["population"].fillna(0.0)
     per_zone = []
     for i in [*range(len(scheme.zones)), NO_ZONE]:
@@ -197,7 +208,7 @@ def headline(
             for r in rows.itertuples(index=False)
         ],
         "rate_metric": rate_metric,
-        **province_cases(store, day),
+        **province_cases(store, day, within),
     }
 
 
