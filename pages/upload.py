@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui import access, common
 from zoning.core.errors import InputError
-from zoning.core.i18n import t
+from zoning.core.i18n import t, tn
 from zoning.core.text import escape_markdown
 from zoning.intake import uploads
 from zoning.model.regions import LEVEL_LABELS, LEVELS
@@ -75,7 +75,7 @@ except InputError as exc:  # the file as a whole cannot be used: say why, no tra
     st.caption(t("upload.unreadable_help", lg))
     st.stop()
 
-if kind == "counts" and (uploads.is_wide(found) or st.session_state.get(values_key)):
+if kind == "counts" and (uploads.asks_values(found) or st.session_state.get(values_key)):
     st.selectbox(
         t("upload.values", lg), [None, *uploads.fields("counts")[2:]], key=values_key,
         format_func=lambda f: t("upload.values_auto", lg) if f is None else f,
@@ -111,12 +111,13 @@ if report.read:  # which column was taken for what: a wrong guess is seen at onc
         + "\n".join(f"- {escape_markdown(r)}" for r in report.read)
     )
 if report.counts["error"]:
-    st.error(t("upload.errors", lg, n=report.counts["error"]))
+    st.error(tn("upload.errors", lg, report.counts["error"], n=report.counts["error"]))
+    st.caption(escape_markdown(report.errors[0]))  # in full: a narrow table cuts it
     st.dataframe(
         uploads.issues_table(report, "error", lg), hide_index=True, use_container_width=True
     )
 if report.counts["warning"]:
-    st.warning(t("upload.warnings", lg, n=report.counts["warning"]))
+    st.warning(tn("upload.warnings", lg, report.counts["warning"], n=report.counts["warning"]))
     st.dataframe(
         uploads.issues_table(report, "warning", lg), hide_index=True, use_container_width=True
     )

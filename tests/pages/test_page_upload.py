@@ -169,7 +169,7 @@ def test_repeated_days_and_falling_totals_are_the_analyst_s_choice(
     at.file_uploader[0].set_value(("scraped.csv", SCRAPED, "text/csv"))
     at.run()
     assert not at.exception, at.exception
-    assert at.error and "1 errors" in at.error[0].value
+    assert at.error and at.error[0].value.startswith("1 error: the upload is refused until")
     assert "'repeated days'" in problems(at)[0]
     save = next(b for b in at.button if b.label == "Save to the database")
     assert save.disabled

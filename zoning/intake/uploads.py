@@ -177,9 +177,11 @@ def sheets(data: bytes) -> list[str]:
     return [redact(n) for n in tables.sheet_names(data)]
 
 
-def is_wide(found: Preview) -> bool:
-    """Whether the file was read as a wide table (one column per date)."""
-    return bool(found.report.facts.get("wide"))
+def asks_values(found: Preview) -> bool:
+    """Whether the file is a wide table (one column per date) whose header does not say what
+    its numbers are: the page then asks (``--values`` on the command line)."""
+    wide = found.report.facts.get("wide") or {}
+    return tables.WIDE_VALUES in (wide.get("values") or [])
 
 
 HISTORY_COLUMNS = {
