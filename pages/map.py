@@ -78,6 +78,17 @@ if geometry.drawn:
         st.rerun()
 else:
     st.info(t("map.no_geometry", lg))
+bare = mapdata.without_boundary(store, level, within)
+if bare:  # regions without a boundary (RTs named by a line list): listed, not drawn
+    listed = layer[layer["code"].isin(bare)]  # names and zones only: public either way
+    label = tn("map.without_boundary", lg, len(listed), n=format_number(len(listed), lg),
+               level=common.level_label(level, lg))  # fmt: skip
+    with st.expander(label):
+        st.dataframe(
+            listed[["name", "zone_label"]].rename(
+                columns={"name": t("common.region", lg), "zone_label": t("common.zone", lg)}
+            ), hide_index=True, width="stretch",
+        )  # fmt: skip
 st.caption(t("map.click_hint", lg))
 if public:
     access.privacy_note(lg)
