@@ -785,6 +785,8 @@ class LineList(envelope.Kind):
         )  # fmt: skip
         # the RWs and RTs the line list names that the store lacks (made in write)
         self.places = local_regions(frame["region"].dropna(), regions["code"])
+        if len(self.places):  # covered like the RTs the store has
+            regions = pd.concat([regions, self.places], ignore_index=True)
         spans = coverage(frame, regions, report, self.covers, self.first, self.last)
         checked = envelope.Checked(frame, report, int(report.facts.get("rows_read", 0)))
         checked.work = (loaded.sha256, spans)
