@@ -78,6 +78,17 @@ if geometry.drawn:
         st.rerun()
 else:
     st.info(t("map.no_geometry", lg))
+bare = mapdata.without_boundary(store, level, within)
+if bare:  # regions without a boundary (RTs named by a line list): listed, not drawn
+    listed = layer[layer["code"].isin(bare)]  # names and zones only: public either way
+    label = tn("map.without_boundary", lg, len(listed), n=format_number(len(listed), lg),
+               level=common.level_label(level, lg))  # fmt: skip
+    with st.expander(label):
+        st.dataframe(
+            listed[["name", "zone_label"]].rename(
+                columns={"name": t("common.region", lg), "zone_label": t("common.zone", lg)}
+            ), hide_index=True, width="stretch",
+        )  # fmt: skip
 st.caption(t("map.click_hint", lg))
 if public:
     access.privacy_note(lg)
@@ -149,15 +160,13 @@ c.download_button(
     export.file_name(scheme, level, day, lg, "html"), "text/html", on_click="ignore",
 )  # fmt: skip
 with st.expander(t("embed.snippet", lg), icon=":material/code:"):
-    st.caption(t("embed.snippet_help", lg))
-    st.code(
+    # a text box, not st.code: a code block would make every first map load Streamlit's
+    # syntax highlighter (1.5 MB more front end, measured by bench/map.py)
+    st.text_area(
+        t("embed.snippet_help", lg),
         presentation.embed_snippet(
-            common.site_address(),
-            level=level,
-            scheme=scheme.id,
-            lang=lg,
-            within=within,
+            common.site_address(), level=level, scheme=scheme.id, lang=lg, within=within,
             title=t("map.title", lg),
         ),
-        language="html",
-    )
+        height=90, key="embed_snippet",
+    )  # fmt: skip

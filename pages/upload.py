@@ -9,7 +9,7 @@ import streamlit as st
 
 from ui import access, common
 from zoning.core.errors import InputError
-from zoning.core.i18n import t
+from zoning.core.i18n import t, tn
 from zoning.core.text import escape_markdown
 from zoning.intake import uploads
 from zoning.model.regions import LEVEL_LABELS, LEVELS
@@ -34,8 +34,11 @@ if file is None:
 data = file.getvalue()
 
 # --- the analyst's choices ----------------------------------------------------------------
-level = region = layer = covers = first = last = None
+level = region = layer = covers = first = last = sheet = None
 exclude_unverified = False
+duplicates, strict, codes = "error", False, "auto"
+mapping_key = f"mapping-{kind}-{file.name}-{len(data)}"
+values_key = f"values-{file.name}-{len(data)}"
 if kind == "regions":
     level = st.selectbox(
         t("common.level", lg), LEVELS, index=LEVELS.index("village"),
@@ -44,6 +47,24 @@ if kind == "regions":
     layer = st.text_input(t("upload.layer", lg)) or None
 elif kind == "counts":
     region = st.text_input(t("upload.one_region", lg)) or None
+    left, right = st.columns(2)
+    duplicates = left.selectbox(
+        t("upload.duplicates", lg), uploads.DUPLICATES,
+        format_func=lambda d: t(f"upload.duplicates_{d}", lg), key="upload_duplicates",
+    )  # fmt: skip
+    codes = right.selectbox(
+        t("upload.codes", lg), uploads.CODES, format_func=lambda c: t(f"upload.codes_{c}", lg),
+        key="upload_codes",
+    )  # fmt: skip
+    strict = st.checkbox(t("upload.strict", lg), help=t("upload.strict_help", lg),
+                         key="upload_strict")  # fmt: skip
+    names = uploads.sheets(data)
+    if len(names) > 1:
+        sheet = st.selectbox(
+            t("upload.sheet", lg), [None, "all", *names], key=f"sheet-{file.name}-{len(data)}",
+            format_func=lambda n: t("upload.sheet_auto", lg) if n is None
+            else t("upload.sheet_all", lg) if n == "all" else n,
+        )  # fmt: skip
 elif kind == "linelist":  # a register: what it covers, and its rows without a valid NIK
     st.caption(t("upload.register_help", lg))
     covers = st.text_input(t("upload.covers", lg), key="upload_covers") or None
@@ -54,10 +75,10 @@ elif kind == "linelist":  # a register: what it covers, and its rows without a v
     last = right.date_input(t("upload.covers_to", lg), value=None, max_value=today,
                             key="upload_to")  # fmt: skip
     exclude_unverified = st.checkbox(t("upload.exclude_unverified", lg), key="upload_exclude")
-mapping_key = f"mapping-{kind}-{file.name}-{len(data)}"
 options = uploads.Options(
-    kind, st.session_state.get(mapping_key), region, level, layer, covers, first, last,
-    exclude_unverified,
+    kind, st.session_state.get(mapping_key), region, level, layer, covers=covers, first=first,
+    last=last, exclude_unverified=exclude_unverified, duplicates=duplicates, strict=strict,
+    sheet=sheet, values=st.session_state.get(values_key), codes=codes,
 )  # fmt: skip
 
 try:
@@ -67,6 +88,13 @@ except InputError as exc:  # the file as a whole cannot be used: say why, no tra
     st.error(t("upload.unreadable", lg, reason=escape_markdown(exc)))
     st.caption(t("upload.unreadable_help", lg))
     st.stop()
+
+if kind == "counts" and (uploads.asks_values(found) or st.session_state.get(values_key)):
+    st.selectbox(
+        t("upload.values", lg), [None, *uploads.fields("counts")[2:]], key=values_key,
+        format_func=lambda f: t("upload.values_auto", lg) if f is None else f,
+        help=t("upload.values_help", lg),
+    )  # fmt: skip
 
 # --- column mapping -----------------------------------------------------------------------
 choices = list(found.report.facts.get("headers") or uploads.header(data))
@@ -91,13 +119,19 @@ if kind != "regions" and choices:
 
 # --- the report and a preview ---------------------------------------------------------------
 report = found.report
+if report.read:  # which column was taken for what: a wrong guess is seen at once
+    st.info(
+        f"**{t('upload.read', lg)}**\n\n"
+        + "\n".join(f"- {escape_markdown(r)}" for r in report.read)
+    )
 if report.counts["error"]:
-    st.error(t("upload.errors", lg, n=report.counts["error"]))
+    st.error(tn("upload.errors", lg, report.counts["error"], n=report.counts["error"]))
+    st.caption(escape_markdown(report.errors[0]))  # in full: a narrow table cuts it
     st.dataframe(
         uploads.issues_table(report, "error", lg), hide_index=True, use_container_width=True
     )
 if report.counts["warning"]:
-    st.warning(t("upload.warnings", lg, n=report.counts["warning"]))
+    st.warning(tn("upload.warnings", lg, report.counts["warning"], n=report.counts["warning"]))
     st.dataframe(
         uploads.issues_table(report, "warning", lg), hide_index=True, use_container_width=True
     )

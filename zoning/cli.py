@@ -19,6 +19,7 @@ from zoning.core.errors import InputError
 from zoning.core.i18n import DEFAULT_LANG, LANGS
 from zoning.core.text import redact, spreadsheet_safe
 from zoning.intake import tables
+from zoning.intake.counts import CODES, DUPLICATES
 from zoning.model.codes import CodeError
 from zoning.model.metrics import METRICS
 from zoning.model.regions import LEVELS, LevelError
@@ -279,11 +280,13 @@ def cmd_regions_import(args: argparse.Namespace) -> int:
 
 
 def _print_result(result) -> int:
-    """The upload's summary on stdout (with a line list's coverage and unverified share)
-    and its first warnings on stderr."""
+    """The upload's summary and how the file was read on stdout (with a line list's coverage
+    and unverified share), its first warnings on stderr."""
     from zoning.intake.uploads import register_lines
 
     print(result.summary())
+    for line in result.report.read:
+        print(f"  {line}")
     if result.duplicate_of is None:
         for line in register_lines(result.report, "en"):
             print(line)
@@ -318,7 +321,17 @@ def cmd_cases_import(args: argparse.Namespace) -> int:
         )
     from zoning.intake.counts import Counts
 
-    return _import(args, Counts(_mapping(args.map), args.region))
+    kind = Counts(
+        _mapping(args.map), args.region, duplicates=args.duplicates, strict=args.strict,
+        sheet=args.sheet, values=args.values, codes=args.codes,
+    )  # fmt: skip
+    return _import(args, kind)
+
+
+def cmd_regions_crosswalk(args: argparse.Namespace) -> int:
+    from zoning.intake.crosswalk import Crosswalk
+
+    return _import(args, Crosswalk())
 
 
 def cmd_regions_list(args: argparse.Namespace) -> int:
@@ -456,6 +469,13 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--population-field", help="the field with the population (default: detected)")
     q.add_argument("--layer", help="the layer of a GeoPackage with several")
     q.set_defaults(func=cmd_regions_import)
+    q = rsub.add_parser(
+        "crosswalk",
+        help="import BPS codes and the Kemendagri codes they are (CSV/XLSX: kode_bps with "
+        "kode_kemendagri, or with names to match within their regency)",
+    )
+    q.add_argument("file")
+    q.set_defaults(func=cmd_regions_crosswalk)
 
     p = sub.add_parser("cases", help="case data in the store")
     csub = p.add_subparsers(
@@ -486,6 +506,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--exclude-unverified", action="store_true",
         help="line lists: leave out rows without a valid NIK (by default each is counted as "
         "an unverified case of its place and date)",
+    )  # fmt: skip
+    q.add_argument(
+        "--duplicates", choices=DUPLICATES, default="error",
+        help="counts: a region and day given twice with different values (a later snapshot "
+        "of the same day) is refused (error, the default), or the first or last row wins",
+    )  # fmt: skip
+    q.add_argument(
+        "--strict", action="store_true",
+        help="counts: refuse a cumulative total that falls, instead of reading the fall as a "
+        "correction (a negative daily value)",
+    )  # fmt: skip
+    q.add_argument(
+        "--sheet", metavar="NAME",
+        help="counts: the sheet of a workbook to read, or 'all' (a sheet named after a region "
+        "is that region's)",
+    )  # fmt: skip
+    q.add_argument(
+        "--values", metavar="FIELD",
+        help="counts: what the numbers of a wide table (one column per date) are, e.g. "
+        "new_cases or cases_total",
+    )  # fmt: skip
+    q.add_argument(
+        "--codes", choices=CODES, default="auto",
+        help="counts: read region codes as Kemendagri or BPS codes (default: by their form)",
     )  # fmt: skip
     q.set_defaults(func=cmd_cases_import)
 

@@ -475,18 +475,57 @@ def test_fields_that_cannot_be_found(store: Store, tmp_path: Path) -> None:
     assert "cannot find the name field" in message and "--name-field" in message
 
 
-def test_missing_parent(store: Store, tmp_path: Path) -> None:
+def test_a_missing_parent_is_made_from_the_code_and_filled_in_later(
+    store: Store, tmp_path: Path
+) -> None:
     frame = villages()
     frame.loc[1, "kode"] = "33.74.09.1002"
     frame.to_file(tmp_path / "desa.geojson")
-    message = rejected(store, tmp_path / "desa.geojson")
-    assert message.startswith("row 2, column 'kode': the district 33.74.09")
-    assert "import the level above first" in message and "nothing was imported" in message
+    result = import_regions(store, tmp_path / "desa.geojson", "village")
+    assert result.changed == 4  # three villages and the district they name
+    assert result.report.facts["ancestors"] == {"provinces": [], "placeholders": {"district": 1}}
+    assert any("1 district without a file yet (33.74.09)" in line for line in result.report.read)
+    placeholder = store.regions("district").set_index("code").loc["33.74.09"]
+    assert (placeholder["name"], placeholder["parent"]) == ("33.74.09", "33.74")
+    assert np.isnan(placeholder["population"])
+    # the district's own file fills it in
+    import_regions(store, b"kode,nama,penduduk\n33.74.09,Kecamatan Sembilan,900\n", "district")
+    filled = store.regions("district").set_index("code").loc["33.74.09"]
+    assert (filled["name"], filled["population"]) == ("Kecamatan Sembilan", 900)
 
 
-def test_no_parents_at_all(store: Store) -> None:
-    message = rejected(store, b"kode,nama\n33.74.01.1001.001.001,RT 1\n", "rt")
-    assert "the store has no RWs; import the level above first" in message
+def test_an_empty_store_takes_a_regency_boundary_file_with_no_other_step(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "fresh.db"))
+    regencies = gpd.GeoDataFrame(
+        {"kode": ["3374", "3322"], "nama": ["Kota Semarang", "Kabupaten Semarang"],
+         "penduduk": [1_653_524, 1_053_094]},
+        geometry=[SEMARANG, CILACAP], crs="EPSG:4326",
+    )  # fmt: skip
+    regencies.to_file(tmp_path / "kabkota.geojson")
+    result = import_regions(store, tmp_path / "kabkota.geojson", "regency")
+    assert result.changed == 3
+    assert any("province 33 Jawa Tengah (built in)" in line for line in result.report.read)
+    province = store.regions("province")
+    assert province[["code", "name", "parent"]].values.tolist() == [["33", "Jawa Tengah", None]]
+    assert store.regions("regency")["parent"].tolist() == ["33", "33"]
+    # a village file under them makes its district, which is no file's yet
+    result = import_regions(store, b"kode,nama\n33.74.01.1001,Kelurahan Satu\n", "village")
+    assert result.report.facts["ancestors"] == {"provinces": [], "placeholders": {"district": 1}}
+    assert store.levels() == ["province", "regency", "district", "village"]
+
+
+def test_a_province_that_is_not_one_of_the_38_is_refused(tmp_path: Path) -> None:
+    store = Store(str(tmp_path / "fresh.db"))
+    message = rejected(store, b"kode,nama\n99.01,Kabupaten Entah\n", "regency")
+    assert message.startswith("row 2, column 'kode': 99.01 lies in province 99, which is not")
+    assert store.regions().empty
+
+
+def test_an_rt_list_makes_its_rw(store: Store) -> None:
+    import_regions(store, b"kode,nama\n33.74.01.1001,Satu\n", "village")
+    result = import_regions(store, b"kode,nama\n33.74.01.1001.001.001,RT 1\n", "rt")
+    assert result.report.facts["ancestors"]["placeholders"] == {"rw": 1}
+    assert store.regions("rw")["code"].tolist() == ["33.74.01.1001.001"]
 
 
 def test_parent_field_that_contradicts_the_code(store: Store) -> None:

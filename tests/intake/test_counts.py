@@ -313,11 +313,18 @@ def test_two_columns_for_one_field(store):
     assert stored(store, A1, "2021-08-01")["new_cases"] == 2
 
 
-def test_two_region_columns(store):
+def test_region_columns_of_two_levels_are_the_place_and_where_it_lies(store):
     data = csv("tanggal,kode_kab,kode_desa,kasus_baru", f"2021-08-01,33.01,{A1},2")
-    rejected(store, data, "'kode_kab' and 'kode_desa'", "region")
-    import_counts(store, data, mapping={"kode_desa": "region"})
+    result = import_counts(store, data)
+    assert "place: column `kode_desa`" in result.report.read
+    assert "place is looked for in: column `kode_kab`" in result.report.read
     assert stored(store, A1, "2021-08-01")["new_cases"] == 2
+    # a village outside the regency its row names is refused
+    data = csv("tanggal,kode_kab,kode_desa,kasus_baru", f"2021-08-02,33.02,{A1},2")
+    rejected(store, data, "row 2, column 'kode_desa'", f"the region {A1} is not in 33.02")
+    # columns of the same level still ask which one
+    data = csv("tanggal,kode_desa,kode_kelurahan,kasus_baru", f"2021-08-01,{A1},{A2},2")
+    rejected(store, data, "'kode_desa' and 'kode_kelurahan'", "all look like the region")
 
 
 def test_code_column_is_used_beside_name_column(store):
@@ -421,22 +428,62 @@ def test_new_cases_from_active_recovered_and_deaths(store):
     assert frame["deaths"].tolist()[1] == 0
 
 
-def test_cumulative_total_that_falls_is_an_error(store):
+def test_a_falling_cumulative_total_is_a_correction_with_a_warning(store):
     data = csv(
         "tanggal,kode,total_positif",
         f"2021-08-01,{A1},1234",
         f"2021-08-02,{A1},",
-        f"2021-08-03,{A1},124",
+        f"2021-08-03,{A1},124",  # a typo: after a missing day, the day's value is missing
         f"2021-08-04,{A1},1240",
+        f"2021-08-05,{A1},1238",  # a correction the day after: -2 new cases
+        f"2021-08-06,{A1},1250",
     )
+    result = import_counts(store, data)
+    warnings = [str(w) for w in result.report.warnings]
+    assert warnings[0].startswith(
+        "row 4, column 'total_positif': the cumulative 'total_positif' falls from 1234 "
+        "(row 2, 2021-08-01) to 124 on 2021-08-03 (region 33.01.01.2001): a correction; the "
+        "day before is missing"
+    )
+    assert warnings[1] == (
+        "row 6, column 'total_positif': the cumulative 'total_positif' falls from 1240 (row 5, "
+        "2021-08-04) to 1238 on 2021-08-05 (region 33.01.01.2001): read as a correction of -2 "
+        "that day, so 7-day sums stay the differences of the totals (--strict refuses such a "
+        "file)"
+    )
+    assert result.report.facts["corrections"] == 2
+    assert stored(store, A1, "2021-08-04")["new_cases"] == 1116
+    assert stored(store, A1, "2021-08-05")["new_cases"] == -2
+    assert stored(store, A1, "2021-08-06")["new_cases"] == 12
+    assert not has_day(store, A1, "2021-08-03")  # missing, never zero
+
+
+def test_strict_refuses_a_falling_total_and_names_the_option(store):
+    data = csv("tanggal,kode,total_positif", f"2021-08-01,{A1},10", f"2021-08-02,{A1},8")
     exc = rejected(
-        store,
-        data,
-        "row 4, column 'total_positif'",
-        "cumulative 'total_positif' falls from 1234 (row 2, 2021-08-01) to 124 on 2021-08-03",
-        "cannot fall",
-    )
-    assert exc.row == 4
+        store, data, "row 3, column 'total_positif'", "falls from 10 (row 2, 2021-08-01) to 8",
+        "--strict refuses a total that falls", strict=True,
+    )  # fmt: skip
+    assert exc.row == 3
+    assert import_counts(store, data).changed == 1  # without --strict: a correction
+
+
+def test_seven_day_sums_of_derived_values_are_the_differences_of_the_totals(store):
+    """Corrections included, the 7-day sum ending on each day is the total that day minus
+    the total 7 days before: nothing is lost or counted twice."""
+    rng = np.random.default_rng(14)
+    totals = np.cumsum(rng.integers(0, 30, 40))
+    for k in (9, 17, 18, 30):  # totals revised down now and then
+        totals[k] = totals[k - 1] - rng.integers(1, 20)
+    days = pd.date_range("2021-06-01", periods=len(totals))
+    data = csv("tanggal,kode,total_kasus", *(f"{d:%Y-%m-%d},{A2},{t}" for d, t in
+                                               zip(days, totals, strict=True)))  # fmt: skip
+    frame, report = read_counts(data, store.regions())
+    assert not report.has_errors and report.facts["corrections"] == 4
+    daily = frame.set_index("date")["new_cases"]
+    assert (daily < 0).sum() == 4
+    sums = daily.rolling(7).sum().to_numpy()[7:]
+    assert (sums == totals[7:] - totals[:-7]).all()
 
 
 def test_only_recovered_is_not_enough(store):
@@ -713,7 +760,10 @@ def test_arbitrary_tables_give_a_report_or_input_error(header, rows, sep):
     if not report.has_errors:
         assert not frame.duplicated(["region", "date"]).any()
         fields = [c for c in frame.columns if c not in ("region", "date")]
-        assert (frame[fields].fillna(0) >= 0).all().all()
+        negative = (frame[fields].fillna(0) < 0).any()
+        # only a value derived from a falling total is below zero: a correction, said so
+        assert set(negative.index[negative]) <= set(report.facts.get("derived", {}))
+        assert not negative.any() or report.facts["corrections"] > 0
 
 
 def _tiny_regions() -> pd.DataFrame:
@@ -1013,3 +1063,163 @@ def test_bor_is_indonesias_bed_occupancy_never_cdcs_bed_share(store):
     row = frame.iloc[0]
     assert (row["bor_covid_pct"], row["inpatient_covid_pct"]) == (40.0, 4.0)
     assert (row["beds_covid"], row["beds_staffed"]) == (50.0, 500.0)
+
+
+# --- issue 14: the files offices keep ------------------------------------------------------------
+
+
+def test_a_repeated_day_names_the_option_and_first_or_last_decides(store):
+    data = csv(
+        "tanggal,kode,total_kasus",
+        f"2021-08-01,{A1},10",
+        f"2021-08-02,{A1},12",
+        f"2021-08-02,{A1},15",  # a later snapshot of the same day
+        f"2021-08-03,{A1},16",
+    )
+    exc = rejected(store, data, "row 4: region 33.01.01.2001 on 2021-08-02 is also in row 3",
+                   "--duplicates first", "--duplicates last", "'repeated days'")  # fmt: skip
+    assert exc.report.counts["error"] == 1
+    last = read_counts(data, store.regions(), duplicates="last")
+    first = read_counts(data, store.regions(), duplicates="first")
+    for (frame, report), kept, dropped in ((last, 15, 3), (first, 12, 4)):
+        assert not report.has_errors
+        assert frame["new_cases"].tolist()[1:] == [kept - 10, 16 - kept]
+        (warning,) = report.warnings[-1:]
+        assert warning.row == dropped and "--duplicates" in warning.message
+        assert report.facts["duplicates_left_out"] == 1
+    result = import_counts(store, data, duplicates="last")
+    assert stored(store, A1, "2021-08-03")["new_cases"] == 1
+    assert result.report.facts["options"]["duplicates"] == "last"
+
+
+def test_the_report_says_which_column_was_taken_for_what(store):
+    data = csv("Tanggal,Kode,Total Kasus,Sembuh,Meninggal,Suspek,Probable",
+               f"2021-08-01,{A1},10,5,1,7,2", f"2021-08-02,{A1},12,6,1,8,2")  # fmt: skip
+    _, report = read_counts(data, store.regions())
+    assert not report.warnings  # suspek and probable are known, not "columns not used"
+    assert report.read[:3] == [
+        "place: column `kode`", "date: column `tanggal`", "total cases: column `total kasus`",
+    ]  # fmt: skip
+    assert "column `suspek`: counted by surveillance but read by no scheme; not stored" in (
+        report.read
+    )
+    assert "new cases: differences of 'total kasus', day by day" in report.read
+
+
+def test_self_isolating_and_hospitalised_make_the_active_cases(store):
+    data = csv("tanggal,kode,dirawat,isolasi_mandiri,sembuh,meninggal",
+               f"2021-08-01,{A1},2,3,10,1", f"2021-08-02,{A1},3,5,10,1")  # fmt: skip
+    frame, report = read_counts(data, store.regions())
+    assert report.facts["derived"]["new_cases"] == (
+        "differences of 'dirawat' + 'isolasi_mandiri' + 'sembuh' + 'meninggal'"
+    )
+    assert frame["new_cases"].tolist()[1] == 3
+
+
+def test_village_names_are_looked_for_within_the_district_column(store):
+    regions = store.regions()
+    twin = pd.DataFrame([("33.02.01.2003", "Desa A1", "village", "33.02.01", 10.0)],
+                        columns=regions.columns)  # fmt: skip
+    regions = pd.concat([regions, twin], ignore_index=True)
+    data = csv(
+        "tanggal,kecamatan,desa,kasus_baru",
+        "2021-08-01,Kecamatan B,Desa A1,3",
+        "2021-08-01,Kecamatan A,Desa A1,4",
+    )
+    frame, report = read_counts(data, regions)
+    assert not report.has_errors, report.errors
+    assert dict(zip(frame["region"], frame["new_cases"], strict=True)) == {
+        "33.02.01.2003": 3, A1: 4,
+    }  # fmt: skip
+    assert "place is looked for in: column `kecamatan`" in report.read
+    # without the district, the name is shared: no guess
+    _, report = read_counts(csv("tanggal,desa,kasus_baru", "2021-08-01,Desa A1,3"), regions)
+    assert "fits several regions" in str(report.errors[0])
+    data = csv("tanggal,kecamatan,desa,kasus_baru", "2021-08-01,Kecamatan B,Desa A2,3")
+    _, report = read_counts(data, regions)
+    assert "unknown region 'Desa A2' in Kecamatan B (33.02.01)" in str(report.errors[0])
+
+
+def test_a_wide_table_needs_to_say_what_its_numbers_are(store):
+    data = csv("kode,01/08/2021,02/08/2021,03/08/2021", f"{A1},1,2,3", f"{A2},4,,6")
+    exc = rejected(store, data, "option --values", "--values new_cases", "3 dates from "
+                   "2021-08-01 to 2021-08-03", "'numbers under the dates'")  # fmt: skip
+    assert exc.column == "--values"
+    frame, report = read_counts(data, store.regions(), values="new_cases")
+    assert not report.has_errors
+    assert frame[frame["region"] == A2]["new_cases"].tolist()[::2] == [4, 6]
+    assert np.isnan(frame[frame["region"] == A2]["new_cases"].iloc[1])  # empty: missing
+    # a title that is a field's name says it
+    titled = ("Kasus Baru\n" + data.decode()).encode()
+    frame, report = read_counts(titled, store.regions())
+    assert not report.has_errors and len(frame) == 6
+    assert "the numbers under the dates: new_cases (from the title 'Kasus Baru')" in report.read
+
+
+def test_a_bad_cell_of_a_wide_table_is_named_by_its_row_and_date_column(store):
+    data = csv("kode,01/08/2021,02/08/2021", f"{A1},1,dua")
+    _, report = read_counts(data, store.regions(), values="new_cases")
+    assert str(report.errors[0]) == "row 2, column '02/08/2021': 'dua' is not a number"
+
+
+def test_sheets_named_after_regencies_are_each_that_regency(store):
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in {
+        "Kab Satu": [["Rekap Kab Satu"], ["tanggal", "kasus_baru"], ["2021-08-01", 2],
+                     ["2021-08-02", 3], ["JUMLAH", 5]],
+        "KOTA DUA": [["tanggal", "kasus_baru"], ["2021-08-01", 7]],
+    }.items():  # fmt: skip
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    frame, report = read_counts(out.getvalue(), store.regions())
+    assert not report.has_errors, report.errors
+    assert frame[["region", "new_cases"]].values.tolist() == [
+        ["33.01", 2], ["33.01", 3], ["33.02", 7],
+    ]  # fmt: skip
+    assert "sheets: 'Kab Satu' for 33.01; 'KOTA DUA' for 33.02" in report.read
+    (warning,) = report.warnings
+    assert str(warning) == "sheet 'Kab Satu', row 5: a total row ('JUMLAH'); it is left out"
+    # one sheet by name
+    frame, _ = read_counts(out.getvalue(), store.regions(), sheet="KOTA DUA")
+    assert frame["new_cases"].tolist() == [7]
+
+
+def test_sheets_not_named_after_regions_read_the_first_and_say_how_to_read_the_rest(store):
+    book = openpyxl.Workbook()
+    book.active.title = "Juli"
+    for row in (["tanggal", "kode", "kasus_baru"], ["2021-07-31", A1, 1]):
+        book.active.append(row)
+    august = book.create_sheet("Agustus")
+    for row in (["tanggal", "kode", "kasus_baru"], ["2021-08-01", A1, 2]):
+        august.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    frame, report = read_counts(out.getvalue(), store.regions())
+    assert frame["new_cases"].tolist() == [1]
+    assert "--sheet NAME, or read every sheet with --sheet all" in str(report.warnings[0])
+    frame, report = read_counts(out.getvalue(), store.regions(), sheet="all")
+    assert frame["new_cases"].tolist() == [1, 2]
+    # a repeated day across sheets names the other sheet
+    august.append(["2021-07-31", A1, 5])
+    out = io.BytesIO()
+    book.save(out)
+    _, report = read_counts(out.getvalue(), store.regions(), sheet="all")
+    assert str(report.errors[0]).startswith(
+        "sheet 'Agustus', row 3: region 33.01.01.2001 on 2021-07-31 is also in row 2 of sheet "
+        "'Juli' with different values"
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "fragment"),
+    [("duplicates", "latest", "option --duplicates: 'latest' is not a choice"),
+     ("codes", "dagri", "option --codes: 'dagri' is not a choice"),
+     ("values", "kasus", "option --values: 'kasus' is not a field")],
+)  # fmt: skip
+def test_choices_that_are_not_choices(store, option, value, fragment):
+    rejected(store, csv("tanggal,kode,kasus_baru", f"2021-08-01,{A1},1"), fragment,
+             **{option: value})  # fmt: skip

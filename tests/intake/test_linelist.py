@@ -470,14 +470,49 @@ def test_rt_and_rw_numbers_place_cases_in_their_rt(rt_store):
     header = ("nik", "tanggal_konfirmasi", "desa", "rt", "rw", "alamat")
     rows = [
         (nik(1), "2021-07-05", "Kelurahan B1", "2", "1", "Jl. Mawar 1"),
-        (nik(2), "2021-07-05", "Kelurahan B1", "009", "001", "Jl. Mawar 2"),  # no such RT
+        (nik(2), "2021-07-05", "Kelurahan B1", "009", "001", "Jl. Mawar 2"),  # a new RT
         (nik(3), "2021-07-05", "Kelurahan B1", "", "", "Jl. Mawar 3"),
     ]
-    result = _import(rt_store, rows, header=header)
+    # covering the week before, so that houses_7d has a whole window (a register's count)
+    result = _import(rt_store, rows, header=header, first="2021-06-29")
+    new_rt = "33.02.01.1001.001.009"
     regions = sorted(rt_store.case_episodes()["region"])
-    assert regions == [B1, B1, RT2]
-    warning = next(i for i in result.report.warnings if "RT 33.02.01.1001.001.009" in i.message)
-    assert warning.row == 3 and warning.column == "rt"
+    assert regions == [B1, RT2, new_rt]
+    assert (result.report.facts["rts_made"], result.report.facts["rws_made"]) == (1, 0)
+    made = rt_store.regions("rt").set_index("code").loc[new_rt]
+    assert (made["name"], made["parent"]) == ("RT 009/RW 001", "33.02.01.1001.001")
+    assert np.isnan(made["population"])
+    assert _day(rt_store, new_rt, "2021-07-05", "houses_7d") == 1
+
+
+def test_a_line_list_with_kode_rw_and_rt_places_each_case_and_makes_its_rt(tiny_store):
+    """Bug (issue 14): a line list with columns ``kode``, ``rw``, ``rt`` was read with ``rt``
+    as the place ("unknown region '001'" on every row), and an RT had to be imported as a
+    region first although its village and numbers name it."""
+    header = ("nik", "tanggal", "kode", "rw", "rt")
+    rows = [
+        (nik(1), "2021-07-05", A1, "001", "001"),
+        (nik(2), "2021-07-05", A1, "001", "002"),
+        (nik(3), "2021-07-06", A1, "002", "001"),
+        (nik(4), "2021-07-06", B1, "3", "4"),
+    ]
+    result = _import(tiny_store, rows, header=header, first="2021-06-29")  # a whole week
+    facts = result.report.facts
+    assert facts["columns"] == {
+        "nik": "nik", "date": "tanggal", "region": "kode", "rw": "rw", "rt": "rt",
+    }  # fmt: skip
+    assert (facts["rts_made"], facts["rws_made"]) == (4, 3)
+    assert sorted(tiny_store.case_episodes()["region"]) == [
+        f"{A1}.001.001", f"{A1}.001.002", f"{A1}.002.001", f"{B1}.003.004",
+    ]  # fmt: skip
+    rws = tiny_store.regions("rw")
+    assert rws["code"].tolist() == [f"{A1}.001", f"{A1}.002", f"{B1}.003"]
+    assert rws["parent"].tolist() == [A1, A1, B1]
+    assert tiny_store.regions("rt")["parent"].tolist() == [
+        f"{A1}.001", f"{A1}.001", f"{A1}.002", f"{B1}.003",
+    ]  # fmt: skip
+    assert _day(tiny_store, f"{B1}.003.004", "2021-07-06", "houses_7d") == 1
+    assert _day(tiny_store, A1, "2021-07-05") == 2  # the village counts them too
 
 
 def test_windows_count_distinct_houses():

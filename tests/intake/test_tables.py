@@ -9,6 +9,7 @@ import io
 import re
 import tracemalloc
 
+import make_corpus
 import numpy as np
 import openpyxl
 import pandas as pd
@@ -587,7 +588,8 @@ def test_fuzz_date_cells_are_the_date_or_flagged(cells):
     try:
         tables.parse_dates(series, "tanggal")
     except InputError as exc:
-        assert "column 'tanggal'" in str(exc) and "is not a date" in str(exc)
+        assert "column 'tanggal'" in str(exc)
+        assert "is not a date" in str(exc) or "the date is empty" in str(exc)
 
 
 def test_a_table_with_too_many_rows_is_refused_before_it_is_parsed(monkeypatch):
@@ -717,3 +719,167 @@ def test_header_names_of_a_text_table_and_of_binary_files():
     assert tables.header_names('"NIK"\t"Desa"\n'.encode("utf-16")) == ["nik", "desa"]
     assert tables.header_names(b"PK\x03\x04rest") == []
     assert tables.header_names(b"a\x00b") == []
+
+
+# --- the files offices keep (read_office) ----------------------------------------------------
+
+
+_book = make_corpus.workbook
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("Senin, 05 Juli 2021", "2021-07-05"),
+        ("senin 5 juli 2021", "2021-07-05"),
+        ("Jumat, 9 Juli 2021", "2021-07-09"),
+        ("Jum'at, 9 Juli 2021", "2021-07-09"),
+        ("Minggu, 04 Juli 2021", "2021-07-04"),
+        ("Monday, 5 July 2021", "2021-07-05"),
+        ("05-Jul-2021", "2021-07-05"),
+        ("44382", "2021-07-05"),  # an Excel serial number
+        ("44382.0", "2021-07-05"),
+        ("36526", "2000-01-01"),
+    ],
+)
+def test_dates_with_their_weekday_and_excel_serial_numbers(text, day):
+    assert tables.parse_date(text) == pd.Timestamp(day)
+
+
+@pytest.mark.parametrize(
+    "text", ["Selasa, 05 Juli 2021", "12345", "99999", "Senin,", "Foo, 5 Juli 2021"]
+)
+def test_a_weekday_that_is_not_the_date_s_and_other_numbers_are_no_dates(text):
+    assert tables.parse_date(text) is None
+
+
+def test_a_wrong_weekday_is_said_so():
+    message = tables.describe_date("Selasa, 05 Juli 2021")
+    assert message == (
+        "'Selasa, 05 Juli 2021': 05 July 2021 is a Monday, not a Tuesday; correct the day or "
+        "the date"
+    )
+    assert "is not a date" in tables.describe_date("kemarin")
+
+
+def test_title_rows_above_the_header_are_titles_not_the_header():
+    data = (
+        b"REKAPITULASI KASUS COVID-19 KAB/KOTA\nper tanggal 05 Juli 2021\n\n"
+        b"tanggal;kode;kasus_baru\n05/07/2021;33.22;4\n06/07/2021;33.22;5\n"
+    )
+    (table,) = tables.read_office(data)
+    assert table.titles == ["REKAPITULASI KASUS COVID-19 KAB/KOTA", "per tanggal 05 Juli 2021"]
+    assert table.delimiter == ";"
+    assert list(table.frame.columns) == ["tanggal", "kode", "kasus_baru"]
+    assert table.frame.index.tolist() == [5, 6]  # spreadsheet rows
+
+
+def test_a_group_over_sub_columns_names_each_column_by_both_rows():
+    data = (
+        b"NO,KAB/KOTA,KONFIRMASI,,,SUSPEK\n"
+        b",,DIRAWAT,SEMBUH,MENINGGAL,\n"
+        b"1,Kab Semarang,10,20,3,4\n2,Kota Semarang,5,6,7,8\n"
+    )
+    (table,) = tables.read_office(data)
+    assert list(table.frame.columns) == [
+        "no", "kab/kota", "konfirmasi dirawat", "konfirmasi sembuh", "konfirmasi meninggal",
+        "suspek",
+    ]  # fmt: skip
+    assert table.parts["konfirmasi sembuh"] == ("konfirmasi", "sembuh")
+    assert table.frame.index.tolist() == [3, 4]
+
+
+def test_a_data_row_without_numbers_under_the_header_is_no_second_header():
+    data = b"tanggal,kode,kasus_baru\n2021-07-05,33.22,\n2021-07-06,33.22,4\n"
+    (table,) = tables.read_office(data)
+    assert list(table.frame.columns) == ["tanggal", "kode", "kasus_baru"]
+    assert table.frame.index.tolist() == [2, 3]
+
+
+@pytest.mark.parametrize("label", ["JUMLAH", "Total", "TOTAL JAWA TENGAH", "Jumlah Kab/Kota",
+                                   "GRAND TOTAL"])  # fmt: skip
+def test_total_rows_are_left_out_with_a_note(label):
+    data = f"no,wilayah,kasus_baru\n1,Kab Semarang,4\n2,Kota Semarang,5\n,{label},9\n".encode()
+    (table,) = tables.read_office(data)
+    assert table.frame["wilayah"].tolist() == ["Kab Semarang", "Kota Semarang"]
+    assert table.skipped == [4]
+    assert table.notes == [(f"a total row ({label!r}); it is left out", 4)]
+
+
+def test_a_name_that_starts_like_a_total_is_not_one():
+    data = b"wilayah,kasus_baru\nTotalan,4\nJumlahan Kidul,5\n"
+    (table,) = tables.read_office(data)
+    assert len(table.frame) == 2 and not table.skipped
+
+
+def test_a_wide_table_is_read_as_a_long_one():
+    data = (
+        b"kode;nama;01/07/2021;2021-07-02;Senin, 05 Juli 2021;TOTAL\n"
+        b"33.22;Kab Semarang;1;2;3;6\n33.74;Kota Semarang;4;;6;10\nTOTAL;;5;2;9;16\n"
+    )
+    (table,) = tables.read_office(data)
+    assert table.wide == {"dates": 3, "first": "2021-07-01", "last": "2021-07-05",
+                          "values": [tables.WIDE_VALUES]}  # fmt: skip
+    frame = table.frame
+    assert list(frame.columns) == ["kode", "nama", tables.WIDE_DATE, tables.WIDE_VALUES]
+    assert frame.index.tolist() == [2, 3, 2, 3, 2, 3]  # each value keeps its row
+    assert frame[tables.WIDE_VALUES].tolist() == ["1", "4", "2", "", "3", "6"]
+    assert table.sources[tables.WIDE_VALUES].tolist()[:3] == ["01/07/2021", "01/07/2021",
+                                                              "2021-07-02"]  # fmt: skip
+    assert ("column 'total' is a total beside the dates; it is left out", None) in table.notes
+    assert table.skipped == [4]
+
+
+def test_a_wide_workbook_with_merged_dates_over_several_measures():
+    data = _book(
+        {"Rekap": [
+            ["Rekap harian kasus COVID-19"],
+            [],
+            ["No", "Kabupaten", dt.datetime(2021, 7, 1), None, dt.datetime(2021, 7, 2), None],
+            [None, None, "Konfirmasi", "Meninggal", "Konfirmasi", "Meninggal"],
+            [1, "Kab Semarang", 10, 1, 12, 1],
+            ["JUMLAH", None, 10, 1, 12, 1],
+        ]},
+        {"Rekap": ["A1:F1", "A3:A4", "B3:B4", "C3:D3", "E3:F3", "A6:B6"]},
+    )  # fmt: skip
+    (table,) = tables.read_office(data)
+    assert table.sheet == "Rekap" and table.titles == ["Rekap harian kasus COVID-19"]
+    assert table.wide["values"] == ["konfirmasi", "meninggal"]
+    frame = table.frame
+    assert frame[[tables.WIDE_DATE, "konfirmasi", "meninggal"]].values.tolist() == [
+        ["2021-07-01", "10", "1"], ["2021-07-02", "12", "1"],
+    ]  # fmt: skip
+    assert table.skipped == [6]
+
+
+def test_the_same_date_twice_in_a_wide_header_is_refused():
+    data = b"kode,01/07/2021,2021-07-01\n33.22,1,2\n"
+    with pytest.raises(InputError, match="the header has 2021-07-01 twice"):
+        tables.read_office(data)
+
+
+def test_sheets_of_a_workbook_each_or_one_by_name():
+    data = _book(
+        {
+            "Kab Semarang": [["tanggal", "kasus_baru"], ["2021-07-05", 1]],
+            "Kosong": [],
+            "Kota Semarang": [["tanggal", "kasus_baru"], ["2021-07-05", 2]],
+        }
+    )
+    assert [t.sheet for t in tables.read_office(data)] == ["Kab Semarang", "Kota Semarang"]
+    assert [t.sheet for t in tables.read_office(data, "kota semarang")] == ["Kota Semarang"]
+    assert tables.sheet_names(data) == ["Kab Semarang", "Kosong", "Kota Semarang"]
+    with pytest.raises(InputError) as exc:
+        tables.read_office(data, "Kab Kudus")
+    assert str(exc.value).startswith("option --sheet: the workbook has no sheet 'Kab Kudus'")
+    assert "'Kab Semarang', 'Kosong', 'Kota Semarang', or 'all'" in str(exc.value)
+    with pytest.raises(InputError, match="CSV file, which has no sheets"):
+        tables.read_office(b"a,b\n1,2\n", "Kab Semarang")
+
+
+def test_a_csv_row_wider_than_its_header_is_still_refused():
+    with pytest.raises(InputError) as exc:
+        tables.read_office(b"REKAP\ntanggal,kode,kasus\n2021-07-05,33.22,4,7\n")
+    assert str(exc.value) == (
+        "row 3: has 4 cells but the header has 3; check the delimiter (comma was used)"
+    )

@@ -79,8 +79,8 @@ def test_a_rerun_of_the_page_checks_the_same_file_once(tiny_store: Store, monkey
     from zoning.intake import counts
 
     calls = []
-    real = counts.read_counts
-    monkeypatch.setattr(counts, "read_counts", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = counts._read_file
+    monkeypatch.setattr(counts, "_read_file", lambda *a, **k: calls.append(1) or real(*a, **k))
     options = uploads.Options("counts")
     first = uploads.preview(tiny_store, GOOD, "kasus.csv", options)
     assert uploads.preview(tiny_store, GOOD, "kasus.csv", options) is first

@@ -212,3 +212,43 @@ def test_redaction_knows_region_codes_by_these_segment_widths():
     assert _REGION_CODE.pattern == expected
     for n in DIGIT_LENGTHS:  # every code of every depth stays readable
         assert _REGION_CODE.fullmatch(normalise_code("3" * n))
+
+
+# --- BPS codes (issue 14) ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("3301020006", "33.01.020.006"),
+        ("33.01.020.006", "33.01.020.006"),
+        (3301020006.0, "33.01.020.006"),
+        ("3301020", "33.01.020"),
+        ("3301020006.0", "33.01.020.006"),
+        ("33.01.02.2006", None),  # a Kemendagri code
+        ("3301", None),  # provinces and regencies are the same in both numberings
+        ("abc", None),
+        (None, None),
+    ],
+)
+def test_bps_codes_in_their_written_forms(written, code):
+    from zoning.model.codes import bps_code
+
+    assert bps_code(written) == code
+
+
+@pytest.mark.parametrize(
+    ("written", "only"),
+    [
+        ("3301020006", True),  # as Kemendagri: village 0006, which cannot be
+        ("3301020", True),  # seven digits: no Kemendagri code has them
+        ("33.01.020", True),
+        ("3301021006", False),  # village 1006 of district 02: either numbering
+        ("3374011001", False),
+        ("33.74.01.1001", False),
+    ],
+)
+def test_codes_that_can_only_be_bps(written, only):
+    from zoning.model.codes import only_bps
+
+    assert only_bps(written) is only

@@ -196,7 +196,10 @@ def test_an_ambiguous_name_lists_the_codes_and_asks_for_one(resolver, written, c
 
 
 def test_an_unknown_name_suggests_regions_whose_name_contains_it(resolver):
-    assert resolver.resolve("Semar") == (None, "unknown region 'Semar'; did you mean 33.22, 33.74?")
+    assert resolver.resolve("Semar") == (
+        None,
+        "unknown region 'Semar'; did you mean Kabupaten Semarang (33.22), Kota Semarang (33.74)?",
+    )
     assert resolver.resolve("Wonosobo") == (None, "unknown region 'Wonosobo'")
 
 
@@ -226,3 +229,90 @@ def test_regions_with_the_same_name_at_other_levels_do_not_count_for_a_level():
     regencies = RegionResolver(REGIONS, level="regency")
     assert villages.resolve("Tegal") == (None, "unknown region 'Tegal'")
     assert regencies.resolve("Sukamaju")[1].startswith("unknown region")
+
+
+# --- names as people write them (issue 14) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["Kab Semarang", "SEMARANG (KAB)", "Semarang (Kab.)", "Kabupaten Semarang", "Semarang, Kab.",
+     "KAB. SEMARANG", "semarang ( kabupaten )"],
+)  # fmt: skip
+def test_the_ways_a_regency_is_written_are_the_same_regency(resolver, written):
+    assert resolver.resolve(written) == ("33.22", None)
+
+
+@pytest.mark.parametrize("written", ["SEMARANG (KOTA)", "Semarang, Kota", "Kota Semarang"])
+def test_the_city_is_not_the_regency(resolver, written):
+    assert resolver.resolve(written) == ("33.74", None)
+
+
+@pytest.mark.parametrize(
+    ("written", "hint"),
+    [
+        ("Kab. Semarng", "Kabupaten Semarang (33.22)"),
+        ("Kota Semaranng", "Kota Semarang (33.74)"),
+        ("Desa Kaliwngu", "Desa Kaliwungu (33.29.01.2002)"),
+        ("Brebess", "Kabupaten Brebes (33.29)"),
+    ],
+)
+def test_a_near_miss_gets_a_suggestion_never_a_match(resolver, written, hint):
+    code, problem = resolver.resolve(written)
+    assert code is None
+    assert problem.startswith(f"unknown region {written!r}; did you mean ")
+    assert hint in problem
+
+
+def test_a_village_name_is_looked_for_within_its_district_or_regency(resolver):
+    villages = RegionResolver(REGIONS, level="village")
+    assert villages.resolve("Sukamaju")[0] is None  # two of them in the province
+    assert villages.resolve("Sukamaju", within="33.29") == ("33.29.01.2001", None)
+    assert villages.resolve("Desa Sukamaju", within="33.22") == ("33.22.01.2001", None)
+    code, problem = villages.resolve("Kaliwungu", within="33.22")
+    assert code is None and problem.startswith(
+        "unknown region 'Kaliwungu' in Kabupaten Semarang (33.22)"
+    )
+    # a code outside the region it should lie in is wrong
+    assert villages.resolve("33.29.01.2002", within="33.22") == (
+        None, "the region 33.29.01.2002 is not in 33.22",
+    )  # fmt: skip
+
+
+# --- regions known before any file ----------------------------------------------------------
+
+
+def test_the_38_provinces_are_built_in_with_their_kemendagri_codes():
+    from zoning.model.regions import builtin_provinces
+
+    provinces = builtin_provinces()
+    assert len(provinces) == 38 and provinces["code"].is_unique
+    assert (provinces["level"] == "province").all() and provinces["parent"].isna().all()
+    named = dict(zip(provinces["code"], provinces["name"], strict=True))
+    assert (named["33"], named["31"], named["96"]) == ("Jawa Tengah", "DKI Jakarta",
+                                                       "Papua Barat Daya")  # fmt: skip
+    assert all(len(c) == 2 and c.isdigit() for c in named)
+
+
+def test_missing_ancestors_are_a_built_in_province_and_placeholders():
+    from zoning.model.regions import is_placeholder, missing_ancestors
+
+    made, unknown = missing_ancestors(["33.22.01.2001", "33.22.02", "99.01"], known=["33.22"])
+    assert made.values.tolist()[0][:3] == ["33", "Jawa Tengah", "province"]
+    assert pd.isna(made["parent"].iloc[0])
+    assert made["code"].tolist() == ["33", "33.22.01"]  # 33.22 is known
+    assert made["parent"].tolist()[1] == "33.22"
+    assert is_placeholder("33.22.01", made["name"].iloc[1])
+    assert not is_placeholder("33", "Jawa Tengah")
+    assert unknown == ["99"]
+
+
+def test_an_rt_named_by_its_numbers_makes_its_rw_too():
+    from zoning.model.regions import local_regions
+
+    made = local_regions(["33.22.01.2001.003.002", "33.22.01.2001.003.005", "33.22.01.2001"],
+                         known=["33.22.01.2001.003.005"])  # fmt: skip
+    assert made[["code", "name", "level", "parent"]].values.tolist() == [
+        ["33.22.01.2001.003", "RW 003", "rw", "33.22.01.2001"],
+        ["33.22.01.2001.003.002", "RT 002/RW 003", "rt", "33.22.01.2001.003"],
+    ]

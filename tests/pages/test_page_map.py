@@ -313,3 +313,23 @@ def test_a_scheme_at_a_level_it_cannot_zone_says_what_it_would_take(rt_store):
     assert "Choose the level: RT (block)." in warning.value and "line list" in warning.value
     at.button(key="level_go").click().run()
     assert at.query_params["level"] == "rt" and not at.warning
+
+
+@pytest.mark.parametrize(("lang", "label"), [("en", "1 RT (block) without a boundary"),
+                                             ("id", "1 RT tanpa batas peta")])  # fmt: skip
+def test_rts_without_a_boundary_are_listed_under_the_map(rt_store, lang, label):
+    """Issue 14: RTs a line list named have no boundary; the map draws those that have one and
+    lists the others with their zones."""
+    made = pd.DataFrame([(f"{RW}.003", "RT 003/RW 001", "rt", RW, float("nan"))],
+                        columns=["code", "name", "level", "parent", "population"])  # fmt: skip
+    with rt_store.transaction() as conn:
+        rt_store.add_regions(conn, made, None)
+    at = open_page("map", level="rt", scheme="ppkm-mikro-2021-04", date="2021-07-15", lang=lang)
+    (listed,) = [e for e in at.expander if label in e.label]
+    table = listed.dataframe[0].value
+    assert table.iloc[:, 0].tolist() == ["RT 003/RW 001"]
+    from zoning.render import mapdata
+
+    assert mapdata.without_boundary(rt_store, "rt") == [f"{RW}.003"]
+    assert mapdata.without_boundary(rt_store, "rt", within="33.02") == []
+    assert mapdata.level_geometry(rt_store, "rt").drawn == 2  # the two with a boundary

@@ -186,3 +186,57 @@ def test_a_line_list_says_what_it_covers_and_its_unverified_share(
         ["33.01", pd.Timestamp("2021-07-20"), pd.Timestamp("2021-07-24")]
     ]
     assert len(store.case_episodes()) == 2  # the unverified row left out
+
+
+def problems(at: AppTest, column: str = "Problem") -> list[str]:
+    """The problems listed on the page (errors, then warnings)."""
+    return [p for d in at.dataframe if column in d.value.columns for p in d.value[column]]
+
+
+SCRAPED = (
+    b"tanggal,kode,total_kasus\n2021-07-22,33.01.01.2001,10\n2021-07-23,33.01.01.2001,12\n"
+    b"2021-07-23,33.01.01.2001,15\n2021-07-24,33.01.01.2001,14\n"
+)
+
+
+def test_repeated_days_and_falling_totals_are_the_analyst_s_choice(
+    store: Store, analyst_password: str
+):
+    """The page offers what the command line does (--duplicates, --strict): the default
+    refuses a repeated day with a message naming the choice; 'keep the last row' takes it, a
+    falling total is a correction with a warning, and 'refuse' makes it an error."""
+    at = sign_in(open_page("upload", lang="en"), "Bu Sari", analyst_password, "upload")
+    at.file_uploader[0].set_value(("scraped.csv", SCRAPED, "text/csv"))
+    at.run()
+    assert not at.exception, at.exception
+    assert at.error and at.error[0].value.startswith("1 error: the upload is refused until")
+    assert "'repeated days'" in problems(at)[0]
+    save = next(b for b in at.button if b.label == "Save to the database")
+    assert save.disabled
+    at.selectbox(key="upload_duplicates").select("last").run()
+    assert not at.error, [e.value for e in at.error]
+    warnings = "\n".join(problems(at))
+    assert "--duplicates last keeps that row" in warnings and "read as a correction" in warnings
+    read = next(i.value for i in at.info if "How the file was read" in i.value)
+    assert "- place\\: column \\`kode\\`" in read  # text from the file, escaped
+    at.checkbox(key="upload_strict").check().run()
+    assert at.error and "--strict refuses" in "\n".join(problems(at))
+    at.checkbox(key="upload_strict").uncheck().run()
+    next(b for b in at.button if b.label == "Save to the database").click()
+    at.run()
+    assert at.success and "Saved" in at.success[-1].value
+    assert store.uploads().iloc[-1]["kind"] == "counts"
+    stored = store.counts().set_index(["region", "date"])["new_cases"]
+    assert stored[("33.01.01.2001", pd.Timestamp("2021-07-24"))] == -1
+
+
+def test_a_wide_table_asks_what_its_numbers_are(store: Store, analyst_password: str):
+    at = sign_in(open_page("upload", lang="id"), "Bu Sari", analyst_password, "upload")
+    wide = b"kode;22/07/2021;23/07/2021\n33.01.01.2001;4;6\n"
+    at.file_uploader[0].set_value(("rekap.csv", wide, "text/csv"))
+    at.run()
+    assert at.error and "--values" in problems(at, "Masalah")[0]
+    at.selectbox(key="values-rekap.csv-" + str(len(wide))).select("new_cases").run()
+    assert not at.error, [e.value for e in at.error]
+    read = next(i.value for i in at.info if "Cara berkas dibaca" in i.value)
+    assert "a wide table" in read and "new\\_cases" not in read

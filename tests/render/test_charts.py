@@ -246,6 +246,30 @@ def test_daily_chart_draws_provisional_and_missing_days_differently(series: pd.D
     assert charts.PROVISIONAL in kinds
 
 
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_a_correction_is_drawn_below_zero_in_its_own_colour(series: pd.DataFrame, lang) -> None:
+    """A day below zero is a cumulative total revised down (issue 14): it is not hidden under
+    the axis nor drawn as a day of cases."""
+    assert charts.CORRECTION not in charts.day_states(np.array([1.0, np.nan]), [False, False])
+    first = series.index[series["name"] == "Kabupaten Satu"][5]
+    corrected = series.copy()
+    corrected.loc[first, "new_cases"] = -40.0
+    spec = charts.daily_charts(corrected, "new_cases", lang, False)["Kabupaten Satu"].to_dict()
+    bars = layers(spec)[0]
+    scale = bars["encoding"]["y"]["scale"]["domain"]
+    assert scale[0] <= -40 < 0 < scale[1]
+    colour = bars["encoding"]["color"]["scale"]
+    label = t("trends.correction", lang)
+    assert (
+        dict(zip(colour["domain"], colour["range"], strict=True))[label]
+        == (charts.BAR_COLOURS[charts.CORRECTION])
+    )
+    assert [r["value"] for r in rows(spec, bars) if r["state"] == label] == [-40.0]
+    # a region without one has no such entry in its legend
+    other = charts.daily_charts(corrected, "new_cases", lang, False)["Kota Dua"].to_dict()
+    assert label not in layers(other)[0]["encoding"]["color"]["scale"]["domain"]
+
+
 def test_daily_chart_text_in_both_languages(series: pd.DataFrame) -> None:
     en, id_ = _daily(series, "en"), _daily(series, "id")
     assert layers(en)[0]["encoding"]["y"]["title"] == "New cases per 100,000"

@@ -42,6 +42,7 @@ from zoning.intake.columns import (
     REGION_LEVEL_NAMES,
     REGION_LOCAL_NUMBERS,
     REGIONS,
+    describe,
     match_columns,
     pick_columns,
 )
@@ -56,7 +57,13 @@ from zoning.intake.filecheck import (
 )
 from zoning.intake.report import ImportResult, Report
 from zoning.model.codes import DIGIT_LENGTHS, CodeError, depth, normalise_code, parent_code
-from zoning.model.regions import LEVELS, level_depth, level_of_code, parent_level
+from zoning.model.regions import (
+    LEVELS,
+    level_depth,
+    level_of_code,
+    missing_ancestors,
+    parent_level,
+)
 from zoning.store import Store, Transaction
 
 #: Largest file read, in bytes.
@@ -638,6 +645,10 @@ def _read_checked(
     columns = [str(c) for c in raw.columns if c != geom_col]
     fields = _choose_fields(columns, level, given)
     report.facts["fields"] = {k: v for k, v in fields.items() if v is not None}
+    for line in describe(
+        {"region": fields["code"], **{k: v for k, v in fields.items() if k != "code"}}
+    ):
+        report.note(line)
     geoms = _geometry(table, report)
     rows = list(raw.index)
     n = len(rows)
@@ -690,7 +701,6 @@ def _read_checked(
     # parents
     parents: list[str | None] = [None] * n
     stored_parents = regions[regions["level"] == above] if above else regions.iloc[:0]
-    known_parents = set(stored_parents["code"])
     if above is not None:
         values = raw[parent_col].tolist() if parent_col else [None] * n
         for k, (row, value) in enumerate(zip(rows, values, strict=True)):
@@ -730,20 +740,39 @@ def _read_checked(
         for k, number in local.items():
             if parents[k] is not None:
                 codes[k] = f"{parents[k]}.{number:03d}"
-        if not known_parents:
-            report.error(
-                f"the store has no {PLURAL[above]}; import the level above first "
-                f"(regions import FILE --level {above})"
-            )
-        else:
-            for k, p in enumerate(parents):
-                if p is not None and p not in known_parents:
-                    report.error(
-                        f"the {above} {p} (the parent of {codes[k]}) is not in the store; "
-                        f"import the level above first (regions import FILE --level {above})",
-                        rows[k],
-                        parent_col or code_col,
-                    )
+        # ancestors the store lacks are made from the codes: the province from the built-in
+        # table, a placeholder for anything between (a later file of its level replaces it)
+        made, unknown = missing_ancestors([c for c in codes if c is not None], regions["code"])
+        for k, code in enumerate(codes):
+            if code is not None and code[:2] in unknown:
+                report.error(
+                    f"{code} lies in province {code[:2]}, which is not one of Indonesia's 38 "
+                    "provinces (Kemendagri codes); check the code",
+                    rows[k],
+                    code_col,
+                )
+        if len(made):
+            provinces = made.loc[made["level"] == "province", "code"].tolist()
+            others = made[made["level"] != "province"]
+            report.facts["ancestors"] = {
+                "provinces": provinces, "placeholders": {
+                    lv: int((others["level"] == lv).sum()) for lv in others["level"].unique()
+                },
+            }  # fmt: skip
+            if provinces:
+                report.note(
+                    "made from the codes: " + ", ".join(
+                        f"province {c} {n}" for c, n in zip(
+                            provinces, made.loc[made["level"] == "province", "name"], strict=True)
+                    ) + " (built in)"
+                )  # fmt: skip
+            for lv, part in others.groupby("level", sort=False):
+                shown = ", ".join(part["code"].head(5)) + (", ..." if len(part) > 5 else "")
+                report.note(
+                    f"made from the codes: {len(part)} {PLURAL[lv] if len(part) > 1 else lv} "
+                    f"without a file yet ({shown}), named by their codes until a file of "
+                    f"{PLURAL[lv]} names them"
+                )
 
     # duplicated codes
     first_row: dict[str, list[int]] = {}
@@ -996,18 +1025,21 @@ class Boundaries(envelope.Kind):
         return envelope.Checked(frame, report, len(frame), stored)
 
     def prepare(self, store: Store, checked: envelope.Checked) -> None:
-        """Keep what the file lacks from the stored regions; count what would change."""
+        """Keep what the file lacks from the stored regions; count what would change; the
+        ancestors the store lacks, made from the codes."""
         stored = checked.work
         frame = checked.frame.reset_index(drop=True)
         frame = _keep_stored(frame, stored[stored["level"] == self.level])
-        checked.work = (frame, _changes(frame, stored))
+        ancestors, _ = missing_ancestors(frame["code"].dropna(), stored["code"])
+        checked.work = (frame, _changes(frame, stored), ancestors)
 
     def write(
         self, store: Store, conn: Transaction, upload_id: int, checked: envelope.Checked
     ) -> int:
-        frame, changed = checked.work
+        frame, changed, ancestors = checked.work
+        made = store.add_regions(conn, ancestors, upload_id)
         store.write_regions(conn, frame, upload_id)
-        return changed
+        return changed + made
 
 
 def import_regions(

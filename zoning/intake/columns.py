@@ -1,11 +1,14 @@
-"""Column names: the one matcher, and the names each kind of file's columns go by.
+"""Column names: the one matcher, and the one table of the names columns go by.
 
 People write a column's name in many ways: ``Kasus Baru``, ``kasus_baru``, ``KASUS-BARU``.
 :func:`column_key` reduces a name to what is compared (lower-case letters and digits), and
 :func:`match_columns` finds, for each field of an alias table, the headers of a file that
-name it. Every kind of file (daily counts, line lists, region boundaries) matches its columns
-with them, against its own alias table below: to read one more column name as a field, add
-it to its kind's table.
+name it. :data:`ALIASES` is the one alias table: every field any importer reads (daily counts,
+line lists, region boundaries, BPS crosswalks) with the names its column goes by, the usual
+Indonesian ones first; ``kode`` is the place in every kind of file. Each kind reads the
+fields it needs through a view of it (:data:`COUNTS`, :data:`LINELIST`, :data:`REGIONS`...):
+to read one more column name as a field, add it to :data:`ALIASES`. :func:`describe` says
+which column was taken for what, for the upload's report.
 """
 
 from __future__ import annotations
@@ -80,27 +83,68 @@ def field_of(name: str, names: Mapping[str, Sequence[str]]) -> str | None:
     return next(iter(match_columns([name], names)), None)
 
 
-# --- daily counts (zoning.intake.counts) ------------------------------------------------------
+# --- the one alias table ----------------------------------------------------------------------
 
-#: Column names read as each count field, besides the field's own name.
-COUNTS: dict[str, tuple[str, ...]] = {
+#: Every field an importer reads, and the column names read as it, in order of preference.
+#: Keys with a dot are one field of several levels or kinds (``code.village``, ``name.regency``).
+ALIASES: dict[str, tuple[str, ...]] = {
+    # --- the place: codes, names, numbers within a village
+    "code": ("kode", "kode wilayah", "kode wil", "kd wilayah", "kode kemendagri", "kode daerah",
+             "region", "region code", "code"),
+    "code.province": ("kode prov", "kode provinsi", "kdppum", "adm1 pcode"),
+    "code.regency": ("kode kab", "kode kabupaten", "kode kabkota", "kode kab kota", "kode kota",
+                     "kdpkab", "adm2 pcode"),
+    "code.district": ("kode kec", "kode kecamatan", "kdcpum", "adm3 pcode"),
+    "code.village": ("kode desa", "kode kel", "kode kelurahan", "kode desa kel",
+                     "kode desa kelurahan", "kdepum", "adm4 pcode"),
+    "code.rw": ("kode rw",),
+    "code.rt": ("kode rt",),
+    "code.bps": ("kode bps", "kd bps", "id bps", "bps", "kode wilayah bps", "kode desa bps",
+                 "kode kec bps", "idbps"),
+    "name": ("nama", "nama wilayah", "wilayah", "name", "region name", "daerah", "nama daerah",
+             "namobj"),
+    "name.province": ("provinsi", "prov", "province", "nama prov", "nama provinsi", "wadmpr",
+                      "adm1 en"),
+    "name.regency": ("kabupaten", "kota", "kabupaten kota", "kab kota", "kab", "regency", "city",
+                     "nama kab", "nama kabupaten", "nama kabkota", "nama kota", "wadmkk",
+                     "adm2 en"),
+    "name.district": ("kecamatan", "kec", "district", "nama kec", "nama kecamatan", "wadmkc",
+                      "adm3 en"),
+    "name.village": ("desa", "kelurahan", "desa kelurahan", "village", "nama desa", "nama kel",
+                     "nama kelurahan", "nmdesa", "wadmkd", "adm4 en"),
+    "name.rw": ("nama rw",),
+    "name.rt": ("nama rt",),
+    "rw": ("rw", "no rw", "nomor rw"),
+    "rt": ("rt", "no rt", "nomor rt"),
+    "parent": ("kode induk", "induk", "parent", "parent code", "kode parent"),
+    "population": ("penduduk", "jumlah penduduk", "jml penduduk", "jml pddk", "population",
+                   "pop"),
+    # --- the day
     "date": ("tanggal", "tgl", "date", "tanggal lapor", "tgl lapor", "tanggal laporan", "hari",
-             "report date", "day"),
+             "report date", "day", "tanggal konfirmasi", "tgl konfirmasi", "tanggal positif",
+             "tgl positif", "date confirmed", "confirmed date", "confirmation date",
+             "tanggal hasil", "tgl hasil"),
+    # --- daily and cumulative counts
     "new_cases": ("kasus baru", "konfirmasi harian", "positif harian", "new cases", "cases",
                   "kasus harian", "kasus", "positif baru", "konfirmasi baru", "tambahan positif",
-                  "penambahan positif", "daily cases", "new confirmed"),
+                  "penambahan positif", "daily cases", "new confirmed", "kasus positif harian",
+                  "tambahan kasus", "penambahan kasus", "kasus konfirmasi harian"),
     "cases_total": ("total positif", "kumulatif", "cases total", "cumulative", "total cases",
                     "positif kumulatif", "kumulatif positif", "total konfirmasi",
-                    "konfirmasi kumulatif", "cumulative cases", "confirmed", "total confirmed"),
+                    "konfirmasi kumulatif", "cumulative cases", "confirmed", "total confirmed",
+                    "total kasus", "jumlah kasus", "kasus kumulatif", "kumulatif kasus",
+                    "total kasus positif", "total kasus konfirmasi", "jumlah konfirmasi",
+                    "kasus konfirmasi kumulatif"),
     "active": ("dirawat", "isolasi", "aktif", "active", "kasus aktif", "active cases",
-               "dirawat isolasi", "dirawat/isolasi"),
+               "dirawat isolasi", "dirawat/isolasi", "masih dirawat", "konfirmasi aktif"),
+    "isolating": ("isolasi mandiri", "isoman", "self isolating", "isolasi di rumah"),
     "recovered_total": ("sembuh", "recovered", "total sembuh", "sembuh kumulatif",
-                        "recovered total", "total recovered"),
+                        "recovered total", "total recovered", "selesai isolasi"),
     "deaths": ("meninggal harian", "kematian baru", "deaths", "new deaths", "meninggal baru",
                "kematian harian", "daily deaths", "tambahan meninggal"),
     "deaths_total": ("meninggal", "total meninggal", "deaths total", "total deaths",
                      "meninggal kumulatif", "kumulatif meninggal", "cumulative deaths",
-                     "total kematian"),
+                     "total kematian", "meninggal dunia"),
     "tests": ("tes", "tests", "test", "jumlah tes", "pemeriksaan", "jumlah pemeriksaan",
               "spesimen", "jumlah spesimen", "diperiksa", "tes harian", "swab"),
     "positives": ("tes positif", "hasil positif", "spesimen positif", "positives",
@@ -121,51 +165,75 @@ COUNTS: dict[str, tuple[str, ...]] = {
     "beds_staffed": ("tt rawat inap", "jumlah tt rawat inap", "staffed beds",
                      "staffed inpatient beds", "inpatient beds", "beds staffed"),
     "houses_7d": ("houses", "rumah", "rumah positif", "rumah 7 hari", "jumlah rumah"),
+    # counted by surveillance but read by no scheme: recognised, never stored
+    "suspected": ("suspek", "suspect", "suspected", "kasus suspek", "total suspek"),
+    "probable": ("probable", "probabel", "kasus probable", "total probable"),
+    "close_contacts": ("kontak erat", "close contacts", "kontak"),
+    # --- people (line lists)
+    "nik": ("nik", "no nik", "nomor nik", "nik pasien", "no ktp", "nomor ktp", "ktp"),
+    "no_kk": ("no kk", "nomor kk", "nokk", "kk", "no kartu keluarga", "nomor kartu keluarga"),
+    "address": ("alamat", "address", "alamat domisili", "alamat lengkap", "alamat ktp"),
+    # --- rows numbered, not data
+    "row_number": ("no", "nomor", "id", "urut", "no urut"),
 }  # fmt: skip
+
+LEVEL_NAMES = ("province", "regency", "district", "village", "rw", "rt")
+
+
+def _names(*fields: str) -> tuple[str, ...]:
+    """The names of several fields of :data:`ALIASES`, in order, each once."""
+    return tuple(dict.fromkeys(n for f in fields for n in ALIASES[f]))
+
+
+# --- daily counts (zoning.intake.counts) ------------------------------------------------------
+
+_COUNT_FIELDS = (
+    "date", "new_cases", "cases_total", "active", "isolating", "recovered_total", "deaths",
+    "deaths_total", "tests", "positives", "admissions", "bor_covid_pct", "inpatient_covid_pct",
+    "beds_covid", "beds_staffed", "houses_7d",
+)  # fmt: skip
+#: Column names read as each count field, besides the field's own name.
+COUNTS: dict[str, tuple[str, ...]] = {f: ALIASES[f] for f in _COUNT_FIELDS}
 #: Counts: columns that could be the cumulative total or the day's new cases (read from the
 #: other columns).
-COUNTS_AMBIGUOUS = ("positif", "konfirmasi", "terkonfirmasi", "positive", "kasus positif")
+COUNTS_AMBIGUOUS = ("positif", "konfirmasi", "terkonfirmasi", "positive", "kasus positif",
+                    "kasus konfirmasi", "konfirmasi positif")  # fmt: skip
+#: Counts: columns that are counted by surveillance but read by no scheme (recognised, so
+#: they are not "columns not used", and never stored).
+COUNTS_RECOGNISED = ("suspected", "probable", "close_contacts")
 #: Counts: region columns holding codes (preferred when a file also names the region).
-COUNTS_REGION_CODES = (
-    "kode", "kode wilayah", "kode desa", "kode kelurahan", "kode desa kelurahan", "kode kab",
-    "kode kabupaten", "kode kota", "kode kab kota", "kode kec", "kode kecamatan", "kode prov",
-    "kode provinsi", "kode kemendagri", "region", "region code", "code", "kode daerah",
-)  # fmt: skip
+COUNTS_REGION_CODES = _names(
+    "code", "code.village", "code.district", "code.regency", "code.province", "code.bps"
+)
 #: Counts: region columns holding names, with the level their names are looked for in.
+_LEVELS_UP = ("village", "district", "regency", "province")
 COUNTS_REGION_NAMES: dict[str, str | None] = {
-    "wilayah": None, "nama wilayah": None, "nama": None, "name": None, "region name": None,
-    "daerah": None, "nama daerah": None,
-    "desa": "village", "kelurahan": "village", "desa kelurahan": "village",
-    "desa/kelurahan": "village", "nama desa": "village", "nama kelurahan": "village",
-    "village": "village",
-    "kecamatan": "district", "kec": "district", "nama kecamatan": "district",
-    "district": "district",
-    "kabupaten": "regency", "kota": "regency", "kabupaten kota": "regency",
-    "kabupaten/kota": "regency", "kab kota": "regency", "kab/kota": "regency", "kab": "regency",
-    "nama kabupaten": "regency", "nama kota": "regency", "regency": "regency", "city": "regency",
-    "provinsi": "province", "prov": "province", "province": "province",
-}  # fmt: skip
+    **dict.fromkeys(ALIASES["name"]),
+    **{n: lv for lv in _LEVELS_UP for n in ALIASES[f"name.{lv}"]},
+}
+#: Counts: region columns holding codes of one level (a file with several: the lowest is
+#: the place, the others say where to look for it).
+COUNTS_CODE_LEVELS: dict[str, str | None] = {
+    **dict.fromkeys(ALIASES["code"]),
+    **{n: lv for lv in _LEVELS_UP for n in ALIASES[f"code.{lv}"]},
+}
 #: Counts: columns that number the rows, never a warning's "columns not used".
-COUNTS_ROW_NUMBERS = ("no", "nomor", "id", "urut", "no urut")
+COUNTS_ROW_NUMBERS = ALIASES["row_number"]
 
 # --- line lists (zoning.intake.linelist) ------------------------------------------------------
 
-#: Line-list fields and the column names read as each, in order of preference.
+#: Line-list fields and the column names read as each, in order of preference. The place is
+#: a village (or an RT's full code); ``rw`` and ``rt`` are the numbers within the village.
 LINELIST: dict[str, tuple[str, ...]] = {
-    "nik": ("nik", "no_nik", "nomor_nik", "nik_pasien", "no_ktp", "nomor_ktp", "ktp"),
-    "date": (
-        "tanggal_konfirmasi", "tgl_konfirmasi", "tanggal_positif", "tgl_positif",
-        "date_confirmed", "confirmed_date", "confirmation_date", "tanggal_hasil", "tgl_hasil",
-        "tanggal", "tgl", "date",
-    ),
-    "region": (
-        "kode_rt", "kode_desa", "kode_kelurahan", "kode_desa_kelurahan", "kode_wilayah",
-        "region", "wilayah", "desa_kelurahan", "kelurahan", "desa", "village", "rt",
-    ),
-    "no_kk": ("no_kk", "nomor_kk", "nokk", "kk", "no_kartu_keluarga", "nomor_kartu_keluarga"),
-    "address": ("alamat", "address", "alamat_domisili", "alamat_lengkap", "alamat_ktp"),
-    "rw": ("rw", "no_rw", "nomor_rw"),
-    "rt": ("rt", "no_rt", "nomor_rt"),
+    "nik": ALIASES["nik"],
+    "date": ("tanggal konfirmasi", "tgl konfirmasi", "tanggal positif", "tgl positif",
+             "date confirmed", "confirmed date", "confirmation date", "tanggal hasil",
+             "tgl hasil", "tanggal", "tgl", "date"),
+    "region": _names("code.rt", "code.village", "code", "name.village"),
+    "no_kk": ALIASES["no_kk"],
+    "address": ALIASES["address"],
+    "rw": ALIASES["rw"],
+    "rt": ALIASES["rt"],
 }  # fmt: skip
 
 # --- region boundaries and lists (zoning.intake.boundaries) -----------------------------------
@@ -173,30 +241,56 @@ LINELIST: dict[str, tuple[str, ...]] = {
 #: Region fields and the names looked for, in order, when a field is not named (a
 #: Shapefile's name cut to 10 characters also matches).
 REGIONS: dict[str, tuple[str, ...]] = {
-    "code": ("kode", "kode_wilayah", "kd_wilayah", "kode_wil", "code"),
-    "name": ("nama", "nama_wilayah", "namobj", "name"),
-    "parent": ("kode_induk", "induk", "parent", "parent_code", "kode_parent"),
-    "population": (
-        "penduduk", "jumlah_penduduk", "jml_penduduk", "jml_pddk", "population", "pop",
-    ),
-}  # fmt: skip
-#: Code fields of one level (BIG's RBI names, OCHA/HDX P-codes), after the common ones.
+    "code": ALIASES["code"],
+    "name": ALIASES["name"],
+    "parent": ALIASES["parent"],
+    "population": ALIASES["population"],
+}
+#: Code fields of one level (BIG's RBI names, OCHA/HDX P-codes), after the common ones; an
+#: RW's or RT's number within its parent counts as its code.
 REGION_LEVEL_CODES: dict[str, tuple[str, ...]] = {
-    "province": ("kode_prov", "kode_provinsi", "kdppum", "adm1_pcode"),
-    "regency": ("kode_kab", "kode_kabupaten", "kode_kabkota", "kode_kota", "kdpkab", "adm2_pcode"),
-    "district": ("kode_kec", "kode_kecamatan", "kdcpum", "adm3_pcode"),
-    "village": ("kode_desa", "kode_kel", "kode_kelurahan", "kode_desa_kel", "kdepum", "adm4_pcode"),
-    "rw": ("kode_rw", "rw", "no_rw", "nomor_rw"),
-    "rt": ("kode_rt", "rt", "no_rt", "nomor_rt"),
+    lv: ALIASES[f"code.{lv}"] + (ALIASES[lv] if lv in ("rw", "rt") else ()) for lv in LEVEL_NAMES
 }
 #: Name fields of one level, after the common ones.
-REGION_LEVEL_NAMES: dict[str, tuple[str, ...]] = {
-    "province": ("nama_prov", "nama_provinsi", "wadmpr", "adm1_en"),
-    "regency": ("nama_kab", "nama_kabupaten", "nama_kabkota", "nama_kota", "wadmkk", "adm2_en"),
-    "district": ("nama_kec", "nama_kecamatan", "wadmkc", "adm3_en"),
-    "village": ("nama_desa", "nama_kel", "nama_kelurahan", "nmdesa", "wadmkd", "adm4_en"),
-    "rw": ("nama_rw",),
-    "rt": ("nama_rt",),
-}
+REGION_LEVEL_NAMES: dict[str, tuple[str, ...]] = {lv: ALIASES[f"name.{lv}"] for lv in LEVEL_NAMES}
 #: Fields holding an RW's or RT's number within its parent rather than a full code.
-REGION_LOCAL_NUMBERS = ("rw", "no_rw", "nomor_rw", "rt", "no_rt", "nomor_rt")
+REGION_LOCAL_NUMBERS = ALIASES["rw"] + ALIASES["rt"]
+
+# --- BPS crosswalks (zoning.intake.crosswalk) ---------------------------------------------------
+
+#: Crosswalk fields: the BPS code, the Kemendagri code it is, or the names it is found by.
+CROSSWALK: dict[str, tuple[str, ...]] = {
+    "bps": ALIASES["code.bps"],
+    "code": ("kode kemendagri", "kemendagri", "kode dagri", "kode permendagri", *ALIASES["code"]),
+    "name": _names("name", "name.village", "name.district"),
+    "district": ALIASES["name.district"],
+}
+
+# --- what the report says ----------------------------------------------------------------------
+
+#: Each field in words, for "place: column `kode`".
+FIELD_WORDS: dict[str, str] = {
+    "region": "place", "date": "date", "new_cases": "new cases", "cases_total": "total cases",
+    "active": "active cases", "isolating": "self-isolating", "recovered_total": "total recovered",
+    "deaths": "deaths", "deaths_total": "total deaths", "tests": "tests",
+    "positives": "positive tests", "admissions": "admissions", "bor_covid_pct": "BOR (%)",
+    "inpatient_covid_pct": "inpatient beds with COVID-19 (%)", "beds_covid": "COVID-19 beds",
+    "beds_staffed": "staffed beds", "houses_7d": "houses with a case in 7 days",
+    "nik": "NIK", "no_kk": "No. KK", "address": "address", "rw": "RW number",
+    "rt": "RT number", "code": "code", "name": "name", "parent": "parent",
+    "population": "population", "bps": "BPS code", "within": "place is looked for in",
+    "suspected": "suspected cases (not stored)", "probable": "probable cases (not stored)",
+    "close_contacts": "close contacts (not stored)",
+}  # fmt: skip
+
+
+def describe(columns: Mapping[str, str | None]) -> list[str]:
+    """Which column was taken for what, one line per field: ``place: column `kode```.
+
+    The report shows it so that a wrong guess is seen at once.
+    """
+    return [
+        f"{FIELD_WORDS.get(field, field)}: column `{column}`"
+        for field, column in columns.items()
+        if column is not None and not field.startswith("_")
+    ]

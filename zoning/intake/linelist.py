@@ -63,9 +63,9 @@ from zoning.intake.nik import (
     sixteen_digit_cells,
 )
 from zoning.intake.report import ImportResult, Report
-from zoning.model.codes import RT_CODE_LENGTH, VILLAGE_CODE_LENGTH, normalise_code
+from zoning.model.codes import RT_CODE_LENGTH, VILLAGE_CODE_LENGTH, normalise_code, try_normalise
 from zoning.model.metrics import WINDOW
-from zoning.model.regions import LEVELS, RegionResolver
+from zoning.model.regions import LEVELS, RegionResolver, local_regions
 from zoning.model.registers import (
     added_days,
     ancestors_and_self,
@@ -370,7 +370,7 @@ def _dates(cells: pd.Series, column: str, report: Report) -> np.ndarray:
         if not text:
             problem = "the date is empty"
         elif day is None:
-            problem = f"{quote(text)} is not a date; write 2021-04-03, 03/04/2021 or 3 April 2021"
+            problem = tables.describe_date(text)
         elif day > today:
             problem = f"{quote(text)} is after today"
         else:
@@ -428,9 +428,11 @@ def _place_rts(
     known: set[str],
     report: Report,
 ) -> np.ndarray:
-    """Per row, the RT that the ``rt`` (and ``rw``) number columns name, where it is known.
+    """Per row, the RT that the ``rt`` (and ``rw``) number columns name within its village.
 
-    Returns the resolved code of each row (``codes`` is rewritten in place to index it).
+    An RT not in the store is named by its village and numbers all the same: the import
+    makes it (and its RW; see :func:`zoning.model.regions.local_regions`). Returns the
+    resolved code of each row (``codes`` is rewritten in place to index it).
     """
     rt = sub[cols["rt"]].to_numpy(dtype=object)
     rw = sub[cols["rw"]].to_numpy(dtype=object) if "rw" in cols else np.full(len(sub), "")
@@ -442,7 +444,10 @@ def _place_rts(
         base = resolved[k]
         depth = base.count(".") + 1
         code = base
-        if str(rt_text).strip() and depth < _RT_DEPTH:
+        full = try_normalise(rt_text) if len(str(rt_text).strip()) > 3 else None
+        if full is not None and full.count(".") + 1 == _RT_DEPTH and full.startswith(base):
+            code = full  # the RT's full code in the RT column
+        elif str(rt_text).strip() and depth < _RT_DEPTH:
             rt_no, rw_no = _small_number(rt_text), _small_number(rw_text)
             rows = sub.index.to_numpy()[members[i]]
             if rt_no is None:
@@ -459,15 +464,15 @@ def _place_rts(
                 code = f"{base}.{rw_no:03d}.{rt_no:03d}"
             if code != base and code not in known:
                 missing.setdefault(code, []).extend(int(r) for r in rows)
-                code = base
         out.append(code)
-    for code, rows in missing.items():
-        _warn(
-            report,
-            f"RT {code} is not in the store; {len(rows)} cases are counted for the village "
-            "only (import the RT boundaries to get houses_7d)",
-            min(rows),
-            cols["rt"],
+    if missing:
+        made = local_regions(missing, known)
+        report.facts["rts_made"] = int((made["level"] == "rt").sum())
+        report.facts["rws_made"] = int((made["level"] == "rw").sum())
+        report.note(
+            f"RT and RW numbers (columns `{cols.get('rw', '')}`, `{cols['rt']}`) place the "
+            f"cases; {report.facts['rts_made']} RTs and {report.facts['rws_made']} RWs not in "
+            "the store are made under their villages (no boundaries: the map lists them)"
         )
     codes[:] = combo_codes
     return np.array(out, dtype=object)
@@ -781,6 +786,10 @@ class LineList(envelope.Kind):
             loaded.data, regions, mapping=self.mapping, filename=loaded.name,
             exclude_unverified=self.exclude_unverified,
         )  # fmt: skip
+        # the RWs and RTs the line list names that the store lacks (made in write)
+        self.places = local_regions(frame["region"].dropna(), regions["code"])
+        if len(self.places):  # covered like the RTs the store has
+            regions = pd.concat([regions, self.places], ignore_index=True)
         spans = coverage(frame, regions, report, self.covers, self.first, self.last)
         checked = envelope.Checked(frame, report, int(report.facts.get("rows_read", 0)))
         checked.work = (loaded.sha256, spans)
@@ -803,6 +812,9 @@ class LineList(envelope.Kind):
         cases, people, spans = checked.work
         report = checked.report
         had_cases = self._lock_key(store, conn)
+        places = getattr(self, "places", None)
+        if places is not None:  # RWs and RTs named by their numbers, made under their villages
+            store.add_regions(conn, places, upload_id)
         stored = store.case_dates(people, conn)
         plan = plan_episodes(cases, stored)
         report.facts.update(plan.facts)

@@ -22,9 +22,11 @@ class Issue:
     message: str
     row: int | None = None
     column: str | None = None
+    sheet: str | None = None  # a workbook's sheet, when several were read
 
     def __str__(self) -> str:
-        return str(InputError(self.message, row=self.row, column=self.column))
+        text = str(InputError(self.message, row=self.row, column=self.column))
+        return text if self.sheet is None else f"sheet {self.sheet!r}, {text}"
 
 
 @dataclass
@@ -39,20 +41,41 @@ class Report:
         default_factory=lambda: {"error": 0, "warning": 0}, init=False, repr=False
     )
 
-    def _add(self, severity: str, message: str, row: int | None, column: str | None) -> None:
+    def _add(
+        self, severity: str, message: str, row: int | None, column: str | None, sheet: str | None
+    ) -> None:
         self.counts[severity] += 1
         if self._listed[severity] < MAX_LISTED:  # no message or column name carries a NIK
             self._listed[severity] += 1
             column = None if column is None else redact(column)
-            self.issues.append(Issue(severity, redact(message), row, column))
+            sheet = None if sheet is None else redact(sheet)
+            self.issues.append(Issue(severity, redact(message), row, column, sheet))
 
-    def error(self, message: str, row: int | None = None, column: str | None = None) -> None:
+    def error(
+        self, message: str, row: int | None = None, column: str | None = None,
+        sheet: str | None = None,
+    ) -> None:  # fmt: skip
         """Record a problem that rejects the upload."""
-        self._add("error", message, row, column)
+        self._add("error", message, row, column, sheet)
 
-    def warn(self, message: str, row: int | None = None, column: str | None = None) -> None:
+    def warn(
+        self, message: str, row: int | None = None, column: str | None = None,
+        sheet: str | None = None,
+    ) -> None:  # fmt: skip
         """Record a problem the upload is accepted with."""
-        self._add("warning", message, row, column)
+        self._add("warning", message, row, column, sheet)
+
+    def note(self, line: str) -> None:
+        """Say how the file was read (``place: column `kode```), for the person who uploads:
+        not a problem, kept under ``facts["read"]``."""
+        read = self.facts.setdefault("read", [])
+        if line not in read:
+            read.append(redact(line))
+
+    @property
+    def read(self) -> list[str]:
+        """How the file was read, one line each (:meth:`note`)."""
+        return list(self.facts.get("read", []) or [])
 
     @property
     def errors(self) -> list[Issue]:
@@ -83,7 +106,10 @@ class Report:
     def to_dict(self) -> dict:
         return {
             "counts": dict(self.counts),
-            "issues": [asdict(i) for i in self.issues],
+            "issues": [
+                {k: v for k, v in asdict(i).items() if k != "sheet" or v is not None}
+                for i in self.issues
+            ],
             "facts": self.facts,
         }
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import math
 import re
@@ -56,8 +57,22 @@ _MONTHS = {
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-_WORDS = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\.?\s+(\d{4})$")
+_WORDS = re.compile(r"^(\d{1,2})(?:\s+|-)([A-Za-z]+)\.?(?:\s+|-)(\d{4})$")
 _FIRST_YEAR, _LAST_YEAR = 1900, 2200  # outside this, a "date" is a typo
+#: A day of the week before a date (``Senin, 05 Juli 2021``), Monday first.
+_WEEKDAYS = (
+    ("senin", "monday", "mon", "sen"), ("selasa", "tuesday", "tue", "sel"),
+    ("rabu", "wednesday", "wed", "rab"), ("kamis", "thursday", "thu", "kam"),
+    ("jumat", "jum'at", "friday", "fri", "jum"), ("sabtu", "saturday", "sat", "sab"),
+    ("minggu", "ahad", "sunday", "sun", "min"),
+)  # fmt: skip
+_WEEKDAY_OF = {name: k for k, names in enumerate(_WEEKDAYS) for name in names}
+_WEEKDAY = re.compile(r"^([A-Za-z']+)\s*[,.]?\s+(?=\d)")
+#: Excel's serial day numbers from 2000 to 2099 (a date cell saved as a number, as in
+#: ``44382`` for 5 July 2021); day 0 is 30 December 1899.
+_SERIAL = re.compile(r"^(\d{5})(?:\.0+)?$")
+_SERIAL_RANGE = (36526, 73050)
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
 @dataclass
@@ -86,6 +101,16 @@ class Table:
     encoding: str | None = None
     delimiter: str | None = None
     notes: list[tuple[str, int | None]] = field(default_factory=list)
+    #: Read by :func:`read_office` only: the sheet's name, the text of the title rows above
+    #: the header, each column's header parts (two header rows, merged cells), the wide
+    #: table it was (``dates``, ``first``, ``last``, ``values``) and, for a wide table's
+    #: numbers, the header of the column each row's value came from.
+    sheet: str | None = None
+    titles: list[str] = field(default_factory=list)
+    parts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    wide: dict | None = None
+    sources: dict[str, np.ndarray] = field(default_factory=dict)
+    skipped: list[int] = field(default_factory=list)  # total rows left out
 
 
 def load_bytes(source: str | Path | bytes, limit: int | None = None) -> bytes:
@@ -324,8 +349,12 @@ def read_table(source: str | Path | bytes) -> pd.DataFrame:
     return read_cells(source, excel=False).frame
 
 
-def _split_csv(text: str, delim: str) -> pd.DataFrame:
-    """All records as text cells, index = record number from 0 (blank records kept)."""
+def _split_csv(text: str, delim: str, widest: bool = False) -> pd.DataFrame:
+    """All records as text cells, index = record number from 0 (blank records kept).
+
+    Rows are as wide as the header (the first row with something in it), or, with
+    ``widest``, as the widest row (title rows above the header are narrower).
+    """
     try:
         return pd.read_csv(
             io.StringIO(text),
@@ -347,7 +376,7 @@ def _split_csv(text: str, delim: str) -> pd.DataFrame:
     nonblank = [i for i, r in enumerate(rows) if any(cell.strip() for cell in r)]
     if not nonblank:
         raise InputError("the file is empty")
-    width = len(rows[nonblank[0]])
+    width = max(len(rows[i]) for i in nonblank) if widest else len(rows[nonblank[0]])
     for i in nonblank[1:]:
         r = rows[i]
         if len(r) > width and any(c.strip() for c in r[width:]):
@@ -392,34 +421,16 @@ def _tabulate(raw: pd.DataFrame, delim: str | None = None) -> pd.DataFrame:
 
 def _read_xlsx(data: bytes) -> tuple[pd.DataFrame, list[tuple[str, int | None]]]:
     """The first sheet of a workbook as text cells (index = row number - 1)."""
-    try:
-        import openpyxl  # noqa: F401
-    except ImportError:  # pragma: no cover - openpyxl is in requirements.txt
-        raise InputError(
-            "reading .xlsx needs the openpyxl package; save the sheet as CSV"
-        ) from None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with pd.ExcelFile(io.BytesIO(data), engine="openpyxl") as book:
-                sheets = list(book.sheet_names)
-                raw = pd.read_excel(book, sheet_name=sheets[0], header=None, dtype=object)
-    except Exception as exc:  # a damaged workbook fails anywhere inside openpyxl or zipfile
-        raise InputError(
-            f"this looks like an Excel workbook but it cannot be read ({type(exc).__name__}); "
-            "open it in Excel and save it again as .xlsx or CSV"
-        ) from None
+    names, read = _read_workbook(data, None, first=True)
     notes = []
-    if len(sheets) > 1:
+    if len(names) > 1:
         notes.append(
             (
-                f"the workbook has {len(sheets)} sheets; only the first ({sheets[0]!r}) was read",
+                f"the workbook has {len(names)} sheets; only the first ({names[0]!r}) was read",
                 None,
             )
         )
-    if raw.empty:
-        raise InputError("the file is empty")
-    return raw.map(_cell_text), notes
+    return read[0][1].map(_cell_text), notes
 
 
 def _cell_text(value: object) -> str:
@@ -439,6 +450,376 @@ def _cell_text(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+# --- the files offices keep: title rows, merged headers, total rows, sheets, wide tables ------
+
+#: The date column of a wide table read as a long one, and its numbers when the header names
+#: only the dates (:func:`read_office`).
+WIDE_DATE = "tanggal"
+WIDE_VALUES = "nilai"
+#: ``sheet=`` value that reads every sheet of a workbook.
+ALL_SHEETS = "all"
+#: A cell that names no place but the sum of the rows above it: ``JUMLAH``, ``TOTAL``,
+#: ``Jumlah Kab/Kota``, ``GRAND TOTAL``, ``Total Jawa Tengah``.
+_TOTAL = re.compile(r"^(?:grand\s*|sub\s*)?(?:jumlah|total)(?![a-z])", re.IGNORECASE)
+_NUMERIC = re.compile(r"^[-+]?[0-9][0-9.,\s\u00a0]*%?$")
+_HEADER_PROBE = 50  # rows looked at to find the header below title rows
+_MERGE = re.compile(
+    rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})"'
+)
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\s([^>]*?)/?>")
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+_RELATION = re.compile(rb"<(?:\w+:)?Relationship\s([^>]*?)/?>")
+
+
+def is_total_label(text: object) -> bool:
+    """Whether a cell is the label of a total row (``JUMLAH``, ``TOTAL``, ``Jumlah Kab/Kota``)."""
+    return bool(_TOTAL.match(str(text).strip()))
+
+
+def read_office(source: str | Path | bytes, sheet: str | None = None) -> list[Table]:
+    """A table as offices keep it: a CSV file, or the sheets of an ``.xlsx`` workbook.
+
+    Besides what :func:`read_cells` reads, each table is laid out as a person reads it:
+
+    * **title rows** above the header (a title, "per tanggal ...") are kept in ``titles``;
+      the header is the first row at least half as wide as the table;
+    * **two header rows** (a group over sub-columns, or merged cells) give each column the
+      parts of its name (``parts``): ``KONFIRMASI`` over ``SEMBUH`` is ``konfirmasi sembuh``;
+      a workbook's merged cells count as written in every cell they cover;
+    * **total rows** (``JUMLAH``, ``TOTAL`` in one of the first three cells) are left out,
+      each with a note;
+    * a **wide table**, one column per date (``05/07/2021``, ``Senin, 05 Juli 2021``, a date
+      cell, an Excel serial number), becomes a long one: a row per row and date, the date in
+      column :data:`WIDE_DATE`, the numbers under the dates in :data:`WIDE_VALUES` (or, under
+      a second header row, in one column per name: ``konfirmasi``, ``sembuh``...); a total
+      column beside the dates is left out. ``sources`` keeps each value's own column, so a
+      message names the cell.
+
+    Parameters
+    ----------
+    sheet : str, optional
+        A workbook's sheet by name, or :data:`ALL_SHEETS`; by default every sheet with
+        something in it (the caller chooses). A CSV file has no sheets.
+
+    Returns
+    -------
+    list of Table
+        One per sheet read (one for a CSV file).
+    """
+    data = load_bytes(source)
+    if not data.strip():
+        raise InputError("the file is empty")
+    if data[:4] == _ZIP_MAGIC:
+        out = []
+        for name, raw, merges in _read_workbook(data, sheet)[1]:
+            _check_rows(len(raw) - 1)
+            table = _lay_out(raw.map(_cell_text).to_numpy(dtype=object), merges)
+            table.format, table.sheet = "xlsx", name
+            out.append(table)
+        return out
+    if data[:4] == _OLE_MAGIC:
+        raise InputError("this is an old Excel workbook (.xls); save it as .xlsx or CSV")
+    if sheet is not None and sheet != ALL_SHEETS:
+        raise InputError(
+            f"this is a CSV file, which has no sheets; leave out the sheet ({sheet!r})",
+            column="--sheet",
+        )
+    check_line_length(data)
+    _check_rows(data.count(b"\n") - 1)
+    text, encoding, bad_line = decode_text(data)
+    delim = _sniff_widest(text)
+    raw = _split_csv(text, delim, widest=True)
+    table = _lay_out(raw.fillna("").astype(str).to_numpy(dtype=object), [], delim)
+    table.encoding, table.delimiter = encoding, delim
+    if encoding == "cp1252":
+        table.notes.insert(0, (
+            f"the file is not valid UTF-8 (first at line {bad_line}); characters that are "
+            "not UTF-8 were read as Windows-1252 - check names with accents",
+            None,
+        ))  # fmt: skip
+    return [table]
+
+
+def sheet_names(data: bytes) -> list[str]:
+    """The sheets of an ``.xlsx`` workbook, in order; [] for anything else."""
+    if data[:4] != _ZIP_MAGIC:
+        return []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pd.ExcelFile(io.BytesIO(data), engine="openpyxl") as book:
+                return [str(n) for n in book.sheet_names]
+    except Exception:  # not a workbook: the reader says why
+        return []
+
+
+def _sniff_widest(text: str) -> str:
+    """The delimiter of a table that may have title lines above its header: the one that
+    splits the most of the first lines into the same number of cells (a title line has
+    none); on a tie, the header line's (:func:`sniff_delimiter`)."""
+    lines = [ln for ln in text[:65536].splitlines()[:_HEADER_PROBE] if _NOT_BLANK.search(ln)]
+    score = {}
+    for d in DELIMITERS:
+        counts = pd.Series([ln.count(d) for ln in lines], dtype="int64")
+        counts = counts[counts > 0]
+        score[d] = int(counts.value_counts().max()) if len(counts) else 0
+    best = max(score.values(), default=0)
+    tied = [d for d in DELIMITERS if score[d] == best]
+    if best == 0 or len(tied) > 1:
+        header = sniff_delimiter(text)
+        return header if best == 0 or header in tied else tied[0]
+    return tied[0]
+
+
+def _read_workbook(
+    data: bytes, sheet: str | None, first: bool = False
+) -> tuple[list[str], list[tuple[str, pd.DataFrame, list[tuple[int, int, int, int]]]]]:
+    """A workbook's sheet names, and the chosen sheets that hold something (the first
+    sheet only with ``first``): name, cells (index = row - 1, column = column - 1) and
+    merged ranges (first row, first column, last row, last column; from 0)."""
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError:  # pragma: no cover - openpyxl is in requirements.txt
+        raise InputError(
+            "reading .xlsx needs the openpyxl package; save the sheet as CSV"
+        ) from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pd.ExcelFile(io.BytesIO(data), engine="openpyxl") as book:
+                names = [str(n) for n in book.sheet_names]
+                chosen = names[:1] if first else _choose_sheets(names, sheet)
+                raws = {n: pd.read_excel(book, sheet_name=n, header=None, dtype=object)
+                        for n in chosen}  # fmt: skip
+        merges = _merged_cells(data)
+    except InputError:
+        raise
+    except Exception as exc:  # a damaged workbook fails anywhere inside openpyxl or zipfile
+        raise InputError(
+            f"this looks like an Excel workbook but it cannot be read ({type(exc).__name__}); "
+            "open it in Excel and save it again as .xlsx or CSV"
+        ) from None
+    out = [(n, raws[n], merges.get(n, [])) for n in chosen if not _blank(raws[n])]
+    if not out:
+        raise InputError("the file is empty")
+    return names, out
+
+
+def _choose_sheets(names: list[str], sheet: str | None) -> list[str]:
+    if sheet is None or (sheet == ALL_SHEETS and ALL_SHEETS not in names):
+        return names
+    wanted = [n for n in names if n == sheet] or [
+        n for n in names if n.strip().lower() == sheet.strip().lower()
+    ]
+    if not wanted:
+        raise InputError(
+            f"the workbook has no sheet {sheet!r}; its sheets are: "
+            + ", ".join(repr(n) for n in names) + f", or {ALL_SHEETS!r} for every sheet",
+            column="--sheet",
+        )  # fmt: skip
+    return wanted[:1]
+
+
+def _blank(raw: pd.DataFrame) -> bool:
+    return raw.empty or not raw.map(lambda v: _cell_text(v).strip() != "").to_numpy().any()
+
+
+def _merged_cells(data: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
+    """Each sheet's merged ranges, read from the workbook's XML (openpyxl's fast reader
+    does not keep them)."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+            return {}
+        targets = {}
+        for rel in _RELATION.finditer(archive.read("xl/_rels/workbook.xml.rels")):
+            attrs = dict(_ATTR.findall(rel.group(1)))
+            target = attrs.get(b"Target", b"").decode("utf-8", "replace")
+            target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            targets[attrs.get(b"Id", b"")] = target
+        out: dict[str, list[tuple[int, int, int, int]]] = {}
+        for found in _SHEET.finditer(archive.read("xl/workbook.xml")):
+            attrs = {k.split(b":")[-1]: v for k, v in _ATTR.findall(found.group(1))}
+            name = html.unescape(attrs.get(b"name", b"").decode("utf-8", "replace"))
+            path = targets.get(attrs.get(b"id", b""))
+            if path not in names:
+                continue
+            ranges = []
+            for m in _MERGE.finditer(archive.read(path)):
+                r1, r2 = int(m[2]) - 1, int(m[4]) - 1
+                c1, c2 = _column_number(m[1]) - 1, _column_number(m[3]) - 1
+                ranges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+            out[name] = ranges
+    return out
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.decode("ascii"):
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _lay_out(
+    grid: np.ndarray, merges: list[tuple[int, int, int, int]], delimiter: str | None = None
+) -> Table:
+    """Title rows, header rows, body, total rows and the wide shape of a sheet's cells.
+
+    ``delimiter``: a CSV file's, whose rows may not be wider than its header.
+    """
+    grid = np.array([[str(c).strip() for c in row] for row in grid], dtype=object).reshape(
+        grid.shape
+    )
+    written = grid != ""
+    if grid.size == 0 or not written.any():
+        raise InputError("the file is empty")
+    n_rows, n_cols = grid.shape
+    for r1, c1, r2, c2 in merges:  # a merged cell is written in every cell it covers
+        if r1 < n_rows and c1 < n_cols:
+            r2, c2 = min(r2, n_rows - 1), min(c2, n_cols - 1)
+            block = grid[r1 : r2 + 1, c1 : c2 + 1]
+            block[block == ""] = grid[r1, c1]
+    per_row = written.sum(axis=1)  # as typed: a title merged across the sheet is one cell
+    rows = np.flatnonzero(per_row > 0)
+    width = int(per_row[rows[:_HEADER_PROBE]].max())
+    need = max(2, -(-width // 2)) if width >= 2 else 1
+    header = next((int(r) for r in rows[:_HEADER_PROBE] if per_row[r] >= need), int(rows[0]))
+    titles = [" ".join(grid[r][written[r]].tolist()) for r in rows if r < header]
+
+    sub = header + 1
+    two = sub < n_rows and _is_sub_header(grid, written, merges, header, sub)
+    upper = grid[header].copy()
+    if two:
+        for c in range(n_cols):  # a group written once over its sub-columns (CSV)
+            if upper[c] == "" and grid[sub, c] != "" and c > 0:
+                upper[c] = upper[c - 1]
+    parts_of = []
+    for c in range(n_cols):
+        got = [upper[c].lower()] + ([grid[sub, c].lower()] if two else [])
+        parts_of.append(tuple(dict.fromkeys(p for p in got if p)))
+    first_body = sub + 1 if two else header + 1
+    body_rows = [int(r) for r in rows if r >= first_body]
+    names = [" ".join(p) for p in parts_of]
+    named = [c for c in range(n_cols) if names[c]]
+    if delimiter is not None and named and named[-1] + 1 < n_cols:
+        beyond = [r for r in body_rows if (grid[r, named[-1] + 1 :] != "").any()]
+        if beyond:
+            r = beyond[0]
+            cells = int(np.flatnonzero(grid[r] != "")[-1]) + 1
+            raise InputError(
+                f"has {cells} cells but the header has {named[-1] + 1}; check the delimiter "
+                f"({_DELIM_NAMES[delimiter]} was used)",
+                row=r + 1,
+            )
+    keep = [c for c in range(n_cols) if names[c] or any(grid[r, c] != "" for r in body_rows)]
+    names = [names[c] for c in keep]
+    dupes = sorted({h for h in names if h and names.count(h) > 1})
+    if dupes:
+        raise InputError(f"the column '{dupes[0]}' appears more than once in the header")
+    if not body_rows:
+        raise InputError("the file has a header but no rows")
+    body = pd.DataFrame(
+        grid[np.ix_(body_rows, keep)], index=pd.Index([r + 1 for r in body_rows]),
+        columns=names, dtype="str",
+    )  # fmt: skip
+    table = Table(body, "csv", titles=titles)
+    table.parts = {names[k]: parts_of[c] for k, c in enumerate(keep) if names[k]}
+    # total rows: a total's label in one of the first three cells
+    total = np.zeros(len(body), dtype=bool)
+    first3 = body.iloc[:, :3]
+    for k in range(first3.shape[1]):
+        total |= first3.iloc[:, k].str.match(_TOTAL.pattern, case=False).to_numpy(bool)
+    for row, label in zip(body.index[total], first3[total].to_numpy(), strict=True):
+        shown = next(v for v in label if _TOTAL.match(v))
+        table.notes.append((f"a total row ({quote(shown)}); it is left out", int(row)))
+        table.skipped.append(int(row))
+    table.frame = body[~total]
+    if table.frame.empty:
+        raise InputError("the file has a header but no rows (only totals)")
+    _widen(table)
+    return table
+
+
+def _is_sub_header(
+    grid: np.ndarray, written: np.ndarray, merges: list, header: int, sub: int
+) -> bool:
+    """Whether the row under the header is a second header row: it names sub-columns (under
+    a group written once or merged) and holds no numbers."""
+    cells = grid[sub]
+    filled = cells != ""
+    if filled.sum() < 2:
+        return False
+    grouped = bool((~written[header] & written[sub]).any()) or any(
+        r1 <= header <= r2 and (c2 > c1 or r2 >= sub) for r1, c1, r2, c2 in merges
+    )
+    if not grouped:
+        return False
+    if any(_NUMERIC.match(c) and parse_date(c) is None for c in cells[filled]):
+        return False
+    dates = sum(parse_date(c) is not None for c in cells[filled])
+    header_dates = sum(parse_date(c) is not None for c in grid[header] if c)
+    return dates == 0 or (header_dates == 0 and dates >= 2)
+
+
+def _widen(table: Table) -> None:
+    """A wide table (one column per date) as a long one: see :func:`read_office`."""
+    frame = table.frame
+    dated: dict[str, tuple[pd.Timestamp, str, str]] = {}  # column -> (day, date text, values)
+    for name in frame.columns:
+        parts = table.parts.get(name, ())
+        days = [(k, parse_date(p)) for k, p in enumerate(parts)]
+        days = [(k, d) for k, d in days if d is not None]
+        if days:
+            k, day = days[0]
+            rest = " ".join(p for i, p in enumerate(parts) if i != k) or WIDE_VALUES
+            dated[name] = (day, parts[k], rest)
+    if not dated:
+        return
+    ids = [c for c in frame.columns if c not in dated]
+    first = list(frame.columns).index(next(iter(dated)))
+    totals = [c for c in ids if list(frame.columns).index(c) > first and is_total_label(c)]
+    for c in totals:
+        table.notes.append((f"column {c!r} is a total beside the dates; it is left out", None))
+    ids = [c for c in ids if c not in totals]
+    if WIDE_DATE in ids:
+        raise InputError(
+            f"the table has a column per date and also a column {WIDE_DATE!r}; a table has "
+            "its dates either down one column or across the header, not both",
+            column=WIDE_DATE,
+        )
+    values = list(dict.fromkeys(v for _, _, v in dated.values()))
+    days = list(dict.fromkeys(d for d, _, _ in dated.values()))
+    cell: dict[tuple[pd.Timestamp, str], str] = {}
+    for name, (day, _, value) in dated.items():
+        if (day, value) in cell:
+            raise InputError(
+                f"the header has {day:%Y-%m-%d} twice (columns {cell[day, value]!r} and "
+                f"{name!r}); remove one of them",
+                column=name,
+            )
+        cell[day, value] = name
+    text_of = {d: next(t for dd, t, _ in dated.values() if dd == d) for d in days}
+    n = len(frame)
+    parts, sources = [], {v: [] for v in values}
+    for day in days:
+        block = frame[ids].copy()
+        block[WIDE_DATE] = text_of[day]
+        for value in values:
+            col = cell.get((day, value))
+            block[value] = frame[col] if col is not None else ""
+            sources[value].append(np.full(n, col or "", dtype=object))
+        parts.append(block)
+    table.frame = pd.concat(parts)
+    table.sources = {v: np.concatenate(a) for v, a in sources.items()}
+    table.parts = {c: table.parts[c] for c in ids if c in table.parts}
+    table.wide = {
+        "dates": len(days), "first": min(days).date().isoformat(),
+        "last": max(days).date().isoformat(), "values": values,
+    }  # fmt: skip
 
 
 def require_columns(frame: pd.DataFrame, columns: list[str]) -> None:
@@ -505,12 +886,25 @@ def _number(text: str) -> float | None:
 
 
 def parse_date(text: str) -> pd.Timestamp | None:
-    """A date from ``2021-04-03``, ``03/04/2021`` (day first) or ``3 April 2021``/``3 Mei 2021``.
+    """A date from ``2021-04-03``, ``03/04/2021`` (day first), ``3 April 2021``/``3 Mei 2021``,
+    ``03-Apr-2021``, ``Senin, 05 Juli 2021`` (the day of the week must be the date's) or an
+    Excel serial number (``44382``, 5 July 2021; 2000 to 2099 only).
 
     ``2021-04-03 00:00:00`` (a spreadsheet's date-time at midnight) is read as its date.
     Years outside 1900-2200 are typos, not dates.
     """
     t = text.strip()
+    weekday = None
+    named = _WEEKDAY.match(t)
+    if named and named[1].lower() in _WEEKDAY_OF:
+        weekday, t = _WEEKDAY_OF[named[1].lower()], t[named.end() :]
+    day = _parse_day(t)
+    if day is not None and weekday is not None and day.day_of_week != weekday:
+        return None  # "Senin, 06 Juli 2021": a typo in the day or the date
+    return day
+
+
+def _parse_day(t: str) -> pd.Timestamp | None:
     m = _ISO.match(t)
     try:
         if m:
@@ -519,6 +913,8 @@ def parse_date(text: str) -> pd.Timestamp | None:
             year, month, day = int(m[3]), int(m[2]), int(m[1])
         elif (m := _WORDS.match(t)) and m[2].lower() in _MONTHS:
             year, month, day = int(m[3]), _MONTHS[m[2].lower()], int(m[1])
+        elif (m := _SERIAL.match(t)) and _SERIAL_RANGE[0] <= int(m[1]) <= _SERIAL_RANGE[1]:
+            return _EXCEL_EPOCH + pd.Timedelta(days=int(m[1]))
         else:
             return None
         if not _FIRST_YEAR <= year <= _LAST_YEAR:
@@ -526,6 +922,27 @@ def parse_date(text: str) -> pd.Timestamp | None:
         return pd.Timestamp(year, month, day)
     except ValueError:
         return None
+
+
+#: How a date may be written, for messages.
+DATE_FORMS = "2021-04-03, 03/04/2021, 3 April 2021 or Senin, 05 Juli 2021"
+
+
+def describe_date(text: str) -> str:
+    """What is wrong with a cell :func:`parse_date` refused."""
+    shown = quote(text)
+    if not str(text).strip():
+        return "the date is empty"
+    named = _WEEKDAY.match(str(text).strip())
+    if named and named[1].lower() in _WEEKDAY_OF:
+        day = _parse_day(str(text).strip()[named.end() :])
+        if day is not None:
+            return (
+                f"{shown}: {day:%d %B %Y} is a {day:%A}, not a "
+                f"{_WEEKDAYS[_WEEKDAY_OF[named[1].lower()]][1].title()}; correct the day or "
+                "the date"
+            )
+    return f"{shown} is not a date; write {DATE_FORMS}"
 
 
 def to_dates(cells: pd.Series) -> np.ndarray:
@@ -552,11 +969,7 @@ def parse_dates(cells: pd.Series, column: str) -> pd.DatetimeIndex:
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         cell = cells.iloc[k]
-        raise InputError(
-            f"{quote(cell)} is not a date; write 2021-04-03, 03/04/2021 or 3 April 2021",
-            row=cells.index[k],
-            column=column,
-        )
+        raise InputError(describe_date(str(cell)), row=cells.index[k], column=column)
     return pd.DatetimeIndex(values)
 
 

@@ -21,12 +21,16 @@ from zoning.intake.filecheck import ReadOnce
 from zoning.intake.report import ImportResult, Report
 from zoning.store import Store
 
-KINDS = ("counts", "linelist", "regions")
+KINDS = ("counts", "linelist", "regions", "crosswalk")
 FILE_TYPES = {
     "counts": ["csv", "txt", "tsv", "xlsx"],
     "linelist": ["csv", "txt", "tsv", "xlsx"],
     "regions": ["geojson", "json", "gpkg", "zip", "csv"],
+    "crosswalk": ["csv", "txt", "tsv", "xlsx"],
 }
+#: The counts' choices, as on the command line (``--duplicates``, ``--codes``).
+DUPLICATES = ("error", "first", "last")
+CODES = ("auto", "kemendagri", "bps")
 PREVIEW_ROWS = 50
 #: Columns the preview never shows, because they identify a person or a household: the
 #: page receives :data:`MASK` in their place (and says so).
@@ -58,6 +62,11 @@ class Options:
     first: object = None  # line lists: the first day covered
     last: object = None  # line lists: the last day covered
     exclude_unverified: bool = False  # line lists: leave out rows without a valid NIK
+    duplicates: str = "error"  # counts: a repeated day with other values (--duplicates)
+    strict: bool = False  # counts: refuse a falling cumulative total (--strict)
+    sheet: str | None = None  # counts: a workbook's sheet, or "all" (--sheet)
+    values: str | None = None  # counts: what a wide table's numbers are (--values)
+    codes: str = "auto"  # counts: how region codes are read (--codes)
 
 
 #: The latest previews: the page runs again on every click, and the same file with the same
@@ -74,7 +83,8 @@ def preview(store: Store, data: bytes, filename: str, options: Options) -> Previ
     key = (
         hashlib.sha256(data).hexdigest(), filename, options.kind, mapping, options.region,
         options.level, options.layer, options.covers, str(options.first), str(options.last),
-        options.exclude_unverified, store.url, store.data_version(),
+        options.exclude_unverified, options.duplicates, options.strict, options.sheet,
+        options.values, options.codes, store.url, store.data_version(),
     )  # fmt: skip
     return _PREVIEWS.get(key, lambda: _preview(store, data, filename, options))
 
@@ -84,7 +94,11 @@ def kind_of(options: Options) -> envelope.Kind:
     if options.kind == "counts":
         from zoning.intake.counts import Counts
 
-        return Counts(options.mapping, options.region)
+        return Counts(
+            options.mapping, options.region, duplicates=options.duplicates,
+            strict=options.strict, sheet=options.sheet, values=options.values,
+            codes=options.codes,
+        )  # fmt: skip
     if options.kind == "linelist":
         from zoning.intake.linelist import LineList
 
@@ -96,6 +110,10 @@ def kind_of(options: Options) -> envelope.Kind:
         from zoning.intake.boundaries import Boundaries
 
         return Boundaries(options.level or "village", layer=options.layer)
+    if options.kind == "crosswalk":
+        from zoning.intake.crosswalk import Crosswalk
+
+        return Crosswalk()
     raise ValueError(f"unknown upload kind {options.kind!r}")
 
 
@@ -187,6 +205,18 @@ def fields(kind: str) -> list[str]:
 def header(data: bytes) -> list[str]:
     """The column names of a text table (first line), for the mapping editor; [] if not text."""
     return [redact(c) for c in tables.header_names(data)]
+
+
+def sheets(data: bytes) -> list[str]:
+    """The sheets of a workbook, for choosing one; [] for anything else (a CSV file)."""
+    return [redact(n) for n in tables.sheet_names(data)]
+
+
+def asks_values(found: Preview) -> bool:
+    """Whether the file is a wide table (one column per date) whose header does not say what
+    its numbers are: the page then asks (``--values`` on the command line)."""
+    wide = found.report.facts.get("wide") or {}
+    return tables.WIDE_VALUES in (wide.get("values") or [])
 
 
 HISTORY_COLUMNS = {

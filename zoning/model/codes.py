@@ -120,3 +120,68 @@ def is_within(code: str, ancestor: str) -> bool:
 def ancestor_at_depth(code: str, level_depth: int) -> str:
     """The ancestor of ``code`` at the given depth (1 = province)."""
     return ".".join(code.split(".")[:level_depth])
+
+
+# --- BPS codes -------------------------------------------------------------------------------
+#
+# Statistics Indonesia (BPS) numbers regions its own way below the regency: a district has three
+# digits (``3301020``) where Kemendagri has two (``33.01.02``), a village three (``3301020006``)
+# where Kemendagri has four (``33.01.02.2006``). Provinces and regencies share their codes. The
+# two numberings are not arithmetic images of each other (districts split and were renumbered,
+# Kemendagri village numbers start with 1 for a kelurahan and 2 for a desa): a BPS code reaches
+# a Kemendagri one only through a crosswalk (``zoning.intake.crosswalk``).
+
+#: Width of each segment of a BPS code, from the province down to the village.
+BPS_SEGMENT_WIDTHS = (2, 2, 3, 3)
+#: Number of digits of an undotted BPS code at each depth (2, 4, 7, 10).
+BPS_DIGIT_LENGTHS = tuple(sum(BPS_SEGMENT_WIDTHS[: i + 1]) for i in range(len(BPS_SEGMENT_WIDTHS)))
+
+
+def bps_code(value: object) -> str | None:
+    """A BPS district or village code in dotted form (``33.01.020`` or ``33.01.020.006``),
+    or ``None`` when ``value`` cannot be one.
+
+    Accepts ``3301020``, ``3301020006``, ``33.01.020.006`` and a spreadsheet's ``3301020006.0``.
+    Province and regency codes are the same in both numberings and are not BPS codes here.
+    """
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        if math.isnan(value) or not value.is_integer():
+            return None
+        value = int(value)
+    text = str(value).strip().replace(" ", "").replace("-", ".")
+    tail = _FLOAT_TAIL.match(text)
+    if tail and len(tail.group(1)) in BPS_DIGIT_LENGTHS[2:]:
+        text = tail.group(1)
+    if not _DOTTED.match(text):
+        return None
+    if "." in text:
+        parts = text.split(".")
+        if not 3 <= len(parts) <= 4 or any(
+            len(p) != w for p, w in zip(parts, BPS_SEGMENT_WIDTHS, strict=False)
+        ):
+            return None
+        return ".".join(parts)
+    if len(text) not in BPS_DIGIT_LENGTHS[2:]:
+        return None
+    out, pos = [], 0
+    for width in BPS_SEGMENT_WIDTHS[: BPS_DIGIT_LENGTHS.index(len(text)) + 1]:
+        out.append(text[pos : pos + width])
+        pos += width
+    return ".".join(out)
+
+
+def only_bps(value: object) -> bool:
+    """Whether ``value`` can be a BPS code but not a Kemendagri one.
+
+    Seven digits (``3301020``) or a dotted three-digit district (``33.01.020``) are BPS; ten
+    digits whose last four cannot be a Kemendagri village number (those start with 1, 2 or 3,
+    as in ``33.74.01.1001``) are BPS (``3301020006`` read as Kemendagri would be village
+    ``0006``). Ten digits such as ``3301021006`` can be either: the file decides.
+    """
+    code = bps_code(value)
+    if code is None:
+        return False
+    kemendagri = try_normalise(value)
+    return kemendagri is None or (depth(kemendagri) == 4 and kemendagri[-4] not in "123")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
+import functools
 import re
+from collections.abc import Iterable
+from importlib import resources
 
 import pandas as pd
 
 from zoning.core.text import quote
-from zoning.model.codes import ancestor_at_depth, parent_code, try_normalise
+from zoning.model.codes import ancestor_at_depth, depth, is_within, parent_code, try_normalise
 
 #: Levels from the top; the English ids are used in code, files and URLs.
 LEVELS: tuple[str, ...] = ("province", "regency", "district", "village", "rw", "rt")
@@ -102,15 +106,26 @@ _PREFIXES = {
     "desa": "desa",
     "ds.": "desa",
 }
+#: The kind of region written after its name: ``SEMARANG (KAB)``, ``Semarang (Kota)``,
+#: ``Semarang, Kab.`` (statistics tables and scraped provincial sites write them so).
+_KIND_AFTER = re.compile(
+    r"^(?P<name>.+?)[\s,]*(?:\(\s*(?P<kind>kab|kabupaten|kota|kec|kecamatan|kel|kelurahan|desa|ds)"
+    r"\s*\.?\s*\)|,\s*(?P<after>kab|kabupaten|kota)\s*\.?)\s*$"
+)
 
 
 def name_key(name: str) -> str:
     """A comparable form of a region name.
 
     Case, spacing and punctuation are ignored and abbreviations spelled out, so that
-    ``Kab. Semarang`` and ``KABUPATEN SEMARANG`` match; ``Kota Semarang`` stays different.
+    ``Kab. Semarang``, ``KABUPATEN SEMARANG`` and ``SEMARANG (KAB)`` match; ``Kota Semarang``
+    stays different.
     """
-    words = re.sub(r"[^\w.]+", " ", str(name).lower()).split()
+    text = str(name).lower()
+    after = _KIND_AFTER.match(text.strip())
+    if after:  # "semarang (kab)" -> "kab semarang"
+        text = f"{after['kind'] or after['after']} {after['name']}"
+    words = re.sub(r"[^\w.]+", " ", text).split()
     head, dot, rest = words[0].partition(".") if words else ("", "", "")
     if dot and rest and head + "." in _PREFIXES:  # "Kab.Semarang": the prefix written on
         words[:1] = [head + ".", rest]
@@ -124,8 +139,19 @@ def _without_prefix(key: str) -> str:
     return rest if head in _PREFIXES.values() and rest else key
 
 
+#: Unknown names a resolver looks for near misses of (each costs a pass over the names).
+_SUGGESTED = 200
+#: How alike a near miss must be (difflib's ratio): ``Semarng`` is 0.93 of ``Semarang``.
+_NEAR = 0.8
+
+
 class RegionResolver:
     """Finds the stored region a cell names, by code in any written form or by name.
+
+    A name matches a region when it is the region's name written another way (case,
+    spacing, an abbreviated or trailing prefix: ``Kab Semarang``, ``SEMARANG (KAB)``), or the
+    name without its prefix when only one region is called that. Anything else is no match:
+    a near miss (``Kab. Semarng``) gets suggestions, never a region.
 
     Parameters
     ----------
@@ -140,31 +166,144 @@ class RegionResolver:
         frame = regions if level is None else regions[regions["level"] == level]
         keyed: dict[str, list[str]] = {}
         bare: dict[str, list[str]] = {}
+        self.names = dict(zip(regions["code"], regions["name"].astype(str), strict=True))
         for code, name in zip(frame["code"], frame["name"], strict=True):
             key = name_key(name)
             keyed.setdefault(key, []).append(code)
             bare.setdefault(_without_prefix(key), []).append(code)
         self.by_name = keyed
         self.by_bare = bare
+        self._suggested = 0
 
-    def resolve(self, value: object) -> tuple[str | None, str | None]:
-        """``(code, None)`` for a known region, else ``(None, what is wrong)``."""
+    def resolve(self, value: object, within: str | None = None) -> tuple[str | None, str | None]:
+        """``(code, None)`` for a known region, else ``(None, what is wrong)``.
+
+        ``within`` (a region's code) limits names to the regions inside it, so that a
+        village's name is looked for in its district or regency only; a code outside it is
+        wrong.
+        """
         text = "" if value is None else str(value).strip()
         if not text or text.lower() == "nan":
             return None, "the region is empty"
         code = try_normalise(text)
         if code is not None:
-            if code in self.codes:
-                return code, None
-            return None, f"unknown region code {text!r}; import the region first (regions import)"
+            if code not in self.codes:
+                return None, (
+                    f"unknown region code {text!r}; import the region first (regions import)"
+                )
+            if within is not None and not is_within(code, within):
+                return None, f"the region {code} is not in {within}"
+            return code, None
         key = name_key(text)
         # "Brebes" is Kabupaten Brebes, but "Semarang" is both a kabupaten and a kota
-        matches = self.by_name.get(key) or self.by_bare.get(key, [])
+        matches = self._inside(self.by_name.get(key), within) or self._inside(
+            self.by_bare.get(key), within
+        )
         if len(matches) == 1:
             return matches[0], None
         if len(matches) > 1:
             listed = ", ".join(matches)
             return None, f"the name {quote(text)} fits several regions ({listed}); use the code"
-        hint = [c for k, cs in self.by_name.items() if key and key in k for c in cs][:3]
+        hint = self.suggest(key, within)
         more = f"; did you mean {', '.join(hint)}?" if hint else ""
-        return None, f"unknown region {quote(text)}{more}"
+        where = f" in {self.names.get(within, within)} ({within})" if within else ""
+        return None, f"unknown region {quote(text)}{where}{more}"
+
+    @staticmethod
+    def _inside(codes: list[str] | None, within: str | None) -> list[str]:
+        if not codes:
+            return []
+        return codes if within is None else [c for c in codes if is_within(c, within)]
+
+    def suggest(self, key: str, within: str | None = None, n: int = 3) -> list[str]:
+        """Up to ``n`` regions whose names contain ``key`` or nearly match it, as
+        ``Name (code)``: for a message, never taken as the region."""
+        if not key:
+            return []
+        found = [c for k, cs in self.by_name.items() if key in k for c in cs]
+        found = self._inside(found, within)
+        if len(found) < n and self._suggested < _SUGGESTED:
+            self._suggested += 1
+            keys = {**{_without_prefix(k): cs for k, cs in self.by_name.items()}, **self.by_name}
+            near = difflib.get_close_matches(key, list(keys), n=2 * n, cutoff=_NEAR)
+            near += difflib.get_close_matches(_without_prefix(key), list(keys), n=n, cutoff=_NEAR)
+            found += [c for k in near for c in self._inside(keys[k], within)]
+        out = list(dict.fromkeys(found))[:n]
+        return [f"{self.names[c]} ({c})" for c in out]
+
+
+# --- regions known before any file: provinces, placeholders --------------------------------
+
+
+@functools.cache
+def _provinces() -> tuple[tuple[str, str], ...]:
+    source = resources.files("zoning").joinpath("data").joinpath("provinces.csv")
+    with source.open("r", encoding="utf-8") as handle:
+        table = pd.read_csv(handle, dtype=str, comment="#")
+    return tuple(zip(table["code"].str.strip(), table["name"].str.strip(), strict=True))
+
+
+def builtin_provinces() -> pd.DataFrame:
+    """The 38 provinces of Indonesia (Kemendagri codes and names, ``zoning/data/provinces.csv``)
+    as regions: ``code, name, level, parent, population`` (no population)."""
+    rows = [(c, n, "province", None, float("nan")) for c, n in _provinces()]
+    return pd.DataFrame(rows, columns=list(REGION_COLUMNS))
+
+
+def is_placeholder(code: str, name: object) -> bool:
+    """Whether a stored region is a placeholder: a region known only because something below
+    it was imported, named by its code until a file of its level names it."""
+    return str(name) == code
+
+
+def missing_ancestors(codes: Iterable[str], known: Iterable[str]) -> tuple[pd.DataFrame, list[str]]:
+    """The regions above ``codes`` that ``known`` lacks, made from the codes alone.
+
+    A province comes from the built-in table (:func:`builtin_provinces`); a regency,
+    district, village or RW is a placeholder (its name is its code, no population), which a
+    later file of its level replaces. Returns the regions (``code, name, level, parent,
+    population``, from the top) and the province codes that are not one of the 38 (nothing
+    is made under them).
+    """
+    have = set(known)
+    provinces = dict(_provinces())
+    rows: dict[str, tuple] = {}
+    unknown: set[str] = set()
+    for code in set(codes):
+        for d in range(1, depth(code)):
+            above = ancestor_at_depth(code, d)
+            if above in have or above in rows:
+                continue
+            if d == 1:
+                if above not in provinces:
+                    unknown.add(above)
+                    break
+                rows[above] = (above, provinces[above], "province", None, float("nan"))
+            else:
+                rows[above] = (above, above, LEVELS[d - 1], parent_code(above), float("nan"))
+    frame = pd.DataFrame(
+        sorted(rows.values(), key=lambda r: (depth(r[0]), r[0])), columns=list(REGION_COLUMNS)
+    )
+    return frame, sorted(unknown)
+
+
+def local_regions(codes: Iterable[str], known: Iterable[str]) -> pd.DataFrame:
+    """The RWs and RTs that ``codes`` (RT or RW codes, ``33.74.01.1001.003.002``) name and
+    ``known`` lacks, as regions named the way offices write them (``RW 003``,
+    ``RT 002/RW 003``), without population or boundary. An RT is fully named by its village
+    and its RW and RT numbers, so a line list can make it."""
+    have = set(known)
+    rows: dict[str, tuple] = {}
+    for code in set(codes):
+        if depth(code) < 5:
+            continue
+        rw = ancestor_at_depth(code, 5)
+        rw_no = rw.rsplit(".", 1)[1]
+        if rw not in have:
+            rows[rw] = (rw, f"RW {rw_no}", "rw", parent_code(rw), float("nan"))
+        if depth(code) == 6 and code not in have:
+            rt_no = code.rsplit(".", 1)[1]
+            rows[code] = (code, f"RT {rt_no}/RW {rw_no}", "rt", rw, float("nan"))
+    return pd.DataFrame(
+        sorted(rows.values(), key=lambda r: (depth(r[0]), r[0])), columns=list(REGION_COLUMNS)
+    )

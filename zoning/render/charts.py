@@ -87,11 +87,13 @@ def daily_cases(series: pd.DataFrame, lang: str) -> alt.Chart:
 #: How a day's bar is drawn, and how a stretch of a line is drawn; a public view's week may
 #: also be a range (a small count) or suppressed (see zoning.model.privacy).
 REPORTED, PROVISIONAL, MISSING = "reported", "provisional", "missing"
+#: A day whose value is below zero: a cumulative total revised down (zoning.intake.counts).
+CORRECTION = "correction"
 RANGED, SUPPRESSED = "ranged", "suppressed"
 COMPLETE, GAP = "complete", "gap"
 BAR_COLOURS = {
     REPORTED: "#4c78a8", PROVISIONAL: "#b3cde3", MISSING: "#e4e4e4", RANGED: "#fdae6b",
-    SUPPRESSED: "#bdbdbd",
+    SUPPRESSED: "#bdbdbd", CORRECTION: "#762a83",
 }  # fmt: skip
 LINE_DASHES = {COMPLETE: [1, 0], PROVISIONAL: [6, 3], GAP: [1, 3]}
 LINE_COLOUR = "#222222"
@@ -329,11 +331,15 @@ def banded_metrics(scheme: Scheme, series: pd.DataFrame) -> list[str]:
 
 
 def day_states(values: np.ndarray, provisional: np.ndarray) -> np.ndarray:
-    """Per day: ``missing`` (no report), ``provisional`` (still arriving) or ``reported``."""
+    """Per day: ``missing`` (no report), ``correction`` (below zero: a cumulative total
+    revised down), ``provisional`` (still arriving) or ``reported``."""
     values = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        below = values < 0
     return np.where(
-        np.isnan(values), MISSING, np.where(np.asarray(provisional, bool), PROVISIONAL, REPORTED)
-    )
+        np.isnan(values), MISSING, np.where(below, CORRECTION, np.where(
+            np.asarray(provisional, bool), PROVISIONAL, REPORTED))
+    )  # fmt: skip
 
 
 def line_segments(
@@ -636,24 +642,28 @@ def daily_charts(
         value=_per_100k(series, field, per_100k), avg=_per_100k(series, f"{field}_avg7", per_100k)
     )
     top = _top([*frame["value"], *frame["avg"]])
+    bottom = -_top([-v for v in (*frame["value"], *frame["avg"])], floor=0.0)
     title = daily_title(field, lang, per_100k)
     return {
-        name: _daily_chart(g, lang, title, top, day, mark_day)
+        name: _daily_chart(g, lang, title, top, day, mark_day, bottom)
         for name, g in frame.groupby("name", sort=False)
     }
 
 
 def _daily_chart(
-    g: pd.DataFrame, lang: str, title: str, top: float, day: object, mark_day: bool = False
-) -> alt.LayerChart:
-    states = (REPORTED, PROVISIONAL, MISSING)
-    labels = [t(f"trends.{s}", lang) for s in states]
+    g: pd.DataFrame, lang: str, title: str, top: float, day: object, mark_day: bool = False,
+    bottom: float = 0.0,
+) -> alt.LayerChart:  # fmt: skip
     state = day_states(g["value"], g["provisional"])
+    # a correction (a day below zero) has its own colour, in the legend only where there is one
+    states = (REPORTED, PROVISIONAL, MISSING, *((CORRECTION,) if (state == CORRECTION).any()
+                                                else ()))  # fmt: skip
+    labels = [t(f"trends.{s}", lang) for s in states]
     bars = g.assign(
         state=pd.Series(state, index=g.index).map(dict(zip(states, labels, strict=True))),
         bar=g["value"].where(g["value"].notna(), top),
     )
-    y = alt.Y("bar:Q", title=title, scale=alt.Scale(domain=[0, top], nice=False))
+    y = alt.Y("bar:Q", title=title, scale=alt.Scale(domain=[bottom, top], nice=False))
     bar_layer = (
         alt.Chart(bars[["date", "value", "bar", "state"]])
         .mark_bar(clip=True)
@@ -679,7 +689,7 @@ def _daily_chart(
         .mark_line(color=LINE_COLOUR, strokeWidth=2, clip=True)
         .encode(
             x="date:T",
-            y=alt.Y("value:Q", title=title, scale=alt.Scale(domain=[0, top], nice=False)),
+            y=alt.Y("value:Q", title=title, scale=alt.Scale(domain=[bottom, top], nice=False)),
             detail="segment:N",
             opacity=_gap_opacity(),
             # the bars' legend says which days are provisional; the note explains the dots

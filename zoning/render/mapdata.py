@@ -208,6 +208,17 @@ def level_geometry(store: Store, level: str, within: str | None = None) -> MapGe
     return cache.cached(key, build, shelf="view" if within else "level")
 
 
+def without_boundary(store: Store, level: str, within: str | None = None) -> list[str]:
+    """The codes of a level's regions (inside ``within``) that have no boundary to draw, such
+    as RTs a line list named: the map page lists them instead."""
+    within = checked_within(store, level, within)[0]
+    frame = service.geometries(store, level)
+    geoms = frame.geometry.to_numpy()
+    bare = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    codes = frame["code"].to_numpy()[bare]
+    return [c for c in codes if not within or is_within(c, within)]
+
+
 def checked_within(store: Store, level: str, within: object) -> tuple[str | None, bool]:
     """The region a view of ``level`` is limited to, from the URL's ``within``.
 

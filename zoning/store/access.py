@@ -40,6 +40,7 @@ from zoning.store.schema import (
     count_history,
     counts,
     coverage,
+    crosswalk,
     meta_table,
     metadata,
     notes,
@@ -344,6 +345,38 @@ class Store:
             conn.execute(sa.insert(regions), records)
         return len(records)
 
+    def add_regions(self, conn: Connection, frame: pd.DataFrame, upload_id: int | None) -> int:
+        """Insert the regions of ``frame`` (``code, name, level, parent, population``) whose
+        code is not stored yet; stored ones are left as they are. Returns how many were new.
+
+        For regions known only from something below them (placeholders, built-in provinces)
+        and RWs and RTs named by a line list: a region imported from a file is never
+        replaced by one of these.
+        """
+        if frame.empty:
+            return 0
+        codes = list(dict.fromkeys(frame["code"]))
+        have: set[str] = set()
+        for i in range(0, len(codes), 500):
+            q = sa.select(regions.c.code).where(regions.c.code.in_(codes[i : i + 500]))
+            have.update(r[0] for r in conn.execute(q))
+        new = frame[~frame["code"].isin(have)].drop_duplicates("code")
+        if new.empty:
+            return 0
+        conn.execute(
+            sa.insert(regions),
+            [
+                {
+                    "code": r.code, "name": r.name, "level": r.level,
+                    "parent": r.parent if isinstance(r.parent, str) else None,
+                    "population": None if pd.isna(r.population) else float(r.population),
+                    "geometry": None, "display_geometry": None, "upload_id": upload_id,
+                }
+                for r in new.itertuples(index=False)
+            ],
+        )  # fmt: skip
+        return len(new)
+
     def regions(self, level: str | None = None) -> pd.DataFrame:
         """Regions (``code, name, level, parent, population``), optionally of one level."""
         q = sa.select(
@@ -380,6 +413,39 @@ class Store:
         with self.engine.connect() as conn:
             found = {r[0] for r in conn.execute(sa.select(regions.c.level).distinct())}
         return [lv for lv in LEVELS if lv in found]
+
+    # --- the BPS crosswalk -----------------------------------------------------------------
+
+    def crosswalk(self) -> dict[str, str]:
+        """The stored crosswalk: dotted BPS code -> Kemendagri code."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(crosswalk.c.bps, crosswalk.c.code)).all()
+        return {bps: code for bps, code in rows}
+
+    def write_crosswalk(self, conn: Connection, frame: pd.DataFrame, upload_id: int) -> int:
+        """Insert or replace crosswalk rows (``bps, code, how``); return how many changed."""
+        if frame.empty:
+            return 0
+        keys = list(dict.fromkeys(frame["bps"]))
+        old: dict[str, str] = {}
+        for i in range(0, len(keys), 500):
+            q = sa.select(crosswalk.c.bps, crosswalk.c.code).where(
+                crosswalk.c.bps.in_(keys[i : i + 500])
+            )
+            old.update({b: c for b, c in conn.execute(q)})
+        new = frame.drop_duplicates("bps", keep="last")
+        new = new[[old.get(b) != c for b, c in zip(new["bps"], new["code"], strict=True)]]
+        if new.empty:
+            return 0
+        gone = [b for b in new["bps"] if b in old]
+        for i in range(0, len(gone), 500):
+            conn.execute(sa.delete(crosswalk).where(crosswalk.c.bps.in_(gone[i : i + 500])))
+        conn.execute(
+            sa.insert(crosswalk),
+            [{"bps": b, "code": c, "how": h, "upload_id": upload_id}
+             for b, c, h in zip(new["bps"], new["code"], new["how"], strict=True)],
+        )  # fmt: skip
+        return len(new)
 
     # --- daily counts --------------------------------------------------------------------
 

@@ -53,6 +53,16 @@ regions = sa.Table(
     sa.Column("display_geometry", sa.LargeBinary),
     sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id")),
 )
+#: BPS codes (dotted, ``33.01.020.006``) and the Kemendagri code each is
+#: (``zoning.intake.crosswalk``): ``how`` it was found, ``names`` or ``file``.
+crosswalk = sa.Table(
+    "crosswalk",
+    metadata,
+    sa.Column("bps", sa.String(32), primary_key=True),
+    sa.Column("code", sa.String(32), nullable=False),
+    sa.Column("how", sa.String(16), nullable=False),
+    sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id")),
+)
 counts = sa.Table(
     "counts",
     metadata,
