@@ -972,3 +972,15 @@ def _regions_with_rts() -> pd.DataFrame:
 
 
 _REGIONS_WITH_RTS = _regions_with_rts()
+
+
+def test_the_register_s_choices_are_options_only_when_made():
+    """An upload made before coverage and unverified rows existed recorded only its mapping:
+    the same file read the default way is the same upload (zoning.intake.envelope)."""
+    from zoning.intake.linelist import LineList
+
+    assert LineList().options() == {"mapping": {}}
+    chosen = LineList(covers="3374, 33.74", first="01/07/2021", exclude_unverified=True)
+    assert chosen.options() == {
+        "mapping": {}, "covers": ["33.74"], "from": "2021-07-01", "exclude_unverified": True,
+    }  # fmt: skip

@@ -763,14 +763,17 @@ class LineList(envelope.Kind):
     name = KIND
 
     def options(self) -> dict:
+        """The mapping, and the register's choices where they are not the defaults (so an
+        upload made before they existed is the same upload as one without them)."""
         covers = [_code_or_text(c) for c in _codes_given(self.covers)]
-        return {
-            "mapping": dict(sorted((self.mapping or {}).items())),
+        chosen = {
             "covers": sorted(set(covers)) if covers else None,
             "from": _day_given(self.first),
             "to": _day_given(self.last),
-            "exclude_unverified": bool(self.exclude_unverified),
+            "exclude_unverified": bool(self.exclude_unverified) or None,
         }
+        out = {"mapping": dict(sorted((self.mapping or {}).items()))}
+        return out | {k: v for k, v in chosen.items() if v is not None}
 
     def start(self, store: Store) -> None:
         """Load the NIK key (made on first use) and refuse a store built with another."""
