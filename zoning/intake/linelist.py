@@ -385,6 +385,21 @@ def _dates(cells: pd.Series, column: str, report: Report) -> np.ndarray:
     return values.to_numpy()[codes] if len(codes) else np.array([], dtype="datetime64[s]")
 
 
+#: The last region list a resolver was made for, and the resolver: a line list's rows with
+#: and without a valid NIK are placed in two passes over the same list.
+_LAST_RESOLVER: list[tuple[pd.DataFrame, RegionResolver]] = []
+
+
+def _resolver(regions: pd.DataFrame) -> RegionResolver:
+    """A village resolver of ``regions`` (the same one for the same frame)."""
+    last = next(iter(_LAST_RESOLVER), None)  # read once: another session may replace it
+    if last is not None and last[0] is regions:
+        return last[1]
+    resolver = RegionResolver(regions, level="village")
+    _LAST_RESOLVER[:] = [(regions, resolver)]
+    return resolver
+
+
 def _regions(
     sub: pd.DataFrame, cols: dict[str, str], regions: pd.DataFrame, report: Report
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -395,7 +410,7 @@ def _regions(
     if not (regions["level"] == "village").any():
         _error(report, "the store has no villages; import the regions first (regions import)")
         return none, none
-    resolver = RegionResolver(regions, level="village")
+    resolver = _resolver(regions)
     codes, uniques = pd.factorize(sub[column])
     found, problems = [], []
     for value in uniques:

@@ -68,32 +68,23 @@ def merge_spans(spans: pd.DataFrame) -> pd.DataFrame:
     codes, names = pd.factorize(region, sort=True)
     order = np.lexsort((first, codes))
     codes, first, last = codes[order], first[order], last[order]
-    # per region, a run ends where the next span starts more than a day after all before it
-    out_region, out_first, out_last = [], [], []
-    for start, stop in _runs(codes):
-        f, la = first[start:stop], last[start:stop]
-        reach = np.maximum.accumulate(la)
-        new = np.r_[True, f[1:] > reach[:-1] + 1]
-        heads = np.flatnonzero(new)
-        ends = np.r_[heads[1:], len(f)] - 1
-        out_region.extend([names[codes[start]]] * len(heads))
-        out_first.extend(f[heads])
-        out_last.extend(reach[ends])
+    if not len(codes):
+        return no_spans()
+    # per region, a run ends where the next span starts more than a day after all before it:
+    # the latest day reached so far, region by region (each region's days lifted above the
+    # last one's, so one running maximum serves them all)
+    lift = (codes * (int(last.max()) - int(first.min()) + 2)).astype(np.int64)
+    reach = np.maximum.accumulate(last - int(first.min()) + lift) + int(first.min()) - lift
+    head = np.r_[True, (codes[1:] != codes[:-1]) | (first[1:] > reach[:-1] + 1)]
+    heads = np.flatnonzero(head)
+    ends = np.r_[heads[1:], len(codes)] - 1
     return pd.DataFrame(
         {
-            "region": pd.Series(out_region, dtype=object),
-            "first": np.array(out_first, dtype="datetime64[D]").astype("datetime64[s]"),
-            "last": np.array(out_last, dtype="datetime64[D]").astype("datetime64[s]"),
+            "region": pd.Series(np.asarray(names, dtype=object)[codes[heads]], dtype=object),
+            "first": first[heads].astype("datetime64[D]").astype("datetime64[s]"),
+            "last": reach[ends].astype("datetime64[D]").astype("datetime64[s]"),
         }
     )
-
-
-def _runs(codes: np.ndarray) -> list[tuple[int, int]]:
-    """``(start, stop)`` of each run of equal values in a sorted array."""
-    if not len(codes):
-        return []
-    heads = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    return list(zip(heads.tolist(), np.r_[heads[1:], len(codes)].tolist(), strict=True))
 
 
 def _rows_under(sorted_codes: np.ndarray, regions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

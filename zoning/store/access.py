@@ -746,21 +746,21 @@ class Store:
         fields = ("new_cases", "new_cases_unverified")
         if out.empty:
             return out.assign(**{f: pd.Series(dtype=float) for f in fields})
-        village = _village_of(case_dates.c.region)
-        unverified = sa.case((case_dates.c.unverified == sa.true(), 1), else_=0)
-        q = (
-            sa.select(
-                village.label("region"),
-                case_dates.c.date.label("date"),
-                sa.func.count().label("new_cases"),
-                sa.func.sum(unverified).label("new_cases_unverified"),
-            )
-            .where(case_dates.c.episode == sa.true())
-            .group_by(village, case_dates.c.date)
-        )
-        found = self._by_village(conn, q, out["region"], out["date"].min(), out["date"].max())
-        found["date"] = pd.to_datetime(found["date"]).astype("datetime64[s]")
-        out = out.merge(found, on=["region", "date"], how="left")
+        c = case_dates.c
+        village = _village_of(c.region)
+        first, last = out["date"].min(), out["date"].max()
+        # the episodes of the days, then the few of them without a valid NIK apart: one
+        # more column in every village-day read costs more than a second pass
+        for name, keep in (("new_cases", c.episode), ("new_cases_unverified", c.unverified)):
+            q = (
+                sa.select(village.label("region"), c.date.label("date"),
+                          sa.func.count().label(name))
+                .where(keep == sa.true(), c.episode == sa.true())
+                .group_by(village, c.date)
+            )  # fmt: skip
+            found = self._by_village(conn, q, out["region"], first, last)
+            found["date"] = pd.to_datetime(found["date"]).astype("datetime64[s]")
+            out = out.merge(found, on=["region", "date"], how="left")
         for f in fields:
             out[f] = pd.to_numeric(out[f]).fillna(0).astype(float)
         return out
