@@ -679,19 +679,22 @@ def _content_order(
         return by, np.r_[False, (np.diff(key, axis=1) == 0).all(axis=0)]
     key = (code * sizes[1] + d) * sizes[2] + place
     by = np.argsort(key, kind="stable")
-    k = key[by]
-    step = np.diff(k) == 0
-    tied = np.r_[step, False] | np.r_[False, step]
-    same = np.zeros(n, dtype=bool)
-    if tied.any():
-        at = by[tied]  # rows that share person, day and place: order them by house too
-        texts = house[at]
-        houses = _text_ranks(np.where(pd.isna(texts), "", texts))
-        sub = np.lexsort((row[at], is_new[at], houses, key[at]))
-        by[tied] = at[sub]
+    step = np.diff(key[by]) == 0  # the next row has the same person, day and place
+    texts = np.where(pd.isna(house), "", house)[by]
+    same = np.r_[False, step & (texts[1:] == texts[:-1])]
+    # runs of such rows whose houses differ are ordered by house too (most runs are a row
+    # again, house and all: their stable order is the one wanted)
+    run = np.cumsum(np.r_[True, ~step])
+    mixed = np.zeros(run[-1] + 1, dtype=bool)
+    mixed[run[1:][step & ~same[1:]]] = True
+    at = np.flatnonzero(mixed[run])
+    if len(at):
+        houses = _text_ranks(texts[at])
+        sub = np.lexsort((row[by[at]], is_new[by[at]], houses, key[by[at]]))
+        by[at] = by[at][sub]
         ranks = np.full(n, -1, dtype=np.int64)
-        ranks[np.flatnonzero(tied)] = houses[sub]
-        same[1:] = step & (np.diff(ranks) == 0)
+        ranks[at] = houses[sub]
+        same[at] = np.r_[False, step][at] & (np.r_[-2, ranks[:-1]][at] == ranks[at])
     return by, same
 
 
