@@ -12,7 +12,7 @@ import time
 
 import streamlit as st
 
-from ui import access, common, guard
+from ui import access, common, guard, zonemap  # noqa: F401 (imported whole before any page runs)
 from zoning.core.i18n import t
 from zoning.core.timing import timing_log
 
