@@ -463,6 +463,7 @@ ALL_SHEETS = "all"
 #: A cell that names no place but the sum of the rows above it: ``JUMLAH``, ``TOTAL``,
 #: ``Jumlah Kab/Kota``, ``GRAND TOTAL``, ``Total Jawa Tengah``.
 _TOTAL = re.compile(r"^(?:grand\s*|sub\s*)?(?:jumlah|total)(?![a-z])", re.IGNORECASE)
+_TOTAL_START = r"^(?i)(grand|sub|jumlah|total)"
 _NUMERIC = re.compile(r"^[-+]?[0-9][0-9.,\s\u00a0]*%?$")
 _HEADER_PROBE = 50  # rows looked at to find the header below title rows
 _MERGE = re.compile(
@@ -471,6 +472,16 @@ _MERGE = re.compile(
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\s([^>]*?)/?>")
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _RELATION = re.compile(rb"<(?:\w+:)?Relationship\s([^>]*?)/?>")
+
+
+def _total_cells(cells: pd.Series) -> np.ndarray:
+    """Which cells are a total row's label: a fast test of the first word (Arrow's regular
+    expressions have no look-ahead), then :data:`_TOTAL` on the few that pass it."""
+    maybe = cells.str.contains(_TOTAL_START, regex=True).to_numpy(bool)
+    out = np.zeros(len(cells), dtype=bool)
+    idx = np.flatnonzero(maybe)
+    out[idx] = [bool(_TOTAL.match(v)) for v in cells.iloc[idx]]
+    return out
 
 
 def is_total_label(text: object) -> bool:
@@ -515,7 +526,7 @@ def read_office(source: str | Path | bytes, sheet: str | None = None) -> list[Ta
         out = []
         for name, raw, merges in _read_workbook(data, sheet)[1]:
             _check_rows(len(raw) - 1)
-            table = _lay_out(raw.map(_cell_text).to_numpy(dtype=object), merges)
+            table = _lay_out(raw.map(_cell_text), merges)
             table.format, table.sheet = "xlsx", name
             out.append(table)
         return out
@@ -531,7 +542,7 @@ def read_office(source: str | Path | bytes, sheet: str | None = None) -> list[Ta
     text, encoding, bad_line = decode_text(data)
     delim = _sniff_widest(text)
     raw = _split_csv(text, delim, widest=True)
-    table = _lay_out(raw.fillna("").astype(str).to_numpy(dtype=object), [], delim)
+    table = _lay_out(raw, [], delim)
     table.encoding, table.delimiter = encoding, delim
     if encoding == "cp1252":
         table.notes.insert(0, (
@@ -665,74 +676,87 @@ def _column_number(letters: bytes) -> int:
 
 
 def _lay_out(
-    grid: np.ndarray, merges: list[tuple[int, int, int, int]], delimiter: str | None = None
+    raw: pd.DataFrame, merges: list[tuple[int, int, int, int]], delimiter: str | None = None
 ) -> Table:
     """Title rows, header rows, body, total rows and the wide shape of a sheet's cells.
 
-    ``delimiter``: a CSV file's, whose rows may not be wider than its header.
+    ``raw`` holds the cells as text (index and columns from 0); ``delimiter`` is a CSV
+    file's, whose rows may not be wider than their header. Column by column: a province's
+    villages over a year are millions of rows.
     """
-    grid = np.array([[str(c).strip() for c in row] for row in grid], dtype=object).reshape(
-        grid.shape
-    )
-    written = grid != ""
-    if grid.size == 0 or not written.any():
+    n_rows, n_cols = raw.shape
+    if n_rows == 0 or n_cols == 0:
         raise InputError("the file is empty")
-    n_rows, n_cols = grid.shape
+    columns = [_text_cells(raw.iloc[:, c]).reset_index(drop=True) for c in range(n_cols)]
+    written = np.column_stack([col.ne("").to_numpy(bool) for col in columns])
+    if not written.any():
+        raise InputError("the file is empty")
     for r1, c1, r2, c2 in merges:  # a merged cell is written in every cell it covers
         if r1 < n_rows and c1 < n_cols:
             r2, c2 = min(r2, n_rows - 1), min(c2, n_cols - 1)
-            block = grid[r1 : r2 + 1, c1 : c2 + 1]
-            block[block == ""] = grid[r1, c1]
+            value = columns[c1].iat[r1]
+            for c in range(c1, c2 + 1):
+                part = columns[c].iloc[r1 : r2 + 1]
+                columns[c].iloc[r1 : r2 + 1] = part.where(part.ne(""), value)
     per_row = written.sum(axis=1)  # as typed: a title merged across the sheet is one cell
     rows = np.flatnonzero(per_row > 0)
     width = int(per_row[rows[:_HEADER_PROBE]].max())
     need = max(2, -(-width // 2)) if width >= 2 else 1
     header = next((int(r) for r in rows[:_HEADER_PROBE] if per_row[r] >= need), int(rows[0]))
-    titles = [" ".join(grid[r][written[r]].tolist()) for r in rows if r < header]
 
+    def row_of(r: int) -> np.ndarray:
+        return np.array([col.iat[r] for col in columns], dtype=object)
+
+    titles = [" ".join(row_of(r)[written[r]].tolist()) for r in rows if r < header]
     sub = header + 1
-    two = sub < n_rows and _is_sub_header(grid, written, merges, header, sub)
-    upper = grid[header].copy()
+    two = sub < n_rows and _is_sub_header(row_of(header), row_of(sub), written, merges, header)
+    upper, lower = row_of(header), (row_of(sub) if two else None)
     if two:
-        for c in range(n_cols):  # a group written once over its sub-columns (CSV)
-            if upper[c] == "" and grid[sub, c] != "" and c > 0:
+        for c in range(1, n_cols):  # a group written once over its sub-columns (CSV)
+            if upper[c] == "" and lower[c] != "":
                 upper[c] = upper[c - 1]
     parts_of = []
     for c in range(n_cols):
-        got = [upper[c].lower()] + ([grid[sub, c].lower()] if two else [])
+        got = [upper[c].lower()] + ([lower[c].lower()] if two else [])
         parts_of.append(tuple(dict.fromkeys(p for p in got if p)))
     first_body = sub + 1 if two else header + 1
-    body_rows = [int(r) for r in rows if r >= first_body]
+    body_rows = rows[rows >= first_body]
     names = [" ".join(p) for p in parts_of]
     named = [c for c in range(n_cols) if names[c]]
+    body_written = written[body_rows]
     if delimiter is not None and named and named[-1] + 1 < n_cols:
-        beyond = [r for r in body_rows if (grid[r, named[-1] + 1 :] != "").any()]
-        if beyond:
-            r = beyond[0]
-            cells = int(np.flatnonzero(grid[r] != "")[-1]) + 1
+        beyond = np.flatnonzero(body_written[:, named[-1] + 1 :].any(axis=1))
+        if len(beyond):
+            r = int(body_rows[beyond[0]])
+            cells = int(np.flatnonzero(written[r])[-1]) + 1
             raise InputError(
                 f"has {cells} cells but the header has {named[-1] + 1}; check the delimiter "
                 f"({_DELIM_NAMES[delimiter]} was used)",
                 row=r + 1,
             )
-    keep = [c for c in range(n_cols) if names[c] or any(grid[r, c] != "" for r in body_rows)]
+    keep = [c for c in range(n_cols) if names[c] or body_written[:, c].any()]
     names = [names[c] for c in keep]
     dupes = sorted({h for h in names if h and names.count(h) > 1})
     if dupes:
         raise InputError(f"the column '{dupes[0]}' appears more than once in the header")
-    if not body_rows:
+    if not len(body_rows):
         raise InputError("the file has a header but no rows")
-    body = pd.DataFrame(
-        grid[np.ix_(body_rows, keep)], index=pd.Index([r + 1 for r in body_rows]),
-        columns=names, dtype="str",
-    )  # fmt: skip
+    index = pd.Index(body_rows + 1)
+    first, last = int(body_rows[0]), int(body_rows[-1])
+    if last - first + 1 == len(body_rows):  # no blank rows: a slice, not a copy
+        body = pd.DataFrame({k: columns[c].iloc[first : last + 1] for k, c in enumerate(keep)})
+        body.index = index
+    else:
+        body = pd.DataFrame({k: columns[c].take(body_rows) for k, c in enumerate(keep)})
+        body.index = index
+    body.columns = names
     table = Table(body, "csv", titles=titles)
     table.parts = {names[k]: parts_of[c] for k, c in enumerate(keep) if names[k]}
     # total rows: a total's label in one of the first three cells
     total = np.zeros(len(body), dtype=bool)
     first3 = body.iloc[:, :3]
     for k in range(first3.shape[1]):
-        total |= first3.iloc[:, k].str.match(_TOTAL.pattern, case=False).to_numpy(bool)
+        total |= _total_cells(first3.iloc[:, k])
     for row, label in zip(body.index[total], first3[total].to_numpy(), strict=True):
         shown = next(v for v in label if _TOTAL.match(v))
         table.notes.append((f"a total row ({quote(shown)}); it is left out", int(row)))
@@ -745,23 +769,22 @@ def _lay_out(
 
 
 def _is_sub_header(
-    grid: np.ndarray, written: np.ndarray, merges: list, header: int, sub: int
+    header_row: np.ndarray, cells: np.ndarray, written: np.ndarray, merges: list, header: int
 ) -> bool:
     """Whether the row under the header is a second header row: it names sub-columns (under
     a group written once or merged) and holds no numbers."""
-    cells = grid[sub]
     filled = cells != ""
     if filled.sum() < 2:
         return False
-    grouped = bool((~written[header] & written[sub]).any()) or any(
-        r1 <= header <= r2 and (c2 > c1 or r2 >= sub) for r1, c1, r2, c2 in merges
+    grouped = bool((~written[header] & written[header + 1]).any()) or any(
+        r1 <= header <= r2 and (c2 > c1 or r2 > header) for r1, c1, r2, c2 in merges
     )
     if not grouped:
         return False
     if any(_NUMERIC.match(c) and parse_date(c) is None for c in cells[filled]):
         return False
     dates = sum(parse_date(c) is not None for c in cells[filled])
-    header_dates = sum(parse_date(c) is not None for c in grid[header] if c)
+    header_dates = sum(parse_date(c) is not None for c in header_row if c)
     return dates == 0 or (header_dates == 0 and dates >= 2)
 
 
