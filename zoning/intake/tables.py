@@ -472,6 +472,13 @@ _MERGE = re.compile(
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\s([^>]*?)/?>")
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _RELATION = re.compile(rb"<(?:\w+:)?Relationship\s([^>]*?)/?>")
+#: A cell that holds a formula (``<c r="C3"><f>1+1</f><v/></c>``), its value (if any) and text.
+_FORMULA = re.compile(
+    rb'<c\s+r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>((?:(?!</c>).)*?<f[ >/](?:(?!</c>).)*?)</c>',
+    re.S,
+)
+_VALUE = re.compile(rb"<v>[^<]+</v>")
+_FORMULA_TEXT = re.compile(rb"<f[^>]*>([^<]*)</f>")
 
 
 def _total_cells(cells: pd.Series) -> np.ndarray:
@@ -604,7 +611,7 @@ def _read_workbook(
                 chosen = names[:1] if first else _choose_sheets(names, sheet)
                 raws = {n: pd.read_excel(book, sheet_name=n, header=None, dtype=object)
                         for n in chosen}  # fmt: skip
-        merges = _merged_cells(data)
+        facts = _sheet_facts(data)
     except InputError:
         raise
     except Exception as exc:  # a damaged workbook fails anywhere inside openpyxl or zipfile
@@ -612,7 +619,16 @@ def _read_workbook(
             f"this looks like an Excel workbook but it cannot be read ({type(exc).__name__}); "
             "open it in Excel and save it again as .xlsx or CSV"
         ) from None
-    out = [(n, raws[n], merges.get(n, [])) for n in chosen if not _blank(raws[n])]
+    for n in chosen:  # a formula saved without its value: its text, for the reader to refuse
+        for r, c, text in facts.get(n, ((), ()))[1]:
+            raw = raws[n]
+            if r >= raw.shape[0] or c >= raw.shape[1]:
+                raw = raw.reindex(index=range(max(raw.shape[0], r + 1)),
+                                  columns=range(max(raw.shape[1], c + 1)))  # fmt: skip
+            if pd.isna(raw.iat[r, c]):
+                raw.iat[r, c] = text
+            raws[n] = raw
+    out = [(n, raws[n], facts.get(n, ([], []))[0]) for n in chosen if not _blank(raws[n])]
     if not out:
         raise InputError("the file is empty")
     return names, out
@@ -637,9 +653,12 @@ def _blank(raw: pd.DataFrame) -> bool:
     return raw.empty or not raw.map(lambda v: _cell_text(v).strip() != "").to_numpy().any()
 
 
-def _merged_cells(data: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
-    """Each sheet's merged ranges, read from the workbook's XML (openpyxl's fast reader
-    does not keep them)."""
+def _sheet_facts(
+    data: bytes,
+) -> dict[str, tuple[list[tuple[int, int, int, int]], list[tuple[int, int, str]]]]:
+    """Each sheet's merged ranges and its formula cells saved without their value, read from
+    the workbook's XML (openpyxl's fast reader keeps neither: it reads such a formula as an
+    empty cell, which would be a missing count)."""
     import zipfile
 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -652,19 +671,27 @@ def _merged_cells(data: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
             target = attrs.get(b"Target", b"").decode("utf-8", "replace")
             target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             targets[attrs.get(b"Id", b"")] = target
-        out: dict[str, list[tuple[int, int, int, int]]] = {}
+        out = {}
         for found in _SHEET.finditer(archive.read("xl/workbook.xml")):
             attrs = {k.split(b":")[-1]: v for k, v in _ATTR.findall(found.group(1))}
             name = html.unescape(attrs.get(b"name", b"").decode("utf-8", "replace"))
             path = targets.get(attrs.get(b"id", b""))
             if path not in names:
                 continue
+            xml = archive.read(path)
             ranges = []
-            for m in _MERGE.finditer(archive.read(path)):
+            for m in _MERGE.finditer(xml):
                 r1, r2 = int(m[2]) - 1, int(m[4]) - 1
                 c1, c2 = _column_number(m[1]) - 1, _column_number(m[3]) - 1
                 ranges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
-            out[name] = ranges
+            formulas = []
+            if b"<f" in xml:
+                for m in _FORMULA.finditer(xml):
+                    if not _VALUE.search(m[3]):
+                        text = _FORMULA_TEXT.search(m[3])
+                        shown = html.unescape(text[1].decode("utf-8", "replace")) if text else ""
+                        formulas.append((int(m[2]) - 1, _column_number(m[1]) - 1, f"={shown}"))
+            out[name] = (ranges, formulas)
     return out
 
 
@@ -1127,6 +1154,11 @@ def local_number(value: object) -> int | None:
 def describe_number(text: str, whole: bool) -> str:
     """What is wrong with a cell :func:`whole_numbers` or :func:`decimal_numbers` refused."""
     shown = quote(text)
+    if str(text).startswith("="):
+        return (
+            f"{shown} is a formula the workbook was saved without calculating; open it in "
+            "Excel or LibreOffice and save it again, or type the number"
+        )
     value = _number(str(text))
     if value is None:
         return f"{shown} is not a number"
