@@ -84,7 +84,7 @@ if kind == "counts" and (uploads.asks_values(found) or st.session_state.get(valu
 
 # --- column mapping -----------------------------------------------------------------------
 choices = list(found.report.facts.get("headers") or uploads.header(data))
-if kind != "regions" and choices:
+if kind in ("counts", "linelist") and choices:
     st.subheader(t("upload.mapping", lg))
     st.caption(t("upload.mapping_help", lg))
     fields = uploads.fields(kind)

@@ -414,6 +414,9 @@ def test_a_line_list_with_kode_rw_and_rt_places_each_case_and_makes_its_rt(tiny_
         "nik": "nik", "date": "tanggal", "region": "kode", "rw": "rw", "rt": "rt",
     }  # fmt: skip
     assert (facts["rts_made"], facts["rws_made"]) == (4, 3)
+    read = result.report.read
+    assert read[:3] == ["NIK: column `nik`", "date: column `tanggal`", "place: column `kode`"]
+    assert "RT number: column `rt`" in read and "RW number: column `rw`" in read
     assert sorted(tiny_store.case_episodes()["region"]) == [
         f"{A1}.001.001", f"{A1}.001.002", f"{A1}.002.001", f"{B1}.003.004",
     ]  # fmt: skip
