@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -32,8 +34,8 @@ if file is None:
 data = file.getvalue()
 
 # --- the analyst's choices ----------------------------------------------------------------
-level = region = layer = sheet = None
-duplicates, strict, codes = "error", False, "auto"
+level = region = layer = sheet = covers = first = last = None
+duplicates, strict, codes, exclude_unverified = "error", False, "auto", False
 mapping_key = f"mapping-{kind}-{file.name}-{len(data)}"
 values_key = f"values-{file.name}-{len(data)}"
 if kind == "regions":
@@ -62,9 +64,20 @@ elif kind == "counts":
             format_func=lambda n: t("upload.sheet_auto", lg) if n is None
             else t("upload.sheet_all", lg) if n == "all" else n,
         )  # fmt: skip
+elif kind == "linelist":  # a register: what it covers, and its rows without a valid NIK
+    st.caption(t("upload.register_help", lg))
+    covers = st.text_input(t("upload.covers", lg), key="upload_covers") or None
+    left, right = st.columns(2)
+    today = dt.date.today()
+    first = left.date_input(t("upload.covers_from", lg), value=None, max_value=today,
+                            key="upload_from")  # fmt: skip
+    last = right.date_input(t("upload.covers_to", lg), value=None, max_value=today,
+                            key="upload_to")  # fmt: skip
+    exclude_unverified = st.checkbox(t("upload.exclude_unverified", lg), key="upload_exclude")
 options = uploads.Options(
-    kind, st.session_state.get(mapping_key), region, level, layer, duplicates, strict, sheet,
-    st.session_state.get(values_key), codes,
+    kind, st.session_state.get(mapping_key), region, level, layer, duplicates=duplicates,
+    strict=strict, sheet=sheet, values=st.session_state.get(values_key), codes=codes,
+    covers=covers, first=first, last=last, exclude_unverified=exclude_unverified,
 )  # fmt: skip
 
 try:
@@ -123,6 +136,8 @@ if report.counts["warning"]:
     )
 if not report.issues:
     st.success(t("upload.no_issues", lg))
+for line in uploads.register_lines(report, lg):  # a line list: coverage, unverified share
+    st.info(escape_markdown(line))
 st.caption(t("upload.preview", lg, shown=len(found.rows), total=found.total))
 if found.masked:
     st.caption(t("upload.masked", lg, columns=", ".join(found.masked)))

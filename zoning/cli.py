@@ -280,9 +280,14 @@ def cmd_regions_import(args: argparse.Namespace) -> int:
 
 
 def _print_result(result) -> int:
-    """The upload's summary and how the file was read on stdout, its first warnings on
-    stderr."""
+    """The upload's summary on stdout, with how the file was read and a line list's coverage
+    and unverified share; its first warnings on stderr."""
+    from zoning.intake.uploads import register_lines
+
     print(result.summary())
+    if result.duplicate_of is None:
+        for line in register_lines(result.report, "en"):
+            print(line)
     for line in result.report.read:
         print(f"  {line}")
     for issue in result.report.warnings[:20]:
@@ -293,11 +298,27 @@ def _print_result(result) -> int:
     return 0
 
 
+#: Options of ``cases import`` that only a line list takes.
+_LINELIST_ONLY = {"covers": "--covers", "first": "--from", "last": "--to",
+                  "exclude_unverified": "--exclude-unverified"}  # fmt: skip
+
+
 def cmd_cases_import(args: argparse.Namespace) -> int:
     if args.kind == "linelist":
         from zoning.intake.linelist import LineList
 
-        return _import(args, LineList(_mapping(args.map)))
+        kind = LineList(
+            _mapping(args.map), covers=args.covers, first=args.first, last=args.last,
+            exclude_unverified=args.exclude_unverified,
+        )  # fmt: skip
+        return _import(args, kind)
+    given = [option for name, option in _LINELIST_ONLY.items() if getattr(args, name)]
+    if given:
+        raise InputError(
+            f"{', '.join(given)} only go with --kind linelist (a line list is a register; a "
+            "counts file's missing day is missing)",
+            column=given[0],
+        )
     from zoning.intake.counts import Counts
 
     kind = Counts(
@@ -491,6 +512,24 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument(
         "--codes", choices=CODES, default="auto",
         help="counts: read region codes as Kemendagri or BPS codes (default: by their form)",
+    )  # fmt: skip
+    q.add_argument(
+        "--covers", metavar="CODE[,CODE]",
+        help="line lists: the regions the list covers, e.g. 33.74 (default: the villages it "
+        "names, and their RTs); within them a day without a case is a zero",
+    )  # fmt: skip
+    q.add_argument(
+        "--from", dest="first", metavar="DATE",
+        help="line lists: the first day covered (default: the first date in the file)",
+    )  # fmt: skip
+    q.add_argument(
+        "--to", dest="last", metavar="DATE",
+        help="line lists: the last day covered (default: the last date in the file)",
+    )  # fmt: skip
+    q.add_argument(
+        "--exclude-unverified", action="store_true",
+        help="line lists: leave out rows without a valid NIK (by default each is counted as "
+        "an unverified case of its place and date)",
     )  # fmt: skip
     q.set_defaults(func=cmd_cases_import)
 

@@ -1177,6 +1177,8 @@ def test_zone_labels_and_colours_end_with_no_zone():
         == [who.zone_label(i, "en") for i in range(len(who.zones))]
     )
     assert who.zone_label(0, "id") == who.zones[0].label["id"]
+    assert who.zone_id_label("level-3", "en") == labels[2]
+    assert who.zone_id_label(None, "en") == "No data"
     assert who.zone_colours() == [z.colour for z in who.zones] + [schemes.NO_DATA_COLOUR]
     assert who.zone_colour(schemes.NO_ZONE) == schemes.NO_DATA_COLOUR
     index = who.lookup_index(np.array([2, NO_ZONE, 0]))

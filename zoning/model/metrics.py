@@ -45,7 +45,11 @@ COUNT_FIELDS: tuple[str, ...] = (
     "bor_covid_pct",
     "beds_staffed",
     "beds_covid",
+    "new_cases_unverified",
 )
+#: ``new_cases_unverified``: the part of ``new_cases`` from rows of a line list whose NIK is
+#: not valid (counted for their place and date, never merged with anyone: see
+#: :mod:`zoning.intake.linelist`), so their share can be shown and judged.
 #: Percentages of a bed capacity, and the capacity each is a share of. A parent's share is
 #: the bed-weighted share of its children, so it needs their bed counts.
 #: ``inpatient_covid_pct`` is US CDC's measure (COVID-19 patients among all staffed inpatient

@@ -212,6 +212,10 @@ class Scheme:
             return t("common.no_zone", lang)
         return pick(self.zones[index].label, lang)
 
+    def zone_id_label(self, zone_id: str | None, lang: str) -> str:
+        """The label of the zone with id ``zone_id``; 'no data' for ``None`` (no zone)."""
+        return self.zone_label(self.zone_index(zone_id) if zone_id is not None else NO_ZONE, lang)
+
     def zone_labels(self, lang: str) -> list[str]:
         """The label of every zone, least severe first, then 'no data' (:data:`NO_ZONE`)."""
         return [self.zone_label(i, lang) for i in [*range(len(self.zones)), NO_ZONE]]

@@ -43,9 +43,9 @@ def view_link(base: str, change: Mapping, lang: str) -> str:
 
 def _labels(change: Mapping, lang: str) -> tuple[str, str, list[str]]:
     scheme = get_scheme(str(change["scheme"]))
-    old, new = (scheme.zone_index(change[k]) for k in ("from_zone", "to_zone"))
-    measures = scheme.zones[new].measures.get(lang, ())
-    return scheme.zone_label(old, lang), scheme.zone_label(new, lang), list(measures)
+    old, new = (scheme.zone_id_label(change[k], lang) for k in ("from_zone", "to_zone"))
+    measures = scheme.zones[scheme.zone_index(change["to_zone"])].measures.get(lang, ())
+    return old, new, list(measures)
 
 
 def message(change: Mapping, base: str) -> tuple[str, str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from zoning.core.i18n import pick
 from zoning.model import metrics as M
 from zoning.model.codes import is_within
 from zoning.model.schemes import Scheme
@@ -31,9 +30,9 @@ def changes_csv(
     changes = changes[
         pd.Series(inside, index=changes.index) & (pd.to_datetime(changes["date"]) <= day)
     ]
-    labels = {z.id: pick(z.label, lang) for z in scheme.zones}
     out = changes.assign(
-        from_label=changes["from_zone"].map(labels), to_label=changes["to_zone"].map(labels)
+        from_label=[scheme.zone_id_label(z, lang) for z in changes["from_zone"]],
+        to_label=[scheme.zone_id_label(z, lang) for z in changes["to_zone"]],
     )
     return export.to_csv_bytes(out.reset_index(drop=True))
 

@@ -292,6 +292,25 @@ def trend_series(
     return trend_frame(series, regions, day, days)
 
 
+def unverified_share(series: pd.DataFrame) -> pd.DataFrame:
+    """Per region of a trend frame (:func:`trend_frame`), the cases of the days shown and
+    those of them from line-list rows without a valid NIK (``new_cases_unverified``):
+    ``code, name, cases, unverified, share`` (0 to 1), for the regions whose line lists say.
+
+    Only days that report both are summed, so the share is of the same days' cases.
+    """
+    columns = ["code", "name", "cases", "unverified", "share"]
+    if "new_cases_unverified" not in series or "new_cases" not in series:
+        return pd.DataFrame(columns=columns)
+    both = series.dropna(subset=["new_cases", "new_cases_unverified"])
+    out = both.groupby(["code", "name"], sort=False, as_index=False).agg(
+        cases=("new_cases", "sum"), unverified=("new_cases_unverified", "sum")
+    )
+    out["share"] = np.where(out["cases"] > 0, out["unverified"] / out["cases"].where(
+        out["cases"] > 0, 1.0), 0.0)  # fmt: skip
+    return out[columns]
+
+
 def has_values(series: pd.DataFrame, column: str) -> bool:
     """Whether ``series`` has ``column`` with at least one value (or range, or suppressed
     value, on a public view)."""

@@ -23,7 +23,7 @@ from zoning.core.i18n import DEFAULT_LANG, format_number, pick, strings, t
 from zoning.core.text import spreadsheet_safe
 from zoning.model import privacy
 from zoning.model.regions import level_of_code
-from zoning.model.schemes import NO_ZONE, Scheme
+from zoning.model.schemes import Scheme
 from zoning.render.mapview import safe_colour
 from zoning.render.presentation import shown_columns
 
@@ -92,10 +92,10 @@ def for_people(table: pd.DataFrame, scheme: Scheme, lang: str) -> pd.DataFrame:
     by their label (``Level 3 (tinggi)``, not ``level-3``), the scheme by its name, and
     the flags as yes or no. The values themselves are unchanged.
     """
-    labels = dict(zip(scheme.zone_ids, scheme.zone_labels(lang), strict=False))
     out = table.copy()
     if "zone" in out:
-        out["zone"] = [labels.get(z, scheme.zone_label(NO_ZONE, lang)) for z in out["zone"]]
+        out["zone"] = [scheme.zone_id_label(z if z in scheme.zone_ids else None, lang)
+                       for z in out["zone"]]  # fmt: skip
     if "scheme" in out:
         out["scheme"] = pick(scheme.name, lang)
     words = {True: t("export.yes", lang), False: t("export.no", lang)}

@@ -50,7 +50,7 @@ def default_level(store: Store, scheme: Scheme) -> str:
     Levels the scheme was designed for are preferred (``regency`` for the demo province).
     """
     levels = store.levels()
-    counted = store.count_levels()
+    counted = service.counted_levels(store)
     if not levels:
         raise LookupError("the store has no regions")
     deepest = max((level_depth(lv) for lv in counted), default=0)
@@ -100,14 +100,14 @@ def province_cases(store: Store, day: object, within: str | None = None) -> dict
     ``coverage``, ``prev_coverage`` (0 to 1), ``change_pct`` and ``source_level``.
     """
     top = level_depth(store.levels()[0])
-    level = next((lv for lv in store.count_levels() if level_depth(lv) >= top), None)
+    level = next((lv for lv in service.counted_levels(store) if level_depth(lv) >= top), None)
     if level is None:
         raise LookupError("the store has no daily counts")
     day = pd.Timestamp(day).normalize()
 
     def build() -> dict[str, object]:
         start = M.window_start(day, windows=2)
-        counts = store.counts(level=level, start=start.date(), end=day.date())
+        counts = service.reported_counts(store, level, start, day)
         regions = service.regions(store, level)["code"]
         if within is not None:  # the regions inside one area (a regency's bulletin)
             counts = counts[[is_within(str(c), within) for c in counts["region"]]]

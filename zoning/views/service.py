@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from zoning.model import metrics as M
+from zoning.model import registers as G
 from zoning.model import rollup as R
 from zoning.model.regions import LEVELS, level_depth
 from zoning.model.schemes import NO_ZONE, Scheme
@@ -63,7 +64,7 @@ def level_data(store: Store, level: str) -> LevelData:
 def _build_level(store: Store, level: str) -> LevelData:
     meta = store.meta()
     as_of = pd.Timestamp(meta["as_of"]) if meta.get("as_of") else None
-    counted = tuple(store.count_levels())
+    counted = counted_levels(store)
     if not any(level_depth(lv) >= level_depth(level) for lv in counted):
         raise LookupError(f"no daily counts at or below the level {level!r}")
     source = [lv for lv in counted if level_depth(lv) >= level_depth(level)][-1]
@@ -124,11 +125,85 @@ def _daily_panel(store: Store, level: str, counted: tuple[str, ...], coverage: f
 
 
 def _own_panel(store: Store, level: str) -> M.Panel:
-    """The counts reported at ``level`` itself, read once per data version."""
-    return cache.cached(
-        cache.key(store, "own", level),
-        lambda: _counted_panel(store, level, _level_regions(store, level)),
-    )
+    """The counts reported at ``level`` itself, with the zeros of the days a register covers
+    and nothing reported (:mod:`zoning.model.registers`), read once per data version."""
+
+    def build() -> M.Panel:
+        panel = _counted_panel(store, level, _level_regions(store, level))
+        if level in G.REGISTER_FIELDS:
+            panel = G.fill_silent_days(panel, register_spans(store), G.REGISTER_FIELDS[level])
+        return panel
+
+    return cache.cached(cache.key(store, "own", level), build)
+
+
+def reported_panel(store: Store, level: str) -> M.Panel:
+    """The daily counts of a level that counts are reported at (:func:`counted_levels`): as
+    reported, with a register's silent days as zeros; nothing rolled up."""
+    return _own_panel(store, level)
+
+
+def reported_counts(store: Store, level: str, start: object, end: object) -> pd.DataFrame:
+    """The region-days reported at ``level`` from ``start`` to ``end`` (both included), as
+    :meth:`zoning.store.Store.counts` gives them, with a register's silent days as zeros."""
+    start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    if level not in G.REGISTER_FIELDS or register_spans(store).empty:
+        return store.counts(level=level, start=start.date(), end=end.date())
+    panel = reported_panel(store, level)
+    days = (panel.dates >= start) & (panel.dates <= end)
+    part = M.Panel(panel.regions, panel.dates[days],
+                   {f: v[:, days] for f, v in panel.values.items()}, panel.population)  # fmt: skip
+    frame = M.to_frame(part, part.values)
+    fields = list(part.values)
+    return frame[frame[fields].notna().any(axis=1)].reset_index(drop=True) if fields else frame
+
+
+def counted_levels(store: Store) -> tuple[str, ...]:
+    """Levels, from the top, that have daily counts of their own: counts reported there, or
+    regions a register covers (whose silent days are zeros)."""
+
+    def build() -> tuple[str, ...]:
+        levels = set(store.count_levels())
+        spans = register_spans(store)
+        for level in G.REGISTER_FIELDS:
+            codes = _level_regions(store, level)["code"]
+            if level not in levels and G.covered_regions(codes, spans).any():
+                levels.add(level)
+        return tuple(lv for lv in LEVELS if lv in levels)
+
+    return cache.cached(cache.key(store, "counted"), build)
+
+
+def register_spans(store: Store) -> pd.DataFrame:
+    """What the registers cover, all uploads together (:func:`zoning.model.registers.merge_spans`).
+
+    Kept as a snapshot: after an upload only its coverage is read and merged in, as with
+    the counts (:func:`_counted_panel`), so a year of daily province-wide line lists is not
+    read again on every change.
+    """
+    return cache.cached(cache.key(store, "spans"), lambda: _merged_spans(store))
+
+
+def _merged_spans(store: Store) -> pd.DataFrame:
+    name = "register-spans"
+    version = store.data_version()
+    saved = store.snapshot(name)
+    base = None
+    if saved is not None:
+        try:
+            base = G.spans_from_bytes(saved.payload)
+        except (zlib.error, ValueError, KeyError, OSError):  # only a cache: read it all again
+            logging.getLogger("zoning").warning("snapshot %s unreadable, rebuilding", name)
+    if base is not None and saved.data_version == version:
+        return base
+    if base is not None and store.uploads_in_commit_order:
+        later = store.coverage(after_upload=saved.upload_mark)
+        spans = base if later.empty else G.merge_spans(pd.concat([base, later], ignore_index=True))
+    else:
+        spans = G.merge_spans(store.coverage())
+    if saved is not None or not spans.empty:
+        store.save_snapshot(name, version, G.spans_to_bytes(spans))
+    return spans
 
 
 def _counted_panel(store: Store, level: str, level_regions: pd.DataFrame) -> M.Panel:
