@@ -275,8 +275,8 @@ def main() -> None:
             profiler.disable()
         seconds = time.perf_counter() - start
         print(f"import_linelist: {seconds:.1f} s  -> {result.summary()}")
-        keep = ("rows_invalid_nik", "people_in_file", "episodes_new", "episodes_reinfection",
-                "rows_repeat_in_file", "region_days_written")  # fmt: skip
+        keep = ("rows_invalid_nik", "rows_unverified", "people_in_file", "episodes_new",
+                "episodes_reinfection", "rows_repeat_in_file", "region_days_written")  # fmt: skip
         print("  " + ", ".join(f"{k}={result.report.facts[k]:,}" for k in keep))
 
         count, count_distinct, n, distinct = _duckdb(path)
@@ -293,8 +293,8 @@ def main() -> None:
         daily_file(path, daily, max(args.rows // 100, 100))
         start = time.perf_counter()
         result = import_linelist(store, daily, filename=daily.name, author="bench")
-        print(f"daily upload ({result.rows:,} rows into a store of "
-              f"{store.case_count() - result.changed:,} episodes): "
+        print(f"daily upload ({result.rows:,} rows into a register of "
+              f"{store.case_count() - result.changed:,} positive dates): "
               f"{time.perf_counter() - start:.1f} s -> {result.summary()}")  # fmt: skip
         start = time.perf_counter()
         again = import_linelist(store, path, filename=path.name, author="bench")

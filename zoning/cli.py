@@ -348,6 +348,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see '{self.prog} --help')\n")
 
 
+def _scheme_options(p: argparse.ArgumentParser) -> None:
+    """``--scheme ID`` or ``--scheme-file FILE``, one of them required."""
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--scheme", help="built-in scheme id (see 'schemes')")
+    g.add_argument("--scheme-file", help="a scheme file (TOML) of your own")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m zoning",
@@ -368,9 +375,7 @@ def build_parser() -> argparse.ArgumentParser:
         "metrics",
         help="CSV with columns region, date and metric columns: " + ", ".join(sorted(METRICS)),
     )
-    g = p.add_mutually_exclusive_group(required=True)
-    g.add_argument("--scheme", help="built-in scheme id (see 'schemes')")
-    g.add_argument("--scheme-file", help="a scheme file (TOML) of your own")
+    _scheme_options(p)
     p.set_defaults(func=cmd_classify)
 
     p = sub.add_parser("demo", help="build the demo store (Jawa Tengah)")
@@ -378,9 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("zones", help="zones of a level on a date from the store, as CSV")
-    g = p.add_mutually_exclusive_group(required=True)
-    g.add_argument("--scheme", help="built-in scheme id")
-    g.add_argument("--scheme-file", help="a scheme file (TOML) of your own")
+    _scheme_options(p)
     p.add_argument("--level", required=True, choices=LEVELS)
     p.add_argument("--date", help="YYYY-MM-DD (default: the latest day not still filling in)")
     p.add_argument(
@@ -393,9 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "changes", help="zone changes since a date (with the scheme's hysteresis), as CSV"
     )
-    g = p.add_mutually_exclusive_group(required=True)
-    g.add_argument("--scheme", help="built-in scheme id")
-    g.add_argument("--scheme-file", help="a scheme file (TOML) of your own")
+    _scheme_options(p)
     p.add_argument("--level", required=True, choices=LEVELS)
     p.add_argument("--since", required=True, help="YYYY-MM-DD: changes on or after this day")
     p.set_defaults(func=cmd_changes)
@@ -428,9 +429,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "bulletin", help="the day's PDF brief and CSV of zone changes per regency, both languages"
     )
-    g = p.add_mutually_exclusive_group(required=True)
-    g.add_argument("--scheme", help="built-in scheme id")
-    g.add_argument("--scheme-file", help="a scheme file (TOML) of your own")
+    _scheme_options(p)
     p.add_argument("--out", required=True, help="folder; one sub-folder per day and regency")
     p.add_argument(
         "--level", choices=LEVELS, help="regions shown (default: village, else district)"

@@ -473,7 +473,8 @@ def test_rt_and_rw_numbers_place_cases_in_their_rt(rt_store):
         (nik(2), "2021-07-05", "Kelurahan B1", "009", "001", "Jl. Mawar 2"),  # a new RT
         (nik(3), "2021-07-05", "Kelurahan B1", "", "", "Jl. Mawar 3"),
     ]
-    result = _import(rt_store, rows, header=header, first="2021-06-29")  # a whole window
+    # covering the week before, so that houses_7d has a whole window (a register's count)
+    result = _import(rt_store, rows, header=header, first="2021-06-29")
     new_rt = "33.02.01.1001.001.009"
     regions = sorted(rt_store.case_episodes()["region"])
     assert regions == [B1, RT2, new_rt]
@@ -495,7 +496,7 @@ def test_a_line_list_with_kode_rw_and_rt_places_each_case_and_makes_its_rt(tiny_
         (nik(3), "2021-07-06", A1, "002", "001"),
         (nik(4), "2021-07-06", B1, "3", "4"),
     ]
-    result = _import(tiny_store, rows, header=header, first="2021-06-30")  # whole windows
+    result = _import(tiny_store, rows, header=header, first="2021-06-29")  # a whole week
     facts = result.report.facts
     assert facts["columns"] == {
         "nik": "nik", "date": "tanggal", "region": "kode", "rw": "rw", "rt": "rt",

@@ -245,12 +245,8 @@ def test_drill_down_only_into_regions_with_children_and_up_one_level(app, browse
 # The tests above run on the demo as shipped; the upload below changes the app's data.
 
 
-def test_upload_counts_then_the_map_shows_them(app, browser, tmp_path):
-    rows = ["tanggal;kode_desa;kasus_baru;meninggal"]
-    rows += [f"{d:02d}/11/2021;33.74.01.1001;{3 + d};0" for d in range(1, 8)]
-    csv_file = tmp_path / "kasus.csv"
-    csv_file.write_text("\n".join(rows) + "\n", encoding="cp1252")
-
+def upload_page(browser, app: str):
+    """The upload page of ``app`` with an analyst signed in, and its traffic."""
     page = browser.new_page(viewport={"width": 1400, "height": 1400})
     traffic = Traffic(page)
     page.goto(f"{app}/upload?lang=en")
@@ -259,6 +255,16 @@ def test_upload_counts_then_the_map_shows_them(app, browser, tmp_path):
     page.get_by_label("Analyst password").fill(ANALYST_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Recorded with the upload as: password:Analis Dinkes").wait_for(timeout=60_000)
+    return page, traffic
+
+
+def test_upload_counts_then_the_map_shows_them(app, browser, tmp_path):
+    rows = ["tanggal;kode_desa;kasus_baru;meninggal"]
+    rows += [f"{d:02d}/11/2021;33.74.01.1001;{3 + d};0" for d in range(1, 8)]
+    csv_file = tmp_path / "kasus.csv"
+    csv_file.write_text("\n".join(rows) + "\n", encoding="cp1252")
+
+    page, traffic = upload_page(browser, app)
     page.locator("input[type=file]").set_input_files(str(csv_file))
     page.get_by_text("Preview (7 of 7 rows as read)").wait_for(timeout=60_000)
     page.get_by_role("button", name="Save to the database").click()
@@ -457,3 +463,56 @@ def test_many_first_sessions_on_a_new_server_all_get_the_app(demo_db, browser, t
             assert t("common.language", "en") in nav, f"/{path} ran alone: {nav!r}"
             assert page.url.split("?")[0].endswith(f"/{path}")
             page.close()
+
+
+@pytest.fixture(scope="module")
+def register_app(demo_db, tmp_path_factory):
+    """The demo on a real server, for an analyst to upload a line list (its NIK key and home
+    folder in a temporary folder, never the machine's)."""
+    from zoning.core.auth import HASH_ENV, hash_password
+
+    require_chromium()
+    folder = tmp_path_factory.mktemp("register")
+    db = copy_store(demo_db, folder / "app.db")
+    env = {
+        HASH_ENV: hash_password(ANALYST_PASSWORD, n=2**10),
+        "ZONING_SECRET_FILE": str(folder / "keys" / "nik-secret"),
+        "HOME": str(folder / "home"),
+    }
+    with streamlit_server(db, env) as url:
+        yield url
+
+
+def test_a_line_list_covering_a_regency_then_its_trends_show_the_unverified(
+    register_app, browser, tmp_path
+):
+    """A line list of Kota Semarang for the week after the demo's data: the page says what it
+    covers and how many rows have no valid NIK; then the city has daily counts that week,
+    its silent villages' days read as zeros, and the trends say which share is unverified."""
+    rows = ["nik,tanggal_konfirmasi,kode_desa"]
+    rows += [f"33740101019{k:05d},2021-11-0{1 + k % 7},33.74.01.1001" for k in range(1, 15)]
+    rows += [f"{bad},2021-11-03,33.74.01.1002" for bad in ("", "3.374E+15")]
+    path = tmp_path / "daftar_kasus.csv"
+    path.write_text("\n".join(rows) + "\n")
+
+    page, traffic = upload_page(browser, register_app)
+    page.get_by_text("Case line list by NIK (CSV/XLSX)").click()
+    page.wait_for_timeout(3000)  # the rerun that gives line lists their own uploader
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_text("Coverage: the 2 villages the file names").wait_for(timeout=60_000)
+    page.get_by_text("2 of 16 rows counted (12.5 %) have no valid NIK").wait_for(timeout=60_000)
+    covers = page.get_by_label("Regions covered (codes separated by commas")
+    covers.fill("33.74")
+    covers.press("Enter")
+    page.get_by_text("Coverage: 33.74, 2021-11-01 to 2021-11-07 (7 days)").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Save to the database").click()
+    page.get_by_text(re.compile(r"Saved: upload \d+: 16 rows read")).first.wait_for(timeout=60_000)
+    page.goto(f"{register_app}/trends?lang=en&level=regency&region=33.74&date=2021-11-07")
+    page.get_by_role("heading", name="Cases without a valid NIK (unverified)").wait_for(
+        timeout=90_000
+    )
+    page.get_by_text(re.compile(r"Kota Semarang: 2 of 16 cases \(12[.,]5 %\)")).wait_for(
+        timeout=30_000
+    )
+    assert not traffic.external
+    page.close()

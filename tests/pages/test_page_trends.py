@@ -284,7 +284,7 @@ def test_the_share_of_unverified_cases_of_a_line_list(
     serve_store(store)
     at = open_page("trends", lang="en", level="regency", region="33.01", date="2021-07-31")
     assert "Cases without a valid NIK (unverified)" in [el.value for el in at.subheader]
-    note = next(el.value for el in at.caption if "their share of the cases" in el.value)
+    note = next(el.value for el in at.caption if "that line lists cover" in el.value)
     assert "Kabupaten Satu: 2 of 32 cases (6.2 %)" in note.replace("\\", "")
     # a region without such cases says nothing of them
     at = open_page("trends", lang="en", level="regency", region="33.02", date="2021-07-31")

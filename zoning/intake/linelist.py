@@ -63,12 +63,7 @@ from zoning.intake.nik import (
     sixteen_digit_cells,
 )
 from zoning.intake.report import ImportResult, Report
-from zoning.model.codes import (
-    RT_CODE_LENGTH,
-    VILLAGE_CODE_LENGTH,
-    normalise_code,
-    try_normalise,
-)
+from zoning.model.codes import RT_CODE_LENGTH, VILLAGE_CODE_LENGTH, normalise_code, try_normalise
 from zoning.model.metrics import WINDOW
 from zoning.model.regions import LEVELS, RegionResolver, local_regions
 from zoning.model.registers import (
@@ -686,19 +681,22 @@ def _content_order(
         return by, np.r_[False, (np.diff(key, axis=1) == 0).all(axis=0)]
     key = (code * sizes[1] + d) * sizes[2] + place
     by = np.argsort(key, kind="stable")
-    k = key[by]
-    step = np.diff(k) == 0
-    tied = np.r_[step, False] | np.r_[False, step]
-    same = np.zeros(n, dtype=bool)
-    if tied.any():
-        at = by[tied]  # rows that share person, day and place: order them by house too
-        texts = house[at]
-        houses = _text_ranks(np.where(pd.isna(texts), "", texts))
-        sub = np.lexsort((row[at], is_new[at], houses, key[at]))
-        by[tied] = at[sub]
+    step = np.diff(key[by]) == 0  # the next row has the same person, day and place
+    texts = np.where(pd.isna(house), "", house)[by]
+    same = np.r_[False, step & (texts[1:] == texts[:-1])]
+    # runs of such rows whose houses differ are ordered by house too (most runs are a row
+    # again, house and all: their stable order is the one wanted)
+    run = np.cumsum(np.r_[True, ~step])
+    mixed = np.zeros(run[-1] + 1, dtype=bool)
+    mixed[run[1:][step & ~same[1:]]] = True
+    at = np.flatnonzero(mixed[run])
+    if len(at):
+        houses = _text_ranks(texts[at])
+        sub = np.lexsort((row[by[at]], is_new[by[at]], houses, key[by[at]]))
+        by[at] = by[at][sub]
         ranks = np.full(n, -1, dtype=np.int64)
-        ranks[np.flatnonzero(tied)] = houses[sub]
-        same[1:] = step & (np.diff(ranks) == 0)
+        ranks[at] = houses[sub]
+        same[at] = np.r_[False, step][at] & (np.r_[-2, ranks[:-1]][at] == ranks[at])
     return by, same
 
 
@@ -792,6 +790,8 @@ class LineList(envelope.Kind):
         )  # fmt: skip
         # the RWs and RTs the line list names that the store lacks (made in write)
         self.places = local_regions(frame["region"].dropna(), regions["code"])
+        if len(self.places):  # covered like the RTs the store has
+            regions = pd.concat([regions, self.places], ignore_index=True)
         spans = coverage(frame, regions, report, self.covers, self.first, self.last)
         checked = envelope.Checked(frame, report, int(report.facts.get("rows_read", 0)))
         checked.work = (loaded.sha256, spans)

@@ -58,15 +58,15 @@ class Options:
     region: str | None = None  # counts: the one region of a file without a region column
     level: str | None = None  # regions: the level the file holds
     layer: str | None = None  # regions: the layer of a GeoPackage
+    covers: str | None = None  # line lists: the regions covered (codes, commas between)
+    first: object = None  # line lists: the first day covered
+    last: object = None  # line lists: the last day covered
+    exclude_unverified: bool = False  # line lists: leave out rows without a valid NIK
     duplicates: str = "error"  # counts: a repeated day with other values (--duplicates)
     strict: bool = False  # counts: refuse a falling cumulative total (--strict)
     sheet: str | None = None  # counts: a workbook's sheet, or "all" (--sheet)
     values: str | None = None  # counts: what a wide table's numbers are (--values)
     codes: str = "auto"  # counts: how region codes are read (--codes)
-    covers: str | None = None  # line lists: the regions covered (codes, commas between)
-    first: object = None  # line lists: the first day covered
-    last: object = None  # line lists: the last day covered
-    exclude_unverified: bool = False  # line lists: leave out rows without a valid NIK
 
 
 #: The latest previews: the page runs again on every click, and the same file with the same
@@ -82,9 +82,9 @@ def preview(store: Store, data: bytes, filename: str, options: Options) -> Previ
     mapping = tuple(sorted((options.mapping or {}).items()))
     key = (
         hashlib.sha256(data).hexdigest(), filename, options.kind, mapping, options.region,
-        options.level, options.layer, options.duplicates, options.strict, options.sheet,
-        options.values, options.codes, options.covers, str(options.first), str(options.last),
-        options.exclude_unverified, store.url, store.data_version(),
+        options.level, options.layer, options.covers, str(options.first), str(options.last),
+        options.exclude_unverified, options.duplicates, options.strict, options.sheet,
+        options.values, options.codes, store.url, store.data_version(),
     )  # fmt: skip
     return _PREVIEWS.get(key, lambda: _preview(store, data, filename, options))
 

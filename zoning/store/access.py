@@ -589,9 +589,9 @@ class Store:
             return
         move = (
             "INSERT INTO case_dates (person_key, date, region, household_key, episode, "
-            "unverified, upload_id, created_at) SELECT person_key, episode_start, region, "
-            f"household_key, {_TRUE[self.engine.dialect.name == 'postgresql']}, "
-            f"{_FALSE[self.engine.dialect.name == 'postgresql']}, upload_id, created_at "
+            "unverified, upload_id) SELECT person_key, episode_start, region, household_key, "
+            f"{_TRUE[self.engine.dialect.name == 'postgresql']}, "
+            f"{_FALSE[self.engine.dialect.name == 'postgresql']}, upload_id "
             f"FROM {OLD_CASES} ORDER BY id"
         )
         try:
@@ -678,8 +678,6 @@ class Store:
         day_codes, days = pd.factorize(pd.to_datetime(frame["date"]).to_numpy())
         days = pd.DatetimeIndex(days)
         texts = np.array(days.strftime("%Y-%m-%d") if sqlite else days.date, dtype=object)
-        created = _now()
-        created_value = created.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else created
         house = frame["household_key"].to_numpy(dtype=object)
         house = np.where(pd.isna(house), None, house)
         region = frame["region"].to_numpy(dtype=object)[order]
@@ -697,14 +695,13 @@ class Store:
                     episode.tolist(),
                     unverified.tolist(),
                     itertools.repeat(int(upload_id)),
-                    itertools.repeat(created_value),
                     strict=False,
                 )
             )
             mark = _mark(conn)
             sql = (
                 "INSERT INTO case_dates (person_key, date, region, household_key, episode, "
-                f"unverified, upload_id, created_at) VALUES ({', '.join([mark] * 8)})"
+                f"unverified, upload_id) VALUES ({', '.join([mark] * 7)})"
             )
             if not sqlite:
                 conn.exec_driver_sql(sql, rows)

@@ -135,7 +135,8 @@ alerts_sent = sa.Table(
 #: (:func:`zoning.intake.linelist.plan_episodes`), so the same rows in any split give the same
 #: episodes. ``region`` is a village or RT code; its village is its first 13 characters. There
 #: is no index on region or date: keeping one up to date costs more, on a million-row import,
-#: than the scans of :meth:`Store.case_new_cases` it would save.
+#: than the scans of :meth:`Store.case_new_cases` it would save. When a row came is its
+#: upload's (``uploads.created_at``).
 case_dates = sa.Table(
     "case_dates",
     metadata,
@@ -147,7 +148,6 @@ case_dates = sa.Table(
     sa.Column("episode", sa.Boolean, nullable=False),
     sa.Column("unverified", sa.Boolean, nullable=False),
     sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id")),
-    sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Index("ix_case_dates_person", "person_key", "date"),
 )
 #: What a register (a line list) covers: per upload, the regions (a village stands for its
