@@ -10,6 +10,9 @@ Run by hand (not a test):  .venv/bin/python bench/intake.py [--villages 8563] [-
 2. Counts: a ``;``-separated file of ``rows`` rows with thousands separators read with
    :func:`zoning.intake.tables.read_cells` and checked with
    :func:`zoning.intake.tables.whole_numbers`.
+3. Counts files as offices keep them, read and checked whole by
+   :func:`zoning.intake.counts.read_counts` (layout, columns, places, numbers, daily values):
+   ``rows`` region-days of 1,000 villages, long under a title row, and the same as a wide table.
 
 Each step runs ``--repeat`` times; the best and the median are reported with the load average,
 since a busy machine inflates every figure.
@@ -65,6 +68,33 @@ def counts_csv(rows: int) -> float:
     return seconds
 
 
+def counts_file(rows: int, wide: bool) -> float:
+    """``read_counts`` of a counts file of ``rows`` region-days (1,000 villages), long (a row
+    per village and day) or wide (a row per village, a column per day), title row above."""
+    import pandas as pd
+
+    from zoning.intake.counts import read_counts
+
+    villages = [f"33.74.{d:02d}.{1000 + v}" for d in range(1, 21) for v in range(1, 51)]
+    days = pd.date_range("2021-01-01", periods=max(rows // len(villages), 1))
+    regions = pd.DataFrame({"code": villages, "name": villages, "level": "village"})
+    if wide:
+        head = ";".join(["kode", *(f"{d:%d/%m/%Y}" for d in days)])
+        body = [";".join([v, *(f"{(i + k) % 3000:,}" for k in range(len(days)))])
+                for i, v in enumerate(villages)]  # fmt: skip
+        data = ("Kasus Baru\n" + head + "\n" + "\n".join(body) + "\n").encode()
+    else:
+        body = [f"{d:%d/%m/%Y};{v};{(i + k) % 3000:,}" for k, d in enumerate(days)
+                for i, v in enumerate(villages)]  # fmt: skip
+        data = ("REKAP HARIAN\ntanggal;kode;kasus_baru\n" + "\n".join(body) + "\n").encode()
+    start = time.perf_counter()
+    frame, report = read_counts(data, regions)
+    seconds = time.perf_counter() - start
+    if report.has_errors or len(frame) != len(villages) * len(days):
+        raise SystemExit(f"the counts file was not read whole: {report.summary()}")
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--villages", type=int, default=8563)
@@ -79,6 +109,12 @@ def main() -> None:
                 args.villages, folder
             ),
             f"read and check a {args.rows:,}-row counts CSV": lambda: counts_csv(args.rows),
+            f"read_counts, {args.rows:,} region-days, long with a title row": lambda: counts_file(
+                args.rows, wide=False
+            ),
+            f"read_counts, {args.rows:,} region-days, wide (a column per day)": lambda: counts_file(
+                args.rows, wide=True
+            ),
         }
         for name, step in steps.items():
             times = [step() for _ in range(args.repeat)]

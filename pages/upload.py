@@ -34,9 +34,8 @@ if file is None:
 data = file.getvalue()
 
 # --- the analyst's choices ----------------------------------------------------------------
-level = region = layer = covers = first = last = sheet = None
-exclude_unverified = False
-duplicates, strict, codes = "error", False, "auto"
+level = region = layer = sheet = covers = first = last = None
+duplicates, strict, codes, exclude_unverified = "error", False, "auto", False
 mapping_key = f"mapping-{kind}-{file.name}-{len(data)}"
 values_key = f"values-{file.name}-{len(data)}"
 if kind == "regions":
@@ -76,9 +75,9 @@ elif kind == "linelist":  # a register: what it covers, and its rows without a v
                             key="upload_to")  # fmt: skip
     exclude_unverified = st.checkbox(t("upload.exclude_unverified", lg), key="upload_exclude")
 options = uploads.Options(
-    kind, st.session_state.get(mapping_key), region, level, layer, covers=covers, first=first,
-    last=last, exclude_unverified=exclude_unverified, duplicates=duplicates, strict=strict,
-    sheet=sheet, values=st.session_state.get(values_key), codes=codes,
+    kind, st.session_state.get(mapping_key), region, level, layer, duplicates=duplicates,
+    strict=strict, sheet=sheet, values=st.session_state.get(values_key), codes=codes,
+    covers=covers, first=first, last=last, exclude_unverified=exclude_unverified,
 )  # fmt: skip
 
 try:
@@ -98,7 +97,7 @@ if kind == "counts" and (uploads.asks_values(found) or st.session_state.get(valu
 
 # --- column mapping -----------------------------------------------------------------------
 choices = list(found.report.facts.get("headers") or uploads.header(data))
-if kind != "regions" and choices:
+if kind in ("counts", "linelist") and choices:
     st.subheader(t("upload.mapping", lg))
     st.caption(t("upload.mapping_help", lg))
     fields = uploads.fields(kind)

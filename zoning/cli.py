@@ -280,16 +280,16 @@ def cmd_regions_import(args: argparse.Namespace) -> int:
 
 
 def _print_result(result) -> int:
-    """The upload's summary and how the file was read on stdout (with a line list's coverage
-    and unverified share), its first warnings on stderr."""
+    """The upload's summary on stdout, with how the file was read and a line list's coverage
+    and unverified share; its first warnings on stderr."""
     from zoning.intake.uploads import register_lines
 
     print(result.summary())
-    for line in result.report.read:
-        print(f"  {line}")
     if result.duplicate_of is None:
         for line in register_lines(result.report, "en"):
             print(line)
+    for line in result.report.read:
+        print(f"  {line}")
     for issue in result.report.warnings[:20]:
         print(f"warning: {issue}", file=sys.stderr)
     more = result.report.counts["warning"] - 20
@@ -489,24 +489,6 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     q.add_argument("--region", help="the region of a file without a region column")
     q.add_argument(
-        "--covers", metavar="CODE[,CODE]",
-        help="line lists: the regions the list covers, e.g. 33.74 (default: the villages it "
-        "names, and their RTs); within them a day without a case is a zero",
-    )  # fmt: skip
-    q.add_argument(
-        "--from", dest="first", metavar="DATE",
-        help="line lists: the first day covered (default: the first date in the file)",
-    )  # fmt: skip
-    q.add_argument(
-        "--to", dest="last", metavar="DATE",
-        help="line lists: the last day covered (default: the last date in the file)",
-    )  # fmt: skip
-    q.add_argument(
-        "--exclude-unverified", action="store_true",
-        help="line lists: leave out rows without a valid NIK (by default each is counted as "
-        "an unverified case of its place and date)",
-    )  # fmt: skip
-    q.add_argument(
         "--duplicates", choices=DUPLICATES, default="error",
         help="counts: a region and day given twice with different values (a later snapshot "
         "of the same day) is refused (error, the default), or the first or last row wins",
@@ -529,6 +511,24 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument(
         "--codes", choices=CODES, default="auto",
         help="counts: read region codes as Kemendagri or BPS codes (default: by their form)",
+    )  # fmt: skip
+    q.add_argument(
+        "--covers", metavar="CODE[,CODE]",
+        help="line lists: the regions the list covers, e.g. 33.74 (default: the villages it "
+        "names, and their RTs); within them a day without a case is a zero",
+    )  # fmt: skip
+    q.add_argument(
+        "--from", dest="first", metavar="DATE",
+        help="line lists: the first day covered (default: the first date in the file)",
+    )  # fmt: skip
+    q.add_argument(
+        "--to", dest="last", metavar="DATE",
+        help="line lists: the last day covered (default: the last date in the file)",
+    )  # fmt: skip
+    q.add_argument(
+        "--exclude-unverified", action="store_true",
+        help="line lists: leave out rows without a valid NIK (by default each is counted as "
+        "an unverified case of its place and date)",
     )  # fmt: skip
     q.set_defaults(func=cmd_cases_import)
 

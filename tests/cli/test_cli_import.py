@@ -71,6 +71,65 @@ def test_regions_import_csv_list_then_list(tiny_store: Store, tmp_path: Path, ca
     ]
 
 
+# --- issue 14: --duplicates, --strict and the report of how the file was read ------------------
+
+
+SNAPSHOTS = (
+    "tanggal,kode,total_kasus\n2021-07-22,33.01.01.2001,10\n2021-07-23,33.01.01.2001,12\n"
+    "2021-07-23,33.01.01.2001,15\n2021-07-24,33.01.01.2001,14\n"
+)
+
+
+def test_cases_import_duplicates_and_strict(tiny_store: Store, tmp_path: Path, capsys):
+    f = tmp_path / "scraped.csv"
+    f.write_text(SNAPSHOTS)
+    before = tiny_store.data_version()
+    code, _, err = _run(capsys, "--db", tiny_store.url, "cases", "import", str(f))
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith("error: row 4: region 33.01.01.2001 on 2021-07-23 is also in row 3")
+    assert "--duplicates first" in err and "--duplicates last" in err
+    code, _, err = _run(capsys, "--db", tiny_store.url, "cases", "import", str(f),
+                        "--duplicates", "last", "--strict")  # fmt: skip
+    assert code == 2 and "--strict refuses a total that falls" in err
+    assert tiny_store.data_version() == before
+    code, out, err = _run(capsys, "--db", tiny_store.url, "cases", "import", str(f),
+                          "--duplicates", "last")  # fmt: skip
+    assert code == 0, err
+    assert "  place: column `kode`" in out.splitlines()
+    assert "  repeated days: 1 row left out, the last of each kept (--duplicates last)" in out
+    assert "read as a correction of -1 that day" in err
+    stored = tiny_store.counts().set_index(["region", "date"])["new_cases"]
+    assert stored[("33.01.01.2001", pd.Timestamp("2021-07-23"))] == 5
+    assert stored[("33.01.01.2001", pd.Timestamp("2021-07-24"))] == -1
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [(["--duplicates", "latest"], "invalid choice: 'latest'"),
+     (["--codes", "x"], "invalid choice: 'x'")],
+)  # fmt: skip
+def test_cases_import_refuses_other_choices(tiny_store: Store, tmp_path: Path, capsys, args,
+                                            fragment):  # fmt: skip
+    f = tmp_path / "k.csv"
+    f.write_text(SNAPSHOTS)
+    with pytest.raises(SystemExit) as exc:
+        main(["--db", tiny_store.url, "cases", "import", str(f), *args])
+    assert exc.value.code == 2 and fragment in capsys.readouterr().err
+
+
+def test_regions_crosswalk_then_counts_with_bps_codes(tiny_store: Store, tmp_path: Path, capsys):
+    walk = tmp_path / "padanan.csv"
+    walk.write_text("kode_bps,kode_kemendagri\n3301010001,33.01.01.2001\n")
+    code, out, err = _run(capsys, "--db", tiny_store.url, "regions", "crosswalk", str(walk))
+    assert code == 0, err
+    assert "1 codes given, 0 matched by name" in out
+    counts = tmp_path / "bps.csv"
+    counts.write_text("tanggal,kode,kasus_baru\n2021-07-22,3301010001,4\n")
+    code, out, err = _run(capsys, "--db", tiny_store.url, "cases", "import", str(counts))
+    assert code == 0, err
+    assert "read through the crosswalk: 1 rows" in out
+
+
 # --- line lists: what they cover, and their rows without a valid NIK -------------------------
 
 A1, A2 = "33.01.01.2001", "33.01.01.2002"
@@ -156,62 +215,3 @@ def test_coverage_options_only_go_with_line_lists(tiny_store: Store, tmp_path: P
                         "--covers", "33", "--exclude-unverified")  # fmt: skip
     assert code == 2 and "--covers, --exclude-unverified only go with --kind linelist" in err
     assert tiny_store.data_version() == before
-
-
-# --- issue 14: --duplicates, --strict and the report of how the file was read ------------------
-
-
-SNAPSHOTS = (
-    "tanggal,kode,total_kasus\n2021-07-22,33.01.01.2001,10\n2021-07-23,33.01.01.2001,12\n"
-    "2021-07-23,33.01.01.2001,15\n2021-07-24,33.01.01.2001,14\n"
-)
-
-
-def test_cases_import_duplicates_and_strict(tiny_store: Store, tmp_path: Path, capsys):
-    f = tmp_path / "scraped.csv"
-    f.write_text(SNAPSHOTS)
-    before = tiny_store.data_version()
-    code, _, err = _run(capsys, "--db", tiny_store.url, "cases", "import", str(f))
-    assert code == 2 and err.count("\n") == 1
-    assert err.startswith("error: row 4: region 33.01.01.2001 on 2021-07-23 is also in row 3")
-    assert "--duplicates first" in err and "--duplicates last" in err
-    code, _, err = _run(capsys, "--db", tiny_store.url, "cases", "import", str(f),
-                        "--duplicates", "last", "--strict")  # fmt: skip
-    assert code == 2 and "--strict refuses a total that falls" in err
-    assert tiny_store.data_version() == before
-    code, out, err = _run(capsys, "--db", tiny_store.url, "cases", "import", str(f),
-                          "--duplicates", "last")  # fmt: skip
-    assert code == 0, err
-    assert "  place: column `kode`" in out.splitlines()
-    assert "  repeated days: 1 row left out, the last of each kept (--duplicates last)" in out
-    assert "read as a correction of -1 that day" in err
-    stored = tiny_store.counts().set_index(["region", "date"])["new_cases"]
-    assert stored[("33.01.01.2001", pd.Timestamp("2021-07-23"))] == 5
-    assert stored[("33.01.01.2001", pd.Timestamp("2021-07-24"))] == -1
-
-
-@pytest.mark.parametrize(
-    ("args", "fragment"),
-    [(["--duplicates", "latest"], "invalid choice: 'latest'"),
-     (["--codes", "x"], "invalid choice: 'x'")],
-)  # fmt: skip
-def test_cases_import_refuses_other_choices(tiny_store: Store, tmp_path: Path, capsys, args,
-                                            fragment):  # fmt: skip
-    f = tmp_path / "k.csv"
-    f.write_text(SNAPSHOTS)
-    with pytest.raises(SystemExit) as exc:
-        main(["--db", tiny_store.url, "cases", "import", str(f), *args])
-    assert exc.value.code == 2 and fragment in capsys.readouterr().err
-
-
-def test_regions_crosswalk_then_counts_with_bps_codes(tiny_store: Store, tmp_path: Path, capsys):
-    walk = tmp_path / "padanan.csv"
-    walk.write_text("kode_bps,kode_kemendagri\n3301010001,33.01.01.2001\n")
-    code, out, err = _run(capsys, "--db", tiny_store.url, "regions", "crosswalk", str(walk))
-    assert code == 0, err
-    assert "1 codes given, 0 matched by name" in out
-    counts = tmp_path / "bps.csv"
-    counts.write_text("tanggal,kode,kasus_baru\n2021-07-22,3301010001,4\n")
-    code, out, err = _run(capsys, "--db", tiny_store.url, "cases", "import", str(counts))
-    assert code == 0, err
-    assert "read through the crosswalk: 1 rows" in out

@@ -1223,3 +1223,27 @@ def test_sheets_not_named_after_regions_read_the_first_and_say_how_to_read_the_r
 def test_choices_that_are_not_choices(store, option, value, fragment):
     rejected(store, csv("tanggal,kode,kasus_baru", f"2021-08-01,{A1},1"), fragment,
              **{option: value})  # fmt: skip
+
+
+def test_a_formula_saved_without_its_value_is_refused_not_read_as_missing(store):
+    """Bug (found by the fuzzer at a larger scale): a workbook cell holding a formula that was
+    never calculated (``=1+1`` written by a program, not Excel) was read as an empty cell, so
+    the day's count became missing without a word."""
+    data = xlsx([["tanggal", "kode", "kasus_baru"], ["2021-08-01", A1, 3],
+                 ["2021-08-02", A1, "=1+1"]])  # fmt: skip
+    exc = rejected(store, data, "row 3, column 'kasus_baru': '=1+1' is a formula the workbook "
+                   "was saved without calculating")  # fmt: skip
+    assert exc.row == 3
+    # a formula saved with its value (as Excel saves it) is its value
+    import zipfile
+
+    calculated = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(calculated, "w") as dst:
+        for name in src.namelist():
+            content = src.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                assert b"<f>1+1</f><v />" in content
+                content = content.replace(b"<f>1+1</f><v />", b"<f>1+1</f><v>2</v>")
+            dst.writestr(name, content)
+    frame, report = read_counts(calculated.getvalue(), store.regions())
+    assert not report.has_errors and frame["new_cases"].tolist() == [3, 2]

@@ -148,46 +148,6 @@ def test_a_malformed_hash_is_reported_to_the_operator(store: Store, monkeypatch)
     assert not at.text_input  # no sign-in form that could not work
 
 
-LINES = (
-    b"nik,tanggal_konfirmasi,kode_desa\n"
-    b"3301010101900001,2021-07-22,33.01.01.2001\n"
-    b"3301010101900002,2021-07-24,33.01.01.2002\n"
-    b"3301010101,2021-07-24,33.01.01.2002\n"
-)
-
-
-def test_a_line_list_says_what_it_covers_and_its_unverified_share(
-    store: Store, analyst_password: str, private_key_file
-):
-    import datetime as dt
-
-    at = sign_in(open_page("upload", lang="en"), "Bu Sari", analyst_password, "upload")
-    at.radio(key="upload_kind").set_value("linelist")
-    at.run()
-    at.file_uploader[0].set_value(("kasus.csv", LINES, "text/csv"))
-    at.run()
-    assert not at.exception, at.exception
-    shown = [i.value.replace("\\", "") for i in at.info]  # escaped Markdown, as text
-    assert any(s.startswith("Coverage: the 2 villages the file names") for s in shown), shown
-    assert any(s.startswith("1 of 3 rows counted (33.3 %) have no valid NIK") for s in shown)
-    at.text_input(key="upload_covers").input("33.01")
-    at.date_input(key="upload_from").set_value(dt.date(2021, 7, 20))
-    at.checkbox(key="upload_exclude").check()
-    at.run()
-    shown = [i.value.replace("\\", "") for i in at.info]  # escaped Markdown, as text
-    assert any("Coverage: 33.01, 2021-07-20 to 2021-07-24 (5 days)" in s for s in shown), shown
-    assert any("1 rows without a valid NIK were left out" in s for s in shown), shown
-    next(b for b in at.button if b.label == "Save to the database").click()
-    at.run()
-    assert not at.exception, at.exception
-    assert at.success and "Saved" in at.success[-1].value
-    covered = store.coverage()
-    assert covered[["region", "first", "last"]].values.tolist() == [
-        ["33.01", pd.Timestamp("2021-07-20"), pd.Timestamp("2021-07-24")]
-    ]
-    assert len(store.case_episodes()) == 2  # the unverified row left out
-
-
 def problems(at: AppTest, column: str = "Problem") -> list[str]:
     """The problems listed on the page (errors, then warnings)."""
     return [p for d in at.dataframe if column in d.value.columns for p in d.value[column]]
@@ -240,3 +200,43 @@ def test_a_wide_table_asks_what_its_numbers_are(store: Store, analyst_password: 
     assert not at.error, [e.value for e in at.error]
     read = next(i.value for i in at.info if "Cara berkas dibaca" in i.value)
     assert "a wide table" in read and "new\\_cases" not in read
+
+
+LINES = (
+    b"nik,tanggal_konfirmasi,kode_desa\n"
+    b"3301010101900001,2021-07-22,33.01.01.2001\n"
+    b"3301010101900002,2021-07-24,33.01.01.2002\n"
+    b"3301010101,2021-07-24,33.01.01.2002\n"
+)
+
+
+def test_a_line_list_says_what_it_covers_and_its_unverified_share(
+    store: Store, analyst_password: str, private_key_file
+):
+    import datetime as dt
+
+    at = sign_in(open_page("upload", lang="en"), "Bu Sari", analyst_password, "upload")
+    at.radio(key="upload_kind").set_value("linelist")
+    at.run()
+    at.file_uploader[0].set_value(("kasus.csv", LINES, "text/csv"))
+    at.run()
+    assert not at.exception, at.exception
+    shown = [i.value.replace("\\", "") for i in at.info]  # escaped Markdown, as text
+    assert any(s.startswith("Coverage: the 2 villages the file names") for s in shown), shown
+    assert any(s.startswith("1 of 3 rows counted (33.3 %) have no valid NIK") for s in shown)
+    at.text_input(key="upload_covers").input("33.01")
+    at.date_input(key="upload_from").set_value(dt.date(2021, 7, 20))
+    at.checkbox(key="upload_exclude").check()
+    at.run()
+    shown = [i.value.replace("\\", "") for i in at.info]  # escaped Markdown, as text
+    assert any("Coverage: 33.01, 2021-07-20 to 2021-07-24 (5 days)" in s for s in shown), shown
+    assert any("1 rows without a valid NIK were left out" in s for s in shown), shown
+    next(b for b in at.button if b.label == "Save to the database").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.success and "Saved" in at.success[-1].value
+    covered = store.coverage()
+    assert covered[["region", "first", "last"]].values.tolist() == [
+        ["33.01", pd.Timestamp("2021-07-20"), pd.Timestamp("2021-07-24")]
+    ]
+    assert len(store.case_episodes()) == 2  # the unverified row left out

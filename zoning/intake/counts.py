@@ -963,13 +963,18 @@ def _resolve(
 ) -> np.ndarray:
     """Each cell's region (``None`` where it is wrong, which is reported), looking for names
     within each row's ``within``; each distinct cell and place is resolved once."""
-    keys = pd.MultiIndex.from_arrays(
-        [cells.to_numpy(dtype=object), pd.Series(within, dtype=object).fillna("").to_numpy()]
-    )
-    idx, uniques = pd.factorize(keys)
-    found = [resolver.resolve(value, inside or None) for value, inside in uniques]
-    codes = np.array([c for c, _ in found] + [None], dtype=object)[idx]
-    problems = np.array([p for _, p in found] + ["the region is empty"], dtype=object)[idx]
+    cell_code, cell_uniques = pd.factorize(cells)
+    place_code, place_uniques = pd.factorize(pd.Series(within, dtype=object).fillna(""))
+    n_places = max(len(place_uniques), 1)
+    pair = np.where(cell_code < 0, -1, cell_code.astype(np.int64) * n_places + place_code)
+    pairs, idx = np.unique(pair, return_inverse=True)  # each distinct cell and place once
+    found = [
+        resolver.resolve(cell_uniques[p // n_places], place_uniques[p % n_places] or None)
+        if p >= 0 else (None, "the region is empty")
+        for p in pairs
+    ]  # fmt: skip
+    codes = np.array([c for c, _ in found], dtype=object)[idx]
+    problems = np.array([p for _, p in found], dtype=object)[idx]
     wrong = pd.isna(codes) & ~bad
     _flag(report, wrong, rows, column, lambda k: problems[k])
     return codes

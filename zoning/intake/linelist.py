@@ -45,7 +45,7 @@ import pandas as pd
 from zoning.core.errors import InputError
 from zoning.core.text import quote, redact
 from zoning.intake import envelope, tables
-from zoning.intake.columns import LINELIST, field_of, match_columns, pick_columns
+from zoning.intake.columns import LINELIST, describe, field_of, match_columns, pick_columns
 from zoning.intake.nik import (
     FINGERPRINT_META,
     SECRET_ENV,
@@ -216,6 +216,8 @@ def _parse(
     if report.has_errors:
         return _empty_frame()
     report.facts["columns"] = {name: redact(column) for name, column in cols.items()}
+    for line in describe(cols):  # which column was taken for what (NIKs are never shown)
+        report.note(line)
     rows = table.index.to_numpy()
 
     # NIK: rows without a valid one are unverified cases (or left out), always reported

@@ -463,6 +463,7 @@ ALL_SHEETS = "all"
 #: A cell that names no place but the sum of the rows above it: ``JUMLAH``, ``TOTAL``,
 #: ``Jumlah Kab/Kota``, ``GRAND TOTAL``, ``Total Jawa Tengah``.
 _TOTAL = re.compile(r"^(?:grand\s*|sub\s*)?(?:jumlah|total)(?![a-z])", re.IGNORECASE)
+_TOTAL_START = r"^(?i)(grand|sub|jumlah|total)"
 _NUMERIC = re.compile(r"^[-+]?[0-9][0-9.,\s\u00a0]*%?$")
 _HEADER_PROBE = 50  # rows looked at to find the header below title rows
 _MERGE = re.compile(
@@ -471,6 +472,23 @@ _MERGE = re.compile(
 _SHEET = re.compile(rb"<(?:\w+:)?sheet\s([^>]*?)/?>")
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _RELATION = re.compile(rb"<(?:\w+:)?Relationship\s([^>]*?)/?>")
+#: A cell that holds a formula (``<c r="C3"><f>1+1</f><v/></c>``), its value (if any) and text.
+_FORMULA = re.compile(
+    rb'<c\s+r="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(?<!/)>((?:(?!</c>).)*?<f[ >/](?:(?!</c>).)*?)</c>',
+    re.S,
+)
+_VALUE = re.compile(rb"<v>[^<]+</v>")
+_FORMULA_TEXT = re.compile(rb"<f[^>]*>([^<]*)</f>")
+
+
+def _total_cells(cells: pd.Series) -> np.ndarray:
+    """Which cells are a total row's label: a fast test of the first word (Arrow's regular
+    expressions have no look-ahead), then :data:`_TOTAL` on the few that pass it."""
+    maybe = cells.str.contains(_TOTAL_START, regex=True).to_numpy(bool)
+    out = np.zeros(len(cells), dtype=bool)
+    idx = np.flatnonzero(maybe)
+    out[idx] = [bool(_TOTAL.match(v)) for v in cells.iloc[idx]]
+    return out
 
 
 def is_total_label(text: object) -> bool:
@@ -515,7 +533,7 @@ def read_office(source: str | Path | bytes, sheet: str | None = None) -> list[Ta
         out = []
         for name, raw, merges in _read_workbook(data, sheet)[1]:
             _check_rows(len(raw) - 1)
-            table = _lay_out(raw.map(_cell_text).to_numpy(dtype=object), merges)
+            table = _lay_out(raw.map(_cell_text), merges)
             table.format, table.sheet = "xlsx", name
             out.append(table)
         return out
@@ -531,7 +549,7 @@ def read_office(source: str | Path | bytes, sheet: str | None = None) -> list[Ta
     text, encoding, bad_line = decode_text(data)
     delim = _sniff_widest(text)
     raw = _split_csv(text, delim, widest=True)
-    table = _lay_out(raw.fillna("").astype(str).to_numpy(dtype=object), [], delim)
+    table = _lay_out(raw, [], delim)
     table.encoding, table.delimiter = encoding, delim
     if encoding == "cp1252":
         table.notes.insert(0, (
@@ -593,7 +611,7 @@ def _read_workbook(
                 chosen = names[:1] if first else _choose_sheets(names, sheet)
                 raws = {n: pd.read_excel(book, sheet_name=n, header=None, dtype=object)
                         for n in chosen}  # fmt: skip
-        merges = _merged_cells(data)
+        facts = _sheet_facts(data)
     except InputError:
         raise
     except Exception as exc:  # a damaged workbook fails anywhere inside openpyxl or zipfile
@@ -601,7 +619,16 @@ def _read_workbook(
             f"this looks like an Excel workbook but it cannot be read ({type(exc).__name__}); "
             "open it in Excel and save it again as .xlsx or CSV"
         ) from None
-    out = [(n, raws[n], merges.get(n, [])) for n in chosen if not _blank(raws[n])]
+    for n in chosen:  # a formula saved without its value: its text, for the reader to refuse
+        for r, c, text in facts.get(n, ((), ()))[1]:
+            raw = raws[n]
+            if r >= raw.shape[0] or c >= raw.shape[1]:
+                raw = raw.reindex(index=range(max(raw.shape[0], r + 1)),
+                                  columns=range(max(raw.shape[1], c + 1)))  # fmt: skip
+            if pd.isna(raw.iat[r, c]):
+                raw.iat[r, c] = text
+            raws[n] = raw
+    out = [(n, raws[n], facts.get(n, ([], []))[0]) for n in chosen if not _blank(raws[n])]
     if not out:
         raise InputError("the file is empty")
     return names, out
@@ -626,9 +653,12 @@ def _blank(raw: pd.DataFrame) -> bool:
     return raw.empty or not raw.map(lambda v: _cell_text(v).strip() != "").to_numpy().any()
 
 
-def _merged_cells(data: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
-    """Each sheet's merged ranges, read from the workbook's XML (openpyxl's fast reader
-    does not keep them)."""
+def _sheet_facts(
+    data: bytes,
+) -> dict[str, tuple[list[tuple[int, int, int, int]], list[tuple[int, int, str]]]]:
+    """Each sheet's merged ranges and its formula cells saved without their value, read from
+    the workbook's XML (openpyxl's fast reader keeps neither: it reads such a formula as an
+    empty cell, which would be a missing count)."""
     import zipfile
 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -641,19 +671,27 @@ def _merged_cells(data: bytes) -> dict[str, list[tuple[int, int, int, int]]]:
             target = attrs.get(b"Target", b"").decode("utf-8", "replace")
             target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             targets[attrs.get(b"Id", b"")] = target
-        out: dict[str, list[tuple[int, int, int, int]]] = {}
+        out = {}
         for found in _SHEET.finditer(archive.read("xl/workbook.xml")):
             attrs = {k.split(b":")[-1]: v for k, v in _ATTR.findall(found.group(1))}
             name = html.unescape(attrs.get(b"name", b"").decode("utf-8", "replace"))
             path = targets.get(attrs.get(b"id", b""))
             if path not in names:
                 continue
+            xml = archive.read(path)
             ranges = []
-            for m in _MERGE.finditer(archive.read(path)):
+            for m in _MERGE.finditer(xml):
                 r1, r2 = int(m[2]) - 1, int(m[4]) - 1
                 c1, c2 = _column_number(m[1]) - 1, _column_number(m[3]) - 1
                 ranges.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
-            out[name] = ranges
+            formulas = []
+            if b"<f" in xml:
+                for m in _FORMULA.finditer(xml):
+                    if not _VALUE.search(m[3]):
+                        text = _FORMULA_TEXT.search(m[3])
+                        shown = html.unescape(text[1].decode("utf-8", "replace")) if text else ""
+                        formulas.append((int(m[2]) - 1, _column_number(m[1]) - 1, f"={shown}"))
+            out[name] = (ranges, formulas)
     return out
 
 
@@ -665,74 +703,87 @@ def _column_number(letters: bytes) -> int:
 
 
 def _lay_out(
-    grid: np.ndarray, merges: list[tuple[int, int, int, int]], delimiter: str | None = None
+    raw: pd.DataFrame, merges: list[tuple[int, int, int, int]], delimiter: str | None = None
 ) -> Table:
     """Title rows, header rows, body, total rows and the wide shape of a sheet's cells.
 
-    ``delimiter``: a CSV file's, whose rows may not be wider than its header.
+    ``raw`` holds the cells as text (index and columns from 0); ``delimiter`` is a CSV
+    file's, whose rows may not be wider than their header. Column by column: a province's
+    villages over a year are millions of rows.
     """
-    grid = np.array([[str(c).strip() for c in row] for row in grid], dtype=object).reshape(
-        grid.shape
-    )
-    written = grid != ""
-    if grid.size == 0 or not written.any():
+    n_rows, n_cols = raw.shape
+    if n_rows == 0 or n_cols == 0:
         raise InputError("the file is empty")
-    n_rows, n_cols = grid.shape
+    columns = [_text_cells(raw.iloc[:, c]).reset_index(drop=True) for c in range(n_cols)]
+    written = np.column_stack([col.ne("").to_numpy(bool) for col in columns])
+    if not written.any():
+        raise InputError("the file is empty")
     for r1, c1, r2, c2 in merges:  # a merged cell is written in every cell it covers
         if r1 < n_rows and c1 < n_cols:
             r2, c2 = min(r2, n_rows - 1), min(c2, n_cols - 1)
-            block = grid[r1 : r2 + 1, c1 : c2 + 1]
-            block[block == ""] = grid[r1, c1]
+            value = columns[c1].iat[r1]
+            for c in range(c1, c2 + 1):
+                part = columns[c].iloc[r1 : r2 + 1]
+                columns[c].iloc[r1 : r2 + 1] = part.where(part.ne(""), value)
     per_row = written.sum(axis=1)  # as typed: a title merged across the sheet is one cell
     rows = np.flatnonzero(per_row > 0)
     width = int(per_row[rows[:_HEADER_PROBE]].max())
     need = max(2, -(-width // 2)) if width >= 2 else 1
     header = next((int(r) for r in rows[:_HEADER_PROBE] if per_row[r] >= need), int(rows[0]))
-    titles = [" ".join(grid[r][written[r]].tolist()) for r in rows if r < header]
 
+    def row_of(r: int) -> np.ndarray:
+        return np.array([col.iat[r] for col in columns], dtype=object)
+
+    titles = [" ".join(row_of(r)[written[r]].tolist()) for r in rows if r < header]
     sub = header + 1
-    two = sub < n_rows and _is_sub_header(grid, written, merges, header, sub)
-    upper = grid[header].copy()
+    two = sub < n_rows and _is_sub_header(row_of(header), row_of(sub), written, merges, header)
+    upper, lower = row_of(header), (row_of(sub) if two else None)
     if two:
-        for c in range(n_cols):  # a group written once over its sub-columns (CSV)
-            if upper[c] == "" and grid[sub, c] != "" and c > 0:
+        for c in range(1, n_cols):  # a group written once over its sub-columns (CSV)
+            if upper[c] == "" and lower[c] != "":
                 upper[c] = upper[c - 1]
     parts_of = []
     for c in range(n_cols):
-        got = [upper[c].lower()] + ([grid[sub, c].lower()] if two else [])
+        got = [upper[c].lower()] + ([lower[c].lower()] if two else [])
         parts_of.append(tuple(dict.fromkeys(p for p in got if p)))
     first_body = sub + 1 if two else header + 1
-    body_rows = [int(r) for r in rows if r >= first_body]
+    body_rows = rows[rows >= first_body]
     names = [" ".join(p) for p in parts_of]
     named = [c for c in range(n_cols) if names[c]]
+    body_written = written[body_rows]
     if delimiter is not None and named and named[-1] + 1 < n_cols:
-        beyond = [r for r in body_rows if (grid[r, named[-1] + 1 :] != "").any()]
-        if beyond:
-            r = beyond[0]
-            cells = int(np.flatnonzero(grid[r] != "")[-1]) + 1
+        beyond = np.flatnonzero(body_written[:, named[-1] + 1 :].any(axis=1))
+        if len(beyond):
+            r = int(body_rows[beyond[0]])
+            cells = int(np.flatnonzero(written[r])[-1]) + 1
             raise InputError(
                 f"has {cells} cells but the header has {named[-1] + 1}; check the delimiter "
                 f"({_DELIM_NAMES[delimiter]} was used)",
                 row=r + 1,
             )
-    keep = [c for c in range(n_cols) if names[c] or any(grid[r, c] != "" for r in body_rows)]
+    keep = [c for c in range(n_cols) if names[c] or body_written[:, c].any()]
     names = [names[c] for c in keep]
     dupes = sorted({h for h in names if h and names.count(h) > 1})
     if dupes:
         raise InputError(f"the column '{dupes[0]}' appears more than once in the header")
-    if not body_rows:
+    if not len(body_rows):
         raise InputError("the file has a header but no rows")
-    body = pd.DataFrame(
-        grid[np.ix_(body_rows, keep)], index=pd.Index([r + 1 for r in body_rows]),
-        columns=names, dtype="str",
-    )  # fmt: skip
+    index = pd.Index(body_rows + 1)
+    first, last = int(body_rows[0]), int(body_rows[-1])
+    if last - first + 1 == len(body_rows):  # no blank rows: a slice, not a copy
+        body = pd.DataFrame({k: columns[c].iloc[first : last + 1] for k, c in enumerate(keep)})
+        body.index = index
+    else:
+        body = pd.DataFrame({k: columns[c].take(body_rows) for k, c in enumerate(keep)})
+        body.index = index
+    body.columns = names
     table = Table(body, "csv", titles=titles)
     table.parts = {names[k]: parts_of[c] for k, c in enumerate(keep) if names[k]}
     # total rows: a total's label in one of the first three cells
     total = np.zeros(len(body), dtype=bool)
     first3 = body.iloc[:, :3]
     for k in range(first3.shape[1]):
-        total |= first3.iloc[:, k].str.match(_TOTAL.pattern, case=False).to_numpy(bool)
+        total |= _total_cells(first3.iloc[:, k])
     for row, label in zip(body.index[total], first3[total].to_numpy(), strict=True):
         shown = next(v for v in label if _TOTAL.match(v))
         table.notes.append((f"a total row ({quote(shown)}); it is left out", int(row)))
@@ -745,23 +796,22 @@ def _lay_out(
 
 
 def _is_sub_header(
-    grid: np.ndarray, written: np.ndarray, merges: list, header: int, sub: int
+    header_row: np.ndarray, cells: np.ndarray, written: np.ndarray, merges: list, header: int
 ) -> bool:
     """Whether the row under the header is a second header row: it names sub-columns (under
     a group written once or merged) and holds no numbers."""
-    cells = grid[sub]
     filled = cells != ""
     if filled.sum() < 2:
         return False
-    grouped = bool((~written[header] & written[sub]).any()) or any(
-        r1 <= header <= r2 and (c2 > c1 or r2 >= sub) for r1, c1, r2, c2 in merges
+    grouped = bool((~written[header] & written[header + 1]).any()) or any(
+        r1 <= header <= r2 and (c2 > c1 or r2 > header) for r1, c1, r2, c2 in merges
     )
     if not grouped:
         return False
     if any(_NUMERIC.match(c) and parse_date(c) is None for c in cells[filled]):
         return False
     dates = sum(parse_date(c) is not None for c in cells[filled])
-    header_dates = sum(parse_date(c) is not None for c in grid[header] if c)
+    header_dates = sum(parse_date(c) is not None for c in header_row if c)
     return dates == 0 or (header_dates == 0 and dates >= 2)
 
 
@@ -1104,6 +1154,11 @@ def local_number(value: object) -> int | None:
 def describe_number(text: str, whole: bool) -> str:
     """What is wrong with a cell :func:`whole_numbers` or :func:`decimal_numbers` refused."""
     shown = quote(text)
+    if str(text).startswith("="):
+        return (
+            f"{shown} is a formula the workbook was saved without calculating; open it in "
+            "Excel or LibreOffice and save it again, or type the number"
+        )
     value = _number(str(text))
     if value is None:
         return f"{shown} is not a number"
