@@ -71,7 +71,7 @@ if geometry.drawn:
     )  # fmt: skip
     clicked = zone_map(
         geometry, view, token=f"{scheme.id}|{day.date()}|{lg}", lang=lg, key="zone-map",
-        selected=st.query_params.get("region"),
+        selected=st.query_params.get("region"), source=policy.boundary_source(store),
     )  # fmt: skip
     if clicked and clicked != st.query_params.get("region"):
         st.query_params["region"] = clicked

@@ -54,11 +54,13 @@ def zone_map(
     height: int = 560,
     selected: str | None = None,
     legend_size: int | None = None,
+    source: str | None = None,
 ) -> str | None:
     """Draw the map; return the code of a region the person has just clicked, else ``None``.
 
     ``token`` names the view (scheme, date, language...): the map recolours when it changes.
     A click is reported once: the component's value stays the same on later reruns.
+    ``source`` (plain text) says where the boundaries come from, in a corner of the map.
     """
     url = _publish(geometry)
     tiles, attribution = configured_tiles()
@@ -74,6 +76,7 @@ def zone_map(
         legend_size=legend_size,
         tiles=tiles,
         attribution=attribution,
+        source=source,
         messages={"loading": t("map.loading", lang), "failed": t("map.load_failed", lang)},
         key=key,
         default=None,

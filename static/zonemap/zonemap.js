@@ -17,6 +17,7 @@
   const state = {
     map: null, layer: null, geometry: null, geometryId: null, loading: null, args: null,
     view: null, token: null, selected: -1, hovered: -1, legend: null, tiles: null, tip: null,
+    source: null,
     clickNonce: Math.random().toString(36).slice(2), clicks: 0, height: 0,
   };
   const BORDER = "#757575";
@@ -460,6 +461,20 @@
     }
   }
 
+  // Where the boundaries come from (the data's attribution): plain text, bottom left.
+  function sourceControl(text) {
+    const key = text || "";
+    if (state.source && state.source.key === key) return;
+    if (state.source) state.map.removeControl(state.source);
+    state.source = null;
+    if (!text) return;
+    const control = L.control({ position: "bottomleft" });
+    control.onAdd = function () { return el("div", text, "zm-source"); };
+    control.addTo(state.map);
+    control.key = key;
+    state.source = control;
+  }
+
   function message(text) {
     const box = document.getElementById("message");
     box.textContent = text || "";
@@ -476,6 +491,7 @@
     setHeight(args.height || 560);
     ensureMap();
     tileLayer(args);
+    sourceControl(args.source);
     if (args.geometry_id !== state.geometryId) {
       const id = args.geometry_id;
       if (state.loading !== id) {

@@ -38,7 +38,8 @@ def install_demo(store: Store, force: bool = False) -> str:
             conn,
             as_of=demo.DEMO_AS_OF.isoformat(),
             geometry_note=json.dumps(demo.DEMO_GEOMETRY_NOTE),
-            source=json.dumps(demo.DEMO_SOURCE) if hasattr(demo, "DEMO_SOURCE") else "",
+            source=json.dumps(demo.DEMO_SOURCE),
+            attribution=demo.DEMO_ATTRIBUTION,
         )
     levels = regions["level"].value_counts()
     per_level = ", ".join(f"{levels.get(lv, 0)} {lv}" for lv in regions["level"].unique())

@@ -497,6 +497,11 @@ def is_demo(store: Store) -> bool:
     return bool((uploads["kind"] == "demo").any()) if len(uploads) else False
 
 
+def boundary_source(store: Store) -> str | None:
+    """Where the store's boundaries come from, as a map shows it (plain text), if known."""
+    return store.meta().get("attribution") or None
+
+
 def data_sources(store: Store, lang: str) -> list[str]:
     """Where the store's data come from, as plain-text lines."""
     lines = []
