@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import access, common
+from ui import access, common, places
 from ui.measures import level_note, show_measures
 from ui.zonemap import scroll_into_view, zone_map
 from zoning.core.i18n import format_number, t, tn
@@ -12,7 +12,7 @@ from zoning.core.text import escape_markdown, quote
 from zoning.model.regions import child_level, level_of_code, view_one_level_up
 from zoning.model.rollup import zone_totals
 from zoning.render import charts, export, mapdata, presentation
-from zoning.views import policy, service
+from zoning.views import briefing, policy, service
 
 SELECTED_ANCHOR = "selected-region"
 NOTES_SHOWN = 2
@@ -26,6 +26,8 @@ within, refused = mapdata.checked_within(store, level, st.query_params.get("with
 
 st.title(t("map.title", lg))
 common.data_note(store, lg)
+with st.container():  # its results come and go; the map keeps its place in the page's tree
+    places.search_box(store, lg)
 if refused:  # not a region above this level: the whole level, and a note saying why
     st.info(t("map.within_unknown", lg, value=escape_markdown(quote(st.query_params["within"]))))
 level_note(store, scheme, level, lg)  # e.g. PPKM Mikro at village level
@@ -62,25 +64,34 @@ for (label, colour), row in zip(presentation.legend(scheme, lg), totals.itertupl
 # the page's tree from one view to the next (a bare element here remounted the map's frame)
 st.container().markdown(presentation.zone_cards_html(cards), unsafe_allow_html=True)
 
-# --- the map ----------------------------------------------------------------------------
+# --- the map, and beside it the regions in the worst zone --------------------------------
+map_side, list_side = st.columns([3, 1.25], gap="medium")
+with list_side, st.container(height=560, border=False):
+    worst, worst_rows = briefing.worst_zone(
+        store, scheme, level, day, public=public, lang=lg, within=within
+    )
+    places.worst_zone_list(scheme, worst, worst_rows, lg, layer.set_index("code")["population"])
+map_side = map_side.container()
 geometry = mapdata.level_geometry(store, level, within)
 if geometry.drawn:
     view = mapdata.view_of(
         store, scheme, level, day, lg, public=public, within=within,
         level_label=common.level_label(level, lg),
     )  # fmt: skip
-    clicked = zone_map(
-        geometry, view, token=f"{scheme.id}|{day.date()}|{lg}", lang=lg, key="zone-map",
-        selected=st.query_params.get("region"), source=policy.boundary_source(store),
-    )  # fmt: skip
+    with map_side:
+        clicked = zone_map(
+            geometry, view, token=f"{scheme.id}|{day.date()}|{lg}", lang=lg, key="zone-map",
+            selected=st.query_params.get("region"), source=policy.boundary_source(store),
+        )  # fmt: skip
     if clicked and clicked != st.query_params.get("region"):
         st.query_params["region"] = clicked
         st.rerun()
 else:
-    st.info(t("map.no_geometry", lg))
-st.caption(t("map.click_hint", lg))
+    map_side.info(t("map.no_geometry", lg))
+map_side.caption(t("map.click_hint", lg))
 if public:
-    access.privacy_note(lg)
+    with map_side:
+        access.privacy_note(lg)
 
 # --- the selected region ----------------------------------------------------------------
 region = st.query_params.get("region")

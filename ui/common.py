@@ -22,7 +22,7 @@ from zoning.model.schemes import Scheme, builtin_schemes
 from zoning.render import mapdata
 from zoning.store import Store
 from zoning.views import service
-from zoning.views.policy import level_coverage, level_fit, nearest_scheme_level
+from zoning.views.policy import default_level, level_coverage, level_fit, nearest_scheme_level
 
 LANG_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 #: The view settings each page reads from the URL (by its path); a link to it carries them.
@@ -180,8 +180,7 @@ def _scheme_chosen(scheme: Scheme) -> None:
 def pick_level(s: Store, scheme: Scheme, lg: str, container=st.sidebar) -> str:
     """Level selector (levels that have regions), kept in ``?level=``."""
     levels = s.levels()
-    default = next((lv for lv in scheme.levels if lv in levels), levels[0])
-    current = _param("level", levels, default)
+    current = _param("level", levels, default_level(s, scheme))
     keep_param("level", current)
 
     def label(lv: str) -> str:  # levels the scheme is not meant for are marked

@@ -313,3 +313,80 @@ def test_a_scheme_at_a_level_it_cannot_zone_says_what_it_would_take(rt_store):
     assert "Choose the level: RT (block)." in warning.value and "line list" in warning.value
     at.button(key="level_go").click().run()
     assert at.query_params["level"] == "rt" and not at.warning
+
+
+# --- issue 15: the first view of the demo, the worst zone beside the map, finding a place ------
+
+
+def link_views(at: AppTest) -> list[tuple[str, dict[str, str]]]:
+    """Every page link on the page: its label and the view its query asks for."""
+    from urllib.parse import parse_qsl
+
+    return [
+        (link.proto.label, dict(parse_qsl(link.proto.query_string))) for link in at.get("page_link")
+    ]
+
+
+@pytest.fixture
+def demo_store(demo_db, serve_store) -> Store:
+    return serve_store(Store(str(demo_db)))
+
+
+def test_the_first_view_lists_the_worst_zone_beside_the_map(demo_store):
+    from zoning.model.schemes import builtin_schemes
+    from zoning.views import briefing, service
+
+    at = open_map()  # a fresh clone's first page: no query at all
+    assert at.query_params["level"] == "regency"
+    assert at.query_params["scheme"] == "who-ct-2021"
+    day = service.level_data(demo_store, "regency").settled_day
+    assert at.query_params["date"] == str(day.date())
+    who = builtin_schemes()["who-ct-2021"]
+    _, rows = briefing.worst_zone(demo_store, who, "regency", day, public=True, lang="id")
+    listed = [(label, view) for label, view in link_views(at) if view.get("region")]
+    assert [view["region"] for _, view in listed] == rows["code"].tolist()
+    assert next(label for label, _ in listed) == f"1\\. {rows['name'].iloc[0]}"
+    assert all(v["level"] == "regency" and v["date"] == str(day.date()) for _, v in listed)
+    text = markdown(at)
+    assert "**Zona terberat\\: Level 4 \\(sangat tinggi\\)**" in text
+    captions = [c.value for c in at.caption]
+    first = rows.iloc[0]
+    figure = f"{first['cases_7d_per_100k']:.1f}".replace(".", ",")
+    assert any(figure in c and "Kasus 7 hari per 100\\.000" in c for c in captions)
+    # every zone of the scheme is on the cards above the map
+    for zone in ("Level 1 (rendah)", "Level 2 (sedang)", "Level 3 (tinggi)"):
+        assert zone in text
+
+
+@pytest.mark.parametrize(
+    ("typed", "code", "level", "within"),
+    [
+        ("Miroto", "33.74.01.1001", "village", "33.74.01"),
+        ("33.74.01", "33.74.01", "district", "33.74"),
+        ("kota semarang", "33.74", "regency", None),
+    ],
+)
+def test_a_place_is_found_by_name_or_code_and_linked(demo_store, typed, code, level, within):
+    at = open_map(lang="en", date="2021-06-20")
+    before = len(at.get("page_link"))
+    at.text_input(key="region_search").input(typed).run()
+    found = link_views(at)[: len(at.get("page_link")) - before]
+    label, view = found[0]
+    assert view["region"] == code and view["level"] == level
+    assert view.get("within") == within
+    assert view["date"] == "2021-06-20" and view["lang"] == "en"  # the rest of the view kept
+    if code == "33.74.01.1001":
+        assert label == "Miroto · Village · Semarang Tengah, Kota Semarang"
+
+
+def test_an_ambiguous_name_shows_the_parents_of_each(demo_store):
+    at = open_map(lang="en")
+    before = len(at.get("page_link"))
+    at.text_input(key="region_search").input("Sidorejo").run()
+    found = [label for label, _ in link_views(at)[: len(at.get("page_link")) - before]]
+    assert len(found) == 8  # the most shown; the caption says how many matched
+    assert len(set(found)) == len(found)  # told apart by their parents
+    assert any(label == "Sidorejo · District · Kota Salatiga" for label in found)
+    assert any(c.value.startswith("25 regions match; 8 are shown") for c in at.caption)
+    at.text_input(key="region_search").input("Atlantis").run()
+    assert any('No region is named or coded "Atlantis"' in c.value for c in at.caption)

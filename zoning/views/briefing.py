@@ -17,10 +17,12 @@ import pandas as pd
 from zoning.core.i18n import format_number, pick, t, tn
 from zoning.model import metrics as M
 from zoning.model import privacy
+from zoning.model.codes import is_within
 from zoning.model.regions import LEVEL_LABELS, level_depth
 from zoning.model.schemes import NO_DATA_COLOUR, NO_ZONE, Scheme, builtin_schemes
 from zoning.store import Store
 from zoning.views import published, service
+from zoning.views.policy import default_level
 
 DEFAULT_SCHEME = "who-ct-2021"
 #: Rows of the table of regions in the most severe zone (PDF brief).
@@ -42,21 +44,6 @@ class View:
 
 
 # --- the view --------------------------------------------------------------------------------
-
-
-def default_level(store: Store, scheme: Scheme) -> str:
-    """The top level below the province that has regions and counts at or below it.
-
-    Levels the scheme was designed for are preferred (``regency`` for the demo province).
-    """
-    levels = store.levels()
-    counted = store.count_levels()
-    if not levels:
-        raise LookupError("the store has no regions")
-    deepest = max((level_depth(lv) for lv in counted), default=0)
-    usable = [lv for lv in levels if lv != "province" and level_depth(lv) <= deepest]
-    preferred = [lv for lv in usable if lv in scheme.levels]
-    return (preferred or usable or levels)[0]
 
 
 def settled_day(store: Store, level: str) -> pd.Timestamp:
@@ -175,11 +162,8 @@ def headline(
         )
     occupied = [z for z in per_zone[:-1] if z["regions"]]
     severe = occupied[-1] if occupied else per_zone[-2]
-    rate_metric = RATE_METRIC if RATE_METRIC in zones else scheme.metrics[0]
-    rows = shown[shown["zone_index"] == severe["index"]]
-    rows = rows.assign(rate=rows.get(rate_metric, np.nan))
-    # ordered by what is shown: numbers, highest first, then the rest (ranges, hidden) by name
-    rows = rows.iloc[privacy.shown_order(rows["rate"].tolist(), rows["name"].tolist())]
+    rate_metric = rate_metric_of(scheme, zones)
+    rows = severe_rows(shown, severe["index"], rate_metric)
     meta = store.meta()
     return {
         "scheme": scheme.id,
@@ -204,6 +188,43 @@ def headline(
         "rate_metric": rate_metric,
         **province_cases(store, day),
     }
+
+
+def rate_metric_of(scheme: Scheme, zones: pd.DataFrame) -> str:
+    """The rate regions in a zone are ranked by: :data:`RATE_METRIC` where the view has it."""
+    return RATE_METRIC if RATE_METRIC in zones else scheme.metrics[0]
+
+
+def severe_rows(shown: pd.DataFrame, zone: int, rate_metric: str) -> pd.DataFrame:
+    """The regions of ``shown`` (a zones table as a viewer sees it) in ``zone``, with their
+    ``rate``, ordered by what is shown: numbers, highest first, then the rest (ranges,
+    hidden) by name. The order never depends on a value the viewer does not see."""
+    rows = shown[shown["zone_index"] == zone]
+    rows = rows.assign(rate=rows.get(rate_metric, np.nan))
+    return rows.iloc[privacy.shown_order(rows["rate"].tolist(), rows["name"].tolist())]
+
+
+def worst_zone(
+    store: Store,
+    scheme: Scheme,
+    level: str,
+    day: object,
+    *,
+    public: bool,
+    lang: str,
+    within: str | None = None,
+) -> tuple[int | None, pd.DataFrame]:
+    """The most severe zone any region of the view (inside ``within``, if given) is in
+    (``None``: no region has a zone), and its regions as :func:`severe_rows` orders them,
+    figures as the viewer sees them (:func:`zoning.views.published.public_zones`)."""
+    shown = published.public_zones(store, scheme, level, day, lang, public=public)
+    if within:
+        shown = shown[[is_within(code, within) for code in shown["code"]]]
+    zoned = shown["zone_index"][shown["zone_index"] != NO_ZONE]
+    if zoned.empty:
+        return None, shown.iloc[:0]
+    zone = int(zoned.max())
+    return zone, severe_rows(shown, zone, rate_metric_of(scheme, shown))
 
 
 # --- the words -------------------------------------------------------------------------------

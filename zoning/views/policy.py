@@ -18,7 +18,7 @@ import pandas as pd
 from zoning.core.i18n import format_number, pick, strings, t
 from zoning.model.codes import try_normalise
 from zoning.model.metrics import DEFAULT_LAG_DAYS, WINDOW
-from zoning.model.regions import LEVEL_LABELS, LEVELS
+from zoning.model.regions import LEVEL_LABELS, LEVELS, level_depth
 from zoning.model.rollup import min_coverage
 from zoning.model.schemes import NO_DATA_COLOUR, NO_ZONE, Rule, Scheme
 from zoning.store import Store
@@ -309,6 +309,21 @@ def nearest_scheme_level(scheme: Scheme, level: str | None, available: list[str]
         return mine[-1]
     depth = LEVELS.index(level)
     return min(mine, key=lambda lv: (abs(LEVELS.index(lv) - depth), -LEVELS.index(lv)))
+
+
+def default_level(store: Store, scheme: Scheme) -> str:
+    """The top level below the province that has regions and counts at or below it.
+
+    Levels the scheme was designed for are preferred (``regency`` for the demo province).
+    """
+    levels = store.levels()
+    counted = store.count_levels()
+    if not levels:
+        raise LookupError("the store has no regions")
+    deepest = max((level_depth(lv) for lv in counted), default=0)
+    usable = [lv for lv in levels if lv != "province" and level_depth(lv) <= deepest]
+    preferred = [lv for lv in usable if lv in scheme.levels]
+    return (preferred or usable or levels)[0]
 
 
 def scheme_figures(scheme: Scheme) -> tuple[str, ...]:
