@@ -70,7 +70,7 @@ with list_side, st.container(height=560, border=False):
     worst, worst_rows = briefing.worst_zone(
         store, scheme, level, day, public=public, lang=lg, within=within
     )
-    places.worst_zone_list(scheme, worst, worst_rows, lg, layer.set_index("code")["population"])
+    places.worst_zone_list(store, scheme, worst, worst_rows, lg)
 map_side = map_side.container()
 geometry = mapdata.level_geometry(store, level, within)
 if geometry.drawn:

@@ -14,6 +14,7 @@ from ui import common
 from ui.measures import show_measures
 from zoning.core.i18n import format_number, pick, t, tn
 from zoning.core.text import escape_markdown
+from zoning.model.codes import parent_code
 from zoning.model.regions import region_view, search_regions
 from zoning.model.schemes import Scheme
 from zoning.render import presentation
@@ -55,20 +56,24 @@ def search_box(store: Store, lg: str) -> None:
 
 
 def worst_zone_list(
-    scheme: Scheme, zone: int | None, rows: pd.DataFrame, lg: str, population: pd.Series
+    store: Store, scheme: Scheme, zone: int | None, rows: pd.DataFrame, lg: str
 ) -> None:
     """The regions of the worst zone (``rows``, in order, figures as the viewer sees them),
-    each a link with its figures; then what the zone requires."""
+    each a link with its figures (and, below the regencies, its parent's name: villages and
+    RWs share names); then what the zone requires."""
     if zone is None:
         st.caption(t("map.worst_none", lg))
         return
     title = t("map.worst_title", lg, zone=pick(scheme.zones[zone].label, lg))
     st.markdown(f"**{escape_markdown(title)}**")
-    people = format_number(float(population.reindex(rows["code"]).fillna(0).sum()), lg)
+    people = format_number(float(rows["population"].fillna(0).sum()), lg)
     st.caption(tn("map.worst_count", lg, len(rows), n=format_number(len(rows), lg), people=people))
     metrics = [m for m in scheme.metrics if m in rows]
+    everyone = service.regions(store).set_index("code")["name"]
     for i, row in enumerate(rows.head(WORST_ROWS).itertuples(index=False)):
-        region_link(row.code, f"{i + 1}. {row.name}")
+        up = parent_code(row.code)
+        where = f" · {everyone.get(up, up)}" if up and "." in up else ""
+        region_link(row.code, f"{i + 1}. {row.name}{where}")
         figures = [
             f"{presentation.metric_label(m, lg)}: "
             f"{presentation.format_metric(m, getattr(row, m), lg)}"

@@ -301,6 +301,14 @@
     return view.colours[zone];
   }
 
+  // Leaflet focuses the map on a mouse press so that its keys work; a plain focus() also
+  // scrolls the page around the frame to bring the whole map into view, between the press
+  // and the click, so the click landed on the region that had moved under the pointer
+  // (a village 50 px lower, when the map's foot was below the window). Focus without that.
+  L.Map.Keyboard.prototype._onMouseDown = function () {
+    if (!this._focused) this._map._container.focus({ preventScroll: true });
+  };
+
   function ensureMap() {
     if (state.map) return;
     state.map = L.map("map", { zoomSnap: 0.25, zoomAnimation: false, attributionControl: true });
@@ -568,6 +576,11 @@
       return g.features.map(function (f, i) { return f.rings.length ? i : -1; })
         .filter(function (i) { return i >= 0; })
         .map(function (i) { return { code: g.header.codes[i], fill: fillOf(i) }; });
+    },
+    codeAt: function (x, y) {  // the region under a point of the map's box, else null
+      const map = state.map, p = map.containerPointToLayerPoint(L.point(x, y));
+      const i = featureAt.apply(null, worldOf(map, p));
+      return i >= 0 ? state.geometry.header.codes[i] : null;
     },
     centre: function (code) {
       const g = state.geometry, map = state.map, i = g.header.codes.indexOf(code);

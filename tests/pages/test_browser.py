@@ -84,7 +84,7 @@ def test_map_draws_one_shape_per_region_offline(app, browser, demo_db):
 
 def test_tooltip_and_click_select_a_region(app, browser):
     page, frame, _ = open_map(
-        browser, f"{app}/map?level=regency&scheme=who-ct-2021&date=2021-07-15"
+        browser, f"{app}/map?level=regency&scheme=who-ct-2021&date=2021-07-03"
     )
     box = page.query_selector(MAP_IFRAME).bounding_box()
     point = frame.evaluate(CENTRE_JS, "33.74")
@@ -98,19 +98,40 @@ def test_tooltip_and_click_select_a_region(app, browser):
     page.close()
 
 
+def test_a_click_on_a_map_whose_foot_is_below_the_window_selects_that_region(app, browser):
+    """Leaflet focused the map on the press, which scrolled the page to show all of the map
+    between the press and the click: the click then landed 50 px lower, on a neighbour
+    (Pekunden for Miroto). The lowest region still inside the window is clicked here."""
+    page, frame, _ = open_map(
+        browser, f"{app}/map?level=regency&scheme=who-ct-2021&date=2021-07-03&lang=en"
+    )
+    page.set_viewport_size({"width": 1400, "height": 800})
+    page.wait_for_timeout(1_000)
+    box = page.query_selector(MAP_IFRAME).bounding_box()
+    assert box["y"] + box["height"] > 800  # the map's foot is below the window
+    codes = [s["code"] for s in shapes(frame)]
+    points = {c: frame.evaluate(CENTRE_JS, c) for c in codes}
+    inside = {c: p for c, p in points.items() if p and box["y"] + p["y"] < 790}
+    code = max(inside, key=lambda c: inside[c]["y"])
+    assert box["y"] + inside[code]["y"] > 700  # near the window's foot
+    page.mouse.click(box["x"] + inside[code]["x"], box["y"] + inside[code]["y"])
+    wait_for_view(page, region=code)
+    page.close()
+
+
 def test_changing_the_date_recolours_without_reloading_the_map(app, browser):
     page, frame, traffic = open_map(
-        browser, f"{app}/map?level=regency&scheme=who-ct-2021&date=2021-07-15"
+        browser, f"{app}/map?level=regency&scheme=who-ct-2021&date=2021-07-03"
     )
     july = {s["code"]: s["fill"] for s in shapes(frame)}
     frame.evaluate("() => { window.stillHere = true; }")
     geometry_requests = len([u for u in traffic.requests if u.endswith(".zmg")])
     slider = page.get_by_role("slider")
     slider.focus()
-    slider.press("Home")  # the first day: windows incomplete, then a calm autumn
-    page.wait_for_url(re.compile(r"date=2020-09-01"), timeout=30_000)
+    slider.press("Home")  # the first day: windows incomplete, then a calm spring
+    page.wait_for_url(re.compile(r"date=2021-03-01"), timeout=30_000)
     frame.wait_for_function(
-        "() => (document.body.dataset.styled || '').includes('2020-09-01')", timeout=30_000
+        "() => (document.body.dataset.styled || '').includes('2021-03-01')", timeout=30_000
     )
     september = {s["code"]: s["fill"] for s in shapes(frame)}
     assert set(september) == set(july)
@@ -160,13 +181,39 @@ def test_every_page_renders_offline_in_both_languages(app, browser, path, lang):
 
 # --- issue 11: RW and RT regions, drill-down, the panel in view ------------------------------
 
-DEMO_RW = "33.74.01.1003.001"  # the demo's RW and RT are in this village of Kota Semarang
-DEMO_RT = "33.74.01.1003.001.002"
+
+def _demo_neighbourhoods() -> tuple[str, str, str, int]:
+    """The demo's first RW and its second RT, their kelurahan's name, and its RWs."""
+    from zoning.demo import demo_regions
+
+    regions = demo_regions()
+    rw = regions[regions["level"] == "rw"].sort_values("code")
+    village = rw["parent"].iloc[0]
+    name = regions.set_index("code").loc[village, "name"]
+    return (
+        rw["code"].iloc[0],
+        rw["code"].iloc[0] + ".002",
+        name,
+        int((rw["parent"] == village).sum()),
+    )
+
+
+DEMO_RW, DEMO_RT, RW_VILLAGE_NAME, RW_COUNT = _demo_neighbourhoods()
+RW_VILLAGE = DEMO_RW.rsplit(".", 1)[0]
 
 
 def click_region(page, frame, code: str) -> None:
-    box = page.query_selector(MAP_IFRAME).bounding_box()
-    point = frame.evaluate(CENTRE_JS, code)
+    """Click inside region ``code`` once the map has stopped moving (the page around it may
+    still be growing, and a scroll bar that appears narrows the map)."""
+    seen = None
+    for _ in range(60):
+        box = page.query_selector(MAP_IFRAME).bounding_box()
+        now = (box, frame.evaluate(CENTRE_JS, code))
+        if now == seen:
+            break
+        seen = now
+        page.wait_for_timeout(500)
+    box, point = seen
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
 
 
@@ -181,7 +228,7 @@ def no_exception(page) -> None:
 def test_an_rw_or_rt_region_opens_with_its_measures_and_downloads(app, browser, level, code,
                                                                   name, how):  # fmt: skip
     """Issue 11 item 14: these showed KeyError: 'new_cases' and nothing below it."""
-    view = f"{app}/map?level={level}&scheme=ppkm-mikro-2021-04&date=2021-10-24&lang=en"
+    view = f"{app}/map?level={level}&scheme=ppkm-mikro-2021-04&date=2021-07-04&lang=en"
     if how == "link":
         page, frame, _ = open_map(browser, f"{view}&region={code}")
     else:
@@ -189,8 +236,8 @@ def test_an_rw_or_rt_region_opens_with_its_measures_and_downloads(app, browser, 
         click_region(page, frame, code)
         page.wait_for_url(re.compile(rf"region={re.escape(code)}(&|$)"), timeout=30_000)
     page.get_by_text(f"Selected region: {name}").wait_for(timeout=60_000)
-    page.get_by_text("Measures that apply").wait_for(timeout=30_000)
-    page.get_by_text("Houses with a case in the last 7 days").wait_for(timeout=30_000)
+    page.get_by_text("Measures that apply").wait_for(timeout=90_000)
+    page.get_by_text("Houses with a case in the last 7 days").wait_for(timeout=90_000)
     page.get_by_role("button", name="Download zones (CSV)").wait_for(timeout=30_000)
     no_exception(page)
     page.close()
@@ -215,13 +262,14 @@ def wait_for_view(page, **view: str | None) -> None:
 def test_drill_down_only_into_regions_with_children_and_up_one_level(app, browser):
     """Issue 11 item 18: Zoom in was offered for villages without RWs; Back went to every
     village; the chosen region's panel opened far below the map with nothing scrolling to it."""
-    view = f"{app}/map?level=village&within=33.74.01&scheme=who-ct-2021&date=2021-10-24&lang=en"
+    view = f"{app}/map?level=village&within=33.74.01&scheme=who-ct-2021&date=2021-07-04&lang=en"
     page, frame, _ = open_map(browser, view)
+    assert RW_VILLAGE != "33.74.01.1001"
     click_region(page, frame, "33.74.01.1001")  # a village without RWs
     page.wait_for_url(re.compile(r"region=33\.74\.01\.1001(&|$)"), timeout=30_000)
-    heading = "Selected region: Kelurahan Kota Semarang 1.1"
+    heading = "Selected region: Miroto"
     page.get_by_text(heading).wait_for(timeout=60_000)
-    page.get_by_text("Measures that apply").wait_for(timeout=30_000)
+    page.get_by_text("Measures that apply").wait_for(timeout=90_000)
     assert not page.get_by_role("button", name=re.compile("Zoom in")).count()
     page.get_by_text("No RW (neighbourhood) regions are recorded inside this region.").wait_for(
         timeout=30_000
@@ -235,16 +283,89 @@ def test_drill_down_only_into_regions_with_children_and_up_one_level(app, browse
     assert in_view(page, heading)  # scrolled to the panel
     no_exception(page)
 
-    page.goto(view + "&region=33.74.01.1003")  # the village with RWs
-    page.get_by_role("button", name="Zoom in: its 4 regions at RW (neighbourhood) level").click()
-    wait_for_view(page, level="rw", within="33.74.01.1003", region=None)
+    page.goto(view + f"&region={RW_VILLAGE}")  # the village with RWs
+    zoom = f"Zoom in: its {RW_COUNT} regions at RW (neighbourhood) level"
+    page.get_by_role("button", name=zoom).click()
+    wait_for_view(page, level="rw", within=RW_VILLAGE, region=None)
     map_frame(page)
     page.get_by_role("button", name="Up one level: Village").click()
-    wait_for_view(page, level="village", within="33.74.01", region="33.74.01.1003")
-    page.get_by_text("Selected region: Kelurahan Kota Semarang 1.3").wait_for(timeout=60_000)
+    wait_for_view(page, level="village", within="33.74.01", region=RW_VILLAGE)
+    page.get_by_text(f"Selected region: {RW_VILLAGE_NAME}").wait_for(timeout=60_000)
     page.get_by_role("button", name="Up one level: District").click()
     wait_for_view(page, level="district", within="33.74", region="33.74.01")
     no_exception(page)
+    page.close()
+
+
+# --- issue 15: the worst zone beside the map, finding a place ---------------------------------
+
+
+def test_the_worst_zone_is_listed_beside_the_map_and_each_opens_its_region(app, browser, demo_db):
+    from zoning.model.schemes import builtin_schemes
+    from zoning.store import Store
+    from zoning.views import briefing, service
+
+    store = Store(str(demo_db))
+    day = service.level_data(store, "regency").settled_day
+    who = builtin_schemes()["who-ct-2021"]
+    _, rows = briefing.worst_zone(store, who, "regency", day, public=True, lang="en")
+    page, _, _ = open_map(browser, f"{app}/map?lang=en")  # the first view, no view asked
+    main = page.get_by_test_id("stMain")
+    main.get_by_text("Worst zone: Level 4 (very high)").wait_for(timeout=60_000)
+    links = main.get_by_role("link", name=re.compile(r"^\d+\. "))
+    names = [links.nth(i).inner_text() for i in range(links.count())]
+    assert names == [f"{i + 1}. {n}" for i, n in enumerate(rows["name"])]
+    # beside the map, not below it, on a wide screen
+    map_box = page.query_selector(MAP_IFRAME).bounding_box()
+    first = links.first.bounding_box()
+    assert first["x"] > map_box["x"] + map_box["width"] - 1
+    assert first["y"] < map_box["y"] + map_box["height"]
+    links.nth(1).click()
+    wait_for_view(page, level="regency", region=rows["code"].iloc[1])
+    page.get_by_text(f"Selected region: {rows['name'].iloc[1]}").wait_for(timeout=60_000)
+    no_exception(page)
+    page.close()
+
+
+def test_a_village_is_found_by_typing_its_name_and_the_map_moves_to_it(app, browser, demo_db):
+    from zoning.store import Store
+
+    villages = Store(str(demo_db)).regions("village")
+    neighbours = villages.loc[villages["parent"] == "33.74.01", "code"]
+    page, _, _ = open_map(browser, f"{app}/map?lang=en&scheme=who-ct-2021&date=2021-06-20")
+    search = page.get_by_label("Find a region (name or code)")
+    search.fill("Miroto")
+    search.press("Enter")
+    link = page.get_by_role("link", name="Miroto · Village · Semarang Tengah, Kota Semarang")
+    link.wait_for(timeout=60_000)
+    href = link.get_attribute("href")
+    assert "region=33.74.01.1001" in href and "within=33.74.01" in href  # the result is a link
+    link.click()
+    wait_for_view(page, level="village", within="33.74.01", region="33.74.01.1001",
+                  date="2021-06-20", scheme="who-ct-2021")  # fmt: skip
+    page.get_by_text("Selected region: Miroto").wait_for(timeout=60_000)
+    frame = map_frame(page)
+    drawn = sorted(s["code"] for s in shapes(frame))
+    assert drawn == sorted(neighbours)  # the map shows the village among its district's
+    no_exception(page)
+    page.close()
+
+
+def test_a_code_finds_its_region_and_an_ambiguous_name_shows_parents(app, browser):
+    page, _, _ = open_map(browser, f"{app}/map?lang=id")
+    search = page.get_by_label("Cari wilayah (nama atau kode)")
+    search.fill("33.74.01")
+    search.press("Enter")
+    page.get_by_role("link", name="Semarang Tengah · Kecamatan · Kota Semarang").wait_for(
+        timeout=60_000
+    )
+    search.fill("Sidorejo")
+    search.press("Enter")
+    found = page.get_by_role("link", name=re.compile(r"^Sidorejo · "))
+    found.first.wait_for(timeout=60_000)
+    labels = [found.nth(i).inner_text() for i in range(found.count())]
+    assert len(labels) == 8 and len(set(labels)) == 8  # each told apart by its parents
+    page.get_by_text("25 wilayah cocok; 8 ditampilkan").wait_for(timeout=30_000)
     page.close()
 
 
@@ -305,7 +426,7 @@ def hostile_app(demo_db, tmp_path_factory):
 
 def test_a_hostile_region_name_is_shown_as_text_everywhere(hostile_app, browser):
     page, frame, _ = open_map(
-        browser, f"{hostile_app}/map?level=regency&scheme=who-ct-2021&date=2021-07-15&lang=en"
+        browser, f"{hostile_app}/map?level=regency&scheme=who-ct-2021&date=2021-07-03&lang=en"
     )
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -332,7 +453,7 @@ def test_a_region_name_written_in_markdown_is_shown_as_text(hostile_app, browser
     as written: no image fetched from another host, no live link, no bold type, no icon."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     traffic = Traffic(page)
-    view = "lang=en&level=regency&scheme=who-ct-2021&date=2021-07-15&region=33.72"
+    view = "lang=en&level=regency&scheme=who-ct-2021&date=2021-07-03&region=33.72"
     for path, heading in (("map", f"Selected region: {MARKDOWN_NAME}"), ("policy", MARKDOWN_NAME)):
         page.goto(f"{hostile_app}/{path}?{view}")
         main = page.get_by_test_id("stMain")
@@ -352,7 +473,7 @@ def test_a_region_name_written_in_markdown_is_shown_as_text(hostile_app, browser
 def test_every_link_keeps_the_language_and_the_view(app, browser):
     """Arriving by an English link to a view, the sidebar and the briefing's way back keep
     the language, the scheme, the level and the date."""
-    view = {"scheme": "cdc-transmission-2021", "level": "district", "date": "2021-07-15"}
+    view = {"scheme": "cdc-transmission-2021", "level": "district", "date": "2021-07-03"}
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{app}/map?lang=en&" + "&".join(f"{k}={v}" for k, v in view.items()))
     page.get_by_role("heading", name=t("map.title", "en")).wait_for(timeout=90_000)
@@ -401,7 +522,7 @@ SCROLL_JS = """() => { const m = document.querySelector('[data-testid="stMain"]'
 @pytest.mark.parametrize("lang", ["id", "en"])
 @pytest.mark.parametrize(
     ("size", "day"),
-    [((390, 844), ""), ((1280, 720), ""), ((1280, 720), "2021-10-31"), ((1400, 900), "")],
+    [((390, 844), ""), ((1280, 720), ""), ((1280, 720), "2021-07-06"), ((1400, 900), "")],
 )
 def test_the_briefing_fits_a_phone_and_a_projector(app, browser, size, day, lang):
     """A phone gets a map as wide as the screen, not a small one in a tall grey box, and one-
