@@ -197,8 +197,13 @@ def pick_level(s: Store, scheme: Scheme, lg: str, container=st.sidebar) -> str:
     return current
 
 
+#: The date control's steps (days) and their labels' keys.
+DATE_STEPS = ((-7, "week_back"), (-1, "day_back"), (1, "day_on"), (7, "week_on"))
+
+
 def pick_date(s: Store, level: str, lg: str, container=st.sidebar) -> pd.Timestamp:
-    """Date slider over the data's days, kept in ``?date=``; defaults to the latest settled day."""
+    """A date picker over the data's days and buttons a day and a week back and on, kept in
+    ``?date=``; defaults to the latest settled day."""
     data = service.level_data(s, level)
     days = [d.date() for d in data.panel.dates]
     raw = view_param("date")
@@ -208,10 +213,24 @@ def pick_date(s: Store, level: str, lg: str, container=st.sidebar) -> pd.Timesta
         current = data.settled_day.date()
     current = min(max(current, days[0]), days[-1])
     keep_param("date", current.isoformat())
-    container.slider(
+    st.session_state["date_input"] = current
+
+    def picked() -> None:
+        value = st.session_state.get("date_input")
+        if isinstance(value, dt.date):  # a cleared box keeps the day shown
+            keep_param("date", value.isoformat())
+
+    container.date_input(
         t("common.date", lg), min_value=days[0], max_value=days[-1], format="YYYY-MM-DD",
-        **_bound("date_slider", "date", current, to_param=dt.date.isoformat),
+        key="date_input", on_change=picked,
     )  # fmt: skip
+    for column, (step, name) in zip(container.columns(len(DATE_STEPS)), DATE_STEPS, strict=True):
+        target = min(max(current + dt.timedelta(days=step), days[0]), days[-1])
+        column.button(
+            t(f"common.date_{name}", lg), key=f"date_{name}", width="stretch",
+            help=t(f"common.date_{name}_help", lg), disabled=target == current,
+            on_click=keep_param, args=("date", target.isoformat()),
+        )  # fmt: skip
     return pd.Timestamp(current)
 
 

@@ -54,7 +54,7 @@ def test_controls_change_the_view(store):
     at.selectbox(key="level_select").set_value("village").run()
     assert at.query_params["level"] == "village"
     assert "dari 4 wilayah" in markdown(at)  # four villages on the map now
-    at.slider(key="date_slider").set_value(dt.date(2021, 7, 1)).run()
+    at.date_input(key="date_input").set_value(dt.date(2021, 7, 1)).run()
     assert at.query_params["date"] == "2021-07-01"
     text = markdown(at)
     assert "Tanpa data" in text and "4 dari 4 wilayah" in text  # first day: windows incomplete
@@ -92,12 +92,36 @@ def test_the_map_gets_geometry_once_as_a_file_and_zones_per_view(store):
     assert len(first["view"]["zones"]) == len(header["codes"])
     assert first["token"] == "who-ct-2021|2021-07-10|en"
 
-    at.slider(key="date_slider").set_value(dt.date(2021, 7, 1)).run()
+    at.date_input(key="date_input").set_value(dt.date(2021, 7, 1)).run()
     second = map_args(at)
     assert second["geometry_id"] == first["geometry_id"]  # same geometry, new colours only
     assert second["token"] == "who-ct-2021|2021-07-01|en"
     assert set(second["view"]["zones"]) == {-1}  # first day: no complete window anywhere
     assert set(first["view"]["zones"]) != {-1}
+
+
+def test_the_date_steps_a_day_and_a_week_back_and_on_within_the_data(store):
+    """Issue 15 item 5: a date picker and buttons, not a slider over every day."""
+    at = open_map(level="regency", scheme="who-ct-2021", date="2021-07-10")
+    assert not at.slider  # no slider any more
+    assert at.date_input(key="date_input").value == dt.date(2021, 7, 10)
+    at.button(key="date_week_back").click().run()
+    assert at.query_params["date"] == "2021-07-03"
+    assert at.date_input(key="date_input").value == dt.date(2021, 7, 3)
+    at.button(key="date_day_on").click().run()
+    assert at.query_params["date"] == "2021-07-04"
+    at.button(key="date_day_back").click().run()
+    at.button(key="date_day_back").click().run()
+    assert at.query_params["date"] == "2021-07-02"
+    # the tiny store's days: 1 to 21 July; a week back from the 2nd stops at the first day
+    at.button(key="date_week_back").click().run()
+    assert at.query_params["date"] == "2021-07-01"
+    assert at.button(key="date_week_back").disabled and at.button(key="date_day_back").disabled
+    at.date_input(key="date_input").set_value(dt.date(2021, 7, 19)).run()
+    at.button(key="date_week_on").click().run()
+    assert at.query_params["date"] == "2021-07-21"  # the last day
+    assert at.button(key="date_week_on").disabled and at.button(key="date_day_on").disabled
+    assert not at.button(key="date_day_back").disabled
 
 
 def test_a_click_on_the_map_selects_the_region_once(store):
