@@ -12,7 +12,7 @@ of the store, and each is measured the same way at ``level=village``, scheme ``w
 1. first map, new server: a fresh page on the fresh server, from ``page.goto`` until every
    region is drawn (server caches empty);
 2. server memory with that one session open;
-3. date changes (``--changes``): the app's "+1 h" button (a day on) is pressed, the
+3. date changes (``--changes``): the app's "+1 hari" button (a day on) is pressed, the
    baseline's date slider's thumb gets ArrowRight, until the map shows the next day; the
    start day is the one whose next days change the most zones;
 4. first map: a fresh browser context (empty cache) on the warm server, with its bytes, the

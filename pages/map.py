@@ -55,6 +55,8 @@ if within:
 totals = zone_totals(layer, scheme)  # zones in the scheme's order, then "no data"
 cards = []
 for (label, colour), row in zip(presentation.legend(scheme, lg), totals.itertuples(), strict=True):
+    if row.zone == "no_zone" and not row.regions:
+        continue  # 'no data' only when some region has none
     text = tn(
         "map.regions_in_zone", lg, len(layer), n=format_number(row.regions, lg),
         total=format_number(len(layer), lg), people=format_number(row.population, lg),

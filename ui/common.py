@@ -198,7 +198,7 @@ def pick_level(s: Store, scheme: Scheme, lg: str, container=st.sidebar) -> str:
 
 
 #: The date control's steps (days) and their labels' keys.
-DATE_STEPS = ((-7, "week_back"), (-1, "day_back"), (1, "day_on"), (7, "week_on"))
+DATE_STEPS = ((-1, "day_back"), (1, "day_on"), (-7, "week_back"), (7, "week_on"))
 
 
 def pick_date(s: Store, level: str, lg: str, container=st.sidebar) -> pd.Timestamp:
@@ -224,7 +224,8 @@ def pick_date(s: Store, level: str, lg: str, container=st.sidebar) -> pd.Timesta
         t("common.date", lg), min_value=days[0], max_value=days[-1], format="YYYY-MM-DD",
         key="date_input", on_change=picked,
     )  # fmt: skip
-    for column, (step, name) in zip(container.columns(len(DATE_STEPS)), DATE_STEPS, strict=True):
+    columns = [*container.columns(2), *container.columns(2)]  # a day back and on, then a week
+    for column, (step, name) in zip(columns, DATE_STEPS, strict=True):
         target = min(max(current + dt.timedelta(days=step), days[0]), days[-1])
         column.button(
             t(f"common.date_{name}", lg), key=f"date_{name}", width="stretch",

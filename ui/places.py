@@ -39,7 +39,7 @@ def search_box(store: Store, lg: str) -> None:
     """A box that finds any region by name or code; each result a link to it on the map."""
     query = st.text_input(
         t("map.search", lg), key="region_search", placeholder=t("map.search_placeholder", lg),
-        icon=":material/search:",
+        icon=":material/search:", label_visibility="collapsed",
     )  # fmt: skip
     if not query.strip():
         return

@@ -22,6 +22,13 @@
   };
   const BORDER = "#757575";
   const NO_DATA = "#bdbdbd";
+  // Neighbours drawn around the regions shown, and names on the map (text #212121 and
+  // #424242 on a white halo: contrast above 10:1 and 9:1).
+  const CONTEXT_FILL = "#eeeeee";
+  const CONTEXT_LINE = "#616161";
+  const CONTEXT_TEXT = "#424242";
+  const NAME_TEXT = "#212121";
+  const NAME_FONT = "600 11px 'Source Sans Pro', 'DejaVu Sans', sans-serif";
   const GRID = 64;
 
   // --- the Streamlit component protocol (components v1) --------------------------------------
@@ -106,7 +113,15 @@
       }
       features[f] = { rings: rings, box: [minX, minY, maxX, maxY] };
     }
-    return { header: header, features: features, index: gridIndex(features) };
+    const labels = (header.labels || []).map(function (p) {
+      if (!p) return null;
+      const lng = x0 + p[0] * grid, lat = y0 + p[1] * grid;
+      return [(lng + 180) / 360,
+        0.5 - Math.log(Math.tan(Math.PI / 4 + lat * RAD / 2)) / TWO_PI];
+    });
+    const context = header.context === undefined ? n : header.context;
+    return { header: header, features: features, labels: labels, context: context,
+      index: gridIndex(features) };
   }
 
   // Every feature listed in the cells of a GRID x GRID grid its box touches.
@@ -151,7 +166,7 @@
     const ix = g.index;
     if (wx < ix.box[0] || wx > ix.box[2] || wy < ix.box[1] || wy > ix.box[3]) return -1;
     for (const i of ix.cells[ix.row(wy) * GRID + ix.col(wx)]) {
-      if (inside(g.features[i], wx, wy)) return i;
+      if (i < g.context && inside(g.features[i], wx, wy)) return i;
     }
     return -1;
   }
@@ -245,14 +260,29 @@
         const f = this._frame();
         const x0 = -f.dx / f.s, y0 = -f.dy / f.s;
         const x1 = (this._size.x - f.dx) / f.s, y1 = (this._size.y - f.dy) / f.s;
-        const groups = new Map();
+        const groups = new Map(), around = [];
         g.features.forEach(function (feature, i) {
           const b = feature.box;
           if (!feature.rings.length || b[2] < x0 || b[0] > x1 || b[3] < y0 || b[1] > y1) return;
+          if (i >= g.context) {
+            around.push(feature);
+            return;
+          }
           const colour = fillOf(i);
           if (!groups.has(colour)) groups.set(colour, []);
           groups.get(colour).push(feature);
         });
+        // the neighbours around the regions shown: named outlines with no zone
+        ctx.lineJoin = "round";
+        for (const feature of around) {
+          ctx.beginPath();
+          this._trace(ctx, feature, f);
+          ctx.fillStyle = CONTEXT_FILL;
+          ctx.fill("evenodd");
+          ctx.lineWidth = 1.2;
+          ctx.strokeStyle = CONTEXT_LINE;
+          ctx.stroke();
+        }
         ctx.lineWidth = 0.6;
         ctx.strokeStyle = BORDER;
         ctx.lineJoin = "round";
@@ -269,8 +299,48 @@
             ctx.stroke();
           }
         }
+        this._names(ctx, f, x0, y0, x1, y1);
       }
       this.redrawOutlines();
+    },
+
+    // Region names where the zoom leaves room for them (phones have no hover): larger
+    // regions first, none overlapping another, drawn as text on the canvas (never HTML).
+    _names: function (ctx, f, x0, y0, x1, y1) {
+      const g = state.geometry;
+      if (!g.labels.length) return;
+      ctx.font = NAME_FONT;
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      const widths = g.widths || (g.widths = new Map());
+      const found = [];
+      g.features.forEach(function (feature, i) {
+        const p = g.labels[i], b = feature.box;
+        if (!p || p[0] < x0 || p[0] > x1 || p[1] < y0 || p[1] > y1) return;
+        const w = (b[2] - b[0]) * f.s, h = (b[3] - b[1]) * f.s;
+        // the regions shown first, then their neighbours; larger first
+        if (h >= 14 && w >= 24) found.push([(i < g.context ? 1e12 : 0) + w * h, i, w]);
+      });
+      found.sort(function (a, b) { return b[0] - a[0]; });
+      const placed = [];
+      for (const [, i, w] of found.slice(0, 600)) {
+        const name = shortName(g.header.names[i]);
+        if (!widths.has(i)) widths.set(i, ctx.measureText(name).width);
+        const tw = widths.get(i);
+        if (tw + 4 > 0.95 * w) continue;
+        const x = g.labels[i][0] * f.s + f.dx, y = g.labels[i][1] * f.s + f.dy;
+        const box = [x - tw / 2 - 3, y - 8, x + tw / 2 + 3, y + 8];
+        if (placed.some(function (o) {
+          return box[0] < o[2] && box[2] > o[0] && box[1] < o[3] && box[3] > o[1];
+        })) continue;
+        placed.push(box);
+        ctx.lineWidth = 3;
+        ctx.strokeStyle = "rgba(255, 255, 255, 0.92)";
+        ctx.strokeText(name, x, y);
+        ctx.fillStyle = i >= g.context ? CONTEXT_TEXT : NAME_TEXT;
+        ctx.fillText(name, x, y);
+      }
+      this.namesShown = placed.length;
     },
 
     redrawOutlines: function () {
@@ -292,6 +362,12 @@
       }
     },
   });
+
+  // On the map a regency is named without "Kabupaten" (a city keeps "Kota": Kota Semarang
+  // and Kabupaten Semarang stay apart); the tooltip and the panel give the whole name.
+  function shortName(name) {
+    return name.startsWith("Kabupaten ") ? name.slice(10) : name;
+  }
 
   function fillOf(index) {
     const view = state.view;
@@ -345,12 +421,14 @@
     const map = state.map;
     state.selected = -1;
     state.hovered = -1;
-    const box = geometry.header.bbox;
+    const box = geometry.header.fit || geometry.header.bbox;
     if (box && box[0] !== null) {
       map.fitBounds([[box[1], box[0]], [box[3], box[2]]], { padding: [8, 8], animate: false });
     }
     state.layer.redraw();
-    return geometry.features.filter(function (f) { return f.rings.length; }).length;
+    return geometry.features.filter(function (f, i) {
+      return f.rings.length && i < geometry.context;
+    }).length;
   }
 
   function paint(view) {
@@ -573,9 +651,14 @@
     },
     shapes: function () {
       const g = state.geometry;
-      return g.features.map(function (f, i) { return f.rings.length ? i : -1; })
+      return g.features.map(function (f, i) { return f.rings.length && i < g.context ? i : -1; })
         .filter(function (i) { return i >= 0; })
         .map(function (i) { return { code: g.header.codes[i], fill: fillOf(i) }; });
+    },
+    names: function () { return state.layer.namesShown || 0; },  // names drawn just now
+    context: function () {  // the codes drawn around the regions shown
+      const g = state.geometry;
+      return g.header.codes.slice(g.context);
     },
     codeAt: function (x, y) {  // the region under a point of the map's box, else null
       const map = state.map, p = map.containerPointToLayerPoint(L.point(x, y));

@@ -264,8 +264,8 @@ def test_demo_regions_returns_a_copy() -> None:
 
 def test_geometry_note_and_source_are_bilingual() -> None:
     assert set(demo.DEMO_GEOMETRY_NOTE) == {"id", "en"}
-    assert "perkiraan" in demo.DEMO_GEOMETRY_NOTE["id"]
-    assert "estimates" in demo.DEMO_GEOMETRY_NOTE["en"]
+    assert "perkiraan" in demo.DEMO_GEOMETRY_NOTE["id"] and "asli" in demo.DEMO_GEOMETRY_NOTE["id"]
+    assert "estimates" in demo.DEMO_GEOMETRY_NOTE["en"] and "real" in demo.DEMO_GEOMETRY_NOTE["en"]
     assert set(demo.DEMO_SOURCE) == {"id", "en"}
     assert "36,516,035" in demo.DEMO_SOURCE["en"]
     assert "cahyadsn/wilayah_boundaries" in demo.DEMO_ATTRIBUTION

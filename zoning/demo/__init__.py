@@ -69,12 +69,12 @@ __all__ = [
 #: Shown wherever the demo map is drawn (Bahasa Indonesia first, English).
 DEMO_GEOMETRY_NOTE = {
     "id": (
-        "Data demo: batas wilayah asli (cahyadsn/wilayah_boundaries, MIT); penduduk kecamatan "
-        "dan desa/kelurahan adalah perkiraan; RW/RT dan semua angka kasus dibuat secara acak."
+        "Data demo: batas wilayah asli; penduduk di bawah kabupaten/kota perkiraan; "
+        "RW/RT dan semua angka kasus buatan."
     ),
     "en": (
-        "Demo data: the boundaries are real (cahyadsn/wilayah_boundaries, MIT); district and "
-        "village populations are estimates; RW/RT and all case counts are randomly generated."
+        "Demo data: real boundaries; populations below regency level are estimates; "
+        "RW/RT and all case counts are made up."
     ),
 }
 
