@@ -23,7 +23,10 @@ PAGES = (
     ("pages/briefing.py", "briefing", "nav_briefing", ":material/present_to_all:"),
     ("pages/upload.py", "upload", "nav_upload", ":material/upload_file:"),
     ("pages/about.py", "about", "nav_about", ":material/info:"),
+    ("pages/embed.py", "embed", "nav_embed", ":material/code:"),
 )
+#: Pages with an address but no place in the sidebar: the map for other sites' <iframe>s.
+HIDDEN = frozenset({"embed"})
 
 
 def _home() -> None:
@@ -40,20 +43,24 @@ def run() -> None:
         # Streamlit serves the default page at "/" only; a hidden default keeps /map a path.
         st.Page(_home, title="home", url_path="home", default=True, visibility="hidden"),
         *(
-            st.Page(path, title=t(f"common.{key}", lg), icon=icon, url_path=url)
+            st.Page(
+                path, title=t(f"common.{key}", lg), icon=icon, url_path=url,
+                visibility="hidden" if url in HIDDEN else "visible",
+            )
             for path, url, key, icon in PAGES
         ),
-    ]
+    ]  # fmt: skip
     page = st.navigation(pages, position="hidden")
+    linked = [p for p in pages[1:] if p.url_path not in HIDDEN]
     nav = st.sidebar.empty()
-    common.page_links(pages[1:], nav.container())  # at once, with the view known so far
+    common.page_links(linked, nav.container())  # at once, with the view known so far
     st.sidebar.divider()
     common.language_switch()
     access.analyst_badge(lg)
     start = time.perf_counter()
     try:
         page.run()
-        common.page_links(pages[1:], nav.container())  # again, with the view the page settled
+        common.page_links(linked, nav.container())  # again, with the view the page settled
     finally:
         ms = (time.perf_counter() - start) * 1000
         timing_log().info("rerun page=%s ms=%.1f", page.url_path or "home", ms)

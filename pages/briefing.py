@@ -12,7 +12,7 @@ from ui import access, common
 from ui.zonemap import FRAME, zone_map
 from zoning.core.i18n import t
 from zoning.core.text import escape_html
-from zoning.render import export, mapdata, presentation
+from zoning.render import bulletin, export, mapdata, presentation
 from zoning.render.mapview import safe_colour
 from zoning.views import briefing, policy
 
@@ -171,13 +171,8 @@ links.download_button(
 )  # fmt: skip
 links.download_button(
     t("briefing.download_pdf", lg),
-    lambda: export.brief_pdf(
-        presentation.map_layer(store, scheme, level, day, lg, public=public)[0], legend, numbers,
-        title=words["title"],
-        subtitle=f"{words['view']} · {words['zones_on']}", data_line=words["data_line"],
-        facts=briefing.pdf_facts(words), table_title=words["table_title"],
-        table_header=words["table_header"], note=note, source=source, lang=lg,
-        rows=briefing.TABLE_ROWS,
+    lambda: bulletin.brief(
+        store, scheme, level, day, lg, place=place, public=public, day_from_url=view.day_from_url
     ),
     export.file_name(scheme, level, day, lg, "pdf"), "application/pdf", on_click="ignore",
     type="tertiary", icon=":material/picture_as_pdf:",

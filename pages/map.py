@@ -161,3 +161,14 @@ c.download_button(
     ),
     export.file_name(scheme, level, day, lg, "html"), "text/html", on_click="ignore",
 )  # fmt: skip
+with st.expander(t("embed.snippet", lg), icon=":material/code:"):
+    # a text box, not st.code: a code block would make every first map load Streamlit's
+    # syntax highlighter (1.5 MB more front end, measured by bench/map.py)
+    st.text_area(
+        t("embed.snippet_help", lg),
+        presentation.embed_snippet(
+            common.site_address(), level=level, scheme=scheme.id, lang=lg, within=within,
+            title=t("map.title", lg),
+        ),
+        height=90, key="embed_snippet",
+    )  # fmt: skip

@@ -45,12 +45,12 @@ left, right = st.columns(2)
 with left:
     st.markdown(f"**{t('policy.current_zone', lg, day=day.date())}**")
     swatch = presentation.swatch_html(
-        policy.zone_colour(scheme, status.zone_index),
-        policy.zone_label(scheme, status.zone_index, lg),
+        scheme.zone_colour(status.zone_index),
+        scheme.zone_label(status.zone_index, lg),
     )
     st.markdown(f"<div style='font-size:1.4em'>{swatch}</div>", unsafe_allow_html=True)
     if status.changed_on is not None:
-        previous = policy.zone_label(scheme, status.previous_index, lg)
+        previous = scheme.zone_label(status.previous_index, lg)
         st.markdown(
             t("policy.since", lg, day=status.changed_on.date(), previous=escape_markdown(previous))
         )

@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui import access, common
 from ui.measures import level_note
-from zoning.core.i18n import pick, t
+from zoning.core.i18n import format_number, pick, t
 from zoning.core.text import escape_markdown
 from zoning.render import charts
 
@@ -89,6 +89,17 @@ bars = charts.weekly_charts if public else charts.daily_charts
 if has_cases:
     st.subheader(t("trends.weekly_cases" if public else "trends.daily_cases", lg))
     side_by_side(bars(series, "new_cases", lg, per_100k, day))
+
+shares = charts.unverified_share(series)  # line lists' rows without a valid NIK
+if shares["unverified"].sum() > 0:
+    st.subheader(t("trends.unverified_title", lg))
+    lines = [
+        t("trends.unverified_line", lg, name=escape_markdown(row.name),
+          n=format_number(row.unverified, lg), total=format_number(row.cases, lg),
+          share=format_number(100 * row.share, lg, 1))
+        for row in shares.itertuples(index=False)
+    ]  # fmt: skip
+    st.caption(t("trends.unverified_help", lg) + "  \n" + "  \n".join(lines))
 
 if charts.has_values(series, "new_cases_cum"):
     st.subheader(t("trends.cumulative", lg))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -32,7 +34,8 @@ if file is None:
 data = file.getvalue()
 
 # --- the analyst's choices ----------------------------------------------------------------
-level = region = layer = None
+level = region = layer = covers = first = last = None
+exclude_unverified = False
 if kind == "regions":
     level = st.selectbox(
         t("common.level", lg), LEVELS, index=LEVELS.index("village"),
@@ -41,8 +44,21 @@ if kind == "regions":
     layer = st.text_input(t("upload.layer", lg)) or None
 elif kind == "counts":
     region = st.text_input(t("upload.one_region", lg)) or None
+elif kind == "linelist":  # a register: what it covers, and its rows without a valid NIK
+    st.caption(t("upload.register_help", lg))
+    covers = st.text_input(t("upload.covers", lg), key="upload_covers") or None
+    left, right = st.columns(2)
+    today = dt.date.today()
+    first = left.date_input(t("upload.covers_from", lg), value=None, max_value=today,
+                            key="upload_from")  # fmt: skip
+    last = right.date_input(t("upload.covers_to", lg), value=None, max_value=today,
+                            key="upload_to")  # fmt: skip
+    exclude_unverified = st.checkbox(t("upload.exclude_unverified", lg), key="upload_exclude")
 mapping_key = f"mapping-{kind}-{file.name}-{len(data)}"
-options = uploads.Options(kind, st.session_state.get(mapping_key), region, level, layer)
+options = uploads.Options(
+    kind, st.session_state.get(mapping_key), region, level, layer, covers, first, last,
+    exclude_unverified,
+)  # fmt: skip
 
 try:
     with st.spinner(t("upload.reading", lg)):
@@ -87,6 +103,8 @@ if report.counts["warning"]:
     )
 if not report.issues:
     st.success(t("upload.no_issues", lg))
+for line in uploads.register_lines(report, lg):  # a line list: coverage, unverified share
+    st.info(escape_markdown(line))
 st.caption(t("upload.preview", lg, shown=len(found.rows), total=found.total))
 if found.masked:
     st.caption(t("upload.masked", lg, columns=", ".join(found.masked)))

@@ -248,3 +248,12 @@ label = {{ id = "Tinggi", en = "High" }}
 metric = "cases_7d_per_100k"
 thresholds = {{ high = {cut} }}
 """
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's), one per test module (tests/browser.py)."""
+    from browser import chromium
+
+    with chromium() as b:
+        yield b

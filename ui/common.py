@@ -9,22 +9,23 @@ import datetime as dt
 import json
 import logging
 import threading
+import urllib.parse
 
 import pandas as pd
 import streamlit as st
 
 from ui import legacy
-from zoning.core.i18n import LANGS, lang_or_default, pick, t
+from zoning.core.i18n import LANG_NAMES, LANGS, lang_or_default, pick, t
 from zoning.core.text import escape_markdown
 from zoning.demo.install import install_demo
 from zoning.model.regions import LEVEL_LABELS
-from zoning.model.schemes import Scheme, builtin_schemes
+from zoning.model.schemes import DEFAULT_SCHEME, Scheme, builtin_schemes
 from zoning.render import mapdata
+from zoning.render.alerts import public_url
 from zoning.store import Store
 from zoning.views import service
 from zoning.views.policy import default_level, level_coverage, level_fit, nearest_scheme_level
 
-LANG_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 #: The view settings each page reads from the URL (by its path); a link to it carries them.
 PAGE_VIEW = {
     "map": ("lang", "scheme", "level", "date"),
@@ -158,7 +159,7 @@ def pick_scheme(lg: str, container=st.sidebar) -> Scheme:
     """
     schemes = builtin_schemes()
     ids = list(schemes)
-    current = _param("scheme", ids, "who-ct-2021")
+    current = _param("scheme", ids, DEFAULT_SCHEME)
     keep_param("scheme", current)
     bound = _bound("scheme_select", "scheme", current)
     bound["on_change"] = lambda: _scheme_chosen(schemes[st.session_state["scheme_select"]])
@@ -252,3 +253,9 @@ def data_note(s: Store, lg: str, container=st) -> None:
 
 def level_label(level: str, lg: str) -> str:
     return LEVEL_LABELS[lg][level]
+
+
+def site_address() -> str:
+    """Where people reach this dashboard: ``ZONING_PUBLIC_URL``, else this request's origin."""
+    url = urllib.parse.urlsplit(st.context.url or "")
+    return public_url(f"{url.scheme}://{url.netloc}") if url.scheme and url.netloc else public_url()

@@ -55,6 +55,13 @@ def search_box(store: Store, lg: str) -> None:
         st.caption(tn("map.search_more", lg, total, n=format_number(total, lg), shown=len(found)))
 
 
+def _said(value: object, decimals: int, lg: str) -> str:
+    """A figure of :func:`zoning.render.presentation.tooltip_rows` in words."""
+    if value is None:
+        return "–"
+    return value if isinstance(value, str) else format_number(float(value), lg, decimals)
+
+
 def worst_zone_list(
     store: Store, scheme: Scheme, zone: int | None, rows: pd.DataFrame, lg: str
 ) -> None:
@@ -68,18 +75,19 @@ def worst_zone_list(
     st.markdown(f"**{escape_markdown(title)}**")
     people = format_number(float(rows["population"].fillna(0).sum()), lg)
     st.caption(tn("map.worst_count", lg, len(rows), n=format_number(len(rows), lg), people=people))
-    metrics = [m for m in scheme.metrics if m in rows]
+    listed = rows.head(WORST_ROWS).reset_index(drop=True)
+    # the scheme's figures, as the map's tooltip gives them (the one tooltip builder)
+    figures = [
+        f for f in presentation.tooltip_rows(listed, scheme, lg, masks=listed)
+        if f.column in scheme.metrics
+    ]  # fmt: skip
     everyone = service.regions(store).set_index("code")["name"]
-    for i, row in enumerate(rows.head(WORST_ROWS).itertuples(index=False)):
+    for i, row in enumerate(listed.itertuples(index=False)):
         up = parent_code(row.code)
         where = f" · {everyone.get(up, up)}" if up and "." in up else ""
         region_link(row.code, f"{i + 1}. {row.name}{where}")
-        figures = [
-            f"{presentation.metric_label(m, lg)}: "
-            f"{presentation.format_metric(m, getattr(row, m), lg)}"
-            for m in metrics
-        ]
-        st.caption(escape_markdown(" · ".join(figures)))
+        said = [f"{f.label}: {_said(f.values[i], f.decimals, lg)}" for f in figures]
+        st.caption(escape_markdown(" · ".join(said)))
     if len(rows) > WORST_ROWS:
         more = len(rows) - WORST_ROWS
         st.caption(tn("map.worst_more", lg, more, n=format_number(more, lg)))

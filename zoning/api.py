@@ -25,6 +25,7 @@ the data are unchanged.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -49,10 +50,11 @@ from zoning.model import privacy
 from zoning.model.codes import is_within, try_normalise
 from zoning.model.regions import LEVELS, LevelError, check_level
 from zoning.model.schemes import SchemeError, builtin_schemes, get_scheme
+from zoning.render import alerts as alert_words
 from zoning.render import export
 from zoning.render.presentation import geometry_of
 from zoning.store import Store
-from zoning.views import service, zonetable
+from zoning.views import alerts, service, zonetable
 
 _LOG = logging.getLogger("zoning.api")
 #: Environment variable with the scrypt hashes of the tokens that get exact figures.
@@ -62,6 +64,8 @@ FORMATS = {
     "json": "application/json",
     "geojson": "application/geo+json",
 }
+#: Entries in a feed: the latest changes.
+FEED_ENTRIES = 100
 #: How long a public answer may be reused without asking (seconds).
 MAX_AGE = 60
 
@@ -419,6 +423,34 @@ def regions(request: Request) -> Response:
     return api.answer(request, build)
 
 
+def feed(request: Request) -> Response:
+    api: Api = request.app.state.api
+    store = api.store
+
+    def build(_exact: bool) -> tuple[bytes, str]:
+        level, scheme, lang = _level(request, store), _scheme(request), _lang(request)
+        code = _code(request.path_params["code"], "code")
+        known = store.regions()
+        match = known[known["code"] == code]
+        if match.empty:
+            raise ApiError(404, f"no region {code} in the store", "code")
+        changes = alerts.changes_within(store, scheme.id, level, code).tail(FEED_ENTRIES)
+        body = alert_words.atom(
+            changes,
+            region=code,
+            region_name=str(match["name"].iloc[0]),
+            level=level,
+            scheme_id=scheme.id,
+            lang=lang,
+            base=alert_words.public_url(),
+            self_url=str(request.url),
+            updated=dt.datetime.now(dt.UTC),
+        )
+        return body, "application/atom+xml; charset=utf-8"
+
+    return api.answer(request, build)
+
+
 # --- the description ------------------------------------------------------------------------------
 
 
@@ -490,6 +522,23 @@ def openapi_spec() -> dict[str, Any]:
                     "responses": ok,
                 }
             },
+            "/feeds/{code}.atom": {
+                "get": {
+                    "summary": "Atom feed of the zone changes of a level's regions inside a region",
+                    "parameters": [
+                        {
+                            "name": "code",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                        level,
+                        scheme,
+                        lang,
+                    ],
+                    "responses": ok,
+                }
+            },
             "/schemes": {
                 "get": {
                     "summary": "The built-in schemes, their zones and sources",
@@ -548,6 +597,7 @@ def app(store: Store | None = None, tokens: Tokens | None = None) -> Starlette:
             Route("/zones", zones),
             Route("/regions/{code:path}/history", history),
             Route("/regions", regions),
+            Route("/feeds/{code:path}.atom", feed),
             Route("/schemes", schemes),
             Route("/openapi.json", openapi),
             Route("/docs", docs),

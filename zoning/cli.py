@@ -12,19 +12,19 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from zoning.core import auth
 from zoning.core.errors import InputError
+from zoning.core.i18n import DEFAULT_LANG, LANGS
 from zoning.core.text import redact, spreadsheet_safe
 from zoning.intake import tables
 from zoning.model.codes import CodeError
-from zoning.model.metrics import METRIC_NAMES
+from zoning.model.metrics import METRICS
 from zoning.model.regions import LEVELS, LevelError
 from zoning.model.schemes import SchemeError, builtin_schemes, get_scheme, load_scheme
 from zoning.store import Store, StoreError
-from zoning.views import analysis, service, zonetable
+from zoning.views import alerts, analysis, service, zonetable
 
 EXPECTED = (InputError, SchemeError, CodeError, LevelError, StoreError, LookupError, OSError)
 
@@ -34,11 +34,7 @@ def _store(args: argparse.Namespace) -> Store:
 
 
 def _scheme(args: argparse.Namespace):
-    return (
-        load_scheme(args.scheme_file)
-        if getattr(args, "scheme_file", None)
-        else get_scheme(args.scheme)
-    )
+    return load_scheme(args.scheme_file) if args.scheme_file else get_scheme(args.scheme)
 
 
 def _write_csv(frame: pd.DataFrame) -> None:
@@ -79,7 +75,7 @@ def cmd_classify(args: argparse.Namespace) -> int:
             + ", ".join(scheme.metrics)
         )
     values = {m: tables.parse_numbers(table[m], m) for m in present}
-    codes = scheme.classify({m: values.get(m, np.full(len(table), np.nan)) for m in scheme.metrics})
+    codes = scheme.classify(values, shape=(len(table),))
     out = pd.DataFrame(
         {
             "region": table["region"].to_numpy(),
@@ -129,6 +125,68 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     store = _store(args)
     day = _day(store, args.level, args.date, "--date")
     _write_csv(analysis.hot_spots(store, args.level, day, args.metric))
+    return 0
+
+
+def cmd_alerts_subscribe(args: argparse.Namespace) -> int:
+    channel, target = ("email", args.email) if args.email else ("webhook", args.webhook)
+    number = alerts.subscribe(
+        _store(args), region=args.region, level=args.level, scheme_id=args.scheme,
+        channel=channel, target=target, lang=args.lang, created_by=_author(),
+    )  # fmt: skip
+    print(f"subscription {number}: {args.level} in {args.region} under {args.scheme}")
+    return 0
+
+
+def cmd_alerts_list(args: argparse.Namespace) -> int:
+    subs = _store(args).subscriptions()
+    _write_csv(subs[["id", "region", "level", "scheme", "channel", "target", "lang"]])
+    return 0
+
+
+def cmd_alerts_remove(args: argparse.Namespace) -> int:
+    if not _store(args).end_subscription(args.id):
+        raise InputError(f"no active subscription {args.id}", column="ID")
+    print(f"subscription {args.id} ended")
+    return 0
+
+
+def cmd_alerts_send(args: argparse.Namespace) -> int:
+    from zoning import notify
+
+    done = notify.send(_store(args))
+    for line in done.messages:
+        print(line, file=sys.stderr)
+    print(f"{done.sent} sent, {done.failed} not sent")
+    return 1 if done.failed else 0
+
+
+def cmd_bulletin(args: argparse.Namespace) -> int:
+    from zoning.render import bulletin, export
+
+    scheme, store = _scheme(args), _store(args)
+    level = args.level or next(
+        (lv for lv in ("village", "district") if lv in store.levels()), store.levels()[-1]
+    )
+    day = zonetable.view_day(store, level, args.date)
+    regencies = store.regions("regency")
+    if regencies.empty:
+        raise InputError("the store has no regencies to write bulletins for", column="--level")
+    out = Path(args.out) / day.date().isoformat()
+    written = 0
+    for code, name in zip(regencies["code"], regencies["name"], strict=True):
+        folder = out / code
+        folder.mkdir(parents=True, exist_ok=True)
+        for lang in LANGS:
+            pdf = bulletin.brief(store, scheme, level, day, lang, place=name, within=code)
+            (folder / export.file_name(scheme, level, day, lang, "pdf")).write_bytes(pdf)
+            csv = bulletin.changes_csv(store, scheme, level, day, code, lang)
+            changes = export.file_name(scheme, level, day, lang, "csv").replace(
+                ".csv", "-changes.csv"
+            )
+            (folder / changes).write_bytes(csv)
+            written += 2
+    print(f"{written} files for {len(regencies)} regencies in {out}")
     return 0
 
 
@@ -221,8 +279,14 @@ def cmd_regions_import(args: argparse.Namespace) -> int:
 
 
 def _print_result(result) -> int:
-    """The upload's summary on stdout and its first warnings on stderr."""
+    """The upload's summary on stdout (with a line list's coverage and unverified share)
+    and its first warnings on stderr."""
+    from zoning.intake.uploads import register_lines
+
     print(result.summary())
+    if result.duplicate_of is None:
+        for line in register_lines(result.report, "en"):
+            print(line)
     for issue in result.report.warnings[:20]:
         print(f"warning: {issue}", file=sys.stderr)
     more = result.report.counts["warning"] - 20
@@ -231,11 +295,27 @@ def _print_result(result) -> int:
     return 0
 
 
+#: Options of ``cases import`` that only a line list takes.
+_LINELIST_ONLY = {"covers": "--covers", "first": "--from", "last": "--to",
+                  "exclude_unverified": "--exclude-unverified"}  # fmt: skip
+
+
 def cmd_cases_import(args: argparse.Namespace) -> int:
     if args.kind == "linelist":
         from zoning.intake.linelist import LineList
 
-        return _import(args, LineList(_mapping(args.map)))
+        kind = LineList(
+            _mapping(args.map), covers=args.covers, first=args.first, last=args.last,
+            exclude_unverified=args.exclude_unverified,
+        )  # fmt: skip
+        return _import(args, kind)
+    given = [option for name, option in _LINELIST_ONLY.items() if getattr(args, name)]
+    if given:
+        raise InputError(
+            f"{', '.join(given)} only go with --kind linelist (a line list is a register; a "
+            "counts file's missing day is missing)",
+            column=given[0],
+        )
     from zoning.intake.counts import Counts
 
     return _import(args, Counts(_mapping(args.map), args.region))
@@ -273,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("classify", help="classify a CSV of metrics; CSV region,date,zone on stdout")
     p.add_argument(
         "metrics",
-        help="CSV with columns region, date and metric columns: " + ", ".join(sorted(METRIC_NAMES)),
+        help="CSV with columns region, date and metric columns: " + ", ".join(sorted(METRICS)),
     )
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--scheme", help="built-in scheme id (see 'schemes')")
@@ -312,6 +392,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", required=True, help="YYYY-MM-DD")
     p.add_argument("--metric", default=analysis.DEFAULT_HOTSPOT_METRIC, help="a rate metric")
     p.set_defaults(func=cmd_hotspots)
+
+    p = sub.add_parser("alerts", help="e-mail and webhook alerts when a zone changes")
+    asub = p.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")
+    q = asub.add_parser("subscribe", help="alert someone when a region's zones change")
+    q.add_argument("--region", required=True, help="region code; its --level regions are watched")
+    q.add_argument("--level", required=True, choices=LEVELS)
+    q.add_argument("--scheme", required=True, help="built-in scheme id")
+    h = q.add_mutually_exclusive_group(required=True)
+    h.add_argument("--email", help="an e-mail address")
+    h.add_argument("--webhook", help="an http(s) address that gets a JSON POST")
+    q.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, help="language of the alerts")
+    q.set_defaults(func=cmd_alerts_subscribe)
+    q = asub.add_parser("list", help="active subscriptions, as CSV")
+    q.set_defaults(func=cmd_alerts_list)
+    q = asub.add_parser("remove", help="end a subscription")
+    q.add_argument("id", type=int, metavar="ID")
+    q.set_defaults(func=cmd_alerts_remove)
+    q = asub.add_parser("send", help="send the alerts not yet sent (run it from cron)")
+    q.set_defaults(func=cmd_alerts_send)
+
+    p = sub.add_parser(
+        "bulletin", help="the day's PDF brief and CSV of zone changes per regency, both languages"
+    )
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--scheme", help="built-in scheme id")
+    g.add_argument("--scheme-file", help="a scheme file (TOML) of your own")
+    p.add_argument("--out", required=True, help="folder; one sub-folder per day and regency")
+    p.add_argument(
+        "--level", choices=LEVELS, help="regions shown (default: village, else district)"
+    )
+    p.add_argument("--date", help="YYYY-MM-DD (default: the latest settled day)")
+    p.set_defaults(func=cmd_bulletin)
 
     p = sub.add_parser("rt", help="Rt of a region by day (Cori et al. 2013), as CSV")
     p.add_argument("--region", required=True, help="region code, e.g. 33.74")
@@ -357,6 +469,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="map a column of the file to a canonical field, e.g. --map positif=cases_total",
     )  # fmt: skip
     q.add_argument("--region", help="the region of a file without a region column")
+    q.add_argument(
+        "--covers", metavar="CODE[,CODE]",
+        help="line lists: the regions the list covers, e.g. 33.74 (default: the villages it "
+        "names, and their RTs); within them a day without a case is a zero",
+    )  # fmt: skip
+    q.add_argument(
+        "--from", dest="first", metavar="DATE",
+        help="line lists: the first day covered (default: the first date in the file)",
+    )  # fmt: skip
+    q.add_argument(
+        "--to", dest="last", metavar="DATE",
+        help="line lists: the last day covered (default: the last date in the file)",
+    )  # fmt: skip
+    q.add_argument(
+        "--exclude-unverified", action="store_true",
+        help="line lists: leave out rows without a valid NIK (by default each is counted as "
+        "an unverified case of its place and date)",
+    )  # fmt: skip
     q.set_defaults(func=cmd_cases_import)
 
     p = sub.add_parser("auth", help="analysts: the password that unlocks uploads and notes")

@@ -22,7 +22,9 @@ from zoning.intake.report import UploadRejected
 from zoning.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
-A1, A2 = "33.01.01.2001", "33.01.01.2002"
+A1, A2, B1 = "33.01.01.2001", "33.01.01.2002", "33.02.01.1001"
+RT = f"{B1}.001.002"
+REGION_COLUMNS = ["code", "name", "level", "parent", "population"]
 
 
 pytestmark = pytest.mark.usefixtures("private_key_file")
@@ -34,8 +36,8 @@ def nik(serial: int) -> str:
 
 #: A line list: one person on 1 June and 31 July (one episode: 60 days apart), and the same
 #: person reported late on 22 April, which starts the episode then. 31 July is then 100 days
-#: after the start, a new episode, but only starts are stored, so the late report alone cannot
-#: know it: the first file again adds it.
+#: after the start, a new episode: every date is kept, so the late report alone knows it, and
+#: the first file again has nothing to add (a register only adds rows).
 LINES = "nik,tanggal_konfirmasi,kode_desa\n"
 LINES_A = f"{LINES}{nik(7)},2021-06-01,{A1}\n{nik(7)},2021-07-31,{A1}\n".encode()
 LINES_B = f"{LINES}{nik(7)},2021-04-22,{A1}\n".encode()
@@ -104,8 +106,25 @@ def test_after_another_upload_the_same_file_is_read_and_still_a_duplicate(tiny_s
 @pytest.mark.parametrize("name", KINDS)
 def test_a_file_that_would_change_something_is_never_a_duplicate(tiny_store, name):
     _, first_file, second_file = FILES[name]
-    first = run(tiny_store, name, first_file)
-    run(tiny_store, name, second_file)
+    if name == "linelist":  # a register only adds: the first file changes nothing again...
+        first = run(tiny_store, name, first_file)
+        second = run(tiny_store, name, second_file)
+        facts = second.report.facts  # 22 April, and 31 July 100 days later; 1 June no more
+        assert (facts["episodes_new"], facts["episodes_moved_earlier"]) == (2, 1)
+        starts = sorted(tiny_store.case_episodes()["episode_start"])
+        assert starts == [pd.Timestamp("2021-04-22"), pd.Timestamp("2021-07-31")]
+        assert run(tiny_store, name, first_file).duplicate_of == first.upload_id
+        # ...unless the store changed under it: the RT it names is now a region
+        first_file = f"{LINES[:-1]},rw,rt\n{nik(8)},2021-06-01,{B1},1,2\n".encode()
+        first = run(tiny_store, name, first_file)
+        assert "is not in the store" in first.report.warnings[0].message
+        rows = [(f"{B1}.001", "RW 1", "rw", B1, 600.0), (RT, "RT 2", "rt", f"{B1}.001", 300.0)]
+        with tiny_store.transaction() as conn:
+            upload = tiny_store.record_upload(conn, "test", "rt.csv", None, "pytest", 2, 2)
+            tiny_store.write_regions(conn, pd.DataFrame(rows, columns=REGION_COLUMNS), upload)
+    else:
+        first = run(tiny_store, name, first_file)
+        run(tiny_store, name, second_file)
     version = tiny_store.data_version()
     again = run(tiny_store, name, first_file)  # the older file again puts its values back
     assert again.duplicate_of is None and again.upload_id > first.upload_id
@@ -115,10 +134,9 @@ def test_a_file_that_would_change_something_is_never_a_duplicate(tiny_store, nam
         assert stored.loc[(A1, pd.Timestamp("2021-07-05")), "new_cases"] == 4
     if name == "regions":
         assert tiny_store.regions().set_index("code").loc[A1, "name"] == "Desa Satu"
-    if name == "linelist":  # see LINES_A
+    if name == "linelist":  # the case is now also in its RT
         assert again.changed == 1
-        starts = sorted(tiny_store.case_episodes()["episode_start"])
-        assert starts == [pd.Timestamp("2021-04-22"), pd.Timestamp("2021-07-31")]
+        assert sorted(tiny_store.case_dates()["region"])[-2:] == [B1, RT]
 
 
 @pytest.mark.parametrize("name", KINDS)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pytest
 
 from zoning.model.codes import (
+    DIGIT_LENGTHS,
+    SEGMENT_WIDTHS,
     CodeError,
     ancestor_at_depth,
     depth,
@@ -193,3 +196,19 @@ def test_normalised_codes_of_one_region_agree():
     village = normalise_code("3374011001")
     assert is_within(village, normalise_code(3374.0))
     assert parent_code(parent_code(village)) == normalise_code("3374")
+
+
+def test_redaction_knows_region_codes_by_these_segment_widths():
+    """zoning.core.text keeps dotted region codes readable in messages; it sits below the
+    model and cannot import SEGMENT_WIDTHS, so its pattern must be theirs: the province's
+    digits, then each run of equal widths, each segment optional from the left."""
+    from zoning.core.text import _REGION_CODE
+
+    first, *rest = SEGMENT_WIDTHS
+    runs = [(w, len(list(g))) for w, g in itertools.groupby(rest)]
+    expected = f"[0-9]{{{first}}}" + "".join(
+        rf"(?:\.[0-9]{{{w}}})" + ("?" if n == 1 else f"{{0,{n}}}") for w, n in runs
+    )
+    assert _REGION_CODE.pattern == expected
+    for n in DIGIT_LENGTHS:  # every code of every depth stays readable
+        assert _REGION_CODE.fullmatch(normalise_code("3" * n))

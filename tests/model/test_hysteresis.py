@@ -51,12 +51,6 @@ def test_a_panel_of_many_regions_is_the_same_as_each_alone():
         assert together[i].tolist() == run(panel[i].tolist(), 4)
 
 
-def test_changes_skip_days_without_data():
-    region, day, before, after = hysteresis.changes(np.array([[0, N, 0, 1, 1, N, N, 0]]))
-    assert region.tolist() == [0, 0] and day.tolist() == [3, 7]
-    assert before.tolist() == [0, 1] and after.tolist() == [1, 0]
-
-
 @pytest.mark.parametrize(
     ("extra", "days"),
     [("", 0), ("[hysteresis]\nstep_down_after = 2\nunit = 'weeks'", 14),

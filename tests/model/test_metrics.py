@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from zoning.model import metrics as M
 from zoning.model.metrics import (
-    METRIC_NAMES,
+    METRICS,
     Panel,
     compute,
     from_counts,
@@ -250,7 +250,7 @@ def test_houses_is_taken_as_reported():
 
 def test_compute_only_what_fields_allow():
     m = compute(_panel({"new_cases": [[1] * 7]}, [1000]))
-    metric_keys = set(m) & METRIC_NAMES
+    metric_keys = set(m) & set(METRICS)
     assert metric_keys == {"cases_7d", "cases_7d_per_100k", "cases_daily_per_100k_avg7"}
 
 
@@ -386,3 +386,41 @@ def test_fuzz_patching_a_panel_equals_building_it_from_all_counts(first, later):
     old = M.to_panel(_stored(first), pop, regions=PATCH_REGIONS)
     patched = M.patch_panel(old, _stored(later))
     _same_panel(patched, M.to_panel(_stored(list(stored.values())), pop, regions=PATCH_REGIONS))
+
+
+# --- the one list of formulas, and 7-day windows ---------------------------------------------
+
+
+def test_what_derives_from_which_count_is_read_from_the_formulas():
+    """The tables privacy used to keep by hand, now read from METRICS."""
+    assert set(M.count_columns()) == {
+        "new_cases_7d", "deaths_7d", "admissions_7d", "positives_7d", "tests_7d", "houses_7d",
+        "new_cases_unverified_7d",  # a line list's cases without a valid NIK: people too
+    }  # fmt: skip
+    assert M.count_aliases() == {"cases_7d": "new_cases_7d"}
+    assert M.per_population() == {
+        "cases_7d_per_100k": ("new_cases_7d", 100_000.0),
+        "cases_daily_per_100k_avg7": ("new_cases_7d", 100_000.0 / 7),
+        "admissions_7d_per_100k": ("admissions_7d", 100_000.0),
+        "deaths_7d_per_100k": ("deaths_7d", 100_000.0),
+    }
+    assert M.ratios() == {"positivity_7d_pct": ("positives_7d", "tests_7d", 100.0)}
+    assert [M.shown_decimals(c) for c in ("cases_7d", "houses_7d", "tests_7d")] == [0, 0, 0]
+    assert [M.shown_decimals(c) for c in ("cases_7d_per_100k", "bor_covid_pct")] == [1, 1]
+    with pytest.raises(ValueError, match="wrong number of fields"):
+        M.Metric(("tests",), "ratio")
+
+
+def test_window_days_and_figures():
+    end = pd.Timestamp("2021-07-18")
+    assert M.window_start(end) == pd.Timestamp("2021-07-12")
+    assert M.window_start("2021-07-18 15:00", windows=2) == pd.Timestamp("2021-07-05")
+    dates = pd.Series(pd.date_range("2021-07-04", "2021-07-19"))
+    back = M.windows_back(dates, end)
+    assert back.tolist() == [2] + [1] * 7 + [0] * 7 + [-1]
+    daily = np.array([[1.0] * 8 + [np.nan]])
+    assert np.isnan(M.window_figure("new_cases", daily)[0, :6]).all()
+    assert M.window_figure("new_cases", daily)[0, 6:].tolist()[:2] == [7.0, 7.0]
+    np.testing.assert_array_equal(M.window_figure("houses_7d", daily), daily)  # 7-day already
+    share = np.full((1, 7), 12.5)
+    assert M.window_figure("bor_covid_pct", share)[0, -1] == 12.5  # a level: the mean

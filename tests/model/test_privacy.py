@@ -48,9 +48,11 @@ def test_public_view_only_for_small_levels_and_not_for_analysts(monkeypatch):
 
 def test_week_ends():
     assert privacy.is_week_end(SUNDAY) and not privacy.is_week_end(MONDAY)
-    assert privacy.week_end_on_or_before(MONDAY) == SUNDAY
-    assert privacy.week_end_on_or_before(SUNDAY) == SUNDAY
-    assert privacy.week_end_on_or_before("2021-07-17 15:00") == SUNDAY
+    assert privacy.is_week_end("2021-07-11 15:00")
+    days = pd.date_range(MONDAY, periods=8)  # one flag a day, for an index, a Series or a list
+    assert privacy.is_week_end(days).tolist() == [False] * 6 + [True, False]
+    assert privacy.is_week_end(pd.Series(days)).tolist() == privacy.is_week_end(days).tolist()
+    assert privacy.is_week_end([d.date() for d in days]).tolist() == [False] * 6 + [True, False]
 
 
 # --- counts at every edge -------------------------------------------------------------------
@@ -268,3 +270,65 @@ def test_texts_of_every_state():
     )
     assert shown.text("en").tolist() == ["12", "1–4", "suppressed", "Sundays only", "–"]
     assert shown.text("id").tolist() == ["12", "1–4", "disamarkan", "hanya hari Minggu", "–"]
+
+
+# --- the metrics registry: a metric added there is masked here ---------------------------------
+
+NEW_RATE = "deaths_daily_per_100k_avg7"
+ONE_RULE = f"""
+id = "deaths-test"
+name = "Deaths test"
+levels = ["village"]
+metrics = ["{NEW_RATE}"]
+[source]
+title = "test"
+[[zones]]
+id = "low"
+colour = "#00aa00"
+label = "Low"
+[[zones]]
+id = "high"
+colour = "#b2182b"
+label = "High"
+[[rules]]
+metric = "{NEW_RATE}"
+thresholds = {{ high = 1 }}
+"""
+
+
+def test_a_metric_added_to_the_registry_is_computed_and_masked_with_no_change_here(monkeypatch):
+    """A new rate registered in zoning.model.metrics.METRICS (deaths a day per 100,000 over
+    the week) is computed, masked as a range where its count is small, and bounded by its
+    zones in the audit; privacy.py and audit.py know nothing of it."""
+    from zoning.model import audit
+    from zoning.model import metrics as M
+    from zoning.model.schemes import loads_scheme
+
+    monkeypatch.setitem(M.METRICS, NEW_RATE, M.Metric(("deaths",), "rate", M.PER_PEOPLE, M.WINDOW))
+    rates = M.rates({"deaths": np.array([[14.0]])}, {"deaths": np.array([[100_000.0]])})
+    assert rates[NEW_RATE].tolist() == [[2.0]]
+
+    people = np.array([2000.0, 3000.0, 4000.0])
+    deaths = np.array([2.0, 0.0, 30.0])
+    frame = pd.DataFrame(
+        {
+            "code": ["33.01.01.2001", "33.01.01.2002", "33.01.01.2003"],
+            "population": people,  # no parent: no complementary suppression here
+            "deaths_7d": deaths,
+            NEW_RATE: deaths * 100_000 / 7 / people,
+        }
+    )
+    assert NEW_RATE in privacy.masked_columns(frame)
+    shown = privacy.mask_table(frame, "village", SUNDAY, threshold=5, lang="en")
+    assert shown["deaths_7d"].tolist()[0] == "1–4"
+    low, high = (1 * 100_000 / 7 / 2000, 4 * 100_000 / 7 / 2000)
+    assert shown[NEW_RATE].tolist()[0] == f"{low:.1f}–{high:.1f}"  # a range, not the rate
+    assert shown[NEW_RATE].tolist()[2] == pytest.approx(30 * 100_000 / 7 / 4000)
+    off_day = privacy.mask_table(frame, "village", MONDAY, threshold=5, lang="en")
+    assert set(off_day[NEW_RATE]) == {privacy.t("privacy.weekly_only", "en")}
+
+    scheme = loads_scheme(ONE_RULE)  # a scheme may read it, and its zones bound the count
+    zones = np.array([0, 0, 1])  # "low": under 1 a day per 100,000
+    lo, hi, _ = audit.count_bands([scheme], [zones], "deaths_7d", people)
+    assert hi.tolist()[:2] == [0.0, 0.0]  # 7 x 2,000 / 100,000 = 0.14: no death at all
+    assert lo.tolist()[2] == 1.0  # 7 x 4,000 / 100,000 = 0.28: at least one

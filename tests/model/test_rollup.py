@@ -1,4 +1,4 @@
-"""Tests for zoning.model.rollup: children summed into parents, and zone summaries."""
+"""Tests for zoning.model.rollup: children summed into parents, and zone totals."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from zoning.model.rollup import (
     rollup_panel,
     rollup_windows,
     window_metrics,
-    zone_summary,
     zone_totals,
 )
 from zoning.model.schemes import NO_ZONE, get_scheme
@@ -139,66 +138,6 @@ def rt_zones() -> pd.DataFrame:
             "zone_index": [0, 3, 1, 1, NO_ZONE, NO_ZONE],
         }
     )
-
-
-def test_zone_summary_counts_children_and_people(rt_zones):
-    scheme = get_scheme("ppkm-mikro-2021-04")
-    out = zone_summary(rt_zones, scheme, "rw")
-    assert out.index.name == "parent"
-    assert list(out.index) == ["33.74.01.1001.001", "33.74.01.1001.002", "33.74.01.1002.001"]
-    rw1 = out.loc["33.74.01.1001.001"]
-    assert [rw1[f"regions_{z}"] for z in ("green", "yellow", "orange", "red", "no_zone")] == [
-        1,
-        1,
-        0,
-        1,
-        0,
-    ]
-    assert [rw1[f"population_{z}"] for z in ("green", "yellow", "orange", "red", "no_zone")] == [
-        100,
-        300,
-        0,
-        200,
-        0,
-    ]
-    assert rw1["regions"] == 3
-    assert rw1["population"] == 600
-    assert rw1["worst_zone"] == "red"
-    rw2 = out.loc["33.74.01.1001.002"]
-    assert rw2["regions_yellow"] == 1 and rw2["regions_no_zone"] == 1
-    assert rw2["population_no_zone"] == 500
-    assert rw2["regions"] == 2 and rw2["population"] == 900
-    assert rw2["worst_zone"] == "yellow"
-
-
-def test_zone_summary_parent_without_any_zone(rt_zones):
-    out = zone_summary(rt_zones, get_scheme("ppkm-mikro-2021-04"), "rw")
-    rw = out.loc["33.74.01.1002.001"]
-    assert rw["regions_no_zone"] == 1
-    assert rw["regions"] == 1
-    assert pd.isna(rw["worst_zone"])
-
-
-def test_zone_summary_at_village_level(rt_zones):
-    out = zone_summary(rt_zones, get_scheme("ppkm-mikro-2021-04"), "village")
-    assert list(out.index) == ["33.74.01.1001", "33.74.01.1002"]
-    v = out.loc["33.74.01.1001"]
-    assert v["regions"] == 5
-    assert v["regions_yellow"] == 2
-    assert v["population_yellow"] == 700
-    assert v["population"] == 1500
-    assert v["worst_zone"] == "red"
-
-
-def test_zone_summary_columns_cover_every_zone(rt_zones):
-    scheme = get_scheme("cdc-community-levels-2022")
-    zones = rt_zones.assign(zone_index=[0, 0, 1, 1, 1, NO_ZONE])
-    out = zone_summary(zones, scheme, "rw")
-    for z in ("low", "medium", "high", "no_zone"):
-        assert f"regions_{z}" in out.columns
-        assert f"population_{z}" in out.columns
-    assert out["regions_high"].tolist() == [0, 0, 0]
-    assert out["worst_zone"].iloc[:2].tolist() == ["medium", "medium"]
 
 
 def test_zone_totals(rt_zones):

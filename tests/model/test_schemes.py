@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
 import json
 import math
 import re
@@ -1161,3 +1162,59 @@ def test_fuzz_damaged_scheme_bytes_load_or_raise_scheme_error(data, edits):
         assert str(exc)
         return
     _check_scheme(scheme)
+
+
+# --- zone labels, colours and the last change: one place each ----------------------------------
+
+
+def test_zone_labels_and_colours_end_with_no_zone():
+    who = builtin_schemes()["who-ct-2021"]
+    labels = who.zone_labels("en")
+    assert labels[-1] == who.zone_label(schemes.NO_ZONE, "en") == "No data"
+    assert (
+        labels[:-1]
+        == [z.label["en"] for z in who.zones]
+        == [who.zone_label(i, "en") for i in range(len(who.zones))]
+    )
+    assert who.zone_label(0, "id") == who.zones[0].label["id"]
+    assert who.zone_id_label("level-3", "en") == labels[2]
+    assert who.zone_id_label(None, "en") == "No data"
+    assert who.zone_colours() == [z.colour for z in who.zones] + [schemes.NO_DATA_COLOUR]
+    assert who.zone_colour(schemes.NO_ZONE) == schemes.NO_DATA_COLOUR
+    index = who.lookup_index(np.array([2, NO_ZONE, 0]))
+    assert [labels[i] for i in index] == [labels[2], "No data", labels[0]]
+
+
+def _changes_by_hand(days: list[int]) -> list[tuple[int, int, int]]:
+    """Every change of one region's zones, written plainly: (day, from, to)."""
+    known = [(d, z) for d, z in enumerate(days) if z != NO_ZONE]
+    return [(d, a, b) for (_, a), (d, b) in itertools.pairwise(known) if a != b]
+
+
+def test_changes_skip_days_without_data():
+    region, day, before, after = schemes.every_zone_change(
+        np.array([[0, NO_ZONE, 0, 1, 1, NO_ZONE, NO_ZONE, 0]])
+    )
+    assert region.tolist() == [0, 0] and day.tolist() == [3, 7]
+    assert before.tolist() == [0, 1] and after.tolist() == [1, 0]
+
+
+@fuzz(200)
+@given(st.lists(st.lists(st.integers(NO_ZONE, 3), min_size=0, max_size=12), min_size=1, max_size=6))
+@example([[NO_ZONE, 0, 0, 1, 1, NO_ZONE, 1]])  # a day without a zone does not end a run
+@example([[2, NO_ZONE, 1, NO_ZONE]])
+def test_every_change_and_the_last_one_are_the_changes_by_hand(rows):
+    width = max(len(r) for r in rows)
+    zones = np.array([r + [NO_ZONE] * (width - len(r)) for r in rows], dtype=np.int8)
+    region, day, before, after = schemes.every_zone_change(zones)
+    last = schemes.zone_changes(zones)
+    for i, row in enumerate(zones.tolist()):
+        mine = region == i
+        expected = _changes_by_hand(row)
+        assert list(zip(day[mine], before[mine], after[mine], strict=True)) == expected
+        latest = next((z for z in reversed(row) if z != NO_ZONE), NO_ZONE)
+        if expected:
+            assert (last.day[i], last.previous[i]) == expected[-1][:2]
+        else:
+            assert (last.day[i], last.previous[i]) == (-1, NO_ZONE)
+        assert last.current[i] == latest

@@ -9,7 +9,7 @@ import re
 import time
 
 import pytest
-from browser import Traffic, chromium, copy_store, require_chromium, streamlit_server
+from browser import Traffic, copy_store, require_chromium, streamlit_server
 from conftest import ANALYST_PASSWORD
 from playwright.sync_api import Error as PlaywrightError
 
@@ -35,12 +35,6 @@ def app(demo_db, tmp_path_factory):
         env.setenv(HASH_ENV, hash_password(ANALYST_PASSWORD, n=2**10))
         with streamlit_server(db) as url:
             yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 def map_frame(page, timeout: float = 60.0):

@@ -263,3 +263,29 @@ def test_public_regency_view_is_exact(store: Store) -> None:
     numbers, _ = chart_values(at)
     assert shows(numbers, 30.0)  # a day of 30 cases: regencies are not protected
     assert "Daily new cases and the 7-day average" in [el.value for el in at.subheader]
+
+
+def test_the_share_of_unverified_cases_of_a_line_list(
+    tmp_path: Path, serve_store, private_key_file
+) -> None:
+    """Rows without a valid NIK are cases, flagged: the trends say how many of the cases
+    shown they are (regencies are not protected, so exactly)."""
+    from zoning.intake.linelist import import_linelist
+
+    store = Store(str(tmp_path / "list.db"))
+    with store.transaction() as conn:
+        upload = store.record_upload(conn, "test", "regions", None, "pytest", 0, 0)
+        store.write_regions(conn, pd.DataFrame(tiny_regions().drop(columns="geometry")), upload)
+    rows = ["nik,tanggal_konfirmasi,kode_desa"]
+    rows += [f"33010101019{k:05d},2021-07-{1 + k % 20:02d},33.01.01.2001" for k in range(1, 31)]
+    rows += [f"{bad},2021-07-05,33.01.01.2002" for bad in ("", "-")]  # no valid NIK
+    import_linelist(store, ("\n".join(rows) + "\n").encode(), covers="33",
+                    first="2021-07-01", last="2021-07-31")  # fmt: skip
+    serve_store(store)
+    at = open_page("trends", lang="en", level="regency", region="33.01", date="2021-07-31")
+    assert "Cases without a valid NIK (unverified)" in [el.value for el in at.subheader]
+    note = next(el.value for el in at.caption if "their share of the cases" in el.value)
+    assert "Kabupaten Satu: 2 of 32 cases (6.2 %)" in note.replace("\\", "")
+    # a region without such cases says nothing of them
+    at = open_page("trends", lang="en", level="regency", region="33.02", date="2021-07-31")
+    assert "Cases without a valid NIK (unverified)" not in [el.value for el in at.subheader]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from conftest import open_page, sign_in
 from streamlit.testing.v1 import AppTest
@@ -145,3 +146,43 @@ def test_a_malformed_hash_is_reported_to_the_operator(store: Store, monkeypatch)
     at = open_page("upload", lang="en")  # said when the page opens, before any attempt
     assert "cannot be read" in at.error[0].value and not at.file_uploader
     assert not at.text_input  # no sign-in form that could not work
+
+
+LINES = (
+    b"nik,tanggal_konfirmasi,kode_desa\n"
+    b"3301010101900001,2021-07-22,33.01.01.2001\n"
+    b"3301010101900002,2021-07-24,33.01.01.2002\n"
+    b"3301010101,2021-07-24,33.01.01.2002\n"
+)
+
+
+def test_a_line_list_says_what_it_covers_and_its_unverified_share(
+    store: Store, analyst_password: str, private_key_file
+):
+    import datetime as dt
+
+    at = sign_in(open_page("upload", lang="en"), "Bu Sari", analyst_password, "upload")
+    at.radio(key="upload_kind").set_value("linelist")
+    at.run()
+    at.file_uploader[0].set_value(("kasus.csv", LINES, "text/csv"))
+    at.run()
+    assert not at.exception, at.exception
+    shown = [i.value.replace("\\", "") for i in at.info]  # escaped Markdown, as text
+    assert any(s.startswith("Coverage: the 2 villages the file names") for s in shown), shown
+    assert any(s.startswith("1 of 3 rows counted (33.3 %) have no valid NIK") for s in shown)
+    at.text_input(key="upload_covers").input("33.01")
+    at.date_input(key="upload_from").set_value(dt.date(2021, 7, 20))
+    at.checkbox(key="upload_exclude").check()
+    at.run()
+    shown = [i.value.replace("\\", "") for i in at.info]  # escaped Markdown, as text
+    assert any("Coverage: 33.01, 2021-07-20 to 2021-07-24 (5 days)" in s for s in shown), shown
+    assert any("1 rows without a valid NIK were left out" in s for s in shown), shown
+    next(b for b in at.button if b.label == "Save to the database").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.success and "Saved" in at.success[-1].value
+    covered = store.coverage()
+    assert covered[["region", "first", "last"]].values.tolist() == [
+        ["33.01", pd.Timestamp("2021-07-20"), pd.Timestamp("2021-07-24")]
+    ]
+    assert len(store.case_episodes()) == 2  # the unverified row left out

@@ -32,3 +32,61 @@ def test_zones_within_keeps_only_the_region_s_children(tiny_store):
     assert len(presentation.zones_within(zones, None)) == len(zones)
     geometry = presentation.geometry_of(tiny_store, "village", inside["code"])
     assert len(geometry) == len(inside) and geometry.notna().all()
+
+
+def _tooltips(html: bytes) -> dict[str, dict]:
+    """The tooltip properties of each region of a standalone HTML map, by code."""
+    text = html.decode("utf-8")
+    found = (json.loads(m[1]) for m in re.finditer(r'"properties":\s*(\{[^{}]*\})', text))
+    return {p["code"]: p for p in found}
+
+
+def _gap_store(tmp_path):
+    """The tiny store with one of the two villages of regency 33.01 silent on 15 July: the
+    regency's figures rest on half its people for a week (zone "at least")."""
+    from conftest import tiny_counts, tiny_regions, write_store
+
+    counts = tiny_counts()
+    gap = (counts["region"] == "33.01.01.2002") & (counts["date"] == "2021-07-15")
+    return write_store(tmp_path / "gap.db", tiny_regions(), counts[~gap])
+
+
+def test_the_standalone_map_says_coverage_and_at_least_as_the_live_map_does(tmp_path):
+    """Before, the live map's tooltip said "Reporting coverage: 50 % (the zone is at least this)"
+    for a regency resting on part of its villages and the downloaded HTML map said
+    nothing of it."""
+    store = _gap_store(tmp_path)
+    scheme = builtin_schemes()["who-ct-2021"]
+    html = presentation.standalone_map_html(
+        store, scheme, "regency", "2021-07-16", "en", public=False
+    )
+    tips = _tooltips(html)
+    assert tips["33.01"]["coverage__text"] == "50 % (the zone is at least this)"
+    assert tips["33.02"]["coverage__text"] == "100 %"
+
+
+def test_live_and_standalone_maps_show_the_same_tooltip_rows(tmp_path):
+    """Both tooltips come from presentation.tooltip_rows: the same labels, in the same
+    order, with the same values (the live map formats its numbers in the browser)."""
+    from zoning.core.i18n import format_number
+    from zoning.render import mapdata
+
+    store = _gap_store(tmp_path)
+    for level, public in (("regency", False), ("village", True), ("village", False)):
+        for day in ("2021-07-16", "2021-07-18"):
+            scheme = builtin_schemes()["who-ct-2021"]
+            layer, fields = presentation.map_layer(store, scheme, level, day, "en", public=public)
+            view = mapdata.view_of(store, scheme, level, day, "en", public=public, level_label="x")
+            codes = list(mapdata.level_geometry(store, level).codes)
+            rows = [(c, label) for c, label in fields if c not in ("name", "zone_label")]
+            assert [label for _, label in rows[:-1]] == [f["label"] for f in view["fields"]]
+            assert rows[-1][0] == "population__text"
+            frame = layer.set_index("code")
+            for field, (column, _) in zip(view["fields"], rows, strict=False):
+                for i, code in enumerate(codes):
+                    text_of = field.get("text_of", [-1] * len(codes))[i]
+                    if text_of >= 0:
+                        live = field["texts"][text_of]
+                    else:
+                        live = format_number(field["values"][i], "en", field["decimals"])
+                    assert frame.loc[code, column] == live, (level, public, day, code, column)

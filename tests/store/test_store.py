@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
+import sqlalchemy as sa
 from conftest import tiny_counts, tiny_regions
 
 from zoning.store import Store, default_url
@@ -257,20 +260,49 @@ def test_case_houses_are_the_stored_episodes_of_the_asked_regions_and_days(tiny_
     rt, other = "33.01.01.2001.001.001", "33.01.01.2001.001.002"
     frame = pd.DataFrame(
         {
-            "person_key": ["a" * 64, "b" * 64, "c" * 64, "d" * 64],
-            "episode_start": pd.to_datetime(
-                ["2021-07-01", "2021-07-07", "2021-07-08", "2021-07-03"]
+            "person_key": ["a" * 64, "b" * 64, "c" * 64, "d" * 64, "a" * 64],
+            "date": pd.to_datetime(
+                ["2021-07-01", "2021-07-07", "2021-07-08", "2021-07-03", "2021-07-05"]
             ),
-            "region": [rt, rt, rt, other],
-            "household_key": ["h" * 64, None, "h" * 64, "k" * 64],
+            "region": [rt, rt, rt, other, rt],
+            "household_key": ["h" * 64, None, "h" * 64, "k" * 64, "h" * 64],
+            "episode": [True, True, True, True, False],  # the 5th: a's episode again
+            "unverified": [False, False, False, False, False],
         }
     )
     with tiny_store.transaction() as conn:
         upload = tiny_store.record_upload(conn, "test", None, None, "pytest", 4, 4)
-        tiny_store.insert_cases(conn, frame, upload)
+        tiny_store.insert_case_dates(conn, frame, upload)
         found = tiny_store.case_houses(conn, [rt], "2021-07-01", "2021-07-07")
     assert list(found.columns) == ["region", "episode_start", "household_key", "person_key"]
     assert sorted(found["person_key"]) == ["a" * 64, "b" * 64]  # the 8th and other RT left out
     assert found["household_key"].isna().sum() == 1
     with tiny_store.engine.connect() as conn:
         assert tiny_store.case_houses(conn, [], "2021-07-01", "2021-07-07").empty
+
+
+def test_a_store_of_episodes_only_is_moved_into_the_case_register(tiny_store: Store):
+    """Stores made when only episode starts were kept: each start becomes a positive date
+    that starts an episode, once, and the old table goes."""
+    with tiny_store.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE cases (id INTEGER PRIMARY KEY, person_key CHAR(64) NOT NULL, "
+            "episode_start DATE NOT NULL, region VARCHAR(32) NOT NULL, household_key CHAR(64), "
+            "upload_id INTEGER, created_at TIMESTAMP NOT NULL)"
+        )
+        for k, (day, region, house) in enumerate(
+            [("2021-07-01", "33.01.01.2001", None), ("2021-10-01", "33.01.01.2002", "h" * 64)]
+        ):
+            conn.execute(
+                sa.text("INSERT INTO cases VALUES (:id, :p, :d, :r, :h, NULL, :c)"),
+                {"id": k + 1, "p": "a" * 64, "d": dt.date.fromisoformat(day), "r": region,
+                 "h": house, "c": dt.datetime(2021, 8, 1)},
+            )  # fmt: skip
+    store = Store(tiny_store.url)
+    rows = store.case_dates()
+    assert rows[["person_key", "date", "region", "episode", "unverified"]].values.tolist() == [
+        ["a" * 64, pd.Timestamp("2021-07-01"), "33.01.01.2001", True, False],
+        ["a" * 64, pd.Timestamp("2021-10-01"), "33.01.01.2002", True, False],
+    ]
+    assert "cases" not in sa.inspect(store.engine).get_table_names()
+    assert len(Store(tiny_store.url).case_dates()) == 2  # opened again: nothing moved twice

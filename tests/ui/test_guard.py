@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browser import chromium, copy_store, require_chromium, streamlit_server
+from browser import copy_store, require_chromium, streamlit_server
 from conftest import ANALYST_PASSWORD
 
 from ui import guard
@@ -186,12 +186,6 @@ def behind_proxy(demo_db, tmp_path_factory):
     """A server whose operator set ZONING_TRUSTED_PROXIES for a proxy on the same host."""
     with demo_server(demo_db, tmp_path_factory.mktemp("proxy"), "127.0.0.1, ::1") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 PUT_JS = """async ([session, size]) => {

@@ -10,9 +10,10 @@ import pytest
 from conftest import write_store
 
 from zoning.core.i18n import strings
+from zoning.model import metrics as M
 from zoning.model import rules
-from zoning.model.metrics import METRIC_NAMES
-from zoning.model.schemes import builtin_schemes, loads_scheme
+from zoning.model.metrics import METRICS
+from zoning.model.schemes import NO_ZONE, builtin_schemes, loads_scheme
 from zoning.render import presentation
 from zoning.store import Store
 from zoning.views import policy, service
@@ -126,7 +127,7 @@ def test_every_builtin_scheme_is_described(lang: str) -> None:
 
 
 def test_every_metric_has_a_sentence_form() -> None:
-    for metric in METRIC_NAMES:
+    for metric in METRICS:
         assert set(strings()[f"policy.metric_{metric}"]) == {"id", "en"}
 
 
@@ -205,17 +206,18 @@ def test_recent_changes_window(store: Store, who) -> None:
     assert (early.iloc[0]["previous"], early.iloc[0]["zone"]) == ("level-1", "level-2")
 
 
-def test_recent_changes_agrees_with_last_change(store: Store, who) -> None:
+def test_recent_changes_agrees_with_each_region_s_status(store: Store, who) -> None:
     for level in ("province", "regency"):
         for day in DAYS[6:]:
             frame = policy.recent_changes(store, who, level, day).set_index("code")
             for code in service.regions(store, level)["code"]:
-                history = service.zone_history(store, who, level, code)
-                changed = service.last_change(history[history["date"] <= day])
+                status = policy.zone_status(store, who, level, code, day)
+                changed = status.changed_on
                 recent = changed is not None and changed > day - pd.Timedelta(days=7)
                 assert (code in frame.index) == recent, (level, day, code)
                 if recent:
                     assert frame.loc[code, "changed_on"] == changed
+                    assert frame.loc[code, "previous_index"] == status.previous_index
 
 
 def test_recent_changes_table_labels(store: Store, who) -> None:
@@ -449,3 +451,17 @@ def test_zone_status_for_the_public_shows_small_counts_as_ranges(
     assert "Cases per 100,000, 7 days: see zone" in policy.metric_lines(public, "en")
     other = policy.zone_status(tiny_store, who, "village", "33.01.01.2002", "2021-07-18", True)
     assert other.values["cases_7d_per_100k"] == "lihat zona"  # level 4: 2 or more here
+
+
+def test_a_count_read_by_a_scheme_is_a_whole_number_as_on_the_map() -> None:
+    """A scheme reading the count ``cases_7d`` showed it as 12.0 on the policy page and 12 on
+    the map: both now take the decimals from zoning.model.metrics.shown_decimals."""
+    status = policy.ZoneStatus(
+        code="33.01", day=pd.Timestamp("2021-07-18"), zone_index=0, changed_on=None,
+        previous_index=NO_ZONE, window_complete=True, provisional=False,
+        values={"cases_7d": 12.0, "cases_7d_per_100k": 600.0},
+    )  # fmt: skip
+    label = policy.t("metrics.cases_7d", "en")
+    assert policy.metric_lines(status, "en")[0] == f"{label}: 12"
+    assert policy.metric_lines(status, "en")[1].endswith(": 600.0")
+    assert presentation.format_number(12.0, "en", M.shown_decimals("cases_7d")) == "12"

@@ -54,15 +54,15 @@ def test_the_standalone_map_on_a_weekday_shows_no_figure_of_a_village(store):
 def test_the_attacker_finds_what_the_old_rules_gave_away(store, monkeypatch):
     """Without the audit (the rules of one table, as before the fix) the same attacker
     pins small counts down: the test above would fail."""
-    from zoning.views import published
+    from zoning.views import cache, published
 
     day = pd.Timestamp(SUNDAYS[-1])
     monkeypatch.setattr(published, "day_states", lambda *a, **k: {})
-    service._SHELVES["view"].clear()
+    cache._SHELVES["view"].clear()
     try:
         out = attacker.outputs(store, day)
     finally:
-        service._SHELVES["view"].clear()
+        cache._SHELVES["view"].clear()
     result = _attack(out)
     assert result["pinned"] > 50, result
 

@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from conftest import tiny_counts, tiny_regions
 
-from zoning.model.schemes import get_scheme
+from zoning.model.schemes import NO_ZONE, get_scheme, zone_changes
 from zoning.store import Store, snapshots
-from zoning.views import service
+from zoning.views import cache, service
 
 
 @pytest.fixture
@@ -98,13 +98,10 @@ def test_settled_day_skips_provisional_days(tiny_store: Store):
 def test_zone_history_and_last_change(tiny_store: Store):
     scheme = get_scheme("who-ct-2021")
     history = service.zone_history(tiny_store, scheme, "village", "33.01.01.2001")
-    assert list(history["zone_index"][:6]) == [-1] * 6
+    assert list(history["zone_index"][:6]) == [NO_ZONE] * 6
     assert (history["zone"][6:] == "level-4").all()
-    assert service.last_change(history) is None
-    flip = pd.DataFrame(
-        {"date": pd.date_range("2021-01-01", periods=4), "zone_index": [0, 0, 2, 2]}
-    )
-    assert service.last_change(flip) == pd.Timestamp("2021-01-03")
+    changes = zone_changes(history["zone_index"].to_numpy())
+    assert changes.day.tolist() == [-1] and changes.current.tolist() == [3]
 
 
 def test_case_series(tiny_store: Store):
@@ -129,7 +126,7 @@ def test_scheme_whose_metrics_the_level_lacks_gives_no_zone(tiny_store: Store):
 
 
 def _forget_everything() -> None:
-    for shelf in service._SHELVES.values():
+    for shelf in cache._SHELVES.values():
         shelf.clear()
 
 

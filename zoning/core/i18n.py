@@ -12,8 +12,10 @@ import tomllib
 from functools import cache
 from importlib import resources
 
-LANGS = ("id", "en")
-DEFAULT_LANG = "id"
+#: Every language of the interface, by code, with its name in itself; the first is the default.
+LANG_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+LANGS = tuple(LANG_NAMES)
+DEFAULT_LANG = LANGS[0]
 
 
 @cache

@@ -4,20 +4,30 @@ A line list has a NIK, a confirmation date and a place (a village or RT, by code
 row, and optionally the family card number (No. KK), the address and RT/RW numbers. Importing
 one:
 
-* checks every NIK (:func:`zoning.intake.nik.check_nik`); a row without a valid NIK is counted and
-  reported (row and column, never the value) and not imported;
-* replaces each NIK by a keyed hash (:class:`zoning.intake.nik.NikHasher`) -- no NIK is stored,
-  logged or repeated in a message -- and each household by the keyed hash of its No. KK, or
-  else of its normalised address within the village;
-* counts each person once per *episode*: a case is a new episode only if it is at least
-  :data:`EPISODE_DAYS` days after the start of the person's previous episode, across the
-  file and everything stored before; a case reported late, before a stored episode of the
-  same person, moves that episode's start back;
-* recomputes, from all stored episodes, the daily ``new_cases`` of every village-day it
-  touched and the ``houses_7d`` of every RT-day whose window it touched (and of the day
-  after, when a case leaves the window), up to the later of the latest case and the store's
-  "as of" day, and writes them as a revision (:meth:`zoning.store.Store.write_counts`: the
-  old values are kept in the history). Days without cases are not written as zeros.
+* checks every NIK (:func:`zoning.intake.nik.check_nik`) and replaces it by a keyed hash
+  (:class:`zoning.intake.nik.NikHasher`) -- no NIK is stored, logged or repeated in a message
+  -- and each house by the keyed hash of its normalised address within its RT, or else of its
+  No. KK (:func:`_houses`);
+* a row **without a valid NIK** is not dropped: it is a case of its place and date, flagged
+  *unverified*, with a key of its own (never merged with anyone; the same row of the same
+  file again is the same row), counted in ``new_cases`` and in ``new_cases_unverified``, and
+  reported (row and column, never the value). ``exclude_unverified`` (``--exclude-unverified``)
+  leaves such rows out, still reported;
+* keeps **every positive date** of each person (the case register, one row per person, date,
+  place and house) and works the person's episodes out again from all of them
+  (:func:`plan_episodes`): a date starts a new episode only if it is at least
+  :data:`EPISODE_DAYS` days after the start of the person's previous episode. The episodes
+  depend only on the set of rows, so the same rows in any split into uploads, in any order,
+  give the same episodes and counts;
+* records what the upload **covers** (:func:`coverage`): by default the villages (and their
+  RTs) the file names, from its first to its last date; or the regions and days given
+  (``--covers``, ``--from``, ``--to``). Within it a day without a case is a zero, laid over
+  the counts when they are read (:mod:`zoning.model.registers`), never written;
+* recounts, from the stored episodes, the daily ``new_cases`` (and ``new_cases_unverified``)
+  of every village-day whose episodes changed and the ``houses_7d`` of every RT-day whose
+  window they touch (and of the day after, when a case leaves the window), up to the later
+  of the latest case and the store's "as of" day, and writes them as a revision
+  (:meth:`zoning.store.Store.write_counts`: the old values are kept in the history).
 
 All of it is one transaction (:func:`zoning.intake.envelope.import_file`); an upload with
 errors writes nothing.
@@ -25,7 +35,7 @@ errors writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,9 +63,16 @@ from zoning.intake.nik import (
     sixteen_digit_cells,
 )
 from zoning.intake.report import ImportResult, Report
-from zoning.model.codes import RT_CODE_LENGTH, VILLAGE_CODE_LENGTH
+from zoning.model.codes import RT_CODE_LENGTH, VILLAGE_CODE_LENGTH, normalise_code
 from zoning.model.metrics import WINDOW
 from zoning.model.regions import LEVELS, RegionResolver
+from zoning.model.registers import (
+    added_days,
+    ancestors_and_self,
+    covered_regions,
+    no_spans,
+    windows_covered,
+)
 from zoning.store import Store, Transaction
 
 KIND = "linelist"
@@ -66,7 +83,7 @@ EPISODE_DAYS = 90
 FIELDS = LINELIST
 REQUIRED = ("nik", "date", "region")
 #: Columns of the frame :func:`read_linelist` returns.
-COLUMNS = ("row", "nik", "date", "region", "village", "no_kk", "address")
+COLUMNS = ("row", "nik", "date", "region", "village", "no_kk", "address", "unverified")
 
 _VILLAGE_DEPTH = LEVELS.index("village") + 1
 _RT_DEPTH = LEVELS.index("rt") + 1
@@ -130,7 +147,8 @@ def _choose_columns(
 
 
 def _empty_frame() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+    out = pd.DataFrame({c: pd.Series(dtype=object) for c in COLUMNS})
+    return out.astype({"unverified": bool})
 
 
 def read_linelist(
@@ -139,6 +157,7 @@ def read_linelist(
     *,
     mapping: Mapping[str, str] | None = None,
     filename: str | None = None,
+    exclude_unverified: bool = False,
 ) -> tuple[pd.DataFrame, Report]:
     """Read and check a line list; nothing is written.
 
@@ -153,18 +172,21 @@ def read_linelist(
         ``nik, date, region, no_kk, address, rt, rw`` (or any of their usual names).
     filename : str, optional
         The file's name, kept in the report.
+    exclude_unverified : bool
+        Leave out the rows without a valid NIK (they are still reported).
 
     Returns
     -------
     frame : DataFrame
-        One row per row with a valid NIK: ``row`` (spreadsheet row), ``nik`` (16 digits),
-        ``date``, ``region`` (RT code where known, else village code), ``village``,
-        ``no_kk`` (16 digits or None), ``address`` (text or None). Empty when the report
-        has errors.
+        One row per case counted: ``row`` (spreadsheet row), ``nik`` (16 digits; None for
+        an unverified row), ``date``, ``region`` (RT code where known, else village code),
+        ``village``, ``no_kk`` (16 digits or None), ``address`` (text or None),
+        ``unverified`` (the row has no valid NIK). Empty when the report has errors.
     report : Report
         Errors (the upload must be refused) and warnings, with row and column; the NIK is
         never repeated. ``report.facts`` counts the rows read, the rows without a valid NIK
-        and more.
+        (``rows_invalid_nik``), those counted as unverified cases (``rows_unverified``) and
+        more.
     """
     report = Report()
     if filename:
@@ -177,7 +199,7 @@ def read_linelist(
     for message, row in table.notes:
         _warn(report, message, row)
     report.facts.update(format=table.format, encoding=table.encoding, delimiter=table.delimiter)
-    frame = _parse(table.frame, regions, mapping, report)
+    frame = _parse(table.frame, regions, mapping, report, exclude_unverified)
     return (frame if not report.has_errors else _empty_frame()), report
 
 
@@ -186,6 +208,7 @@ def _parse(
     regions: pd.DataFrame,
     mapping: Mapping[str, str] | None,
     report: Report,
+    exclude_unverified: bool = False,
 ) -> pd.DataFrame:
     cols = _choose_columns(list(table.columns), mapping, report)
     report.facts["rows_read"] = len(table)
@@ -195,7 +218,7 @@ def _parse(
     report.facts["columns"] = {name: redact(column) for name, column in cols.items()}
     rows = table.index.to_numpy()
 
-    # NIK: rows without a valid one are counted and reported, not imported
+    # NIK: rows without a valid one are unverified cases (or left out), always reported
     niks, problems = check_niks(table[cols["nik"]])
     report.facts["rows_invalid_nik"] = len(problems)
     if len(problems) == len(table):
@@ -207,36 +230,25 @@ def _parse(
         )
         return _empty_frame()
     if problems:
+        fate = (
+            "they are not counted (unverified rows left out)"
+            if exclude_unverified
+            else "each is counted as an unverified case of its place and date"
+        )
         _warn(
             report,
-            f"{len(problems)} of {len(table)} rows have no valid NIK; they are not imported",
+            f"{len(problems)} of {len(table)} rows have no valid NIK; {fate}",
             column=cols["nik"],
         )
+        row_fate = "not counted" if exclude_unverified else "counted as an unverified case"
         for k, reason in problems.items():
-            _warn(report, f"{reason}; the row is not imported", int(rows[k]), cols["nik"])
+            _warn(report, f"{reason}; {row_fate}", int(rows[k]), cols["nik"])
     valid = niks.notna().to_numpy()
     if _truncated_by_a_spreadsheet(niks[valid], cols["nik"], report):
         return _empty_frame()
-    sub = table[valid]
-    dates = _dates(sub[cols["date"]], cols["date"], report)
-    region, village = _regions(sub, cols, regions, report)
-    cards = _family_cards(sub, cols.get("no_kk"), report)
-    address = np.full(len(sub), None, dtype=object)
-    if "address" in cols:
-        cells = sub[cols["address"]].to_numpy(dtype=object)
-        filled = cells != ""
-        address[filled] = cells[filled]
-    out = pd.DataFrame(
-        {
-            "row": rows[valid],
-            "nik": niks[valid].reset_index(drop=True),
-            "date": dates,
-            "region": pd.Series(region, dtype=object),
-            "village": pd.Series(village, dtype=object),
-            "no_kk": pd.Series(cards, dtype=object),
-            "address": pd.Series(address, dtype=object),
-        }
-    )
+    out = _cases(table[valid], cols, regions, report)
+    out.insert(1, "nik", pd.Series(niks[valid].to_numpy(dtype=object), dtype=object))
+    out["unverified"] = False
     if report.has_errors:
         return _empty_frame()
 
@@ -250,6 +262,13 @@ def _parse(
             int(row),
             cols["nik"],
         )
+    if problems and not exclude_unverified:
+        loose = _unverified(table[~valid], cols, regions, report)
+        loose.insert(1, "nik", pd.Series([None] * len(loose), dtype=object))
+        loose["unverified"] = True
+        out = pd.concat([out, loose], ignore_index=True).sort_values("row", kind="stable")
+    report.facts["rows_unverified"] = int(out["unverified"].sum())
+    report.facts["rows_unverified_excluded"] = len(problems) if exclude_unverified else 0
     without = out["no_kk"].isna() & out["address"].isna()
     report.facts["rows_without_household"] = int(without.sum())
     if without.any() and (out["region"] != out["village"]).any():
@@ -259,6 +278,57 @@ def _parse(
             "each of them counts as a house of its own",
         )
     return out.reset_index(drop=True)
+
+
+def _cases(
+    sub: pd.DataFrame, cols: dict[str, str], regions: pd.DataFrame, report: Report
+) -> pd.DataFrame:
+    """The date, place and household columns of some rows (``row, date, region, village,
+    no_kk, address``); problems go to ``report``."""
+    dates = _dates(sub[cols["date"]], cols["date"], report)
+    region, village = _regions(sub, cols, regions, report)
+    cards = _family_cards(sub, cols.get("no_kk"), report)
+    address = np.full(len(sub), None, dtype=object)
+    if "address" in cols:
+        cells = sub[cols["address"]].to_numpy(dtype=object)
+        filled = cells != ""
+        address[filled] = cells[filled]
+    return pd.DataFrame(
+        {
+            "row": sub.index.to_numpy(),
+            "date": dates,
+            "region": pd.Series(region, dtype=object),
+            "village": pd.Series(village, dtype=object),
+            "no_kk": pd.Series(cards, dtype=object),
+            "address": pd.Series(address, dtype=object),
+        }
+    )
+
+
+def _unverified(
+    loose: pd.DataFrame, cols: dict[str, str], regions: pd.DataFrame, report: Report
+) -> pd.DataFrame:
+    """The rows without a valid NIK whose date and place can be read, as :func:`_cases`.
+
+    Such a row is counted only for its place and date: where one of them is wrong too, there
+    is nothing to count, and the row is reported (a warning: the rest of the file is good).
+    """
+    for _ in range(3):  # each pass drops the rows the last one named
+        found = Report()
+        out = _cases(loose, cols, regions, found)
+        for issue in found.errors:
+            _warn(report, f"{issue.message}; the row has no valid NIK either and is not counted",
+                  issue.row, issue.column)  # fmt: skip
+        if not found.has_errors:
+            for issue in found.warnings:
+                _warn(report, issue.message, issue.row, issue.column)
+            return out
+        named = {i.row for i in found.errors}
+        if None in named or len(found.errors) < found.counts["error"]:
+            break  # a problem of the whole column, or more than were listed
+        loose = loose[~loose.index.isin(named)]
+    _warn(report, "the rows without a valid NIK cannot be read; none of them is counted")
+    return _cases(loose.iloc[:0], cols, regions, Report())
 
 
 def _truncated_by_a_spreadsheet(niks: pd.Series, column: str, report: Report) -> bool:
@@ -432,40 +502,46 @@ def _family_cards(sub: pd.DataFrame, column: str | None, report: Report) -> np.n
 
 @dataclass
 class EpisodePlan:
-    """What a line list changes among the stored episodes."""
+    """What a line list changes in the case register."""
 
-    insert: pd.DataFrame  # person_key, episode_start, region, household_key
-    delete_ids: np.ndarray  # stored episodes replaced by one that starts earlier
-    deleted: pd.DataFrame  # their region and episode_start
+    insert: pd.DataFrame  # person_key, date, region, household_key, episode, unverified
+    starts: pd.DataFrame  # region, date, unverified of each episode start new to the register
+    stopped: pd.DataFrame  # region, date, unverified of each stored start that is one no more
+    start_ids: np.ndarray  # stored rows that now start an episode
+    stop_ids: np.ndarray  # stored rows that no longer start one
     facts: dict[str, int] = field(default_factory=dict)
 
 
 def plan_episodes(new: pd.DataFrame, stored: pd.DataFrame, days: int = EPISODE_DAYS) -> EpisodePlan:
-    """Group cases into episodes per person, with the episodes already stored.
+    """Add an upload's rows to the stored ones and work out every episode of their people.
 
     Parameters
     ----------
     new : DataFrame
-        ``person_key, date, region, household_key`` (and ``row`` to break ties), one row
-        per case of the upload. An integer column ``person`` numbering the distinct
+        ``person_key, date, region, household_key[, unverified]`` (and ``row``), one row per
+        case of the upload. An integer column ``person`` numbering the distinct
         ``person_key`` values from 0 may be given to save finding them again.
     stored : DataFrame
-        ``id, person_key, episode_start, region, household_key`` of the same people.
+        ``id, person_key, date, region, household_key, episode[, unverified]``: every stored
+        row of the same people (:meth:`zoning.store.Store.case_dates`).
     days : int
-        A case at least this many days after the start of the person's current episode
+        A date at least this many days after the start of the person's current episode
         starts a new episode; otherwise it belongs to that episode and is not counted again.
 
     Notes
     -----
-    Dates are taken in order per person: the first starts an episode, and each later date
-    either belongs to the current episode or starts the next one. A stored episode start is
-    one such date; a late-reported case before it takes its place as the start.
+    The register keeps each distinct (person, date, place, house) once. A person's rows are
+    taken in order of date, then place and house (codes and keys, so the order does not
+    depend on the order of the rows): the first starts an episode, and each later one
+    either belongs to the current episode or starts the next. The episodes are a function
+    of the set of rows alone, so any split of the same rows into uploads, in any order, ends
+    with the same episodes, each at the same place.
     """
     n_new, n_old = len(new), len(stored)
     if "person" in new:
         new_code = new["person"].to_numpy(np.int64)
         first_row = np.unique(new_code, return_index=True)[1]
-        distinct = pd.Index(new["person_key"].to_numpy(dtype=object)[first_row])
+        distinct = pd.Index(new["person_key"].to_numpy(dtype=object)[first_row], dtype=object)
         old_code = distinct.get_indexer(stored["person_key"].to_numpy(dtype=object))
         if (old_code < 0).any():  # stored people absent from the upload
             extra, _ = pd.factorize(stored["person_key"].to_numpy(dtype=object)[old_code < 0])
@@ -480,71 +556,165 @@ def plan_episodes(new: pd.DataFrame, stored: pd.DataFrame, days: int = EPISODE_D
         codes, _ = pd.factorize(both)
         old_code, new_code = codes[:n_old], codes[n_old:]
     code = np.concatenate([old_code, new_code]).astype(np.int64)
-    day = np.concatenate([_days(stored["episode_start"]), _days(new["date"])])
+    day = np.concatenate([_days(stored["date"]), _days(new["date"])])
+    region = np.concatenate(
+        [stored["region"].to_numpy(dtype=object), new["region"].to_numpy(dtype=object)]
+    )
+    house = np.concatenate(
+        [
+            stored["household_key"].to_numpy(dtype=object),
+            new["household_key"].to_numpy(dtype=object),
+        ]
+    )
+    unverified = np.concatenate([_flags(stored, "unverified"), _flags(new, "unverified")])
     is_new = np.r_[np.zeros(n_old, dtype=np.int64), np.ones(n_new, dtype=np.int64)]
     row = np.r_[
         np.zeros(n_old, dtype=np.int64),
         new["row"].to_numpy(np.int64) if "row" in new else np.arange(n_new, dtype=np.int64),
     ]
-    order = _order(code, day, is_new, row)
-    code, day = code[order], day[order]
+    # most people have one row: it starts their episode, whatever the others. The rest are
+    # ordered by person, day, place and house (code and key texts: the order of the content,
+    # not of the rows), a stored row before an upload's.
+    lone = np.bincount(code, minlength=1)[code] == 1 if len(code) else np.zeros(0, dtype=bool)
+    some = np.flatnonzero(~lone)
+    by, same_in = _content_order(code[some], day[some], region[some], house[some],
+                                 is_new[some], row[some])  # fmt: skip
+    order = np.concatenate([np.flatnonzero(lone), some[by]])
+    # each distinct (person, day, place, house) once: a stored row before the upload's
+    same = np.concatenate([np.zeros(len(order) - len(by), dtype=bool), same_in])
+    kept = order[~same]  # combined positions, in order
+    keeper = kept[np.cumsum(~same) - 1]  # of every row in order, the one kept in its place
+    again_new = same & (order >= n_old)  # the upload's rows already there
+    already_stored = int((again_new & (keeper < n_old)).sum())
+    repeated = int((again_new & (keeper >= n_old)).sum())
 
-    start_of = np.empty(len(order), dtype=np.int64)
-    remaining = np.arange(len(order))
+    c, d = code[kept], day[kept]
+    start_of = np.empty(len(kept), dtype=np.int64)
+    remaining = np.arange(len(kept))
     while remaining.size:
-        c = code[remaining]
-        first = np.r_[True, c[1:] != c[:-1]]
+        rc = c[remaining]
+        first = np.r_[True, rc[1:] != rc[:-1]]
         start = remaining[first][np.cumsum(first) - 1]
-        belongs = day[remaining] < day[start] + days
+        belongs = d[remaining] < d[start] + days
         start_of[remaining[belongs]] = start[belongs]
         remaining = remaining[~belongs]
+    is_start = start_of == np.arange(len(kept))
 
-    is_start = start_of == np.arange(len(order))
-    sorted_new = is_new[order].astype(bool)
-    # a person's episodes in order: any after the first is a re-infection
-    start_pos = np.flatnonzero(is_start)
-    again = np.zeros(len(order), dtype=bool)
-    again[start_pos[1:]] = code[start_pos[1:]] == code[start_pos[:-1]]
+    from_file = kept >= n_old
+    old_flag = np.zeros(len(kept), dtype=bool)
+    old_flag[~from_file] = _flags(stored, "episode")[kept[~from_file]]
+    switched_on = is_start & ~from_file & ~old_flag
+    switched_off = ~is_start & ~from_file & old_flag
+    new_start = is_start & (from_file | switched_on)
+    start_pos = np.flatnonzero(is_start)  # a person's episodes in order: later ones are again
+    reinfection = np.zeros(len(kept), dtype=bool)
+    reinfection[start_pos[1:]] = c[start_pos[1:]] == c[start_pos[:-1]]
+    joins = from_file & ~is_start
 
-    take = order[is_start & sorted_new] - n_old
+    take = kept[from_file] - n_old
     insert = pd.DataFrame(
         {
             "person_key": pd.Series(new["person_key"].to_numpy(dtype=object)[take], dtype=object),
-            "episode_start": pd.to_datetime(new["date"]).to_numpy()[take],
-            "region": pd.Series(new["region"].to_numpy(dtype=object)[take], dtype=object),
+            "date": pd.to_datetime(new["date"]).to_numpy()[take],
+            "region": pd.Series(region[kept[from_file]], dtype=object),
             "household_key": pd.Series(
                 new["household_key"].to_numpy(dtype=object)[take], dtype=object
             ),
+            "episode": is_start[from_file],
+            "unverified": unverified[kept[from_file]],
         }
     )
-    gone = order[~is_start & ~sorted_new]
-    deleted = stored.iloc[gone]
-    joined_stored = ~is_start & sorted_new & ~sorted_new[start_of]
-    repeats = int((~is_start & sorted_new).sum())
+    ids = stored["id"].to_numpy(np.int64) if n_old else np.zeros(0, dtype=np.int64)
     facts = {
-        "episodes_new": len(insert),
-        "episodes_reinfection": int((again & is_start & sorted_new).sum()),
-        "episodes_moved_earlier": len(gone),
-        "rows_in_stored_episode": int(joined_stored.sum()),
-        "rows_repeat_in_file": repeats - int(joined_stored.sum()),
+        "case_dates_new": len(insert),
+        "episodes_new": int(new_start.sum()),
+        "episodes_reinfection": int((reinfection & new_start).sum()),
+        "episodes_moved_earlier": int(switched_off.sum()),
+        "rows_already_stored": already_stored,
+        "rows_in_stored_episode": int((joins & ~from_file[start_of]).sum()),
+        "rows_repeat_in_file": int((joins & from_file[start_of]).sum()) + repeated,
     }
     return EpisodePlan(
         insert=insert,
-        delete_ids=deleted["id"].to_numpy(np.int64),
-        deleted=deleted[["region", "episode_start"]].reset_index(drop=True),
+        starts=_places(kept[new_start], region, day, unverified),
+        stopped=_places(kept[switched_off], region, day, unverified),
+        start_ids=ids[kept[switched_on]],
+        stop_ids=ids[kept[switched_off]],
         facts=facts,
     )
 
 
-def _order(code: np.ndarray, day: np.ndarray, is_new: np.ndarray, row: np.ndarray) -> np.ndarray:
-    """The order by person, day, stored before new, row: one int64 sort when it fits."""
-    if not len(code):
-        return np.zeros(0, dtype=np.int64)
+def _content_order(
+    code: np.ndarray,
+    day: np.ndarray,
+    region: np.ndarray,
+    house: np.ndarray,
+    is_new: np.ndarray,
+    row: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The order by person, day, place (code text) and house (key text), then stored before
+    new, then row; and, in that order, whether each row repeats the one before it (the same
+    person, day, place and house).
+
+    Rows are laid out stored first and then by row (:func:`plan_episodes`), so one stable
+    sort of an int64 key of person, day and place orders them; houses are compared only
+    among rows that tie on that key (few: a person tested twice on one day, at one place).
+    """
+    n = len(code)
+    if not n:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    place = _text_ranks(region)
     d = day - day.min()
-    n_day, n_row = int(d.max()) + 1, int(row.max()) + 1
-    if int(code.max() + 1) * n_day * 2 * n_row < 2**62:
-        return np.argsort(((code * n_day + d) * 2 + is_new) * n_row + row, kind="stable")
-    return np.lexsort((row, is_new, day, code))
+    sizes = (int(code.max()) + 1, int(d.max()) + 1, int(place.max()) + 1)
+    laid_out = bool((np.diff(is_new) >= 0).all()) and bool((np.diff(row[is_new == 1]) >= 0).all())
+    if not laid_out or float(np.prod(sizes, dtype=float)) >= 2.0**62:
+        houses = _text_ranks(np.where(pd.isna(house), "", house))
+        by = np.lexsort((row, is_new, houses, place, day, code))
+        key = np.stack([code[by], day[by], place[by], houses[by]])
+        return by, np.r_[False, (np.diff(key, axis=1) == 0).all(axis=0)]
+    key = (code * sizes[1] + d) * sizes[2] + place
+    by = np.argsort(key, kind="stable")
+    k = key[by]
+    step = np.diff(k) == 0
+    tied = np.r_[step, False] | np.r_[False, step]
+    same = np.zeros(n, dtype=bool)
+    if tied.any():
+        at = by[tied]  # rows that share person, day and place: order them by house too
+        texts = house[at]
+        houses = _text_ranks(np.where(pd.isna(texts), "", texts))
+        sub = np.lexsort((row[at], is_new[at], houses, key[at]))
+        by[tied] = at[sub]
+        ranks = np.full(n, -1, dtype=np.int64)
+        ranks[np.flatnonzero(tied)] = houses[sub]
+        same[1:] = step & (np.diff(ranks) == 0)
+    return by, same
+
+
+def _text_ranks(values: np.ndarray) -> np.ndarray:
+    """Each text's rank among the distinct texts, in the texts' order (``pd.factorize`` with
+    ``sort=True`` gives the same, twice as slowly on a few hundred thousand keys)."""
+    codes, uniques = pd.factorize(values)
+    ranks = np.empty(len(uniques), dtype=np.int64)
+    ranks[np.argsort(np.asarray(uniques, dtype=str), kind="stable")] = np.arange(len(uniques))
+    return ranks[codes]
+
+
+def _flags(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A boolean column of ``frame`` (all False where it has none)."""
+    if column not in frame:
+        return np.zeros(len(frame), dtype=bool)
+    return frame[column].to_numpy(dtype=bool)
+
+
+def _places(at: np.ndarray, region: np.ndarray, day: np.ndarray, unverified: np.ndarray):
+    """``region, date, unverified`` of the combined rows ``at``."""
+    return pd.DataFrame(
+        {
+            "region": pd.Series(region[at], dtype=object),
+            "date": day[at].astype("datetime64[D]").astype("datetime64[s]"),
+            "unverified": unverified[at],
+        }
+    )
 
 
 def _days(values: pd.Series) -> np.ndarray:
@@ -568,15 +738,31 @@ def _check_key(meta: dict[str, str], hasher: NikHasher, has_cases: bool, key_pat
 
 @dataclass
 class LineList(envelope.Kind):
-    """NIK line lists, with the analyst's column mapping: the upload kind of
-    :func:`import_linelist` and the upload page."""
+    """NIK line lists, with the analyst's choices: the upload kind of :func:`import_linelist`
+    and the upload page.
+
+    ``covers`` (region codes), ``first`` and ``last`` (days) say what the register covers
+    when the file alone does not (see :func:`coverage`); ``exclude_unverified`` leaves out
+    the rows without a valid NIK.
+    """
 
     mapping: Mapping[str, str] | None = None
     secret_path: Path | None = None
+    covers: Sequence[str] | str | None = None
+    first: object = None
+    last: object = None
+    exclude_unverified: bool = False
     name = KIND
 
     def options(self) -> dict:
-        return {"mapping": dict(sorted((self.mapping or {}).items()))}
+        covers = [_code_or_text(c) for c in _codes_given(self.covers)]
+        return {
+            "mapping": dict(sorted((self.mapping or {}).items())),
+            "covers": sorted(set(covers)) if covers else None,
+            "from": _day_given(self.first),
+            "to": _day_given(self.last),
+            "exclude_unverified": bool(self.exclude_unverified),
+        }
 
     def start(self, store: Store) -> None:
         """Load the NIK key (made on first use) and refuse a store built with another."""
@@ -587,74 +773,93 @@ class LineList(envelope.Kind):
         _check_key(store.meta(), self.hasher, store.case_count() > 0, self.key_path)
 
     def read(self, store: Store, loaded: envelope.Loaded) -> envelope.Checked:
+        regions = store.regions()
         frame, report = read_linelist(
-            loaded.data, store.regions(), mapping=self.mapping, filename=loaded.name
-        )
-        return envelope.Checked(frame, report, int(report.facts.get("rows_read", 0)))
+            loaded.data, regions, mapping=self.mapping, filename=loaded.name,
+            exclude_unverified=self.exclude_unverified,
+        )  # fmt: skip
+        spans = coverage(frame, regions, report, self.covers, self.first, self.last)
+        checked = envelope.Checked(frame, report, int(report.facts.get("rows_read", 0)))
+        checked.work = (loaded.sha256, spans)
+        return checked
 
     def prepare(self, store: Store, checked: envelope.Checked) -> None:
         """Keyed hashes instead of NIKs, No. KKs and addresses (the NIKs are dropped)."""
-        cases, people = _keyed(checked.frame, self.hasher)
-        checked.report.facts["people_in_file"] = len(people)
+        sha256, spans = checked.work
+        cases, people = _keyed(checked.frame, self.hasher, sha256)
+        checked.report.facts["people_in_file"] = int((~cases["unverified"]).groupby(
+            cases["person"]).any().sum()) if len(cases) else 0  # fmt: skip
         checked.frame = checked.frame.iloc[:0]
-        checked.work = (cases, people)
+        checked.work = (cases, people, spans)
 
     def write(
         self, store: Store, conn: Transaction, upload_id: int, checked: envelope.Checked
     ) -> int:
-        """Episodes, then the daily counts they change (see the module's notes)."""
-        cases, people = checked.work
+        """The register's new rows and episodes, then the daily counts they change and the
+        coverage (see the module's notes)."""
+        cases, people, spans = checked.work
         report = checked.report
-        self._lock_key(store, conn)
-        stored = store.case_episodes(people, conn)
+        had_cases = self._lock_key(store, conn)
+        stored = store.case_dates(people, conn)
         plan = plan_episodes(cases, stored)
         report.facts.update(plan.facts)
         # new cases per village-day: the stored count before this upload (one query, cheap
-        # while the table is small) plus the episodes inserted, minus those moved away
-        added = _village_days(plan.insert)
-        removed = _village_days(plan.deleted)
+        # while the table is small) plus the episodes started, minus those no longer started
+        added = _village_days(plan.starts)
+        removed = _village_days(plan.stopped)
         touched = pd.concat([added, removed], ignore_index=True)[["region", "date"]]
         daily = store.case_new_cases(conn, touched)
-        store.delete_cases(conn, plan.delete_ids)
-        store.insert_cases(conn, plan.insert, upload_id)
+        store.mark_episodes(conn, plan.start_ids, plan.stop_ids)
+        store.insert_case_dates(conn, plan.insert, upload_id)
         daily = daily.merge(added, on=["region", "date"], how="left").merge(
             removed, on=["region", "date"], how="left", suffixes=("", "_removed")
         )
-        daily["new_cases"] += daily.pop("n").fillna(0) - daily.pop("n_removed").fillna(0)
+        for name in _DAILY:
+            started, stopped = daily.pop(f"{name}_n"), daily.pop(f"{name}_n_removed")
+            daily[name] += started.fillna(0) - stopped.fillna(0)
 
         # households per RT: a distinct count, recounted from the stored episodes, for the
-        # days up to the latest case or the store's "as of" day, whichever is later
+        # days up to the latest case, the store's "as of" day or the coverage's last day,
+        # whichever is latest (a covered day left out would be read as a zero)
         last = store.case_last_date(conn)
-        as_of = store.as_of(conn)
-        until = max(last, as_of) if as_of is not None and last is not None else last
+        covered_to = spans["last"].max() if len(spans) else None
+        until = max(d for d in (last, store.as_of(conn), covered_to) if d is not None)
         episodes = pd.concat(
-            [plan.insert[["region", "episode_start"]], plan.deleted[["region", "episode_start"]]],
-            ignore_index=True,
-        )
+            [plan.starts[["region", "date"]], plan.stopped[["region", "date"]]], ignore_index=True
+        ).rename(columns={"date": "episode_start"})
         rts = episodes.loc[_is_rt(episodes["region"])]
-        rt_days = _window_days(rts, until)
+        # and the windows the coverage makes whole, of episodes stored before it came
+        covered = _rt_episodes_under(store, conn, _new_coverage(store, conn, spans, had_cases))
+        rt_days = pd.concat(
+            [_window_days(rts, until), _window_days(covered, until)], ignore_index=True
+        ).drop_duplicates(ignore_index=True)
+        rt_days = _covered_windows(store, conn, rt_days, spans)
         houses = _houses_7d(store, conn, rt_days)
         recomputed = pd.concat([daily, houses], ignore_index=True)
         written = 0
         if len(recomputed):  # in key order: the counts table's index then grows at one end
             recomputed = recomputed.sort_values(["region", "date"], ignore_index=True)
             written = store.write_counts(conn, recomputed, upload_id)
+        store.write_coverage(conn, upload_id, spans)
         report.facts["villages_touched"] = int(daily["region"].nunique())
         report.facts["village_days_recomputed"] = len(daily)
         report.facts["rts_touched"] = int(rts["region"].nunique())
         report.facts["rt_days_recomputed"] = len(rt_days)
         report.facts["region_days_written"] = int(written)
-        store.advance_as_of(conn, last)
-        return len(plan.insert)
+        store.advance_as_of(conn, max(d for d in (last, covered_to) if d is not None))
+        return len(plan.insert) + len(plan.start_ids) + len(plan.stop_ids)
 
-    def _lock_key(self, store: Store, conn: Transaction) -> None:
-        """Check the key inside the transaction, holding its row so imports take turns."""
+    def _lock_key(self, store: Store, conn: Transaction) -> bool:
+        """Check the key inside the transaction, holding its row so imports take turns.
+
+        Returns whether the store held cases before this upload."""
         fingerprint = store.locked_meta(conn, FINGERPRINT_META)
         has_cases = store.case_count(conn) > 0
         found = {} if fingerprint is None else {FINGERPRINT_META: fingerprint}
         _check_key(found, self.hasher, has_cases, self.key_path)
         if fingerprint is None:
             store.write_meta(conn, **{FINGERPRINT_META: self.hasher.fingerprint()})
+        return has_cases
 
 
 def import_linelist(
@@ -665,6 +870,10 @@ def import_linelist(
     filename: str | None = None,
     author: str = "cli",
     secret_path: Path | None = None,
+    covers: Sequence[str] | str | None = None,
+    first: object = None,
+    last: object = None,
+    exclude_unverified: bool = False,
 ) -> ImportResult:
     """Import a line list into ``store`` in one transaction (see the module's notes).
 
@@ -681,24 +890,166 @@ def import_linelist(
         Who uploaded it.
     secret_path : Path, optional
         The NIK key file (default :func:`zoning.intake.nik.default_secret_path`).
+    covers : codes, optional
+        The regions the list covers (codes, or one text of codes separated by commas);
+        default the villages it names (see :func:`coverage`).
+    first, last : date, optional
+        The first and last day it covers; default its first and last date.
+    exclude_unverified : bool
+        Leave out the rows without a valid NIK (reported, not counted).
 
     Returns
     -------
     ImportResult
-        ``changed`` is the number of episodes written; ``report.facts`` says how many rows
-        had no valid NIK, how many repeated a person, how many were re-infections, and how
-        many village-days and RT-days were revised.
+        ``changed`` is the number of rows of the case register written or re-marked;
+        ``report.facts`` says how many rows had no valid NIK and how many of them were
+        counted as unverified, how many repeated a person, how many were re-infections, what
+        the list covers, and how many village-days and RT-days were revised.
 
     Raises
     ------
     InputError
         The file cannot be loaded (missing, too large); :class:`UploadRejected` when it has
-        errors (no NIK column, bad dates, unknown regions...). Nothing is written.
+        errors (no NIK column, bad dates, unknown regions, a coverage that is not one...).
+        Nothing is written.
     NikKeyError
         The store was built with another NIK key, or the key file is unsafe or damaged.
     """
-    kind = LineList(mapping, secret_path)
+    kind = LineList(mapping, secret_path, covers, first, last, exclude_unverified)
     return envelope.import_file(store, kind, source, filename=filename, author=author)
+
+
+# --- what a line list covers --------------------------------------------------------------
+
+
+def _codes_given(covers: Sequence[str] | str | None) -> list[str]:
+    """The codes of ``covers`` as given (a text of codes separated by commas, or a list)."""
+    if covers is None:
+        return []
+    parts = covers.split(",") if isinstance(covers, str) else list(covers)
+    return [str(p).strip() for p in parts if str(p).strip()]
+
+
+def _code_or_text(text: str) -> str:
+    """A region code given as an option, normalised where it reads as one (``3374`` and
+    ``33.74`` are the same option); else the text as given (refused when read)."""
+    try:
+        return normalise_code(text)
+    except (ValueError, TypeError):
+        return text
+
+
+def _day_given(value: object) -> str | None:
+    """A day given as an option, as text (ISO when it reads as a date; kept for the record)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        day = tables.parse_date(value)
+        return value.strip() if day is None else day.date().isoformat()
+    return pd.Timestamp(value).date().isoformat()
+
+
+def coverage(
+    frame: pd.DataFrame,
+    regions: pd.DataFrame,
+    report: Report,
+    covers: Sequence[str] | str | None = None,
+    first: object = None,
+    last: object = None,
+) -> pd.DataFrame:
+    """What a line list covers: ``region, first, last`` spans (see
+    :mod:`zoning.model.registers`), and ``report.facts["coverage"]`` saying so.
+
+    By default the villages the rows name (each with its RTs), from the first to the last
+    date of the rows. ``covers`` names the regions instead (codes of any level, e.g. a whole
+    regency), ``first`` and ``last`` the days. A code that is not a stored region, a day that
+    is not a date or lies after today, or ``first`` after ``last`` is an error (the option is
+    named as the column); rows outside a coverage given are counted, and a warning says how
+    many.
+    """
+    empty = no_spans()
+    if report.has_errors:
+        return empty
+    given = _codes_given(covers)
+    days = {}
+    for option, value in (("--from", first), ("--to", last)):
+        days[option] = _option_day(option, value, report)
+    codes = _option_codes(given, regions, report)
+    if report.has_errors:
+        return empty
+    dates = pd.to_datetime(frame["date"])
+    start = days["--from"] if days["--from"] is not None else dates.min()
+    end = days["--to"] if days["--to"] is not None else dates.max()
+    if start > end:
+        _error(report, f"the coverage starts ({start.date()}) after it ends ({end.date()}); "
+               "give --from on or before --to", column="--from")  # fmt: skip
+        return empty
+    if not codes:
+        codes = sorted(pd.unique(frame["village"].to_numpy(dtype=object)))
+    spans = pd.DataFrame(
+        {
+            "region": pd.Series(codes, dtype=object),
+            "first": pd.Timestamp(start).normalize(),
+            "last": pd.Timestamp(end).normalize(),
+        }
+    )
+    outside_days = int(((dates < start) | (dates > end)).sum())
+    if outside_days:
+        _warn(report, f"{outside_days} rows are dated outside the coverage ({start.date()} to "
+              f"{end.date()}); they are counted, but the days around them are not read as "
+              "zeros", column="--from")  # fmt: skip
+    if given:
+        inside = covered_regions(frame["region"].to_numpy(dtype=object), spans)
+        if (~inside).any():
+            _warn(report, f"{int((~inside).sum())} rows are placed outside the regions covered "
+                  f"({', '.join(codes[:5])}{'...' if len(codes) > 5 else ''}); they are "
+                  "counted, but their places' days without a case are not read as zeros",
+                  column="--covers")  # fmt: skip
+    levels = regions.set_index("code")["level"].reindex(codes)
+    report.facts["coverage"] = {
+        "given": bool(given),
+        "regions": len(codes),
+        "levels": {str(k): int(v) for k, v in levels.value_counts().items()},
+        "codes": codes[:COVERAGE_LISTED],
+        "first": str(pd.Timestamp(start).date()),
+        "last": str(pd.Timestamp(end).date()),
+        "days": int((pd.Timestamp(end) - pd.Timestamp(start)).days) + 1,
+    }
+    return spans
+
+
+#: Region codes of a coverage listed in its report (all are kept with the upload).
+COVERAGE_LISTED = 20
+
+
+def _option_day(option: str, value: object, report: Report) -> pd.Timestamp | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    day = tables.parse_date(value) if isinstance(value, str) else pd.Timestamp(value)
+    if day is None:
+        _error(report, f"{quote(str(value))} is not a date; write 2021-04-03, 03/04/2021 or "
+               "3 April 2021", column=option)  # fmt: skip
+        return None
+    day = pd.Timestamp(day).normalize()
+    if day > pd.Timestamp.now().normalize():
+        _error(report, f"{day.date()} is after today: a line list cannot cover days to come",
+               column=option)  # fmt: skip
+        return None
+    return day
+
+
+def _option_codes(given: list[str], regions: pd.DataFrame, report: Report) -> list[str]:
+    known = set(regions["code"])
+    out = []
+    for text in given:
+        code = _code_or_text(text)
+        if code not in known:
+            _error(report, f"{quote(text)} is not the code of a region in the store; give "
+                   "codes such as 33.74 (a regency) or 33.74.01.1001 (a village), separated by "
+                   "commas", column="--covers")  # fmt: skip
+            continue
+        out.append(code)
+    return sorted(dict.fromkeys(out))
 
 
 def _is_rt(regions: pd.Series) -> np.ndarray:
@@ -707,18 +1058,27 @@ def _is_rt(regions: pd.Series) -> np.ndarray:
     return np.fromiter(map(len, codes), dtype=np.int64, count=len(codes)) == RT_CODE_LENGTH
 
 
-def _village_days(episodes: pd.DataFrame) -> pd.DataFrame:
-    """Episodes per village and day: ``region`` (the village), ``date``, ``n``."""
+#: The daily counts a line list writes for a village, and the cases each counts.
+_DAILY = ("new_cases", "new_cases_unverified")
+
+
+def _village_days(starts: pd.DataFrame) -> pd.DataFrame:
+    """Episode starts per village and day: ``region`` (the village), ``date``,
+    ``new_cases_n`` (all) and ``new_cases_unverified_n`` (those of rows without a valid NIK)."""
     frame = pd.DataFrame(
         {
             "region": pd.Series(
-                [r[:VILLAGE_CODE_LENGTH] for r in episodes["region"].to_numpy(dtype=object)],
+                [r[:VILLAGE_CODE_LENGTH] for r in starts["region"].to_numpy(dtype=object)],
                 dtype=object,
             ),
-            "date": pd.to_datetime(episodes["episode_start"]).astype("datetime64[s]"),
+            "date": pd.to_datetime(starts["date"]).astype("datetime64[s]"),
+            "new_cases_n": 1.0,
+            "new_cases_unverified_n": starts["unverified"].to_numpy(dtype=float),
         }
     )
-    return frame.groupby(["region", "date"], as_index=False).size().rename(columns={"size": "n"})
+    return frame.groupby(["region", "date"], as_index=False)[
+        ["new_cases_n", "new_cases_unverified_n"]
+    ].sum()
 
 
 def _window_days(episodes: pd.DataFrame, last: pd.Timestamp | None) -> pd.DataFrame:
@@ -741,6 +1101,51 @@ def _window_days(episodes: pd.DataFrame, last: pd.Timestamp | None) -> pd.DataFr
     if last is not None:
         out = out[out["date"] <= last]
     return out.reset_index(drop=True)
+
+
+def _new_coverage(
+    store: Store, conn: Transaction, spans: pd.DataFrame, had_cases: bool
+) -> pd.DataFrame:
+    """The days this upload adds to what registers covered before it, as spans (none when
+    the store had no cases: then no stored episode can gain a whole window)."""
+    if spans.empty or not had_cases:
+        return no_spans()
+    known = store.coverage(regions=ancestors_and_self(spans["region"]), conn=conn)
+    return added_days(spans, known)
+
+
+def _rt_episodes_under(store: Store, conn: Transaction, spans: pd.DataFrame) -> pd.DataFrame:
+    """The stored episodes of RTs under ``spans`` whose windows reach into their days
+    (``region, episode_start``): their ``houses_7d`` may only now rest on covered days."""
+    none = pd.DataFrame({"region": pd.Series(dtype=object),
+                         "episode_start": pd.Series(dtype="datetime64[s]")})  # fmt: skip
+    if spans.empty:
+        return none
+    codes = store.regions("rt")["code"].to_numpy(dtype=object)
+    codes = codes[covered_regions(codes, spans)]
+    if not len(codes):
+        return none
+    # a window [d - 6, d] holding a day of the spans ends within 6 days after it, and its
+    # episodes start within 6 days before it
+    reach = pd.Timedelta(days=WINDOW - 1)
+    first, last = spans["first"].min() - reach, spans["last"].max() + reach
+    found = store.case_houses(conn, codes, first, last)
+    return found[["region", "episode_start"]].drop_duplicates(ignore_index=True)
+
+
+def _covered_windows(
+    store: Store, conn: Transaction, rt_days: pd.DataFrame, spans: pd.DataFrame
+) -> pd.DataFrame:
+    """The RT-days whose whole window a register covers (this upload's coverage or an
+    earlier one): ``houses_7d`` counts a window's houses, so a window reaching into days no
+    register covers has no count (:mod:`zoning.model.registers`)."""
+    if rt_days.empty:
+        return rt_days
+    regions = rt_days["region"].to_numpy(dtype=object)
+    stored = store.coverage(regions=ancestors_and_self(regions), conn=conn)
+    known = pd.concat([stored[["region", "first", "last"]], spans], ignore_index=True)
+    keep = windows_covered(regions, rt_days["date"], known)
+    return rt_days[keep].reset_index(drop=True)
 
 
 def _houses_7d(store: Store, conn: Transaction, rt_days: pd.DataFrame) -> pd.DataFrame:
@@ -843,25 +1248,38 @@ def _houses(frame: pd.DataFrame, hasher: NikHasher) -> np.ndarray:
     return house
 
 
-def _keyed(frame: pd.DataFrame, hasher: NikHasher) -> tuple[pd.DataFrame, list[str]]:
+def _keyed(
+    frame: pd.DataFrame, hasher: NikHasher, file_sha256: str = ""
+) -> tuple[pd.DataFrame, list[str]]:
     """Cases with person and household keys instead of NIKs, No. KKs and addresses.
 
-    Returns the cases (``person_key, person, date, region, household_key, row``) and the
-    distinct person keys (``person`` numbers them).
+    A row without a valid NIK gets a key of its own (:meth:`NikHasher.row_keys`: its file's
+    sha256 and its row), so it is never merged with anyone. Returns the cases
+    (``person_key, person, date, region, household_key, unverified, row``) and the distinct
+    person keys (``person`` numbers them).
     """
-    codes, uniques = pd.factorize(frame["nik"])
+    unverified = frame["unverified"].to_numpy(dtype=bool)
+    codes, uniques = pd.factorize(frame["nik"].to_numpy(dtype=object)[~unverified])
     keys = hasher.keys(uniques.tolist())
-    person = np.array(keys, dtype=object)[codes]
+    rows = frame["row"].to_numpy(np.int64)
+    loose = hasher.row_keys(file_sha256, rows[unverified].tolist())
+    person = np.empty(len(frame), dtype=object)
+    number = np.empty(len(frame), dtype=np.int64)
+    person[~unverified] = np.array(keys, dtype=object)[codes]
+    number[~unverified] = codes
+    person[unverified] = loose
+    number[unverified] = len(keys) + np.arange(len(loose))
 
     house = _houses(frame, hasher)
     cases = pd.DataFrame(
         {
             "person_key": pd.Series(person, dtype=object),
-            "person": codes.astype(np.int64),
+            "person": number,
             "date": frame["date"].to_numpy(),
             "region": pd.Series(frame["region"].to_numpy(dtype=object), dtype=object),
             "household_key": pd.Series(house, dtype=object),
-            "row": frame["row"].to_numpy(np.int64),
+            "unverified": unverified,
+            "row": rows,
         }
     )
-    return cases, keys
+    return cases, [*keys, *loose]

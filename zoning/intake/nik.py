@@ -297,6 +297,13 @@ class NikHasher:
         """Person keys of many NIKs that are already clean (16 ASCII digits each)."""
         return self._macs(b"nik:" + n.encode("ascii") for n in niks)
 
+    def row_keys(self, file_sha256: str, rows: Iterable[int]) -> list[str]:
+        """Keys of rows of one file (its sha256) that have no valid NIK: each row a key of
+        its own, never a person's, and the same again only for the same row of the same
+        file (so a file imported twice counts its rows once)."""
+        prefix = b"row:" + file_sha256.encode("ascii") + b":"
+        return self._macs(prefix + str(int(r)).encode("ascii") for r in rows)
+
     def household_key(self, no_kk_or_address: object, scope: str = "") -> str | None:
         """The household key of a family card number (No. KK) or of an address.
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from zoning.core.i18n import t
+from zoning.core.i18n import format_number, t, tn
 from zoning.core.text import redact
 from zoning.intake import columns, envelope, tables
 from zoning.intake.filecheck import ReadOnce
@@ -54,6 +54,10 @@ class Options:
     region: str | None = None  # counts: the one region of a file without a region column
     level: str | None = None  # regions: the level the file holds
     layer: str | None = None  # regions: the layer of a GeoPackage
+    covers: str | None = None  # line lists: the regions covered (codes, commas between)
+    first: object = None  # line lists: the first day covered
+    last: object = None  # line lists: the last day covered
+    exclude_unverified: bool = False  # line lists: leave out rows without a valid NIK
 
 
 #: The latest previews: the page runs again on every click, and the same file with the same
@@ -69,7 +73,8 @@ def preview(store: Store, data: bytes, filename: str, options: Options) -> Previ
     mapping = tuple(sorted((options.mapping or {}).items()))
     key = (
         hashlib.sha256(data).hexdigest(), filename, options.kind, mapping, options.region,
-        options.level, options.layer, store.url, store.data_version(),
+        options.level, options.layer, options.covers, str(options.first), str(options.last),
+        options.exclude_unverified, store.url, store.data_version(),
     )  # fmt: skip
     return _PREVIEWS.get(key, lambda: _preview(store, data, filename, options))
 
@@ -83,7 +88,10 @@ def kind_of(options: Options) -> envelope.Kind:
     if options.kind == "linelist":
         from zoning.intake.linelist import LineList
 
-        return LineList(options.mapping)
+        return LineList(
+            options.mapping, covers=options.covers, first=options.first, last=options.last,
+            exclude_unverified=options.exclude_unverified,
+        )  # fmt: skip
     if options.kind == "regions":
         from zoning.intake.boundaries import Boundaries
 
@@ -129,6 +137,33 @@ def _present(value: object) -> bool:
 def commit(store: Store, data: bytes, filename: str, options: Options, author: str) -> ImportResult:
     """Import an upload in one transaction; on errors raise ``UploadRejected``, write nothing."""
     return envelope.import_file(store, kind_of(options), data, filename=filename, author=author)
+
+
+def register_lines(report: Report, lang: str) -> list[str]:
+    """What a line list's report says of it as a register, in words: what it covers, and
+    the share of its cases without a valid NIK (none for other kinds of upload)."""
+    facts = report.facts
+    out = []
+    cover = facts.get("coverage")
+    if cover:
+        days = {"first": cover["first"], "last": cover["last"], "days": cover["days"]}
+        if not cover["given"]:
+            out.append(tn("upload.coverage_named", lang, cover["regions"], n=cover["regions"],
+                          **days))  # fmt: skip
+        else:
+            codes = ", ".join(cover["codes"])
+            more = cover["regions"] - len(cover["codes"])
+            regions = t("upload.coverage_more", lang, codes=codes, n=more) if more else codes
+            out.append(t("upload.coverage_given", lang, regions=regions, **days))
+    unverified = int(facts.get("rows_unverified") or 0)
+    if unverified:
+        total = int(facts.get("rows_read", 0)) - int(facts.get("rows_invalid_nik", 0)) + unverified
+        share = format_number(100.0 * unverified / total, lang, 1) if total else "–"
+        out.append(t("upload.unverified", lang, n=unverified, total=total, share=share))
+    excluded = int(facts.get("rows_unverified_excluded") or 0)
+    if excluded:
+        out.append(t("upload.unverified_excluded", lang, n=excluded))
+    return out
 
 
 def issues_table(report: Report, severity: str, lang: str) -> pd.DataFrame:

@@ -20,8 +20,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from zoning.model.privacy import ALIASES, EXACT, HIDDEN, PER_POPULATION, SMALL, ZONE_ONLY
-from zoning.model.schemes import Scheme
+from zoning.model import metrics as M
+from zoning.model.privacy import EXACT, HIDDEN, SMALL, ZONE_ONLY
+from zoning.model.schemes import NO_ZONE, Scheme
 
 #: Rounding slack when a threshold times a population lands on a whole number.
 _EPS = 1e-9
@@ -32,9 +33,9 @@ MAX_ROUNDS = 200
 def _per_person(column: str, metric: str) -> float | None:
     """People per unit of ``metric`` for one count of ``column`` (``None``: not a rate of
     it); 0 for the count itself (no population needed)."""
-    if metric == column or ALIASES.get(metric) == column:
+    if metric == column or M.count_aliases().get(metric) == column:
         return 0.0
-    source = PER_POPULATION.get(metric)
+    source = M.per_population().get(metric)
     return source[1] if source and source[0] == column else None
 
 
@@ -46,8 +47,8 @@ def count_bands(
     Parameters
     ----------
     schemes, zones : iterables of the same length
-        Every scheme whose zones are public, and its zone index per region x day (``-1`` no
-        zone), all arrays of one shape.
+        Every scheme whose zones are public, and its zone index per region x day
+        (``NO_ZONE``: no zone), all arrays of one shape.
     column : str
         A count column (``new_cases_7d``, ``deaths_7d``, ``houses_7d`` ...).
     population : numpy.ndarray
@@ -80,7 +81,7 @@ def count_bands(
             if per is None:
                 continue
             scale = np.ones_like(pop) if per == 0 else np.where(pop > 0, pop / per, np.nan)
-            known = (zone >= 0) & np.isfinite(scale)
+            known = (zone != NO_ZONE) & np.isfinite(scale)
             for cut, cut_zone in zip(rule.cuts, rule.cut_zones, strict=True):
                 edge = np.round(cut * scale, 6)
                 if rule.strict:  # metric > cut: count > edge

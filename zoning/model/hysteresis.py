@@ -7,8 +7,8 @@ then takes the highest zone of those days. A day without data breaks the run (st
 down needs evidence every day) and has no zone itself, but the region keeps its zone for
 the next day with data. A scheme without hysteresis gives the computed zones unchanged.
 
-:func:`steady` works on a whole panel (regions x days) at once; :func:`changes` lists every
-change of zone.
+:func:`steady` works on a whole panel (regions x days) at once; the changes of its zones are
+listed by :func:`zoning.model.schemes.every_zone_change`, the one rule of a change.
 """
 
 from __future__ import annotations
@@ -62,28 +62,3 @@ def steady(zones: np.ndarray, step_down_days: int = 0) -> Steady:
         out[:, j] = np.where(known, state, NO_ZONE)
         since[:, j] = np.where(known, j - entered, -1)
     return Steady(zone=out, days_in_zone=since)
-
-
-def changes(zones: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every change of zone between one day with a zone and the next such day.
-
-    Returns ``(region, day, from_zone, to_zone)`` index arrays, by region then day; days
-    without a zone are skipped, so a gap in the data is not a change.
-    """
-    z = np.asarray(zones)
-    regions, days, before, after = [], [], [], []
-    for i in range(z.shape[0]):
-        known = np.flatnonzero(z[i] != NO_ZONE)
-        if len(known) < 2:
-            continue
-        values = z[i, known]
-        moved = np.flatnonzero(values[1:] != values[:-1]) + 1
-        regions.append(np.full(len(moved), i))
-        days.append(known[moved])
-        before.append(values[moved - 1])
-        after.append(values[moved])
-    if not regions:
-        empty = np.array([], dtype=np.int64)
-        return empty, empty, empty, empty
-    return (np.concatenate(regions), np.concatenate(days), np.concatenate(before),
-            np.concatenate(after))  # fmt: skip

@@ -45,7 +45,11 @@ COUNT_FIELDS: tuple[str, ...] = (
     "bor_covid_pct",
     "beds_staffed",
     "beds_covid",
+    "new_cases_unverified",
 )
+#: ``new_cases_unverified``: the part of ``new_cases`` from rows of a line list whose NIK is
+#: not valid (counted for their place and date, never merged with anyone: see
+#: :mod:`zoning.intake.linelist`), so their share can be shown and judged.
 #: Percentages of a bed capacity, and the capacity each is a share of. A parent's share is
 #: the bed-weighted share of its children, so it needs their bed counts.
 #: ``inpatient_covid_pct`` is US CDC's measure (COVID-19 patients among all staffed inpatient
@@ -58,28 +62,120 @@ CAPACITIES = frozenset(SHARE_OF.values())
 #: summed over days.
 NON_ADDITIVE = frozenset(SHARE_OF) | CAPACITIES
 
-#: Canonical metric names, with what they are read from.
-METRICS: dict[str, tuple[str, ...]] = {
-    "cases_7d": ("new_cases",),
-    "cases_7d_per_100k": ("new_cases",),
-    "cases_daily_per_100k_avg7": ("new_cases",),
-    "admissions_7d_per_100k": ("admissions",),
-    "deaths_7d_per_100k": ("deaths",),
-    "positivity_7d_pct": ("tests", "positives"),
-    "inpatient_covid_pct": ("inpatient_covid_pct",),
-    "bor_covid_pct": ("bor_covid_pct",),
-    "houses_7d": ("houses_7d",),
-}
-METRIC_NAMES = frozenset(METRICS)
-
-#: Decimal places to which level percentages are read before averaging (see "Exact cut-offs").
-PERCENT_DECIMALS = 6
+#: Days in a window: every 7-day figure covers the day it ends on and the six before.
+WINDOW = 7
 #: Rates are per this many people.
 PER_PEOPLE = 100_000
 
+
+@dataclass(frozen=True)
+class Metric:
+    """How a canonical metric is computed from the 7-day figures of count fields.
+
+    ``kind`` is one of:
+
+    - ``"count"``: the 7-day total of ``reads[0]`` itself;
+    - ``"rate"``: that total per ``scale`` people (and per day over ``days`` days);
+    - ``"ratio"``: ``reads[0]`` over ``reads[1]`` (numerator over denominator: positives
+      over tests) times ``scale``;
+    - ``"level"``: the 7-day mean of a percentage reported daily (not a count of people).
+
+    Everything that derives from a count (small-number masking in
+    :mod:`zoning.model.privacy` and :mod:`zoning.model.audit`, the "at least" flags of
+    roll-ups, the trend charts) reads it from here: a metric added to :data:`METRICS` is
+    computed by :func:`rates` and masked wherever its count is.
+    """
+
+    reads: tuple[str, ...]
+    kind: str
+    scale: float = 1.0
+    days: int = 1
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("count", "rate", "ratio", "level"):
+            raise ValueError(f"unknown kind of metric: {self.kind!r}")
+        if len(self.reads) != (2 if self.kind == "ratio" else 1):
+            raise ValueError(f"a metric of kind {self.kind!r} reads the wrong number of fields")
+
+    @property
+    def per_person(self) -> float:
+        """A rate's value per person of one count (``scale / days``)."""
+        return self.scale / self.days
+
+
+#: The canonical metrics: name -> what it reads and how (the one place of their formulas).
+METRICS: dict[str, Metric] = {
+    "cases_7d": Metric(("new_cases",), "count"),
+    "cases_7d_per_100k": Metric(("new_cases",), "rate", PER_PEOPLE),
+    "cases_daily_per_100k_avg7": Metric(("new_cases",), "rate", PER_PEOPLE, WINDOW),
+    "admissions_7d_per_100k": Metric(("admissions",), "rate", PER_PEOPLE),
+    "deaths_7d_per_100k": Metric(("deaths",), "rate", PER_PEOPLE),
+    "positivity_7d_pct": Metric(("positives", "tests"), "ratio", 100.0),
+    "inpatient_covid_pct": Metric(("inpatient_covid_pct",), "level"),
+    "bor_covid_pct": Metric(("bor_covid_pct",), "level"),
+    "houses_7d": Metric(("houses_7d",), "count"),
+}
+
+#: Count fields that are already 7-day figures (reported as such, not summed over a window).
+SEVEN_DAY_FIELDS = frozenset({"houses_7d"})
+
+
+def seven_day_column(field: str) -> str:
+    """The zones-table column of a count field's 7-day total (``new_cases`` ->
+    ``new_cases_7d``; ``houses_7d`` is one already)."""
+    return field if field in SEVEN_DAY_FIELDS else f"{field}_7d"
+
+
+def counted_fields() -> tuple[str, ...]:
+    """Count fields of people or events (not levels or capacities): their 7-day totals are
+    the counts that small-number protection covers."""
+    return tuple(f for f in COUNT_FIELDS if f not in NON_ADDITIVE)
+
+
+def count_columns() -> tuple[str, ...]:
+    """The 7-day count columns of a zones table (:func:`seven_day_column` of
+    :func:`counted_fields`)."""
+    return tuple(seven_day_column(f) for f in counted_fields())
+
+
+def count_aliases() -> dict[str, str]:
+    """Metrics that are a 7-day count under another name: metric -> count column."""
+    out = {}
+    for name, metric in METRICS.items():
+        column = seven_day_column(metric.reads[0])
+        if metric.kind == "count" and column != name:
+            out[name] = column
+    return out
+
+
+def per_population() -> dict[str, tuple[str, float]]:
+    """Rates: metric -> (the count column it is computed from, its value per person)."""
+    return {
+        name: (seven_day_column(m.reads[0]), m.per_person)
+        for name, m in METRICS.items()
+        if m.kind == "rate"
+    }
+
+
+def ratios() -> dict[str, tuple[str, str, float]]:
+    """Ratios of two counts: metric -> (numerator column, denominator column, scale)."""
+    return {
+        name: (seven_day_column(m.reads[0]), seven_day_column(m.reads[1]), m.scale)
+        for name, m in METRICS.items()
+        if m.kind == "ratio"
+    }
+
+
+def shown_decimals(column: str) -> int:
+    """The decimals a figure is shown with: none for a count (a 7-day count column or a
+    metric that is one), one for everything else (rates, ratios, levels)."""
+    return 0 if column in count_columns() or column in count_aliases() else 1
+
+
+#: Decimal places to which level percentages are read before averaging (see "Exact cut-offs").
+PERCENT_DECIMALS = 6
 #: Days before "as of" whose reports are still arriving.
 DEFAULT_LAG_DAYS = 3
-WINDOW = 7
 
 
 @dataclass(frozen=True)
@@ -276,8 +372,10 @@ def exact_ratio(numerator: np.ndarray, denominator: np.ndarray, scale: float = 1
         return np.where(denominator > 0, (numerator * scale) / denominator, np.nan)
 
 
-def per_people(values: np.ndarray, people: np.ndarray, days: int = 1) -> np.ndarray:
-    """Rate per :data:`PER_PEOPLE` people (and per day over ``days``).
+def per_people(
+    values: np.ndarray, people: np.ndarray, days: int = 1, per: float = PER_PEOPLE
+) -> np.ndarray:
+    """Rate per ``per`` people (:data:`PER_PEOPLE`), and per day over ``days``.
 
     ``values`` are window sums shaped (regions, days); ``people`` has one value per region,
     or one per region and day (the people a rolled-up window covers).
@@ -285,7 +383,7 @@ def per_people(values: np.ndarray, people: np.ndarray, days: int = 1) -> np.ndar
     people = np.asarray(people, dtype=float)
     if people.ndim == 1:
         people = people[:, None]
-    return exact_ratio(values, people * days, PER_PEOPLE)
+    return exact_ratio(values, people * days, per)
 
 
 def window_mean_percent(daily: np.ndarray) -> np.ndarray:
@@ -296,46 +394,53 @@ def window_mean_percent(daily: np.ndarray) -> np.ndarray:
     return exact_ratio(total, np.full(total.shape, WINDOW * unit))
 
 
+def window_figure(field: str, daily: np.ndarray) -> np.ndarray:
+    """A field's figure for the 7-day window ending on each day (NaN where a day of the
+    window is missing): the sum of a count, the mean of a level percentage, and a field that
+    is a 7-day figure already (:data:`SEVEN_DAY_FIELDS`) as it is."""
+    if field in SEVEN_DAY_FIELDS:
+        return daily.copy()
+    if field in NON_ADDITIVE:  # a level: the window's mean
+        return window_mean_percent(daily)
+    return rolling_7d(daily)[0]
+
+
 def window_sums(panel: Panel) -> dict[str, np.ndarray]:
-    """Each field's figure for the 7-day window ending on each day (NaN where a day of the
-    window is missing): the sum of a count, the mean of a level percentage, and
-    ``houses_7d`` as it is (it is a 7-day figure already)."""
-    out = {}
-    for field, daily in panel.values.items():
-        if field == "houses_7d":
-            out[field] = daily.copy()
-        elif field in NON_ADDITIVE:  # a level: the window's mean
-            out[field] = window_mean_percent(daily)
-        else:
-            out[field] = rolling_7d(daily)[0]
-    return out
+    """:func:`window_figure` of every field of the panel."""
+    return {field: window_figure(field, daily) for field, daily in panel.values.items()}
+
+
+def window_start(end: object, windows: int = 1) -> pd.Timestamp:
+    """The first day of ``windows`` consecutive 7-day windows, the last ending on ``end``."""
+    return pd.Timestamp(end).normalize() - pd.Timedelta(days=windows * WINDOW - 1)
+
+
+def windows_back(dates: pd.Series, end: object) -> pd.Series:
+    """Which 7-day window ending on or before ``end`` each date falls in: 0 for the window
+    ending on ``end``, 1 for the one before, and so on; negative after ``end``."""
+    age = (pd.Timestamp(end).normalize() - pd.to_datetime(dates).dt.normalize()).dt.days
+    return age // WINDOW
 
 
 def rates(
     sums: Mapping[str, np.ndarray], people: Mapping[str, np.ndarray]
 ) -> dict[str, np.ndarray]:
-    """The canonical metrics from 7-day window figures (:func:`window_sums`).
+    """Every metric of :data:`METRICS` that 7-day window figures (:func:`window_sums`) allow.
 
     ``people`` gives, per field, the people the field's windows count (one value per region,
     or per region and day); a ratio of two counts needs none.
     """
     out: dict[str, np.ndarray] = {}
-    if "new_cases" in sums:
-        cases = sums["new_cases"]
-        out["cases_7d"] = cases
-        out["cases_7d_per_100k"] = per_people(cases, people["new_cases"])
-        out["cases_daily_per_100k_avg7"] = per_people(cases, people["new_cases"], days=WINDOW)
-    if "admissions" in sums:
-        out["admissions_7d_per_100k"] = per_people(sums["admissions"], people["admissions"])
-    if "deaths" in sums:
-        out["deaths_7d_per_100k"] = per_people(sums["deaths"], people["deaths"])
-    if "tests" in sums and "positives" in sums:
-        out["positivity_7d_pct"] = exact_ratio(sums["positives"], sums["tests"], 100.0)
-    for share in SHARE_OF:
-        if share in sums:
-            out[share] = sums[share]
-    if "houses_7d" in sums:
-        out["houses_7d"] = sums["houses_7d"]
+    for name, metric in METRICS.items():
+        if not all(f in sums for f in metric.reads):
+            continue
+        first = metric.reads[0]
+        if metric.kind == "rate":
+            out[name] = per_people(sums[first], people[first], metric.days, metric.scale)
+        elif metric.kind == "ratio":
+            out[name] = exact_ratio(sums[first], sums[metric.reads[1]], metric.scale)
+        else:  # a count or a level: the window's figure itself
+            out[name] = sums[first]
     return out
 
 

@@ -56,7 +56,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from zoning.core.i18n import format_number, t
+from zoning.core.i18n import DEFAULT_LANG, format_number, t
+from zoning.model import metrics as M
 
 ENV_VAR = "ZONING_SMALL_COUNT"
 DEFAULT_THRESHOLD = 5
@@ -69,21 +70,11 @@ WEEK_END = 6
 #: all because its zone and population already bound it (the zone alone is shown).
 EXACT, SMALL, HIDDEN, OFF_DAY, ZONE_ONLY = 0, 1, 2, 3, 4
 
-#: Counts of a zones table (:func:`zoning.views.service.zones_on`), protected themselves.
-COUNT_COLUMNS = (
-    "new_cases_7d", "deaths_7d", "admissions_7d", "positives_7d", "tests_7d", "houses_7d",
-)  # fmt: skip
-#: Values computed from a count: ``column -> (count column, factor per person)``.
-PER_POPULATION = {
-    "cases_7d_per_100k": ("new_cases_7d", 100_000.0),
-    "cases_daily_per_100k_avg7": ("new_cases_7d", 100_000.0 / 7),
-    "admissions_7d_per_100k": ("admissions_7d", 100_000.0),
-    "deaths_7d_per_100k": ("deaths_7d", 100_000.0),
-}
-#: The same count under another name.
-ALIASES = {"cases_7d": "new_cases_7d"}
-#: Ratios of two counts: ``column -> (numerator, denominator, scale)``.
-RATIOS = {"positivity_7d_pct": ("positives_7d", "tests_7d", 100.0)}
+# What is a count and what derives from one (rates per population, ratios, a count under
+# another name) is read from the one list of metric formulas, :data:`zoning.model.metrics.METRICS`
+# (:func:`~zoning.model.metrics.count_columns`, :func:`~zoning.model.metrics.per_population`,
+# :func:`~zoning.model.metrics.ratios`, :func:`~zoning.model.metrics.count_aliases`), at every
+# call: a metric added there is masked here with no change to this module.
 
 
 def get_threshold(value: int | None = None) -> int:
@@ -116,15 +107,12 @@ def public_view(level: str, analyst: bool = False, threshold: int | None = None)
     return not analyst and level in SMALL_LEVELS and get_threshold(threshold) > 1
 
 
-def is_week_end(day: object) -> bool:
-    """Whether 7-day figures of ``day`` may be shown on a public view of a small level."""
-    return pd.Timestamp(day).day_of_week == WEEK_END
-
-
-def week_end_on_or_before(day: object) -> pd.Timestamp:
-    """The last week end (Sunday) on or before ``day``."""
-    day = pd.Timestamp(day).normalize()
-    return day - pd.Timedelta(days=(day.day_of_week - WEEK_END) % 7)
+def is_week_end(day: object) -> bool | np.ndarray:
+    """Whether 7-day figures of ``day`` may be shown on a public view of a small level (one
+    flag per date for several dates): the one rule of which days are public weeks."""
+    if np.ndim(day) == 0:
+        return pd.Timestamp(day).day_of_week == WEEK_END
+    return np.asarray(pd.DatetimeIndex(pd.to_datetime(day)).day_of_week == WEEK_END)
 
 
 # --- the core: states and bounds of arrays ------------------------------------------------
@@ -323,7 +311,7 @@ def mask_counts(
     threshold: int | None = None,
     *,
     groups: Sequence | None = None,
-    lang: str = "id",
+    lang: str = DEFAULT_LANG,
 ) -> list[float | str]:
     """Counts of ``level`` for a public view: exact floats, or ``"1–4"`` / 'hidden' text.
 
@@ -345,7 +333,7 @@ def mask_rates(
     *,
     per: float = 100_000.0,
     groups: Sequence | None = None,
-    lang: str = "id",
+    lang: str = DEFAULT_LANG,
     decimals: int = 1,
 ) -> list[float | str]:
     """Rates computed from ``counts`` (per ``per`` of ``population``) for a public view.
@@ -369,7 +357,7 @@ def mask_changes(
     threshold: int | None = None,
     *,
     groups: Sequence | None = None,
-    lang: str = "id",
+    lang: str = DEFAULT_LANG,
 ) -> list[float | str]:
     """Changes (week on week: difference or percent) from two counts, for a public view:
     as given where both sides are exact, 'hidden' where either side is not."""
@@ -395,9 +383,11 @@ def shown_values(
     Parameters
     ----------
     columns : mapping of name to array (all of one shape, 1-D or regions x days)
-        Zones-table columns (:func:`zoning.views.service.zones_on` names): the counts of
-        :data:`COUNT_COLUMNS` and ``cases_7d``, the rates of :data:`PER_POPULATION` and the
-        ratios of :data:`RATIOS`. Other columns are not returned.
+        Zones-table columns (:func:`zoning.views.service.zones_on` names): the 7-day counts
+        (:func:`zoning.model.metrics.count_columns`, and ``cases_7d``, one of them under
+        another name) and the rates and ratios computed from them
+        (:func:`zoning.model.metrics.per_population`, :func:`zoning.model.metrics.ratios`).
+        Other columns are not returned.
     population : array, optional
         One value per region (row); needed for rates.
     groups, threshold :
@@ -411,26 +401,27 @@ def shown_values(
     """
     limit = get_threshold(threshold)
     pop = None if population is None else np.asarray(population, dtype=float)
+    aliases, per_population = M.count_aliases(), M.per_population()
 
     def count(column: str) -> Shown | None:
         state = None if states is None else states.get(column)
-        for name in (column, *(a for a, source in ALIASES.items() if source == column)):
+        for name in (column, *(a for a, source in aliases.items() if source == column)):
             if name in columns:
                 return shown_counts(columns[name], groups, limit, state)
-        for metric, (source, per) in PER_POPULATION.items():  # read it back from a rate
+        for metric, (source, per) in per_population.items():  # read it back from a rate
             if source == column and metric in columns and pop is not None:
                 rate = np.asarray(columns[metric], dtype=float)
                 people = pop[:, None] if rate.ndim == 2 and pop.ndim == 1 else pop
                 return shown_counts(np.round(rate * people / per), groups, limit, state)
         return None
 
-    counts = {c: count(c) for c in COUNT_COLUMNS}
+    counts = {c: count(c) for c in M.count_columns()}
     out = {c: s for c, s in counts.items() if c in columns and s is not None}
-    out |= {a: counts[c] for a, c in ALIASES.items() if a in columns and counts[c] is not None}
-    for column, (source, per) in PER_POPULATION.items():
+    out |= {a: counts[c] for a, c in aliases.items() if a in columns and counts[c] is not None}
+    for column, (source, per) in per_population.items():
         if column in columns and counts[source] is not None and pop is not None:
             out[column] = shown_rates(counts[source], pop, per, rates=columns[column])
-    for column, (num, den, scale) in RATIOS.items():
+    for column, (num, den, scale) in M.ratios().items():
         if column not in columns:
             continue
         if counts[num] is not None and counts[den] is not None:
@@ -449,21 +440,22 @@ def mask_table(
     day: object = None,
     *,
     threshold: int | None = None,
-    lang: str = "id",
+    lang: str = DEFAULT_LANG,
     decimals: Mapping[str, int] | None = None,
     states: Mapping[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """A zones table (:func:`zoning.views.service.zones_on`) as a public view may show it.
 
-    Count columns (:data:`COUNT_COLUMNS`, ``cases_7d``) and the values computed from them
-    (:data:`PER_POPULATION`, :data:`RATIOS`) become object columns of exact floats and text
+    Count columns and the values computed from them (see :func:`shown_values`) become
+    object columns of exact floats and text
     (``"1–4"``, ``"50,0–200,0"``, 'hidden'); zones, names, codes, population and flags stay
     as they are. Pass every region of the level (filter afterwards): complementary
     suppression looks at all regions with the same ``parent`` (and ``date``, if the frame
     has one). On a ``day`` (or ``date``) that is not a week end, every such figure becomes
     the weekly note. Levels outside :data:`SMALL_LEVELS` come back unchanged (a copy).
 
-    ``decimals``: decimals of rates per column (default 1; counts have none). ``states``:
+    ``decimals``: decimals per column (default :func:`zoning.model.metrics.shown_decimals`:
+    rates 1, counts none). ``states``:
     how each count of each row is shown (:func:`zoning.views.published.day_states`); without it,
     this table alone decides (:func:`count_states`), which is not audited across levels.
     """
@@ -479,18 +471,18 @@ def mask_table(
     if day is not None:
         off = np.full(len(out), not is_week_end(day))
     elif "date" in out:
-        off = (pd.to_datetime(out["date"]).dt.day_of_week != WEEK_END).to_numpy()
+        off = ~is_week_end(out["date"])
     else:
         off = np.zeros(len(out), dtype=bool)
     population = out["population"].to_numpy(float) if "population" in out else None
     columns = {c: out[c].to_numpy(float) for c in masked_columns(out)}
     groups = None if groups is None else groups.to_numpy()
     shown = shown_values(columns, population, groups, limit, states)
-    places = {**dict.fromkeys(PER_POPULATION, 1), **dict.fromkeys(RATIOS, 1), **(decimals or {})}
     for column, values in shown.items():
         if off.any():
             values = off_day(values, off)
-        display = values.display(lang, places.get(column, 0))
+        places = (decimals or {}).get(column, M.shown_decimals(column))
+        display = values.display(lang, places)
         out[column] = pd.Series(display, index=out.index, dtype=object)
     return out
 
@@ -509,5 +501,5 @@ def shown_order(values: Sequence[object], names: Sequence[object]) -> np.ndarray
 
 def masked_columns(frame: pd.DataFrame | Mapping) -> list[str]:
     """The columns of ``frame`` that :func:`mask_table` changes."""
-    known = {*COUNT_COLUMNS, *ALIASES, *PER_POPULATION, *RATIOS}
+    known = {*M.count_columns(), *M.count_aliases(), *M.per_population(), *M.ratios()}
     return [c for c in frame if c in known]

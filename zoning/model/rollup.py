@@ -1,4 +1,4 @@
-"""Roll-up of a level into its parents: summed counts, coverage, and zone summaries.
+"""Roll-up of a level into its parents: summed counts, coverage, and zone totals.
 
 Coverage
 --------
@@ -292,14 +292,12 @@ def window_metrics(windows: Windows, coverage: float) -> dict[str, np.ndarray]:
         sums[field] = value
         out[f"lower_bound:{field}"] = lower
     out.update(M.rates(sums, people))
-    # A ratio has no bound from a part of its region: left out (and flagged, so the zone
-    # that goes without it is an "at least" zone).
-    if "positivity_7d_pct" in out:
-        partial = out["lower_bound:tests"] | out["lower_bound:positives"]
-        out["positivity_7d_pct"] = np.where(partial, np.nan, out["positivity_7d_pct"])
-    for ratio in M.SHARE_OF:
-        if ratio in out:
-            out[ratio] = np.where(out[f"lower_bound:{ratio}"], np.nan, out[ratio])
+    # A ratio or a level has no bound from a part of its region: left out (and flagged, so
+    # the zone that goes without it is an "at least" zone).
+    for name, metric in M.METRICS.items():
+        if name in out and metric.kind in ("ratio", "level"):
+            partial = np.logical_or.reduce([out[f"lower_bound:{f}"] for f in metric.reads])
+            out[name] = np.where(partial, np.nan, out[name])
     primary = M.primary_field(windows.sums)
     shape = (len(windows.regions), len(windows.dates))
     out["coverage"] = (
@@ -357,46 +355,6 @@ def rollup_panel(
         values[name] = np.where(enough & (reported > 0), summed, np.nan)
     pop = regions.set_index("code")["population"].astype(float).reindex(uniq).to_numpy()
     return Panel(uniq, panel.dates, values, pop)
-
-
-def zone_summary(
-    zones: pd.DataFrame, scheme: Scheme, parent_level: str, lang: str = "id"
-) -> pd.DataFrame:
-    """How many children and people are in each zone, per parent, and the worst child zone.
-
-    Parameters
-    ----------
-    zones : DataFrame
-        One row per child region: ``code``, ``population`` and ``zone_index`` (``-1`` = none).
-    scheme : Scheme
-        The scheme whose zones are counted.
-    parent_level : str
-        The level to summarise into.
-
-    Returns
-    -------
-    DataFrame
-        Indexed by parent code, with ``regions_<zone>`` and ``population_<zone>`` for every
-        zone (plus ``no_zone``), ``regions``, ``population`` and ``worst_zone`` (zone id).
-    """
-    depth = level_depth(parent_level)
-    frame = zones[["code", "population", "zone_index"]].copy()
-    frame["parent"] = [ancestor_at_depth(c, depth) for c in frame["code"]]
-    names = [*scheme.zone_ids, "no_zone"]
-    frame["zone_name"] = pd.Categorical(
-        [names[i] if i != NO_ZONE else "no_zone" for i in frame["zone_index"]],
-        categories=names,
-    )
-    grouped = frame.groupby(["parent", "zone_name"], observed=False)
-    n = grouped.size().unstack(fill_value=0).add_prefix("regions_")
-    p = grouped["population"].sum().unstack(fill_value=0).add_prefix("population_")
-    out = n.join(p)
-    out["regions"] = n.sum(axis=1)
-    out["population"] = p.sum(axis=1)
-    worst = frame.groupby("parent")["zone_index"].max()
-    out["worst_zone"] = scheme.zone_id_array(worst.reindex(out.index).to_numpy())
-    out.index.name = "parent"
-    return out
 
 
 def zone_totals(zones: pd.DataFrame, scheme: Scheme) -> pd.DataFrame:

@@ -14,7 +14,8 @@ policy measures in Bahasa Indonesia and English) and its rules. Two kinds of rul
 
 A row's zone is the most severe zone that any applicable rule gives ("the highest of the
 indicators"). A row that misses a metric listed in ``requires``, or to which no rule applies,
-has no zone (-1). Conditions are parsed by :mod:`zoning.model.rules`, never evaluated as code.
+has no zone (:data:`NO_ZONE`). Conditions are parsed by :mod:`zoning.model.rules`, never
+evaluated as code.
 """
 
 from __future__ import annotations
@@ -34,14 +35,17 @@ from pathlib import Path
 
 import numpy as np
 
+from zoning.core.i18n import LANGS, pick, t
 from zoning.model import rules
-from zoning.model.metrics import METRIC_NAMES
+from zoning.model.metrics import METRICS
 from zoning.model.regions import LEVELS
 
+#: The zone index of a region-day without a zone (no data, or too little to classify).
 NO_ZONE = -1
-#: The colour of "no zone" (no data, or too little to classify) on every map, chart and card.
+#: The colour of "no zone" on every map, chart and card.
 NO_DATA_COLOUR = "#bdbdbd"
-LANGS = ("id", "en")
+#: The scheme a view shows when none is asked for.
+DEFAULT_SCHEME = "who-ct-2021"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_SCHEME_BYTES = 256 * 1024
@@ -127,7 +131,7 @@ class Scheme:
     def classify(
         self, values: Mapping[str, np.ndarray], shape: tuple[int, ...] | None = None
     ) -> np.ndarray:
-        """Zone index per row (``-1`` = no zone) from arrays of metric values.
+        """Zone index per row (:data:`NO_ZONE` where none) from arrays of metric values.
 
         Parameters
         ----------
@@ -194,7 +198,92 @@ class Scheme:
     def zone_id_array(self, codes: np.ndarray) -> np.ndarray:
         """Zone ids (object array, ``None`` for no zone) from zone indexes."""
         lookup = np.array([*self.zone_ids, None], dtype=object)
-        return lookup[np.where(codes < 0, len(self.zones), codes)]
+        return lookup[self.lookup_index(codes)]
+
+    def lookup_index(self, codes: np.ndarray) -> np.ndarray:
+        """Zone indexes as positions in a list of every zone then "no zone" (its last entry),
+        such as :meth:`zone_labels` and :meth:`zone_colours`."""
+        codes = np.asarray(codes)
+        return np.where(codes == NO_ZONE, len(self.zones), codes)
+
+    def zone_label(self, index: int, lang: str) -> str:
+        """The label of zone ``index`` in ``lang``; 'no data' for :data:`NO_ZONE`."""
+        if index == NO_ZONE:
+            return t("common.no_zone", lang)
+        return pick(self.zones[index].label, lang)
+
+    def zone_id_label(self, zone_id: str | None, lang: str) -> str:
+        """The label of the zone with id ``zone_id``; 'no data' for ``None`` (no zone)."""
+        return self.zone_label(self.zone_index(zone_id) if zone_id is not None else NO_ZONE, lang)
+
+    def zone_labels(self, lang: str) -> list[str]:
+        """The label of every zone, least severe first, then 'no data' (:data:`NO_ZONE`)."""
+        return [self.zone_label(i, lang) for i in [*range(len(self.zones)), NO_ZONE]]
+
+    def zone_colour(self, index: int) -> str:
+        """The colour of zone ``index``; :data:`NO_DATA_COLOUR` for :data:`NO_ZONE`."""
+        return NO_DATA_COLOUR if index == NO_ZONE else self.zones[index].colour
+
+    def zone_colours(self) -> list[str]:
+        """The colour of every zone, then that of 'no data', as :meth:`zone_labels`."""
+        return [self.zone_colour(i) for i in [*range(len(self.zones)), NO_ZONE]]
+
+
+@dataclass(frozen=True)
+class ZoneChanges:
+    """The last change of zone of each of several regions (:func:`zone_changes`).
+
+    ``day`` is the column (day) on which the current run of the same zone began, -1 where
+    the zone never changed; ``previous`` the zone before that change and ``current`` the
+    latest known zone (both :data:`NO_ZONE` where there is none).
+    """
+
+    day: np.ndarray
+    previous: np.ndarray
+    current: np.ndarray
+
+
+def _known_changes(zones: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rule of a change of zone, for zones over consecutive days (regions x days): days
+    without a zone are skipped, and a change is a known zone that differs from the last
+    known zone before it. Returns ``(change, before, latest)``: whether each day is a
+    change, the last known zone before each day and each day's latest known zone."""
+    n = zones.shape[1]
+    known = zones != NO_ZONE
+    last_known = np.maximum.accumulate(np.where(known, np.arange(n), -1), axis=1)
+    latest = np.take_along_axis(zones, np.maximum(last_known, 0), axis=1)
+    latest = np.where(last_known >= 0, latest, NO_ZONE)
+    before = np.pad(latest[:, :-1], ((0, 0), (1, 0)), constant_values=NO_ZONE)
+    return known & (before != NO_ZONE) & (zones != before), before, latest
+
+
+def every_zone_change(zones: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every change of zone over consecutive days (regions x days): ``(region, day,
+    from_zone, to_zone)`` index arrays, by region then day. Days without a zone are skipped,
+    so a gap in the data is not a change (:func:`zone_changes` has the last one)."""
+    zones = np.asarray(zones)
+    if zones.ndim != 2 or not zones.size:
+        empty = np.array([], dtype=np.int64)
+        return empty, empty, empty, empty
+    change, before, _ = _known_changes(zones)
+    region, day = np.nonzero(change)
+    return region, day, before[region, day], zones[region, day]
+
+
+def zone_changes(zones: np.ndarray) -> ZoneChanges:
+    """When each region's zone last changed, over consecutive days (regions x days, or the
+    days of one region), by the rule of :func:`every_zone_change`: the one place of "the
+    last change" (the policy page's region and its list of recent changes)."""
+    zones = np.atleast_2d(np.asarray(zones, dtype=np.int16))
+    rows, n = zones.shape
+    if not n:
+        none = np.full(rows, NO_ZONE, dtype=np.int16)
+        return ZoneChanges(np.full(rows, -1), none, none.copy())
+    change, before, latest = _known_changes(zones)
+    changed = change.any(axis=1)
+    day = np.where(changed, n - 1 - np.argmax(change[:, ::-1], axis=1), -1)
+    previous = np.where(changed, before[np.arange(rows), np.maximum(day, 0)], NO_ZONE)
+    return ZoneChanges(day, previous, latest[:, -1])
 
 
 # --- loading -----------------------------------------------------------------------------
@@ -338,9 +427,9 @@ def parse_scheme(raw: Mapping, custom: bool = True) -> Scheme:
     if (
         not isinstance(metrics, list)
         or not metrics
-        or any(not isinstance(m, str) or m not in METRIC_NAMES for m in metrics)
+        or any(not isinstance(m, str) or m not in METRICS for m in metrics)
     ):
-        raise SchemeError("'metrics' must list one or more of: " + ", ".join(sorted(METRIC_NAMES)))
+        raise SchemeError("'metrics' must list one or more of: " + ", ".join(sorted(METRICS)))
     requires = raw.get("requires", [])
     if not isinstance(requires, list) or any(
         not isinstance(m, str) or m not in metrics for m in requires

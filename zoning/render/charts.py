@@ -18,8 +18,7 @@ from zoning.core.i18n import format_number, lang_or_default, pick, t
 from zoning.model import metrics as M
 from zoning.model import privacy
 from zoning.model.codes import CodeError, normalise_code
-from zoning.model.schemes import NO_DATA_COLOUR, Scheme
-from zoning.render.presentation import zone_labels
+from zoning.model.schemes import Scheme
 from zoning.store import Store
 from zoning.views import published, service
 
@@ -29,10 +28,10 @@ def zone_strip(
 ) -> alt.Chart | alt.LayerChart:
     """A one-row strip of the zone on each day (``history``: ``date, zone_index``); with
     ``day``, a rule marks that date."""
-    labels = zone_labels(scheme, lang)
-    colours = [z.colour for z in scheme.zones] + [NO_DATA_COLOUR]
+    labels = scheme.zone_labels(lang)
+    colours = scheme.zone_colours()
     frame = history.assign(
-        label=[labels[i] if i >= 0 else labels[-1] for i in history["zone_index"]],
+        label=np.array(labels, dtype=object)[scheme.lookup_index(history["zone_index"])],
         end=history["date"] + pd.Timedelta(days=1),
         row=t("common.zone", lang),
     )
@@ -185,11 +184,13 @@ def top_regions(
     known = [m for m in (metric, *M.METRICS) if m in data.metrics]
     if not known:
         return list(data.panel.regions[:n])
-    if public and level in privacy.SMALL_LEVELS:
-        day = max(privacy.week_end_on_or_before(day), data.panel.dates[0])
+    if public and level in privacy.SMALL_LEVELS:  # the last public week up to the day
+        dates = data.panel.dates
+        weeks = dates[privacy.is_week_end(dates) & (dates <= pd.Timestamp(day))]
+        day = weeks[-1] if len(weeks) else dates[0]
     values = data.metrics[known[0]][:, data.day_index(day)]
     if public and level in privacy.SMALL_LEVELS:
-        source = privacy.PER_POPULATION.get(known[0], (None,))[0]
+        source = M.per_population().get(known[0], (None,))[0]
         state = published.day_states(store, day).get(level, {}).get(source)
         if state is None or not privacy.is_week_end(day):
             state = np.full(len(values), privacy.HIDDEN)
@@ -287,6 +288,25 @@ def trend_series(
     regions = regions.assign(name=regions["code"].map(names).fillna(regions["name"]))
     series = {c: service.case_series(store, level, c) for c in codes}
     return trend_frame(series, regions, day, days)
+
+
+def unverified_share(series: pd.DataFrame) -> pd.DataFrame:
+    """Per region of a trend frame (:func:`trend_frame`), the cases of the days shown and
+    those of them from line-list rows without a valid NIK (``new_cases_unverified``):
+    ``code, name, cases, unverified, share`` (0 to 1), for the regions whose line lists say.
+
+    Only days that report both are summed, so the share is of the same days' cases.
+    """
+    columns = ["code", "name", "cases", "unverified", "share"]
+    if "new_cases_unverified" not in series or "new_cases" not in series:
+        return pd.DataFrame(columns=columns)
+    both = series.dropna(subset=["new_cases", "new_cases_unverified"])
+    out = both.groupby(["code", "name"], sort=False, as_index=False).agg(
+        cases=("new_cases", "sum"), unverified=("new_cases_unverified", "sum")
+    )
+    out["share"] = np.where(out["cases"] > 0, out["unverified"] / out["cases"].where(
+        out["cases"] > 0, 1.0), 0.0)  # fmt: skip
+    return out[columns]
 
 
 def has_values(series: pd.DataFrame, column: str) -> bool:
@@ -677,9 +697,6 @@ def _daily_chart(
 
 # --- public views of villages, RW and RT: weekly figures, small counts as ranges ------------
 
-#: Count fields of the level's panel and the 7-day count columns they give.
-_WEEKLY_COUNTS = {f: f if f == "houses_7d" else f"{f}_7d" for f in M.COUNT_FIELDS}
-
 
 def public_trend_series(
     store: Store,
@@ -705,11 +722,11 @@ def public_trend_series(
     end = pd.Timestamp(day) if day is not None else dates[-1]
     start = end - pd.Timedelta(days=days - 1) if days else dates[0]
     in_period = (dates >= start) & (dates <= end)
-    weeks = np.flatnonzero((dates.day_of_week == privacy.WEEK_END) & in_period)
+    weeks = np.flatnonzero(privacy.is_week_end(dates) & in_period)
     columns = {
-        _WEEKLY_COUNTS[f]: (v if f == "houses_7d" else M.rolling_7d(v)[0])[:, weeks]
+        M.seven_day_column(f): M.window_figure(f, v)[:, weeks]
         for f, v in data.panel.values.items()
-        if _WEEKLY_COUNTS.get(f) in privacy.COUNT_COLUMNS
+        if f in M.counted_fields()
     }
     columns |= {m: v[:, weeks] for m, v in data.metrics.items() if m in M.METRICS}
     states = _week_states(store, level, dates[weeks], columns, threshold)
@@ -843,7 +860,7 @@ def weekly_charts(
     frame = pd.DataFrame(
         {
             "name": scaled["name"],
-            "start": scaled["date"] - pd.Timedelta(days=6),
+            "start": scaled["date"].map(M.window_start),
             "end": scaled["date"] + pd.Timedelta(days=1),
             "date": scaled["date"],
             "bottom": np.where(small, scaled[f"{field}__lo"], 0.0),

@@ -19,12 +19,13 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
-from zoning.core.i18n import format_number, pick, strings, t
+from zoning.core.i18n import DEFAULT_LANG, format_number, pick, strings, t
 from zoning.core.text import spreadsheet_safe
 from zoning.model import privacy
 from zoning.model.regions import level_of_code
 from zoning.model.schemes import Scheme
 from zoning.render.mapview import safe_colour
+from zoning.render.presentation import shown_columns
 
 EXPORT_COLUMNS = ("code", "name", "parent", "population", "zone")
 
@@ -37,7 +38,7 @@ def zones_table(
     public: bool = False,
     level: str | None = None,
     threshold: int | None = None,
-    lang: str = "id",
+    lang: str = DEFAULT_LANG,
 ) -> pd.DataFrame:
     """The zones shown, with the metrics that decided them, as a plain table.
 
@@ -50,9 +51,7 @@ def zones_table(
     if public and len(frame):
         level = level or level_of_code(str(frame["code"].iloc[0]))
         frame = privacy.mask_table(frame, level, day, threshold=threshold, lang=lang)
-    metric_cols = [m for m in scheme.metrics if m in frame]
-    raw = [c for c in ("new_cases_7d", "deaths_7d", "admissions_7d") if c in frame]
-    out = frame[[c for c in EXPORT_COLUMNS if c in frame] + metric_cols + raw].copy()
+    out = frame[[c for c in EXPORT_COLUMNS if c in frame] + shown_columns(scheme, frame)].copy()
     out.insert(4, "date", pd.Timestamp(day).strftime("%Y-%m-%d"))
     out.insert(5, "scheme", scheme.id)
     out["window_complete"] = frame["window_complete"].to_numpy()
@@ -93,10 +92,10 @@ def for_people(table: pd.DataFrame, scheme: Scheme, lang: str) -> pd.DataFrame:
     by their label (``Level 3 (tinggi)``, not ``level-3``), the scheme by its name, and
     the flags as yes or no. The values themselves are unchanged.
     """
-    labels = {z.id: pick(z.label, lang) for z in scheme.zones}
     out = table.copy()
     if "zone" in out:
-        out["zone"] = [labels.get(z, t("common.no_zone", lang)) for z in out["zone"]]
+        out["zone"] = [scheme.zone_id_label(z if z in scheme.zone_ids else None, lang)
+                       for z in out["zone"]]  # fmt: skip
     if "scheme" in out:
         out["scheme"] = pick(scheme.name, lang)
     words = {True: t("export.yes", lang), False: t("export.no", lang)}
@@ -260,7 +259,7 @@ def brief_pdf(
     table_header: Sequence[str],
     note: str = "",
     source: str = "",
-    lang: str = "id",
+    lang: str = DEFAULT_LANG,
     rows: int = 15,
 ) -> bytes:
     """A one-page brief (A4 landscape PDF): the map, the headline numbers, the worst regions.

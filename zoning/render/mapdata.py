@@ -36,22 +36,21 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from zoning.core.i18n import format_number, t
+from zoning.core.i18n import t
 from zoning.model.codes import ancestor_at_depth as ancestor
 from zoning.model.codes import depth, is_within, try_normalise
 from zoning.model.regions import LEVELS, level_depth
-from zoning.model.schemes import NO_DATA_COLOUR, Scheme
+from zoning.model.schemes import NO_ZONE, Scheme
 from zoning.render.mapview import safe_colour
 from zoning.render.presentation import (
-    format_decimals,
     legend,
-    metric_label,
     shown_columns,
     shown_zones,
+    tooltip_rows,
     zones_within,
 )
 from zoning.store import Store
-from zoning.views import service
+from zoning.views import cache, service
 
 MAGIC = b"ZMG1"
 #: Quantisation step per level, in degrees: a third of the display simplification tolerance
@@ -255,12 +254,13 @@ def _label_points(
 def level_geometry(store: Store, level: str, within: str | None = None) -> MapGeometry:
     """The display geometry of a level (or of the part inside region ``within``), encoded.
 
-    Built once per data version and kept in :func:`zoning.views.service.cached`. A ``within``
+    Built once per data version and kept in :func:`zoning.views.cache.cached`. A ``within``
     that :func:`checked_within` refuses gives the whole level, so made-up values never
     make new geometry (nor new files on the server).
     """
     within = checked_within(store, level, within)[0]
-    version = store.data_version()
+    key = cache.key(store, "mapgeom", level, within)
+    version = key[1]  # the data version it is keyed under
 
     def build() -> MapGeometry:
         frame = service.geometries(store, level)
@@ -274,8 +274,7 @@ def level_geometry(store: Store, level: str, within: str | None = None) -> MapGe
         )  # fmt: skip
         return replace(encoded, store=store.url, version=version)
 
-    key = (store.url, version, "mapgeom", level, within)
-    return service.cached(key, build, shelf="view" if within else "level")
+    return cache.cached(key, build, shelf="view" if within else "level")
 
 
 #: Levels whose map shows the villages around its regions even without ``within``.
@@ -321,9 +320,8 @@ def checked_within(store: Store, level: str, within: object) -> tuple[str | None
     code = try_normalise(str(within).strip()[:40])
     if code is None or depth(code) >= level_depth(level):
         return None, True
-    known = service.cached(
-        (store.url, store.data_version(), "region-codes"),
-        lambda: frozenset(service.regions(store)["code"]),
+    known = cache.cached(
+        cache.key(store, "region-codes"), lambda: frozenset(service.regions(store)["code"])
     )
     return (code, False) if code in known else (None, True)
 
@@ -388,32 +386,6 @@ def decode_geometry(payload: bytes) -> tuple[dict, list[shapely.Geometry | None]
     return header, out
 
 
-def _coverage_field(
-    zones: pd.DataFrame, rows: np.ndarray, found: np.ndarray, lang: str
-) -> list[dict]:
-    """A tooltip row for views where some region's figures rest on part of its children
-    (:mod:`zoning.model.rollup`): the share of people covered, and "the zone is at least this"
-    where it is a lower bound. None where everything is covered."""
-    if "coverage" not in zones or "at_least" not in zones:
-        return []
-    share = zones["coverage"].to_numpy(dtype=float)[rows]
-    at_least = zones["at_least"].to_numpy(dtype=bool)[rows]
-    if not ((share < 1.0) & (share > 0.0)).any():
-        return []
-    pct = [format_number(100.0 * s, lang, decimals=0) + " %" for s in share]
-    text = np.array(
-        [
-            t("common.coverage_at_least", lang, pct=p) if low else p
-            for p, low in zip(pct, at_least, strict=True)
-        ],
-        dtype=object,
-    )
-    text[~np.isfinite(share)] = None
-    shown = np.full(len(found), None, dtype=object)
-    shown[found] = text
-    return [{"label": t("common.coverage", lang), "decimals": 0, **_packed(shown)}]
-
-
 def _packed(values: np.ndarray) -> dict:
     """Tooltip values as sent: numbers (or ``None``) in ``values``; text, which repeats
     ("Sundays only", "1–4"), once in ``texts`` with ``text_of`` naming it per region (-1:
@@ -451,9 +423,7 @@ def view_of(
     The returned dict is shared: read it, never change it.
     """
     within = checked_within(store, level, within)[0]
-    day_key = str(pd.Timestamp(day).date())
-    key = (store.url, store.data_version(), "mapview", scheme.id, level, within, day_key, lang,
-           public, level_label)  # fmt: skip
+    key = cache.key(store, "mapview", scheme.id, level, within, lang, public, level_label, day=day)
 
     def build() -> dict:
         zones = zones_within(service.zones_on(store, scheme, level, day), within)
@@ -461,7 +431,7 @@ def view_of(
         geometry = level_geometry(store, level, within)
         return zone_view(zones, geometry, scheme, lang, level_label=level_label, masks=shown)
 
-    return service.cached(key, build, shelf="view")
+    return cache.cached(key, build, shelf="view")
 
 
 def zone_view(
@@ -489,7 +459,7 @@ def zone_view(
     Returns
     -------
     dict
-        ``zones`` (zone index per drawn region, -1 = no data), ``colours`` and ``labels``
+        ``zones`` (zone index per drawn region, ``NO_ZONE`` = no data), ``colours`` and ``labels``
         (per zone index, no data last), ``legend``, ``title`` (the level), and ``fields``
         (tooltip rows: ``label``, ``decimals``, ``values``, one number or ``None`` per
         region, and where some are text, ``texts`` and ``text_of``: see :func:`_packed`).
@@ -497,38 +467,25 @@ def zone_view(
     order = pd.Index(zones["code"]).get_indexer(pd.Index(geometry.codes))
     found = order >= 0
     rows = order[found]
-    idx = np.full(len(order), -1, dtype=np.int64)
+    idx = np.full(len(order), NO_ZONE, dtype=np.int64)
     idx[found] = zones["zone_index"].to_numpy()[rows]
-    incomplete = t("common.incomplete", lang)
-    complete = zones["window_complete"].to_numpy(dtype=bool)[rows]
+    drawn = zones.iloc[rows].reset_index(drop=True)  # in drawing order
+    if masks is not None:
+        masks = {
+            c: pd.Series(masks[c], dtype=object).to_numpy()[rows]
+            for c in shown_columns(scheme, zones)
+            if c in masks
+        }
     fields = []
-    for col in shown_columns(scheme, zones):
-        decimals = format_decimals(col)
-        if masks is not None and col in masks:
-            raw = pd.Series(masks[col], dtype=object).to_numpy()[rows]
-            text = np.array([isinstance(v, str) for v in raw], dtype=bool)
-            number = pd.to_numeric(pd.Series(np.where(text, np.nan, raw)), errors="coerce")
-            number = number.to_numpy(dtype=float)
-        else:
-            number = zones[col].to_numpy(dtype=float)[rows]
-            raw, text = None, np.zeros(len(rows), dtype=bool)
-        number = number.round(decimals)
-        finite = np.isfinite(number)
-        whole = np.where(finite, number, 0).astype(np.int64)
-        value = (whole if decimals == 0 else number).astype(object)
-        value[~finite] = None
-        value[~finite & ~complete] = incomplete
-        if raw is not None:
-            value[text] = raw[text]
+    for row in tooltip_rows(drawn, scheme, lang, masks):
         shown = np.full(len(order), None, dtype=object)
-        shown[found] = value
-        fields.append({"label": metric_label(col, lang), "decimals": decimals, **_packed(shown)})
-    fields.extend(_coverage_field(zones, rows, found, lang))
+        shown[found] = row.values
+        fields.append({"label": row.label, "decimals": row.decimals, **_packed(shown)})
     labels_colours = legend(scheme, lang)
     return {
         "zones": idx.tolist(),
         "labels": [label for label, _ in labels_colours],
-        "colours": [safe_colour(c) for _, c in labels_colours[:-1]] + [NO_DATA_COLOUR],
+        "colours": [safe_colour(c) for _, c in labels_colours],
         "legend": [[label, safe_colour(c)] for label, c in labels_colours],
         "title": level_label,
         "zone_label": t("common.zone", lang),

@@ -5,21 +5,23 @@ Pure functions of library objects and a language code; the pages only place the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from zoning.core.i18n import format_number, pick, t
 from zoning.core.text import escape_html
+from zoning.model import metrics as M
 from zoning.model.codes import is_within
 from zoning.model.regions import LEVEL_LABELS
-from zoning.model.schemes import NO_DATA_COLOUR, Scheme, Zone
+from zoning.model.schemes import Scheme, Zone
 from zoning.render.mapview import build_zone_map, map_to_html
 from zoning.store import Store
 from zoning.views import published, service
 from zoning.views.policy import Note, note_heading
-
-_DECIMALS = {"cases_7d": 0, "houses_7d": 0, "new_cases_7d": 0, "deaths_7d": 0, "admissions_7d": 0}
 
 
 def metric_label(metric: str, lang: str) -> str:
@@ -27,35 +29,16 @@ def metric_label(metric: str, lang: str) -> str:
     return t(f"metrics.{metric}", lang)
 
 
-def format_decimals(metric: str) -> int:
-    """Decimals a metric or raw count is shown with: counts none, rates one."""
-    return _DECIMALS.get(metric, 1)
-
-
-def format_metric(metric: str, value: float | str, lang: str) -> str:
-    """A value as shown; text (a range or 'hidden' from :mod:`zoning.model.privacy`) as it is."""
-    if isinstance(value, str):
-        return value
-    return format_number(value, lang, format_decimals(metric))
-
-
-def zone_labels(scheme: Scheme, lang: str) -> list[str]:
-    """Zone labels in the scheme's order, then the 'no data' label (index -1)."""
-    return [pick(z.label, lang) for z in scheme.zones] + [t("common.no_zone", lang)]
-
-
 def legend(scheme: Scheme, lang: str) -> list[tuple[str, str]]:
     """``(label, colour)`` for every zone and for 'no data'."""
-    return [(pick(z.label, lang), z.colour) for z in scheme.zones] + [
-        (t("common.no_zone", lang), NO_DATA_COLOUR)
-    ]
+    return list(zip(scheme.zone_labels(lang), scheme.zone_colours(), strict=True))
 
 
 def with_labels(frame: pd.DataFrame, scheme: Scheme, lang: str) -> pd.DataFrame:
     """Add ``zone_label`` and ``colour`` columns from ``zone_index``."""
-    labels = np.array(zone_labels(scheme, lang), dtype=object)
-    colours = np.array([z.colour for z in scheme.zones] + [NO_DATA_COLOUR], dtype=object)
-    idx = np.where(frame["zone_index"].to_numpy() < 0, len(scheme.zones), frame["zone_index"])
+    labels = np.array(scheme.zone_labels(lang), dtype=object)
+    colours = np.array(scheme.zone_colours(), dtype=object)
+    idx = scheme.lookup_index(frame["zone_index"].to_numpy())
     return frame.assign(zone_label=labels[idx], colour=colours[idx])
 
 
@@ -88,6 +71,90 @@ def geometry_of(store: Store, level: str, codes: pd.Series) -> gpd.GeoSeries:
     return geo.reindex(codes.to_numpy()).reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class TooltipRow:
+    """One figure of the map's tooltip, for every region of a zones table.
+
+    ``values`` (object array, one per row of the table): a number rounded to ``decimals``
+    (a whole number when there are none), text (a range, 'hidden', the weekly note,
+    'incomplete', a coverage) or ``None`` (no value).
+    """
+
+    column: str
+    label: str
+    decimals: int
+    values: np.ndarray
+
+
+def tooltip_rows(
+    zones: pd.DataFrame,
+    scheme: Scheme,
+    lang: str,
+    masks: pd.DataFrame | Mapping[str, Sequence[object]] | None = None,
+) -> list[TooltipRow]:
+    """The figures of each region's tooltip: the one source of the live map's payload
+    (:func:`zoning.render.mapdata.zone_view`) and of the standalone HTML map
+    (:func:`map_layer`).
+
+    The metrics that decided the zone and the raw counts behind them
+    (:func:`shown_columns`), then, where some region's figures rest on part of its children
+    (:mod:`zoning.model.rollup`), the share of people they cover and "the zone is at least
+    this" where it is a lower bound.
+
+    Parameters
+    ----------
+    zones : DataFrame
+        :func:`zoning.views.service.zones_on` (or rows of it): ``zone_index``, metrics, raw
+        7-day counts, ``window_complete``, and ``coverage`` with ``at_least`` where known.
+    masks : DataFrame or mapping, optional
+        Column -> display values (numbers or text such as ``"1–4"``) replacing a column's
+        values, aligned with ``zones``: how small counts are shown to the public.
+    """
+    incomplete = t("common.incomplete", lang)
+    complete = zones["window_complete"].to_numpy(dtype=bool)
+    rows = []
+    for col in shown_columns(scheme, zones):
+        decimals = M.shown_decimals(col)
+        if masks is not None and col in masks:
+            raw = pd.Series(masks[col], dtype=object).to_numpy()
+            text = np.array([isinstance(v, str) for v in raw], dtype=bool)
+            number = pd.to_numeric(pd.Series(np.where(text, np.nan, raw)), errors="coerce")
+            number = number.to_numpy(dtype=float)
+        else:
+            number = zones[col].to_numpy(dtype=float)
+            raw, text = None, np.zeros(len(zones), dtype=bool)
+        number = number.round(decimals)
+        finite = np.isfinite(number)
+        whole = np.where(finite, number, 0).astype(np.int64)
+        value = (whole if decimals == 0 else number).astype(object)
+        value[~finite] = None
+        value[~finite & ~complete] = incomplete
+        if raw is not None:
+            value[text] = raw[text]
+        rows.append(TooltipRow(col, metric_label(col, lang), decimals, value))
+    return rows + _coverage_row(zones, lang)
+
+
+def _coverage_row(zones: pd.DataFrame, lang: str) -> list[TooltipRow]:
+    """The coverage row of :func:`tooltip_rows`: none where everything is covered."""
+    if "coverage" not in zones or "at_least" not in zones:
+        return []
+    share = zones["coverage"].to_numpy(dtype=float)
+    at_least = zones["at_least"].to_numpy(dtype=bool)
+    if not ((share < 1.0) & (share > 0.0)).any():
+        return []
+    pct = [format_number(100.0 * s, lang, decimals=0) + " %" for s in share]
+    text = np.array(
+        [
+            t("common.coverage_at_least", lang, pct=p) if low else p
+            for p, low in zip(pct, at_least, strict=True)
+        ],
+        dtype=object,
+    )
+    text[~np.isfinite(share)] = None
+    return [TooltipRow("coverage", t("common.coverage", lang), 0, text)]
+
+
 def map_layer(
     store: Store,
     scheme: Scheme,
@@ -102,20 +169,20 @@ def map_layer(
 
     ``public`` (required: a viewer who is not an analyst) takes every value from
     :func:`shown_zones`. Returns the GeoDataFrame and the ``(column, label)`` pairs for the
-    tooltip.
+    tooltip: the name, the zone, :func:`tooltip_rows` as text (``<column>__text``) and the
+    population, as on the live map.
     """
     zones = with_labels(shown_zones(store, scheme, level, day, lang, public=public), scheme, lang)
     geo = service.geometries(store, level)[["code", "geometry"]]
     frame = geo.merge(zones, on="code", how="inner")
     frame = zones_within(frame, within)
     fields = [("name", LEVEL_LABELS[lang][level]), ("zone_label", t("common.zone", lang))]
-    for col in shown_columns(scheme, frame):
-        text = frame[col].map(lambda v, c=col: format_metric(c, v, lang))
-        known = frame[col].map(lambda v: isinstance(v, str) or pd.notna(v))
-        frame[f"{col}__text"] = text.where(
-            frame["window_complete"] | known, t("common.incomplete", lang)
-        )
-        fields.append((f"{col}__text", metric_label(col, lang)))
+    for row in tooltip_rows(frame, scheme, lang, masks=frame):
+        text = [
+            v if isinstance(v, str) else format_number(v, lang, row.decimals) for v in row.values
+        ]
+        frame[f"{row.column}__text"] = text
+        fields.append((f"{row.column}__text", row.label))
     frame["population__text"] = frame["population"].map(lambda v: format_number(v, lang))
     fields.append(("population__text", t("common.population", lang)))
     return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326"), fields
@@ -210,3 +277,22 @@ def labelled_list_html(pairs: list[tuple[str, str]]) -> str:
 def paragraph_html(text: str) -> str:
     """Plain text as one escaped paragraph."""
     return f"<p>{escape_html(text)}</p>"
+
+
+def embed_snippet(
+    base: str, *, level: str, scheme: str, lang: str, within: str | None = None, title: str
+) -> str:
+    """The ``<iframe>`` another site pastes to show this view's live map (``/embed``).
+
+    No date: the embed follows the latest settled day. Attribute values are escaped.
+    """
+    from urllib.parse import urlencode
+
+    query = {"level": level, "scheme": scheme, "lang": lang, "embed": "true"}
+    if within:
+        query["within"] = within
+    src = f"{base.rstrip('/')}/embed?{urlencode(query)}"
+    return (
+        f'<iframe src="{escape_html(src)}" title="{escape_html(title)}" width="100%" '
+        'height="560" style="border:0" loading="lazy"></iframe>'
+    )

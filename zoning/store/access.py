@@ -34,14 +34,18 @@ from zoning.model.metrics import COUNT_FIELDS
 from zoning.model.regions import LEVELS
 from zoning.store.schema import (
     COUNTS_BY_UPLOAD,
-    cases,
+    OLD_CASES,
+    alerts_sent,
+    case_dates,
     count_history,
     counts,
+    coverage,
     meta_table,
     metadata,
     notes,
     regions,
     snapshots,
+    subscriptions,
     uploads,
 )
 
@@ -111,6 +115,7 @@ class Store:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self._drop_outdated_snapshots()
         metadata.create_all(self.engine)
+        self._move_old_cases()
         with self.engine.begin() as conn:  # stores made before the index existed
             conn.execute(sa.text(
                 f"CREATE INDEX IF NOT EXISTS {COUNTS_BY_UPLOAD.name} ON counts (upload_id)"
@@ -505,24 +510,49 @@ class Store:
             values["report"] = json.dumps(redact_all(report), default=str)
         conn.execute(sa.update(uploads).where(uploads.c.id == upload_id).values(**values))
 
-    # --- case episodes (line lists) ------------------------------------------------------
+    # --- the case register (line lists) --------------------------------------------------
+
+    def _move_old_cases(self) -> None:
+        """A store made when only episode starts were kept: its episodes become rows of the
+        case register (each a positive date that starts an episode), once.
+
+        Another process opening the same store at the same moment may have moved them
+        already: then the table is gone and there is nothing to do.
+        """
+        if OLD_CASES not in sa.inspect(self.engine).get_table_names():
+            return
+        move = (
+            "INSERT INTO case_dates (person_key, date, region, household_key, episode, "
+            "unverified, upload_id, created_at) SELECT person_key, episode_start, region, "
+            f"household_key, {_TRUE[self.engine.dialect.name == 'postgresql']}, "
+            f"{_FALSE[self.engine.dialect.name == 'postgresql']}, upload_id, created_at "
+            f"FROM {OLD_CASES} ORDER BY id"
+        )
+        try:
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql(move)
+                conn.exec_driver_sql(f"DROP TABLE {OLD_CASES}")
+        except sa.exc.DBAPIError as exc:  # moved by another process meanwhile
+            if OLD_CASES not in str(exc) and "no such table" not in str(exc).lower():
+                raise
 
     def case_count(self, conn: Connection | None = None) -> int:
-        """Number of stored case episodes."""
-        return int(self._scalar(sa.select(sa.func.count()).select_from(cases), conn))
+        """Number of rows in the case register (positive dates, not episodes)."""
+        return int(self._scalar(sa.select(sa.func.count()).select_from(case_dates), conn))
 
-    def case_episodes(
+    def case_dates(
         self, person_keys: object = None, conn: Connection | None = None
     ) -> pd.DataFrame:
-        """Stored episodes of the given people (all people if ``None``).
+        """Every stored positive date of the given people (keys; all people if ``None``).
 
-        Columns ``id, person_key, episode_start (datetime64), region, household_key``.
+        Columns ``id, person_key, date (datetime64), region, household_key, episode,
+        unverified``; ``episode`` marks the dates that start an episode.
         """
         if conn is None:
             with self.engine.connect() as own:
-                return self.case_episodes(person_keys, own)
-        cols = [cases.c.id, cases.c.person_key, cases.c.episode_start, cases.c.region,
-                cases.c.household_key]  # fmt: skip
+                return self.case_dates(person_keys, own)
+        c = case_dates.c
+        cols = [c.id, c.person_key, c.date, c.region, c.household_key, c.episode, c.unverified]
         names = [c.name for c in cols]
         total = self.case_count(conn)
         keys = None if person_keys is None or total == 0 else list(dict.fromkeys(person_keys))
@@ -534,7 +564,7 @@ class Store:
                 out = out[out["person_key"].isin(keys)]
         else:
             frames = [
-                _read_frame(conn, sa.select(*cols).where(cases.c.person_key.in_(chunk)))
+                _read_frame(conn, sa.select(*cols).where(case_dates.c.person_key.in_(chunk)))
                 for chunk in _chunks(keys, 1000)
             ]
             out = pd.concat(frames, ignore_index=True)
@@ -543,14 +573,30 @@ class Store:
             {
                 "id": out["id"].astype("int64"),
                 "person_key": pd.Series(out["person_key"].to_numpy(dtype=object), dtype=object),
-                "episode_start": pd.to_datetime(out["episode_start"]).astype("datetime64[s]"),
+                "date": pd.to_datetime(out["date"]).astype("datetime64[s]"),
                 "region": pd.Series(out["region"].to_numpy(dtype=object), dtype=object),
-                "household_key": pd.Series(out["household_key"].to_numpy(dtype=object)),
+                "household_key": pd.Series(
+                    out["household_key"].to_numpy(dtype=object), dtype=object
+                ),
+                "episode": out["episode"].astype(bool),
+                "unverified": out["unverified"].astype(bool),
             }
         )
 
-    def insert_cases(self, conn: Connection, frame: pd.DataFrame, upload_id: int) -> int:
-        """Insert episodes (``person_key, episode_start, region[, household_key]``).
+    def case_episodes(self, conn: Connection | None = None) -> pd.DataFrame:
+        """The stored episodes: the register's rows that start one.
+
+        Columns ``person_key, episode_start (datetime64), region, household_key, unverified``.
+        """
+        rows = self.case_dates(None, conn)
+        rows = rows[rows["episode"]].reset_index(drop=True)
+        return rows.rename(columns={"date": "episode_start"})[
+            ["person_key", "episode_start", "region", "household_key", "unverified"]
+        ]
+
+    def insert_case_dates(self, conn: Connection, frame: pd.DataFrame, upload_id: int) -> int:
+        """Insert rows of the case register (``person_key, date, region, household_key,
+        episode, unverified``).
 
         Rows go in in key order (the index on person keys then grows at one end, several
         times faster than random order on SQLite).
@@ -563,17 +609,16 @@ class Store:
         except UnicodeEncodeError:
             order = np.argsort(keys, kind="stable")
         sqlite = conn.dialect.name == "sqlite"
-        day_codes, days = pd.factorize(pd.to_datetime(frame["episode_start"]).to_numpy())
+        day_codes, days = pd.factorize(pd.to_datetime(frame["date"]).to_numpy())
         days = pd.DatetimeIndex(days)
         texts = np.array(days.strftime("%Y-%m-%d") if sqlite else days.date, dtype=object)
         created = _now()
         created_value = created.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else created
-        if "household_key" in frame:
-            house = frame["household_key"].to_numpy(dtype=object)
-            house = np.where(pd.isna(house), None, house)
-        else:
-            house = np.full(len(frame), None, dtype=object)
+        house = frame["household_key"].to_numpy(dtype=object)
+        house = np.where(pd.isna(house), None, house)
         region = frame["region"].to_numpy(dtype=object)[order]
+        episode = frame["episode"].to_numpy(dtype=bool)[order]
+        unverified = frame["unverified"].to_numpy(dtype=bool)[order]
         gc_was_enabled = gc.isenabled()
         gc.disable()  # a million new tuples would set off the collector again and again
         try:
@@ -583,15 +628,17 @@ class Store:
                     texts[day_codes[order]].tolist(),
                     region.tolist(),
                     house[order].tolist(),
+                    episode.tolist(),
+                    unverified.tolist(),
                     itertools.repeat(int(upload_id)),
                     itertools.repeat(created_value),
                     strict=False,
                 )
             )
-            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            mark = _mark(conn)
             sql = (
-                "INSERT INTO cases (person_key, episode_start, region, household_key, "
-                f"upload_id, created_at) VALUES ({', '.join([mark] * 6)})"
+                "INSERT INTO case_dates (person_key, date, region, household_key, episode, "
+                f"unverified, upload_id, created_at) VALUES ({', '.join([mark] * 8)})"
             )
             if not sqlite:
                 conn.exec_driver_sql(sql, rows)
@@ -608,38 +655,51 @@ class Store:
             if gc_was_enabled:
                 gc.enable()
 
-    def delete_cases(self, conn: Connection, ids: object) -> int:
-        """Delete episodes by id (an episode replaced by one that starts earlier)."""
-        ids = [int(i) for i in ids]
-        for chunk in _chunks(ids, 500):
-            conn.execute(sa.delete(cases).where(cases.c.id.in_(chunk)))
-        return len(ids)
+    def mark_episodes(self, conn: Connection, starts: object, no_longer: object) -> int:
+        """Mark stored rows (by id) as starting an episode, or as no longer starting one."""
+        changed = 0
+        for ids, value in ((starts, True), (no_longer, False)):
+            ids = [int(i) for i in ids]
+            for chunk in _chunks(ids, 500):
+                conn.execute(
+                    sa.update(case_dates).where(case_dates.c.id.in_(chunk)).values(episode=value)
+                )
+            changed += len(ids)
+        return changed
 
     def case_last_date(self, conn: Connection | None = None) -> pd.Timestamp | None:
-        """The latest episode start stored (``None`` without episodes)."""
-        value = self._scalar(sa.select(sa.func.max(cases.c.episode_start)), conn)
+        """The latest positive date stored (``None`` without any)."""
+        value = self._scalar(sa.select(sa.func.max(case_dates.c.date)), conn)
         return None if value is None else pd.Timestamp(value)
 
     def case_new_cases(self, conn: Connection, pairs: pd.DataFrame) -> pd.DataFrame:
-        """Daily new cases per village from all stored episodes, for the asked village-days.
+        """Daily new cases per village from the stored episodes, for the asked village-days.
 
         ``pairs`` has columns ``region`` (village codes) and ``date``; the result adds
-        ``new_cases``: the number of episodes that start that day in the village or its RTs
-        (0 where none).
+        ``new_cases`` (the episodes that start that day in the village or its RTs) and
+        ``new_cases_unverified`` (those of rows without a valid NIK), 0 where none.
         """
         out = _pairs(pairs)
+        fields = ("new_cases", "new_cases_unverified")
         if out.empty:
-            return out.assign(new_cases=pd.Series(dtype=float))
-        village = _village_of(cases.c.region)
-        q = sa.select(
-            village.label("region"),
-            cases.c.episode_start.label("date"),
-            sa.func.count().label("new_cases"),
-        ).group_by(village, cases.c.episode_start)
+            return out.assign(**{f: pd.Series(dtype=float) for f in fields})
+        village = _village_of(case_dates.c.region)
+        unverified = sa.case((case_dates.c.unverified == sa.true(), 1), else_=0)
+        q = (
+            sa.select(
+                village.label("region"),
+                case_dates.c.date.label("date"),
+                sa.func.count().label("new_cases"),
+                sa.func.sum(unverified).label("new_cases_unverified"),
+            )
+            .where(case_dates.c.episode == sa.true())
+            .group_by(village, case_dates.c.date)
+        )
         found = self._by_village(conn, q, out["region"], out["date"].min(), out["date"].max())
         found["date"] = pd.to_datetime(found["date"]).astype("datetime64[s]")
         out = out.merge(found, on=["region", "date"], how="left")
-        out["new_cases"] = out["new_cases"].fillna(0).astype(float)
+        for f in fields:
+            out[f] = pd.to_numeric(out[f]).fillna(0).astype(float)
         return out
 
     def case_houses(
@@ -650,19 +710,22 @@ class Store:
 
         What they make (houses with a case in a window) is the intake's to count.
         """
-        cols = [cases.c.region, cases.c.episode_start, cases.c.household_key, cases.c.person_key]
+        c = case_dates.c
+        cols = [c.region, c.date.label("episode_start"), c.household_key, c.person_key]
         q = sa.select(*cols).where(
-            cases.c.episode_start >= pd.Timestamp(first).date(),
-            cases.c.episode_start <= pd.Timestamp(last).date(),
+            c.episode == sa.true(),
+            c.date >= pd.Timestamp(first).date(),
+            c.date <= pd.Timestamp(last).date(),
         )
         wanted = sorted(pd.unique(pd.Series(regions, dtype=object).to_numpy(dtype=object)))
+        names = ["region", "episode_start", "household_key", "person_key"]
         if not wanted:
-            out = pd.DataFrame({c.name: pd.Series(dtype=object) for c in cols})
+            out = pd.DataFrame({n: pd.Series(dtype=object) for n in names})
         elif len(wanted) > 2000:  # one pass over the days beats many passes over the table
             out = _read_frame(conn, q)
         else:
             out = pd.concat(
-                [_read_frame(conn, q.where(cases.c.region.in_(c))) for c in _chunks(wanted, 500)],
+                [_read_frame(conn, q.where(c.region.in_(chunk))) for chunk in _chunks(wanted, 500)],
                 ignore_index=True,
             )
         out = out[out["region"].isin(set(wanted))].reset_index(drop=True)
@@ -670,7 +733,9 @@ class Store:
             {
                 "region": pd.Series(out["region"].to_numpy(dtype=object), dtype=object),
                 "episode_start": pd.to_datetime(out["episode_start"]).astype("datetime64[s]"),
-                "household_key": pd.Series(out["household_key"].to_numpy(dtype=object)),
+                "household_key": pd.Series(
+                    out["household_key"].to_numpy(dtype=object), dtype=object
+                ),
                 "person_key": pd.Series(out["person_key"].to_numpy(dtype=object)),
             }
         )
@@ -678,22 +743,87 @@ class Store:
     def _by_village(
         self, conn: Connection, query: sa.Select, villages: pd.Series, start: object, end: object
     ) -> pd.DataFrame:
-        """Run a query on the episodes of some villages between two days (both included).
+        """Run a query on the register's rows of some villages between two days (both
+        included).
 
         Few villages: ``IN (...)`` on the village; many: all villages (the caller picks).
         """
         query = query.where(
-            cases.c.episode_start >= pd.Timestamp(start).date(),
-            cases.c.episode_start <= pd.Timestamp(end).date(),
+            case_dates.c.date >= pd.Timestamp(start).date(),
+            case_dates.c.date <= pd.Timestamp(end).date(),
         )
         wanted = sorted(pd.unique(villages.to_numpy(dtype=object)))
         if len(wanted) > 200:
             return _read_frame(conn, query)
         frames = [
-            _read_frame(conn, query.where(_village_of(cases.c.region).in_(chunk)))
+            _read_frame(conn, query.where(_village_of(case_dates.c.region).in_(chunk)))
             for chunk in _chunks(wanted, 200)
         ]
         return pd.concat(frames, ignore_index=True)
+
+    # --- what registers cover ------------------------------------------------------------
+
+    def write_coverage(self, conn: Connection, upload_id: int, spans: pd.DataFrame) -> int:
+        """Keep what an upload covers: ``region, first, last`` (days, both included)."""
+        if spans.empty:
+            return 0
+        frame = pd.DataFrame(
+            {
+                "upload_id": int(upload_id),
+                "region": spans["region"].astype(object).to_numpy(),
+                "first": pd.to_datetime(spans["first"]).dt.date.to_numpy(),
+                "last": pd.to_datetime(spans["last"]).dt.date.to_numpy(),
+            }
+        )
+        marks = ", ".join([_mark(conn)] * 4)
+        rows = [
+            (u, r, _day_value(conn, f), _day_value(conn, la))
+            for u, r, f, la in frame.itertuples(index=False)
+        ]
+        conn.exec_driver_sql(
+            f"INSERT INTO coverage (upload_id, region, first_day, last_day) VALUES ({marks})", rows
+        )
+        return len(rows)
+
+    def coverage(
+        self,
+        after_upload: int | None = None,
+        regions: object = None,
+        conn: Connection | None = None,
+    ) -> pd.DataFrame:
+        """What registers cover: ``upload_id, region, first, last`` (datetime64 days), in
+        upload order; ``after_upload`` keeps only the coverage of later uploads, ``regions``
+        only that of some region codes (inside ``conn``'s transaction when given)."""
+        if conn is None:
+            with self.engine.connect() as own:
+                return self.coverage(after_upload, regions, own)
+        c = coverage.c
+        q = sa.select(c.upload_id, c.region, c.first_day.label("first"), c.last_day.label("last"))
+        if after_upload is not None:
+            q = q.where(c.upload_id > after_upload)
+        q = q.order_by(c.upload_id, c.id)
+        if regions is None:
+            out = _read_frame(conn, q)
+        else:
+            wanted = sorted(set(regions))
+            out = pd.concat(
+                [pd.DataFrame(columns=["upload_id", "region", "first", "last"])]
+                + [
+                    _read_frame(conn, q.where(c.region.in_(chunk)))
+                    for chunk in _chunks(wanted, 500)
+                ],
+                ignore_index=True,
+            )
+        names = ["upload_id", "region", "first", "last"]
+        out = out.reindex(columns=names)
+        return pd.DataFrame(
+            {
+                "upload_id": pd.to_numeric(out["upload_id"]).astype("int64"),
+                "region": pd.Series(out["region"].to_numpy(dtype=object), dtype=object),
+                "first": pd.to_datetime(out["first"]).astype("datetime64[s]"),
+                "last": pd.to_datetime(out["last"]).astype("datetime64[s]"),
+            }
+        )
 
     # --- policy notes --------------------------------------------------------------------
 
@@ -721,6 +851,80 @@ class Store:
             )
         out["current"] = ~out["id"].isin(out["supersedes"].dropna().astype(int))
         return out
+
+    # --- alert subscriptions (not data: writing them leaves data_version alone) -----------
+
+    def add_subscription(
+        self,
+        *,
+        region: str,
+        level: str,
+        scheme: str,
+        channel: str,
+        target: str,
+        lang: str,
+        baseline: object,
+        created_by: str,
+    ) -> int:
+        """Record a subscription; returns its id."""
+        day = None if baseline is None else pd.Timestamp(baseline).date()
+        with self.engine.begin() as conn:  # not data: no new data_version
+            result = conn.execute(
+                sa.insert(subscriptions).values(
+                    region=region,
+                    level=level,
+                    scheme=scheme,
+                    channel=channel,
+                    target=target,
+                    lang=lang,
+                    baseline=day,
+                    created_at=_now(),
+                    created_by=created_by,
+                    active=True,
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def subscriptions(self, active_only: bool = True) -> pd.DataFrame:
+        """Subscriptions, oldest first."""
+        q = sa.select(subscriptions).order_by(subscriptions.c.id)
+        if active_only:
+            q = q.where(subscriptions.c.active.is_(True))
+        with self.engine.connect() as conn:
+            return pd.read_sql(q, conn)
+
+    def end_subscription(self, subscription_id: int) -> bool:
+        """Stop a subscription (kept, with what was sent); False if there is none active."""
+        with self.engine.begin() as conn:  # not data: no new data_version
+            done = conn.execute(
+                sa.update(subscriptions)
+                .where(subscriptions.c.id == subscription_id, subscriptions.c.active.is_(True))
+                .values(active=False)
+            )
+            return bool(done.rowcount)
+
+    def alerts_sent(self, subscription_id: int | None = None) -> pd.DataFrame:
+        """Alerts delivered, oldest first (of one subscription, or all)."""
+        q = sa.select(alerts_sent).order_by(alerts_sent.c.id)
+        if subscription_id is not None:
+            q = q.where(alerts_sent.c.subscription == subscription_id)
+        with self.engine.connect() as conn:
+            return pd.read_sql(q, conn)
+
+    def record_alert(
+        self, subscription_id: int, region: str, day: object, from_zone: str, to_zone: str
+    ) -> bool:
+        """Record one delivered alert; False if it was already recorded (sent before)."""
+        values = dict(
+            subscription=subscription_id, region=region, date=pd.Timestamp(day).date(),
+            from_zone=from_zone, to_zone=to_zone, sent_at=_now(),
+        )  # fmt: skip
+        try:
+            with self.engine.begin() as conn:  # not data: no new data_version
+                conn.execute(sa.insert(alerts_sent).values(**values))
+        except sa.exc.IntegrityError:
+            return False
+        return True
 
     def snapshot(self, name: str) -> Snapshot | None:
         """The snapshot ``name``, whatever data version it was made at, or ``None``."""
@@ -807,7 +1011,7 @@ def _driver_rows(conn: Connection, frame: pd.DataFrame) -> list[tuple]:
         values = frame[col]
         if col == "date" and sqlite:
             values = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
-        column = values.to_numpy(dtype=object)  # Python objects, converted at once
+        column = values.to_numpy(dtype=object, copy=True)  # Python objects, at once
         column[values.isna().to_numpy()] = None
         data.append(column)
     return list(zip(*data, strict=True))
@@ -815,6 +1019,16 @@ def _driver_rows(conn: Connection, frame: pd.DataFrame) -> list[tuple]:
 
 def _mark(conn: Connection) -> str:
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+#: Boolean literals in SQL text (SQLite keeps booleans as 0 and 1), by "is PostgreSQL".
+_TRUE, _FALSE = ("1", "TRUE"), ("0", "FALSE")
+
+
+def _day_value(conn: Connection, day: object) -> object:
+    """A day as the driver takes it: ISO text on SQLite, a date elsewhere."""
+    day = pd.Timestamp(day).date()
+    return day.isoformat() if conn.dialect.name == "sqlite" else day
 
 
 def _bulk_delete(conn: Connection, table: sa.Table, keys: pd.DataFrame) -> None:

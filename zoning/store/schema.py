@@ -84,20 +84,75 @@ notes = sa.Table(
     sa.Column("supersedes", sa.Integer, sa.ForeignKey("notes.id")),
 )
 
+#: Who wants to hear when a zone changes: the regions of ``level`` inside ``region`` under
+#: ``scheme``, by e-mail or webhook. ``baseline`` is the last data day when they subscribed:
+#: changes up to it were already known and are never sent.
+subscriptions = sa.Table(
+    "subscriptions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("level", sa.String(16), nullable=False),
+    sa.Column("scheme", sa.String(64), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("target", sa.Text, nullable=False),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("baseline", sa.Date),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+)
+#: Every alert delivered: one per subscription, region, day and new zone, never twice.
+alerts_sent = sa.Table(
+    "alerts_sent",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("subscription", sa.Integer, sa.ForeignKey("subscriptions.id"), nullable=False),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("from_zone", sa.String(64), nullable=False),
+    sa.Column("to_zone", sa.String(64), nullable=False),
+    sa.Column("sent_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("subscription", "region", "date", "to_zone", name="uq_alert_once"),
+)
 
-#: One row per episode of a person (identified by a keyed hash of the NIK, never the NIK).
-#: ``region`` is a village or RT code; its village is its first 13 characters. There is no
-#: index on region or date: keeping one up to date costs more, on a million-row import, than
-#: the scans of :meth:`Store.case_new_cases` it would save.
-cases = sa.Table(
-    "cases",
+
+#: The case register: one row per positive date of a person (identified by a keyed hash of
+#: the NIK, never the NIK), place and house; a row of a line list whose NIK is not valid has
+#: a key of its own instead (a keyed hash of its file and row: never anyone else's), and is
+#: flagged ``unverified``. ``episode`` marks the one row that starts each episode, worked out
+#: again from all of a person's dates whenever more of them arrive
+#: (:func:`zoning.intake.linelist.plan_episodes`), so the same rows in any split give the same
+#: episodes. ``region`` is a village or RT code; its village is its first 13 characters. There
+#: is no index on region or date: keeping one up to date costs more, on a million-row import,
+#: than the scans of :meth:`Store.case_new_cases` it would save.
+case_dates = sa.Table(
+    "case_dates",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("person_key", sa.CHAR(64), nullable=False),
-    sa.Column("episode_start", sa.Date, nullable=False),
+    sa.Column("date", sa.Date, nullable=False),
     sa.Column("region", sa.String(32), nullable=False),
     sa.Column("household_key", sa.CHAR(64)),
+    sa.Column("episode", sa.Boolean, nullable=False),
+    sa.Column("unverified", sa.Boolean, nullable=False),
     sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id")),
     sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Index("ix_cases_person_episode", "person_key", "episode_start"),
+    sa.Index("ix_case_dates_person", "person_key", "date"),
 )
+#: What a register (a line list) covers: per upload, the regions (a village stands for its
+#: RTs, a regency for all its villages and RTs) and the days from ``first_day`` to ``last_day`` on
+#: which a day without a case is a zero. Read when the panel is built
+#: (:mod:`zoning.model.registers`): no zero is ever written as a count.
+coverage = sa.Table(
+    "coverage",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("upload_id", sa.Integer, sa.ForeignKey("uploads.id"), nullable=False, index=True),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("first_day", sa.Date, nullable=False),
+    sa.Column("last_day", sa.Date, nullable=False),
+)
+#: The episodes table of stores made before every positive date was kept; its rows (episode
+#: starts) move into :data:`case_dates` when such a store is opened.
+OLD_CASES = "cases"

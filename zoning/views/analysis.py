@@ -11,11 +11,12 @@ import numpy as np
 import pandas as pd
 
 from zoning.core.errors import InputError
-from zoning.model import hysteresis, privacy, rt, spatial
+from zoning.model import hysteresis, rt, spatial
+from zoning.model import metrics as M
 from zoning.model.codes import try_normalise
-from zoning.model.schemes import NO_ZONE, Scheme
+from zoning.model.schemes import NO_ZONE, Scheme, every_zone_change
 from zoning.store import DISPLAY_TOLERANCE, Store
-from zoning.views import service
+from zoning.views import cache, service
 
 #: The metric hot spots are found on unless another is asked for.
 DEFAULT_HOTSPOT_METRIC = "cases_7d_per_100k"
@@ -24,8 +25,8 @@ SMOOTHING = ("eb", "seb")
 
 def steady_zones(store: Store, scheme: Scheme, level: str) -> hysteresis.Steady:
     """Zones of every region x day of ``level`` with the scheme's hysteresis (cached)."""
-    return service.cached(
-        service._key(store, "steady", scheme.id, scheme.step_down_days, level),
+    return cache.cached(
+        cache.key(store, "steady", scheme.id, scheme.step_down_days, level),
         lambda: hysteresis.steady(service.zone_panel(store, scheme, level), scheme.step_down_days),
     )
 
@@ -35,7 +36,7 @@ def zone_changes(store: Store, scheme: Scheme, level: str, since: pd.Timestamp) 
     by date then code, with the scheme's hysteresis applied."""
     data = service.level_data(store, level)
     zones = steady_zones(store, scheme, level).zone
-    region, day, before, after = hysteresis.changes(zones)
+    region, day, before, after = every_zone_change(zones)
     keep = data.panel.dates[day] >= since if len(day) else np.array([], dtype=bool)
     region, day, before, after = region[keep], day[keep], before[keep], after[keep]
     names = service.regions(store, level).set_index("code")["name"]
@@ -55,8 +56,9 @@ def hot_spots(store: Store, level: str, day: pd.Timestamp, metric: str) -> pd.Da
     """Getis-Ord Gi* hot spots of ``metric`` on ``day`` over neighbouring regions, corrected
     for the false-discovery rate: ``code, name, z, p_fdr, hotspot``."""
     data = service.level_data(store, level)
-    if metric not in data.metrics or metric not in privacy.PER_POPULATION | {"cases_7d": 0}:
-        known = sorted(m for m in data.metrics if m in privacy.PER_POPULATION)
+    rates = M.per_population()
+    if metric not in data.metrics or metric not in {*rates, "cases_7d"}:
+        known = sorted(m for m in data.metrics if m in rates)
         raise InputError(
             f"{metric!r} cannot be mapped for hot spots at {level} level; "
             f"choose one of {', '.join(known) or 'none (no rates at this level)'}",
@@ -70,8 +72,8 @@ def hot_spots(store: Store, level: str, day: pd.Timestamp, metric: str) -> pd.Da
             f"{int(geometry.isna().sum())} have none: import them with 'regions import'",
             column="--level",
         )
-    w = service.cached(
-        service._key(store, "contiguity", level),
+    w = cache.cached(
+        cache.key(store, "contiguity", level),
         lambda: spatial.contiguity(geometry, snap=DISPLAY_TOLERANCE.get(level, 0.0) / 2),
     )
     values = data.metrics[metric][:, data.day_index(day)]
@@ -129,11 +131,12 @@ def smoothed(
     """
     if how not in SMOOTHING:
         raise InputError(f"--smooth is one of {', '.join(SMOOTHING)}", column="--smooth")
-    metric = next((m for m in scheme.metrics if m in privacy.PER_POPULATION), None)
+    rates = M.per_population()
+    metric = next((m for m in scheme.metrics if m in rates), None)
     empty = pd.DataFrame({"rate_smoothed": np.nan, "p_above": np.nan}, index=zones.index)
     if metric is None or metric not in zones:
         return empty
-    count, factor = privacy.PER_POPULATION[metric]
+    count, factor = rates[metric]
     events = zones[count].to_numpy(dtype=float)
     people = zones["population"].to_numpy(dtype=float)
     w = None

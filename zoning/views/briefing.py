@@ -14,17 +14,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from zoning.core.i18n import format_number, pick, t, tn
+from zoning.core.i18n import DEFAULT_LANG, format_number, pick, t, tn
 from zoning.model import metrics as M
 from zoning.model import privacy
 from zoning.model.codes import is_within
 from zoning.model.regions import LEVEL_LABELS, level_depth
-from zoning.model.schemes import NO_DATA_COLOUR, NO_ZONE, Scheme, builtin_schemes
+from zoning.model.schemes import DEFAULT_SCHEME, NO_ZONE, Scheme, builtin_schemes
 from zoning.store import Store
-from zoning.views import published, service
+from zoning.views import cache, published, service
 from zoning.views.policy import default_level
 
-DEFAULT_SCHEME = "who-ct-2021"
 #: Rows of the table of regions in the most severe zone (PDF brief).
 TABLE_ROWS = 15
 #: The rate regions in the most severe zone are ranked by, when the scheme reads it.
@@ -46,15 +45,6 @@ class View:
 # --- the view --------------------------------------------------------------------------------
 
 
-def settled_day(store: Store, level: str) -> pd.Timestamp:
-    """The latest day whose figures are no longer provisional (else the latest day)."""
-    data = service.level_data(store, level)
-    provisional = data.metrics["provisional"].any(axis=0)
-    settled = np.flatnonzero(~provisional)
-    j = int(settled[-1]) if len(settled) else len(data.panel.dates) - 1
-    return pd.Timestamp(data.panel.dates[j])
-
-
 def view_from_params(store: Store, params: Mapping[str, str | None]) -> View:
     """The view asked for by the URL (``scheme``, ``level``, ``date``), with defaults.
 
@@ -72,7 +62,7 @@ def view_from_params(store: Store, params: Mapping[str, str | None]) -> View:
     try:
         day = pd.Timestamp(dt.date.fromisoformat(params.get("date") or ""))
     except ValueError:
-        return View(scheme, level, settled_day(store, level), False)
+        return View(scheme, level, service.level_data(store, level).settled_day, False)
     return View(scheme, level, min(max(day, dates[0]), dates[-1]), True)
 
 
@@ -83,7 +73,7 @@ def _number(value: float) -> float | None:
     return None if value is None or not np.isfinite(value) else float(value)
 
 
-def province_cases(store: Store, day: object) -> dict[str, object]:
+def province_cases(store: Store, day: object, within: str | None = None) -> dict[str, object]:
     """New cases of the whole area in the 7 days to ``day`` and in the 7 days before.
 
     Summed over the region-days reported at the level the counts come from (villages for the
@@ -96,28 +86,32 @@ def province_cases(store: Store, day: object) -> dict[str, object]:
     ``coverage``, ``prev_coverage`` (0 to 1), ``change_pct`` and ``source_level``.
     """
     top = level_depth(store.levels()[0])
-    level = next((lv for lv in store.count_levels() if level_depth(lv) >= top), None)
+    level = next((lv for lv in service.counted_levels(store) if level_depth(lv) >= top), None)
     if level is None:
         raise LookupError("the store has no daily counts")
     day = pd.Timestamp(day).normalize()
 
     def build() -> dict[str, object]:
-        start = day - pd.Timedelta(days=2 * M.WINDOW - 1)
-        counts = store.counts(level=level, start=start.date(), end=day.date())
-        slots = len(service.regions(store, level)) * M.WINDOW
+        start = M.window_start(day, windows=2)
+        counts = service.reported_counts(store, level, start, day)
+        regions = service.regions(store, level)["code"]
+        if within is not None:  # the regions inside one area (a regency's bulletin)
+            counts = counts[[is_within(str(c), within) for c in counts["region"]]]
+            regions = regions[[is_within(str(c), within) for c in regions]]
+        slots = len(regions) * M.WINDOW
         out: dict[str, object] = {"source_level": level}
         cases = counts.get("new_cases", pd.Series(np.nan, index=counts.index))
-        age = (day - pd.to_datetime(counts["date"]).dt.normalize()).dt.days
+        window = M.windows_back(counts["date"], day)
         for name, cov, week in (("cases_7d", "coverage", 0), ("cases_prev_7d", "prev_coverage", 1)):
-            values = cases[(age // M.WINDOW == week) & (age >= 0)].dropna()
+            values = cases[window == week].dropna()
             out[cov] = len(values) / slots if slots else 0.0
             out[name] = float(values.sum()) if len(values) else None
         both = min(out["coverage"], out["prev_coverage"]) >= MIN_COVERAGE
         out["change_pct"] = change_pct(out["cases_7d"], out["cases_prev_7d"]) if both else None
         return out
 
-    key = (store.url, store.data_version(), "briefing-cases", level, str(day.date()))
-    return dict(service.cached(key, build, shelf="view"))
+    key = cache.key(store, "briefing-cases", level, within, day=day)
+    return dict(cache.cached(key, build, "view"))
 
 
 def change_pct(last: float | None, before: float | None) -> float | None:
@@ -128,13 +122,20 @@ def change_pct(last: float | None, before: float | None) -> float | None:
 
 
 def headline(
-    store: Store, scheme: Scheme, level: str, day: object, *, public: bool = False, lang: str = "id"
+    store: Store,
+    scheme: Scheme,
+    level: str,
+    day: object,
+    *,
+    public: bool = False,
+    lang: str = DEFAULT_LANG,
+    within: str | None = None,
 ) -> dict:
     """The briefing's numbers for one view.
 
     Returns a dict with ``day``, ``as_of``, ``last_updated``, ``provisional`` (the day's
     figures are still filling in), ``regions`` and ``people`` (all regions of the level),
-    ``zones`` (one dict per zone, least severe first, then "no data" with index -1:
+    ``zones`` (one dict per zone, least severe first, then "no data" with index ``NO_ZONE``:
     ``index, id, colour, regions, people``), ``severe`` (the most severe zone that has
     regions, else the scheme's most severe zone), ``severe_regions`` (its regions, highest
     ``rate`` first: ``code, name, population, rate``), ``rate_metric``, and the new cases
@@ -144,9 +145,13 @@ def headline(
     ``public``: the rates of villages, RW and RT are shown as :mod:`zoning.model.privacy` allows
     (ranges or text in ``lang``), taken from :func:`zoning.views.published.public_zones`, and the
     regions are ordered by what is shown (numbers first, highest first; then by name).
+    ``within``: only the regions inside that region code, and the new cases of that area.
     """
     zones = service.zones_on(store, scheme, level, day)
     shown = published.public_zones(store, scheme, level, day, lang, public=public)
+    if within is not None:  # only the regions inside one area, e.g. a regency's villages
+        zones = zones[[is_within(str(c), within) for c in zones["code"]]]
+        shown = shown[[is_within(str(c), within) for c in shown["code"]]]
     people = zones["population"].fillna(0.0)
     per_zone = []
     for i in [*range(len(scheme.zones)), NO_ZONE]:
@@ -155,7 +160,7 @@ def headline(
             {
                 "index": i,
                 "id": scheme.zones[i].id if i != NO_ZONE else None,
-                "colour": scheme.zones[i].colour if i != NO_ZONE else NO_DATA_COLOUR,
+                "colour": scheme.zone_colour(i),
                 "regions": int(sel.sum()),
                 "people": round(float(people[sel].sum())),
             }
@@ -186,7 +191,7 @@ def headline(
             for r in rows.itertuples(index=False)
         ],
         "rate_metric": rate_metric,
-        **province_cases(store, day),
+        **province_cases(store, day, within),
     }
 
 
@@ -236,12 +241,6 @@ def place_name(store: Store, lang: str) -> str:
     return str(top["name"].iat[0]) if len(top) == 1 else LEVEL_LABELS[lang][store.levels()[0]]
 
 
-def zone_name(scheme: Scheme, index: int, lang: str) -> str:
-    if index == NO_ZONE:
-        return t("common.no_zone", lang)
-    return pick(scheme.zones[index].label, lang)
-
-
 def data_line(headline: Mapping, lang: str) -> str:
     """'Data per <as of> · diperbarui <last updated> UTC'."""
     updated = (headline.get("last_updated") or "–").replace("T", " ")[:16]
@@ -287,7 +286,7 @@ def texts(
     """
     day = headline["day"].date().isoformat()
     severe = headline["severe"]
-    severe_label = zone_name(scheme, severe["index"], lang)
+    severe_label = scheme.zone_label(severe["index"], lang)
     cases = headline["cases_7d"]
     words = {
         "title": t("briefing.title", lang, place=place),
@@ -313,7 +312,7 @@ def texts(
         "zones_title": t("briefing.zones_title", lang),
         "zone_lines": [
             (
-                zone_name(scheme, z["index"], lang),
+                scheme.zone_label(z["index"], lang),
                 z["colour"],
                 tn(
                     "briefing.zone_line",

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from zoning.core.i18n import format_number, pick, strings, t
+from zoning.core.i18n import DEFAULT_LANG, format_number, pick, strings, t
+from zoning.model import metrics as M
 from zoning.model.codes import try_normalise
-from zoning.model.metrics import DEFAULT_LAG_DAYS, WINDOW
 from zoning.model.regions import LEVEL_LABELS, LEVELS, level_depth
 from zoning.model.rollup import min_coverage
-from zoning.model.schemes import NO_DATA_COLOUR, NO_ZONE, Rule, Scheme
+from zoning.model.schemes import NO_ZONE, Rule, Scheme, zone_changes
 from zoning.store import Store
-from zoning.views import published, service
+from zoning.views import cache, published, service
 
 MAX_NOTE_CHARS = 4000
 MAX_AUTHOR_CHARS = 300  # an identity such as "oidc:<e-mail address>"
@@ -48,9 +48,9 @@ class ZoneStatus:
 
     code: str
     day: pd.Timestamp
-    zone_index: int  # -1 = no zone on the day
+    zone_index: int  # NO_ZONE: no zone on the day
     changed_on: pd.Timestamp | None  # first day of the current run of the same zone
-    previous_index: int  # the zone before that change (-1 if it never changed)
+    previous_index: int  # the zone before that change (NO_ZONE if it never changed)
     window_complete: bool
     provisional: bool
     values: dict[str, float | str]  # the metrics the scheme reads (text: a range, hidden)
@@ -59,7 +59,7 @@ class ZoneStatus:
 
 def zone_status(
     store: Store, scheme: Scheme, level: str, code: str, day: object, public: bool = False,
-    lang: str = "id",
+    lang: str = DEFAULT_LANG,
 ) -> ZoneStatus:  # fmt: skip
     """The zone of ``code`` on ``day`` and its last change up to that day.
 
@@ -70,34 +70,22 @@ def zone_status(
     day = pd.Timestamp(day)
     zones = published.public_zones(store, scheme, level, day, lang, public=public)
     row = zones.set_index("code").loc[code]
-    history = service.zone_history(store, scheme, level, code)
-    history = history[history["date"] <= day]
-    changed = service.last_change(history)
-    previous = NO_ZONE
-    if changed is not None:
-        before = history[(history["date"] < changed) & (history["zone_index"] >= 0)]
-        previous = int(before["zone_index"].iloc[-1])
+    data = service.level_data(store, level)
+    i = int(np.flatnonzero(data.panel.regions == code)[0])
+    history = service.zone_panel(store, scheme, level)[i, : data.day_index(day) + 1]
+    changes = zone_changes(history)
+    changed = int(changes.day[0])
     return ZoneStatus(
         code=code,
         day=day,
         zone_index=int(row["zone_index"]),
-        changed_on=changed,
-        previous_index=previous,
+        changed_on=pd.Timestamp(data.panel.dates[changed]) if changed >= 0 else None,
+        previous_index=int(changes.previous[0]),
         window_complete=bool(row["window_complete"]),
         provisional=bool(row["provisional"]),
         values={m: row[m] if isinstance(row[m], str) else float(row[m]) for m in scheme.metrics},
-        unreported=tuple(
-            m for m in scheme.metrics if m not in service.level_data(store, level).metrics
-        ),
+        unreported=tuple(m for m in scheme.metrics if m not in data.metrics),
     )
-
-
-def _carry_known(zones: np.ndarray) -> np.ndarray:
-    """Each day's latest known zone (days without a zone take the last known one)."""
-    days = np.arange(zones.shape[1])
-    last = np.maximum.accumulate(np.where(zones >= 0, days, -1), axis=1)
-    carried = np.take_along_axis(zones, np.maximum(last, 0), axis=1)
-    return np.where(last >= 0, carried, NO_ZONE)
 
 
 RECENT_COLUMNS = ["code", "name", "changed_on", "previous_index", "previous", "zone_index", "zone"]
@@ -108,30 +96,24 @@ def recent_changes(
 ) -> pd.DataFrame:
     """Regions of ``level`` whose zone last changed in the ``days`` days up to ``day``.
 
-    Days without a zone are skipped, as in :func:`zoning.views.service.last_change`: a change is a
-    known zone that differs from the last known zone before it. Columns: ``code, name,
+    Days without a zone are skipped, as everywhere
+    (:func:`zoning.model.schemes.zone_changes`): a change is a known zone that differs from
+    the last known zone before it. Columns: ``code, name,
     changed_on, previous_index, previous, zone_index, zone`` (the zone since the change),
     latest change first.
     """
     data = service.level_data(store, level)
     j = data.day_index(day)
-    zones = service.zone_panel(store, scheme, level)[:, : j + 1].astype(np.int16)
-    carried = _carry_known(zones)
-    before = np.pad(carried[:, :-1], ((0, 0), (1, 0)), constant_values=NO_ZONE)
-    change = (zones >= 0) & (before >= 0) & (zones != before)
-    n = zones.shape[1]
-    last = n - 1 - np.argmax(change[:, ::-1], axis=1)
-    rows = np.flatnonzero(change.any(axis=1) & (last > j - days))
-    cols = last[rows]
+    changes = zone_changes(service.zone_panel(store, scheme, level)[:, : j + 1])
+    rows = np.flatnonzero((changes.day >= 0) & (changes.day > j - days))
     names = service.regions(store, level).set_index("code")["name"]
     codes = data.panel.regions[rows]
-    prev = before[rows, cols]
-    now = carried[rows, j] if n else np.array([], dtype=int)
+    prev, now = changes.previous[rows], changes.current[rows]
     frame = pd.DataFrame(
         {
             "code": codes,
             "name": names.reindex(codes).to_numpy(),
-            "changed_on": data.panel.dates[cols],
+            "changed_on": data.panel.dates[changes.day[rows]],
             "previous_index": prev.astype(int),
             "previous": scheme.zone_id_array(prev),
             "zone_index": now.astype(int),
@@ -142,15 +124,6 @@ def recent_changes(
     return frame.sort_values(["changed_on", "code"], ascending=[False, True], ignore_index=True)
 
 
-def zone_label(scheme: Scheme, index: int, lang: str) -> str:
-    """The label of a zone index (``-1`` -> 'no data')."""
-    return pick(scheme.zones[index].label, lang) if index >= 0 else t("common.no_zone", lang)
-
-
-def zone_colour(scheme: Scheme, index: int) -> str:
-    return scheme.zones[index].colour if index >= 0 else NO_DATA_COLOUR
-
-
 def recent_changes_table(frame: pd.DataFrame, scheme: Scheme, lang: str) -> pd.DataFrame:
     """:func:`recent_changes` with the interface's column names, labels and arrows."""
     arrows = np.where(frame["zone_index"] > frame["previous_index"], "↑", "↓")
@@ -158,10 +131,10 @@ def recent_changes_table(frame: pd.DataFrame, scheme: Scheme, lang: str) -> pd.D
         {
             t("common.region", lang): frame["name"],
             t("policy.from_zone", lang): [
-                zone_label(scheme, i, lang) for i in frame["previous_index"]
+                scheme.zone_label(i, lang) for i in frame["previous_index"]
             ],
             t("policy.to_zone", lang): [
-                f"{a} {zone_label(scheme, i, lang)}"
+                f"{a} {scheme.zone_label(i, lang)}"
                 for a, i in zip(arrows, frame["zone_index"], strict=True)
             ],
             t("policy.changed_on", lang): frame["changed_on"].dt.date,
@@ -179,7 +152,7 @@ def metric_lines(status: ZoneStatus, lang: str) -> list[str]:
         elif isinstance(value, str):  # a range or 'hidden' (zoning.model.privacy)
             shown = value
         elif value == value:
-            shown = format_number(value, lang, 0 if metric == "houses_7d" else 1)
+            shown = format_number(value, lang, M.shown_decimals(metric))
         elif not status.window_complete:
             shown = t("common.incomplete", lang)
         else:
@@ -317,7 +290,7 @@ def default_level(store: Store, scheme: Scheme) -> str:
     Levels the scheme was designed for are preferred (``regency`` for the demo province).
     """
     levels = store.levels()
-    counted = store.count_levels()
+    counted = service.counted_levels(store)
     if not levels:
         raise LookupError("the store has no regions")
     deepest = max((level_depth(lv) for lv in counted), default=0)
@@ -347,8 +320,7 @@ def level_coverage(store: Store, scheme: Scheme, level: str) -> tuple[int, int]:
         every = np.logical_and.reduce(has) if scheme.requires else np.logical_or.reduce(has)
         return int(every.sum()), len(none)
 
-    key = (store.url, store.data_version(), "coverage", scheme.id, scheme.metrics, level)
-    return service.cached(key, build)
+    return cache.cached(cache.key(store, "coverage", scheme.id, scheme.metrics, level), build)
 
 
 def level_fit(
@@ -435,7 +407,7 @@ def describe_condition(node: tuple, lang: str) -> str:
 
 def describe_rule(scheme: Scheme, rule: Rule, lang: str) -> str:
     """One rule of a scheme in words, most severe zone first."""
-    label = [pick(z.label, lang) for z in scheme.zones]
+    label = scheme.zone_labels(lang)
     if rule.metric is None:
         return t(
             "policy.rule_at_least", lang, zone=label[rule.zone],
@@ -541,6 +513,6 @@ def method_points(lang: str) -> list[str]:
     keys = ("window", "incomplete", "provisional", "rollup", "per_100k", "classify")
     coverage = format_number(100 * min_coverage(), lang, decimals=0) + " %"
     return [
-        t(f"about.method_{k}", lang, window=WINDOW, lag=DEFAULT_LAG_DAYS, coverage=coverage)
+        t(f"about.method_{k}", lang, window=M.WINDOW, lag=M.DEFAULT_LAG_DAYS, coverage=coverage)
         for k in keys
     ]

@@ -22,13 +22,7 @@ from zoning.model import metrics as M
 from zoning.model.regions import LEVELS
 from zoning.model.schemes import Scheme, builtin_schemes
 from zoning.store import Store
-from zoning.views import service
-
-#: Count columns of the zones table and the panel fields they are 7-day totals of.
-FIELDS = {"houses_7d": "houses_7d"} | {
-    f"{f}_7d": f for f in ("new_cases", "deaths", "admissions", "positives", "tests")
-}
-
+from zoning.views import cache, service
 
 #: Audits of a day at most (each hides more figures that tell which rule set a zone).
 PASSES = 6
@@ -48,10 +42,9 @@ def _seven_day(store: Store, level: str, field: str) -> np.ndarray:
     """7-day totals of ``field`` of every region x day of ``level`` (cached)."""
 
     def build() -> np.ndarray:
-        values = service.level_data(store, level).panel.values[field]
-        return values if field == "houses_7d" else M.rolling_7d(values)[0]
+        return M.window_figure(field, service.level_data(store, level).panel.values[field])
 
-    return service.cached((store.url, store.data_version(), "seven-day", level, field), build)
+    return cache.cached(cache.key(store, "seven-day", level, field), build)
 
 
 def day_states(
@@ -66,8 +59,8 @@ def day_states(
     """
     limit = privacy.get_threshold(threshold)
     day = pd.Timestamp(day).normalize()
-    key = (store.url, store.data_version(), "published", str(day.date()), limit)
-    return service.cached(key, lambda: _build_states(store, day, limit), shelf="view")
+    key = cache.key(store, "published", limit, day=day)
+    return cache.cached(key, lambda: _build_states(store, day, limit), shelf="view")
 
 
 def _build_states(store: Store, day: pd.Timestamp, limit: int) -> dict:
@@ -121,8 +114,8 @@ def _exact_metrics(data: service.LevelData, j: int, states: dict | None) -> dict
         if metric not in M.METRICS:
             continue
         value = values[:, j].astype(float)
-        sources = [privacy.PER_POPULATION.get(metric, (None,))[0]]
-        sources += list(privacy.RATIOS.get(metric, (None, None))[:2])
+        sources = [M.per_population().get(metric, (None,))[0]]
+        sources += list(M.ratios().get(metric, (None, None))[:2])
         for source in filter(None, sources):
             state = (states or {}).get(source)
             if state is not None:
@@ -136,7 +129,8 @@ def _pass(store, day, limit, data, levels, schemes, zones, before, force=None) -
     regions still narrowed where a lower bound told by other figures was used."""
     out: dict[str, dict[str, np.ndarray]] = {lv: {} for lv in levels if lv in privacy.SMALL_LEVELS}
     told = {lv: {} for lv in out}
-    for column, field in FIELDS.items():
+    for field in M.counted_fields():
+        column = M.seven_day_column(field)
         chain = [lv for lv in levels if field in data[lv].panel.values]
         if not any(lv in privacy.SMALL_LEVELS for lv in chain):
             continue
@@ -204,8 +198,7 @@ def public_zones(
     zones = service.zones_on(store, scheme, level, day)
     if not public or level not in privacy.SMALL_LEVELS or privacy.get_threshold() <= 1:
         return zones
-    key = (store.url, store.data_version(), "shown", scheme.id, level, str(pd.Timestamp(day)),
-           lang, privacy.get_threshold())  # fmt: skip
+    key = cache.key(store, "shown", scheme.id, level, lang, privacy.get_threshold(), day=day)
 
     def build() -> pd.DataFrame:
         states = None
@@ -213,4 +206,4 @@ def public_zones(
             states = day_states(store, day).get(level)
         return privacy.mask_table(zones, level, day, lang=lang, states=states)
 
-    return service.cached(key, build, "view")
+    return cache.cached(key, build, "view")

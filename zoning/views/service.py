@@ -1,17 +1,14 @@
 """What the dashboard and the command line ask of the data: zones, histories and summaries.
 
 Everything here reads the :class:`~zoning.store.Store` and is cached by the store's
-``data_version``, so a view that did not change is not recomputed, and new data is seen as
-soon as it is committed.
+``data_version`` (:mod:`zoning.views.cache`), so a view that did not change is not
+recomputed, and new data is seen as soon as it is committed.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import zlib
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -19,45 +16,12 @@ import numpy as np
 import pandas as pd
 
 from zoning.model import metrics as M
+from zoning.model import registers as G
 from zoning.model import rollup as R
 from zoning.model.regions import LEVELS, level_depth
-from zoning.model.schemes import Scheme
+from zoning.model.schemes import NO_ZONE, Scheme
 from zoning.store import Store
-
-#: Two shelves: whole levels (counts, metrics, geometry: few and costly) and views (one
-#: day's zones: many and cheap), so moving the date slider never pushes a level out.
-_SHELVES: dict[str, OrderedDict[Hashable, object]] = {"level": OrderedDict(), "view": OrderedDict()}
-_SHELF_SIZE = {"level": 96, "view": 256}
-_LOCK = threading.Lock()
-
-
-_BUILDING: dict[Hashable, threading.Lock] = {}
-
-
-def cached(key: Hashable, build: Callable[[], object], shelf: str = "level") -> object:
-    """A small process-wide LRU cache for values keyed by data version.
-
-    A value is built once even when several sessions ask for it at the same moment: the
-    later callers wait for the first one's result. ``shelf`` is ``"level"`` for whole
-    levels and ``"view"`` for one view's values.
-    """
-    cache = _SHELVES[shelf]
-    with _LOCK:
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
-        building = _BUILDING.setdefault(key, threading.Lock())
-    with building:
-        with _LOCK:
-            if key in cache:
-                return cache[key]
-        value = build()
-        with _LOCK:
-            cache[key] = value
-            _BUILDING.pop(key, None)
-            while len(cache) > _SHELF_SIZE[shelf]:
-                cache.popitem(last=False)
-    return value
+from zoning.views import cache
 
 
 @dataclass(frozen=True)
@@ -72,7 +36,9 @@ class LevelData:
     windows: R.Windows | None = None  # 7-day figures and the share of each region covered
 
     def day_index(self, day: object) -> int:
-        return int(self.panel.dates.get_loc(pd.Timestamp(day)))
+        """The column of ``day``: its calendar date, as views are keyed
+        (:func:`zoning.views.cache.day_key`)."""
+        return int(self.panel.dates.get_loc(pd.Timestamp(day).normalize()))
 
     @property
     def settled_day(self) -> pd.Timestamp:
@@ -82,27 +48,23 @@ class LevelData:
         return days[-1] if len(days) else self.panel.dates[-1]
 
 
-def _key(store: Store, *parts: Hashable) -> tuple:
-    return (store.url, store.data_version(), *parts)
-
-
 def regions(store: Store, level: str | None = None) -> pd.DataFrame:
-    return cached(_key(store, "regions", level), lambda: store.regions(level))
+    return cache.cached(cache.key(store, "regions", level), lambda: store.regions(level))
 
 
 def geometries(store: Store, level: str) -> gpd.GeoDataFrame:
-    return cached(_key(store, "geom", level), lambda: store.geometries(level))
+    return cache.cached(cache.key(store, "geom", level), lambda: store.geometries(level))
 
 
 def level_data(store: Store, level: str) -> LevelData:
     """Counts and metrics of a level: as reported, or summed from the nearest level below."""
-    return cached(_key(store, "level", level), lambda: _build_level(store, level))
+    return cache.cached(cache.key(store, "level", level), lambda: _build_level(store, level))
 
 
 def _build_level(store: Store, level: str) -> LevelData:
     meta = store.meta()
     as_of = pd.Timestamp(meta["as_of"]) if meta.get("as_of") else None
-    counted = tuple(store.count_levels())
+    counted = counted_levels(store)
     if not any(level_depth(lv) >= level_depth(level) for lv in counted):
         raise LookupError(f"no daily counts at or below the level {level!r}")
     source = [lv for lv in counted if level_depth(lv) >= level_depth(level)][-1]
@@ -139,7 +101,7 @@ def _level_windows(
             rolled = R.rollup_windows(children, regions(store), level)
         return R.merge_own(own, rolled, codes, targets["population"].to_numpy(dtype=float))
 
-    return cached(_key(store, "windows", level, counted, coverage), build)
+    return cache.cached(cache.key(store, "windows", level, counted, coverage), build)
 
 
 def _daily_panel(store: Store, level: str, counted: tuple[str, ...], coverage: float) -> M.Panel:
@@ -159,15 +121,89 @@ def _daily_panel(store: Store, level: str, counted: tuple[str, ...], coverage: f
         population = targets["population"].to_numpy(dtype=float)
         return M.Panel(panel.regions, panel.dates, panel.values, population)
 
-    return cached(_key(store, "daily", level, counted, coverage), build)
+    return cache.cached(cache.key(store, "daily", level, counted, coverage), build)
 
 
 def _own_panel(store: Store, level: str) -> M.Panel:
-    """The counts reported at ``level`` itself, read once per data version."""
-    return cached(
-        _key(store, "own", level),
-        lambda: _counted_panel(store, level, _level_regions(store, level)),
-    )
+    """The counts reported at ``level`` itself, with the zeros of the days a register covers
+    and nothing reported (:mod:`zoning.model.registers`), read once per data version."""
+
+    def build() -> M.Panel:
+        panel = _counted_panel(store, level, _level_regions(store, level))
+        if level in G.REGISTER_FIELDS:
+            panel = G.fill_silent_days(panel, register_spans(store), G.REGISTER_FIELDS[level])
+        return panel
+
+    return cache.cached(cache.key(store, "own", level), build)
+
+
+def reported_panel(store: Store, level: str) -> M.Panel:
+    """The daily counts of a level that counts are reported at (:func:`counted_levels`): as
+    reported, with a register's silent days as zeros; nothing rolled up."""
+    return _own_panel(store, level)
+
+
+def reported_counts(store: Store, level: str, start: object, end: object) -> pd.DataFrame:
+    """The region-days reported at ``level`` from ``start`` to ``end`` (both included), as
+    :meth:`zoning.store.Store.counts` gives them, with a register's silent days as zeros."""
+    start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    if level not in G.REGISTER_FIELDS or register_spans(store).empty:
+        return store.counts(level=level, start=start.date(), end=end.date())
+    panel = reported_panel(store, level)
+    days = (panel.dates >= start) & (panel.dates <= end)
+    part = M.Panel(panel.regions, panel.dates[days],
+                   {f: v[:, days] for f, v in panel.values.items()}, panel.population)  # fmt: skip
+    frame = M.to_frame(part, part.values)
+    fields = list(part.values)
+    return frame[frame[fields].notna().any(axis=1)].reset_index(drop=True) if fields else frame
+
+
+def counted_levels(store: Store) -> tuple[str, ...]:
+    """Levels, from the top, that have daily counts of their own: counts reported there, or
+    regions a register covers (whose silent days are zeros)."""
+
+    def build() -> tuple[str, ...]:
+        levels = set(store.count_levels())
+        spans = register_spans(store)
+        for level in G.REGISTER_FIELDS:
+            codes = _level_regions(store, level)["code"]
+            if level not in levels and G.covered_regions(codes, spans).any():
+                levels.add(level)
+        return tuple(lv for lv in LEVELS if lv in levels)
+
+    return cache.cached(cache.key(store, "counted"), build)
+
+
+def register_spans(store: Store) -> pd.DataFrame:
+    """What the registers cover, all uploads together (:func:`zoning.model.registers.merge_spans`).
+
+    Kept as a snapshot: after an upload only its coverage is read and merged in, as with
+    the counts (:func:`_counted_panel`), so a year of daily province-wide line lists is not
+    read again on every change.
+    """
+    return cache.cached(cache.key(store, "spans"), lambda: _merged_spans(store))
+
+
+def _merged_spans(store: Store) -> pd.DataFrame:
+    name = "register-spans"
+    version = store.data_version()
+    saved = store.snapshot(name)
+    base = None
+    if saved is not None:
+        try:
+            base = G.spans_from_bytes(saved.payload)
+        except (zlib.error, ValueError, KeyError, OSError):  # only a cache: read it all again
+            logging.getLogger("zoning").warning("snapshot %s unreadable, rebuilding", name)
+    if base is not None and saved.data_version == version:
+        return base
+    if base is not None and store.uploads_in_commit_order:
+        later = store.coverage(after_upload=saved.upload_mark)
+        spans = base if later.empty else G.merge_spans(pd.concat([base, later], ignore_index=True))
+    else:
+        spans = G.merge_spans(store.coverage())
+    if saved is not None or not spans.empty:
+        store.save_snapshot(name, version, G.spans_to_bytes(spans))
+    return spans
 
 
 def _counted_panel(store: Store, level: str, level_regions: pd.DataFrame) -> M.Panel:
@@ -233,17 +269,17 @@ def zones_on(store: Store, scheme: Scheme, level: str, day: object) -> pd.DataFr
         for m in scheme.metrics:
             frame[m] = data.metrics[m][:, j] if m in data.metrics else np.nan
         sums = data.windows.sums if data.windows is not None else {}
-        for field in ("new_cases", "deaths", "admissions", "positives", "tests"):
-            if field in sums:
-                frame[f"{field}_7d"] = sums[field][:, j]
+        for field in M.counted_fields():  # a count that is a metric itself is there above
+            column = M.seven_day_column(field)
+            if field in sums and column not in M.METRICS:
+                frame[column] = sums[field][:, j]
         frame["coverage"] = data.metrics["coverage"][:, j] if "coverage" in data.metrics else 1.0
-        frame["at_least"] = (codes >= 0) & at_least(data, scheme, j)
+        frame["at_least"] = (codes != NO_ZONE) & at_least(data, scheme, j)
         frame["window_complete"] = data.metrics["window_complete"][:, j]
         frame["provisional"] = data.metrics["provisional"][:, j]
         return frame
 
-    day_key = str(pd.Timestamp(day).date())
-    return cached(_key(store, "zones", scheme.id, level, day_key), build, shelf="view")
+    return cache.cached(cache.key(store, "zones", scheme.id, level, day=day), build, shelf="view")
 
 
 def at_least(data: LevelData, scheme: Scheme, j: object = slice(None)) -> np.ndarray:
@@ -253,7 +289,7 @@ def at_least(data: LevelData, scheme: Scheme, j: object = slice(None)) -> np.nda
         data.metrics[f"lower_bound:{field}"][:, j]
         for metric in scheme.metrics
         if metric in data.metrics
-        for field in M.METRICS[metric]
+        for field in M.METRICS[metric].reads
         if f"lower_bound:{field}" in data.metrics
     ]
     if not flags:
@@ -262,14 +298,15 @@ def at_least(data: LevelData, scheme: Scheme, j: object = slice(None)) -> np.nda
 
 
 def zone_panel(store: Store, scheme: Scheme, level: str) -> np.ndarray:
-    """Zone index of every region x day of ``level`` (``-1`` = no zone), classified at once."""
+    """Zone index of every region x day of ``level`` (:data:`~zoning.model.schemes.NO_ZONE`
+    where none), classified at once."""
 
     def build() -> np.ndarray:
         data = level_data(store, level)
         values = {m: data.metrics[m] for m in scheme.metrics if m in data.metrics}
         return scheme.classify(values, shape=data.panel.shape)
 
-    return cached(_key(store, "zone_panel", scheme.id, level), build)
+    return cache.cached(cache.key(store, "zone_panel", scheme.id, level), build)
 
 
 def zone_history(store: Store, scheme: Scheme, level: str, code: str) -> pd.DataFrame:
@@ -280,16 +317,6 @@ def zone_history(store: Store, scheme: Scheme, level: str, code: str) -> pd.Data
     return pd.DataFrame(
         {"date": data.panel.dates, "zone_index": codes, "zone": scheme.zone_id_array(codes)}
     )
-
-
-def last_change(history: pd.DataFrame) -> pd.Timestamp | None:
-    """The first day of the current run of the same zone, or ``None`` if it never changed."""
-    known = history[history["zone_index"] >= 0]
-    if known.empty:
-        return None
-    z = known["zone_index"].to_numpy()
-    changes = np.flatnonzero(z[1:] != z[:-1])
-    return None if not len(changes) else pd.Timestamp(known["date"].iloc[changes[-1] + 1])
 
 
 def dates(store: Store, level: str) -> pd.DatetimeIndex:
@@ -309,7 +336,7 @@ def case_series(store: Store, level: str, code: str) -> pd.DataFrame:
     frame["provisional"] = data.metrics["provisional"][i]
     for name in M.METRICS:
         if name in data.metrics:
-            lower = [data.metrics.get(f"lower_bound:{f}") for f in M.METRICS[name]]
+            lower = [data.metrics.get(f"lower_bound:{f}") for f in M.METRICS[name].reads]
             partial = np.logical_or.reduce([x[i] for x in lower if x is not None] or [False])
             # a lower bound (too few children reporting) is not a value to draw as a trend
             frame[name] = np.where(partial, np.nan, data.metrics[name][i])

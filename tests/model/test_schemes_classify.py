@@ -1,15 +1,14 @@
-"""Tests for zoning.model.classify: frames, regions x dates arrays, and chunked classification."""
+"""Tests for Scheme.classify (zoning.model.schemes), the one classifier: regions x dates arrays
+and chunked classification."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from zoning.model import schemes
-from zoning.model.classify import classify_arrays, classify_frame
 from zoning.model.schemes import NO_ZONE, get_scheme, loads_scheme
 
 NAN = math.nan
@@ -43,61 +42,7 @@ when = "positivity_7d_pct >= 20 and cases_7d_per_100k >= 5"
 """
 
 
-def test_classify_frame_small():
-    who = get_scheme("who-ct-2021")
-    frame = pd.DataFrame(
-        {
-            "region": ["33.01", "33.02", "33.03", "33.04", "33.05"],
-            "cases_7d_per_100k": [0, 20, 49.99, 150, NAN],
-            "admissions_7d_per_100k": [NAN, 0, 10, 0, 40],
-            "deaths_7d_per_100k": [5, NAN, 0, 0, 6],
-            "other": ["a", "b", "c", "d", "e"],
-        },
-        index=[10, 11, 12, 13, 14],
-    )
-    zones = classify_frame(frame, who)
-    assert zones.name == "zone"
-    assert list(zones.index) == [10, 11, 12, 13, 14]
-    assert zones.iloc[:4].tolist() == ["level-4", "level-2", "level-3", "level-4"]
-    assert pd.isna(zones.iloc[4])  # cases (required) missing: no zone
-
-
-def test_classify_frame_missing_and_text_columns():
-    who = get_scheme("who-ct-2021")
-    frame = pd.DataFrame({"cases_7d_per_100k": ["25", "abc", "", "150"]})
-    # text cells are read as numbers; unreadable ones are missing -> no zone (cases required)
-    zones = classify_frame(frame, who)
-    assert zones.isna().tolist() == [False, True, True, False]
-    assert zones[[0, 3]].tolist() == ["level-2", "level-4"]
-
-
-def test_classify_frame_without_any_scheme_metric():
-    frame = pd.DataFrame({"region": ["33.01", "33.02"], "houses_7d": [3, 0]})
-    assert classify_frame(frame, get_scheme("who-ct-2021")).isna().tolist() == [True, True]
-
-
-def test_classify_frame_empty():
-    frame = pd.DataFrame({"houses_7d": pd.Series([], dtype=float)})
-    assert classify_frame(frame, get_scheme("ppkm-mikro-2021-04")).tolist() == []
-
-
-def test_classify_frame_ppkm():
-    frame = pd.DataFrame({"houses_7d": [0, 1, 2, 3, 5, 6, NAN]})
-    got = classify_frame(frame, get_scheme("ppkm-mikro-2021-04"))
-    assert got.iloc[:6].tolist() == ["green", "yellow", "yellow", "orange", "orange", "red"]
-    assert pd.isna(got.iloc[6])
-
-
-def test_classify_frame_no_zone_is_none_as_documented():
-    frame = pd.DataFrame({"houses_7d": [1.0, NAN]})
-    zones = classify_frame(frame, get_scheme("ppkm-mikro-2021-04"))
-    assert zones.tolist() == ["yellow", None]
-
-
-# --- arrays --------------------------------------------------------------------------------
-
-
-def test_classify_arrays_two_dimensional_equals_row_by_row():
+def test_classify_two_dimensional_equals_row_by_row():
     scheme = get_scheme("cdc-transmission-2021")
     cases = np.array(
         [
@@ -113,7 +58,7 @@ def test_classify_arrays_two_dimensional_equals_row_by_row():
             [20, NAN, 7.99, 8, NAN],
         ]
     )
-    codes = classify_arrays(scheme, {"cases_7d_per_100k": cases, "positivity_7d_pct": positivity})
+    codes = scheme.classify({"cases_7d_per_100k": cases, "positivity_7d_pct": positivity})
     assert codes.shape == (3, 5)
     assert codes.dtype == np.int8
     expected = [
@@ -123,29 +68,26 @@ def test_classify_arrays_two_dimensional_equals_row_by_row():
     ]
     assert codes.tolist() == expected
     for i in range(3):
-        row = classify_arrays(
-            scheme, {"cases_7d_per_100k": cases[i], "positivity_7d_pct": positivity[i]}
-        )
+        row = scheme.classify({"cases_7d_per_100k": cases[i], "positivity_7d_pct": positivity[i]})
         assert row.tolist() == codes[i].tolist()
     # and column by column (a non-contiguous view)
     for j in range(5):
-        col = classify_arrays(
-            scheme, {"cases_7d_per_100k": cases[:, j], "positivity_7d_pct": positivity[:, j]}
+        col = scheme.classify(
+            {"cases_7d_per_100k": cases[:, j], "positivity_7d_pct": positivity[:, j]}
         )
         assert col.tolist() == codes[:, j].tolist()
 
 
-def test_classify_arrays_transposed_input():
+def test_classify_transposed_input():
     scheme = get_scheme("harvard-ghi-2020")
     values = np.array([[0.5, 1.0, 30.0], [10.0, NAN, 24.99]])
-    codes = classify_arrays(scheme, {"cases_daily_per_100k_avg7": values.T})
+    codes = scheme.classify({"cases_daily_per_100k_avg7": values.T})
     assert codes.tolist() == [[0, 2], [1, NO_ZONE], [3, 2]]
 
 
-def test_classify_arrays_ignores_metrics_the_scheme_does_not_read():
+def test_classify_ignores_metrics_the_scheme_does_not_read():
     scheme = get_scheme("harvard-ghi-2020")
-    codes = classify_arrays(
-        scheme,
+    codes = scheme.classify(
         {"cases_daily_per_100k_avg7": np.array([2.0]), "houses_7d": np.array([100.0])},
     )
     assert codes.tolist() == [1]
@@ -168,19 +110,18 @@ def test_chunk_boundaries_give_the_same_zones(monkeypatch, scheme_id):
     scheme = get_scheme(scheme_id)
     rng = np.random.default_rng(7)
     metrics = _random_metrics(rng, (9, 13))  # 117 values
-    whole = classify_arrays(scheme, metrics)
+    whole = scheme.classify(metrics)
     assert (whole != NO_ZONE).any() and (whole == NO_ZONE).any()
     for chunk in (1, 7, 16, 116, 117, 118):
         monkeypatch.setattr(schemes, "CHUNK", chunk)
-        got = classify_arrays(scheme, metrics)
+        got = scheme.classify(metrics)
         assert got.shape == (9, 13)
         np.testing.assert_array_equal(got, whole, err_msg=f"CHUNK={chunk}")
     # the same as classifying the pieces one by one
     monkeypatch.setattr(schemes, "CHUNK", 10)
     flat = {m: a.reshape(-1) for m, a in metrics.items()}
     pieces = [
-        classify_arrays(scheme, {m: a[lo : lo + 10] for m, a in flat.items()})
-        for lo in range(0, 117, 10)
+        scheme.classify({m: a[lo : lo + 10] for m, a in flat.items()}) for lo in range(0, 117, 10)
     ]
     np.testing.assert_array_equal(np.concatenate(pieces).reshape(9, 13), whole)
 
@@ -188,10 +129,10 @@ def test_chunk_boundaries_give_the_same_zones(monkeypatch, scheme_id):
 def test_chunked_with_a_metric_absent_from_the_mapping(monkeypatch):
     scheme = loads_scheme(CUSTOM)
     cases = np.array([0, 10, 50, 5, NAN, 20, 49.99, 9.99, 100, 4.99, 5])
-    expected = classify_arrays(scheme, {"cases_7d_per_100k": cases})
+    expected = scheme.classify({"cases_7d_per_100k": cases})
     assert expected.tolist() == [0, 1, 2, 0, NO_ZONE, 1, 1, 0, 2, 0, 0]
     monkeypatch.setattr(schemes, "CHUNK", 4)  # 11 values: chunks of 4, 4, 3
-    got = classify_arrays(scheme, {"cases_7d_per_100k": cases})
+    got = scheme.classify({"cases_7d_per_100k": cases})
     assert got.tolist() == expected.tolist()
 
 
@@ -199,9 +140,7 @@ def test_chunked_condition_rule(monkeypatch):
     scheme = loads_scheme(CUSTOM)
     cases = np.tile([4.99, 5, 10, 60, NAN], 5)
     positivity = np.repeat([NAN, 19.99, 20, 50, 0], 5)
-    expected = classify_arrays(
-        scheme, {"cases_7d_per_100k": cases, "positivity_7d_pct": positivity}
-    )
+    expected = scheme.classify({"cases_7d_per_100k": cases, "positivity_7d_pct": positivity})
     # positivity >= 20 and cases >= 5 lifts a row to red
     assert expected.reshape(5, 5).tolist() == [
         [0, 0, 1, 2, NO_ZONE],
@@ -211,11 +150,11 @@ def test_chunked_condition_rule(monkeypatch):
         [0, 0, 1, 2, NO_ZONE],
     ]
     monkeypatch.setattr(schemes, "CHUNK", 3)
-    got = classify_arrays(scheme, {"cases_7d_per_100k": cases, "positivity_7d_pct": positivity})
+    got = scheme.classify({"cases_7d_per_100k": cases, "positivity_7d_pct": positivity})
     assert got.tolist() == expected.tolist()
 
 
 def test_empty_arrays():
     scheme = get_scheme("who-ct-2021")
-    codes = classify_arrays(scheme, {"cases_7d_per_100k": np.zeros((0, 5))})
+    codes = scheme.classify({"cases_7d_per_100k": np.zeros((0, 5))})
     assert codes.shape == (0, 5)
