@@ -68,23 +68,63 @@ st.container().markdown(presentation.zone_cards_html(cards), unsafe_allow_html=T
 
 # --- the map, and beside it the regions in the worst zone --------------------------------
 map_side, list_side = st.columns([3, 1.25], gap="medium")
-with list_side, st.container(height=560, border=False):
+with list_side:
     worst, worst_rows = briefing.worst_zone(
         store, scheme, level, day, public=public, lang=lg, within=within
     )
-    places.worst_zone_list(store, scheme, worst, worst_rows, lg)
+    since, changed = briefing.week_changes(store, scheme, level, day, within=within)
+    worse = changed[changed["after"] > changed["before"]]
+    better = changed[changed["after"] < changed["before"]]
+    if since is None:
+        st.caption(t("map.changes_no_week", lg))
+    else:
+        st.markdown(
+            "**" + escape_markdown(t("map.changes_title", lg, day=f"{since.date()}",
+                                     worse=len(worse), better=len(better))) + "**"
+        )  # fmt: skip
+    tabs = st.tabs([
+        t("map.tab_worst", lg, n=format_number(len(worst_rows), lg)),
+        t("map.tab_worse", lg, n=format_number(len(worse), lg)),
+        t("map.tab_better", lg, n=format_number(len(better), lg)),
+    ])  # fmt: skip
+    with tabs[0], st.container(height=470, border=False):
+        places.worst_zone_list(store, scheme, worst, worst_rows, lg)
+    with tabs[1], st.container(height=470, border=False):
+        places.changed_list(store, scheme, worse, lg)
+    with tabs[2], st.container(height=470, border=False):
+        places.changed_list(store, scheme, better, lg)
 map_side = map_side.container()
+mode = common.pick_map_mode(lg, map_side)  # one date, two dates side by side, or played
+other = common.pick_compare_date(store, level, day, lg, map_side) if mode == "compare" else None
 geometry = mapdata.level_geometry(store, level, within)
 if geometry.drawn:
-    view = mapdata.view_of(
-        store, scheme, level, day, lg, public=public, within=within,
-        level_label=common.level_label(level, lg),
-    )  # fmt: skip
-    with map_side:
-        clicked = zone_map(
-            geometry, view, token=f"{scheme.id}|{day.date()}|{lg}", lang=lg, key="zone-map",
-            selected=st.query_params.get("region"), source=policy.boundary_source(store),
+
+    def view_on(when):
+        return mapdata.view_of(
+            store, scheme, level, when, lg, public=public, within=within,
+            level_label=common.level_label(level, lg),
         )  # fmt: skip
+
+    view = view_on(day)
+    if mode == "play":  # the weeks up to the day, played on the map itself
+        view = {**view, "frames": mapdata.zone_frames(store, scheme, level, day, geometry)}
+        map_side.caption(t("map.play_hint", lg))
+    shown_maps = [(day, view, "zone-map")]
+    if other is not None:
+        shown_maps.insert(0, (other, view_on(other), "zone-map-before"))
+        map_side.caption(
+            t("map.compare_caption", lg, before=f"{other.date()}", after=f"{day.date()}")
+        )
+    places_for_maps = map_side.columns(len(shown_maps)) if other is not None else [map_side]
+    clicked = None
+    for where, (when, shown_view, key) in zip(places_for_maps, shown_maps, strict=True):
+        with where:
+            picked = zone_map(
+                geometry, shown_view, token=f"{scheme.id}|{when.date()}|{lg}|{mode}", lang=lg,
+                key=key, selected=st.query_params.get("region"),
+                source=policy.boundary_source(store), height=560 if other is None else 460,
+            )  # fmt: skip
+        clicked = clicked or picked
     if clicked and clicked != st.query_params.get("region"):
         st.query_params["region"] = clicked
         st.rerun()

@@ -236,6 +236,52 @@ def pick_date(s: Store, level: str, lg: str, container=st.sidebar) -> pd.Timesta
     return pd.Timestamp(current)
 
 
+#: How the map page shows the chosen date (``?mode=``): alone, beside another, or played.
+MAP_MODES = ("one", "compare", "play")
+
+
+def pick_map_mode(lg: str, container=st) -> str:
+    """The map's mode, kept in ``?mode=``; one date unless the URL or the person says."""
+    current = _param("mode", list(MAP_MODES), "one")
+    st.session_state["map_mode"] = current
+
+    def chosen() -> None:  # choosing the mode shown again deselects it: back to one date
+        keep_param("mode", st.session_state.get("map_mode") or "one")
+
+    container.segmented_control(
+        t("map.mode", lg), MAP_MODES, format_func=lambda m: t(f"map.mode_{m}", lg),
+        key="map_mode", on_change=chosen, label_visibility="collapsed",
+    )  # fmt: skip
+    return current
+
+
+def pick_compare_date(
+    s: Store, level: str, day: pd.Timestamp, lg: str, container=st
+) -> pd.Timestamp:
+    """The date shown beside the chosen one (``?compare=``): a week before it by default."""
+    days = [d.date() for d in service.level_data(s, level).panel.dates]
+    raw = view_param("compare")
+    fallback = max(day.date() - dt.timedelta(days=7), days[0])
+    try:
+        other = dt.date.fromisoformat(raw) if raw else fallback
+    except ValueError:
+        other = fallback
+    other = min(max(other, days[0]), days[-1])
+    keep_param("compare", other.isoformat())
+    st.session_state["compare_input"] = other
+
+    def picked() -> None:
+        value = st.session_state.get("compare_input")
+        if isinstance(value, dt.date):
+            keep_param("compare", value.isoformat())
+
+    container.date_input(
+        t("map.compare_with", lg), min_value=days[0], max_value=days[-1], format="YYYY-MM-DD",
+        key="compare_input", on_change=picked,
+    )  # fmt: skip
+    return pd.Timestamp(other)
+
+
 def data_note(s: Store, lg: str, container=st) -> None:
     """'Data as of' next to 'last updated', and the note on schematic shapes if any."""
     meta = s.meta()

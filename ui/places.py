@@ -62,6 +62,24 @@ def _said(value: object, decimals: int, lg: str) -> str:
     return value if isinstance(value, str) else format_number(float(value), lg, decimals)
 
 
+def changed_list(store: Store, scheme: Scheme, rows: pd.DataFrame, lg: str) -> None:
+    """Regions whose zone changed (``rows``: :func:`zoning.views.briefing.week_changes`), each a
+    link with its zones before and after in words (never by colour alone)."""
+    if rows.empty:
+        st.caption(t("map.changes_none", lg))
+        return
+    everyone = service.regions(store).set_index("code")["name"]
+    for i, row in enumerate(rows.head(WORST_ROWS).itertuples(index=False)):
+        up = parent_code(row.code)
+        where = f" · {everyone.get(up, up)}" if up and "." in up else ""
+        region_link(row.code, f"{i + 1}. {row.name}{where}")
+        before, after = (pick(scheme.zones[z].label, lg) for z in (row.before, row.after))
+        st.caption(escape_markdown(t("map.change_line", lg, before=before, after=after)))
+    if len(rows) > WORST_ROWS:
+        more = len(rows) - WORST_ROWS
+        st.caption(tn("map.worst_more", lg, more, n=format_number(more, lg)))
+
+
 def worst_zone_list(
     store: Store, scheme: Scheme, zone: int | None, rows: pd.DataFrame, lg: str
 ) -> None:

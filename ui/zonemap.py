@@ -77,7 +77,12 @@ def zone_map(
         tiles=tiles,
         attribution=attribution,
         source=source,
-        messages={"loading": t("map.loading", lang), "failed": t("map.load_failed", lang)},
+        messages={
+            "loading": t("map.loading", lang),
+            "failed": t("map.load_failed", lang),
+            "play": t("map.play_button", lang),
+            "pause": t("map.pause_button", lang),
+        },
         key=key,
         default=None,
     )

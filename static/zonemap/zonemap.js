@@ -17,7 +17,7 @@
   const state = {
     map: null, layer: null, geometry: null, geometryId: null, loading: null, args: null,
     view: null, token: null, selected: -1, hovered: -1, legend: null, tiles: null, tip: null,
-    source: null,
+    source: null, playing: null, player: null, timer: null,
     clickNonce: Math.random().toString(36).slice(2), clicks: 0, height: 0,
   };
   const BORDER = "#757575";
@@ -369,10 +369,18 @@
     return name.startsWith("Kabupaten ") ? name.slice(10) : name;
   }
 
+  // The zone of a region as drawn now: the day played (see player()), else the view's.
+  function zoneOf(index) {
+    const view = state.view;
+    const zones = state.playing !== null && view.frames ? view.frames.zones[state.playing]
+      : view.zones;
+    return index < zones.length ? zones[index] : -1;
+  }
+
   function fillOf(index) {
     const view = state.view;
     if (!view) return NO_DATA;
-    let zone = index < view.zones.length ? view.zones[index] : -1;
+    let zone = zoneOf(index);
     if (zone < 0 || zone >= view.colours.length - 1) zone = view.colours.length - 1;
     return view.colours[zone];
   }
@@ -486,9 +494,11 @@
       table.appendChild(tr);
     }
     if (view.labels) {
-      let zone = view.zones[index];
+      let zone = zoneOf(index);
       if (zone === undefined || zone < 0) zone = view.labels.length - 1;
-      row(view.zone_label, view.labels[zone]);
+      const label = state.playing !== null ? view.zone_label + " · " +
+        view.frames.days[state.playing] : view.zone_label;
+      row(label, view.labels[zone]);
     }
     for (const field of view.fields) {
       const text = field.text_of ? field.text_of[index] : -1;
@@ -545,6 +555,64 @@
       state.tiles.key = key;
       state.tiles.addTo(state.map);
     }
+  }
+
+  // Playing the weeks up to the chosen day (view.frames: days and a zone per region for
+  // each): a button to play and pause, and the day shown, top right; never by colour alone,
+  // the day is written.
+  function player(args) {
+    const frames = args.view && args.view.frames;
+    const key = frames ? JSON.stringify(frames.days) + args.token : "";
+    if (state.player && state.player.key === key) return;
+    if (state.player) state.map.removeControl(state.player);
+    stopPlaying();
+    state.player = null;
+    if (!frames) return;
+    const text = args.messages || {};
+    const control = L.control({ position: "topright" });
+    control.onAdd = function () {
+      const box = el("div", null, "zm-box zm-player");
+      const button = el("button", text.play || "Play", "zm-play");
+      button.type = "button";
+      const day = el("span", frames.days[frames.days.length - 1], "zm-day");
+      day.setAttribute("aria-live", "polite");
+      button.addEventListener("click", function () {
+        if (state.timer) {
+          stopPlaying();
+        } else {
+          let k = state.playing === null || state.playing >= frames.days.length - 1 ? -1
+            : state.playing;
+          button.textContent = text.pause || "Pause";
+          state.timer = setInterval(function () {
+            k += 1;
+            if (k >= frames.days.length) {
+              stopPlaying();
+              return;
+            }
+            state.playing = k;
+            day.textContent = frames.days[k];
+            document.body.dataset.played = frames.days[k];
+            state.layer.redraw();
+          }, 900);
+        }
+      });
+      control.stop = function () {
+        button.textContent = text.play || "Play";
+      };
+      box.appendChild(button);
+      box.appendChild(day);
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    control.addTo(state.map);
+    control.key = key;
+    state.player = control;
+  }
+
+  function stopPlaying() {
+    if (state.timer) clearInterval(state.timer);
+    state.timer = null;
+    if (state.player && state.player.stop) state.player.stop();
   }
 
   // Where the boundaries come from (the data's attribution): plain text, bottom left.
@@ -607,6 +675,7 @@
         document.body.dataset.drawn = "0";
         const drawn = drawGeometry(geometry);
         legendControl(latest);
+        player(latest);
         select(latest.selected || null);
         message(null);
         const decoded = performance.now();
@@ -628,6 +697,11 @@
   function apply(args) {
     if (!state.geometry) return;
     legendControl(args);
+    if (args.token !== state.token) {
+      stopPlaying();
+      state.playing = null;  // a new view: its own day again
+    }
+    player(args);
     if (args.token !== state.token || !state.view) {
       paint(args.view);
       state.token = args.token;

@@ -4,6 +4,7 @@ default scheme present, the trend rising, and the worst zone's regions listed in
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -66,3 +67,33 @@ def test_inside_a_region_the_worst_zone_is_that_of_its_regions(store, day):
     )
     assert worst == district[quiet]
     assert len(rows) and all(code.startswith(quiet + ".") for code in rows["code"])
+
+
+def test_what_changed_since_last_week_worse_first(store, day):
+    """Issue 15 item 6: the regions whose zone differs from a week before, worse first."""
+    since, changed = briefing.week_changes(store, WHO, "regency", day)
+    assert since == day - np.timedelta64(7, "D")
+    before = service.zones_on(store, WHO, "regency", since).set_index("code")["zone_index"]
+    after = service.zones_on(store, WHO, "regency", day).set_index("code")["zone_index"]
+    moved = after[(after != before) & (after >= 0) & (before >= 0)]
+    assert sorted(changed["code"]) == sorted(moved.index)
+    assert (changed["before"].to_numpy() == before[changed["code"]].to_numpy()).all()
+    assert (changed["after"].to_numpy() == after[changed["code"]].to_numpy()).all()
+    worse = (changed["after"] > changed["before"]).to_numpy()
+    assert worse.sum() > 5  # a rising wave: most changes are for the worse
+    assert not (np.diff(worse.astype(int)) > 0).any()  # every worse one before any better
+    jumps = (changed["after"] - changed["before"])[worse].to_numpy()
+    assert (np.diff(jumps) <= 0).all()  # the biggest jumps first
+
+
+def test_the_played_weeks_are_the_same_weekday_aligned_with_the_map(store, day):
+    from zoning.render import mapdata
+
+    geometry = mapdata.level_geometry(store, "regency")
+    frames = mapdata.zone_frames(store, WHO, "regency", day, geometry)
+    days = [np.datetime64(d) for d in frames["days"]]
+    assert len(days) == mapdata.PLAY_WEEKS and days[-1] == np.datetime64(day.date())
+    assert all((b - a) == np.timedelta64(7, "D") for a, b in itertools.pairwise(days))
+    for when, zones in zip(frames["days"], frames["zones"], strict=True):
+        table = service.zones_on(store, WHO, "regency", when).set_index("code")["zone_index"]
+        assert zones == table[list(geometry.codes)].tolist()

@@ -362,6 +362,42 @@ def test_a_code_finds_its_region_and_an_ambiguous_name_shows_parents(app, browse
     page.close()
 
 
+def test_two_dates_side_by_side_then_the_weeks_played(app, browser):
+    """Issue 15 item 6: a week before beside the chosen day, then the eight weeks up to it
+    played on the map (the day written beside the button)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app}/map?lang=en&level=regency&scheme=who-ct-2021&date=2021-07-03&mode=compare")
+    page.get_by_text("Left: 2021-06-26 · right: 2021-07-03").wait_for(timeout=90_000)
+    deadline = time.monotonic() + 60
+    while len(page.query_selector_all(MAP_IFRAME)) < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    left, right = (e.content_frame() for e in page.query_selector_all(MAP_IFRAME))
+    for frame, day in ((left, "2021-06-26"), (right, "2021-07-03")):
+        frame.wait_for_function(
+            f"() => (document.body.dataset.styled || '').includes('{day}')", timeout=60_000
+        )
+    assert shapes(left) != shapes(right)  # 13 regencies got worse that week
+    page.get_by_text("Play 8 weeks", exact=True).click()
+    wait_for_view(page, mode="play")
+    deadline = time.monotonic() + 60
+    while len(page.query_selector_all(MAP_IFRAME)) != 1 and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    frame = map_frame(page)
+    frame.wait_for_function(
+        "() => (document.body.dataset.styled || '').endsWith('|play')", timeout=60_000
+    )
+    last = {s["code"]: s["fill"] for s in shapes(frame)}
+    frame.get_by_role("button", name="▶ Play").click()
+    frame.wait_for_function("() => document.body.dataset.played === '2021-05-15'", timeout=10_000)
+    first = {s["code"]: s["fill"] for s in shapes(frame)}
+    assert first != last  # mid-May was calmer
+    assert frame.locator(".zm-day").inner_text() == "2021-05-15"
+    frame.wait_for_function("() => document.body.dataset.played === '2021-07-03'", timeout=20_000)
+    assert {s["code"]: s["fill"] for s in shapes(frame)} == last
+    no_exception(page)
+    page.close()
+
+
 # The tests above run on the demo as shipped; the upload below changes the app's data.
 
 

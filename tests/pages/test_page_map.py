@@ -414,3 +414,34 @@ def test_an_ambiguous_name_shows_the_parents_of_each(demo_store):
     assert any(c.value.startswith("25 regions match; 8 are shown") for c in at.caption)
     at.text_input(key="region_search").input("Atlantis").run()
     assert any('No region is named or coded "Atlantis"' in c.value for c in at.caption)
+
+
+def all_map_args(at: AppTest) -> list[dict]:
+    import json
+
+    found = [e for e in at.get("component_instance") if "zonemap" in e.proto.component_name]
+    return [json.loads(e.proto.json_args) for e in found]
+
+
+def test_two_dates_side_by_side_and_the_weeks_played(store):
+    """Issue 15 item 6: compare a week before (or any day) beside the chosen day; play the
+    weeks up to it on the map."""
+    at = open_map(level="regency", scheme="who-ct-2021", date="2021-07-20", lang="en")
+    assert len(all_map_args(at)) == 1 and "frames" not in map_args(at)["view"]
+    at.segmented_control(key="map_mode").set_value("compare").run()
+    assert at.query_params["mode"] == "compare" and at.query_params["compare"] == "2021-07-13"
+    left, right = all_map_args(at)
+    assert (
+        left["token"].startswith("who-ct-2021|2021-07-13")
+        and left["geometry_id"] == (right["geometry_id"])
+    )
+    assert right["token"].startswith("who-ct-2021|2021-07-20")
+    at.date_input(key="compare_input").set_value(dt.date(2021, 7, 1)).run()
+    assert at.query_params["compare"] == "2021-07-01"
+    assert set(all_map_args(at)[0]["view"]["zones"]) == {-1}  # the first day has no zones
+    at.segmented_control(key="map_mode").set_value("play").run()
+    (played,) = all_map_args(at)
+    frames = played["view"]["frames"]
+    assert frames["days"] == ["2021-07-06", "2021-07-13", "2021-07-20"]  # what the data reach
+    assert frames["zones"][-1] == played["view"]["zones"]
+    assert played["messages"]["play"] == "▶ Play"

@@ -434,6 +434,34 @@ def view_of(
     return cache.cached(key, build, shelf="view")
 
 
+#: Weeks a played map goes back (the chosen day and the same weekday of weeks before).
+PLAY_WEEKS = 8
+
+
+def zone_frames(
+    store: Store,
+    scheme: Scheme,
+    level: str,
+    day: object,
+    geometry: MapGeometry,
+    weeks: int = PLAY_WEEKS,
+) -> dict:
+    """The zones of the regions of ``geometry`` on the same weekday of the ``weeks`` weeks up
+    to ``day`` (those the data reach), for the map to play: ``days`` (ISO dates, oldest
+    first) and ``zones`` (per day, one zone index per region, -1 for none). Zones only: they
+    are public at every level."""
+    data = service.level_data(store, level)
+    j = data.day_index(day)
+    steps = [j - 7 * k for k in range(weeks - 1, -1, -1) if j - 7 * k >= 0]
+    panel = service.zone_panel(store, scheme, level)
+    rows = pd.Index(data.panel.regions).get_indexer(pd.Index(geometry.codes))
+    zones = [
+        np.where(rows >= 0, panel[np.maximum(rows, 0), k], NO_ZONE).astype(int).tolist()
+        for k in steps
+    ]
+    return {"days": [str(data.panel.dates[k].date()) for k in steps], "zones": zones}
+
+
 def zone_view(
     zones: pd.DataFrame,
     geometry: MapGeometry,

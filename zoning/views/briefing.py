@@ -232,6 +232,47 @@ def worst_zone(
     return zone, severe_rows(shown, zone, rate_metric_of(scheme, shown))
 
 
+#: Days back "what changed" compares with: the same weekday a week before.
+CHANGE_DAYS = 7
+
+
+def week_changes(
+    store: Store, scheme: Scheme, level: str, day: object, *, within: str | None = None
+) -> tuple[pd.Timestamp | None, pd.DataFrame]:
+    """The regions whose zone on ``day`` differs from their zone :data:`CHANGE_DAYS` days
+    before (inside ``within``, if given).
+
+    Returns the day compared with (``None`` when the data do not reach back that far) and
+    ``code, name, before, after`` (zone indices; a region without a zone on either day is
+    left out: no data is not a change), the worse first (by how many zones, then the zone
+    reached, then name), then the better.
+    """
+    data = service.level_data(store, level)
+    j = data.day_index(day)
+    columns = ["code", "name", "before", "after"]
+    if j < CHANGE_DAYS:
+        return None, pd.DataFrame(columns=columns)
+    zones = service.zone_panel(store, scheme, level)
+    before, after = zones[:, j - CHANGE_DAYS], zones[:, j]
+    moved = (before != NO_ZONE) & (after != NO_ZONE) & (before != after)
+    codes = data.panel.regions
+    if within:
+        moved &= np.array([is_within(c, within) for c in codes], dtype=bool)
+    names = service.regions(store, level).set_index("code")["name"]
+    out = pd.DataFrame(
+        {
+            "code": codes[moved],
+            "name": names.reindex(codes[moved]).to_numpy(),
+            "before": before[moved].astype(int),
+            "after": after[moved].astype(int),
+        }
+    )
+    step = out["after"] - out["before"]
+    out = out.assign(_worse=step < 0, _step=-step.abs(), _to=-out["after"])
+    out = out.sort_values(["_worse", "_step", "_to", "name", "code"], kind="stable")
+    return data.panel.dates[j - CHANGE_DAYS], out[columns].reset_index(drop=True)
+
+
 # --- the words -------------------------------------------------------------------------------
 
 
