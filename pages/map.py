@@ -7,7 +7,7 @@ import streamlit as st
 from ui import access, common, places
 from ui.measures import level_note, show_measures
 from ui.zonemap import scroll_into_view, zone_map
-from zoning.core.i18n import format_number, t, tn
+from zoning.core.i18n import format_number, pick, t, tn
 from zoning.core.text import escape_markdown, quote
 from zoning.model.regions import child_level, level_of_code, view_one_level_up
 from zoning.model.rollup import zone_totals
@@ -15,6 +15,20 @@ from zoning.render import charts, export, mapdata, presentation
 from zoning.views import briefing, policy, service
 
 SELECTED_ANCHOR = "selected-region"
+#: How the page prints: A4 landscape, without the sidebar, the search and the controls.
+PRINT_CSS = """<style>
+@media print {
+  @page { size: A4 landscape; margin: 10mm; }
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stTextInput"],
+  [data-testid="stButtonGroup"], [data-testid="stDownloadButton"],
+  [data-testid="stBaseButton-secondary"] { display: none !important; }
+  [data-testid="stMain"] { margin: 0 !important; padding: 0 !important; }
+  [data-testid="stMainBlockContainer"] { max-width: none !important; padding: 0 !important; }
+  h1 { font-size: 20pt !important; }
+  iframe { break-inside: avoid; }
+}
+</style>"""
 NOTES_SHOWN = 2
 
 lg = common.lang()
@@ -24,6 +38,7 @@ level = common.pick_level(store, scheme, lg)
 day = common.pick_date(store, level, lg)
 within, refused = mapdata.checked_within(store, level, st.query_params.get("within"))
 
+st.markdown(PRINT_CSS, unsafe_allow_html=True)  # A4 landscape: the map and its lists only
 st.title(t("map.title", lg))
 common.data_note(store, lg)
 with st.container():  # its results come and go; the map keeps its place in the page's tree
@@ -123,6 +138,8 @@ if geometry.drawn:
                 geometry, shown_view, token=f"{scheme.id}|{when.date()}|{lg}|{mode}", lang=lg,
                 key=key, selected=st.query_params.get("region"),
                 source=policy.boundary_source(store), height=560 if other is None else 460,
+                file_name=export.file_name(scheme, level, when, lg, "png"),
+                caption=f"{pick(scheme.name, lg)} · {when.date()}",
             )  # fmt: skip
         clicked = clicked or picked
     if clicked and clicked != st.query_params.get("region"):

@@ -17,7 +17,7 @@
   const state = {
     map: null, layer: null, geometry: null, geometryId: null, loading: null, args: null,
     view: null, token: null, selected: -1, hovered: -1, legend: null, tiles: null, tip: null,
-    source: null, playing: null, player: null, timer: null,
+    source: null, playing: null, player: null, timer: null, share: null,
     clickNonce: Math.random().toString(36).slice(2), clicks: 0, height: 0,
   };
   const BORDER = "#757575";
@@ -615,6 +615,93 @@
     if (state.player && state.player.stop) state.player.stop();
   }
 
+  // Sharing the view: a PNG of the map as it is now (regions, outlines, names, legend,
+  // title and source), and the page's link copied, each a button (bottom left).
+  function shareControl(args) {
+    const text = args.messages || {};
+    const key = JSON.stringify([text.png, text.copy, args.file_name]);
+    if (state.share && state.share.key === key) return;
+    if (state.share) state.map.removeControl(state.share);
+    const control = L.control({ position: "bottomleft" });
+    control.onAdd = function () {
+      const box = el("div", null, "zm-box zm-share");
+      const png = el("button", text.png || "PNG", "zm-play");
+      png.type = "button";
+      png.addEventListener("click", function () { downloadPng(args.file_name || "map.png"); });
+      const copy = el("button", text.copy || "Copy link", "zm-play");
+      copy.type = "button";
+      const said = el("span", "", "zm-said");
+      said.setAttribute("aria-live", "polite");
+      copy.addEventListener("click", function () {
+        const link = window.parent.location.href;
+        navigator.clipboard.writeText(link).then(
+          function () { said.textContent = text.copied || "Copied"; },
+          function () { said.textContent = link; });
+        document.body.dataset.copied = link;
+      });
+      box.appendChild(png);
+      box.appendChild(copy);
+      box.appendChild(said);
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    control.addTo(state.map);
+    control.key = key;
+    state.share = control;
+  }
+
+  // The map as the person sees it, as a PNG: the canvases cut to the map's box, then the
+  // title, the legend and the source written on it.
+  function pngCanvas() {
+    const map = state.map, layer = state.layer, size = map.getSize();
+    const ratio = window.devicePixelRatio || 1;
+    const out = document.createElement("canvas");
+    out.width = Math.round(size.x * ratio);
+    out.height = Math.round(size.y * ratio);
+    const ctx = out.getContext("2d");
+    ctx.scale(ratio, ratio);
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, size.x, size.y);
+    const at = map.layerPointToContainerPoint(layer._min);
+    for (const c of [layer._fill, layer._line]) {
+      ctx.drawImage(c, at.x, at.y, layer._size.x, layer._size.y);
+    }
+    const view = state.view || {};
+    ctx.textAlign = "left";
+    ctx.textBaseline = "top";
+    ctx.font = "700 15px 'Source Sans Pro', 'DejaVu Sans', sans-serif";
+    ctx.fillStyle = NAME_TEXT;
+    const title = [view.title, state.args && state.args.caption].filter(Boolean).join(" · ");
+    ctx.fillText(title, 10, 10);
+    ctx.font = "12px 'Source Sans Pro', 'DejaVu Sans', sans-serif";
+    const legend = view.legend || [];
+    let y = size.y - 10 - 18 * legend.length;
+    for (const [label, colour] of legend) {
+      ctx.fillStyle = colour;
+      ctx.fillRect(size.x - 190, y, 12, 12);
+      ctx.strokeStyle = "#616161";
+      ctx.strokeRect(size.x - 190, y, 12, 12);
+      ctx.fillStyle = NAME_TEXT;
+      ctx.fillText(label, size.x - 172, y - 1);
+      y += 18;
+    }
+    if (state.args && state.args.source) {
+      ctx.fillStyle = "#333333";
+      ctx.font = "11px 'Source Sans Pro', 'DejaVu Sans', sans-serif";
+      ctx.fillText(state.args.source, 10, size.y - 18);
+    }
+    return out;
+  }
+
+  function downloadPng(name) {
+    const link = document.createElement("a");
+    link.download = name;
+    link.href = pngCanvas().toDataURL("image/png");
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  }
+
   // Where the boundaries come from (the data's attribution): plain text, bottom left.
   function sourceControl(text) {
     const key = text || "";
@@ -646,6 +733,7 @@
     ensureMap();
     tileLayer(args);
     sourceControl(args.source);
+    shareControl(args);
     if (args.geometry_id !== state.geometryId) {
       const id = args.geometry_id;
       if (state.loading !== id) {
@@ -730,6 +818,7 @@
         .map(function (i) { return { code: g.header.codes[i], fill: fillOf(i) }; });
     },
     names: function () { return state.layer.namesShown || 0; },  // names drawn just now
+    png: function () { return pngCanvas().toDataURL("image/png"); },  // what PNG downloads
     context: function () {  // the codes drawn around the regions shown
       const g = state.geometry;
       return g.header.codes.slice(g.context);

@@ -398,6 +398,41 @@ def test_two_dates_side_by_side_then_the_weeks_played(app, browser):
     page.close()
 
 
+def test_the_view_as_a_png_its_link_copied_and_printed_on_a4(app, browser, tmp_path):
+    """Issue 15 item 7."""
+    import io
+
+    from PIL import Image
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    view = f"{app}/map?lang=en&level=regency&scheme=who-ct-2021&date=2021-07-03"
+    page.goto(view)
+    frame = map_frame(page)
+    with page.expect_download(timeout=30_000) as caught:
+        frame.get_by_role("button", name="Download PNG").click()
+    download = caught.value
+    assert download.suggested_filename == "zones-who-ct-2021-regency-2021-07-03.png"
+    path = tmp_path / "map.png"
+    download.save_as(path)
+    image = Image.open(io.BytesIO(path.read_bytes())).convert("RGB")
+    colours = {c for _, c in image.getcolors(maxcolors=1 << 20)}
+    level_4 = [0.8 * v + 0.2 * 255 for v in (0xB2, 0x18, 0x2B)]  # drawn at 80 % over white
+    assert any(all(abs(a - b) < 8 for a, b in zip(c, level_4, strict=True)) for c in colours)
+    frame.get_by_role("button", name="Copy link").click()
+    frame.get_by_text("Link copied").wait_for(timeout=10_000)
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert copied == page.url and "level=regency" in copied and "date=2021-07-03" in copied
+    # printed: A4 landscape, the sidebar and the controls left out, the map kept
+    page.emulate_media(media="print")
+    assert not page.get_by_test_id("stSidebar").is_visible()
+    assert page.query_selector(MAP_IFRAME).is_visible()
+    pdf = page.pdf(format="A4", landscape=True, print_background=True)
+    assert pdf[:4] == b"%PDF"
+    context.close()
+
+
 # The tests above run on the demo as shipped; the upload below changes the app's data.
 
 
