@@ -147,7 +147,7 @@ if geometry.drawn:
         st.rerun()
 else:
     map_side.info(t("map.no_geometry", lg))
-map_side.caption(t("map.click_hint", lg))
+map_side.caption(t("map.click_hint", lg) + " " + t("map.keys_hint", lg))
 if public:
     with map_side:
         access.privacy_note(lg)

@@ -89,6 +89,7 @@ def zone_map(
             "png": t("map.png_button", lang),
             "copy": t("map.copy_link", lang),
             "copied": t("map.link_copied", lang),
+            "keys": t("map.keys", lang),
         },
         file_name=file_name,
         caption=caption,

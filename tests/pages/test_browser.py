@@ -433,6 +433,70 @@ def test_the_view_as_a_png_its_link_copied_and_printed_on_a4(app, browser, tmp_p
     context.close()
 
 
+def test_the_map_by_keyboard_and_zones_not_by_colour_alone(app, browser, demo_db):
+    """Issue 15 item 8: N/P move between the regions by name (said in a live region), Enter
+    opens one; the three worst zones are hatched on the map and in its legend."""
+    from zoning.store import Store
+
+    regencies = Store(str(demo_db)).regions("regency").sort_values(["name", "code"])
+    by_name = list(zip(regencies["code"], regencies["name"], strict=True))
+    page, frame, _ = open_map(browser, f"{app}/map?lang=en&level=regency&date=2021-07-03")
+    assert "N and P move between regions" in frame.locator("#map").get_attribute("aria-label")
+    frame.locator("#map").focus()
+    frame.locator("#map").press("n")
+    frame.wait_for_function(f"() => document.body.dataset.focused === '{by_name[0][0]}'")
+    assert frame.locator("#said").inner_text().startswith(f"{by_name[0][1]}: Level ")
+    frame.locator("#map").press("p")  # back past the first: the last
+    frame.wait_for_function(f"() => document.body.dataset.focused === '{by_name[-1][0]}'")
+    frame.locator("#map").press("n")
+    frame.locator("#map").press("n")
+    frame.wait_for_function(f"() => document.body.dataset.focused === '{by_name[1][0]}'")
+    frame.locator("#map").press("Enter")
+    wait_for_view(page, region=by_name[1][0])
+    page.get_by_text(f"Selected region: {by_name[1][1]}").wait_for(timeout=60_000)
+    hatch = frame.evaluate(
+        "() => [...document.querySelectorAll('.zm-swatch')].map(s => s.dataset.hatch || '')"
+    )
+    assert hatch == ["", "dots", "lines", "cross", ""]  # level 1 ... level 4, then no data
+    page.close()
+
+
+# The colour a caption is drawn in over the page, and the page's background.
+CAPTION_CONTRAST_JS = r"""() => {
+  const rgb = s => s.match(/[\d.]+/g).map(Number);
+  const lum = c => { const v = c.slice(0, 3).map(x => { x /= 255;
+    return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); });
+    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
+  const under = e => {  // the first background behind e that is not see-through
+    for (let p = e; p; p = p.parentElement) {
+      const c = rgb(getComputedStyle(p).backgroundColor);
+      if (c[3] === undefined || c[3] > 0) return c;
+    }
+    return [255, 255, 255];
+  };
+  return [...document.querySelectorAll('[data-testid="stCaptionContainer"]')].map(e => {
+    const bg = under(e);
+    const s = getComputedStyle(e), c = rgb(s.color);
+    let a = (c[3] === undefined ? 1 : c[3]) * Number(s.opacity);
+    for (let p = e.parentElement; p; p = p.parentElement) a *= Number(getComputedStyle(p).opacity);
+    const seen = [0, 1, 2].map(i => a * c[i] + (1 - a) * bg[i]);
+    const l1 = lum(seen), l2 = lum(bg);
+    return (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+  });
+}"""
+
+
+@pytest.mark.parametrize("path", ["map", "about"])
+def test_captions_meet_wcag_aa_contrast(app, browser, path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app}/{path}?lang=en&level=regency")
+    page.get_by_text(re.compile("Data as of")).first.wait_for(timeout=90_000)
+    page.wait_for_timeout(1_000)
+    ratios = page.evaluate(CAPTION_CONTRAST_JS)
+    assert ratios and min(ratios) >= 4.5, ratios
+    page.close()
+
+
 # The tests above run on the demo as shipped; the upload below changes the app's data.
 
 

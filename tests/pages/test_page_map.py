@@ -90,12 +90,12 @@ def test_the_map_gets_geometry_once_as_a_file_and_zones_per_view(store):
     assert sorted(header["codes"]) == sorted(store.regions("village")["code"])
     assert all(s is not None for s in shapes)
     assert len(first["view"]["zones"]) == len(header["codes"])
-    assert first["token"] == "who-ct-2021|2021-07-10|en"
+    assert first["token"] == "who-ct-2021|2021-07-10|en|one"  # one date (not compared, played)
 
     at.date_input(key="date_input").set_value(dt.date(2021, 7, 1)).run()
     second = map_args(at)
     assert second["geometry_id"] == first["geometry_id"]  # same geometry, new colours only
-    assert second["token"] == "who-ct-2021|2021-07-01|en"
+    assert second["token"] == "who-ct-2021|2021-07-01|en|one"
     assert set(second["view"]["zones"]) == {-1}  # first day: no complete window anywhere
     assert set(first["view"]["zones"]) != {-1}
 
@@ -367,8 +367,15 @@ def test_the_first_view_lists_the_worst_zone_beside_the_map(demo_store):
     assert at.query_params["date"] == str(day.date())
     who = builtin_schemes()["who-ct-2021"]
     _, rows = briefing.worst_zone(demo_store, who, "regency", day, public=True, lang="id")
-    listed = [(label, view) for label, view in link_views(at) if view.get("region")]
+    linked = [(label, view) for label, view in link_views(at) if view.get("region")]
+    listed = linked[: len(rows)]  # the worst zone's tab; then the week's changes
     assert [view["region"] for _, view in listed] == rows["code"].tolist()
+    _, changed = briefing.week_changes(demo_store, who, "regency", day)
+    worse = changed["after"] > changed["before"]
+    shown = [*changed[worse]["code"][:10], *changed[~worse]["code"][:10]]  # ten of each
+    assert [view["region"] for _, view in linked[len(rows) :]] == shown
+    more = int(worse.sum()) - 10
+    assert more > 0 and any(f"dan {more} wilayah lain" in c.value for c in at.caption)
     assert next(label for label, _ in listed) == f"1\\. {rows['name'].iloc[0]}"
     assert all(v["level"] == "regency" and v["date"] == str(day.date()) for _, v in listed)
     text = markdown(at)
