@@ -59,7 +59,7 @@ def run() -> None:
             for path, url, key, icon in PAGES
         ),
     ]  # fmt: skip
-    st.markdown(CONTRAST_CSS, unsafe_allow_html=True)
+    st.sidebar.markdown(CONTRAST_CSS, unsafe_allow_html=True)  # not a gap above the page
     page = st.navigation(pages, position="hidden")
     linked = [p for p in pages[1:] if p.url_path not in HIDDEN]
     nav = st.sidebar.empty()

@@ -38,7 +38,7 @@ level = common.pick_level(store, scheme, lg)
 day = common.pick_date(store, level, lg)
 within, refused = mapdata.checked_within(store, level, st.query_params.get("within"))
 
-st.markdown(PRINT_CSS, unsafe_allow_html=True)  # A4 landscape: the map and its lists only
+st.sidebar.markdown(PRINT_CSS, unsafe_allow_html=True)  # A4 landscape: map and lists only
 st.title(t("map.title", lg))
 common.data_note(store, lg)
 with st.container():  # its results come and go; the map keeps its place in the page's tree
@@ -109,8 +109,11 @@ with list_side:
     with tabs[2], st.container(height=470, border=False):
         places.changed_list(store, scheme, better, lg)
 map_side = map_side.container()
-mode = common.pick_map_mode(lg, map_side)  # one date, two dates side by side, or played
-other = common.pick_compare_date(store, level, day, lg, map_side) if mode == "compare" else None
+# the maps, then the mode (below them: on a phone the map comes first), then the hints
+maps_box, controls, hints = map_side.container(), map_side.container(), map_side.container()
+mode = common.pick_map_mode(lg, controls)  # one date, two dates side by side, or played
+other = common.pick_compare_date(store, level, day, lg, controls) if mode == "compare" else None
+map_side = maps_box
 geometry = mapdata.level_geometry(store, level, within)
 if geometry.drawn:
 
@@ -147,9 +150,9 @@ if geometry.drawn:
         st.rerun()
 else:
     map_side.info(t("map.no_geometry", lg))
-map_side.caption(t("map.click_hint", lg) + " " + t("map.keys_hint", lg))
+hints.caption(t("map.click_hint", lg) + " " + t("map.keys_hint", lg))
 if public:
-    with map_side:
+    with hints:
         access.privacy_note(lg)
 
 # --- the selected region ----------------------------------------------------------------
