@@ -29,6 +29,15 @@ PAGES = (
 HIDDEN = frozenset({"embed"})
 
 
+#: Streamlit's captions are its body text at 60 % (3.7:1 on white, below WCAG AA's 4.5:1):
+#: here at 82 %, in the light theme and the dark alike (6.7:1 and 11:1).
+CONTRAST_CSS = """<style>
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {
+  color: inherit !important; opacity: .82;
+}
+</style>"""
+
+
 def _home() -> None:
     """The bare address opens the map at ``/map``, keeping the query."""
     st.switch_page(PAGES[0][0], query_params=st.query_params.to_dict())
@@ -50,6 +59,7 @@ def run() -> None:
             for path, url, key, icon in PAGES
         ),
     ]  # fmt: skip
+    st.sidebar.markdown(CONTRAST_CSS, unsafe_allow_html=True)  # not a gap above the page
     page = st.navigation(pages, position="hidden")
     linked = [p for p in pages[1:] if p.url_path not in HIDDEN]
     nav = st.sidebar.empty()

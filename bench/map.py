@@ -12,8 +12,9 @@ of the store, and each is measured the same way at ``level=village``, scheme ``w
 1. first map, new server: a fresh page on the fresh server, from ``page.goto`` until every
    region is drawn (server caches empty);
 2. server memory with that one session open;
-3. date changes (``--changes``): the date slider's thumb gets ArrowRight, until the map
-   shows the next day; the start day is the one whose next days change the most zones;
+3. date changes (``--changes``): the app's "+1 hari" button (a day on) is pressed, the
+   baseline's date slider's thumb gets ArrowRight, until the map shows the next day; the
+   start day is the one whose next days change the most zones;
 4. first map: a fresh browser context (empty cache) on the warm server, with its bytes, the
    time until Streamlit's WebSocket opens, and the server time;
 5. server memory with ``--sessions`` pages open at once, each having drawn its map.
@@ -71,6 +72,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 from procs import cpu_seconds, free_port, rss_bytes, stop
 
+from zoning.core.i18n import t
 from zoning.model.schemes import builtin_schemes
 from zoning.store import Store
 from zoning.views import service
@@ -458,11 +460,15 @@ def measure(
     def date_changes(page: Page) -> None:
         times, sent, runs = [], [], []
         slider = page.page.get_by_role("slider").first
+        step = page.page.get_by_role("button", name=t("common.date_day_on", LANG), exact=True)
         for i in range(args.changes):
             page.remember_token()
             before, start = page.traffic.total, time.perf_counter()
-            slider.focus()
-            slider.press("ArrowRight")
+            if app == "app":  # a day on (the app has a date picker and steps, no slider)
+                step.click()
+            else:
+                slider.focus()
+                slider.press("ArrowRight")
             page.wait_drawn(n, args.timeout, f"{app} date change {i + 1}", new_token=True)
             times.append(time.perf_counter() - start)
             settle(page, f"date change {i + 1}")

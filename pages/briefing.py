@@ -14,7 +14,7 @@ from zoning.core.i18n import t
 from zoning.core.text import escape_html
 from zoning.render import bulletin, export, mapdata, presentation
 from zoning.render.mapview import safe_colour
-from zoning.views import briefing
+from zoning.views import briefing, policy
 
 REFRESH_SECONDS = 5
 
@@ -120,6 +120,7 @@ with map_col:
         zone_map(
             geometry, view_data, token=f"{scheme.id}|{day.date()}|{lg}", lang=lg,
             key="briefing-map", height=780, legend_size=17,
+            source=policy.boundary_source(store),
         )  # fmt: skip
     else:
         st.info(t("briefing.no_geometry", lg))

@@ -4,17 +4,31 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import access, common
+from ui import access, common, places
 from ui.measures import level_note, show_measures
 from ui.zonemap import scroll_into_view, zone_map
-from zoning.core.i18n import format_number, t, tn
+from zoning.core.i18n import format_number, pick, t, tn
 from zoning.core.text import escape_markdown, quote
 from zoning.model.regions import child_level, level_of_code, view_one_level_up
 from zoning.model.rollup import zone_totals
 from zoning.render import charts, export, mapdata, presentation
-from zoning.views import policy, service
+from zoning.views import briefing, policy, service
 
 SELECTED_ANCHOR = "selected-region"
+#: How the page prints: A4 landscape, without the sidebar, the search and the controls.
+PRINT_CSS = """<style>
+@media print {
+  @page { size: A4 landscape; margin: 10mm; }
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stTextInput"],
+  [data-testid="stButtonGroup"], [data-testid="stDownloadButton"],
+  [data-testid="stBaseButton-secondary"] { display: none !important; }
+  [data-testid="stMain"] { margin: 0 !important; padding: 0 !important; }
+  [data-testid="stMainBlockContainer"] { max-width: none !important; padding: 0 !important; }
+  h1 { font-size: 20pt !important; }
+  iframe { break-inside: avoid; }
+}
+</style>"""
 NOTES_SHOWN = 2
 
 lg = common.lang()
@@ -24,8 +38,11 @@ level = common.pick_level(store, scheme, lg)
 day = common.pick_date(store, level, lg)
 within, refused = mapdata.checked_within(store, level, st.query_params.get("within"))
 
+st.sidebar.markdown(PRINT_CSS, unsafe_allow_html=True)  # A4 landscape: map and lists only
 st.title(t("map.title", lg))
 common.data_note(store, lg)
+with st.container():  # its results come and go; the map keeps its place in the page's tree
+    places.search_box(store, lg)
 if refused:  # not a region above this level: the whole level, and a note saying why
     st.info(t("map.within_unknown", lg, value=escape_markdown(quote(st.query_params["within"]))))
 level_note(store, scheme, level, lg)  # e.g. PPKM Mikro at village level
@@ -53,6 +70,8 @@ if within:
 totals = zone_totals(layer, scheme)  # zones in the scheme's order, then "no data"
 cards = []
 for (label, colour), row in zip(presentation.legend(scheme, lg), totals.itertuples(), strict=True):
+    if row.zone == "no_zone" and not row.regions:
+        continue  # 'no data' only when some region has none
     text = tn(
         "map.regions_in_zone", lg, len(layer), n=format_number(row.regions, lg),
         total=format_number(len(layer), lg), people=format_number(row.population, lg),
@@ -62,36 +81,90 @@ for (label, colour), row in zip(presentation.legend(scheme, lg), totals.itertupl
 # the page's tree from one view to the next (a bare element here remounted the map's frame)
 st.container().markdown(presentation.zone_cards_html(cards), unsafe_allow_html=True)
 
-# --- the map ----------------------------------------------------------------------------
+# --- the map, and beside it the regions in the worst zone --------------------------------
+map_side, list_side = st.columns([3, 1.25], gap="medium")
+with list_side:
+    worst, worst_rows = briefing.worst_zone(
+        store, scheme, level, day, public=public, lang=lg, within=within
+    )
+    since, changed = briefing.week_changes(store, scheme, level, day, within=within)
+    worse = changed[changed["after"] > changed["before"]]
+    better = changed[changed["after"] < changed["before"]]
+    if since is None:
+        st.caption(t("map.changes_no_week", lg))
+    else:
+        st.markdown(
+            "**" + escape_markdown(t("map.changes_title", lg, day=f"{since.date()}",
+                                     worse=len(worse), better=len(better))) + "**"
+        )  # fmt: skip
+    tabs = st.tabs([
+        t("map.tab_worst", lg, n=format_number(len(worst_rows), lg)),
+        t("map.tab_worse", lg, n=format_number(len(worse), lg)),
+        t("map.tab_better", lg, n=format_number(len(better), lg)),
+    ])  # fmt: skip
+    with tabs[0], st.container(height=470, border=False):
+        places.worst_zone_list(store, scheme, worst, worst_rows, lg)
+    with tabs[1], st.container(height=470, border=False):
+        places.changed_list(store, scheme, worse, lg)
+    with tabs[2], st.container(height=470, border=False):
+        places.changed_list(store, scheme, better, lg)
+map_side = map_side.container()
+# the maps, then the mode (below them: on a phone the map comes first), then the hints
+maps_box, controls, hints = map_side.container(), map_side.container(), map_side.container()
+mode = common.pick_map_mode(lg, controls)  # one date, two dates side by side, or played
+other = common.pick_compare_date(store, level, day, lg, controls) if mode == "compare" else None
+map_side = maps_box
 geometry = mapdata.level_geometry(store, level, within)
 if geometry.drawn:
-    view = mapdata.view_of(
-        store, scheme, level, day, lg, public=public, within=within,
-        level_label=common.level_label(level, lg),
-    )  # fmt: skip
-    clicked = zone_map(
-        geometry, view, token=f"{scheme.id}|{day.date()}|{lg}", lang=lg, key="zone-map",
-        selected=st.query_params.get("region"),
-    )  # fmt: skip
+
+    def view_on(when):
+        return mapdata.view_of(
+            store, scheme, level, when, lg, public=public, within=within,
+            level_label=common.level_label(level, lg),
+        )  # fmt: skip
+
+    view = view_on(day)
+    if mode == "play":  # the weeks up to the day, played on the map itself
+        view = {**view, "frames": mapdata.zone_frames(store, scheme, level, day, geometry)}
+        map_side.caption(t("map.play_hint", lg))
+    shown_maps = [(day, view, "zone-map")]
+    if other is not None:
+        shown_maps.insert(0, (other, view_on(other), "zone-map-before"))
+        map_side.caption(
+            t("map.compare_caption", lg, before=f"{other.date()}", after=f"{day.date()}")
+        )
+    places_for_maps = map_side.columns(len(shown_maps)) if other is not None else [map_side]
+    clicked = None
+    for where, (when, shown_view, key) in zip(places_for_maps, shown_maps, strict=True):
+        with where:
+            picked = zone_map(
+                geometry, shown_view, token=f"{scheme.id}|{when.date()}|{lg}|{mode}", lang=lg,
+                key=key, selected=st.query_params.get("region"),
+                source=policy.boundary_source(store), height=560 if other is None else 460,
+                file_name=export.file_name(scheme, level, when, lg, "png"),
+                caption=f"{pick(scheme.name, lg)} · {when.date()}",
+            )  # fmt: skip
+        clicked = clicked or picked
     if clicked and clicked != st.query_params.get("region"):
         st.query_params["region"] = clicked
         st.rerun()
 else:
-    st.info(t("map.no_geometry", lg))
+    map_side.info(t("map.no_geometry", lg))
 bare = mapdata.without_boundary(store, level, within)
 if bare:  # regions without a boundary (RTs named by a line list): listed, not drawn
     listed = layer[layer["code"].isin(bare)]  # names and zones only: public either way
     label = tn("map.without_boundary", lg, len(listed), n=format_number(len(listed), lg),
                level=common.level_label(level, lg))  # fmt: skip
-    with st.expander(label):
+    with hints.expander(label):
         st.dataframe(
             listed[["name", "zone_label"]].rename(
                 columns={"name": t("common.region", lg), "zone_label": t("common.zone", lg)}
             ), hide_index=True, width="stretch",
         )  # fmt: skip
-st.caption(t("map.click_hint", lg))
+hints.caption(t("map.click_hint", lg) + " " + t("map.keys_hint", lg))
 if public:
-    access.privacy_note(lg)
+    with hints:
+        access.privacy_note(lg)
 
 # --- the selected region ----------------------------------------------------------------
 region = st.query_params.get("region")

@@ -24,7 +24,7 @@ from zoning.render import mapdata
 from zoning.render.alerts import public_url
 from zoning.store import Store
 from zoning.views import service
-from zoning.views.policy import level_coverage, level_fit, nearest_scheme_level
+from zoning.views.policy import default_level, level_coverage, level_fit, nearest_scheme_level
 
 #: The view settings each page reads from the URL (by its path); a link to it carries them.
 PAGE_VIEW = {
@@ -181,8 +181,7 @@ def _scheme_chosen(scheme: Scheme) -> None:
 def pick_level(s: Store, scheme: Scheme, lg: str, container=st.sidebar) -> str:
     """Level selector (levels that have regions), kept in ``?level=``."""
     levels = s.levels()
-    default = next((lv for lv in scheme.levels if lv in levels), levels[0])
-    current = _param("level", levels, default)
+    current = _param("level", levels, default_level(s, scheme))
     keep_param("level", current)
 
     def label(lv: str) -> str:  # levels the scheme is not meant for are marked
@@ -199,8 +198,13 @@ def pick_level(s: Store, scheme: Scheme, lg: str, container=st.sidebar) -> str:
     return current
 
 
+#: The date control's steps (days) and their labels' keys.
+DATE_STEPS = ((-1, "day_back"), (1, "day_on"), (-7, "week_back"), (7, "week_on"))
+
+
 def pick_date(s: Store, level: str, lg: str, container=st.sidebar) -> pd.Timestamp:
-    """Date slider over the data's days, kept in ``?date=``; defaults to the latest settled day."""
+    """A date picker over the data's days and buttons a day and a week back and on, kept in
+    ``?date=``; defaults to the latest settled day."""
     data = service.level_data(s, level)
     days = [d.date() for d in data.panel.dates]
     raw = view_param("date")
@@ -210,11 +214,72 @@ def pick_date(s: Store, level: str, lg: str, container=st.sidebar) -> pd.Timesta
         current = data.settled_day.date()
     current = min(max(current, days[0]), days[-1])
     keep_param("date", current.isoformat())
-    container.slider(
+    st.session_state["date_input"] = current
+
+    def picked() -> None:
+        value = st.session_state.get("date_input")
+        if isinstance(value, dt.date):  # a cleared box keeps the day shown
+            keep_param("date", value.isoformat())
+
+    container.date_input(
         t("common.date", lg), min_value=days[0], max_value=days[-1], format="YYYY-MM-DD",
-        **_bound("date_slider", "date", current, to_param=dt.date.isoformat),
+        key="date_input", on_change=picked,
     )  # fmt: skip
+    columns = [*container.columns(2), *container.columns(2)]  # a day back and on, then a week
+    for column, (step, name) in zip(columns, DATE_STEPS, strict=True):
+        target = min(max(current + dt.timedelta(days=step), days[0]), days[-1])
+        column.button(
+            t(f"common.date_{name}", lg), key=f"date_{name}", width="stretch",
+            help=t(f"common.date_{name}_help", lg), disabled=target == current,
+            on_click=keep_param, args=("date", target.isoformat()),
+        )  # fmt: skip
     return pd.Timestamp(current)
+
+
+#: How the map page shows the chosen date (``?mode=``): alone, beside another, or played.
+MAP_MODES = ("one", "compare", "play")
+
+
+def pick_map_mode(lg: str, container=st) -> str:
+    """The map's mode, kept in ``?mode=``; one date unless the URL or the person says."""
+    current = _param("mode", list(MAP_MODES), "one")
+    st.session_state["map_mode"] = current
+
+    def chosen() -> None:  # choosing the mode shown again deselects it: back to one date
+        keep_param("mode", st.session_state.get("map_mode") or "one")
+
+    container.segmented_control(
+        t("map.mode", lg), MAP_MODES, format_func=lambda m: t(f"map.mode_{m}", lg),
+        key="map_mode", on_change=chosen, label_visibility="collapsed",
+    )  # fmt: skip
+    return current
+
+
+def pick_compare_date(
+    s: Store, level: str, day: pd.Timestamp, lg: str, container=st
+) -> pd.Timestamp:
+    """The date shown beside the chosen one (``?compare=``): a week before it by default."""
+    days = [d.date() for d in service.level_data(s, level).panel.dates]
+    raw = view_param("compare")
+    fallback = max(day.date() - dt.timedelta(days=7), days[0])
+    try:
+        other = dt.date.fromisoformat(raw) if raw else fallback
+    except ValueError:
+        other = fallback
+    other = min(max(other, days[0]), days[-1])
+    keep_param("compare", other.isoformat())
+    st.session_state["compare_input"] = other
+
+    def picked() -> None:
+        value = st.session_state.get("compare_input")
+        if isinstance(value, dt.date):
+            keep_param("compare", value.isoformat())
+
+    container.date_input(
+        t("map.compare_with", lg), min_value=days[0], max_value=days[-1], format="YYYY-MM-DD",
+        key="compare_input", on_change=picked,
+    )  # fmt: skip
+    return pd.Timestamp(other)
 
 
 def data_note(s: Store, lg: str, container=st) -> None:

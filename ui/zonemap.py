@@ -54,11 +54,17 @@ def zone_map(
     height: int = 560,
     selected: str | None = None,
     legend_size: int | None = None,
+    source: str | None = None,
+    file_name: str | None = None,
+    caption: str | None = None,
 ) -> str | None:
     """Draw the map; return the code of a region the person has just clicked, else ``None``.
 
     ``token`` names the view (scheme, date, language...): the map recolours when it changes.
     A click is reported once: the component's value stays the same on later reruns.
+    ``source`` (plain text) says where the boundaries come from, in a corner of the map.
+    ``file_name`` names the PNG of the view the map offers, ``caption`` is written on it
+    after the level (the scheme and the day).
     """
     url = _publish(geometry)
     tiles, attribution = configured_tiles()
@@ -74,7 +80,19 @@ def zone_map(
         legend_size=legend_size,
         tiles=tiles,
         attribution=attribution,
-        messages={"loading": t("map.loading", lang), "failed": t("map.load_failed", lang)},
+        source=source,
+        messages={
+            "loading": t("map.loading", lang),
+            "failed": t("map.load_failed", lang),
+            "play": t("map.play_button", lang),
+            "pause": t("map.pause_button", lang),
+            "png": t("map.png_button", lang),
+            "copy": t("map.copy_link", lang),
+            "copied": t("map.link_copied", lang),
+            "keys": t("map.keys", lang),
+        },
+        file_name=file_name,
+        caption=caption,
         key=key,
         default=None,
     )

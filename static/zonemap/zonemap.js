@@ -17,10 +17,18 @@
   const state = {
     map: null, layer: null, geometry: null, geometryId: null, loading: null, args: null,
     view: null, token: null, selected: -1, hovered: -1, legend: null, tiles: null, tip: null,
+    source: null, playing: null, player: null, timer: null, share: null,
     clickNonce: Math.random().toString(36).slice(2), clicks: 0, height: 0,
   };
   const BORDER = "#757575";
   const NO_DATA = "#bdbdbd";
+  // Neighbours drawn around the regions shown, and names on the map (text #212121 and
+  // #424242 on a white halo: contrast above 10:1 and 9:1).
+  const CONTEXT_FILL = "#eeeeee";
+  const CONTEXT_LINE = "#616161";
+  const CONTEXT_TEXT = "#424242";
+  const NAME_TEXT = "#212121";
+  const NAME_FONT = "600 11px 'Source Sans Pro', 'DejaVu Sans', sans-serif";
   const GRID = 64;
 
   // --- the Streamlit component protocol (components v1) --------------------------------------
@@ -105,7 +113,15 @@
       }
       features[f] = { rings: rings, box: [minX, minY, maxX, maxY] };
     }
-    return { header: header, features: features, index: gridIndex(features) };
+    const labels = (header.labels || []).map(function (p) {
+      if (!p) return null;
+      const lng = x0 + p[0] * grid, lat = y0 + p[1] * grid;
+      return [(lng + 180) / 360,
+        0.5 - Math.log(Math.tan(Math.PI / 4 + lat * RAD / 2)) / TWO_PI];
+    });
+    const context = header.context === undefined ? n : header.context;
+    return { header: header, features: features, labels: labels, context: context,
+      index: gridIndex(features) };
   }
 
   // Every feature listed in the cells of a GRID x GRID grid its box touches.
@@ -150,7 +166,7 @@
     const ix = g.index;
     if (wx < ix.box[0] || wx > ix.box[2] || wy < ix.box[1] || wy > ix.box[3]) return -1;
     for (const i of ix.cells[ix.row(wy) * GRID + ix.col(wx)]) {
-      if (inside(g.features[i], wx, wy)) return i;
+      if (i < g.context && inside(g.features[i], wx, wy)) return i;
     }
     return -1;
   }
@@ -244,32 +260,97 @@
         const f = this._frame();
         const x0 = -f.dx / f.s, y0 = -f.dy / f.s;
         const x1 = (this._size.x - f.dx) / f.s, y1 = (this._size.y - f.dy) / f.s;
-        const groups = new Map();
+        const groups = new Map(), around = [];
         g.features.forEach(function (feature, i) {
           const b = feature.box;
           if (!feature.rings.length || b[2] < x0 || b[0] > x1 || b[3] < y0 || b[1] > y1) return;
+          if (i >= g.context) {
+            around.push(feature);
+            return;
+          }
           const colour = fillOf(i);
           if (!groups.has(colour)) groups.set(colour, []);
           groups.get(colour).push(feature);
         });
+        // the neighbours around the regions shown: named outlines with no zone
+        ctx.lineJoin = "round";
+        for (const feature of around) {
+          ctx.beginPath();
+          this._trace(ctx, feature, f);
+          ctx.fillStyle = CONTEXT_FILL;
+          ctx.fill("evenodd");
+          ctx.lineWidth = 1.2;
+          ctx.strokeStyle = CONTEXT_LINE;
+          ctx.stroke();
+        }
         ctx.lineWidth = 0.6;
         ctx.strokeStyle = BORDER;
         ctx.lineJoin = "round";
         // A path per region: Chromium fills thousands of small paths ~20x faster than one
         // path of thousands of rings (measured: 40 ms against 1 s for 8,563 villages).
+        const view = state.view, zones = view ? view.colours.length - 1 : 0;
+        const patterns = {};
         for (const [colour, members] of groups) {
-          ctx.fillStyle = colour;
+          const zone = view ? view.colours.indexOf(colour) : -1;
+          const kind = hatchOf(zone, zones);
+          if (kind && !patterns[kind]) patterns[kind] = hatchPattern(ctx, kind);
           for (const feature of members) {
             ctx.beginPath();
             this._trace(ctx, feature, f);
+            ctx.fillStyle = colour;
             ctx.globalAlpha = 0.8;
             ctx.fill("evenodd");
             ctx.globalAlpha = 1;
+            const b = feature.box;
+            if (kind && (b[2] - b[0]) * f.s > 6 && (b[3] - b[1]) * f.s > 6) {
+              ctx.fillStyle = patterns[kind];
+              ctx.fill("evenodd");
+            }
             ctx.stroke();
           }
         }
+        this._names(ctx, f, x0, y0, x1, y1);
       }
       this.redrawOutlines();
+    },
+
+    // Region names where the zoom leaves room for them (phones have no hover): larger
+    // regions first, none overlapping another, drawn as text on the canvas (never HTML).
+    _names: function (ctx, f, x0, y0, x1, y1) {
+      const g = state.geometry;
+      if (!g.labels.length) return;
+      ctx.font = NAME_FONT;
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      const widths = g.widths || (g.widths = new Map());
+      const found = [];
+      g.features.forEach(function (feature, i) {
+        const p = g.labels[i], b = feature.box;
+        if (!p || p[0] < x0 || p[0] > x1 || p[1] < y0 || p[1] > y1) return;
+        const w = (b[2] - b[0]) * f.s, h = (b[3] - b[1]) * f.s;
+        // the regions shown first, then their neighbours; larger first
+        if (h >= 14 && w >= 24) found.push([(i < g.context ? 1e12 : 0) + w * h, i, w]);
+      });
+      found.sort(function (a, b) { return b[0] - a[0]; });
+      const placed = [];
+      for (const [, i, w] of found.slice(0, 600)) {
+        const name = shortName(g.header.names[i]);
+        if (!widths.has(i)) widths.set(i, ctx.measureText(name).width);
+        const tw = widths.get(i);
+        if (tw + 4 > 0.95 * w) continue;
+        const x = g.labels[i][0] * f.s + f.dx, y = g.labels[i][1] * f.s + f.dy;
+        const box = [x - tw / 2 - 3, y - 8, x + tw / 2 + 3, y + 8];
+        if (placed.some(function (o) {
+          return box[0] < o[2] && box[2] > o[0] && box[1] < o[3] && box[3] > o[1];
+        })) continue;
+        placed.push(box);
+        ctx.lineWidth = 3;
+        ctx.strokeStyle = "rgba(255, 255, 255, 0.92)";
+        ctx.strokeText(name, x, y);
+        ctx.fillStyle = i >= g.context ? CONTEXT_TEXT : NAME_TEXT;
+        ctx.fillText(name, x, y);
+      }
+      this.namesShown = placed.length;
     },
 
     redrawOutlines: function () {
@@ -292,13 +373,75 @@
     },
   });
 
+  // On the map a regency is named without "Kabupaten" (a city keeps "Kota": Kota Semarang
+  // and Kabupaten Semarang stay apart); the tooltip and the panel give the whole name.
+  function shortName(name) {
+    return name.startsWith("Kabupaten ") ? name.slice(10) : name;
+  }
+
+  // Zones are never told by colour alone: the three most severe are hatched, the worst
+  // cross-hatched, the next with diagonal lines, the next dotted (the legend shows the same).
+  const HATCH = ["cross", "lines", "dots"];
+
+  function hatchOf(zone, zones) {
+    const rank = zones - 1 - zone;  // 0: the worst zone
+    return zone >= 0 && rank >= 0 && rank < HATCH.length && zones > 2 ? HATCH[rank] : null;
+  }
+
+  function hatchTile(kind) {
+    const tile = document.createElement("canvas");
+    tile.width = tile.height = 8;
+    const c = tile.getContext("2d");
+    c.strokeStyle = "rgba(0, 0, 0, 0.45)";
+    c.fillStyle = "rgba(0, 0, 0, 0.45)";
+    c.lineWidth = 1;
+    if (kind === "dots") {
+      c.fillRect(1, 1, 2, 2);
+      c.fillRect(5, 5, 2, 2);
+    } else {
+      c.beginPath();
+      c.moveTo(0, 8); c.lineTo(8, 0);
+      c.moveTo(-2, 2); c.lineTo(2, -2);
+      c.moveTo(6, 10); c.lineTo(10, 6);
+      if (kind === "cross") {
+        c.moveTo(0, 0); c.lineTo(8, 8);
+        c.moveTo(-2, 6); c.lineTo(2, 10);
+        c.moveTo(6, -2); c.lineTo(10, 2);
+      }
+      c.stroke();
+    }
+    return tile;
+  }
+
+  const hatchTiles = {};
+  function hatchPattern(ctx, kind) {
+    if (!hatchTiles[kind]) hatchTiles[kind] = hatchTile(kind);
+    return ctx.createPattern(hatchTiles[kind], "repeat");
+  }
+
+  // The zone of a region as drawn now: the day played (see player()), else the view's.
+  function zoneOf(index) {
+    const view = state.view;
+    const zones = state.playing !== null && view.frames ? view.frames.zones[state.playing]
+      : view.zones;
+    return index < zones.length ? zones[index] : -1;
+  }
+
   function fillOf(index) {
     const view = state.view;
     if (!view) return NO_DATA;
-    let zone = index < view.zones.length ? view.zones[index] : -1;
+    let zone = zoneOf(index);
     if (zone < 0 || zone >= view.colours.length - 1) zone = view.colours.length - 1;
     return view.colours[zone];
   }
+
+  // Leaflet focuses the map on a mouse press so that its keys work; a plain focus() also
+  // scrolls the page around the frame to bring the whole map into view, between the press
+  // and the click, so the click landed on the region that had moved under the pointer
+  // (a village 50 px lower, when the map's foot was below the window). Focus without that.
+  L.Map.Keyboard.prototype._onMouseDown = function () {
+    if (!this._focused) this._map._container.focus({ preventScroll: true });
+  };
 
   function ensureMap() {
     if (state.map) return;
@@ -309,6 +452,7 @@
     state.tip = L.tooltip({ direction: "auto", opacity: 0.95, className: "zm-tip", offset: [14, 0] });
     state.map.on("mousemove", function (e) { hover(e.layerPoint, e.latlng); });
     state.map.on("mouseout", function () { hover(null); });
+    state.map.getContainer().addEventListener("keydown", onKey);
     state.map.on("click", function (e) {
       const i = featureAt.apply(null, worldOf(state.map, e.layerPoint));
       if (i >= 0) pick(i);
@@ -332,16 +476,83 @@
     }
   }
 
+  // --- the keyboard: N / P (or ] / [) move between the regions by name, Enter opens one,
+  // Escape lets go; the region's name and zone are said in a live region --------------------
+  function keyOrder() {
+    const g = state.geometry;
+    if (g.keyOrder) return g.keyOrder;
+    const order = [];
+    for (let i = 0; i < g.context; i++) if (g.features[i].rings.length) order.push(i);
+    const names = g.header.names;
+    order.sort(function (a, b) { return names[a].localeCompare(names[b]) || a - b; });
+    g.keyOrder = order;
+    return order;
+  }
+
+  function latLngOf(i) {
+    const p = state.geometry.labels[i], b = state.geometry.features[i].box;
+    const wx = p ? p[0] : (b[0] + b[2]) / 2, wy = p ? p[1] : (b[1] + b[3]) / 2;
+    return state.map.unproject(L.point(wx * 256, wy * 256), 0);
+  }
+
+  function say(text) {
+    const live = document.getElementById("said");
+    live.textContent = "";
+    live.textContent = text;
+  }
+
+  function focusRegion(i) {
+    const map = state.map, view = state.view || {};
+    state.hovered = i;
+    state.layer.redrawOutlines();
+    if (i < 0) {
+      map.closeTooltip(state.tip);
+      return;
+    }
+    const at = latLngOf(i);
+    if (!map.getBounds().contains(at)) map.panTo(at, { animate: false });
+    state.tip.setContent(tooltip(i));
+    state.tip.setLatLng(at);
+    if (!map.hasLayer(state.tip)) map.openTooltip(state.tip);
+    let zone = zoneOf(i);
+    if (zone === undefined || zone < 0) zone = (view.labels || [""]).length - 1;
+    say(state.geometry.header.names[i] + ": " + ((view.labels || [])[zone] || ""));
+    document.body.dataset.focused = state.geometry.header.codes[i];
+  }
+
+  function onKey(e) {
+    if (!state.geometry || e.altKey || e.ctrlKey || e.metaKey) return;
+    const order = keyOrder();
+    if (!order.length) return;
+    const at = order.indexOf(state.hovered);
+    let next = null;
+    if (e.key === "n" || e.key === "N" || e.key === "]") next = at < 0 ? 0 : (at + 1) % order.length;
+    if (e.key === "p" || e.key === "P" || e.key === "[") {
+      next = at <= 0 ? order.length - 1 : at - 1;
+    }
+    if (next !== null) {
+      e.preventDefault();
+      focusRegion(order[next]);
+    } else if (e.key === "Enter" && state.hovered >= 0) {
+      e.preventDefault();
+      pick(state.hovered);
+    } else if (e.key === "Escape") {
+      focusRegion(-1);
+    }
+  }
+
   function drawGeometry(geometry) {
     const map = state.map;
     state.selected = -1;
     state.hovered = -1;
-    const box = geometry.header.bbox;
+    const box = geometry.header.fit || geometry.header.bbox;
     if (box && box[0] !== null) {
       map.fitBounds([[box[1], box[0]], [box[3], box[2]]], { padding: [8, 8], animate: false });
     }
     state.layer.redraw();
-    return geometry.features.filter(function (f) { return f.rings.length; }).length;
+    return geometry.features.filter(function (f, i) {
+      return f.rings.length && i < geometry.context;
+    }).length;
   }
 
   function paint(view) {
@@ -399,9 +610,11 @@
       table.appendChild(tr);
     }
     if (view.labels) {
-      let zone = view.zones[index];
+      let zone = zoneOf(index);
       if (zone === undefined || zone < 0) zone = view.labels.length - 1;
-      row(view.zone_label, view.labels[zone]);
+      const label = state.playing !== null ? view.zone_label + " · " +
+        view.frames.days[state.playing] : view.zone_label;
+      row(label, view.labels[zone]);
     }
     for (const field of view.fields) {
       const text = field.text_of ? field.text_of[index] : -1;
@@ -430,11 +643,17 @@
       if (size) box.style.fontSize = size + "px";
       if (size) box.style.lineHeight = Math.round(size * 1.55) + "px";
       if (view.title) box.appendChild(el("div", view.title, "zm-title"));
-      for (const [label, colour] of view.legend) {
+      for (let k = 0; k < view.legend.length; k++) {
+        const [label, colour] = view.legend[k];
         const item = el("div");
         item.setAttribute("role", "listitem");
         const swatch = el("span", null, "zm-swatch");
         swatch.style.background = colour;
+        const kind = hatchOf(k, view.legend.length - 1);
+        if (kind) {
+          swatch.style.backgroundImage = "url(" + hatchTile(kind).toDataURL() + ")";
+          swatch.dataset.hatch = kind;
+        }
         swatch.setAttribute("aria-hidden", "true");
         item.appendChild(swatch);
         item.appendChild(document.createTextNode(label));
@@ -460,6 +679,171 @@
     }
   }
 
+  // Playing the weeks up to the chosen day (view.frames: days and a zone per region for
+  // each): a button to play and pause, and the day shown, top right; never by colour alone,
+  // the day is written.
+  function player(args) {
+    const frames = args.view && args.view.frames;
+    const key = frames ? JSON.stringify(frames.days) + args.token : "";
+    if (state.player && state.player.key === key) return;
+    if (state.player) state.map.removeControl(state.player);
+    stopPlaying();
+    state.player = null;
+    if (!frames) return;
+    const text = args.messages || {};
+    const control = L.control({ position: "topright" });
+    control.onAdd = function () {
+      const box = el("div", null, "zm-box zm-player");
+      const button = el("button", text.play || "Play", "zm-play");
+      button.type = "button";
+      const day = el("span", frames.days[frames.days.length - 1], "zm-day");
+      day.setAttribute("aria-live", "polite");
+      button.addEventListener("click", function () {
+        if (state.timer) {
+          stopPlaying();
+        } else {
+          let k = state.playing === null || state.playing >= frames.days.length - 1 ? -1
+            : state.playing;
+          button.textContent = text.pause || "Pause";
+          state.timer = setInterval(function () {
+            k += 1;
+            if (k >= frames.days.length) {
+              stopPlaying();
+              return;
+            }
+            state.playing = k;
+            day.textContent = frames.days[k];
+            document.body.dataset.played = frames.days[k];
+            state.layer.redraw();
+          }, 900);
+        }
+      });
+      control.stop = function () {
+        button.textContent = text.play || "Play";
+      };
+      box.appendChild(button);
+      box.appendChild(day);
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    control.addTo(state.map);
+    control.key = key;
+    state.player = control;
+  }
+
+  function stopPlaying() {
+    if (state.timer) clearInterval(state.timer);
+    state.timer = null;
+    if (state.player && state.player.stop) state.player.stop();
+  }
+
+  // Sharing the view: a PNG of the map as it is now (regions, outlines, names, legend,
+  // title and source), and the page's link copied, each a button (bottom left).
+  function shareControl(args) {
+    const text = args.messages || {};
+    const key = JSON.stringify([text.png, text.copy, args.file_name]);
+    if (state.share && state.share.key === key) return;
+    if (state.share) state.map.removeControl(state.share);
+    const control = L.control({ position: "bottomleft" });
+    control.onAdd = function () {
+      const box = el("div", null, "zm-box zm-share");
+      const png = el("button", text.png || "PNG", "zm-play");
+      png.type = "button";
+      png.addEventListener("click", function () { downloadPng(args.file_name || "map.png"); });
+      const copy = el("button", text.copy || "Copy link", "zm-play");
+      copy.type = "button";
+      const said = el("span", "", "zm-said");
+      said.setAttribute("aria-live", "polite");
+      copy.addEventListener("click", function () {
+        const link = window.parent.location.href;
+        navigator.clipboard.writeText(link).then(
+          function () { said.textContent = text.copied || "Copied"; },
+          function () { said.textContent = link; });
+        document.body.dataset.copied = link;
+      });
+      box.appendChild(png);
+      box.appendChild(copy);
+      box.appendChild(said);
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    control.addTo(state.map);
+    control.key = key;
+    state.share = control;
+  }
+
+  // The map as the person sees it, as a PNG: the canvases cut to the map's box, then the
+  // title, the legend and the source written on it.
+  function pngCanvas() {
+    const map = state.map, layer = state.layer, size = map.getSize();
+    const ratio = window.devicePixelRatio || 1;
+    const out = document.createElement("canvas");
+    out.width = Math.round(size.x * ratio);
+    out.height = Math.round(size.y * ratio);
+    const ctx = out.getContext("2d");
+    ctx.scale(ratio, ratio);
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, size.x, size.y);
+    const at = map.layerPointToContainerPoint(layer._min);
+    for (const c of [layer._fill, layer._line]) {
+      ctx.drawImage(c, at.x, at.y, layer._size.x, layer._size.y);
+    }
+    const view = state.view || {};
+    ctx.textAlign = "left";
+    ctx.textBaseline = "top";
+    ctx.font = "700 15px 'Source Sans Pro', 'DejaVu Sans', sans-serif";
+    ctx.fillStyle = NAME_TEXT;
+    const title = [view.title, state.args && state.args.caption].filter(Boolean).join(" · ");
+    ctx.fillText(title, 10, 10);
+    ctx.font = "12px 'Source Sans Pro', 'DejaVu Sans', sans-serif";
+    const legend = view.legend || [];
+    let y = size.y - 10 - 18 * legend.length;
+    for (let k = 0; k < legend.length; k++) {
+      const [label, colour] = legend[k];
+      ctx.fillStyle = colour;
+      ctx.fillRect(size.x - 190, y, 12, 12);
+      const kind = hatchOf(k, legend.length - 1);
+      if (kind) {
+        ctx.fillStyle = hatchPattern(ctx, kind);
+        ctx.fillRect(size.x - 190, y, 12, 12);
+      }
+      ctx.strokeStyle = "#616161";
+      ctx.strokeRect(size.x - 190, y, 12, 12);
+      ctx.fillStyle = NAME_TEXT;
+      ctx.fillText(label, size.x - 172, y - 1);
+      y += 18;
+    }
+    if (state.args && state.args.source) {
+      ctx.fillStyle = "#333333";
+      ctx.font = "11px 'Source Sans Pro', 'DejaVu Sans', sans-serif";
+      ctx.fillText(state.args.source, 10, size.y - 18);
+    }
+    return out;
+  }
+
+  function downloadPng(name) {
+    const link = document.createElement("a");
+    link.download = name;
+    link.href = pngCanvas().toDataURL("image/png");
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  }
+
+  // Where the boundaries come from (the data's attribution): plain text, bottom left.
+  function sourceControl(text) {
+    const key = text || "";
+    if (state.source && state.source.key === key) return;
+    if (state.source) state.map.removeControl(state.source);
+    state.source = null;
+    if (!text) return;
+    const control = L.control({ position: "bottomleft" });
+    control.onAdd = function () { return el("div", text, "zm-source"); };
+    control.addTo(state.map);
+    control.key = key;
+    state.source = control;
+  }
+
   function message(text) {
     const box = document.getElementById("message");
     box.textContent = text || "";
@@ -473,9 +857,13 @@
   // --- one render per rerun of the page ---------------------------------------------------------
   async function render(args) {
     state.args = args;
+    const help = args.messages && args.messages.keys;
+    if (help) document.getElementById("map").setAttribute("aria-label", help);
     setHeight(args.height || 560);
     ensureMap();
     tileLayer(args);
+    sourceControl(args.source);
+    shareControl(args);
     if (args.geometry_id !== state.geometryId) {
       const id = args.geometry_id;
       if (state.loading !== id) {
@@ -505,6 +893,7 @@
         document.body.dataset.drawn = "0";
         const drawn = drawGeometry(geometry);
         legendControl(latest);
+        player(latest);
         select(latest.selected || null);
         message(null);
         const decoded = performance.now();
@@ -526,6 +915,11 @@
   function apply(args) {
     if (!state.geometry) return;
     legendControl(args);
+    if (args.token !== state.token) {
+      stopPlaying();
+      state.playing = null;  // a new view: its own day again
+    }
+    player(args);
     if (args.token !== state.token || !state.view) {
       paint(args.view);
       state.token = args.token;
@@ -549,9 +943,20 @@
     },
     shapes: function () {
       const g = state.geometry;
-      return g.features.map(function (f, i) { return f.rings.length ? i : -1; })
+      return g.features.map(function (f, i) { return f.rings.length && i < g.context ? i : -1; })
         .filter(function (i) { return i >= 0; })
         .map(function (i) { return { code: g.header.codes[i], fill: fillOf(i) }; });
+    },
+    names: function () { return state.layer.namesShown || 0; },  // names drawn just now
+    png: function () { return pngCanvas().toDataURL("image/png"); },  // what PNG downloads
+    context: function () {  // the codes drawn around the regions shown
+      const g = state.geometry;
+      return g.header.codes.slice(g.context);
+    },
+    codeAt: function (x, y) {  // the region under a point of the map's box, else null
+      const map = state.map, p = map.containerPointToLayerPoint(L.point(x, y));
+      const i = featureAt.apply(null, worldOf(map, p));
+      return i >= 0 ? state.geometry.header.codes[i] : null;
     },
     centre: function (code) {
       const g = state.geometry, map = state.map, i = g.header.codes.indexOf(code);

@@ -75,6 +75,26 @@ def test_chains_of_levels_hold_together():
     assert not _found(values, parent, sums, state)[2].any() and not left.any()
 
 
+def test_what_a_zone_allows_is_what_a_viewer_surely_knows():
+    """Found by the real demo (issue 15, Kebumen's Sruweng district on 6 June 2021): a
+    village's WHO level 4 says at least 4 cases only where its admissions and deaths are
+    shown exactly; an audit that took that bound as known let the district total (11) minus
+    the others (1, and 6 shown exactly) pin the village's 4, while the public CSV showed its
+    admissions and deaths as the zone alone, so a viewer knew only 2 to 4 (Harvard orange).
+    What decides 'already said by the zone' is the bound a viewer surely knows."""
+    values, parent, fixed, sums = _group([4, 1, 6])
+    sure_lo = np.array([[0], [2], [1], [5]], dtype=float)
+    hi = np.array([[np.inf], [4], [1], [np.inf]])
+    assumed_lo = sure_lo.copy()
+    assumed_lo[1] = 4  # told by figures only an earlier audit showed
+    before, _ = audit.protect(values, parent, fixed, sums, assumed_lo, hi, T)
+    assert before[3, 0] == EXACT  # the 6 stays: 11 - 1 - 6 pins the 4
+    assert _found(values, parent, sums, before, sure_lo, hi)[2][1, 0]
+    state, left = audit.protect(values, parent, fixed, sums, assumed_lo, hi, T, allow_lo=sure_lo)
+    assert state[3, 0] == HIDDEN  # now the 6 is hidden too
+    assert not _found(values, parent, sums, state, sure_lo, hi)[2].any() and not left.any()
+
+
 @fuzz(150)
 @given(
     st.lists(st.integers(0, 12), min_size=1, max_size=8),

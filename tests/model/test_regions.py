@@ -19,6 +19,8 @@ from zoning.model.regions import (
     level_of_code,
     name_key,
     parent_level,
+    region_view,
+    search_regions,
     view_one_level_up,
 )
 
@@ -316,3 +318,101 @@ def test_an_rt_named_by_its_numbers_makes_its_rw_too():
         ["33.22.01.2001.003", "RW 003", "rw", "33.22.01.2001"],
         ["33.22.01.2001.003.002", "RT 002/RW 003", "rt", "33.22.01.2001.003"],
     ]
+
+
+# --- finding a place (issue 15 item 4) --------------------------------------------------------
+
+PLACES = pd.DataFrame(
+    [
+        ("33", "Jawa Tengah", "province"),
+        ("33.22", "Kabupaten Semarang", "regency"),
+        ("33.74", "Kota Semarang", "regency"),
+        ("33.05", "Kabupaten Kebumen", "regency"),
+        ("33.74.01", "Semarang Tengah", "district"),
+        ("33.74.13", "Semarang Barat", "district"),
+        ("33.05.07", "Ambal", "district"),
+        ("33.22.03", "Tengaran", "district"),
+        ("33.74.01.1001", "Miroto", "village"),
+        ("33.74.01.1002", "Brumbungan", "village"),
+        ("33.05.07.2024", "Sidorejo", "village"),
+        ("33.22.03.2004", "Sidorejo", "village"),
+        ("33.22.03.2005", "Sidorejo Lor", "village"),
+        ("33.22.03.2006", "Kalisidorejo", "village"),
+        ("33.74.01.1001.001", "RW 001", "rw"),
+        ("33.74.01.1001.001.002", "RT 002/RW 001", "rt"),
+    ],
+    columns=["code", "name", "level"],
+)
+PLACES["parent"] = [None if "." not in c else c.rsplit(".", 1)[0] for c in PLACES["code"]]
+
+
+@pytest.mark.parametrize("typed", ["Miroto", "miroto", " MIROTO ", "Kel. Miroto", "33.74.01.1001",
+                                   "3374011001", "33.74.1.1001"])  # fmt: skip
+def test_a_village_is_found_by_name_or_by_code_in_any_form(typed):
+    found = search_regions(PLACES, typed)
+    assert found["code"].iloc[0] == "33.74.01.1001"
+    assert found["parents"].iloc[0] == ["Semarang Tengah", "Kota Semarang"]
+
+
+def test_a_district_code_finds_the_district_not_its_villages():
+    found = search_regions(PLACES, "33.74.01")
+    assert found["code"].tolist() == ["33.74.01"]
+    assert found["match"].tolist() == ["code"]
+    assert found.attrs["total"] == 1
+
+
+def test_an_ambiguous_name_shows_each_with_its_parents_whole_names_first():
+    found = search_regions(PLACES, "Sidorejo")
+    assert found["code"].tolist()[:2] == ["33.05.07.2024", "33.22.03.2004"]
+    assert found["parents"].tolist()[:2] == [
+        ["Ambal", "Kabupaten Kebumen"],
+        ["Tengaran", "Kabupaten Semarang"],
+    ]
+    # then a name that starts with it, then one that holds it
+    assert found["code"].tolist()[2:] == ["33.22.03.2005", "33.22.03.2006"]
+    assert found["match"].tolist() == ["name", "name", "start", "part"]
+
+
+def test_higher_levels_first_among_equal_matches_and_prefixes_count_as_the_name():
+    found = search_regions(PLACES, "semarang")
+    # Kabupaten and Kota Semarang are both "Semarang" without their prefix
+    assert found["code"].tolist()[:2] == ["33.22", "33.74"]
+    assert set(found["code"].tolist()[2:]) == {"33.74.01", "33.74.13"}
+    # the prefix as typed comes first
+    assert search_regions(PLACES, "kab semarang")["code"].tolist()[:2] == ["33.22", "33.74"]
+    assert search_regions(PLACES, "kota semarang")["code"].tolist()[:2] == ["33.74", "33.22"]
+
+
+def test_a_limit_keeps_the_best_and_says_how_many_matched():
+    found = search_regions(PLACES, "sidorejo", limit=2)
+    assert len(found) == 2 and found.attrs["total"] == 4
+
+
+@pytest.mark.parametrize("typed", ["", "   ", None, "Atlantis", "99.99", "--"])
+def test_nothing_found_is_an_empty_table(typed):
+    found = search_regions(PLACES, typed)
+    assert found.empty and found.attrs["total"] == 0
+    assert list(found.columns) == ["code", "name", "level", "match", "parents"]
+
+
+def test_rt_and_rw_are_found_with_their_village():
+    found = search_regions(PLACES, "RT 002")
+    assert found["code"].tolist() == ["33.74.01.1001.001.002"]
+    assert found["parents"].iloc[0] == ["RW 001", "Miroto", "Semarang Tengah", "Kota Semarang"]
+
+
+@pytest.mark.parametrize(
+    ("code", "view"),
+    [
+        ("33", {"level": "province", "region": "33"}),
+        ("33.74", {"level": "regency", "region": "33.74"}),
+        ("33.74.01", {"level": "district", "region": "33.74.01", "within": "33.74"}),
+        ("33.74.01.1001", {"level": "village", "region": "33.74.01.1001", "within": "33.74.01"}),
+        ("33.74.01.1001.001", {"level": "rw", "region": "33.74.01.1001.001",
+                               "within": "33.74.01.1001"}),
+        ("33.74.01.1001.001.002", {"level": "rt", "region": "33.74.01.1001.001.002",
+                                   "within": "33.74.01.1001"}),
+    ],
+)  # fmt: skip
+def test_a_found_region_is_shown_among_its_neighbours_selected(code, view):
+    assert region_view(code) == view

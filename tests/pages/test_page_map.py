@@ -54,7 +54,7 @@ def test_controls_change_the_view(store):
     at.selectbox(key="level_select").set_value("village").run()
     assert at.query_params["level"] == "village"
     assert "dari 4 wilayah" in markdown(at)  # four villages on the map now
-    at.slider(key="date_slider").set_value(dt.date(2021, 7, 1)).run()
+    at.date_input(key="date_input").set_value(dt.date(2021, 7, 1)).run()
     assert at.query_params["date"] == "2021-07-01"
     text = markdown(at)
     assert "Tanpa data" in text and "4 dari 4 wilayah" in text  # first day: windows incomplete
@@ -90,14 +90,38 @@ def test_the_map_gets_geometry_once_as_a_file_and_zones_per_view(store):
     assert sorted(header["codes"]) == sorted(store.regions("village")["code"])
     assert all(s is not None for s in shapes)
     assert len(first["view"]["zones"]) == len(header["codes"])
-    assert first["token"] == "who-ct-2021|2021-07-10|en"
+    assert first["token"] == "who-ct-2021|2021-07-10|en|one"  # one date (not compared, played)
 
-    at.slider(key="date_slider").set_value(dt.date(2021, 7, 1)).run()
+    at.date_input(key="date_input").set_value(dt.date(2021, 7, 1)).run()
     second = map_args(at)
     assert second["geometry_id"] == first["geometry_id"]  # same geometry, new colours only
-    assert second["token"] == "who-ct-2021|2021-07-01|en"
+    assert second["token"] == "who-ct-2021|2021-07-01|en|one"
     assert set(second["view"]["zones"]) == {-1}  # first day: no complete window anywhere
     assert set(first["view"]["zones"]) != {-1}
+
+
+def test_the_date_steps_a_day_and_a_week_back_and_on_within_the_data(store):
+    """Issue 15 item 5: a date picker and buttons, not a slider over every day."""
+    at = open_map(level="regency", scheme="who-ct-2021", date="2021-07-10")
+    assert not at.slider  # no slider any more
+    assert at.date_input(key="date_input").value == dt.date(2021, 7, 10)
+    at.button(key="date_week_back").click().run()
+    assert at.query_params["date"] == "2021-07-03"
+    assert at.date_input(key="date_input").value == dt.date(2021, 7, 3)
+    at.button(key="date_day_on").click().run()
+    assert at.query_params["date"] == "2021-07-04"
+    at.button(key="date_day_back").click().run()
+    at.button(key="date_day_back").click().run()
+    assert at.query_params["date"] == "2021-07-02"
+    # the tiny store's days: 1 to 21 July; a week back from the 2nd stops at the first day
+    at.button(key="date_week_back").click().run()
+    assert at.query_params["date"] == "2021-07-01"
+    assert at.button(key="date_week_back").disabled and at.button(key="date_day_back").disabled
+    at.date_input(key="date_input").set_value(dt.date(2021, 7, 19)).run()
+    at.button(key="date_week_on").click().run()
+    assert at.query_params["date"] == "2021-07-21"  # the last day
+    assert at.button(key="date_week_on").disabled and at.button(key="date_day_on").disabled
+    assert not at.button(key="date_day_back").disabled
 
 
 def test_a_click_on_the_map_selects_the_region_once(store):
@@ -333,3 +357,118 @@ def test_rts_without_a_boundary_are_listed_under_the_map(rt_store, lang, label):
     assert mapdata.without_boundary(rt_store, "rt") == [f"{RW}.003"]
     assert mapdata.without_boundary(rt_store, "rt", within="33.02") == []
     assert mapdata.level_geometry(rt_store, "rt").drawn == 2  # the two with a boundary
+
+
+# --- issue 15: the first view of the demo, the worst zone beside the map, finding a place ------
+
+
+def link_views(at: AppTest) -> list[tuple[str, dict[str, str]]]:
+    """Every page link on the page: its label and the view its query asks for."""
+    from urllib.parse import parse_qsl
+
+    return [
+        (link.proto.label, dict(parse_qsl(link.proto.query_string))) for link in at.get("page_link")
+    ]
+
+
+@pytest.fixture
+def demo_store(demo_db, serve_store) -> Store:
+    return serve_store(Store(str(demo_db)))
+
+
+def test_the_first_view_lists_the_worst_zone_beside_the_map(demo_store):
+    from zoning.model.schemes import builtin_schemes
+    from zoning.views import briefing, service
+
+    at = open_map()  # a fresh clone's first page: no query at all
+    assert at.query_params["level"] == "regency"
+    assert at.query_params["scheme"] == "who-ct-2021"
+    day = service.level_data(demo_store, "regency").settled_day
+    assert at.query_params["date"] == str(day.date())
+    who = builtin_schemes()["who-ct-2021"]
+    _, rows = briefing.worst_zone(demo_store, who, "regency", day, public=True, lang="id")
+    linked = [(label, view) for label, view in link_views(at) if view.get("region")]
+    listed = linked[: len(rows)]  # the worst zone's tab; then the week's changes
+    assert [view["region"] for _, view in listed] == rows["code"].tolist()
+    _, changed = briefing.week_changes(demo_store, who, "regency", day)
+    worse = changed["after"] > changed["before"]
+    shown = [*changed[worse]["code"][:10], *changed[~worse]["code"][:10]]  # ten of each
+    assert [view["region"] for _, view in linked[len(rows) :]] == shown
+    more = int(worse.sum()) - 10
+    assert more > 0 and any(f"dan {more} wilayah lain" in c.value for c in at.caption)
+    assert next(label for label, _ in listed) == f"1\\. {rows['name'].iloc[0]}"
+    assert all(v["level"] == "regency" and v["date"] == str(day.date()) for _, v in listed)
+    text = markdown(at)
+    assert "**Zona terberat\\: Level 4 \\(sangat tinggi\\)**" in text
+    captions = [c.value for c in at.caption]
+    first = rows.iloc[0]
+    figure = f"{first['cases_7d_per_100k']:.1f}".replace(".", ",")
+    assert any(figure in c and "Kasus 7 hari per 100\\.000" in c for c in captions)
+    # every zone of the scheme is on the cards above the map
+    for zone in ("Level 1 (rendah)", "Level 2 (sedang)", "Level 3 (tinggi)"):
+        assert zone in text
+
+
+@pytest.mark.parametrize(
+    ("typed", "code", "level", "within"),
+    [
+        ("Miroto", "33.74.01.1001", "village", "33.74.01"),
+        ("33.74.01", "33.74.01", "district", "33.74"),
+        ("kota semarang", "33.74", "regency", None),
+    ],
+)
+def test_a_place_is_found_by_name_or_code_and_linked(demo_store, typed, code, level, within):
+    at = open_map(lang="en", date="2021-06-20")
+    before = len(at.get("page_link"))
+    at.text_input(key="region_search").input(typed).run()
+    found = link_views(at)[: len(at.get("page_link")) - before]
+    label, view = found[0]
+    assert view["region"] == code and view["level"] == level
+    assert view.get("within") == within
+    assert view["date"] == "2021-06-20" and view["lang"] == "en"  # the rest of the view kept
+    if code == "33.74.01.1001":
+        assert label == "Miroto · Village · Semarang Tengah, Kota Semarang"
+
+
+def test_an_ambiguous_name_shows_the_parents_of_each(demo_store):
+    at = open_map(lang="en")
+    before = len(at.get("page_link"))
+    at.text_input(key="region_search").input("Sidorejo").run()
+    found = [label for label, _ in link_views(at)[: len(at.get("page_link")) - before]]
+    assert len(found) == 8  # the most shown; the caption says how many matched
+    assert len(set(found)) == len(found)  # told apart by their parents
+    assert any(label == "Sidorejo · District · Kota Salatiga" for label in found)
+    assert any(c.value.startswith("25 regions match; 8 are shown") for c in at.caption)
+    at.text_input(key="region_search").input("Atlantis").run()
+    assert any('No region is named or coded "Atlantis"' in c.value for c in at.caption)
+
+
+def all_map_args(at: AppTest) -> list[dict]:
+    import json
+
+    found = [e for e in at.get("component_instance") if "zonemap" in e.proto.component_name]
+    return [json.loads(e.proto.json_args) for e in found]
+
+
+def test_two_dates_side_by_side_and_the_weeks_played(store):
+    """Issue 15 item 6: compare a week before (or any day) beside the chosen day; play the
+    weeks up to it on the map."""
+    at = open_map(level="regency", scheme="who-ct-2021", date="2021-07-20", lang="en")
+    assert len(all_map_args(at)) == 1 and "frames" not in map_args(at)["view"]
+    at.segmented_control(key="map_mode").set_value("compare").run()
+    assert at.query_params["mode"] == "compare" and at.query_params["compare"] == "2021-07-13"
+    left, right = all_map_args(at)
+    assert (
+        left["token"].startswith("who-ct-2021|2021-07-13")
+        and left["geometry_id"] == (right["geometry_id"])
+    )
+    assert right["token"].startswith("who-ct-2021|2021-07-20")
+    at.date_input(key="compare_input").set_value(dt.date(2021, 7, 1)).run()
+    assert at.query_params["compare"] == "2021-07-01"
+    assert set(all_map_args(at)[0]["view"]["zones"]) == {-1}  # the first day has no zones
+    at.segmented_control(key="map_mode").set_value("play").run()
+    (played,) = all_map_args(at)
+    frames = played["view"]["frames"]
+    assert frames["days"] == ["2021-07-06", "2021-07-13", "2021-07-20"]  # what the data reach
+    assert frames["zones"][-1] == played["view"]["zones"]
+    assert played["messages"]["play"] == "▶ Play"

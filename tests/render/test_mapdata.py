@@ -209,3 +209,78 @@ def test_zone_view_says_coverage_and_at_least_where_a_region_rests_on_part_of_it
     whole = _zones(codes, [3, 2, 1], [200.0, 60.0, 30.0]).assign(coverage=1.0, at_least=False)
     whole_view = zone_view(whole, geometry, scheme, "en", level_label="District")
     assert all(f["label"] != "Reporting coverage" for f in whole_view["fields"])
+
+
+# --- issue 15: names on the map, the neighbours around a view, the box a level opens on -------
+
+
+def test_each_name_goes_inside_its_region_s_largest_part():
+    mainland = box(0, 0, 4, 2)
+    islands = MultiPolygon([box(10, 10, 10.5, 10.5), mainland])
+    encoded = _encode([islands, box(5, 0, 6, 1), None], grid=0.01)
+    header, _ = decode_geometry(encoded.payload)
+    origin, grid = np.asarray(header["origin"]), header["grid"]
+    first, second, third = header["labels"]
+    assert mainland.contains(shapely.Point(origin + np.asarray(first) * grid))
+    assert box(5, 0, 6, 1).contains(shapely.Point(origin + np.asarray(second) * grid))
+    assert third is None  # no shape, no name on the map
+
+
+def test_context_regions_come_last_outside_the_codes_and_the_box():
+    shown = [box(0, 0, 1, 1), box(1, 0, 2, 1)]
+    around = [box(-5, -5, 0, 0), box(2, 0, 9, 9)]
+    codes = ["33.74.01.1009.001", "33.74.01.1009.002", "33.74.01.1009", "33.74.01.1010"]
+    encoded = encode_geometry(codes, ["RW 001", "RW 002", "Bangunharjo", "Kauman"],
+                              [1.0] * 4, shown + around, 0.01, context=2)  # fmt: skip
+    header, back = decode_geometry(encoded.payload)
+    assert encoded.codes == tuple(codes[:2])  # the map's zones are of these only
+    assert header["codes"] == codes and header["context"] == 2
+    assert header["bbox"] == [0.0, 0.0, 2.0, 1.0]  # the view opens on the regions shown
+    assert encoded.drawn == 2
+    assert back[3].equals(around[1])
+
+
+def test_a_whole_level_opens_on_the_mainland_not_on_far_small_islands():
+    mainland = [box(x, 0, x + 1, 1) for x in range(20)]
+    far_island = MultiPolygon([box(5, 8, 5.05, 8.05), box(5.5, 8.2, 5.52, 8.22)])
+    geoms = [*mainland[:-1], MultiPolygon([mainland[-1].buffer(0), far_island.geoms[0]]),
+             far_island.geoms[1]]  # fmt: skip
+    header, _ = decode_geometry(_encode(geoms, grid=0.01).payload)
+    assert header["fit"] is None  # only a whole level's map gets a box of its own
+    codes = [f"33.{i + 1:02d}" for i in range(len(geoms))]
+    whole = encode_geometry(codes, codes, [1.0] * len(geoms), geoms, 0.01, fit=True)
+    header, _ = decode_geometry(whole.payload)
+    assert header["bbox"][3] == pytest.approx(8.22)
+    assert header["fit"] == pytest.approx([0.0, 0.0, 20.0, 1.0])
+
+
+def test_an_rw_map_is_drawn_among_its_village_and_the_village_s_neighbours(tiny_store):
+    import geopandas as gpd
+
+    store = tiny_store
+    rw = pd.DataFrame(
+        {
+            "code": ["33.01.01.2001.001", "33.01.01.2001.002"],
+            "name": ["RW 001", "RW 002"],
+            "level": ["rw", "rw"],
+            "parent": ["33.01.01.2001", "33.01.01.2001"],
+            "population": [500, 500],
+        }
+    )
+    rw = gpd.GeoDataFrame(rw, geometry=[box(0, 0, 0.5, 1), box(0.5, 0, 1, 1)], crs="EPSG:4326")
+    with store.transaction() as conn:
+        upload = store.record_upload(conn, "test", "rw", None, "pytest", 2, 0)
+        store.write_regions(conn, rw, upload)
+    for within in ("33.01.01.2001", None):
+        geometry = mapdata.level_geometry(store, "rw", within)
+        header, _ = decode_geometry(geometry.payload)
+        assert geometry.codes == ("33.01.01.2001.001", "33.01.01.2001.002")
+        # the kelurahan and the other village of its district, as named outlines
+        assert header["codes"][header["context"] :] == ["33.01.01.2001", "33.01.01.2002"]
+        assert header["names"][header["context"] :] == ["Desa A1", "Desa A2"]
+    # villages within a district: the district and its neighbours (the regency's districts)
+    header, _ = decode_geometry(mapdata.level_geometry(store, "village", "33.01.01").payload)
+    assert header["codes"][header["context"] :] == ["33.01.01"]
+    # a whole level of villages: no neighbours to draw
+    header, _ = decode_geometry(mapdata.level_geometry(store, "village").payload)
+    assert header["context"] == len(header["codes"]) == 4

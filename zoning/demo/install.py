@@ -39,6 +39,7 @@ def install_demo(store: Store, force: bool = False) -> str:
             as_of=demo.DEMO_AS_OF.isoformat(),
             geometry_note=json.dumps(demo.DEMO_GEOMETRY_NOTE),
             source=json.dumps(demo.DEMO_SOURCE),
+            attribution=demo.DEMO_ATTRIBUTION,
         )
     levels = regions["level"].value_counts()
     per_level = ", ".join(f"{levels.get(lv, 0)} {lv}" for lv in regions["level"].unique())

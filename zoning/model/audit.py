@@ -279,6 +279,7 @@ def protect(
     threshold: int,
     lo_if_set: np.ndarray | None = None,
     force: np.ndarray | None = None,
+    allow_lo: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """How each count (regions x days, several levels at once) is shown on public views.
 
@@ -297,6 +298,12 @@ def protect(
     force : numpy.ndarray of bool, shape (n, days), optional
         Cells shown as the zone alone whatever they hold (they would tell which rule set
         a zone, see :func:`zoning.views.published.day_states`).
+    allow_lo : numpy.ndarray, shape (n, days), optional
+        The lower bound a viewer surely knows; default ``band_lo``. ``band_lo`` may assume
+        more (a lower bound told by figures that only some audits show). Each is checked
+        on its own: what a viewer infers knowing one, against what the zone says to a
+        viewer who knows the same (assuming more is safe when inferring, not when deciding
+        what a zone already says).
     threshold : int
         The small-number threshold ``t``.
 
@@ -328,12 +335,19 @@ def protect(
     if force is not None:
         state[movable & force] = ZONE_ONLY
     valid = equations(v, parent, np.asarray(sums, dtype=bool))
+    allowed = band_lo if allow_lo is None else np.minimum(allow_lo, band_lo)
     kids = np.flatnonzero(parent >= 0)
     left = np.zeros(v.shape, dtype=bool)
+    # what a viewer may know of the zones' bounds: all of band_lo, or surely only allow_lo
+    knowledge = [band_lo] if allow_lo is None or np.array_equal(allowed, band_lo) else [
+        band_lo, allowed]  # fmt: skip
     for _ in range(MAX_ROUNDS):
-        lo, hi = shown_bounds(v, state, parent, band_lo, band_hi, threshold)
-        lo, hi = infer(lo, hi, parent, valid)
-        bad = narrowed(v, lo, hi, band_lo, band_hi, threshold) & (state != EXACT)
+        bad = np.zeros(v.shape, dtype=bool)
+        for known in knowledge:
+            lo, hi = shown_bounds(v, state, parent, known, band_hi, threshold)
+            lo, hi = infer(lo, hi, parent, valid)
+            bad |= narrowed(v, lo, hi, known, band_hi, threshold)
+        bad &= state != EXACT
         if not bad.any():
             left = bad
             break

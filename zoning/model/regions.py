@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 
 from zoning.core.text import quote
@@ -307,3 +308,94 @@ def local_regions(codes: Iterable[str], known: Iterable[str]) -> pd.DataFrame:
     return pd.DataFrame(
         sorted(rows.values(), key=lambda r: (depth(r[0]), r[0])), columns=list(REGION_COLUMNS)
     )
+
+
+#: How a search result matched, best first (:func:`search_regions`).
+MATCH_KINDS = ("code", "name", "start", "word", "part")
+
+
+def search_regions(regions: pd.DataFrame, query: object, limit: int = 10) -> pd.DataFrame:
+    """The regions a person means by ``query``: a code in any written form, or a name.
+
+    A code (``33.74.01``, ``337401``) finds that region; a name (``Miroto``, ``kab
+    semarang``) finds the regions whose name is it (with or without its prefix such as
+    ``Kabupaten``), then those whose name starts with it, has a word starting with it, or
+    holds it, case, spacing and punctuation ignored (:func:`name_key`).
+
+    Parameters
+    ----------
+    regions : DataFrame
+        Columns ``code``, ``name``, ``level``, ``parent``.
+    query : str
+        What the person typed.
+    limit : int
+        The most results returned.
+
+    Returns
+    -------
+    DataFrame
+        ``code, name, level, match, parents`` (``match`` one of :data:`MATCH_KINDS`;
+        ``parents`` the names of its ancestors from the nearest up, without the top region:
+        what tells apart regions of the same name), best matches first, then the higher
+        levels, then by name and code; and ``DataFrame.attrs["total"]``, how many matched.
+    """
+    columns = ["code", "name", "level", "match", "parents"]
+    text = "" if query is None else str(query).strip()
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    empty.attrs["total"] = 0
+    if not text or regions.empty:
+        return empty
+    codes = regions["code"].astype(str)
+    code = try_normalise(text) if re.fullmatch(r"[\d.\s]+", text) else None
+    if code is not None:
+        rank = pd.Series(np.where(codes == code, 0, -1), index=regions.index)
+    else:
+        key = name_key(text)
+        if not key:
+            return empty
+        names = regions["name"].map(name_key)
+        bare = names.map(_without_prefix)
+        plain = _without_prefix(key)  # "Kel. Miroto" is Miroto, with or without its prefix
+        whole = (bare == key) | (bare == plain)
+        starts = names.str.startswith(key) | bare.str.startswith(plain)
+        word = names.str.contains(rf"(?:^| ){re.escape(plain)}", regex=True)
+        part = names.str.contains(plain, regex=False)
+        # the name as typed, prefix and all, before the same name without it
+        kinds = [names == key, whole, starts, word, part]
+        rank = pd.Series(np.select(kinds, [1, 1.5, 2, 3, 4], -1), index=regions.index)
+    found = regions[rank >= 0].assign(
+        match=[MATCH_KINDS[int(r)] for r in rank[rank >= 0]],
+        _rank=rank[rank >= 0],
+        _depth=regions.loc[rank >= 0, "level"].map(LEVELS.index),
+    )
+    found = found.sort_values(["_rank", "_depth", "name", "code"], kind="stable")
+    total = len(found)
+    found = found.head(limit)
+    name_of = dict(zip(codes, regions["name"], strict=True))
+    parents = []
+    for value in found["code"]:
+        chain = []
+        up = parent_code(value)
+        while up is not None and "." in up:  # the top region (the province) goes unsaid
+            chain.append(name_of.get(up, up))
+            up = parent_code(up)
+        parents.append(chain)
+    out = found.assign(parents=parents)[columns].reset_index(drop=True)
+    out.attrs["total"] = total
+    return out
+
+
+def region_view(code: str) -> dict[str, str]:
+    """The map's view that shows region ``code`` among its neighbours, selected.
+
+    A regency (or the province) is shown among all of its level; a district among the
+    districts of its regency, a village among the villages of its district, an RW or RT
+    among those of its village. Returns the URL's ``level``, ``region`` and, but for the
+    top two levels, ``within``.
+    """
+    level = level_of_code(code)
+    view = {"level": level, "region": code}
+    depth = LEVELS.index(level) + 1
+    if depth > 2:
+        view["within"] = ancestor_at_depth(code, min(depth - 1, 4))
+    return view

@@ -10,10 +10,14 @@ ZMG, version 1 (the whole file is gzip-compressed)::
     b"ZMG1" | uint32 LE header length | header (UTF-8 JSON) | body (unsigned LEB128 varints)
 
 The header holds ``grid`` (degrees per integer step), ``origin`` ([lon, lat] of step 0),
-``bbox``, ``codes``, ``names``, ``population`` and ``counts`` = [features, polygons, rings,
-points]. The body holds, in order: polygons per feature, rings per polygon (the first is
-the exterior), points per ring (not repeating the first), then every point as a zigzag
-delta from the previous point (x then y, in grid steps). Names are plain text: the map
+``bbox``, ``codes``, ``names``, ``population``, ``labels`` (where each name goes: [x, y] in
+grid steps from ``origin``, or null), ``fit`` (the box the map opens on, or null for
+``bbox``), ``context`` (the index of the first context region:
+the regions from there on are neighbours drawn as named outlines, with no zone; the number
+of regions when there are none) and ``counts`` = [features, polygons, rings, points].
+The body holds, in order: polygons per feature, rings per polygon (the first is the
+exterior), points per ring (not repeating the first), then every point as a zigzag delta
+from the previous point (x then y, in grid steps). Names are plain text: the map
 shows them with ``textContent``, never as HTML.
 """
 
@@ -33,8 +37,9 @@ import pandas as pd
 import shapely
 
 from zoning.core.i18n import t
+from zoning.model.codes import ancestor_at_depth as ancestor
 from zoning.model.codes import depth, is_within, try_normalise
-from zoning.model.regions import level_depth
+from zoning.model.regions import LEVELS, level_depth
 from zoning.model.schemes import NO_ZONE, Scheme
 from zoning.render.mapview import safe_colour
 from zoning.render.presentation import (
@@ -109,6 +114,8 @@ def encode_geometry(
     population: Sequence[float],
     geometries: Sequence[object],
     grid: float,
+    context: int = 0,
+    fit: bool = False,
 ) -> MapGeometry:
     """Encode polygons (lon/lat) as a gzip-compressed ZMG payload.
 
@@ -122,6 +129,12 @@ def encode_geometry(
         Quantisation step in degrees. Consecutive points that fall on the same step are
         merged; a ring left with fewer than three points is dropped (a polygon whose
         exterior is dropped goes with it).
+    context : int
+        How many of the last regions are context (the neighbours around the regions
+        shown, drawn as named outlines with no zone); ``codes`` of the map are the others.
+    fit : bool
+        Give the map a box to open on (``fit``) that leaves out far, small islands
+        (:func:`_fit_box`); else it opens on every region shown (``bbox``).
     """
     geoms = np.asarray(geometries, dtype=object)
     n = len(geoms)
@@ -133,7 +146,8 @@ def encode_geometry(
     ring_first = np.r_[True, ring_poly[1:] != ring_poly[:-1]] if len(rings) else np.zeros(0, bool)
     coords, point_ring = shapely.get_coordinates(rings, return_index=True)
 
-    bounds = shapely.total_bounds(geoms[~missing]) if (~missing).any() else np.full(4, np.nan)
+    shown = ~missing & (np.arange(n) < n - context)  # the view is fitted to these
+    bounds = shapely.total_bounds(geoms[shown]) if shown.any() else np.full(4, np.nan)
     if np.isfinite(bounds).all():
         origin = (math.floor(bounds[0] / grid) * grid, math.floor(bounds[1] / grid) * grid)
     else:
@@ -174,14 +188,67 @@ def encode_geometry(
         "codes": [str(c) for c in codes],
         "names": [str(x) for x in names],
         "population": [None if pd.isna(p) else float(p) for p in population],
+        "labels": _label_points(geoms, missing, origin, grid),
+        "fit": _fit_box(geoms[shown]) if fit else None,
+        "context": n - context,
         "counts": [n, len(rings_per_poly), len(points_per_ring), len(q)],
     }
     head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     raw = MAGIC + struct.pack("<I", len(head)) + head + body
     payload = gzip.compress(raw, compresslevel=6, mtime=0)
     box = tuple(float(b) for b in bounds)
-    drawn = int((polys_per_feature > 0).sum())
-    return MapGeometry(tuple(header["codes"]), payload, box, drawn)  # type: ignore[arg-type]
+    drawn = int((polys_per_feature[: n - context] > 0).sum())
+    shown_codes = tuple(header["codes"][: n - context])
+    return MapGeometry(shown_codes, payload, box, drawn)  # type: ignore[arg-type]
+
+
+#: Share of the area (by weight) of a level's far edges that the first view may leave out.
+FIT_TRIM = 0.005
+
+
+def _fit_box(geoms: np.ndarray) -> list[float] | None:
+    """The box a whole level's map opens on: the polygons that reach into the box of those
+    whose centres lie within the area-weighted 0.5 % to 99.5 % of all of them, east-west and
+    north-south, so a few small islands far off (Karimunjawa, 80 km north of Jepara) do not
+    shrink the province to half the map. They are still drawn; panning reaches them."""
+    parts = shapely.get_parts(geoms[~shapely.is_missing(geoms)])
+    if len(parts) < 2:
+        return None
+    area = shapely.area(parts)
+    centre = shapely.get_coordinates(shapely.centroid(parts))
+    keep = np.ones(len(parts), dtype=bool)
+    for axis in (0, 1):
+        order = np.argsort(centre[:, axis])
+        share = np.cumsum(area[order]) / area.sum()
+        low = centre[order[np.searchsorted(share, FIT_TRIM)], axis]
+        high = centre[order[min(np.searchsorted(share, 1 - FIT_TRIM), len(order) - 1)], axis]
+        keep &= (centre[:, axis] >= low) & (centre[:, axis] <= high)
+    if not keep.any():
+        return None
+    # and every polygon that reaches into that box: the mainland's edges come back
+    minx, miny, maxx, maxy = shapely.total_bounds(parts[keep])
+    near = shapely.intersects(parts, shapely.box(minx, miny, maxx, maxy))
+    return [round(float(b), 6) for b in shapely.total_bounds(parts[near])]
+
+
+def _label_points(
+    geoms: np.ndarray, missing: np.ndarray, origin: tuple[float, float], grid: float
+) -> list[list[int] | None]:
+    """Where each region's name goes, in grid steps from ``origin``: a point inside its
+    largest polygon (``None`` for a region with no shape)."""
+    out: list[list[int] | None] = [None] * len(geoms)
+    if not len(geoms) or missing.all():
+        return out
+    parts, owner = shapely.get_parts(np.where(missing, None, geoms), return_index=True)
+    polygons = shapely.get_type_id(parts) == shapely.GeometryType.POLYGON
+    parts, owner = parts[polygons], owner[polygons]
+    order = np.lexsort((-shapely.area(parts), owner))  # each region's largest part first
+    first = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
+    points = shapely.get_coordinates(shapely.point_on_surface(parts[first]))
+    steps = np.rint((points - np.asarray(origin)) / grid).astype(np.int64)
+    for region, (x, y) in zip(owner[first], steps, strict=True):
+        out[int(region)] = [int(x), int(y)]
+    return out
 
 
 def level_geometry(store: Store, level: str, within: str | None = None) -> MapGeometry:
@@ -199,9 +266,11 @@ def level_geometry(store: Store, level: str, within: str | None = None) -> MapGe
         frame = service.geometries(store, level)
         if within:
             frame = frame[[is_within(c, within) for c in frame["code"]]]
+        around = _context(store, level, within, frame["code"])
+        both = pd.concat([frame, around], ignore_index=True) if len(around) else frame
         encoded = encode_geometry(
-            frame["code"], frame["name"], frame["population"], frame.geometry.to_numpy(),
-            GRID[level],
+            both["code"], both["name"], both["population"], both.geometry.to_numpy(),
+            GRID[level], context=len(around), fit=not within,
         )  # fmt: skip
         return replace(encoded, store=store.url, version=version)
 
@@ -217,6 +286,34 @@ def without_boundary(store: Store, level: str, within: str | None = None) -> lis
     bare = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     codes = frame["code"].to_numpy()[bare]
     return [c for c in codes if not within or is_within(c, within)]
+
+
+#: Levels whose map shows the villages around its regions even without ``within``.
+CONTEXT_LEVELS = ("rw", "rt")
+
+
+def _context(store: Store, level: str, within: str | None, codes: pd.Series) -> pd.DataFrame:
+    """The regions drawn around a view as named outlines: the region ``within`` and its
+    siblings (a kelurahan and the other villages of its district around its RWs); for RW and
+    RT without ``within``, the villages of the districts their villages are in."""
+    if within:
+        base = within
+    elif level in CONTEXT_LEVELS and len(codes):
+        base = None
+    else:
+        return pd.DataFrame()
+    depth_of = 4 if base is None else depth(base)
+    up_level = LEVELS[depth_of - 1]
+    if up_level not in store.levels():
+        return pd.DataFrame()
+    frame = service.geometries(store, up_level)
+    parent = frame["code"].str.rsplit(".", n=1).str[0]
+    if base is None:  # the districts of the villages the RW/RT are in
+        wanted = {c.rsplit(".", 1)[0] for c in {ancestor(c, 4) for c in codes}}
+    else:
+        wanted = {base.rsplit(".", 1)[0]} if "." in base else set()
+    keep = parent.isin(wanted) if wanted else frame["code"] == base
+    return frame[keep.to_numpy()]
 
 
 def checked_within(store: Store, level: str, within: object) -> tuple[str | None, bool]:
@@ -346,6 +443,34 @@ def view_of(
         return zone_view(zones, geometry, scheme, lang, level_label=level_label, masks=shown)
 
     return cache.cached(key, build, shelf="view")
+
+
+#: Weeks a played map goes back (the chosen day and the same weekday of weeks before).
+PLAY_WEEKS = 8
+
+
+def zone_frames(
+    store: Store,
+    scheme: Scheme,
+    level: str,
+    day: object,
+    geometry: MapGeometry,
+    weeks: int = PLAY_WEEKS,
+) -> dict:
+    """The zones of the regions of ``geometry`` on the same weekday of the ``weeks`` weeks up
+    to ``day`` (those the data reach), for the map to play: ``days`` (ISO dates, oldest
+    first) and ``zones`` (per day, one zone index per region, -1 for none). Zones only: they
+    are public at every level."""
+    data = service.level_data(store, level)
+    j = data.day_index(day)
+    steps = [j - 7 * k for k in range(weeks - 1, -1, -1) if j - 7 * k >= 0]
+    panel = service.zone_panel(store, scheme, level)
+    rows = pd.Index(data.panel.regions).get_indexer(pd.Index(geometry.codes))
+    zones = [
+        np.where(rows >= 0, panel[np.maximum(rows, 0), k], NO_ZONE).astype(int).tolist()
+        for k in steps
+    ]
+    return {"days": [str(data.panel.dates[k].date()) for k in steps], "zones": zones}
 
 
 def zone_view(

@@ -1074,7 +1074,9 @@ def _driver_rows(conn: Connection, frame: pd.DataFrame) -> list[tuple]:
         values = frame[col]
         if col == "date" and sqlite:
             values = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
-        data.append(values.astype(object).where(values.notna(), None))
+        column = values.to_numpy(dtype=object, copy=True)  # Python objects, at once
+        column[values.isna().to_numpy()] = None
+        data.append(column)
     return list(zip(*data, strict=True))
 
 
@@ -1098,6 +1100,10 @@ def _bulk_delete(conn: Connection, table: sa.Table, keys: pd.DataFrame) -> None:
     conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {where}", _driver_rows(conn, keys))
 
 
+#: Rows handed to the driver at once by :func:`_bulk_insert` (bounds the memory of a large write).
+_INSERT_CHUNK = 100_000
+
+
 def _bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
     """Insert a frame's rows through the driver's executemany (fast for large uploads).
 
@@ -1106,7 +1112,8 @@ def _bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None
     marks = ", ".join([_mark(conn)] * len(frame.columns))
     names = ", ".join(frame.columns)
     sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
-    conn.exec_driver_sql(sql, _driver_rows(conn, frame))
+    for start in range(0, len(frame), _INSERT_CHUNK):  # a chunk's rows as Python objects at a time
+        conn.exec_driver_sql(sql, _driver_rows(conn, frame.iloc[start : start + _INSERT_CHUNK]))
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

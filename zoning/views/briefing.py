@@ -22,6 +22,7 @@ from zoning.model.regions import LEVEL_LABELS, level_depth
 from zoning.model.schemes import DEFAULT_SCHEME, NO_ZONE, Scheme, builtin_schemes
 from zoning.store import Store
 from zoning.views import cache, published, service
+from zoning.views.policy import default_level
 
 #: Rows of the table of regions in the most severe zone (PDF brief).
 TABLE_ROWS = 15
@@ -42,21 +43,6 @@ class View:
 
 
 # --- the view --------------------------------------------------------------------------------
-
-
-def default_level(store: Store, scheme: Scheme) -> str:
-    """The top level below the province that has regions and counts at or below it.
-
-    Levels the scheme was designed for are preferred (``regency`` for the demo province).
-    """
-    levels = store.levels()
-    counted = service.counted_levels(store)
-    if not levels:
-        raise LookupError("the store has no regions")
-    deepest = max((level_depth(lv) for lv in counted), default=0)
-    usable = [lv for lv in levels if lv != "province" and level_depth(lv) <= deepest]
-    preferred = [lv for lv in usable if lv in scheme.levels]
-    return (preferred or usable or levels)[0]
 
 
 def view_from_params(store: Store, params: Mapping[str, str | None]) -> View:
@@ -181,11 +167,8 @@ def headline(
         )
     occupied = [z for z in per_zone[:-1] if z["regions"]]
     severe = occupied[-1] if occupied else per_zone[-2]
-    rate_metric = RATE_METRIC if RATE_METRIC in zones else scheme.metrics[0]
-    rows = shown[shown["zone_index"] == severe["index"]]
-    rows = rows.assign(rate=rows.get(rate_metric, np.nan))
-    # ordered by what is shown: numbers, highest first, then the rest (ranges, hidden) by name
-    rows = rows.iloc[privacy.shown_order(rows["rate"].tolist(), rows["name"].tolist())]
+    rate_metric = rate_metric_of(scheme, zones)
+    rows = severe_rows(shown, severe["index"], rate_metric)
     meta = store.meta()
     return {
         "scheme": scheme.id,
@@ -210,6 +193,84 @@ def headline(
         "rate_metric": rate_metric,
         **province_cases(store, day, within),
     }
+
+
+def rate_metric_of(scheme: Scheme, zones: pd.DataFrame) -> str:
+    """The rate regions in a zone are ranked by: :data:`RATE_METRIC` where the view has it."""
+    return RATE_METRIC if RATE_METRIC in zones else scheme.metrics[0]
+
+
+def severe_rows(shown: pd.DataFrame, zone: int, rate_metric: str) -> pd.DataFrame:
+    """The regions of ``shown`` (a zones table as a viewer sees it) in ``zone``, with their
+    ``rate``, ordered by what is shown: numbers, highest first, then the rest (ranges,
+    hidden) by name. The order never depends on a value the viewer does not see."""
+    rows = shown[shown["zone_index"] == zone]
+    rows = rows.assign(rate=rows.get(rate_metric, np.nan))
+    return rows.iloc[privacy.shown_order(rows["rate"].tolist(), rows["name"].tolist())]
+
+
+def worst_zone(
+    store: Store,
+    scheme: Scheme,
+    level: str,
+    day: object,
+    *,
+    public: bool,
+    lang: str,
+    within: str | None = None,
+) -> tuple[int | None, pd.DataFrame]:
+    """The most severe zone any region of the view (inside ``within``, if given) is in
+    (``None``: no region has a zone), and its regions as :func:`severe_rows` orders them,
+    figures as the viewer sees them (:func:`zoning.views.published.public_zones`)."""
+    shown = published.public_zones(store, scheme, level, day, lang, public=public)
+    if within:
+        shown = shown[[is_within(code, within) for code in shown["code"]]]
+    zoned = shown["zone_index"][shown["zone_index"] != NO_ZONE]
+    if zoned.empty:
+        return None, shown.iloc[:0]
+    zone = int(zoned.max())
+    return zone, severe_rows(shown, zone, rate_metric_of(scheme, shown))
+
+
+#: Days back "what changed" compares with: the same weekday a week before.
+CHANGE_DAYS = 7
+
+
+def week_changes(
+    store: Store, scheme: Scheme, level: str, day: object, *, within: str | None = None
+) -> tuple[pd.Timestamp | None, pd.DataFrame]:
+    """The regions whose zone on ``day`` differs from their zone :data:`CHANGE_DAYS` days
+    before (inside ``within``, if given).
+
+    Returns the day compared with (``None`` when the data do not reach back that far) and
+    ``code, name, before, after`` (zone indices; a region without a zone on either day is
+    left out: no data is not a change), the worse first (by how many zones, then the zone
+    reached, then name), then the better.
+    """
+    data = service.level_data(store, level)
+    j = data.day_index(day)
+    columns = ["code", "name", "before", "after"]
+    if j < CHANGE_DAYS:
+        return None, pd.DataFrame(columns=columns)
+    zones = service.zone_panel(store, scheme, level)
+    before, after = zones[:, j - CHANGE_DAYS], zones[:, j]
+    moved = (before != NO_ZONE) & (after != NO_ZONE) & (before != after)
+    codes = data.panel.regions
+    if within:
+        moved &= np.array([is_within(c, within) for c in codes], dtype=bool)
+    names = service.regions(store, level).set_index("code")["name"]
+    out = pd.DataFrame(
+        {
+            "code": codes[moved],
+            "name": names.reindex(codes[moved]).to_numpy(),
+            "before": before[moved].astype(int),
+            "after": after[moved].astype(int),
+        }
+    )
+    step = out["after"] - out["before"]
+    out = out.assign(_worse=step < 0, _step=-step.abs(), _to=-out["after"])
+    out = out.sort_values(["_worse", "_step", "_to", "name", "code"], kind="stable")
+    return data.panel.dates[j - CHANGE_DAYS], out[columns].reset_index(drop=True)
 
 
 # --- the words -------------------------------------------------------------------------------

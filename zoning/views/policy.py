@@ -18,7 +18,7 @@ import pandas as pd
 from zoning.core.i18n import DEFAULT_LANG, format_number, pick, strings, t
 from zoning.model import metrics as M
 from zoning.model.codes import try_normalise
-from zoning.model.regions import LEVEL_LABELS, LEVELS
+from zoning.model.regions import LEVEL_LABELS, LEVELS, level_depth
 from zoning.model.rollup import min_coverage
 from zoning.model.schemes import NO_ZONE, Rule, Scheme, zone_changes
 from zoning.store import Store
@@ -284,6 +284,21 @@ def nearest_scheme_level(scheme: Scheme, level: str | None, available: list[str]
     return min(mine, key=lambda lv: (abs(LEVELS.index(lv) - depth), -LEVELS.index(lv)))
 
 
+def default_level(store: Store, scheme: Scheme) -> str:
+    """The top level below the province that has regions and counts at or below it.
+
+    Levels the scheme was designed for are preferred (``regency`` for the demo province).
+    """
+    levels = store.levels()
+    counted = service.counted_levels(store)
+    if not levels:
+        raise LookupError("the store has no regions")
+    deepest = max((level_depth(lv) for lv in counted), default=0)
+    usable = [lv for lv in levels if lv != "province" and level_depth(lv) <= deepest]
+    preferred = [lv for lv in usable if lv in scheme.levels]
+    return (preferred or usable or levels)[0]
+
+
 def scheme_figures(scheme: Scheme) -> tuple[str, ...]:
     """The figures a region needs for a zone: the scheme's required metrics, else any one of
     its metrics."""
@@ -467,6 +482,11 @@ def is_demo(store: Store) -> bool:
     """Whether the store holds the built-in demo."""
     uploads = store.uploads()
     return bool((uploads["kind"] == "demo").any()) if len(uploads) else False
+
+
+def boundary_source(store: Store) -> str | None:
+    """Where the store's boundaries come from, as a map shows it (plain text), if known."""
+    return store.meta().get("attribution") or None
 
 
 def data_sources(store: Store, lang: str) -> list[str]:

@@ -134,7 +134,7 @@ def _pass(store, day, limit, data, levels, schemes, zones, before, force=None) -
         chain = [lv for lv in levels if field in data[lv].panel.values]
         if not any(lv in privacy.SMALL_LEVELS for lv in chain):
             continue
-        values, parents, fixed, sums, lo, hi, lo_set, raised, forced = ([] for _ in range(9))
+        values, parents, fixed, sums, lo, hi, lo_set, raised, forced, sure = ([] for _ in range(10))
         offset: dict[str, int] = {}
         rows_before = 0
         for level in chain:
@@ -161,6 +161,7 @@ def _pass(store, day, limit, data, levels, schemes, zones, before, force=None) -
             raised.append(low > band[0])
             forced.append((force or {}).get(level, {}).get(column, np.zeros(len(codes), bool)))
             lo.append(low)
+            sure.append(band[0])  # what the zones always say: what is allowed (not `low`)
             hi.append(band[1])
             lo_set.append(band[2])
             rows_before += len(codes)
@@ -168,6 +169,7 @@ def _pass(store, day, limit, data, levels, schemes, zones, before, force=None) -
             np.concatenate(values)[:, None], np.concatenate(parents), np.concatenate(fixed),
             np.concatenate(sums), np.concatenate(lo)[:, None], np.concatenate(hi)[:, None],
             limit, np.concatenate(lo_set)[:, None], np.concatenate(forced)[:, None],
+            np.concatenate(sure)[:, None],
         )  # fmt: skip
         # raised bounds in a group (or of a region) still narrowed
         parent, bad = np.concatenate(parents), left[:, 0]
