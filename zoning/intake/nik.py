@@ -176,6 +176,28 @@ def _sixteen_digits(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return where[digits], (codes[:, digits] - 48).astype(np.int16)
 
 
+def factorize_digits(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What ``pd.factorize`` gives for texts (NIKs, No. KKs): codes in order of first
+    appearance and the distinct texts, several times faster when every text is exactly 16
+    ASCII digits (they are compared as 64-bit integers). Any other text: ``pd.factorize``."""
+    values = np.asarray(values, dtype=object)
+    n = len(values)
+    try:
+        raw = values.astype(f"S{NIK_LENGTH + 1}") if n else None
+    except (UnicodeEncodeError, TypeError, ValueError):
+        raw = None
+    if raw is not None:
+        table = raw.view(np.uint8).reshape(n, NIK_LENGTH + 1)
+        digits = table[:, :NIK_LENGTH]
+        if (table[:, NIK_LENGTH] == 0).all() and ((digits >= 48) & (digits <= 57)).all():
+            number = (digits - 48).astype(np.int64) @ (10 ** np.arange(NIK_LENGTH - 1, -1, -1))
+            codes, _ = pd.factorize(number)
+            first = np.unique(codes, return_index=True)[1]
+            return codes, values[first]
+    codes, uniques = pd.factorize(values)
+    return codes, np.asarray(uniques, dtype=object)
+
+
 def _missing(cell: object) -> bool:
     return cell is None or (isinstance(cell, float) and cell != cell) or cell is pd.NA
 
