@@ -13,7 +13,9 @@ and DuckDB's ``read_csv`` of the same file (``count(*)`` and ``count(distinct ni
 floor: the least any import must spend to read the file once. Finally it times a second,
 daily-sized upload (1% of the rows, partly people already stored) into the full store, and
 the first file again: right away (a duplicate, not read) and after the daily upload (read,
-found to change nothing and rolled back: see :mod:`zoning.intake.envelope`).
+found to change nothing and rolled back: see :mod:`zoning.intake.envelope`). With
+``--postgres`` the first import is timed again into a throwaway PostgreSQL server (the tests'
+one, ``tests/postgres.py``; the register and counts go in by ``COPY``).
 
 The key file, the CSV and the store live in a temporary folder that is removed at the end
 (``--keep`` keeps it). Nothing is written to the home folder.

@@ -244,8 +244,10 @@ def _parse(
             column=cols["nik"],
         )
         row_fate = "not counted" if exclude_unverified else "counted as an unverified case"
+        said = {r: redact(f"{r}; {row_fate}") for r in set(problems.values())}  # as _warn
+        column = redact(cols["nik"])
         for k, reason in problems.items():
-            _warn(report, f"{reason}; {row_fate}", int(rows[k]), cols["nik"])
+            report.warn(said[reason], int(rows[k]), column)
     valid = niks.notna().to_numpy()
     if _truncated_by_a_spreadsheet(niks[valid], cols["nik"], report):
         return _empty_frame()
@@ -857,7 +859,11 @@ class LineList(envelope.Kind):
         # households per RT: a distinct count, recounted from the stored episodes, for the
         # days up to the latest case, the store's "as of" day or the coverage's last day,
         # whichever is latest (a covered day left out would be read as a zero)
-        last = store.case_last_date(conn)
+        last = (  # a first import: the latest of the rows just written, not a scan for it
+            store.case_last_date(conn)
+            if had_cases or plan.insert.empty
+            else pd.Timestamp(plan.insert["date"].max())
+        )
         covered_to = spans["last"].max() if len(spans) else None
         until = max(d for d in (last, store.as_of(conn), covered_to) if d is not None)
         episodes = pd.concat(

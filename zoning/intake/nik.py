@@ -127,8 +127,8 @@ def check_niks(values: pd.Series) -> tuple[pd.Series, dict[int, str]]:
     niks = text.where(ok)
     problems: dict[int, str] = {}
     rescued: dict[int, str] = {}
-    for k in np.flatnonzero(~ok):
-        cell = values.iloc[k]
+    bad = np.flatnonzero(~ok)
+    for k, cell in zip(bad, pd.Series(values).iloc[bad].to_numpy(dtype=object), strict=True):
         reason = check_nik(None if _missing(cell) else cell)
         if reason is None:  # valid once spaces and dots are removed
             rescued[int(k)] = clean_nik(cell)

@@ -677,8 +677,8 @@ class Store:
         day_codes, days = pd.factorize(pd.to_datetime(frame["date"]).to_numpy())
         days = pd.DatetimeIndex(days)
         texts = np.array(days.strftime("%Y-%m-%d") if sqlite else days.date, dtype=object)
-        house = frame["household_key"].to_numpy(dtype=object)
-        house = np.where(pd.isna(house), None, house)
+        house = frame["household_key"].to_numpy(dtype=object, copy=True)
+        house[pd.isna(house)] = None
         columns = {
             "person_key": keys[order],
             "date": texts[day_codes[order]],
@@ -1102,7 +1102,12 @@ def _bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None
     for start in range(0, len(frame), _INSERT_CHUNK):  # a chunk's rows as Python objects at a time
         part = frame.iloc[start : start + _INSERT_CHUNK]
         names = [c for c in part.columns if part[c].notna().any()] or list(part.columns[:1])
-        _insert_columns(conn, table, _driver_columns(conn, part[names]))
+        columns = _driver_columns(conn, part[names])
+        for name, values in columns.items():  # whole numbers kept as floats (an upload id)
+            if isinstance(table.c[name].type, sa.Integer) and part[name].dtype.kind == "f":
+                filled = pd.notna(values)
+                values[filled] = [int(v) for v in values[filled]]
+        _insert_columns(conn, table, columns)
 
 
 def _insert_columns(
@@ -1145,11 +1150,15 @@ def _insert_columns(
         one = "(" + ", ".join([mark] * width) + extra + ")"
         per = max(1, min(_ROWS_PER_STATEMENT, 32_000 // width)) if dialect == "sqlite" else 1
         full = n // per * per
-        if full:
-            flat = block[:full].reshape(-1, per * width).tolist()  # each statement's parameters
-            conn.exec_driver_sql(head + ", ".join([one] * per), list(map(tuple, flat)))
-        if full < n:
-            conn.exec_driver_sql(head + one, list(map(tuple, block[full:].tolist())))
+        cursor = conn.connection.driver_connection.cursor()  # lists as they are
+        try:
+            if full:
+                flat = block[:full].reshape(-1, per * width).tolist()  # a statement's values
+                cursor.executemany(head + ", ".join([one] * per), flat)
+            if full < n:
+                cursor.executemany(head + one, block[full:].tolist())
+        finally:
+            cursor.close()
     finally:
         if gc_was_enabled:
             gc.enable()
