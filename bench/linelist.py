@@ -275,6 +275,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--profile", action="store_true", help="print the import's profile")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--first-only", action="store_true",
+                        help="only the first import (no daily upload, no file again)")  # fmt: skip
     parser.add_argument("--postgres", action="store_true",
                         help="also import into a throwaway PostgreSQL server (COPY)")  # fmt: skip
     args = parser.parse_args()
@@ -314,6 +316,8 @@ def main() -> None:
         print(f"ratio import / duckdb (both queries): {seconds / floor:.1f}x")
         if args.postgres:
             _postgres(path, floor)
+        if args.first_only:
+            return
         start = time.perf_counter()
         again = import_linelist(store, path, filename=path.name, author="bench")
         print(f"same file again, right away: {time.perf_counter() - start:.1f} s -> "
