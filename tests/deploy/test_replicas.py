@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from browser import chromium, upload_page
 from conftest import ANALYST_PASSWORD, tiny_counts, tiny_regions, write_store
+from playwright.sync_api import Error as PlaywrightError
 
 from deploy import local
 from zoning.core.auth import HASH_ENV, hash_password
@@ -106,7 +107,14 @@ def test_an_upload_through_one_replica_shows_on_the_other_replicas_screen(postgr
             analyst = page_on(browser, the_set, "upload?lang=en", one)
             analyst, traffic = upload_page(browser, the_set.url, page=analyst)
             analyst.locator("input[type=file]").set_input_files(str(csv_file))
-            analyst.get_by_text("Preview (4 of 4 rows as read)").wait_for(timeout=60_000)
+            try:
+                analyst.get_by_text("Preview (4 of 4 rows as read)").wait_for(timeout=90_000)
+            except PlaywrightError:  # what the page showed, and where its requests went
+                uploads = [x for x in the_set.access_log.read_text().splitlines() if "upload" in x]
+                pytest.fail(
+                    f"no preview; the page said:\n{analyst.inner_text('body')[-1500:]}\n"
+                    f"requests for uploads:\n{chr(10).join(uploads)}\n{traffic.failed}"
+                )
             analyst.get_by_role("button", name="Save to the database").click()
             analyst.get_by_text(re.compile(r"Saved: upload \d+: 4 rows read")).first.wait_for(
                 timeout=60_000
