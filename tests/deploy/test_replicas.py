@@ -139,3 +139,35 @@ def test_an_upload_through_one_replica_shows_on_the_other_replicas_screen(postgr
     assert set().union(*sent.values()) == {one, two}
     for replica in (one, two):  # each visitor's WebSocket went through nginx to its replica
         assert re.search(rf'^\S+ "{re.escape(replica)}" 101 "GET /_stcore/stream', log, re.M)
+
+
+@pytest.mark.slow
+def test_a_visitor_whose_replica_stops_is_answered_by_the_other(tmp_path: Path):
+    """nginx sends a route whose replica is gone to another one (its session starts again
+    there, as after a restart); the routes of the replica still running do not move."""
+    import urllib.request
+
+    require_nginx()
+    db = tmp_path / "store.db"
+    write_store(db, tiny_regions(), tiny_counts())
+    with local.running(str(db), replicas=2) as the_set:
+
+        def answered_by(route: str) -> str:
+            request = urllib.request.Request(
+                f"{the_set.url}/_stcore/health", headers={"Cookie": f"zoning_route={route}"}
+            )
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                assert answer.status == 200
+                return answer.headers["X-Zoning-Replica"].split(", ")[-1]
+
+        one, two = (url.removeprefix("http://") for url in the_set.replicas)
+        routes: dict[str, list[str]] = {one: [], two: []}
+        for i in range(40):
+            route = f"visitor-{i}"
+            routes[answered_by(route)].append(route)
+        assert routes[one] and routes[two]  # both replicas had visitors
+        assert all(answered_by(r) == one for r in routes[one])  # and kept them
+
+        local.stop(the_set.parts[1].proc)  # replica one (parts[0] is nginx)
+        assert {answered_by(r) for r in routes[one]} == {two}
+        assert {answered_by(r) for r in routes[two]} == {two}
