@@ -178,13 +178,7 @@ if region and level_of_code(region) == level and region in set(layer["code"]):
         history = charts.around_day(service.zone_history(store, scheme, level, region), day)
         st.caption(t("map.zone_history", lg))
         st.altair_chart(charts.zone_strip(history, scheme, lg, day), width="stretch")
-        series = charts.trend_series(store, level, [region], public=public)
-        drawn = charts.region_charts(series, lg, scheme, day, public)
-        for caption, chart in drawn:
-            st.caption(caption)
-            st.altair_chart(chart, width="stretch")
-        if not drawn:
-            st.caption(t("map.no_trend", lg))
+        trend_box = st.container()  # filled last: the measures first, the slower trend after
     with right:
         st.markdown(f"**{t('map.measures', lg)}**")
         show_measures(scheme, int(row["zone_index"]), lg, "map.zone_means")
@@ -209,6 +203,14 @@ if region and level_of_code(region) == level and region in set(layer["code"]):
             st.rerun()
         elif below and not n and inside is not None:
             st.caption(t("map.no_children", lg, level=below_label))
+    with trend_box:
+        series = charts.trend_series(store, level, [region], public=public)
+        drawn = charts.region_charts(series, lg, scheme, day, public)
+        for caption, chart in drawn:
+            st.caption(caption)
+            st.altair_chart(chart, width="stretch")
+        if not drawn:
+            st.caption(t("map.no_trend", lg))
 
 # --- table and downloads: built only when asked for -------------------------------------
 table = export.zones_table(presentation.with_labels(shown, scheme, lg), scheme, day)
