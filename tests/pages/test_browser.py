@@ -9,7 +9,7 @@ import re
 import time
 
 import pytest
-from browser import Traffic, copy_store, require_chromium, streamlit_server
+from browser import Traffic, copy_store, require_chromium, streamlit_server, upload_page
 from conftest import ANALYST_PASSWORD
 from playwright.sync_api import Error as PlaywrightError
 
@@ -500,19 +500,6 @@ def test_captions_meet_wcag_aa_contrast(app, browser, path):
 
 
 # The tests above run on the demo as shipped; the upload below changes the app's data.
-
-
-def upload_page(browser, app: str):
-    """The upload page of ``app`` with an analyst signed in, and its traffic."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1400})
-    traffic = Traffic(page)
-    page.goto(f"{app}/upload?lang=en")
-    page.get_by_role("heading", name="Upload data").wait_for(timeout=60_000)
-    page.get_by_label("Your name (recorded with every change)").fill("Analis Dinkes")
-    page.get_by_label("Analyst password").fill(ANALYST_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_text("Recorded with the upload as: password:Analis Dinkes").wait_for(timeout=60_000)
-    return page, traffic
 
 
 def test_upload_counts_then_the_map_shows_them(app, browser, tmp_path):
