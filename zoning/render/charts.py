@@ -981,7 +981,10 @@ def rt_chart(rt: pd.DataFrame, series: pd.DataFrame, lang: str) -> alt.LayerChar
     and a rule at 1. ``None`` where no day has an estimate."""
     names = unique_names(series.drop_duplicates("code")["code"],
                          series.drop_duplicates("code").set_index("code")["name"])  # fmt: skip
-    frame = _in_span(rt, series).dropna(subset=["rt"])
+    frame = _in_span(rt, series)
+    # a run of days with an estimate is one piece of line: none is drawn across a gap
+    gaps = frame["rt"].isna().groupby(frame["code"]).cumsum()
+    frame = frame.assign(piece=frame["code"] + ":" + gaps.astype(str)).dropna(subset=["rt"])
     if frame.empty:
         return None
     frame = frame.assign(name=frame["code"].map(names))
@@ -992,10 +995,10 @@ def rt_chart(rt: pd.DataFrame, series: pd.DataFrame, lang: str) -> alt.LayerChar
     interval = t("trends.rt_interval", lang)
     band = base.mark_area(opacity=0.18, clip=True).encode(
         y=alt.Y("rt_lower:Q", title="Rt", scale=scale), y2="rt_upper:Q",
-        fill=_region_stroke(order, lang, alt.Fill),
+        fill=_region_stroke(order, lang, alt.Fill), detail="piece:N",
     )  # fmt: skip
     line = base.mark_line(strokeWidth=2, clip=True).encode(
-        y=alt.Y("rt:Q", scale=scale), stroke=_region_stroke(order, lang),
+        y=alt.Y("rt:Q", scale=scale), stroke=_region_stroke(order, lang), detail="piece:N",
         tooltip=[
             alt.Tooltip("name:N", title=t("common.region", lang)),
             alt.Tooltip("date:T", title=t("common.date", lang), format="%d %b %Y"),
