@@ -34,6 +34,7 @@ PAGE_VIEW = {
     "policy": ("lang", "scheme", "level", "date"),
     "briefing": ("lang", "scheme", "level", "date"),
     "upload": ("lang",),
+    "alerts": ("lang", "scheme", "level"),
     "about": ("lang", "scheme"),
 }
 
