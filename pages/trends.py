@@ -117,6 +117,17 @@ if has_cases:
     st.subheader(t("trends.weekly_cases" if public else "trends.daily_cases", lg))
     side_by_side(bars(series, "new_cases", lg, per_100k, day))
 
+# --- the last days: a nowcast of the reports still to come -------------------------------
+if has_cases:
+    found = published.public_nowcast(store, level, codes, public=public)
+    drawn = None if found is None else charts.nowcast_chart(found[0], series, lg)
+    if drawn is not None:
+        st.subheader(t("trends.nowcast_title", lg))
+        st.altair_chart(drawn, width="stretch")
+        st.caption(t("trends.nowcast_help", lg, days=found[1]))
+    elif published.analyses_public(level, public=public):
+        st.caption(t("trends.nowcast_none", lg))
+
 shares = charts.unverified_share(series)  # line lists' rows without a valid NIK
 if shares["unverified"].sum() > 0:
     st.subheader(t("trends.unverified_title", lg))

@@ -4,6 +4,7 @@ Rt and smoothed rates on the trends page, and how each is computed on the About 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import open_page
@@ -105,3 +106,32 @@ def test_about_says_how_each_is_computed_with_references(store, lang, heading):
                       "Cori A, Ferguson NM", "Nishiura"):  # fmt: skip
         assert reference in text
     assert ("4,7 hari" if lang == "id" else "4.7 days") in text  # the interval really used
+
+
+@pytest.mark.parametrize(("lang", "title"), [("id", "nowcast"), ("en", "nowcast")])
+def test_trends_show_the_nowcast_of_the_last_days_as_an_estimate(
+    tmp_path, serve_store, monkeypatch, lang, title
+):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "views"))
+    from test_nowcast_views import bulk_store, daily_uploads
+
+    store = bulk_store(tmp_path / "n.db")
+    daily_uploads(store, monkeypatch)
+    serve_store(store)
+    at = open_page("trends", lang=lang, level="regency", scheme="who-ct-2021",
+                   date="2021-07-30", region="33.01")  # fmt: skip
+    assert any(title in h.value for h in at.subheader)
+    specs = [json.dumps(json.loads(c.proto.spec)) for c in at.get("vega_lite_chart")]
+    drawn = [s for s in specs if '"lower"' in s and '"upper"' in s and '"strokeDash"' in s]
+    assert drawn, "no nowcast band with a dashed line"
+    assert not [s for s in drawn if '"bar"' in s]  # never drawn as counts
+    said = "95 % kasus" if lang == "id" else "95 % of a day's cases"
+    assert said in captions(at)
+
+
+def test_trends_say_there_is_no_nowcast_without_daily_uploads(regencies):
+    at = open_page("trends", lang="en", level="regency", scheme="who-ct-2021",
+                   date="2021-10-20", region="33.01")  # fmt: skip
+    assert "No nowcast yet" in captions(at)

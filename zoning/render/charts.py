@@ -1049,3 +1049,34 @@ def smoothed_chart(
         )
     )
     return _finish(lines.properties(height=260), lang)
+
+
+def nowcast_chart(found: pd.DataFrame, series: pd.DataFrame, lang: str) -> alt.LayerChart | None:
+    """The nowcast of the last days (``found``: :func:`zoning.views.published.public_nowcast`)
+    as what it is, an expectation with its 95 % interval: a shaded band and a dashed line
+    per region, beside the cases reported so far as dots; never a bar of counts."""
+    first = series.drop_duplicates("code")
+    names = unique_names(first["code"], first.set_index("code")["name"])
+    frame = found.dropna(subset=["nowcast"])
+    if frame.empty:
+        return None
+    frame = frame.assign(name=frame["code"].map(names), date=pd.to_datetime(frame["date"]))
+    order = list(dict.fromkeys(names[c] for c in first["code"]))
+    title = t("trends.nowcast_axis", lang)
+    base = alt.Chart(frame).encode(x=alt.X("date:T", title=None))
+    band = base.mark_area(opacity=0.2).encode(
+        y=alt.Y("lower:Q", title=title), y2="upper:Q", fill=_region_stroke(order, lang, alt.Fill)
+    )
+    line = base.mark_line(strokeDash=[5, 4], strokeWidth=2, point=False).encode(
+        y="nowcast:Q", stroke=_region_stroke(order, lang),
+        tooltip=[
+            alt.Tooltip("name:N", title=t("common.region", lang)),
+            alt.Tooltip("date:T", title=t("common.date", lang), format="%d %b %Y"),
+            alt.Tooltip("reported:Q", title=t("trends.nowcast_reported", lang), format=",.0f"),
+            alt.Tooltip("nowcast:Q", title=t("trends.nowcast_expected", lang), format=",.1f"),
+            alt.Tooltip("lower:Q", title=t("trends.nowcast_lower", lang), format=",.0f"),
+            alt.Tooltip("upper:Q", title=t("trends.nowcast_upper", lang), format=",.0f"),
+        ],
+    )  # fmt: skip
+    dots = base.mark_point(filled=True, size=40).encode(y="reported:Q", color=alt.value("#424242"))
+    return _finish(alt.layer(band, line, dots).properties(height=220), lang)

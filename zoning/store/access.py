@@ -558,6 +558,36 @@ class Store:
             found = {r[0] for r in conn.execute(q)}
         return [lv for lv in LEVELS if lv in found]
 
+    def arrivals(self, level: str, field: str, since: object) -> pd.DataFrame:
+        """Every value of ``field`` the regions of ``level`` have had for days from
+        ``since`` on, the current and those revised since, each with the day its upload
+        arrived: ``region, date, value, arrived`` (for reporting delays)."""
+        day = pd.Timestamp(since).date()
+        frames = []
+        with self.engine.connect() as conn:
+            for table in (counts, count_history):
+                q = (
+                    sa.select(
+                        table.c.region, table.c.date, table.c[field].label("value"),
+                        uploads.c.created_at.label("arrived"),
+                    )
+                    .join(uploads, uploads.c.id == table.c.upload_id)
+                    .join(regions, regions.c.code == table.c.region)
+                    .where(regions.c.level == level, table.c.date >= day,
+                           table.c[field].is_not(None))
+                )  # fmt: skip
+                frames.append(pd.read_sql(q, conn))
+        out = pd.concat(frames, ignore_index=True)
+        out["date"] = pd.to_datetime(out["date"])
+        out["arrived"] = pd.to_datetime(out["arrived"]).dt.normalize()
+        return out
+
+    def upload_days(self) -> pd.DatetimeIndex:
+        """The days uploads arrived on, oldest first."""
+        with self.engine.connect() as conn:
+            found = pd.read_sql(sa.select(uploads.c.created_at), conn)["created_at"]
+        return pd.DatetimeIndex(pd.to_datetime(found).dt.normalize().unique()).sort_values()
+
     def count_history(self, region: str) -> pd.DataFrame:
         with self.engine.connect() as conn:
             return pd.read_sql(

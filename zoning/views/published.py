@@ -17,7 +17,7 @@ import contextlib
 import numpy as np
 import pandas as pd
 
-from zoning.model import audit, privacy
+from zoning.model import audit, nowcast, privacy
 from zoning.model import metrics as M
 from zoning.model.regions import LEVELS
 from zoning.model.schemes import Scheme, builtin_schemes
@@ -281,3 +281,19 @@ def public_hot_spots(
     if analyses_public(level, public=public):
         return found
     return found[["code", "name", "hotspot"]]
+
+
+def public_nowcast(
+    store: Store, level: str, codes: list[str], *, public: bool
+) -> tuple[pd.DataFrame, int] | None:
+    """Nowcasts of the last days of regions ``codes`` (:func:`zoning.views.analysis.
+    nowcast_series` with ``code``) and the provisional period the delay gives (days until
+    95 % is reported); ``None`` without a delay estimate or where the viewer may not see
+    them (:func:`analyses_public`: a nowcast scales up the region's own count)."""
+    if not analyses_public(level, public=public):
+        return None
+    delay = analysis.reporting_delay(store, service.level_data(store, level).source_level)
+    if delay is None:
+        return None
+    frames = [analysis.nowcast_series(store, level, code).assign(code=code) for code in codes]
+    return pd.concat(frames, ignore_index=True), nowcast.provisional_days(delay.share)
