@@ -72,6 +72,7 @@ with st.form("subscribe", border=True):
     picked = st.multiselect(
         t("subscribe.regions", lg), choices["code"].tolist(), format_func=region_label,
         help=t("subscribe.regions_help", lg), max_selections=20,
+        placeholder=t("subscribe.regions_placeholder", lg),
     )  # fmt: skip
     wanted_level = common.view_param("level")
     level = st.selectbox(

@@ -103,7 +103,7 @@ def test_about_says_how_each_is_computed_with_references(store, lang, heading):
     assert heading in [h.value for h in at.header]
     text = "\n".join(m.value for m in at.markdown)
     for reference in ("Marshall RJ (1991)", "Getis A, Ord JK (1992)", "Benjamini Y, Hochberg Y",
-                      "Cori A, Ferguson NM", "Nishiura"):  # fmt: skip
+                      "Cori A, Ferguson NM", "Nishiura", "Lawless JF (1994)"):  # fmt: skip
         assert reference in text
     assert ("4,7 hari" if lang == "id" else "4.7 days") in text  # the interval really used
 
