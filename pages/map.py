@@ -166,13 +166,15 @@ if geometry.drawn:
         metric = t(f"metrics.{analysis.smoothed_metric(scheme)}", lg)
         how = t(f"map.smooth_{smooth}_short", lg)
         map_side.caption(t("map.smooth_caption", lg, how=how, metric=metric))
+    # smoothed zones and hot spots are a view of their own (the plain one keeps its name)
+    marked = (f"|{smooth}" if smoothed is not None else "") + ("|hot" if show_hot_spots else "")
     places_for_maps = map_side.columns(len(shown_maps)) if other is not None else [map_side]
     clicked = None
     for where, (when, shown_view, key) in zip(places_for_maps, shown_maps, strict=True):
         with where:
             picked = zone_map(
                 geometry, shown_view, lang=lg,
-                token=f"{scheme.id}|{when.date()}|{lg}|{mode}|{smooth}|{show_hot_spots}",
+                token=f"{scheme.id}|{when.date()}|{lg}|{mode}{marked}",
                 key=key, selected=st.query_params.get("region"),
                 source=policy.boundary_source(store), height=560 if other is None else 460,
                 file_name=export.file_name(scheme, level, when, lg, "png"),

@@ -1048,7 +1048,7 @@ def smoothed_chart(
             ],
         )
     )
-    return _finish(lines.properties(height=260), lang)
+    return _finish(alt.layer(lines).properties(height=260), lang)
 
 
 def nowcast_chart(found: pd.DataFrame, series: pd.DataFrame, lang: str) -> alt.LayerChart | None:
