@@ -5,6 +5,7 @@ Marked ``browser``; skipped with a message when /usr/bin/chromium is absent.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -460,6 +461,36 @@ def test_the_map_by_keyboard_and_zones_not_by_colour_alone(app, browser, demo_db
         "() => [...document.querySelectorAll('.zm-swatch')].map(s => s.dataset.hatch || '')"
     )
     assert hatch == ["", "dots", "lines", "cross", ""]  # level 1 ... level 4, then no data
+    page.close()
+
+
+def test_smoothed_zones_striped_and_hot_spots_outlined_on_the_map(app, browser, demo_db):
+    """Issue 17: zones of smoothed rates, the uncertain ones striped and the hot spots
+    outlined, both named in the legend; as many of each drawn as the view says."""
+    from zoning.model.schemes import get_scheme
+    from zoning.store import Store
+    from zoning.views import analysis, published
+
+    day = "2021-07-03"
+    page, frame, _ = open_map(
+        browser, f"{app}/map?lang=en&level=district&scheme=who-ct-2021&date={day}"
+        "&smooth=eb&hotspots=1",
+    )  # fmt: skip
+    store = Store(str(demo_db))
+    hot = published.public_hot_spots(store, "district", day, public=True)
+    unsure = analysis.smoothed_zones(store, get_scheme("who-ct-2021"), "district", day, "eb")
+    expected = {"uncertain": int(unsure["uncertain"].sum()), "hotspot": int(hot["hotspot"].sum())}
+    assert expected["hotspot"] > 0 and expected["uncertain"] > 0  # the demo has both
+    frame.wait_for_function(
+        f"() => document.body.dataset.marked === '{json.dumps(expected, separators=(',', ':'))}'"
+    )
+    marks = frame.evaluate(
+        "() => [...document.querySelectorAll('[data-mark]')]"
+        ".map(e => [e.dataset.mark, e.textContent])"
+    )
+    assert marks == [["uncertain", "Zone uncertain (probability 20–80 %)"],
+                     ["hotspot", "Hot spot (dashed outline)"]]  # fmt: skip
+    page.get_by_role("tab", name=re.compile(r"^Hot spots \(\d+\)")).wait_for(timeout=30_000)
     page.close()
 
 
