@@ -126,7 +126,13 @@ def test_the_public_gets_the_hot_spot_flag_only_at_small_levels(store):
     analyst = published.public_hot_spots(store, "village", DAY, public=False)
     assert list(public.columns) == ["code", "name", "hotspot"]
     assert list(analyst.columns) == ["code", "name", "z", "p_fdr", "hotspot"]
-    assert public["hotspot"].tolist() == analyst["hotspot"].tolist()
+    # the public's flags on a Wednesday are the Sunday's, like every small-level 7-day figure
+    sunday = published.public_hot_spots(store, "village", "2021-07-11", public=False)
+    assert public["hotspot"].tolist() == sunday["hotspot"].tolist()
+    week = [published.public_hot_spots(store, "village", f"2021-07-{d}", public=True)["hotspot"]
+            for d in range(11, 18)]  # fmt: skip
+    assert all(w.tolist() == week[0].tolist() for w in week[:-1])  # Sunday 11 .. Saturday 17
+    assert analyst["code"].tolist() == public["code"].tolist()
 
 
 def test_rt_only_at_province_and_regency(store):

@@ -271,16 +271,19 @@ def public_hot_spots(
     """:func:`zoning.views.analysis.hot_spots` as a viewer may see it: ``code, name,
     hotspot`` for the public at a small level (the flag, never the z-score or p-value a
     region's own count could be worked back from); analysts and larger levels also get
-    ``z`` and ``p_fdr``."""
+    ``z`` and ``p_fdr``. The public's flags at a small level are those of the last week end
+    on or before ``day`` (:func:`zoning.model.privacy.is_week_end`), like every other
+    7-day figure there: a flag per day would tell how a village's week changed day by day."""
     day = pd.Timestamp(day).normalize()
+    small = not analyses_public(level, public=public)
+    if small:
+        day -= pd.Timedelta(days=(day.day_of_week - privacy.WEEK_END) % 7)
     found = cache.cached(
         cache.key(store, "hot-spots", level, metric, day=day),
         lambda: analysis.hot_spots(store, level, day, metric),
         shelf="view",
     )
-    if analyses_public(level, public=public):
-        return found
-    return found[["code", "name", "hotspot"]]
+    return found[["code", "name", "hotspot"]] if small else found
 
 
 def public_nowcast(
