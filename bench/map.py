@@ -9,8 +9,12 @@ For each size, a store of generated villages (``bench/geometry.py``, cached unde
 straightforward map (``bench/baseline_app.py``), one server at a time, each on its own copy
 of the store, and each is measured the same way at ``level=village``, scheme ``who-ct-2021``:
 
+0. the server's start: from starting ``streamlit run`` until it answers its health check
+   (the dashboard, ``app.py``, loads what the first map needs before it answers);
 1. first map, new server: a fresh page on the fresh server, from ``page.goto`` until every
-   region is drawn (server caches empty);
+   region is drawn (the server's memory caches hold only what it loaded at its start; the
+   store holds what the import prepared: the store is prepared once, as an import does,
+   with ``zoning.render.firstview.prepare``, before it is copied for each server);
 2. server memory with that one session open;
 3. date changes (``--changes``): the app's "+1 hari" button (a day on) is pressed, the
    baseline's date slider's thumb gets ArrowRight, until the map shows the next day; the
@@ -129,6 +133,7 @@ NEXT_FRAME_JS = "() => new Promise((done) => requestAnimationFrame(() => setTime
 
 #: (key, label, unit, decimals) of every figure, in the table's order.
 FIGURES = (
+    ("start_s", "server start until it answers", "s", 2),
     ("first_cold_s", "first map, new server", "s", 2),
     ("first_s", "first map (median)", "s", 2),
     ("first_connect_s", "of which until Streamlit connects", "s", 2),
@@ -164,6 +169,7 @@ class Server:
     url: str
     reruns: list[tuple[float, float]] = field(default_factory=list)  # (perf_counter, ms)
     tail: list[str] = field(default_factory=list)
+    start_s: float | None = None  # from the process's start until it answered its health check
 
     def read(self, log: Path) -> None:
         """Copy the server's output to ``log`` and collect its timing lines (a thread)."""
@@ -207,7 +213,7 @@ def serve(app: str, db: Path, log: Path) -> Iterator[Server]:
     """
     with tempfile.TemporaryDirectory(prefix="bench-map-") as folder:
         if app == "app":
-            script = ROOT / "dashboard.py"
+            script = ROOT / "app.py"  # as served: warmed before it answers (ui/serve.py)
         else:
             script = Path(folder) / "baseline_app.py"
             script.symlink_to(ROOT / "bench" / "baseline_app.py")
@@ -227,7 +233,9 @@ def serve(app: str, db: Path, log: Path) -> Iterator[Server]:
         server = Server(proc, f"http://127.0.0.1:{port}")
         threading.Thread(target=server.read, args=(log,), daemon=True).start()
         try:
+            started = time.perf_counter()
             wait_healthy(server)
+            server.start_s = time.perf_counter() - started
             yield server
         finally:
             stop(proc)
@@ -501,6 +509,7 @@ def measure(
             figures["rss_n_mb"] = server.rss_mb()
 
     out["load_before"] = os.getloadavg()[0]
+    figures["start_s"] = server.start_s
     try:
         first = Page.open(browser)
         pages.append(first)
@@ -521,6 +530,18 @@ def measure(
         for page in pages:
             page.close()
     return out
+
+
+def prepared(db: Path) -> None:
+    """What an import leaves in the store: the first map's data kept for its data version
+    (``zoning.render.firstview.prepare``, as ``python -m zoning cases import`` runs it).
+
+    In a child process, as an import is: this one's caches stay empty. Loads (does nothing)
+    when the cached store has them already.
+    """
+    code = "import sys; from zoning.store import Store; from zoning.render import firstview; "
+    code += "s = Store(sys.argv[1]); firstview.prepare(s); s.engine.dispose()"
+    subprocess.run([sys.executable, "-c", code, str(db)], cwd=ROOT, check=True)
 
 
 def pick_day(db: Path, changes: int) -> dt.date:
@@ -647,6 +668,7 @@ def main() -> None:
         for n in (int(s) for s in args.sizes.split(",")):
             print(f"{n:,} villages: store ...", flush=True)
             db, info = geometry.cached_store(n, RESULTS / "stores", args.seed)
+            prepared(db)
             with scratch(db) as copy:
                 day = pick_day(copy, args.changes)
             size = {"villages": n, "store": info, "day": str(day), "changes": args.changes,

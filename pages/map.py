@@ -11,7 +11,7 @@ from zoning.core.i18n import format_number, pick, t, tn
 from zoning.core.text import escape_markdown, quote
 from zoning.model.regions import child_level, level_of_code, view_one_level_up
 from zoning.model.rollup import zone_totals
-from zoning.render import charts, export, mapdata, presentation
+from zoning.render import charts, export, firstview, mapdata, presentation
 from zoning.views import briefing, policy, service
 
 SELECTED_ANCHOR = "selected-region"
@@ -148,6 +148,7 @@ if geometry.drawn:
     if clicked and clicked != st.query_params.get("region"):
         st.query_params["region"] = clicked
         st.rerun()
+    firstview.prefetch(store, scheme, level, day, lg, public=public)  # the date steps' days
 else:
     map_side.info(t("map.no_geometry", lg))
 bare = mapdata.without_boundary(store, level, within)
