@@ -30,9 +30,11 @@ NEIGHBOURS = (1, -1, 7, -7)
 
 
 def prepare(store: Store) -> None:
-    """Build (or load) and keep every level's data and map geometry for this data version."""
+    """Build (or load) and keep every level's data, map geometry and regions without a
+    boundary for this data version."""
     for level in store.levels():
         mapdata.level_geometry(store, level)
+        mapdata.without_boundary(store, level)
         with contextlib.suppress(LookupError):  # a level with no counts at or below it
             service.level_data(store, level)
 

@@ -34,8 +34,10 @@ _SHELVES: dict[str, OrderedDict[Hashable, object]] = {"level": OrderedDict(), "v
 _SHELF_SIZE = {"level": 96, "view": 256}
 _LOCK = threading.Lock()
 _BUILDING: dict[Hashable, threading.Lock] = {}
-#: Called as ``hook(event, name)`` for every value built (``"build"``, ``name`` the key's view
-#: name) and every value loaded from the store (``"load"``, ``name`` the snapshot's name).
+#: Called as ``hook(event, name)``: ``"build"`` when :func:`cached` makes a value it does not
+#: hold (``name``: the key's view name), and for values kept in the store (:func:`kept`,
+#: ``name``: the snapshot's name) ``"load"`` when it was read from the store, ``"keep"``
+#: when it had to be built from the data (and was then kept).
 HOOKS: list[Callable[[str, str], None]] = []
 
 
@@ -109,6 +111,7 @@ def kept(
         else:
             _announce("load", name)
             return value
+    _announce("keep", name)
     value = build()
     store.save_snapshot(name, version, dump(value))
     return value
@@ -155,5 +158,7 @@ def unpack(data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
     for key, dtype, shape, offset in header["arrays"]:
         dtype = np.dtype(dtype)
         count = int(np.prod(shape, dtype=np.int64))
-        arrays[key] = np.frombuffer(raw, dtype=dtype, count=count, offset=offset).reshape(shape)
+        array = np.frombuffer(raw, dtype=dtype, count=count, offset=offset).reshape(shape)
+        array.flags.writeable = False
+        arrays[key] = array
     return header["meta"], arrays
