@@ -64,12 +64,15 @@ def first_view(store: Store) -> tuple[Scheme, str, pd.Timestamp] | None:
 
 def warm(store: Store) -> None:
     """Everything the first map needs, in this process: the kept levels (built and kept if
-    this data version has none yet) and the views of the first view, for the public in the
-    default language, as a first visitor sees it."""
+    this data version has none yet), the default scheme's zones of every level, and the views
+    of the first view, for the public in the default language, as a first visitor sees it."""
     prepare(store)
     found = first_view(store)
     if found is not None:
         scheme, level, day = found
+        for other in store.levels():  # the default scheme's zones, every day: "what changed"
+            with contextlib.suppress(LookupError):
+                service.zone_panel(store, scheme, other)
         policy.level_coverage(store, scheme, level)
         day_views(store, scheme, level, day, DEFAULT_LANG, public=True)
 
