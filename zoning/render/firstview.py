@@ -30,13 +30,15 @@ NEIGHBOURS = (1, -1, 7, -7)
 
 
 def prepare(store: Store) -> None:
-    """Build (or load) and keep every level's data, map geometry and regions without a
-    boundary for this data version."""
+    """Build (or load) and keep every level's data, map geometry, regions without a boundary
+    and zones under the default scheme (every day) for this data version."""
+    scheme = builtin_schemes()[DEFAULT_SCHEME]
     for level in store.levels():
         mapdata.level_geometry(store, level)
         mapdata.without_boundary(store, level)
         with contextlib.suppress(LookupError):  # a level with no counts at or below it
             service.level_data(store, level)
+            service.zone_panel(store, scheme, level)
 
 
 def day_views(
@@ -63,16 +65,13 @@ def first_view(store: Store) -> tuple[Scheme, str, pd.Timestamp] | None:
 
 
 def warm(store: Store) -> None:
-    """Everything the first map needs, in this process: the kept levels (built and kept if
-    this data version has none yet), the default scheme's zones of every level, and the views
-    of the first view, for the public in the default language, as a first visitor sees it."""
+    """Everything the first map needs, in this process: what :func:`prepare` keeps (loaded;
+    built and kept if this data version has none yet) and the views of the first view, for
+    the public in the default language, as a first visitor sees it."""
     prepare(store)
     found = first_view(store)
     if found is not None:
         scheme, level, day = found
-        for other in store.levels():  # the default scheme's zones, every day: "what changed"
-            with contextlib.suppress(LookupError):
-                service.zone_panel(store, scheme, other)
         policy.level_coverage(store, scheme, level)
         day_views(store, scheme, level, day, DEFAULT_LANG, public=True)
 

@@ -7,6 +7,7 @@ recomputed, and new data is seen as soon as it is committed.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import zlib
 from dataclasses import dataclass
@@ -366,14 +367,25 @@ def at_least(data: LevelData, scheme: Scheme, j: object = slice(None)) -> np.nda
 
 def zone_panel(store: Store, scheme: Scheme, level: str) -> np.ndarray:
     """Zone index of every region x day of ``level`` (:data:`~zoning.model.schemes.NO_ZONE`
-    where none), classified at once."""
+    where none), classified at once; kept in the store per data version and scheme (the
+    import keeps the default scheme's, :func:`zoning.render.firstview.prepare`)."""
+
+    key = cache.key(store, "zone_panel", scheme.id, level)
 
     def build() -> np.ndarray:
         data = level_data(store, level)
         values = {m: data.metrics[m] for m in scheme.metrics if m in data.metrics}
-        return scheme.classify(values, shape=data.panel.shape)
+        zones = scheme.classify(values, shape=data.panel.shape)
+        zones.flags.writeable = False
+        return zones
 
-    return cache.cached(cache.key(store, "zone_panel", scheme.id, level), build)
+    def kept() -> np.ndarray:  # named by the scheme's whole definition, not only its id
+        digest = hashlib.sha256(repr(scheme).encode()).hexdigest()[:16]
+        dump = lambda zones: cache.pack({}, {"zones": zones})  # noqa: E731
+        load = lambda raw: cache.unpack(raw)[1]["zones"]  # noqa: E731
+        return cache.kept(store, f"zones:{digest}:{level}", key[1], build, dump, load)
+
+    return cache.cached(key, kept)
 
 
 def zone_history(store: Store, scheme: Scheme, level: str, code: str) -> pd.DataFrame:
