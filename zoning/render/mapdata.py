@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from zoning.core.errors import InputError
 from zoning.core.i18n import t
 from zoning.model.codes import ancestor_at_depth as ancestor
 from zoning.model.codes import depth, is_within, try_normalise
@@ -50,7 +51,7 @@ from zoning.render.presentation import (
     zones_within,
 )
 from zoning.store import Store
-from zoning.views import cache, service
+from zoning.views import cache, published, service
 
 MAGIC = b"ZMG1"
 #: Quantisation step per level, in degrees: a third of the display simplification tolerance
@@ -455,23 +456,64 @@ def view_of(
     public: bool,
     level_label: str,
     within: str | None = None,
+    smooth: str | None = None,
+    hotspots: bool = False,
 ) -> dict:
     """:func:`zone_view` of one view, built once and shared by every session showing it.
 
     The zones are those of :func:`zoning.views.service.zones_on`, with small counts masked for the
     public (:func:`zoning.render.presentation.shown_zones`), inside ``within`` when it is given.
+    ``smooth`` (``eb``, ``seb``): the zones of the smoothed rates where the viewer may see them
+    (:func:`zoning.views.published.public_smoothed_zones`), uncertain ones marked; ``hotspots``:
+    the hot spots of :func:`zoning.views.published.public_hot_spots` marked (outlined).
     The returned dict is shared: read it, never change it.
     """
     within = checked_within(store, level, within)[0]
-    key = cache.key(store, "mapview", scheme.id, level, within, lang, public, level_label, day=day)
+    key = cache.key(
+        store, "mapview", scheme.id, level, within, lang, public, level_label, smooth, hotspots,
+        day=day,
+    )  # fmt: skip
 
     def build() -> dict:
         zones = zones_within(service.zones_on(store, scheme, level, day), within)
         shown = zones_within(shown_zones(store, scheme, level, day, lang, public=public), within)
         geometry = level_geometry(store, level, within)
-        return zone_view(zones, geometry, scheme, lang, level_label=level_label, masks=shown)
+        marks, extra = {}, []
+        smoothed = smooth and published.public_smoothed_zones(
+            store, scheme, level, day, smooth, public=public
+        )
+        if smoothed is not None and smoothed is not False:
+            smoothed = zones_within(smoothed, within).set_index("code").reindex(zones["code"])
+            zones = zones.assign(
+                zone_index=smoothed["zone_index"].to_numpy(), zone=smoothed["zone"].to_numpy()
+            )
+            marks["uncertain"] = smoothed["uncertain"].to_numpy(dtype=bool)
+            extra.append((t("map.rate_smoothed", lang), 1, smoothed["rate_smoothed"].to_numpy()))
+            yes_no = np.where(marks["uncertain"], t("map.yes", lang), t("map.no", lang))
+            extra.append((t("map.zone_uncertain", lang), 0, yes_no))
+        if hotspots:
+            found = hot_spot_flags(store, level, day, public=public)
+            if found is not None:
+                flag = found.reindex(zones["code"]).fillna(False).to_numpy(dtype=bool)
+                marks["hotspot"] = flag
+                said = np.where(flag, t("map.yes", lang), t("map.no", lang))
+                extra.append((t("map.hotspot", lang), 0, said))
+        return zone_view(
+            zones, geometry, scheme, lang, level_label=level_label, masks=shown,
+            marks=marks, extra=extra,
+        )  # fmt: skip
 
     return cache.cached(key, build, shelf="view")
+
+
+def hot_spot_flags(store: Store, level: str, day: object, *, public: bool) -> pd.Series | None:
+    """Whether each region of ``level`` (by code) is a hot spot on ``day``; ``None`` where
+    hot spots cannot be found at that level (no rate, or regions without a boundary)."""
+    try:
+        found = published.public_hot_spots(store, level, day, public=public)
+    except InputError:
+        return None
+    return found.set_index("code")["hotspot"].astype(bool)
 
 
 #: Weeks a played map goes back (the chosen day and the same weekday of weeks before).
@@ -510,6 +552,8 @@ def zone_view(
     *,
     level_label: str,
     masks: pd.DataFrame | dict[str, Sequence[object]] | None = None,
+    marks: dict[str, np.ndarray] | None = None,
+    extra: Sequence[tuple[str, int, np.ndarray]] = (),
 ) -> dict:
     """The per-view part of the map: a zone per drawn region, the legend and tooltip values.
 
@@ -523,6 +567,11 @@ def zone_view(
     masks : DataFrame or dict, optional
         Column -> display values (numbers or text such as ``"1–4"``) replacing a column's
         values, aligned with ``zones``; how small counts are shown to the public.
+    marks : dict, optional
+        Name (``uncertain``, ``hotspot``) -> one flag per row of ``zones``: the map draws
+        each over the zones (a pattern, an outline) and names it in the legend.
+    extra : sequence of (label, decimals, values)
+        More tooltip rows after the figures, one value per row of ``zones``.
 
     Returns
     -------
@@ -549,6 +598,16 @@ def zone_view(
         shown = np.full(len(order), None, dtype=object)
         shown[found] = row.values
         fields.append({"label": row.label, "decimals": row.decimals, **_packed(shown)})
+    for label, decimals, values in extra:
+        shown = np.full(len(order), None, dtype=object)
+        picked = np.asarray(values, dtype=object)[rows]
+        shown[found] = [None if _missing(v) else v for v in picked]
+        fields.append({"label": label, "decimals": decimals, **_packed(shown)})
+    flags = {}
+    for name, values in (marks or {}).items():
+        flag = np.zeros(len(order), dtype=bool)
+        flag[found] = np.asarray(values, dtype=bool)[rows]
+        flags[name] = flag.astype(int).tolist()
     labels_colours = legend(scheme, lang)
     return {
         "zones": idx.tolist(),
@@ -559,4 +618,11 @@ def zone_view(
         "zone_label": t("common.zone", lang),
         "population_label": t("common.population", lang),
         "fields": fields,
+        "marks": flags,
+        "mark_labels": {name: t(f"map.mark_{name}", lang) for name in flags},
     }
+
+
+def _missing(value: object) -> bool:
+    """A tooltip value that is not there (NaN), shown as a dash."""
+    return isinstance(value, float) and not math.isfinite(value)
