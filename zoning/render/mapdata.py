@@ -275,17 +275,45 @@ def level_geometry(store: Store, level: str, within: str | None = None) -> MapGe
         )  # fmt: skip
         return replace(encoded, store=store.url, version=version)
 
-    return cache.cached(key, build, shelf="view" if within else "level")
+    if within:
+        return cache.cached(key, build, shelf="view")
+
+    def kept() -> MapGeometry:  # a whole level's: kept in the store for the next server
+        found = cache.kept(store, f"mapgeom:{level}", version, build, _geometry_to_bytes,
+                           _geometry_from_bytes)  # fmt: skip
+        return replace(found, store=store.url, version=version)
+
+    return cache.cached(key, kept)
+
+
+def _geometry_to_bytes(geometry: MapGeometry) -> bytes:
+    meta = {"codes": list(geometry.codes), "bounds": list(geometry.bounds), "drawn": geometry.drawn}
+    return cache.pack(meta, {"payload": np.frombuffer(geometry.payload, dtype=np.uint8)})
+
+
+def _geometry_from_bytes(raw: bytes) -> MapGeometry:
+    meta, arrays = cache.unpack(raw)
+    return MapGeometry(tuple(meta["codes"]), arrays["payload"].tobytes(),
+                       tuple(meta["bounds"]), int(meta["drawn"]))  # fmt: skip
 
 
 def without_boundary(store: Store, level: str, within: str | None = None) -> list[str]:
     """The codes of a level's regions (inside ``within``) that have no boundary to draw, such
     as RTs a line list named: the map page lists them instead."""
     within = checked_within(store, level, within)[0]
-    frame = service.geometries(store, level)
-    geoms = frame.geometry.to_numpy()
-    bare = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    codes = frame["code"].to_numpy()[bare]
+    key = cache.key(store, "bare", level)
+
+    def build() -> list[str]:
+        frame = service.geometries(store, level)
+        geoms = frame.geometry.to_numpy()
+        bare = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        return [str(c) for c in frame["code"].to_numpy()[bare]]
+
+    def kept() -> list[str]:  # kept with the level's map: a new server need not read shapes
+        dump = lambda codes: json.dumps(codes).encode()  # noqa: E731
+        return cache.kept(store, f"bare:{level}", key[1], build, dump, json.loads)
+
+    codes = cache.cached(key, kept)
     return [c for c in codes if not within or is_within(c, within)]
 
 
@@ -345,6 +373,7 @@ def prepare(store: Store) -> None:
     """
     for level in store.levels():
         level_geometry(store, level)
+        without_boundary(store, level)
         with contextlib.suppress(LookupError):  # a level with no counts at or below it
             service.level_data(store, level)
 
