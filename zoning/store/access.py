@@ -960,6 +960,11 @@ class Store:
             )  # fmt: skip
             return int(result.inserted_primary_key[0])
 
+    def decisions_mark(self) -> int:
+        """The newest decision's id (0 without one): changes whenever a decision is kept, so
+        views built from decisions can be cached by it."""
+        return int(self._scalar(sa.select(sa.func.max(decisions.c.id))) or 0)
+
     def decisions(
         self, *, region: str | None = None, scheme: str | None = None, level: str | None = None
     ) -> pd.DataFrame:

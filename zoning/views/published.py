@@ -199,8 +199,17 @@ def public_zones(
     analyst's standing decision, else the computed zone, or none for the public when
     unconfirmed zones are not public; ``computed_zone`` and ``decision`` say which.
     """
-    masked = _masked_zones(store, scheme, level, day, lang, public=public)
-    return decisions.apply(store, scheme, level, day, masked, public=public)
+    mark, shown = store.decisions_mark(), decisions.unconfirmed_public()
+    key = cache.key(
+        store, "decided", scheme.id, level, lang, privacy.get_threshold(), public, mark, shown,
+        day=day,
+    )  # fmt: skip
+
+    def build() -> pd.DataFrame:
+        masked = _masked_zones(store, scheme, level, day, lang, public=public)
+        return decisions.apply(store, scheme, level, day, masked, public=public)
+
+    return cache.cached(key, build, "view")
 
 
 def _masked_zones(
