@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from zoning.core.errors import InputError
+from zoning.core.i18n import t
 from zoning.model import decisions as D
 from zoning.model.schemes import NO_ZONE, Scheme
 from zoning.store import Store
@@ -141,8 +142,8 @@ def apply(
     store: Store, scheme: Scheme, level: str, day: object, zones: pd.DataFrame, *, public: bool
 ) -> pd.DataFrame:
     """``zones`` (a zones table of ``level`` on ``day``) with the zone each region shows:
-    the standing decision's, else the computed one, or none (``awaiting``) for the public
-    when unconfirmed zones are not public. Adds :data:`COLUMNS`: the computed zone, the
+    the standing decision's, else the computed one, or none (``awaiting``) when unconfirmed
+    zones are not public; ``public`` (a masked table) then hides the computed zone too. Adds :data:`COLUMNS`: the computed zone, the
     state (:data:`zoning.model.decisions.STATES`), who decided, on which day (UTC), why,
     and the decision's period."""
     standing = D.covering(store.decisions(scheme=scheme.id, level=level), day)
@@ -159,12 +160,14 @@ def apply(
     index = np.array([zone_ids.index(z) if z in zone_ids else NO_ZONE for z in decided], int)
     out["zone"] = np.where(has, decided, out["zone"].to_numpy(object))
     out["zone_index"] = np.where(has, index, out["zone_index"].to_numpy()).astype(int)
-    if public:  # nobody sees a zone, computed or not, of a region awaiting confirmation
-        awaiting = out["decision"].to_numpy() == D.AWAITING
-        for name in ("zone", "computed_zone"):
-            out[name] = np.where(awaiting, None, out[name].to_numpy(object))
-        for name in ("zone_index", "computed_zone_index"):
-            out[name] = np.where(awaiting, NO_ZONE, out[name].to_numpy()).astype(int)
+    # a region awaiting confirmation has no zone; only an exact (analyst's) table keeps the
+    # computed one in ``computed_zone``, for the analyst to confirm
+    awaiting = out["decision"].to_numpy() == D.AWAITING
+    hidden = ("zone", "computed_zone") if public else ("zone",)
+    for name in hidden:
+        out[name] = np.where(awaiting, None, out[name].to_numpy(object))
+        index = f"{name}_index"
+        out[index] = np.where(awaiting, NO_ZONE, out[index].to_numpy()).astype(int)
     out["decided_by"] = np.where(has, found["decided_by"].to_numpy(object), None)
     out["decision_reason"] = np.where(has, found["reason"].to_numpy(object), None)
     for name, source in (
@@ -174,3 +177,38 @@ def apply(
         text = when.dt.strftime("%Y-%m-%d").to_numpy(object)
         out[name] = np.where(has & when.notna().to_numpy(), text, None)
     return out
+
+
+def state_lines(
+    scheme: Scheme, lang: str, *, decision: str, decided_by: object, decided_on: object,
+    computed_index: int,
+) -> list[str]:  # fmt: skip
+    """What a region's zone rests on, in words (plain text: the name is user input): "confirmed
+    by <who> on <day>", "decided by ..." and the computed zone beside an override,
+    "computed, not yet confirmed" or "awaiting confirmation"."""
+    if decision == D.CONFIRMED:
+        return [t("decisions.confirmed_by", lang, who=decided_by, day=decided_on)]
+    if decision == D.OVERRIDDEN:
+        computed = scheme.zone_label(int(computed_index), lang)
+        return [
+            t("decisions.overridden_by", lang, who=decided_by, day=decided_on),
+            t("decisions.computed_beside", lang, zone=computed),
+        ]
+    return [t(f"decisions.{decision}", lang)]
+
+
+def history_table(kept: pd.DataFrame, scheme: Scheme, lang: str) -> pd.DataFrame:
+    """The decisions of :func:`history` under ``scheme`` for a page, newest first: period,
+    computed and decided zone in words, who, when (UTC), why (text) and whether superseded."""
+    rows = kept[kept["scheme"] == scheme.id].iloc[::-1]
+    label = lambda z: scheme.zone_id_label(z if isinstance(z, str) else None, lang)  # noqa: E731
+    return pd.DataFrame({
+        t("decisions.start", lang): rows["start"].dt.strftime("%Y-%m-%d"),
+        t("decisions.end", lang): rows["end"].dt.strftime("%Y-%m-%d").fillna(""),
+        t("decisions.zone", lang): rows["zone"].map(label),
+        t("decisions.computed_col", lang): rows["computed_zone"].map(label),
+        t("decisions.decided_by_col", lang): rows["decided_by"],
+        t("decisions.decided_at_col", lang): rows["decided_at"].dt.strftime("%Y-%m-%d %H:%M"),
+        t("decisions.reason", lang): rows["reason"].fillna(""),
+        t("decisions.superseded", lang): rows["superseded"],
+    })  # fmt: skip
