@@ -143,9 +143,10 @@ def apply(
 ) -> pd.DataFrame:
     """``zones`` (a zones table of ``level`` on ``day``) with the zone each region shows:
     the standing decision's, else the computed one, or none (``awaiting``) when unconfirmed
-    zones are not public; ``public`` (a masked table) then hides the computed zone too. Adds :data:`COLUMNS`: the computed zone, the
-    state (:data:`zoning.model.decisions.STATES`), who decided, on which day (UTC), why,
-    and the decision's period."""
+    zones are not public; ``public`` (a masked table) then hides the computed zone too.
+    Adds :data:`COLUMNS`: the computed zone, the state
+    (:data:`zoning.model.decisions.STATES`), who decided, on which day (UTC), why, and the
+    decision's period."""
     standing = D.covering(store.decisions(scheme=scheme.id, level=level), day)
     fields = ["id", "zone", "action", "reason", "decided_by", "decided_at", "start", "end"]
     found = standing.reindex(columns=fields).reindex(zones["code"].to_numpy())
