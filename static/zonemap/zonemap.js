@@ -68,7 +68,7 @@
   }
 
   // The header and the regions (Web Mercator rings and boxes) of a ZMG file: a level's, or
-  // a detail tile of a tiled level (whose regions are ids header.first onwards).
+  // a detail tile of a tiled level (whose regions are the ids header.ids).
   function decodeParts(bytes) {
     const magic = String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]);
     if (magic !== "ZMG1") throw new Error("not a ZMG file");
@@ -148,19 +148,19 @@
     const b = map.getBounds();
     const west = b.getWest(), east = b.getEast(), south = b.getSouth(), north = b.getNorth();
     const wanted = g.tiles.filter(function (t) {
-      return t[2] <= east && t[4] >= west && t[3] <= north && t[5] >= south;
+      return t[0] <= east && t[2] >= west && t[1] <= north && t[3] >= south;
     });
     if (wanted.length > MAX_DETAIL_TILES) return;
     for (const tile of wanted) {
-      const name = tile[6];
+      const name = tile[4];
       if (state.detail[name]) continue;
       state.detail[name] = "loading";
       fetched(state.folder + name).then(function (bytes) {
         if (state.geometry !== g) return;
-        const part = decodeParts(bytes), first = part.header.first;
+        const part = decodeParts(bytes), ids = part.header.ids;
         part.features.forEach(function (feature, k) {
-          if (feature.rings.length) g.features[first + k] = feature;
-          if (part.labels[k]) g.labels[first + k] = part.labels[k];
+          if (feature.rings.length) g.features[ids[k]] = feature;
+          if (part.labels[k]) g.labels[ids[k]] = part.labels[k];
         });
         g.index = gridIndex(g.features);
         g.loaded += 1;

@@ -316,20 +316,25 @@ def test_a_tiled_level_round_trips_and_a_region_keeps_its_id_in_every_part():
     header, coarse = decode_geometry(encoded.payload)
     assert header["codes"] == codes and list(encoded.codes) == codes
     assert header["population"][3] == 1003  # whole numbers as integers
-    assert [t[:2] for t in header["tiles"]] == [[k, min(k + 8, 50)] for k in range(0, 50, 8)]
-    assert [t[6] for t in header["tiles"]] == [tile.name for tile in encoded.tiles]
+    assert [t[4] for t in header["tiles"]] == [tile.name for tile in encoded.tiles]
     assert header["labels"] == []  # the tiles carry them
+    seen = []
     for listed, tile in zip(header["tiles"], encoded.tiles, strict=True):
         tile_header, shapes = decode_geometry(tile.payload)
-        first = tile_header["first"]
-        assert (first, first + len(shapes)) == (listed[0], listed[1]) == (tile.first, tile.end)
+        ids = tile_header["ids"]
+        assert len(ids) == len(shapes) <= 8 and ids == sorted(ids)
         assert "codes" not in tile_header and "names" not in tile_header
+        seen += ids
         for k, shape in enumerate(shapes):
-            # region ``first + k`` of the tile is region ``first + k`` of the level, in detail
-            assert shapely.hausdorff_distance(shape, geoms[first + k]) <= 0.0001 * 0.71
-            assert shapely.contains(shape, shapely.point_on_surface(geoms[first + k]))
+            # region ``ids[k]`` of the tile is region ``ids[k]`` of the level, in detail
+            assert shapely.hausdorff_distance(shape, geoms[ids[k]]) <= 0.0001 * 0.71
+            assert shapely.contains(shape, shapely.point_on_surface(geoms[ids[k]]))
             assert len(tile_header["labels"][k]) == 2
-        assert shapely.box(*listed[2:6]).buffer(0.0001).contains(shapely.union_all(shapes))
+        assert shapely.box(*listed[:4]).buffer(0.0001).contains(shapely.union_all(shapes))
+    assert sorted(seen) == list(range(50))  # every region in one tile
+    # tiles are compact: together their boxes cover little more than the whole
+    boxes = shapely.box(*np.array([t[:4] for t in header["tiles"]]).T)
+    assert shapely.area(boxes).sum() < 2.5 * shapely.area(shapely.union_all(geoms))
     # the coarse shapes: every region, near its own shape, with far fewer points
     assert len(coarse) == 50 and all(c is not None for c in coarse)
     tolerance = 0.0001 * 20
@@ -373,8 +378,7 @@ def test_a_tiled_view_sends_a_byte_per_region_and_its_tooltips_as_files():
              **mapdata._packed(np.asarray(counts, dtype=object))},
         ],
     }  # fmt: skip
-    tiles = tuple(mapdata.MapFile(b"", k, min(k + 2000, n)) for k in range(0, n, 2000))
-    geometry = mapdata.MapGeometry(("x",) * n, b"", (0, 0, 1, 1), n, tiles=tiles)
+    geometry = mapdata.MapGeometry(("x",) * n, b"", (0, 0, 1, 1), n, tiles=(mapdata.MapFile(b""),))
     full, _ = mapdata.wire_view(view)
     assert full is view  # a level that is not tiled is sent as it is
     sent, tips = mapdata.wire_view(mapdata.tiled_view(view, geometry))
@@ -385,7 +389,8 @@ def test_a_tiled_view_sends_a_byte_per_region_and_its_tooltips_as_files():
     assert np.frombuffer(raw, dtype=np.int8).tolist() == zones
     assert all(set(f) == {"label", "decimals"} for f in sent["fields"])
     assert not any(key.startswith("_") for key in sent)
-    assert [t[:2] for t in sent["tips"]] == [[t.first, t.end] for t in tiles]
+    ranges = [[k, min(k + mapdata.TIP_REGIONS, n)] for k in range(0, n, mapdata.TIP_REGIONS)]
+    assert [t[:2] for t in sent["tips"]] == [[t.first, t.end] for t in tips] == ranges
     assert [t[2] for t in sent["tips"]] == [t.name for t in tips]
     seen_rates, seen_counts = [], []
     for tip in tips:
@@ -406,8 +411,10 @@ def test_a_tiled_level_from_the_store_publishes_only_what_the_public_may_see(
 
     monkeypatch.setenv(mapdata.TILED_ABOVE_ENV, "2")
     monkeypatch.setattr(mapdata, "TILE_REGIONS", 3)
+    monkeypatch.setattr(mapdata, "TIP_REGIONS", 3)
     geometry = mapdata.level_geometry(tiny_store, "village")
-    assert [(t.first, t.end) for t in geometry.tiles] == [(0, 3), (3, 4)]
+    ids = [decode_geometry(t.payload)[0]["ids"] for t in geometry.tiles]
+    assert sorted(i for part in ids for i in part) == [0, 1, 2, 3] and len(ids) == 2
     scheme = builtin_schemes()["who-ct-2021"]
     args = (tiny_store, scheme, "village", "2021-07-14", "en")
     zones = service.zones_on(*args[:4])

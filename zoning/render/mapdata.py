@@ -39,6 +39,7 @@ import pandas as pd
 import shapely
 
 from zoning.core.i18n import t
+from zoning.core.memory import give_back
 from zoning.model.codes import ancestor_at_depth as ancestor
 from zoning.model.codes import depth, is_within, try_normalise
 from zoning.model.regions import LEVELS, level_depth
@@ -73,7 +74,7 @@ class MapFile:
     """A file the map fetches: gzip-compressed bytes named by their content."""
 
     payload: bytes
-    first: int = 0  # the regions it is about: ids first..end-1 (detail tiles, tooltip values)
+    first: int = 0  # a tooltip file's regions: ids first..end-1
     end: int = 0
 
     @property
@@ -264,8 +265,11 @@ def encode_geometry(
 #: variable :data:`TILED_ABOVE_ENV` sets another number (tests tile the demo's villages).
 TILED_ABOVE = 20_000
 TILED_ABOVE_ENV = "ZONING_MAP_TILED_ABOVE"
-#: Regions per detail tile: consecutive codes, so a tile is a few neighbouring districts.
+#: Regions per detail tile at most (tiles are compact groups: :func:`_tile_groups`).
 TILE_REGIONS = 2_000
+#: Regions per tooltip file of a tiled view: consecutive ids, so a region's file is found
+#: from its id alone.
+TIP_REGIONS = 2_000
 #: The coarse shapes' tolerance as a multiple of the level's :data:`GRID` (villages: 0.002°,
 #: about 220 m, a pixel or less on a map of a whole province).
 COARSE = 20
@@ -294,15 +298,15 @@ def encode_tiled(
 
     The coarse shapes are :func:`shapely.coverage_simplify` of the whole level at
     ``grid * coarse`` (default :data:`COARSE`), so neighbours still share their simplified
-    borders, quantised to a grid of a third of that. Each tile is a ZMG of ``tile_regions``
-    (default :data:`TILE_REGIONS`) consecutive regions at full display detail; its header
-    has ``first`` (the index, in the coarse file's order, of
-    its first region: a region's id is its index there, the same in every part), ``labels``
-    (where its regions' names go, as in the coarse header of a level that is not tiled,
-    which is empty here) and no names. The coarse header lists the tiles as ``tiles`` =
-    [[first, end, minx, miny, maxx, maxy, file name], ...] (their boxes in lon/lat) and
-    ``detail_zoom``, the zoom from which the coarse shapes err by more than
-    :data:`COARSE_PIXELS` pixels.
+    borders, quantised to a grid of a third of that. The regions with a shape are split
+    into compact groups of at most ``tile_regions`` (default :data:`TILE_REGIONS`) by
+    halving at the median east-west or north-south, whichever is longer
+    (:func:`_tile_groups`); each group is a tile: a ZMG of its regions at full display
+    detail whose header has ``ids`` (each region's index in the coarse file: a region's id,
+    the same in every part), ``labels`` (where their names go; the coarse header's are
+    empty) and no names. The coarse header lists the tiles as ``tiles`` = [[minx, miny,
+    maxx, maxy, file name], ...] (their boxes in lon/lat) and ``detail_zoom``, the zoom
+    from which the coarse shapes err by more than :data:`COARSE_PIXELS` pixels.
     """
     tile_regions = tile_regions or TILE_REGIONS
     coarse = coarse or COARSE
@@ -316,19 +320,19 @@ def encode_tiled(
     bounds = shapely.total_bounds(geoms[~missing]) if (~missing).any() else np.full(4, np.nan)
     origin = _origin(bounds, grid)
     tiles, listed = [], []
-    for first in range(0, n, tile_regions):
-        part = geoms[first : first + tile_regions]
+    shaped = np.flatnonzero(~missing)
+    spots = shapely.get_coordinates(shapely.point_on_surface(geoms[shaped]))
+    for group in _tile_groups(shaped, spots, tile_regions):
+        part = geoms[group]
         body, _, per_poly, per_ring, points = _encode_body(part, origin, grid)
-        spots = _label_points(part, missing[first : first + len(part)], origin, grid)
         counts = [len(part), len(per_poly), len(per_ring), points]
-        header = {"version": 1, "grid": grid, "origin": list(origin), "first": first,
-                  "counts": counts, "labels": spots}  # fmt: skip
-        tile = MapFile(_zmg(header, body), first, first + len(part))
+        places = _label_points(part, missing[group], origin, grid)
+        header = {"version": 1, "grid": grid, "origin": list(origin), "ids": group.tolist(),
+                  "counts": counts, "labels": places}  # fmt: skip
+        tile = MapFile(_zmg(header, body))
         tiles.append(tile)
-        box = shapely.total_bounds(part[~missing[first : first + tile_regions]])
-        if np.isfinite(box).all():
-            corners = [round(float(b), 6) for b in box]
-            listed.append([first, first + len(part), *corners, tile.name])
+        corners = [round(float(b), 6) for b in shapely.total_bounds(part)]
+        listed.append([*corners, tile.name])
     pixel_zoom = math.log2(360 / 256 / tolerance * COARSE_PIXELS)
     extra = {"tiles": listed, "detail_zoom": round(pixel_zoom, 2)}
     step = grid * coarse / 3
@@ -337,6 +341,19 @@ def encode_tiled(
         origin=_origin(bounds, step), labels=False,
     )  # fmt: skip
     return replace(encoded, tiles=tuple(tiles))
+
+
+def _tile_groups(ids: np.ndarray, points: np.ndarray, most: int) -> list[np.ndarray]:
+    """``ids`` split into groups of at most ``most`` whose ``points`` lie close together:
+    halved at the median of the longer side of their box, again and again (a k-d tree's
+    leaves). Each group's ids are in ascending order."""
+    if len(ids) <= most:
+        return [np.sort(ids)] if len(ids) else []
+    span = points.max(axis=0) - points.min(axis=0)
+    order = np.argsort(points[:, int(span[1] > span[0])], kind="stable")
+    half = len(ids) // 2
+    low, high = order[:half], order[half:]
+    return _tile_groups(ids[low], points[low], most) + _tile_groups(ids[high], points[high], most)
 
 
 #: Share of the area (by weight) of a level's far edges that the first view may leave out.
@@ -409,6 +426,7 @@ def level_geometry(store: Store, level: str, within: str | None = None) -> MapGe
                 frame["code"], frame["name"], frame["population"], frame.geometry.to_numpy(),
                 GRID[level], fit=not within,
             )  # fmt: skip
+            give_back()  # the simplification's arrays: hundreds of MB at national scale
             return replace(encoded, store=store.url, version=version)
         both = pd.concat([frame, around], ignore_index=True) if len(around) else frame
         encoded = encode_geometry(
@@ -489,6 +507,7 @@ def prepare(store: Store) -> None:
         level_geometry(store, level)
         with contextlib.suppress(LookupError):  # a level with no counts at or below it
             service.level_data(store, level)
+    give_back()
 
 
 # --- decoding (the JavaScript reader does the same; used by tests and tools) ---------------------
@@ -583,29 +602,38 @@ def view_of(
         zones = zones_within(service.zones_on(store, scheme, level, day), within)
         shown = zones_within(shown_zones(store, scheme, level, day, lang, public=public), within)
         geometry = level_geometry(store, level, within)
-        view = zone_view(zones, geometry, scheme, lang, level_label=level_label, masks=shown)
-        return tiled_view(view, geometry) if geometry.tiles else view
+        if not geometry.tiles:
+            return zone_view(zones, geometry, scheme, lang, level_label=level_label, masks=shown)
+        idx, columns = _view_columns(zones, geometry, scheme, lang, shown)
+        return _tiled(_view(idx, [], scheme, lang, level_label), geometry, columns)
 
     return cache.cached(key, build, shelf="view")
 
 
 def tiled_view(view: dict, geometry: MapGeometry) -> dict:
     """A :func:`zone_view` for a tiled level: the tooltip values leave the view for files,
-    one per detail tile of ``geometry``, that the map fetches for the region under the mouse.
+    one per :data:`TIP_REGIONS` consecutive regions of ``geometry``, that the map fetches
+    for the region under the mouse.
 
     ``fields`` keep their ``label`` and ``decimals``; ``_tips`` holds the files (a
     :class:`MapFile` each, gzip-compressed JSON ``{"first": id, "fields": [values as in
     :func:`_packed`, one entry per field]}``), which :func:`wire_view` names for the map.
     """
+    columns = [
+        (f["label"], f["decimals"], np.asarray(_unpacked(f), dtype=object)) for f in view["fields"]
+    ]
+    return _tiled(view, geometry, columns)
+
+
+def _tiled(view: dict, geometry: MapGeometry, columns: list[tuple[str, int, np.ndarray]]) -> dict:
     tips = []
-    for tile in geometry.tiles:
-        part = []
-        for field in view["fields"]:
-            values = np.asarray(_unpacked(field)[tile.first : tile.end], dtype=object)
-            part.append(_packed(values))
-        data = json.dumps({"first": tile.first, "fields": part}, separators=(",", ":"))
-        tips.append(MapFile(gzip.compress(data.encode("utf-8"), 6, mtime=0), tile.first, tile.end))
-    fields = [{"label": f["label"], "decimals": f["decimals"]} for f in view["fields"]]
+    n = len(geometry.codes)
+    for first in range(0, n, TIP_REGIONS):
+        end = min(first + TIP_REGIONS, n)
+        part = [_packed(values[first:end]) for _, _, values in columns]
+        data = json.dumps({"first": first, "fields": part}, separators=(",", ":"))
+        tips.append(MapFile(gzip.compress(data.encode("utf-8"), 6, mtime=0), first, end))
+    fields = [{"label": label, "decimals": decimals} for label, decimals, _ in columns]
     return {**view, "fields": fields, "_tips": tuple(tips)}
 
 
@@ -703,6 +731,20 @@ def zone_view(
         (tooltip rows: ``label``, ``decimals``, ``values``, one number or ``None`` per
         region, and where some are text, ``texts`` and ``text_of``: see :func:`_packed`).
     """
+    idx, columns = _view_columns(zones, geometry, scheme, lang, masks)
+    fields = [{"label": label, "decimals": d, **_packed(shown)} for label, d, shown in columns]
+    return _view(idx, fields, scheme, lang, level_label)
+
+
+def _view_columns(
+    zones: pd.DataFrame,
+    geometry: MapGeometry,
+    scheme: Scheme,
+    lang: str,
+    masks: pd.DataFrame | dict[str, Sequence[object]] | None,
+) -> tuple[np.ndarray, list[tuple[str, int, np.ndarray]]]:
+    """The zone index per drawn region, and the tooltip rows (label, decimals, a value per
+    drawn region) of :func:`zone_view`."""
     order = pd.Index(zones["code"]).get_indexer(pd.Index(geometry.codes))
     found = order >= 0
     rows = order[found]
@@ -715,11 +757,16 @@ def zone_view(
             for c in shown_columns(scheme, zones)
             if c in masks
         }
-    fields = []
+    columns = []
     for row in tooltip_rows(drawn, scheme, lang, masks):
         shown = np.full(len(order), None, dtype=object)
         shown[found] = row.values
-        fields.append({"label": row.label, "decimals": row.decimals, **_packed(shown)})
+        columns.append((row.label, row.decimals, shown))
+    return idx, columns
+
+
+def _view(idx: np.ndarray, fields: list, scheme: Scheme, lang: str, level_label: str) -> dict:
+    """:func:`zone_view`'s dict from the zones and the tooltip fields."""
     labels_colours = legend(scheme, lang)
     return {
         "zones": idx.tolist(),
