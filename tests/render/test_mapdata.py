@@ -434,3 +434,31 @@ def test_a_tiled_level_from_the_store_publishes_only_what_the_public_may_see(
     monkeypatch.delenv(mapdata.TILED_ABOVE_ENV)
     tiny_store.set_meta(note="x")
     assert not mapdata.level_geometry(tiny_store, "village").tiles  # 4 villages: one file
+
+
+def test_a_tiled_level_is_kept_in_the_store_for_the_next_server(tiny_store, monkeypatch):
+    from zoning.store import Store
+    from zoning.views import cache
+
+    monkeypatch.setenv(mapdata.TILED_ABOVE_ENV, "2")
+    monkeypatch.setattr(mapdata, "TILE_REGIONS", 3)
+    built = mapdata.level_geometry(tiny_store, "village")
+    back = mapdata.tiled_from_bytes(mapdata.tiled_to_bytes(built))
+    assert (back.codes, back.payload, back.drawn) == (built.codes, built.payload, built.drawn)
+    assert [t.payload for t in back.tiles] == [t.payload for t in built.tiles]
+    assert back.bounds == pytest.approx(built.bounds)
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("built again")
+
+    for shelf in cache._SHELVES.values():  # a new server: nothing in memory
+        shelf.clear()
+    monkeypatch.setattr(mapdata, "encode_tiled", no_build)
+    again = mapdata.level_geometry(Store(tiny_store.url), "village")
+    assert again.payload == built.payload and again.digest == built.digest
+    assert [t.name for t in again.tiles] == [t.name for t in built.tiles]
+    tiny_store.set_meta(note="x")  # new data: the kept one is stale, so it is built again
+    with pytest.raises(AssertionError, match="built again"):
+        mapdata.level_geometry(tiny_store, "village")
+    with pytest.raises(ValueError):
+        mapdata.tiled_from_bytes(mapdata.tiled_to_bytes(built)[:-5])
