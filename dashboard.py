@@ -14,10 +14,7 @@ import streamlit as st
 
 from ui import access, common, guard, zonemap  # noqa: F401 (imported whole before any page runs)
 from zoning.core.i18n import t
-from zoning.core.memory import share_arenas
 from zoning.core.timing import timing_log
-
-share_arenas()  # each session's thread would otherwise keep a heap of its own
 
 PAGES = (
     ("pages/map.py", "map", "nav_map", ":material/map:"),

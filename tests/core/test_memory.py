@@ -31,10 +31,3 @@ def test_give_back_collects_cycles_and_asks_glibc_where_there_is_one():
     if libc is None or "musl" in libc:
         pytest.skip("no glibc here")
     assert asked is True
-
-
-def test_share_arenas_is_accepted_by_glibc():
-    libc = ctypes.util.find_library("c")
-    if libc is None or "musl" in libc:
-        pytest.skip("no glibc here")
-    assert memory.share_arenas() is True

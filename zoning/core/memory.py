@@ -5,11 +5,6 @@ counts read into panels) allocates hundreds of megabytes of short-lived arrays a
 Python frees them, but glibc's allocator keeps most of the pages for later, so a server that
 built a level once stays that large: measured on 83,402 villages, 600 MB after the geometry
 where 270 MB are in use. :func:`give_back` returns those pages.
-
-Every Streamlit session runs its script in a thread of its own, and glibc gives each new
-thread a memory arena of its own (up to eight per core): what one session's run freed is
-kept for that thread alone, so ten sessions that each build a view of 83,000 regions once
-keep ten heaps. :func:`share_arenas` caps the arenas as ``MALLOC_ARENA_MAX`` would.
 """
 
 from __future__ import annotations
@@ -18,11 +13,6 @@ import ctypes
 import ctypes.util
 import functools
 import gc
-
-#: ``mallopt``'s parameter for the most arenas (glibc's ``M_ARENA_MAX``).
-_M_ARENA_MAX = -8
-#: Arenas the server's threads share.
-ARENAS = 2
 
 
 @functools.cache
@@ -45,12 +35,3 @@ def give_back() -> bool:
         return False
     libc.malloc_trim(0)
     return True
-
-
-def share_arenas(arenas: int = ARENAS) -> bool:
-    """Let threads started from now on share at most ``arenas`` glibc memory arenas;
-    return whether the allocator could be asked (glibc only)."""
-    libc = _libc()
-    if libc is None or not hasattr(libc, "mallopt"):
-        return False
-    return bool(libc.mallopt(_M_ARENA_MAX, arenas))
