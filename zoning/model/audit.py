@@ -200,9 +200,17 @@ def equations(values: np.ndarray, parent: np.ndarray, sums: np.ndarray) -> np.nd
     n = len(v)
     kids = parent >= 0
     children = np.bincount(parent[kids], minlength=n)
-    missing = np.zeros(v.shape)
-    np.add.at(missing, parent[kids], np.isnan(v[kids]).astype(float))
+    missing = _group_sum(parent[kids], np.isnan(v[kids]), n)
     return (children > 0)[:, None] & sums[:, None] & ~np.isnan(v) & (missing == 0)
+
+
+def _group_sum(index: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Sums of the rows of ``values`` (rows x days) by group ``index`` into ``n`` rows:
+    ``np.add.at`` (same order of addition, so the same floats) without its slowness."""
+    values = np.asarray(values, dtype=float)
+    days = values.shape[1]
+    flat = (index[:, None] * days + np.arange(days)).ravel()
+    return np.bincount(flat, weights=values.ravel(), minlength=n * days).reshape(n, days)
 
 
 def infer(
@@ -220,13 +228,10 @@ def infer(
     p = parent[kids]
     use = valid[p]
     for _ in range(rounds):
-        sum_lo = np.zeros(lo.shape)
-        np.add.at(sum_lo, p, np.where(use, lo[kids], 0.0))
+        sum_lo = _group_sum(p, np.where(use, lo[kids], 0.0), len(lo))
         fin = np.isfinite(hi[kids])
-        sum_hi = np.zeros(lo.shape)
-        np.add.at(sum_hi, p, np.where(use & fin, hi[kids], 0.0))
-        n_inf = np.zeros(lo.shape)
-        np.add.at(n_inf, p, (use & ~fin).astype(float))
+        sum_hi = _group_sum(p, np.where(use & fin, hi[kids], 0.0), len(lo))
+        n_inf = _group_sum(p, use & ~fin, len(lo))
         total_hi = np.where(n_inf > 0, np.inf, sum_hi)
         new_lo = np.where(valid, np.maximum(lo, sum_lo), lo)
         new_hi = np.where(valid, np.minimum(hi, total_hi), hi)
@@ -385,8 +390,7 @@ def _suppress_more(
     kid_state = state[kids]
     # uniform: a group with a hidden cell shows no range
     ranged = in_act & (kid_state == SMALL)
-    has_range = np.zeros(act.shape, dtype=bool)
-    np.logical_or.at(has_range, p, ranged)
+    has_range = _group_sum(p, ranged, len(act)) > 0
     if ranged.any():
         kid_state[ranged] = HIDDEN
         changed = True
@@ -404,8 +408,7 @@ def _suppress_more(
         changed = True
     state[kids] = kid_state
     # a group with any hidden cell shows no range
-    hidden = np.zeros(act.shape, dtype=bool)
-    np.logical_or.at(hidden, p, state[kids] == HIDDEN)
+    hidden = _group_sum(p, state[kids] == HIDDEN, len(act)) > 0
     fix = hidden[p] & (state[kids] == SMALL)
     if fix.any():
         sub = state[kids]
