@@ -21,6 +21,7 @@ PAGES = (
     ("pages/trends.py", "trends", "nav_trends", ":material/show_chart:"),
     ("pages/policy.py", "policy", "nav_policy", ":material/policy:"),
     ("pages/briefing.py", "briefing", "nav_briefing", ":material/present_to_all:"),
+    ("pages/alerts.py", "alerts", "nav_alerts", ":material/notifications:"),
     ("pages/upload.py", "upload", "nav_upload", ":material/upload_file:"),
     ("pages/about.py", "about", "nav_about", ":material/info:"),
     ("pages/embed.py", "embed", "nav_embed", ":material/code:"),

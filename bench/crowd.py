@@ -3,14 +3,20 @@
 Run by hand (not a test):
 
     .venv/bin/python bench/crowd.py [--viewers 30] [--browsers 6] [--seconds 120]
+    .venv/bin/python bench/crowd.py --replicas 2 --viewers 60   # behind nginx, PostgreSQL
 
 1. A temporary store holds the demo (``python -m zoning demo``; built once and cached as
    ``bench/results/stores/demo.db``, copied for each run; ``--fresh`` rebuilds it).
 2. The dashboard runs on it (``streamlit run dashboard.py``, headless, a free port,
    ``ZONING_TIMING=1``, no file watcher, as deployed: with one, a source file edited during
    the run makes Streamlit drop its module while sessions import it).
-3. One session loads the page first (a server that has been up a while; ``--cold`` skips it:
-   see "cold start" in ``bench/README.md``).
+   With ``--replicas N``: N dashboards behind nginx on PostgreSQL holding the demo, as
+   ``python -m deploy.local`` runs them (a throwaway PostgreSQL unless ``--db``); the viewers
+   open the proxy's address and nginx spreads them (each browser by its route cookie, each
+   protocol client by its connection); the servers' CPU and memory are all replicas' and
+   nginx's together, and the report says how many sessions each replica held.
+3. One session loads the page first, on each replica (a server that has been up a while;
+   ``--cold`` skips it: see "cold start" in ``bench/README.md``).
 4. ``--viewers`` sessions open ``/briefing`` at once and stay on it for ``--seconds``:
    ``--browsers`` of them are headless Chromium pages, each in its own browser context (its
    own session, no shared cache); the others are protocol clients (:class:`Listener`): a
@@ -132,18 +138,25 @@ def machine_busy() -> tuple[float, float]:
 
 @dataclass
 class Server:
-    proc: subprocess.Popen
+    """The dashboard as the viewers reach it: one Streamlit process, or (``--replicas``)
+    nginx in front of several, whose logs are read as they are written."""
+
+    pids: list[int]  # the processes whose CPU and memory count as the server's
     url: str
     reruns: list[tuple[float, str, float]] = field(default_factory=list)  # (time, page, ms)
     problems: list[tuple[float, str]] = field(default_factory=list)  # (when, traceback)
     tail: list[str] = field(default_factory=list)
+    replicas: list[str] = field(default_factory=list)  # their own addresses (--replicas)
+    access_log: Path | None = None  # nginx's (--replicas)
 
-    def read(self, log: Path) -> None:
+    def read(self, lines, log: Path | None = None) -> None:
+        """Read the server's output ``lines`` (copied to ``log`` when given) as they come."""
         block: list[str] = []  # a traceback being read: kept whole, up to its last line
         since = 0.0
-        with log.open("w") as out:
-            for line in self.proc.stdout:
-                out.write(line)
+        with log.open("w") if log else contextlib.nullcontext() as out:
+            for line in lines:
+                if out:
+                    out.write(line)
                 self.tail = [*self.tail[-29:], line.rstrip()]
                 if match := TIMING.search(line):
                     self.reruns.append((time.time(), match.group(1), float(match.group(2))))
@@ -217,8 +230,8 @@ def serve(db: Path, log: Path):
         cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,
     )  # fmt: skip
-    server = Server(proc, f"http://127.0.0.1:{port}")
-    threading.Thread(target=server.read, args=(log,), daemon=True).start()
+    server = Server([proc.pid], f"http://127.0.0.1:{port}")
+    threading.Thread(target=server.read, args=(proc.stdout, log), daemon=True).start()
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -232,6 +245,49 @@ def serve(db: Path, log: Path):
         yield server
     finally:
         stop(proc)
+
+
+def follow(path: Path, done: threading.Event):
+    """The lines of a log file another process is writing, until ``done``."""
+    with path.open(errors="replace") as f:
+        part = ""
+        while True:
+            part += f.readline()
+            if part.endswith("\n"):
+                yield part
+                part = ""
+            elif done.is_set():
+                return
+            else:
+                time.sleep(0.2)
+
+
+@contextlib.contextmanager
+def serve_replicas(db: str, replicas: int):
+    """``replicas`` dashboards behind nginx on the store ``db`` (deploy/local.py)."""
+    from deploy.local import running
+
+    with running(db, replicas, env={"ZONING_TIMING": "1"}) as the_set:
+        server = Server([part.proc.pid for part in the_set.parts], the_set.url)
+        server.replicas = the_set.replicas
+        server.access_log = the_set.access_log
+        done = threading.Event()
+        for part in the_set.parts[1:]:  # (the first is nginx)
+            threading.Thread(target=server.read, args=(follow(part.log, done),),
+                             daemon=True).start()  # fmt: skip
+        try:
+            yield server
+        finally:
+            done.set()
+
+
+def spread(access_log: Path) -> dict[str, int]:
+    """How many WebSocket sessions nginx sent to each replica (logged when they closed)."""
+    found: dict[str, int] = {}
+    for line in access_log.read_text().splitlines():
+        if match := re.match(r'^\S+ "([^"]*)" 101 "GET /_stcore/stream', line):
+            found[match.group(1)] = found.get(match.group(1), 0) + 1
+    return found
 
 
 # --- the viewers ---------------------------------------------------------------------------------
@@ -434,30 +490,52 @@ def percentiles(values: list[float]) -> dict[str, float | None]:
     }
 
 
-def watch_commit(db: Path, before: int, found: dict, stop: threading.Event) -> None:
-    """Note the moment the store's data version first moves past ``before``."""
-    while not stop.is_set():
+def version_reader(db: Path | str):
+    """A function reading the store's data version: a SQLite file read-only (no lock held
+    against the import), or a PostgreSQL store through :class:`Store`."""
+    if "://" in str(db):
+        store = Store(str(db))
+        return store.data_version
+
+    def read() -> int | None:
         with contextlib.suppress(sqlite3.Error):
             conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
             try:
                 row = conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
             finally:
                 conn.close()
-            if row and int(row[0]) > before:
-                found["commit"] = time.time()
-                return
+            return int(row[0]) if row else None
+        return None
+
+    return read
+
+
+def watch_commit(db: Path | str, before: int, found: dict, stop: threading.Event) -> None:
+    """Note the moment the store's data version first moves past ``before``."""
+    read = version_reader(db)
+    while not stop.is_set():
+        version = read()
+        if version is not None and version > before:
+            found["commit"] = time.time()
+            return
         time.sleep(0.02)
 
 
 # --- the run -------------------------------------------------------------------------------------
 
 
-def sample(server_pid: int, start: float, samples: list[dict], stop: threading.Event) -> None:
+def server_usage(pids: list[int]) -> tuple[float, int]:
+    """CPU seconds and resident bytes of the server's processes and their children."""
+    return usage([q for p in pids for q in process_tree(p)])
+
+
+def sample(server_pids: list[int], start: float, samples: list[dict],
+           stop: threading.Event) -> None:  # fmt: skip
     """Every second: the server's CPU and memory, the browsers' memory, the machine's load."""
-    last = (time.time(), usage(process_tree(server_pid))[0], machine_busy())
+    last = (time.time(), server_usage(server_pids)[0], machine_busy())
     while not stop.wait(1.0):
         now = time.time()
-        cpu, rss = usage(process_tree(server_pid))
+        cpu, rss = server_usage(server_pids)
         _, everything = usage(process_tree(os.getpid()))  # this script, its driver and browsers
         busy = machine_busy()
         samples.append({
@@ -472,7 +550,7 @@ def sample(server_pid: int, start: float, samples: list[dict], stop: threading.E
         last = (now, cpu, busy)
 
 
-def analyst(args, db: Path, csv: Path, start: float, upload: dict, found: dict) -> None:
+def analyst(args, db: Path | str, csv: Path, start: float, upload: dict, found: dict) -> None:
     """At ``--upload-at`` s, import the new days of counts as an analyst does."""
     version = Store(str(db)).data_version()
     time.sleep(max(0.0, start + args.upload_at - time.time()))
@@ -488,33 +566,59 @@ def analyst(args, db: Path, csv: Path, start: float, upload: dict, found: dict) 
     stop.set()
 
 
+@contextlib.contextmanager
+def the_server(args: argparse.Namespace, folder: Path):
+    """The store and the dashboard the viewers open: ``(db, server, new as-of day, rows)``.
+
+    One Streamlit process on a copy of the cached demo store (SQLite), or with
+    ``--replicas N`` N of them behind nginx (deploy/local.py) on PostgreSQL (a throwaway
+    server unless ``--db``) holding the demo.
+    """
+    with contextlib.ExitStack() as stack:
+        if args.replicas:
+            from deploy.local import install_demo
+            from deploy.postgres import throwaway_postgres
+
+            db = args.db or stack.enter_context(throwaway_postgres())
+            print("installing the demo into PostgreSQL (about a minute) ...", file=sys.stderr)
+            install_demo(db)
+        else:
+            db = demo_store(folder, args.fresh)
+        new_as_of, rows = counts_file(db, args.days, folder / "kasus.csv")
+        if args.replicas:
+            server = stack.enter_context(serve_replicas(db, args.replicas))
+        else:
+            server = stack.enter_context(serve(db, folder / "server.log"))
+        yield db, server, new_as_of, rows
+
+
 def run(args: argparse.Namespace) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="bench-crowd-"))
     try:
-        db = demo_store(folder, args.fresh)
-        new_as_of, rows = counts_file(db, args.days, folder / "kasus.csv")
-        log = folder / "server.log"
-        with serve(db, log) as server, sync_playwright() as pw:
+        with the_server(args, folder) as (db, server, new_as_of, rows), sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             url = f"{server.url}/briefing?{args.query}"
             warm_up = None
             if not args.cold:  # one session first, as on a server that has been up a while
-                first = Listener(server.url, args.query, "briefing", leave_when_drawn=True)
-                warm = threading.Thread(target=listen, args=([first], time.time() + 180))
+                # (on each replica, straight to its own address)
+                firsts = [Listener(url, args.query, "briefing", leave_when_drawn=True)
+                          for url in server.replicas or [server.url]]  # fmt: skip
+                warm = threading.Thread(target=listen, args=(firsts, time.time() + 180))
                 warm.start()  # (a thread: Playwright's loop runs in this one)
                 warm.join()
+                loads = [f.state["firstLine"] / 1000 - f.opened for f in firsts
+                         if f.state["firstLine"]]  # fmt: skip
                 warm_up = {
-                    "s": round(first.state["firstLine"] / 1000 - first.opened, 2)
-                    if first.state["firstLine"] else None,
-                    "exceptions": first.state["exceptions"],
+                    "s": round(max(loads), 2) if len(loads) == len(firsts) else None,
+                    "exceptions": [e for f in firsts for e in f.state["exceptions"]],
                 }  # fmt: skip
             start = time.time()
             load_start = os.getloadavg()[0]
-            server_cpu0 = usage(process_tree(server.proc.pid))[0]
+            server_cpu0 = server_usage(server.pids)[0]
             samples, upload, found = [], {}, {}
             stop, loaded = threading.Event(), threading.Event()  # (loaded: every viewer drawn)
             threading.Thread(
-                target=sample, args=(server.proc.pid, start, samples, stop), daemon=True
+                target=sample, args=(server.pids, start, samples, stop), daemon=True
             ).start()
             uploader = threading.Thread(
                 target=analyst, args=(args, db, folder / "kasus.csv", start, upload, found),
@@ -551,15 +655,18 @@ def run(args: argparse.Namespace) -> dict:
                 v.collect()
             clients.join(timeout=30)  # (they leave within a second of the end)
             ended = time.time()
-            server_cpu = usage(process_tree(server.proc.pid))[0] - server_cpu0
+            server_cpu = server_usage(server.pids)[0] - server_cpu0
             loadavg = (round(load_start, 2), round(os.getloadavg()[0], 2))
             stop.set()
             uploader.join(timeout=60)
             browser.close()
+            per_replica = spread(server.access_log) if server.access_log else None
         figures = report(args, viewers, server, samples, upload, found, start, ended, opened_all,
                          new_as_of, rows, server_cpu)  # fmt: skip
         figures["loadavg"] = loadavg
         figures["warm_up"] = warm_up
+        figures["replicas"] = args.replicas
+        figures["sessions_per_replica"] = per_replica
         return figures
     finally:
         if args.keep:
@@ -674,7 +781,12 @@ def table(f: dict) -> str:
 
     e, u, s = f["errors"], f["upload"], f["server"]
     n_errors = e["n_page_and_console"] + len(e["streamlit_exceptions"]) + e["n_websocket_closes"]
+    spread_text = ", ".join(f"{n} on {where}" for where, n in
+                            sorted((f.get("sessions_per_replica") or {}).items()))  # fmt: skip
     rows = [
+        ("dashboards", f"{f['replicas']} replicas behind nginx on PostgreSQL; WebSocket "
+                       f"sessions: {spread_text}" if f.get("replicas")
+         else "one Streamlit process on SQLite, no proxy"),
         ("viewers on " + f["url"], f"{f['viewers']} for {f['seconds']} s: {f['browsers']} "
          f"headless Chromium pages (one context each), {f['protocol_clients']} protocol clients"),
         ("errors seen by viewers", f"{n_errors} (page/console/requests {e['n_page_and_console']}, "
@@ -727,6 +839,12 @@ def main() -> int:
         help="no warm-up session: every viewer arrives at a server that has served no one",
     )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument(
+        "--replicas", type=int, default=0,
+        help="run N dashboards behind nginx on PostgreSQL (deploy/local.py); 0: one, no proxy",
+    )  # fmt: skip
+    parser.add_argument("--db", help="with --replicas: a PostgreSQL store's URL (default: a "
+                        "throwaway server); the demo is installed if it is empty")  # fmt: skip
     args = parser.parse_args()
     figures = run(args)
     text = table(figures)

@@ -32,6 +32,10 @@ html(presentation.html_list(policy.data_sources(store, lg)))
 st.header(t("about.method", lg))
 html(presentation.html_list(policy.method_points(lg)))
 
+# --- small areas, zone changes, hot spots and Rt ------------------------------------------
+st.header(t("about.analyses", lg))
+html(presentation.html_list(policy.analysis_points(lg)))
+
 # --- the schemes -------------------------------------------------------------------------
 st.header(t("about.schemes", lg))
 st.caption(t("about.schemes_intro", lg))

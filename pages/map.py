@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
 
 from ui import access, common, places
 from ui.measures import level_note, show_measures
 from ui.zonemap import scroll_into_view, zone_map
+from zoning.core.errors import InputError
 from zoning.core.i18n import format_number, pick, t, tn
 from zoning.core.text import escape_markdown, quote
 from zoning.model.regions import child_level, level_of_code, view_one_level_up
 from zoning.model.rollup import zone_totals
 from zoning.render import charts, export, mapdata, presentation
-from zoning.views import briefing, policy, service
+from zoning.views import analysis, briefing, policy, published, service
 
 SELECTED_ANCHOR = "selected-region"
 #: How the page prints: A4 landscape, without the sidebar, the search and the controls.
@@ -36,6 +39,8 @@ store = common.store()
 scheme = common.pick_scheme(lg)
 level = common.pick_level(store, scheme, lg)
 day = common.pick_date(store, level, lg)
+smooth = common.pick_smoothing(lg)  # zones from the rates as reported, or smoothed
+show_hot_spots = common.pick_hotspots(lg)
 within, refused = mapdata.checked_within(store, level, st.query_params.get("within"))
 
 st.sidebar.markdown(PRINT_CSS, unsafe_allow_html=True)  # A4 landscape: map and lists only
@@ -49,6 +54,17 @@ level_note(store, scheme, level, lg)  # e.g. PPKM Mikro at village level
 
 public = access.public_view(level)  # villages, RW, RT for the public: small counts as ranges
 zones = presentation.zones_within(service.zones_on(store, scheme, level, day), within)
+smoothed = None  # the zones of smoothed rates, where this viewer may see them
+if smooth != "raw" and analysis.smoothed_metric(scheme) is None:
+    st.sidebar.caption(t("map.smooth_no_rate", lg))
+elif smooth != "raw":
+    smoothed = published.public_smoothed_zones(store, scheme, level, day, smooth, public=public)
+    if smoothed is None:
+        st.sidebar.caption(t("map.smooth_analysts_only", lg, level=common.level_label(level, lg)))
+    else:  # the cards and the map follow the smoothed zones
+        by_code = smoothed.set_index("code").reindex(zones["code"])
+        zones = zones.assign(zone_index=by_code["zone_index"].to_numpy(),
+                             zone=by_code["zone"].to_numpy())  # fmt: skip
 shown = presentation.shown_zones(store, scheme, level, day, lg, public=public)
 shown = presentation.zones_within(shown, within)
 layer = presentation.with_labels(zones, scheme, lg)
@@ -97,17 +113,29 @@ with list_side:
             "**" + escape_markdown(t("map.changes_title", lg, day=f"{since.date()}",
                                      worse=len(worse), better=len(better))) + "**"
         )  # fmt: skip
+    hot = None
+    if show_hot_spots:
+        with contextlib.suppress(InputError):  # no rate, or regions without a boundary
+            hot = published.public_hot_spots(store, level, day, public=public)
+            hot = presentation.zones_within(hot, within)
+            hot = hot[hot["hotspot"]]
     tabs = st.tabs([
         t("map.tab_worst", lg, n=format_number(len(worst_rows), lg)),
         t("map.tab_worse", lg, n=format_number(len(worse), lg)),
         t("map.tab_better", lg, n=format_number(len(better), lg)),
+        *([t("map.tab_hotspots", lg, n=format_number(len(hot), lg))] if hot is not None else []),
     ])  # fmt: skip
+    if show_hot_spots and hot is None:
+        st.caption(t("map.hotspots_unavailable", lg))
     with tabs[0], st.container(height=470, border=False):
         places.worst_zone_list(store, scheme, worst, worst_rows, lg)
     with tabs[1], st.container(height=470, border=False):
         places.changed_list(store, scheme, worse, lg)
     with tabs[2], st.container(height=470, border=False):
         places.changed_list(store, scheme, better, lg)
+    if hot is not None:
+        with tabs[3], st.container(height=470, border=False):
+            places.hot_spot_list(store, hot, lg)
 map_side = map_side.container()
 # the maps, then the mode (below them: on a phone the map comes first), then the hints
 maps_box, controls, hints = map_side.container(), map_side.container(), map_side.container()
@@ -121,6 +149,7 @@ if geometry.drawn:
         return mapdata.view_of(
             store, scheme, level, when, lg, public=public, within=within,
             level_label=common.level_label(level, lg),
+            smooth=smooth if smoothed is not None else None, hotspots=show_hot_spots,
         )  # fmt: skip
 
     view = view_on(day)
@@ -133,12 +162,19 @@ if geometry.drawn:
         map_side.caption(
             t("map.compare_caption", lg, before=f"{other.date()}", after=f"{day.date()}")
         )
+    if smoothed is not None:
+        metric = t(f"metrics.{analysis.smoothed_metric(scheme)}", lg)
+        how = t(f"map.smooth_{smooth}_short", lg)
+        map_side.caption(t("map.smooth_caption", lg, how=how, metric=metric))
+    # smoothed zones and hot spots are a view of their own (the plain one keeps its name)
+    marked = (f"|{smooth}" if smoothed is not None else "") + ("|hot" if show_hot_spots else "")
     places_for_maps = map_side.columns(len(shown_maps)) if other is not None else [map_side]
     clicked = None
     for where, (when, shown_view, key) in zip(places_for_maps, shown_maps, strict=True):
         with where:
             picked = zone_map(
-                geometry, shown_view, token=f"{scheme.id}|{when.date()}|{lg}|{mode}", lang=lg,
+                geometry, shown_view, lang=lg,
+                token=f"{scheme.id}|{when.date()}|{lg}|{mode}{marked}",
                 key=key, selected=st.query_params.get("region"),
                 source=policy.boundary_source(store), height=560 if other is None else 460,
                 file_name=export.file_name(scheme, level, when, lg, "png"),
@@ -178,13 +214,7 @@ if region and level_of_code(region) == level and region in set(layer["code"]):
         history = charts.around_day(service.zone_history(store, scheme, level, region), day)
         st.caption(t("map.zone_history", lg))
         st.altair_chart(charts.zone_strip(history, scheme, lg, day), width="stretch")
-        series = charts.trend_series(store, level, [region], public=public)
-        drawn = charts.region_charts(series, lg, scheme, day, public)
-        for caption, chart in drawn:
-            st.caption(caption)
-            st.altair_chart(chart, width="stretch")
-        if not drawn:
-            st.caption(t("map.no_trend", lg))
+        trend_box = st.container()  # filled last: the measures first, the slower trend after
     with right:
         st.markdown(f"**{t('map.measures', lg)}**")
         show_measures(scheme, int(row["zone_index"]), lg, "map.zone_means")
@@ -209,6 +239,14 @@ if region and level_of_code(region) == level and region in set(layer["code"]):
             st.rerun()
         elif below and not n and inside is not None:
             st.caption(t("map.no_children", lg, level=below_label))
+    with trend_box:
+        series = charts.trend_series(store, level, [region], public=public)
+        drawn = charts.region_charts(series, lg, scheme, day, public)
+        for caption, chart in drawn:
+            st.caption(caption)
+            st.altair_chart(chart, width="stretch")
+        if not drawn:
+            st.caption(t("map.no_trend", lg))
 
 # --- table and downloads: built only when asked for -------------------------------------
 table = export.zones_table(presentation.with_labels(shown, scheme, lg), scheme, day)

@@ -9,6 +9,7 @@ from ui.measures import level_note
 from zoning.core.i18n import format_number, pick, t
 from zoning.core.text import escape_markdown
 from zoning.render import charts
+from zoning.views import analysis, published
 
 MAX_REGIONS = 6
 PER_ROW = 3
@@ -84,11 +85,48 @@ if not charts.has_bands(scheme):
 elif not banded:
     st.info(t("trends.no_band_values", lg))
 
+# --- Rt, and the scheme's rate as reported against smoothed ---------------------------------
+rt = published.public_rt(store, level, codes, public=public)
+st.subheader(t("trends.rt_title", lg))
+if rt is None:
+    st.caption(t("trends.rt_levels", lg))
+else:
+    si_mean, si_sd = analysis.serial_interval_setting()
+    drawn = charts.rt_chart(rt, series, lg)
+    if drawn is None:
+        st.info(t("trends.rt_none", lg))
+    else:
+        st.altair_chart(drawn, width="stretch")
+    st.caption(t("trends.rt_help", lg, mean=format_number(si_mean, lg, 1),
+                 sd=format_number(si_sd, lg, 1)))  # fmt: skip
+
+metric = analysis.smoothed_metric(scheme)
+if metric:
+    st.subheader(t("trends.smoothed_title", lg))
+    rates = published.public_smoothed_series(store, scheme, level, codes, public=public)
+    drawn = None if rates is None else charts.smoothed_chart(rates, series, metric, lg)
+    if rates is None:
+        st.caption(t("trends.smoothed_analysts_only", lg, level=common.level_label(level, lg)))
+    elif drawn is not None:
+        st.altair_chart(drawn, width="stretch")
+        st.caption(t("trends.smoothed_help", lg, metric=t(f"metrics.{metric}", lg)))
+
 # --- daily (public view: weekly) cases, running total, deaths, tests ----------------------
 bars = charts.weekly_charts if public else charts.daily_charts
 if has_cases:
     st.subheader(t("trends.weekly_cases" if public else "trends.daily_cases", lg))
     side_by_side(bars(series, "new_cases", lg, per_100k, day))
+
+# --- the last days: a nowcast of the reports still to come -------------------------------
+if has_cases:
+    found = published.public_nowcast(store, level, codes, public=public)
+    drawn = None if found is None else charts.nowcast_chart(found[0], series, lg)
+    if drawn is not None:
+        st.subheader(t("trends.nowcast_title", lg))
+        st.altair_chart(drawn, width="stretch")
+        st.caption(t("trends.nowcast_help", lg, days=found[1]))
+    elif published.analyses_public(level, public=public):
+        st.caption(t("trends.nowcast_none", lg))
 
 shares = charts.unverified_share(series)  # line lists' rows without a valid NIK
 if shares["unverified"].sum() > 0:

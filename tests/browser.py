@@ -118,6 +118,23 @@ class Traffic:
             self.failed.append(f"{response.url} {response.status}")
 
 
+def upload_page(browser, app: str, page=None):
+    """The upload page of ``app`` with an analyst signed in, and its traffic; in ``page``
+    when given (a page of a context already routed to one replica, tests/deploy), else in
+    a new page."""
+    from conftest import ANALYST_PASSWORD
+
+    page = page or browser.new_page(viewport={"width": 1400, "height": 1400})
+    traffic = Traffic(page)
+    page.goto(f"{app}/upload?lang=en")
+    page.get_by_role("heading", name="Upload data").wait_for(timeout=60_000)
+    page.get_by_label("Your name (recorded with every change)").fill("Analis Dinkes")
+    page.get_by_label("Analyst password").fill(ANALYST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Recorded with the upload as: password:Analis Dinkes").wait_for(timeout=60_000)
+    return page, traffic
+
+
 def copy_store(src: Path, dst: Path) -> Path:
     shutil.copy(src, dst)
     return dst

@@ -137,10 +137,10 @@ def _oidc_sign_in(lg: str, key: str) -> None:
             st.error(t("auth.oidc_unavailable", lg, reason=str(exc)))
 
 
-def _client_address() -> str:
-    """The address this session's sign-in attempts count under: the one that connected,
-    or behind a proxy named in ``ZONING_TRUSTED_PROXIES`` the client it names
-    (:mod:`ui.guard`)."""
+def client_address() -> str:
+    """The address this session's requests count under (sign-in attempts, subscriptions):
+    the one that connected, or behind a proxy named in ``ZONING_TRUSTED_PROXIES`` the client
+    it names (:mod:`ui.guard`)."""
     return guard.client_address(st.context.headers, st.context.ip_address)
 
 
@@ -183,7 +183,7 @@ def _password_sign_in(lg: str, key: str) -> None:
         return
     encoded = _password_hash()
     check = functools.partial(auth.verify_password, password, encoded)
-    ok, wait = _attempt(_client_address(), throttle, check)
+    ok, wait = _attempt(client_address(), throttle, check)
     if ok:
         who = auth.identity("password", name)
         st.session_state[ANALYST_KEY] = {"who": who, "hash": encoded}

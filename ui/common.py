@@ -24,15 +24,17 @@ from zoning.render import mapdata
 from zoning.render.alerts import public_url
 from zoning.store import Store
 from zoning.views import service
+from zoning.views.analysis import SMOOTHING as SMOOTHED
 from zoning.views.policy import default_level, level_coverage, level_fit, nearest_scheme_level
 
 #: The view settings each page reads from the URL (by its path); a link to it carries them.
 PAGE_VIEW = {
-    "map": ("lang", "scheme", "level", "date"),
+    "map": ("lang", "scheme", "level", "date", "smooth", "hotspots"),
     "trends": ("lang", "scheme", "level", "date"),
     "policy": ("lang", "scheme", "level", "date"),
     "briefing": ("lang", "scheme", "level", "date"),
     "upload": ("lang",),
+    "alerts": ("lang", "scheme", "level"),
     "about": ("lang", "scheme"),
 }
 
@@ -195,6 +197,31 @@ def pick_level(s: Store, scheme: Scheme, lg: str, container=st.sidebar) -> str:
     fit = level_fit(scheme, current, level_coverage(s, scheme, current), levels, lg)
     if fit and fit[0] == "indicative":  # "no data" is said on the page (ui.measures)
         container.caption(fit[1])
+    return current
+
+
+#: How the map's zones are computed: from the rates as reported, or smoothed (``?smooth=``).
+SMOOTHING = ("raw", *SMOOTHED)
+
+
+def pick_smoothing(lg: str, container=st.sidebar) -> str:
+    """Whether the map's zones come from the rates as reported or smoothed ones (``raw``,
+    ``eb``, ``seb``), kept in ``?smooth=``."""
+    current = _param("smooth", list(SMOOTHING), "raw")
+    container.radio(
+        t("map.smooth", lg), SMOOTHING, format_func=lambda k: t(f"map.smooth_{k}", lg),
+        help=t("map.smooth_help", lg), **_bound("map_smooth", "smooth", current),
+    )  # fmt: skip
+    return current
+
+
+def pick_hotspots(lg: str, container=st.sidebar) -> bool:
+    """Whether the map outlines hot spots, kept in ``?hotspots=1``."""
+    current = view_param("hotspots") == "1"
+    container.toggle(
+        t("map.show_hotspots", lg), help=t("map.hotspots_help", lg),
+        **_bound("map_hotspots", "hotspots", current, lambda on: "1" if on else None),
+    )  # fmt: skip
     return current
 
 

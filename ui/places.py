@@ -111,3 +111,24 @@ def worst_zone_list(
         st.caption(tn("map.worst_more", lg, more, n=format_number(more, lg)))
     with st.expander(t("map.worst_measures", lg)):
         show_measures(scheme, zone, lg, "map.zone_means")
+
+
+def hot_spot_list(store: Store, rows: pd.DataFrame, lg: str) -> None:
+    """Hot spots (``rows``: :func:`zoning.views.published.public_hot_spots`, flagged ones),
+    strongest first where the viewer may see z; each a link to the region on the map."""
+    if rows.empty:
+        st.caption(t("map.hotspots_none", lg))
+        return
+    if "z" in rows:
+        rows = rows.sort_values("z", ascending=False, kind="stable")
+    everyone = service.regions(store).set_index("code")["name"]
+    for i, row in enumerate(rows.head(WORST_ROWS).itertuples(index=False)):
+        up = parent_code(row.code)
+        where = f" · {everyone.get(up, up)}" if up and "." in up else ""
+        region_link(row.code, f"{i + 1}. {row.name}{where}")
+        if "z" in rows:
+            z, p = format_number(row.z, lg, 1), format_number(row.p_fdr, lg, 3)
+            st.caption(escape_markdown(t("map.hotspot_line", lg, z=z, p=p)))
+    if len(rows) > WORST_ROWS:
+        more = len(rows) - WORST_ROWS
+        st.caption(tn("map.worst_more", lg, more, n=format_number(more, lg)))

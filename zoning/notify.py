@@ -77,11 +77,13 @@ def send(store: Store) -> Sent:
     notes = []
     for change in alerts.pending(store).to_dict("records"):
         try:
+            token = alerts.unsubscribe_token(store, int(change["subscription"]))
+            stop = words.subscribe_link(base, "unsubscribe", token, str(change["lang"]))
             if change["channel"] == "email":
-                subject, body = words.message(change, base)
+                subject, body = words.message(change, base, stop)
                 _email(change["target"], subject, body)
             else:
-                _webhook(change["target"], words.payload(change, base))
+                _webhook(change["target"], words.payload(change, base, stop))
         except (OSError, smtplib.SMTPException, ValueError) as exc:
             failed += 1
             note = (
@@ -100,3 +102,22 @@ def send(store: Store) -> Sent:
         ):
             sent += 1
     return Sent(sent=sent, failed=failed, messages=tuple(notes))
+
+
+def send_confirmation(
+    store: Store, *, email: str, regions: list[str], level: str, scheme_id: str, lang: str,
+    client: str,
+) -> None:  # fmt: skip
+    """Subscribe ``email`` as the dashboard's page asks and send the confirmation e-mail
+    (:func:`zoning.views.alerts.request_subscriptions`); nothing is sent to it before the
+    link in that e-mail is followed. Raises ``OSError`` or ``smtplib.SMTPException`` when
+    the SMTP server cannot take it (the subscriptions stay unconfirmed)."""
+    token = alerts.request_subscriptions(
+        store, email=email, regions=regions, level=level, scheme_id=scheme_id, lang=lang,
+        client=client,
+    )  # fmt: skip
+    names = store.regions().set_index("code")["name"]
+    wanted = [(code, str(names.get(code, code))) for code in regions]
+    link = words.subscribe_link(words.public_url(), "confirm", token, lang)
+    subject, body = words.confirmation(wanted, level, scheme_id, link, alerts.CONFIRM_DAYS, lang)
+    _email(email.strip(), subject, body)

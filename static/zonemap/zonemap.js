@@ -118,7 +118,7 @@
           rings.push(ring);
         }
       }
-      features[f] = { rings: rings, box: [minX, minY, maxX, maxY] };
+      features[f] = { rings: rings, box: [minX, minY, maxX, maxY], idx: f };
     }
     const labels = (header.labels || []).map(function (p) {
       if (!p) return null;
@@ -337,7 +337,10 @@
         // A path per region: Chromium fills thousands of small paths ~20x faster than one
         // path of thousands of rings (measured: 40 ms against 1 s for 8,563 villages).
         const view = state.view, zones = view ? view.colours.length - 1 : 0;
-        const patterns = {};
+        const patterns = {}, outlined = [];
+        let striped = 0;
+        const unsure = markOf("uncertain"), hot = markOf("hotspot");
+        if (unsure) patterns.unsure = hatchPattern(ctx, "unsure");
         for (const [colour, members] of groups) {
           const zone = view ? view.colours.indexOf(colour) : -1;
           const kind = hatchOf(zone, zones);
@@ -354,9 +357,30 @@
               ctx.fillStyle = patterns[kind];
               ctx.fill("evenodd");
             }
+            if (unsure && unsure[feature.idx]) {  // an uncertain zone: striped, not a colour
+              ctx.fillStyle = patterns.unsure;
+              ctx.fill("evenodd");
+              striped += 1;
+            }
+            ctx.stroke();
+            if (hot && hot[feature.idx]) outlined.push(feature);
+          }
+        }
+        // hot spots: a dashed black outline on a white one, over the zones around them
+        for (const [width, colour, dash] of [[2.5, "#ffffff", []], [1.5, "#000000", [5, 3]]]) {
+          ctx.setLineDash(dash);
+          ctx.lineWidth = width;
+          ctx.strokeStyle = colour;
+          for (const feature of outlined) {
+            ctx.beginPath();
+            this._trace(ctx, feature, f);
             ctx.stroke();
           }
         }
+        ctx.setLineDash([]);
+        document.body.dataset.marked = JSON.stringify({
+          uncertain: striped, hotspot: outlined.length,
+        });
         this._names(ctx, f, x0, y0, x1, y1);
       }
       this.redrawOutlines();
@@ -436,10 +460,24 @@
     return zone >= 0 && rank >= 0 && rank < HATCH.length && zones > 2 ? HATCH[rank] : null;
   }
 
+  // A region's marks in the view (uncertain zone, hot spot): one flag per region, or null.
+  function markOf(name) {
+    const view = state.view;
+    return view && view.marks && view.marks[name] && state.playing === null
+      ? view.marks[name] : null;
+  }
+
   function hatchTile(kind) {
     const tile = document.createElement("canvas");
     tile.width = tile.height = 8;
     const c = tile.getContext("2d");
+    if (kind === "unsure") {  // horizontal stripes, dark and white: seen on any zone colour
+      c.fillStyle = "rgba(255, 255, 255, 0.85)";
+      c.fillRect(0, 4, 8, 2);
+      c.fillStyle = "rgba(0, 0, 0, 0.6)";
+      c.fillRect(0, 0, 8, 1);
+      return tile;
+    }
     c.strokeStyle = "rgba(0, 0, 0, 0.45)";
     c.fillStyle = "rgba(0, 0, 0, 0.45)";
     c.lineWidth = 1;
@@ -710,7 +748,7 @@
   function legendControl(args) {
     const view = args.view;
     const size = window.innerWidth >= LARGE_LEGEND_MIN_WIDTH ? args.legend_size : null;
-    const key = JSON.stringify([view.legend, view.title, size]);
+    const key = JSON.stringify([view.legend, view.title, size, view.mark_labels]);
     if (state.legend && state.legend.key === key) return;
     if (state.legend) state.map.removeControl(state.legend);
     const control = L.control({ position: "bottomright" });
@@ -730,6 +768,22 @@
         if (kind) {
           swatch.style.backgroundImage = "url(" + hatchTile(kind).toDataURL() + ")";
           swatch.dataset.hatch = kind;
+        }
+        swatch.setAttribute("aria-hidden", "true");
+        item.appendChild(swatch);
+        item.appendChild(document.createTextNode(label));
+        box.appendChild(item);
+      }
+      for (const [name, label] of Object.entries(view.mark_labels || {})) {
+        const item = el("div");
+        item.setAttribute("role", "listitem");
+        item.dataset.mark = name;
+        const swatch = el("span", null, "zm-swatch");
+        if (name === "uncertain") {
+          swatch.style.background = "#bdbdbd url(" + hatchTile("unsure").toDataURL() + ")";
+        } else {
+          swatch.style.background = "#ffffff";
+          swatch.style.border = "2px dashed #000000";
         }
         swatch.setAttribute("aria-hidden", "true");
         item.appendChild(swatch);
@@ -874,7 +928,8 @@
     ctx.fillText(title, 10, 10);
     ctx.font = "12px 'Source Sans Pro', 'DejaVu Sans', sans-serif";
     const legend = view.legend || [];
-    let y = size.y - 10 - 18 * legend.length;
+    const marks = Object.entries(view.mark_labels || {});
+    let y = size.y - 10 - 18 * (legend.length + marks.length);
     for (let k = 0; k < legend.length; k++) {
       const [label, colour] = legend[k];
       ctx.fillStyle = colour;
@@ -886,6 +941,21 @@
       }
       ctx.strokeStyle = "#616161";
       ctx.strokeRect(size.x - 190, y, 12, 12);
+      ctx.fillStyle = NAME_TEXT;
+      ctx.fillText(label, size.x - 172, y - 1);
+      y += 18;
+    }
+    for (const [name, label] of marks) {
+      ctx.fillStyle = name === "uncertain" ? "#bdbdbd" : "#ffffff";
+      ctx.fillRect(size.x - 190, y, 12, 12);
+      if (name === "uncertain") {
+        ctx.fillStyle = hatchPattern(ctx, "unsure");
+        ctx.fillRect(size.x - 190, y, 12, 12);
+      }
+      ctx.setLineDash(name === "uncertain" ? [] : [3, 2]);
+      ctx.strokeStyle = name === "uncertain" ? "#616161" : "#000000";
+      ctx.strokeRect(size.x - 190, y, 12, 12);
+      ctx.setLineDash([]);
       ctx.fillStyle = NAME_TEXT;
       ctx.fillText(label, size.x - 172, y - 1);
       y += 18;
@@ -944,7 +1014,10 @@
 
   async function unpacked(view) {
     if (!view || typeof view.zones !== "string") return view;
-    const out = Object.assign({}, view, { zones: await zonesFrom(view.zones) });
+    const out = Object.assign({}, view, { zones: await zonesFrom(view.zones), marks: {} });
+    for (const name of Object.keys(view.marks || {})) {
+      out.marks[name] = await zonesFrom(view.marks[name]);
+    }
     if (view.frames) {
       const zones = [];
       for (const z of view.frames.zones) zones.push(await zonesFrom(z));

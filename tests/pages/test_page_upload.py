@@ -68,7 +68,7 @@ def test_a_new_session_does_not_start_the_count_again(
 ):
     from ui import access
 
-    monkeypatch.setattr(access, "_client_address", lambda: "203.0.113.7")  # one machine
+    monkeypatch.setattr(access, "client_address", lambda: "203.0.113.7")  # one machine
     for _ in range(4):  # each failure from a new session, as a script guessing would
         at = sign_in(open_page("upload", lang="en"), "Bu Sari", "wrong password", "upload")
     assert "Try again in 1 seconds" in at.error[0].value

@@ -377,6 +377,7 @@ def test_a_tiled_view_sends_a_byte_per_region_and_its_tooltips_as_files():
             {"label": "Cases", "decimals": 0,
              **mapdata._packed(np.asarray(counts, dtype=object))},
         ],
+        "marks": {"hotspot": rng.integers(0, 2, n).tolist()},
     }  # fmt: skip
     geometry = mapdata.MapGeometry(("x",) * n, b"", (0, 0, 1, 1), n, tiles=(mapdata.MapFile(b""),))
     full, _ = mapdata.wire_view(view)
@@ -387,6 +388,8 @@ def test_a_tiled_view_sends_a_byte_per_region_and_its_tooltips_as_files():
     assert len(json.dumps(view, ensure_ascii=False).encode("utf-8")) > 10 * n
     raw = gzip.decompress(base64.b64decode(sent["zones"]))
     assert np.frombuffer(raw, dtype=np.int8).tolist() == zones
+    hot = gzip.decompress(base64.b64decode(sent["marks"]["hotspot"]))
+    assert np.frombuffer(hot, dtype=np.int8).tolist() == view["marks"]["hotspot"]
     assert all(set(f) == {"label", "decimals"} for f in sent["fields"])
     assert not any(key.startswith("_") for key in sent)
     ranges = [[k, min(k + mapdata.TIP_REGIONS, n)] for k in range(0, n, mapdata.TIP_REGIONS)]

@@ -33,6 +33,25 @@ def test_a_key_follows_the_data_version(tiny_store: Store):
     assert cache.key(tiny_store, "regions", None) != before
 
 
+def test_a_commit_by_another_replica_is_seen_by_the_next_view(tiny_store_sql: Store):
+    """Replicas behind one proxy (deploy/) each hold a Store of their own on one database:
+    a commit through one moves the key the other builds its views by, at once (the data
+    version is read from the database for every key, never kept in the process)."""
+    here, there = tiny_store_sql, Store(tiny_store_sql.url)
+    who = builtin_schemes()["who-ct-2021"]
+    day = "2021-07-21"
+    before = published.public_zones(here, who, "village", day, "en", public=False)
+    key = cache.key(here, "zones", day=day)
+    counts = there.counts("village").assign(new_cases=400.0)  # every village much worse
+    with there.transaction() as conn:
+        upload = there.record_upload(conn, "test", "other.csv", None, "replica 2", len(counts), 0)
+        there.write_counts(conn, counts, upload)
+    assert cache.key(here, "zones", day=day) != key
+    after = published.public_zones(here, who, "village", day, "en", public=False)
+    assert not after.equals(before)
+    there.engine.dispose()
+
+
 def test_every_day_view_shares_its_entry_for_the_same_date(tiny_store: Store):
     """The zones, the public zones, the day's audit and the briefing's cases each key the
     day by its date, and read it as its date: a time of day does not build a second copy.

@@ -26,6 +26,11 @@ from scipy import special
 
 from zoning.model.metrics import WINDOW
 
+#: The serial interval of COVID-19 unless a setting says otherwise (days): Nishiura H,
+#: Linton NM, Akhmetzhanov AR. "Serial interval of novel coronavirus (COVID-19)
+#: infections." International Journal of Infectious Diseases 93:284-286, 2020.
+DEFAULT_SI_MEAN = 4.7
+DEFAULT_SI_SD = 2.9
 PRIOR_MEAN = 5.0
 PRIOR_SD = 5.0
 #: Fewer cumulative cases than this before a window: too early to estimate (Cori et al.

@@ -183,19 +183,26 @@ def eb_rates(
     known = np.isfinite(y) & np.isfinite(n) & (n > 0)
     yk = np.where(known, y, 0.0)
     nk = np.where(known, n, 0.0)
-    if w is None:
-        groups = sparse.csr_matrix(np.ones((len(y), len(y))))
+    if w is None:  # every region in one group: sums, not an n x n matrix of ones
+
+        def groups(x: np.ndarray) -> np.ndarray:
+            return np.full(len(x), x.sum())
+
     else:
-        groups = sparse.csr_matrix(w) + sparse.identity(len(y), format="csr")
-    total_y = groups @ yk
-    total_n = groups @ nk
-    count = groups @ known.astype(float)
+        matrix = sparse.csr_matrix(w) + sparse.identity(len(y), format="csr")
+
+        def groups(x: np.ndarray) -> np.ndarray:
+            return matrix @ x
+
+    total_y = groups(yk)
+    total_n = groups(nk)
+    count = groups(known.astype(float))
     with np.errstate(invalid="ignore", divide="ignore"):
         m = total_y / total_n
         raw = np.where(known, yk / np.where(known, nk, 1), np.nan)
         dev = np.where(known, raw, 0.0)
         # population-weighted variance of the rates around m, within each group
-        s2 = (groups @ (nk * dev**2) - 2 * m * (groups @ (nk * dev)) + m**2 * total_n) / total_n
+        s2 = (groups(nk * dev**2) - 2 * m * groups(nk * dev) + m**2 * total_n) / total_n
         a = np.clip(s2 - m / (total_n / count), 0, None)
         shrink = np.where(a > 0, a / (a + m / np.where(known, nk, 1)), 0.0)
         rate = np.where(known, shrink * raw + (1 - shrink) * m, np.nan)

@@ -48,8 +48,34 @@ def _labels(change: Mapping, lang: str) -> tuple[str, str, list[str]]:
     return old, new, list(measures)
 
 
-def message(change: Mapping, base: str) -> tuple[str, str]:
-    """Subject and body of the alert for one change, in the subscriber's language."""
+def subscribe_link(base: str, kind: str, token: str, lang: str) -> str:
+    """The dashboard's subscription page following a link (``kind``: ``confirm`` or
+    ``unsubscribe``) with its token."""
+    return f"{base.rstrip('/')}/alerts?{urlencode({kind: token, 'lang': lang})}"
+
+
+def confirmation(
+    wanted: list[tuple[str, str]], level: str, scheme_id: str, link: str, days: int, lang: str
+) -> tuple[str, str]:
+    """Subject and body of the e-mail that asks to confirm a subscription: ``wanted`` the
+    regions (code, name) whose ``level`` regions are watched, ``link`` the confirmation
+    link. Names are plain text (an e-mail of text only)."""
+    scheme = get_scheme(scheme_id)
+    label = LEVEL_LABELS[lang].get(level, level)
+    lines = [t("alerts.confirm_body", lang), ""]
+    lines += [
+        "- " + t("alerts.confirm_what", lang, level=label, name=f"{name} ({code})",
+                 scheme=pick(scheme.name, lang))
+        for code, name in wanted
+    ]  # fmt: skip
+    lines += ["", t("alerts.confirm_link", lang, days=days), link, "",
+              t("alerts.confirm_ignore", lang)]  # fmt: skip
+    return t("alerts.confirm_subject", lang), "\n".join(lines)
+
+
+def message(change: Mapping, base: str, unsubscribe: str | None = None) -> tuple[str, str]:
+    """Subject and body of the alert for one change, in the subscriber's language, with the
+    link that stops them (``unsubscribe``) when given."""
     lang = str(change["lang"])
     old, new, measures = _labels(change, lang)
     scheme = get_scheme(str(change["scheme"]))
@@ -74,11 +100,13 @@ def message(change: Mapping, base: str) -> tuple[str, str]:
     else:
         lines += [t("alerts.no_measures", lang), ""]
     lines += [t("alerts.link", lang), view_link(base, change, lang), "", t("alerts.why", lang)]
+    if unsubscribe:
+        lines += [t("alerts.unsubscribe", lang), unsubscribe]
     return subject, "\n".join(lines)
 
 
-def payload(change: Mapping, base: str) -> dict:
-    """The webhook's JSON body for one change."""
+def payload(change: Mapping, base: str, unsubscribe: str | None = None) -> dict:
+    """The webhook's JSON body for one change (``unsubscribe``: the link that stops them)."""
     lang = str(change["lang"])
     old, new, measures = _labels(change, lang)
     return {
@@ -93,6 +121,7 @@ def payload(change: Mapping, base: str) -> dict:
         "to_label": new,
         "measures": measures,
         "link": view_link(base, change, lang),
+        **({"unsubscribe": unsubscribe} if unsubscribe else {}),
     }
 
 

@@ -955,3 +955,128 @@ def region_charts(
         chart = metric_chart(frame, "houses_7d", lang, scheme, day, mark_day=True)
         out.append((t("map.trend_houses", lang), chart))
     return out
+
+
+# --- Rt, and rates as reported against smoothed ------------------------------------------------
+def _in_span(frame: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` on the days a trend frame ``series`` shows."""
+    if series.empty or frame.empty:
+        return frame.iloc[:0]
+    dates = pd.to_datetime(frame["date"])
+    keep = (dates >= series["date"].min()) & (dates <= series["date"].max())
+    return frame[keep.to_numpy()].assign(date=dates[keep.to_numpy()])
+
+
+def _region_stroke(names: list[str], lang: str, channel=alt.Stroke) -> object:
+    colours = [REGION_COLOURS[i % len(REGION_COLOURS)] for i in range(len(names))]
+    return channel(
+        "name:N", scale=alt.Scale(domain=names, range=colours),
+        legend=alt.Legend(title=t("common.region", lang)),
+    )  # fmt: skip
+
+
+def rt_chart(rt: pd.DataFrame, series: pd.DataFrame, lang: str) -> alt.LayerChart | None:
+    """Rt of several regions (``rt``: :func:`zoning.views.published.public_rt`) over the days
+    of the trend frame ``series``: a line per region on its 95 % credible interval (a band),
+    and a rule at 1. ``None`` where no day has an estimate."""
+    names = unique_names(series.drop_duplicates("code")["code"],
+                         series.drop_duplicates("code").set_index("code")["name"])  # fmt: skip
+    frame = _in_span(rt, series)
+    # a run of days with an estimate is one piece of line: none is drawn across a gap
+    gaps = frame["rt"].isna().groupby(frame["code"]).cumsum()
+    frame = frame.assign(piece=frame["code"] + ":" + gaps.astype(str)).dropna(subset=["rt"])
+    if frame.empty:
+        return None
+    frame = frame.assign(name=frame["code"].map(names))
+    order = list(dict.fromkeys(names[c] for c in series["code"].drop_duplicates()))
+    top = float(min(frame["rt_upper"].max(), 4.0)) * 1.05
+    scale = alt.Scale(domain=[0, max(top, 1.5)], nice=False, clamp=True)
+    base = alt.Chart(frame).encode(x=alt.X("date:T", title=None))
+    interval = t("trends.rt_interval", lang)
+    band = base.mark_area(opacity=0.18, clip=True).encode(
+        y=alt.Y("rt_lower:Q", title="Rt", scale=scale), y2="rt_upper:Q",
+        fill=_region_stroke(order, lang, alt.Fill), detail="piece:N",
+    )  # fmt: skip
+    line = base.mark_line(strokeWidth=2, clip=True).encode(
+        y=alt.Y("rt:Q", scale=scale), stroke=_region_stroke(order, lang), detail="piece:N",
+        tooltip=[
+            alt.Tooltip("name:N", title=t("common.region", lang)),
+            alt.Tooltip("date:T", title=t("common.date", lang), format="%d %b %Y"),
+            alt.Tooltip("rt:Q", title="Rt", format=".2f"),
+            alt.Tooltip("rt_lower:Q", title=f"{interval} ↓", format=".2f"),
+            alt.Tooltip("rt_upper:Q", title=f"{interval} ↑", format=".2f"),
+        ],
+    )  # fmt: skip
+    one = alt.Chart(pd.DataFrame({"y": [1.0]})).mark_rule(color="#111111", strokeDash=[4, 3])
+    chart = alt.layer(band, line, one.encode(y="y:Q")).properties(height=260)
+    return _finish(chart, lang)
+
+
+def smoothed_chart(
+    rates: pd.DataFrame, series: pd.DataFrame, metric: str, lang: str
+) -> alt.LayerChart | None:
+    """A metric as reported (dashed) and smoothed (solid) for several regions (``rates``:
+    :func:`zoning.views.published.public_smoothed_series`) over the days of ``series``."""
+    first = series.drop_duplicates("code")
+    names = unique_names(first["code"], first.set_index("code")["name"])
+    frame = _in_span(rates, series)
+    if frame.empty or not frame[["raw", "smoothed"]].notna().any().any():
+        return None
+    kinds = {"raw": t("trends.kind_raw", lang), "smoothed": t("trends.kind_smoothed", lang)}
+    long = frame.melt(id_vars=["code", "date"], value_vars=list(kinds), var_name="kind")
+    long = long.assign(name=long["code"].map(names), kind_label=long["kind"].map(kinds))
+    order = list(dict.fromkeys(names[c] for c in first["code"]))
+    title = t(f"metrics.{metric}", lang)
+    lines = (
+        alt.Chart(long)
+        .mark_line(strokeWidth=2, clip=True)
+        .encode(
+            x=alt.X("date:T", title=None),
+            y=alt.Y("value:Q", title=title),
+            stroke=_region_stroke(order, lang),
+            detail="kind:N",
+            strokeDash=alt.StrokeDash(
+                "kind_label:N",
+                scale=alt.Scale(domain=list(kinds.values()), range=[[5, 4], [1, 0]]),
+                legend=alt.Legend(title=t("trends.line", lang), symbolStrokeColor=LINE_COLOUR),
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title=t("common.region", lang)),
+                alt.Tooltip("date:T", title=t("common.date", lang), format="%d %b %Y"),
+                alt.Tooltip("kind_label:N", title=t("trends.line", lang)),
+                alt.Tooltip("value:Q", title=title, format=",.1f"),
+            ],
+        )
+    )
+    return _finish(alt.layer(lines).properties(height=260), lang)
+
+
+def nowcast_chart(found: pd.DataFrame, series: pd.DataFrame, lang: str) -> alt.LayerChart | None:
+    """The nowcast of the last days (``found``: :func:`zoning.views.published.public_nowcast`)
+    as what it is, an expectation with its 95 % interval: a shaded band and a dashed line
+    per region, beside the cases reported so far as dots; never a bar of counts."""
+    first = series.drop_duplicates("code")
+    names = unique_names(first["code"], first.set_index("code")["name"])
+    frame = found.dropna(subset=["nowcast"])
+    if frame.empty:
+        return None
+    frame = frame.assign(name=frame["code"].map(names), date=pd.to_datetime(frame["date"]))
+    order = list(dict.fromkeys(names[c] for c in first["code"]))
+    title = t("trends.nowcast_axis", lang)
+    base = alt.Chart(frame).encode(x=alt.X("date:T", title=None))
+    band = base.mark_area(opacity=0.2).encode(
+        y=alt.Y("lower:Q", title=title), y2="upper:Q", fill=_region_stroke(order, lang, alt.Fill)
+    )
+    line = base.mark_line(strokeDash=[5, 4], strokeWidth=2, point=False).encode(
+        y="nowcast:Q", stroke=_region_stroke(order, lang),
+        tooltip=[
+            alt.Tooltip("name:N", title=t("common.region", lang)),
+            alt.Tooltip("date:T", title=t("common.date", lang), format="%d %b %Y"),
+            alt.Tooltip("reported:Q", title=t("trends.nowcast_reported", lang), format=",.0f"),
+            alt.Tooltip("nowcast:Q", title=t("trends.nowcast_expected", lang), format=",.1f"),
+            alt.Tooltip("lower:Q", title=t("trends.nowcast_lower", lang), format=",.0f"),
+            alt.Tooltip("upper:Q", title=t("trends.nowcast_upper", lang), format=",.0f"),
+        ],
+    )  # fmt: skip
+    dots = base.mark_point(filled=True, size=40).encode(y="reported:Q", color=alt.value("#424242"))
+    return _finish(alt.layer(band, line, dots).properties(height=220), lang)

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from zoning.core.errors import InputError
 from zoning.core.i18n import t
 from zoning.core.memory import give_back
 from zoning.model.codes import ancestor_at_depth as ancestor
@@ -54,7 +55,7 @@ from zoning.render.presentation import (
     zones_within,
 )
 from zoning.store import Store
-from zoning.views import cache, service
+from zoning.views import cache, published, service
 
 MAGIC = b"ZMG1"
 #: Quantisation step per level, in degrees: a third of the display simplification tolerance
@@ -641,26 +642,67 @@ def view_of(
     public: bool,
     level_label: str,
     within: str | None = None,
+    smooth: str | None = None,
+    hotspots: bool = False,
 ) -> dict:
     """:func:`zone_view` of one view, built once and shared by every session showing it.
 
     The zones are those of :func:`zoning.views.service.zones_on`, with small counts masked for the
     public (:func:`zoning.render.presentation.shown_zones`), inside ``within`` when it is given.
+    ``smooth`` (``eb``, ``seb``): the zones of the smoothed rates where the viewer may see them
+    (:func:`zoning.views.published.public_smoothed_zones`), uncertain ones marked; ``hotspots``:
+    the hot spots of :func:`zoning.views.published.public_hot_spots` marked (outlined).
     The returned dict is shared: read it, never change it.
     """
     within = checked_within(store, level, within)[0]
-    key = cache.key(store, "mapview", scheme.id, level, within, lang, public, level_label, day=day)
+    key = cache.key(
+        store, "mapview", scheme.id, level, within, lang, public, level_label, smooth, hotspots,
+        day=day,
+    )  # fmt: skip
 
     def build() -> dict:
         zones = zones_within(service.zones_on(store, scheme, level, day), within)
         shown = zones_within(shown_zones(store, scheme, level, day, lang, public=public), within)
         geometry = level_geometry(store, level, within)
+        marks, extra = {}, []
+        smoothed = smooth and published.public_smoothed_zones(
+            store, scheme, level, day, smooth, public=public
+        )
+        if smoothed is not None and smoothed is not False:
+            smoothed = zones_within(smoothed, within).set_index("code").reindex(zones["code"])
+            zones = zones.assign(
+                zone_index=smoothed["zone_index"].to_numpy(), zone=smoothed["zone"].to_numpy()
+            )
+            marks["uncertain"] = smoothed["uncertain"].to_numpy(dtype=bool)
+            extra.append((t("map.rate_smoothed", lang), 1, smoothed["rate_smoothed"].to_numpy()))
+            yes_no = np.where(marks["uncertain"], t("map.yes", lang), t("map.no", lang))
+            extra.append((t("map.zone_uncertain", lang), 0, yes_no))
+        if hotspots:
+            found = hot_spot_flags(store, level, day, public=public)
+            if found is not None:
+                flag = found.reindex(zones["code"]).fillna(False).to_numpy(dtype=bool)
+                marks["hotspot"] = flag
+                said = np.where(flag, t("map.yes", lang), t("map.no", lang))
+                extra.append((t("map.hotspot", lang), 0, said))
         if not geometry.tiles:
-            return zone_view(zones, geometry, scheme, lang, level_label=level_label, masks=shown)
-        idx, columns = _view_columns(zones, geometry, scheme, lang, shown)
-        return _tiled(_view(idx, [], scheme, lang, level_label), geometry, columns)
+            return zone_view(
+                zones, geometry, scheme, lang, level_label=level_label, masks=shown,
+                marks=marks, extra=extra,
+            )  # fmt: skip
+        idx, columns, flags = _view_columns(zones, geometry, scheme, lang, shown, marks, extra)
+        return _tiled(_view(idx, [], flags, scheme, lang, level_label), geometry, columns)
 
     return cache.cached(key, build, shelf="view")
+
+
+def hot_spot_flags(store: Store, level: str, day: object, *, public: bool) -> pd.Series | None:
+    """Whether each region of ``level`` (by code) is a hot spot on ``day``; ``None`` where
+    hot spots cannot be found at that level (no rate, or regions without a boundary)."""
+    try:
+        found = published.public_hot_spots(store, level, day, public=public)
+    except InputError:
+        return None
+    return found.set_index("code")["hotspot"].astype(bool)
 
 
 def tiled_view(view: dict, geometry: MapGeometry) -> dict:
@@ -711,7 +753,7 @@ def wire_view(view: dict) -> tuple[dict, tuple[MapFile, ...]]:
     """What the map component is sent for ``view``, and the files it may fetch.
 
     A view of a small level goes as it is. A tiled one (:func:`tiled_view`) goes with its
-    zones (and those of the weeks played) as bytes (:func:`_packed_zones`) and ``tips``,
+    zones (those of the weeks played, and its marks) as bytes (:func:`_packed_zones`) and ``tips``,
     [first id, end, file name] of each tooltip file; the files are returned to be published.
     """
     tips = view.get("_tips")
@@ -719,6 +761,7 @@ def wire_view(view: dict) -> tuple[dict, tuple[MapFile, ...]]:
         return view, ()
     out = {k: v for k, v in view.items() if not k.startswith("_")}
     out["zones"] = _packed_zones(view["zones"])
+    out["marks"] = {name: _packed_zones(flags) for name, flags in view.get("marks", {}).items()}
     if view.get("frames"):
         frames = view["frames"]
         out["frames"] = {**frames, "zones": [_packed_zones(z) for z in frames["zones"]]}
@@ -762,6 +805,8 @@ def zone_view(
     *,
     level_label: str,
     masks: pd.DataFrame | dict[str, Sequence[object]] | None = None,
+    marks: dict[str, np.ndarray] | None = None,
+    extra: Sequence[tuple[str, int, np.ndarray]] = (),
 ) -> dict:
     """The per-view part of the map: a zone per drawn region, the legend and tooltip values.
 
@@ -775,6 +820,11 @@ def zone_view(
     masks : DataFrame or dict, optional
         Column -> display values (numbers or text such as ``"1–4"``) replacing a column's
         values, aligned with ``zones``; how small counts are shown to the public.
+    marks : dict, optional
+        Name (``uncertain``, ``hotspot``) -> one flag per row of ``zones``: the map draws
+        each over the zones (a pattern, an outline) and names it in the legend.
+    extra : sequence of (label, decimals, values)
+        More tooltip rows after the figures, one value per row of ``zones``.
 
     Returns
     -------
@@ -784,9 +834,9 @@ def zone_view(
         (tooltip rows: ``label``, ``decimals``, ``values``, one number or ``None`` per
         region, and where some are text, ``texts`` and ``text_of``: see :func:`_packed`).
     """
-    idx, columns = _view_columns(zones, geometry, scheme, lang, masks)
+    idx, columns, flags = _view_columns(zones, geometry, scheme, lang, masks, marks, extra)
     fields = [{"label": label, "decimals": d, **_packed(shown)} for label, d, shown in columns]
-    return _view(idx, fields, scheme, lang, level_label)
+    return _view(idx, fields, flags, scheme, lang, level_label)
 
 
 def _view_columns(
@@ -795,9 +845,11 @@ def _view_columns(
     scheme: Scheme,
     lang: str,
     masks: pd.DataFrame | dict[str, Sequence[object]] | None,
-) -> tuple[np.ndarray, list[tuple[str, int, np.ndarray]]]:
-    """The zone index per drawn region, and the tooltip rows (label, decimals, a value per
-    drawn region) of :func:`zone_view`."""
+    marks: dict[str, np.ndarray] | None = None,
+    extra: Sequence[tuple[str, int, np.ndarray]] = (),
+) -> tuple[np.ndarray, list[tuple[str, int, np.ndarray]], dict[str, list[int]]]:
+    """The zone index per drawn region, the tooltip rows (label, decimals, a value per
+    drawn region) and the marks (a 0/1 flag per drawn region) of :func:`zone_view`."""
     order = pd.Index(zones["code"]).get_indexer(pd.Index(geometry.codes))
     found = order >= 0
     rows = order[found]
@@ -815,11 +867,23 @@ def _view_columns(
         shown = np.full(len(order), None, dtype=object)
         shown[found] = row.values
         columns.append((row.label, row.decimals, shown))
-    return idx, columns
+    for label, decimals, values in extra:
+        shown = np.full(len(order), None, dtype=object)
+        picked = np.asarray(values, dtype=object)[rows]
+        shown[found] = [None if _missing(v) else v for v in picked]
+        columns.append((label, decimals, shown))
+    flags = {}
+    for name, values in (marks or {}).items():
+        flag = np.zeros(len(order), dtype=bool)
+        flag[found] = np.asarray(values, dtype=bool)[rows]
+        flags[name] = flag.astype(int).tolist()
+    return idx, columns, flags
 
 
-def _view(idx: np.ndarray, fields: list, scheme: Scheme, lang: str, level_label: str) -> dict:
-    """:func:`zone_view`'s dict from the zones and the tooltip fields."""
+def _view(
+    idx: np.ndarray, fields: list, flags: dict, scheme: Scheme, lang: str, level_label: str
+) -> dict:
+    """:func:`zone_view`'s dict from the zones, the tooltip fields and the marks."""
     labels_colours = legend(scheme, lang)
     return {
         "zones": idx.tolist(),
@@ -830,4 +894,11 @@ def _view(idx: np.ndarray, fields: list, scheme: Scheme, lang: str, level_label:
         "zone_label": t("common.zone", lang),
         "population_label": t("common.population", lang),
         "fields": fields,
+        "marks": flags,
+        "mark_labels": {name: t(f"map.mark_{name}", lang) for name in flags},
     }
+
+
+def _missing(value: object) -> bool:
+    """A tooltip value that is not there (NaN), shown as a dash."""
+    return isinstance(value, float) and not math.isfinite(value)

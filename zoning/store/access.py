@@ -46,6 +46,7 @@ from zoning.store.schema import (
     notes,
     regions,
     snapshots,
+    subscription_tokens,
     subscriptions,
     uploads,
 )
@@ -557,6 +558,36 @@ class Store:
             found = {r[0] for r in conn.execute(q)}
         return [lv for lv in LEVELS if lv in found]
 
+    def arrivals(self, level: str, field: str, since: object) -> pd.DataFrame:
+        """Every value of ``field`` the regions of ``level`` have had for days from
+        ``since`` on, the current and those revised since, each with the day its upload
+        arrived: ``region, date, value, arrived`` (for reporting delays)."""
+        day = pd.Timestamp(since).date()
+        frames = []
+        with self.engine.connect() as conn:
+            for table in (counts, count_history):
+                q = (
+                    sa.select(
+                        table.c.region, table.c.date, table.c[field].label("value"),
+                        uploads.c.created_at.label("arrived"),
+                    )
+                    .join(uploads, uploads.c.id == table.c.upload_id)
+                    .join(regions, regions.c.code == table.c.region)
+                    .where(regions.c.level == level, table.c.date >= day,
+                           table.c[field].is_not(None))
+                )  # fmt: skip
+                frames.append(pd.read_sql(q, conn))
+        out = pd.concat(frames, ignore_index=True)
+        out["date"] = pd.to_datetime(out["date"])
+        out["arrived"] = pd.to_datetime(out["arrived"]).dt.normalize()
+        return out
+
+    def upload_days(self) -> pd.DatetimeIndex:
+        """The days uploads arrived on, oldest first."""
+        with self.engine.connect() as conn:
+            found = pd.read_sql(sa.select(uploads.c.created_at), conn)["created_at"]
+        return pd.DatetimeIndex(pd.to_datetime(found).dt.normalize().unique()).sort_values()
+
     def count_history(self, region: str) -> pd.DataFrame:
         with self.engine.connect() as conn:
             return pd.read_sql(
@@ -928,8 +959,10 @@ class Store:
         lang: str,
         baseline: object,
         created_by: str,
+        active: bool = True,
     ) -> int:
-        """Record a subscription; returns its id."""
+        """Record a subscription; returns its id. One not ``active`` sends nothing until it
+        is confirmed (:meth:`use_token`)."""
         day = None if baseline is None else pd.Timestamp(baseline).date()
         with self.engine.begin() as conn:  # not data: no new data_version
             result = conn.execute(
@@ -943,7 +976,7 @@ class Store:
                     baseline=day,
                     created_at=_now(),
                     created_by=created_by,
-                    active=True,
+                    active=active,
                 )
             )
             return int(result.inserted_primary_key[0])
@@ -965,6 +998,71 @@ class Store:
                 .values(active=False)
             )
             return bool(done.rowcount)
+
+    def add_tokens(
+        self, subscription_ids: list[int], kind: str, token_hash: str, client: str | None = None
+    ) -> None:
+        """Record a link's token (its hash) for subscriptions (``kind``: confirm or
+        unsubscribe)."""
+        now = _now()
+        rows = [
+            dict(subscription=int(i), kind=kind, token_hash=token_hash, client=client,
+                 created_at=now)
+            for i in subscription_ids
+        ]  # fmt: skip
+        with self.engine.begin() as conn:  # not data: no new data_version
+            conn.execute(sa.insert(subscription_tokens), rows)
+
+    def use_token(
+        self, kind: str, token_hash: str, since: dt.datetime, baseline: object = None
+    ) -> list[int]:
+        """Follow a link: its subscriptions, once. ``confirm`` makes them active (from
+        ``baseline``, the last data day now); ``unsubscribe`` ends them. Tokens made before
+        ``since`` or used already do nothing (an empty list)."""
+        t = subscription_tokens
+        day = None if baseline is None else pd.Timestamp(baseline).date()
+        with self.engine.begin() as conn:
+            found = conn.execute(
+                sa.select(t.c.id, t.c.subscription).where(
+                    t.c.kind == kind, t.c.token_hash == token_hash, t.c.used_at.is_(None),
+                    t.c.created_at >= since,
+                )
+            ).all()  # fmt: skip
+            if not found:
+                return []
+            ids = sorted({int(r.subscription) for r in found})
+            conn.execute(
+                sa.update(t).where(t.c.id.in_([r.id for r in found])).values(used_at=_now())
+            )
+            if kind == "confirm":
+                conn.execute(
+                    sa.update(subscriptions)
+                    .where(subscriptions.c.id.in_(ids))
+                    .values(active=True, baseline=day)
+                )
+            else:
+                conn.execute(
+                    sa.update(subscriptions).where(subscriptions.c.id.in_(ids)).values(active=False)
+                )
+            return ids
+
+    def token_requests(
+        self, since: dt.datetime, *, target: str | None = None, client: str | None = None
+    ) -> int:
+        """Confirmation links made since ``since`` for one address (``target``) or one
+        client (its hash): the requests rate limits count."""
+        t = subscription_tokens
+        q = sa.select(sa.func.count(sa.distinct(t.c.token_hash))).where(
+            t.c.kind == "confirm", t.c.created_at >= since
+        )
+        if target is not None:
+            q = q.join_from(t, subscriptions, subscriptions.c.id == t.c.subscription).where(
+                subscriptions.c.target == target
+            )
+        if client is not None:
+            q = q.where(t.c.client == client)
+        with self.engine.connect() as conn:
+            return int(conn.execute(q).scalar() or 0)
 
     def alerts_sent(self, subscription_id: int | None = None) -> pd.DataFrame:
         """Alerts delivered, oldest first (of one subscription, or all)."""

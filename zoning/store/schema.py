@@ -126,6 +126,21 @@ alerts_sent = sa.Table(
     sa.UniqueConstraint("subscription", "region", "date", "to_zone", name="uq_alert_once"),
 )
 
+#: Links sent to a person who subscribed on the dashboard: one to confirm (alerts go out only
+#: to a confirmed subscription) and one in each alert to stop them. Only a SHA-256 hash of
+#: each token is kept; ``client`` is a hash of the address that asked (rate limits), never
+#: the address itself. Several rows share a token when one request named several regions.
+subscription_tokens = sa.Table(
+    "subscription_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("subscription", sa.Integer, sa.ForeignKey("subscriptions.id"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # confirm | unsubscribe
+    sa.Column("token_hash", sa.String(64), nullable=False, index=True),
+    sa.Column("client", sa.String(64)),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("used_at", sa.DateTime),
+)
 
 #: The case register: one row per positive date of a person (identified by a keyed hash of
 #: the NIK, never the NIK), place and house; a row of a line list whose NIK is not valid has

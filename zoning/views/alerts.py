@@ -9,6 +9,11 @@ sent; every other change is sent once (:meth:`zoning.store.Store.record_alert`).
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import hashlib
+import secrets
+
 import pandas as pd
 
 from zoning.core.errors import InputError
@@ -46,8 +51,10 @@ def subscribe(
     target: str,
     lang: str,
     created_by: str,
+    active: bool = True,
 ) -> int:
-    """Subscribe ``target`` to zone changes of the regions of ``level`` inside ``region``."""
+    """Subscribe ``target`` to zone changes of the regions of ``level`` inside ``region``
+    (not ``active``: once confirmed)."""
     code = try_normalise(region)
     if code is None:
         raise InputError(f"{region!r} is not a region code (e.g. 33.74)", column="--region")
@@ -70,6 +77,7 @@ def subscribe(
         lang=lang,
         baseline=baseline,
         created_by=created_by,
+        active=active,
     )
 
 
@@ -132,3 +140,84 @@ def pending(store: Store) -> pd.DataFrame:
         "to_zone",
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+# --- subscribing on the dashboard: a confirmed address, a link to stop -----------------------
+#: At most this many confirmation e-mails to one address a day, and requests from one client
+#: an hour: the page cannot be used to flood someone's mailbox or the SMTP server.
+PER_ADDRESS_A_DAY = 3
+PER_CLIENT_AN_HOUR = 10
+#: A confirmation link works for this long; an unsubscribe link for as long as there is data.
+CONFIRM_DAYS = 7
+UNSUBSCRIBE_DAYS = 3650
+
+
+class TooMany(InputError):
+    """Too many subscription requests for an address or from a client: try later."""
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _ago(**delta: float) -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(**delta)
+
+
+def request_subscriptions(
+    store: Store,
+    *,
+    email: str,
+    regions: list[str],
+    level: str,
+    scheme_id: str,
+    lang: str,
+    client: str,
+) -> str:
+    """Subscriptions of ``email`` to zone changes of the regions of ``level`` inside each of
+    ``regions``, waiting for the address to be confirmed; returns the token of the
+    confirmation link (only its hash is kept).
+
+    Raises :class:`TooMany` past :data:`PER_ADDRESS_A_DAY` or :data:`PER_CLIENT_AN_HOUR`,
+    and ``InputError`` naming the field for a wrong address, region, level or scheme.
+    """
+    if not regions:
+        raise InputError("choose at least one region", column="region")
+    email = check_target("email", email)
+    who = _hash(str(client or "unknown"))
+    if store.token_requests(_ago(hours=1), client=who) >= PER_CLIENT_AN_HOUR:
+        raise TooMany("too many requests from here: try again in an hour", column="email")
+    if store.token_requests(_ago(days=1), target=email) >= PER_ADDRESS_A_DAY:
+        raise TooMany("too many requests for this address: try again tomorrow", column="email")
+    ids = [
+        subscribe(
+            store, region=region, level=level, scheme_id=scheme_id, channel="email",
+            target=email, lang=lang, created_by="self-service", active=False,
+        )
+        for region in regions
+    ]  # fmt: skip
+    token = secrets.token_urlsafe(24)
+    store.add_tokens(ids, "confirm", _hash(token), client=who)
+    return token
+
+
+def confirm(store: Store, token: str) -> int:
+    """Follow a confirmation link: its subscriptions start (changes up to today's data are
+    old news); the number started, 0 for an unknown, used or expired link."""
+    baseline = None
+    with contextlib.suppress(LookupError):
+        baseline = max(service.level_data(store, lv).panel.dates[-1] for lv in store.levels())
+    used = store.use_token("confirm", _hash(token.strip()), _ago(days=CONFIRM_DAYS), baseline)
+    return len(used)
+
+
+def unsubscribe(store: Store, token: str) -> int:
+    """Follow an unsubscribe link: its subscription ends; the number ended (0: none)."""
+    return len(store.use_token("unsubscribe", _hash(token.strip()), _ago(days=UNSUBSCRIBE_DAYS)))
+
+
+def unsubscribe_token(store: Store, subscription_id: int) -> str:
+    """A new link token that ends subscription ``subscription_id`` (one in each alert)."""
+    token = secrets.token_urlsafe(24)
+    store.add_tokens([subscription_id], "unsubscribe", _hash(token))
+    return token

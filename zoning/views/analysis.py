@@ -7,11 +7,14 @@ Each reads the store through :mod:`zoning.views.service` and computes with the m
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from zoning.core.errors import InputError
-from zoning.model import hysteresis, rt, spatial
+from zoning.model import hysteresis, nowcast, rt, spatial
 from zoning.model import metrics as M
 from zoning.model.codes import try_normalise
 from zoning.model.schemes import NO_ZONE, Scheme, every_zone_change
@@ -52,6 +55,35 @@ def zone_changes(store: Store, scheme: Scheme, level: str, since: pd.Timestamp) 
     return out.sort_values(["date", "code"], kind="stable").reset_index(drop=True)
 
 
+def _contiguity(store: Store, level: str):
+    """Queen contiguity of the regions of ``level`` in the order of
+    :func:`zoning.views.service.level_data` (cached); a clear error where some have no
+    boundary."""
+    data = service.level_data(store, level)
+    geometry = service.geometries(store, level).set_index("code").geometry
+    geometry = geometry.reindex(data.panel.regions)
+    if geometry.isna().any():
+        raise InputError(
+            f"hot spots and spatial smoothing need the boundaries of every {level}; "
+            f"{int(geometry.isna().sum())} have none: import them with 'regions import'",
+            column="--level",
+        )
+    return cache.cached(
+        cache.key(store, "contiguity", level),
+        lambda: spatial.contiguity(geometry, snap=DISPLAY_TOLERANCE.get(level, 0.0) / 2),
+    )
+
+
+def _eb(store: Store, level: str, zones: pd.DataFrame, metric: str, how: str) -> tuple:
+    """The 7-day counts, people, rate factor and empirical-Bayes prior of ``metric`` over
+    the rows of ``zones`` (a :func:`zoning.views.service.zones_on` table, in its order)."""
+    count, factor = M.per_population()[metric]
+    events = zones[count].to_numpy(dtype=float)
+    people = zones["population"].to_numpy(dtype=float)
+    w = _contiguity(store, level) if how == "seb" else None
+    return events, people, factor, spatial.eb_rates(events, people, per=factor, w=w)
+
+
 def hot_spots(store: Store, level: str, day: pd.Timestamp, metric: str) -> pd.DataFrame:
     """Getis-Ord Gi* hot spots of ``metric`` on ``day`` over neighbouring regions, corrected
     for the false-discovery rate: ``code, name, z, p_fdr, hotspot``."""
@@ -65,17 +97,7 @@ def hot_spots(store: Store, level: str, day: pd.Timestamp, metric: str) -> pd.Da
             column="--metric",
         )
     geo = service.geometries(store, level).set_index("code")
-    geometry = geo.geometry.reindex(data.panel.regions)
-    if geometry.isna().any():
-        raise InputError(
-            f"hot spots need the boundaries of every {level}; "
-            f"{int(geometry.isna().sum())} have none: import them with 'regions import'",
-            column="--level",
-        )
-    w = cache.cached(
-        cache.key(store, "contiguity", level),
-        lambda: spatial.contiguity(geometry, snap=DISPLAY_TOLERANCE.get(level, 0.0) / 2),
-    )
+    w = _contiguity(store, level)
     values = data.metrics[metric][:, data.day_index(day)]
     found = spatial.hot_spots(values, w)
     return pd.DataFrame({
@@ -119,6 +141,17 @@ def rt_series(store: Store, code: str, si_mean: float, si_sd: float) -> pd.DataF
     })  # fmt: skip
 
 
+#: A zone is uncertain where the probability that the true rate is above one of the cut-offs
+#: of the smoothed metric lies in this range (neither side is likely enough to be told).
+UNCERTAIN = (0.2, 0.8)
+
+
+def smoothed_metric(scheme: Scheme) -> str | None:
+    """The rate per population a scheme's zones are smoothed on: the first it reads."""
+    rates = M.per_population()
+    return next((m for m in scheme.metrics if m in rates), None)
+
+
 def smoothed(
     store: Store, scheme: Scheme, level: str, zones: pd.DataFrame, how: str = "eb"
 ) -> pd.DataFrame:
@@ -131,22 +164,11 @@ def smoothed(
     """
     if how not in SMOOTHING:
         raise InputError(f"--smooth is one of {', '.join(SMOOTHING)}", column="--smooth")
-    rates = M.per_population()
-    metric = next((m for m in scheme.metrics if m in rates), None)
+    metric = smoothed_metric(scheme)
     empty = pd.DataFrame({"rate_smoothed": np.nan, "p_above": np.nan}, index=zones.index)
     if metric is None or metric not in zones:
         return empty
-    count, factor = rates[metric]
-    events = zones[count].to_numpy(dtype=float)
-    people = zones["population"].to_numpy(dtype=float)
-    w = None
-    if how == "seb":
-        geo = service.geometries(store, level).set_index("code").geometry
-        w = spatial.contiguity(
-            geo.reindex(zones["code"].to_numpy()),
-            snap=DISPLAY_TOLERANCE.get(level, 0.0) / 2,
-        )
-    prior = spatial.eb_rates(events, people, per=factor, w=w)
+    events, people, factor, prior = _eb(store, level, zones, metric, how)
     lower = {zone: lo for zone, lo, _ in scheme.bands(metric)}
     zone_index = zones["zone_index"].to_numpy()
     cut = np.array([
@@ -158,3 +180,169 @@ def smoothed(
          "p_above": spatial.p_above(events, people, prior, cut, per=factor)},
         index=zones.index,
     )  # fmt: skip
+
+
+def smoothed_zones(store: Store, scheme: Scheme, level: str, day: object, how: str) -> pd.DataFrame:
+    """The zones of ``level`` on ``day`` from empirical-Bayes rates (``how``: ``eb`` or
+    ``seb``, as in :func:`smoothed`), one row per row of
+    :func:`zoning.views.service.zones_on`: ``code, rate_smoothed, zone_index, zone,
+    uncertain``.
+
+    The scheme classifies each region again with its smoothed rate in place of the raw one
+    (its other metrics unchanged). ``uncertain``: the probability that the true rate is at
+    or above some cut-off of that metric lies within :data:`UNCERTAIN`. A scheme that reads
+    no rate per population keeps its zones and marks none uncertain.
+    """
+    if how not in SMOOTHING:
+        raise InputError(f"smoothing is one of {', '.join(SMOOTHING)}", column="smooth")
+
+    def build() -> pd.DataFrame:
+        zones = service.zones_on(store, scheme, level, day)
+        metric = smoothed_metric(scheme)
+        out = pd.DataFrame({"code": zones["code"], "rate_smoothed": np.nan,
+                            "zone_index": zones["zone_index"], "uncertain": False})  # fmt: skip
+        if metric is None or metric not in zones:
+            out["zone"] = scheme.zone_id_array(out["zone_index"].to_numpy())
+            return out
+        events, people, factor, prior = _eb(store, level, zones, metric, how)
+        values = {m: zones[m].to_numpy(dtype=float) for m in scheme.metrics if m in zones}
+        # where the raw rate is missing (no data, or only a lower bound) so is the smoothed
+        values[metric] = np.where(np.isfinite(values[metric]), prior.rate, np.nan)
+        index = scheme.classify(values, shape=(len(zones),))
+        cuts = [lo for _, lo, _ in scheme.bands(metric) if np.isfinite(lo)]
+        unsure = np.zeros(len(zones), dtype=bool)
+        for cut in cuts:
+            p = spatial.p_above(events, people, prior, cut, per=factor)
+            unsure |= np.isfinite(p) & (p >= UNCERTAIN[0]) & (p <= UNCERTAIN[1])
+        out["rate_smoothed"] = values[metric]
+        out["zone_index"] = index
+        out["uncertain"] = unsure & (index != NO_ZONE)
+        out["zone"] = scheme.zone_id_array(index)
+        return out
+
+    key = cache.key(store, "smoothed-zones", scheme.id, level, how, day=day)
+    return cache.cached(key, build, shelf="view")
+
+
+def smoothed_series(
+    store: Store, scheme: Scheme, level: str, codes: list[str], how: str = "eb"
+) -> pd.DataFrame:
+    """Raw and empirical-Bayes rates of the scheme's smoothed metric for regions ``codes``
+    over every day of ``level``: ``code, date, raw, smoothed`` (empty when the scheme reads
+    no rate per population). Each day is smoothed over the whole level, as on the map."""
+    metric = smoothed_metric(scheme)
+    data = service.level_data(store, level)
+    if metric is None or metric not in data.metrics:
+        return pd.DataFrame(columns=["code", "date", "raw", "smoothed"])
+    factor = M.per_population()[metric][1]
+    people = data.panel.population
+    raw = data.metrics[metric]
+    # the 7-day counts behind the rates (whole numbers: the rate is one division of them)
+    events = np.rint(raw * people[:, None] / factor)
+    rows = pd.Index(data.panel.regions).get_indexer(pd.Index(codes))
+    rows = rows[rows >= 0]
+    w = _contiguity(store, level) if how == "seb" else None
+
+    def build() -> np.ndarray:
+        out = np.full(raw.shape, np.nan)
+        for j in range(raw.shape[1]):
+            rate = spatial.eb_rates(events[:, j], people, per=factor, w=w).rate
+            out[:, j] = np.where(np.isfinite(raw[:, j]), rate, np.nan)
+        return out
+
+    smooth = cache.cached(cache.key(store, "smoothed-panel", metric, level, how), build)
+    n = raw.shape[1]
+    return pd.DataFrame({
+        "code": np.repeat(data.panel.regions[rows], n),
+        "date": np.tile(data.panel.dates, len(rows)),
+        "raw": raw[rows].ravel(),
+        "smoothed": smooth[rows].ravel(),
+    })  # fmt: skip
+
+
+#: Settings of the serial interval the pages estimate Rt with (days).
+SI_MEAN_ENV, SI_SD_ENV = "ZONING_SI_MEAN", "ZONING_SI_SD"
+
+
+def serial_interval_setting() -> tuple[float, float]:
+    """The serial interval's mean and sd the pages use: ``ZONING_SI_MEAN`` and
+    ``ZONING_SI_SD`` when set, else :data:`zoning.model.rt.DEFAULT_SI_MEAN` and ``_SD``."""
+    values = []
+    for name, default in ((SI_MEAN_ENV, rt.DEFAULT_SI_MEAN), (SI_SD_ENV, rt.DEFAULT_SI_SD)):
+        raw = os.environ.get(name, "").strip()
+        try:
+            values.append(float(raw) if raw else default)
+        except ValueError:
+            raise InputError(f"{name} must be a number of days, not {raw!r}", column=name) from None
+    return values[0], values[1]
+
+
+# --- reporting delays and nowcasts -------------------------------------------------------------
+@dataclass(frozen=True)
+class Delay:
+    """The share of a day's cases reported within 0 .. :data:`nowcast.MAX_DELAY` days, and
+    the day of the last upload it was estimated from (ages of days count from it)."""
+
+    share: np.ndarray
+    as_of: pd.Timestamp
+
+
+def reporting_delay(store: Store, level: str, field: str = "new_cases") -> Delay | None:
+    """The reporting delay of ``field`` at ``level``, estimated from when each value of the
+    level's regions arrived (uploads and the revisions of later ones); ``None`` until days
+    reported as they happened have been revised. Days whose first report came later than
+    :data:`nowcast.MAX_DELAY` days (a bulk upload of the past) are left out."""
+
+    def build() -> Delay | None:
+        days = store.upload_days()
+        if len(days) < 2:
+            return None
+        found = store.arrivals(level, field, days[0] - pd.Timedelta(days=nowcast.MAX_DELAY))
+        if found.empty:
+            return None
+        found["delay"] = (found["arrived"] - found["date"]).dt.days
+        first = found.groupby(["region", "date"])["delay"].transform("min")
+        found = found[(first >= 0) & (first <= nowcast.MAX_DELAY) & (found["delay"] >= 0)]
+        if found.empty:
+            return None
+        last = found["arrived"].max()
+        dates = pd.DatetimeIndex(sorted(found["date"].unique()))
+        width = nowcast.MAX_DELAY + 1
+        # each region-day's value known k days after it is its latest arrival by then: the
+        # changes of value, added at the delay they arrived, then summed along the delays
+        found = found.sort_values(["region", "date", "delay"])
+        change = found["value"] - found.groupby(["region", "date"])["value"].shift(fill_value=0)
+        triangle = np.zeros((len(dates), width))
+        np.add.at(
+            triangle,
+            (dates.get_indexer(found["date"]), np.minimum(found["delay"], width - 1)),
+            change.to_numpy(dtype=float),
+        )
+        triangle = np.cumsum(triangle, axis=1)
+        age = (last - dates).days.to_numpy()
+        triangle[np.arange(width)[None, :] > age[:, None]] = np.nan
+        share = nowcast.delay_distribution(triangle)
+        return None if share is None else Delay(share=share, as_of=pd.Timestamp(last))
+
+    return cache.cached(cache.key(store, "reporting-delay", level, field), build)
+
+
+def nowcast_series(store: Store, level: str, code: str, field: str = "new_cases") -> pd.DataFrame:
+    """The nowcast of the last days of region ``code`` of ``level``: ``date, reported,
+    nowcast, lower, upper`` for the days still incomplete under :func:`reporting_delay`
+    (empty without an estimate). The delay is that of the level the counts are reported at;
+    ages count from its last upload's day."""
+    columns = ["date", "reported", "nowcast", "lower", "upper"]
+    delay = reporting_delay(store, service.level_data(store, level).source_level, field)
+    if delay is None:
+        return pd.DataFrame(columns=columns)
+    series = service.case_series(store, level, code)
+    if field not in series:
+        return pd.DataFrame(columns=columns)
+    age = (delay.as_of - pd.DatetimeIndex(series["date"])).days.to_numpy()
+    found = nowcast.nowcast(series[field].to_numpy(dtype=float), age, delay.share)
+    out = pd.DataFrame({
+        "date": series["date"], "reported": series[field],
+        "nowcast": found.mean, "lower": found.lower, "upper": found.upper,
+    })  # fmt: skip
+    return out[np.isfinite(found.mean)].reset_index(drop=True)

@@ -22,7 +22,7 @@ from zoning.model.regions import LEVEL_LABELS, LEVELS, level_depth
 from zoning.model.rollup import min_coverage
 from zoning.model.schemes import NO_ZONE, Rule, Scheme, zone_changes
 from zoning.store import Store
-from zoning.views import cache, published, service
+from zoning.views import analysis, cache, published, service
 
 MAX_NOTE_CHARS = 4000
 MAX_AUTHOR_CHARS = 300  # an identity such as "oidc:<e-mail address>"
@@ -516,3 +516,11 @@ def method_points(lang: str) -> list[str]:
         t(f"about.method_{k}", lang, window=M.WINDOW, lag=M.DEFAULT_LAG_DAYS, coverage=coverage)
         for k in keys
     ]
+
+
+def analysis_points(lang: str) -> list[str]:
+    """How smoothed rates, uncertain zones, hot spots, Rt and hysteresis are computed, with
+    their references and the serial interval the pages really use."""
+    mean, sd = (format_number(v, lang, 1) for v in analysis.serial_interval_setting())
+    keys = ("smoothing", "uncertain", "hotspots", "rt", "nowcast", "hysteresis", "small_levels")
+    return [t(f"about.analysis_{k}", lang, mean=mean, sd=sd) for k in keys]

@@ -17,12 +17,12 @@ import contextlib
 import numpy as np
 import pandas as pd
 
-from zoning.model import audit, privacy
+from zoning.model import audit, nowcast, privacy
 from zoning.model import metrics as M
 from zoning.model.regions import LEVELS
 from zoning.model.schemes import Scheme, builtin_schemes
 from zoning.store import Store
-from zoning.views import cache, service
+from zoning.views import analysis, cache, service
 
 #: Audits of a day at most (each hides more figures that tell which rule set a zone).
 PASSES = 6
@@ -207,3 +207,96 @@ def public_zones(
         return privacy.mask_table(zones, level, day, lang=lang, states=states)
 
     return cache.cached(key, build, "view")
+
+
+# --- analyses: smoothed zones, hot spots, Rt ---------------------------------------------------
+def analyses_public(level: str, *, public: bool) -> bool:
+    """Whether smoothed rates, their zones and uncertainty, and Rt of ``level`` may be shown
+    to this viewer: always to analysts; to the public above the small levels only.
+
+    At village, RW and RT level a smoothed rate (and the zone it gives, or the probability
+    of a cut-off) is a known function of the region's own count: with the raw zone beside
+    it, it would narrow a count the public sees as ``1–4`` or not at all.
+    """
+    return not public or level not in privacy.SMALL_LEVELS or privacy.get_threshold() <= 1
+
+
+def public_smoothed_zones(
+    store: Store, scheme: Scheme, level: str, day: object, how: str, *, public: bool
+) -> pd.DataFrame | None:
+    """:func:`zoning.views.analysis.smoothed_zones` where :func:`analyses_public` allows it,
+    else ``None``."""
+    if not analyses_public(level, public=public):
+        return None
+    return analysis.smoothed_zones(store, scheme, level, day, how)
+
+
+def public_smoothed_series(
+    store: Store, scheme: Scheme, level: str, codes: list[str], *, public: bool
+) -> pd.DataFrame | None:
+    """:func:`zoning.views.analysis.smoothed_series` where :func:`analyses_public` allows it,
+    else ``None``."""
+    if not analyses_public(level, public=public):
+        return None
+    return analysis.smoothed_series(store, scheme, level, codes)
+
+
+#: Levels Rt is estimated at (the issue's regency and province: enough cases a day).
+RT_LEVELS = ("province", "regency")
+
+
+def public_rt(store: Store, level: str, codes: list[str], *, public: bool) -> pd.DataFrame | None:
+    """Rt of regions ``codes`` of ``level`` with the serial interval of the settings:
+    ``code, date, rt, rt_lower, rt_upper`` (95 % interval, 7-day windows). ``None`` at a
+    level Rt is not given at (:data:`RT_LEVELS`) or one the viewer may not see."""
+    if level not in RT_LEVELS or not analyses_public(level, public=public):
+        return None
+    si_mean, si_sd = analysis.serial_interval_setting()
+    frames = []
+    for code in codes:
+        found = cache.cached(
+            cache.key(store, "rt", code, si_mean, si_sd),
+            lambda code=code: analysis.rt_series(store, code, si_mean, si_sd),
+        )
+        frames.append(found.assign(code=code))
+    if not frames:
+        return pd.DataFrame(columns=["code", "date", "rt", "rt_lower", "rt_upper"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def public_hot_spots(
+    store: Store, level: str, day: object, *, public: bool,
+    metric: str = analysis.DEFAULT_HOTSPOT_METRIC,
+) -> pd.DataFrame:  # fmt: skip
+    """:func:`zoning.views.analysis.hot_spots` as a viewer may see it: ``code, name,
+    hotspot`` for the public at a small level (the flag, never the z-score or p-value a
+    region's own count could be worked back from); analysts and larger levels also get
+    ``z`` and ``p_fdr``. The public's flags at a small level are those of the last week end
+    on or before ``day`` (:func:`zoning.model.privacy.is_week_end`), like every other
+    7-day figure there: a flag per day would tell how a village's week changed day by day."""
+    day = pd.Timestamp(day).normalize()
+    small = not analyses_public(level, public=public)
+    if small:
+        day -= pd.Timedelta(days=(day.day_of_week - privacy.WEEK_END) % 7)
+    found = cache.cached(
+        cache.key(store, "hot-spots", level, metric, day=day),
+        lambda: analysis.hot_spots(store, level, day, metric),
+        shelf="view",
+    )
+    return found[["code", "name", "hotspot"]] if small else found
+
+
+def public_nowcast(
+    store: Store, level: str, codes: list[str], *, public: bool
+) -> tuple[pd.DataFrame, int] | None:
+    """Nowcasts of the last days of regions ``codes`` (:func:`zoning.views.analysis.
+    nowcast_series` with ``code``) and the provisional period the delay gives (days until
+    95 % is reported); ``None`` without a delay estimate or where the viewer may not see
+    them (:func:`analyses_public`: a nowcast scales up the region's own count)."""
+    if not analyses_public(level, public=public):
+        return None
+    delay = analysis.reporting_delay(store, service.level_data(store, level).source_level)
+    if delay is None:
+        return None
+    frames = [analysis.nowcast_series(store, level, code).assign(code=code) for code in codes]
+    return pd.concat(frames, ignore_index=True), nowcast.provisional_days(delay.share)
