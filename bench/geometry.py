@@ -36,7 +36,6 @@ from shapely.geometry import MultiPolygon, Polygon
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from zoning.demo import regency_table
-from zoning.render.mapdata import prepare
 from zoning.store import Store
 
 SEED = 5
@@ -410,8 +409,6 @@ def write_store(path: Path, n: int, seed: int = SEED, days: int = DAYS) -> dict:
         store.write_meta(conn, as_of=str(counts["date"].max().date()),
                          geometry_note=json.dumps(BENCH_NOTE))  # fmt: skip
     written = time.perf_counter()
-    prepare(store)  # what an import leaves ready: kept panels, the tiled geometry of large levels
-    prepared = time.perf_counter() - written
     villages = regions[regions["level"] == "village"].geometry.to_numpy()
     display = store.geometries("village").geometry.to_numpy()
     store.engine.dispose()  # closes the file: SQLite folds its write-ahead log back in
@@ -427,7 +424,6 @@ def write_store(path: Path, n: int, seed: int = SEED, days: int = DAYS) -> dict:
         "days": days,
         "generate_s": round(generated, 1),
         "write_s": round(written - start - generated, 1),
-        "prepare_s": round(prepared, 1),
     }
 
 

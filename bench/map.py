@@ -9,8 +9,12 @@ For each size, a store of generated villages (``bench/geometry.py``, cached unde
 straightforward map (``bench/baseline_app.py``), one server at a time, each on its own copy
 of the store, and each is measured the same way at ``level=village``, scheme ``who-ct-2021``:
 
+0. the server's start: from starting ``streamlit run`` until it answers its health check
+   (the dashboard, ``app.py``, loads what the first map needs before it answers);
 1. first map, new server: a fresh page on the fresh server, from ``page.goto`` until every
-   region is drawn (server caches empty);
+   region is drawn (the server's memory caches hold only what it loaded at its start; the
+   store holds what the import prepared: the store is prepared once, as an import does,
+   with ``zoning.render.firstview.prepare``, before it is copied for each server);
 2. server memory with that one session open;
 3. date changes (``--changes``): the app's "+1 hari" button (a day on) is pressed, the
    baseline's date slider's thumb gets ArrowRight, until the map shows the next day; the
@@ -20,12 +24,15 @@ of the store, and each is measured the same way at ``level=village``, scheme ``w
 5. server memory with ``--sessions`` pages open at once, each having drawn its map.
 
 Bytes are what the browser received: ``Network.loadingFinished.encodedDataLength`` of every
-HTTP request (Streamlit's own front end, under ``/static/``, also apart) plus the payload of
-every WebSocket frame (CDP), counted until for a second nothing arrives and the server is
-idle. Server time is the sum of the ``zoning.timing rerun ... ms=`` lines
-(``ZONING_TIMING=1``) logged in that window. Memory is the resident set of the server and its
-children (``/proc``). The figures go to ``bench/results/map-<time>.json`` and ``.md``, the
-servers' output to ``bench/results/logs/<time>/``.
+HTTP request (Streamlit's own front end, under ``/static/``, also apart) plus every WebSocket
+frame (CDP), counted until for a second nothing arrives and the server is idle. CDP gives a
+frame's payload after permessage-deflate (which the dashboard's server agrees to); its size
+on the wire is counted as at most that payload deflated on its own, plus the frame's header
+(the inflated payloads are reported apart). Server time is the sum of the
+``zoning.timing rerun ... ms=`` lines (``ZONING_TIMING=1``) logged in that window. Memory is
+the resident set of the server and its children (``/proc``). The figures go to
+``bench/results/map-<time>.json`` and ``.md``, the servers' output to
+``bench/results/logs/<time>/``.
 
 "Every region drawn" is read in the frame that holds the map:
 
@@ -43,6 +50,7 @@ reported as ``>N s``; servers are always stopped, their process groups killed.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import datetime as dt
 import hashlib
@@ -60,6 +68,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,13 +138,15 @@ NEXT_FRAME_JS = "() => new Promise((done) => requestAnimationFrame(() => setTime
 
 #: (key, label, unit, decimals) of every figure, in the table's order.
 FIGURES = (
+    ("start_s", "server start until it answers", "s", 2),
     ("first_cold_s", "first map, new server", "s", 2),
     ("first_s", "first map (median)", "s", 2),
     ("first_connect_s", "of which until Streamlit connects", "s", 2),
     ("change_s", "date change (median)", "s", 2),
     ("first_mb", "sent, first map", "MB", 2),
     ("first_frontend_mb", "of which Streamlit's front end", "MB", 2),
-    ("first_ws_mb", "of which WebSocket", "MB", 2),
+    ("first_ws_mb", "of which WebSocket (on the wire)", "MB", 2),
+    ("first_ws_raw_mb", "WebSocket payloads, inflated", "MB", 2),
     ("change_mb", "sent, date change (median)", "MB", 2),
     ("first_cold_server_ms", "server time, first map, new server", "ms", 0),
     ("first_server_ms", "server time, first map (median)", "ms", 0),
@@ -164,6 +175,7 @@ class Server:
     url: str
     reruns: list[tuple[float, float]] = field(default_factory=list)  # (perf_counter, ms)
     tail: list[str] = field(default_factory=list)
+    start_s: float | None = None  # from the process's start until it answered its health check
 
     def read(self, log: Path) -> None:
         """Copy the server's output to ``log`` and collect its timing lines (a thread)."""
@@ -207,7 +219,7 @@ def serve(app: str, db: Path, log: Path) -> Iterator[Server]:
     """
     with tempfile.TemporaryDirectory(prefix="bench-map-") as folder:
         if app == "app":
-            script = ROOT / "dashboard.py"
+            script = ROOT / "app.py"  # as served: warmed before it answers (ui/serve.py)
         else:
             script = Path(folder) / "baseline_app.py"
             script.symlink_to(ROOT / "bench" / "baseline_app.py")
@@ -227,7 +239,9 @@ def serve(app: str, db: Path, log: Path) -> Iterator[Server]:
         server = Server(proc, f"http://127.0.0.1:{port}")
         threading.Thread(target=server.read, args=(log,), daemon=True).start()
         try:
+            started = time.perf_counter()
             wait_healthy(server)
+            server.start_s = time.perf_counter() - started
             yield server
         finally:
             stop(proc)
@@ -259,7 +273,9 @@ class Traffic:
     def __init__(self, context, page):
         self.http = 0
         self.frontend = 0
-        self.ws = 0
+        self.ws = 0  # WebSocket payloads as the page reads them (after permessage-deflate)
+        self.ws_wire = 0  # the same on the wire: see _frame
+        self.deflate = False  # the server agreed to permessage-deflate
         self.urls: set[str] = set()
         self.paths: dict[str, str] = {}  # request id -> path
         self.external: list[str] = []
@@ -269,6 +285,7 @@ class Traffic:
         cdp.on("Network.requestWillBeSent", self._request)
         cdp.on("Network.loadingFinished", self._finished)
         cdp.on("Network.webSocketFrameReceived", self._frame)
+        cdp.on("Network.webSocketHandshakeResponseReceived", self._agreed)
         cdp.send("Network.enable")
 
     def _request(self, event: dict) -> None:
@@ -288,17 +305,31 @@ class Traffic:
         if self.paths.get(event["requestId"], "").startswith("/static/"):
             self.frontend += size
 
+    def _agreed(self, event: dict) -> None:
+        headers = {k.lower(): v for k, v in event["response"].get("headers", {}).items()}
+        self.deflate = "permessage-deflate" in headers.get("sec-websocket-extensions", "")
+
     def _frame(self, event: dict) -> None:
+        """A frame's payload, and its size on the wire.
+
+        CDP gives the payload after permessage-deflate. On the wire each message is at most
+        its payload deflated on its own (the server's deflate also reuses earlier messages'
+        context, so it sends less): that is counted, with the frame's header.
+        """
         response = event["response"]
         data = response.get("payloadData", "")
-        if response.get("opcode") == 2:  # binary frames come base64-encoded
-            self.ws += len(data) * 3 // 4 - data[-2:].count("=")
-        else:
-            self.ws += len(data.encode())
+        raw = base64.b64decode(data) if response.get("opcode") == 2 else data.encode()
+        self.ws += len(raw)
+        size = len(raw)
+        if self.deflate:
+            packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+            size = len(packer.compress(raw) + packer.flush(zlib.Z_SYNC_FLUSH)) - 4
+        self.ws_wire += size + (2 if size < 126 else 4 if size < 65536 else 10)
 
     @property
     def total(self) -> int:
-        return self.http + self.ws
+        """Bytes received: HTTP as encoded, WebSocket as on the wire."""
+        return self.http + self.ws_wire
 
     def missed_frames(self, page) -> list[str]:
         """Child frames whose document this session did not see load (out-of-process)."""
@@ -434,7 +465,8 @@ def measure(
             "first_connect_s": connected - wall if connected else None,
             "first_mb": page.traffic.total / 1e6,
             "first_frontend_mb": page.traffic.frontend / 1e6,
-            "first_ws_mb": page.traffic.ws / 1e6,
+            "first_ws_mb": page.traffic.ws_wire / 1e6,
+            "first_ws_raw_mb": page.traffic.ws / 1e6,
             "first_server_ms": sum(runs),
         }, runs
 
@@ -501,6 +533,7 @@ def measure(
             figures["rss_n_mb"] = server.rss_mb()
 
     out["load_before"] = os.getloadavg()[0]
+    figures["start_s"] = server.start_s
     try:
         first = Page.open(browser)
         pages.append(first)
@@ -521,6 +554,18 @@ def measure(
         for page in pages:
             page.close()
     return out
+
+
+def prepared(db: Path) -> None:
+    """What an import leaves in the store: the first map's data kept for its data version
+    (``zoning.render.firstview.prepare``, as ``python -m zoning cases import`` runs it).
+
+    In a child process, as an import is: this one's caches stay empty. Loads (does nothing)
+    when the cached store has them already.
+    """
+    code = "import sys; from zoning.store import Store; from zoning.render import firstview; "
+    code += "s = Store(sys.argv[1]); firstview.prepare(s); s.engine.dispose()"
+    subprocess.run([sys.executable, "-c", code, str(db)], cwd=ROOT, check=True)
 
 
 def pick_day(db: Path, changes: int) -> dt.date:
@@ -648,6 +693,7 @@ def main() -> None:
         for n in (int(s) for s in args.sizes.split(",")):
             print(f"{n:,} villages: store ...", flush=True)
             db, info = geometry.cached_store(n, RESULTS / "stores", args.seed, args.days)
+            prepared(db)
             with scratch(db) as copy:
                 day = pick_day(copy, args.changes)
             size = {"villages": n, "store": info, "day": str(day), "changes": args.changes,

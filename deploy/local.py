@@ -8,7 +8,7 @@
    when this stops), or the store at ``--db``.
 2. The demo is installed into it when it is empty (``python -m zoning --db URL demo``);
    this also makes the tables, before any replica opens the store.
-3. ``--replicas`` Streamlit processes (``streamlit run dashboard.py``) on ports of their own,
+3. ``--replicas`` Streamlit processes (``streamlit run app.py``) on ports of their own,
    all on that store, with one cookie secret and nginx as their trusted proxy.
 4. nginx in the foreground with ``deploy/nginx-site.conf.template`` filled in (sticky
    sessions by a cookie, WebSocket upgrade for ``/_stcore/stream``), every file of it in a
@@ -139,7 +139,7 @@ class ReplicaSet:
 
 def replica_command(port: int) -> list[str]:
     return [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
         "--server.port", str(port), "--server.address", "127.0.0.1",
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",

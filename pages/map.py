@@ -14,7 +14,7 @@ from zoning.core.i18n import format_number, pick, t, tn
 from zoning.core.text import escape_markdown, quote
 from zoning.model.regions import child_level, level_of_code, view_one_level_up
 from zoning.model.rollup import zone_totals
-from zoning.render import charts, export, mapdata, presentation
+from zoning.render import charts, export, firstview, mapdata, presentation
 from zoning.views import analysis, briefing, policy, published, service
 
 SELECTED_ANCHOR = "selected-region"
@@ -184,6 +184,7 @@ if geometry.drawn:
     if clicked and clicked != st.query_params.get("region"):
         st.query_params["region"] = clicked
         st.rerun()
+    firstview.prefetch(store, scheme, level, day, lg, public=public)  # the date steps' days
 else:
     map_side.info(t("map.no_geometry", lg))
 bare = mapdata.without_boundary(store, level, within)
@@ -248,18 +249,24 @@ if region and level_of_code(region) == level and region in set(layer["code"]):
         if not drawn:
             st.caption(t("map.no_trend", lg))
 
+
 # --- table and downloads: built only when asked for -------------------------------------
-table = export.zones_table(presentation.with_labels(shown, scheme, lg), scheme, day)
+def table():  # not on every run: a date change needs none of it (~50 ms at 8,563 villages)
+    return export.zones_table(presentation.with_labels(shown, scheme, lg), scheme, day)
+
+
 if st.toggle(t("map.show_table", lg), key="zone_table"):
-    st.dataframe(export.for_people(table, scheme, lg), hide_index=True, width="stretch")
+    st.dataframe(export.for_people(table(), scheme, lg), hide_index=True, width="stretch")
 a, b, c = st.columns(3)
 a.download_button(
-    t("map.download_csv", lg), lambda: export.to_csv_bytes(export.for_people(table, scheme, lg)),
+    t("map.download_csv", lg), lambda: export.to_csv_bytes(export.for_people(table(), scheme, lg)),
     export.file_name(scheme, level, day, lg, "csv"), "text/csv", on_click="ignore",
 )  # fmt: skip
 b.download_button(
     t("map.download_geojson", lg),
-    lambda: export.to_geojson_bytes(table, presentation.geometry_of(store, level, table["code"])),
+    lambda: export.to_geojson_bytes(
+        rows := table(), presentation.geometry_of(store, level, rows["code"])
+    ),
     export.file_name(scheme, level, day, lg, "geojson"), "application/geo+json",
     on_click="ignore",
 )  # fmt: skip

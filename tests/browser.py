@@ -60,13 +60,13 @@ def chromium():
 
 
 @contextmanager
-def streamlit_server(db: Path, env: dict[str, str] | None = None):
-    """Run ``streamlit run dashboard.py`` on a free port against the store ``db``, with
-    the environment variables ``env`` set as well."""
+def streamlit_server(db: Path, env: dict[str, str] | None = None, script: str = "dashboard.py"):
+    """Run ``streamlit run dashboard.py`` (or ``script``, such as ``app.py``) on a free port
+    against the store ``db``, with the environment variables ``env`` set as well."""
     port = free_port()
     env = {**os.environ, **(env or {}), "ZONING_DB": str(db)}
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+        sys.executable, "-m", "streamlit", "run", str(ROOT / script),
         "--server.port", str(port), "--server.address", "127.0.0.1",
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]  # fmt: skip

@@ -20,7 +20,7 @@ from zoning.core.text import escape_markdown
 from zoning.demo.install import install_demo
 from zoning.model.regions import LEVEL_LABELS
 from zoning.model.schemes import DEFAULT_SCHEME, Scheme, builtin_schemes
-from zoning.render import mapdata
+from zoning.render import firstview
 from zoning.render.alerts import public_url
 from zoning.store import Store
 from zoning.views import service
@@ -46,14 +46,16 @@ def _open_store() -> Store:
 
 def _prepare_quietly(s: Store) -> None:
     try:
-        mapdata.prepare(s)
+        firstview.prepare(s)
     except Exception:  # the page that needs the level reports the problem itself
         logging.getLogger("zoning").warning("preparing the levels failed", exc_info=True)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _prepare(url: str, version: int) -> threading.Thread:
-    """Once per data version: prepare every level's data and map in the background."""
+    """Once per data version: prepare every level's data and map in the background, and
+    keep them in the store for the next server (an upload's new data, or a store written by
+    other means; after an import on the command line they are there already)."""
     thread = threading.Thread(target=_prepare_quietly, args=(_open_store(),), daemon=True)
     thread.start()
     return thread

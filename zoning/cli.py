@@ -93,6 +93,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     store = _store(args)
     summary = install_demo(store, force=args.force)
+    _prepare(store)
     print(summary, file=sys.stderr)
     return 0
 
@@ -264,8 +265,24 @@ def _import(args: argparse.Namespace, kind) -> int:
     from zoning.intake.envelope import import_file
 
     path = Path(args.file)
-    result = import_file(_store(args), kind, path, filename=path.name, author=_author())
-    return _print_result(result)
+    store = _store(args)
+    result = import_file(store, kind, path, filename=path.name, author=_author())
+    code = _print_result(result)
+    if result.duplicate_of is None:
+        _prepare(store)
+    return code
+
+
+def _prepare(store) -> None:
+    """Make what the first map needs for the new data and keep it in the store, so the
+    dashboard started next finds it ready (:func:`zoning.render.firstview.prepare`)."""
+    from zoning.render.firstview import prepare
+
+    try:
+        prepare(store)
+    except Exception as exc:  # the data are in; the dashboard builds the map itself
+        print(f"warning: the map was not prepared ({exc}); the dashboard will build it",
+              file=sys.stderr)  # fmt: skip
 
 
 def cmd_regions_import(args: argparse.Namespace) -> int:

@@ -28,7 +28,6 @@ import contextlib
 import gzip
 import hashlib
 import json
-import logging
 import math
 import os
 import struct
@@ -424,7 +423,12 @@ def level_geometry(store: Store, level: str, within: str | None = None) -> MapGe
             frame = frame[[is_within(c, within) for c in frame["code"]]]
         around = _context(store, level, within, frame["code"])
         if not len(around) and len(frame) > tiled_above():
-            return replace(_kept_tiled(store, level, frame, version), store=store.url)
+            encoded = encode_tiled(
+                frame["code"], frame["name"], frame["population"], frame.geometry.to_numpy(),
+                GRID[level],
+            )  # fmt: skip
+            give_back()  # the simplification's arrays: hundreds of MB at national scale
+            return replace(encoded, store=store.url, version=version)
         both = pd.concat([frame, around], ignore_index=True) if len(around) else frame
         encoded = encode_geometry(
             both["code"], both["name"], both["population"], both.geometry.to_numpy(),
@@ -432,74 +436,51 @@ def level_geometry(store: Store, level: str, within: str | None = None) -> MapGe
         )  # fmt: skip
         return replace(encoded, store=store.url, version=version)
 
-    return cache.cached(key, build, shelf="view" if within else "level")
+    if within:
+        return cache.cached(key, build, shelf="view")
+
+    def kept() -> MapGeometry:  # a whole level's: kept in the store for the next server
+        found = cache.kept(store, f"mapgeom:{level}", version, build, _geometry_to_bytes,
+                           _geometry_from_bytes)  # fmt: skip
+        return replace(found, store=store.url, version=version)
+
+    return cache.cached(key, kept)
 
 
-def _kept_tiled(store: Store, level: str, frame: pd.DataFrame, version: int) -> MapGeometry:
-    """:func:`encode_tiled` of a whole level, kept in the store per data version
-    (``Store.save_snapshot``): simplifying 83,000 villages takes 10-60 s, so the first
-    build (:func:`prepare`, after an import) keeps it and a server started later reads it."""
-    name = f"mapgeom:{level}"
-    saved = store.snapshot(name)
-    if saved is not None and saved.data_version == version:
-        try:
-            return replace(tiled_from_bytes(saved.payload), version=version)
-        except (ValueError, KeyError, OSError, struct.error, EOFError):  # only a cache
-            logging.getLogger("zoning").warning("snapshot %s unreadable, rebuilding", name)
-    encoded = encode_tiled(
-        frame["code"], frame["name"], frame["population"], frame.geometry.to_numpy(),
-        GRID[level],
-    )  # fmt: skip
-    store.save_snapshot(name, version, tiled_to_bytes(encoded))
-    give_back()  # the simplification's arrays: hundreds of MB at national scale
-    return replace(encoded, version=version)
+def _geometry_to_bytes(geometry: MapGeometry) -> bytes:
+    """A whole level's geometry as kept in the store, with the detail tiles of a tiled one."""
+    meta = {"codes": list(geometry.codes), "bounds": list(geometry.bounds), "drawn": geometry.drawn,
+            "tiles": len(geometry.tiles)}  # fmt: skip
+    arrays = {"payload": np.frombuffer(geometry.payload, dtype=np.uint8)}
+    for k, tile in enumerate(geometry.tiles):
+        arrays[f"tile:{k}"] = np.frombuffer(tile.payload, dtype=np.uint8)
+    return cache.pack(meta, arrays)
 
 
-_KEPT_MAGIC = b"ZMK1"
-
-
-def tiled_to_bytes(geometry: MapGeometry) -> bytes:
-    """A tiled :class:`MapGeometry` as bytes (:func:`tiled_from_bytes`): ``ZMK1``, a JSON
-    header (``bounds``, ``drawn``, each file's size), then the coarse file and the tiles."""
-    files = [geometry.payload, *(tile.payload for tile in geometry.tiles)]
-    head = {
-        "bounds": list(geometry.bounds),
-        "drawn": geometry.drawn,
-        "sizes": [len(f) for f in files],
-    }
-    raw = json.dumps(head).encode("utf-8")
-    return b"".join([_KEPT_MAGIC, struct.pack("<I", len(raw)), raw, *files])
-
-
-def tiled_from_bytes(data: bytes) -> MapGeometry:
-    """Read back :func:`tiled_to_bytes` (the codes from the coarse file's header)."""
-    if data[:4] != _KEPT_MAGIC:
-        raise ValueError("not a kept map geometry")
-    (size,) = struct.unpack("<I", data[4:8])
-    head = json.loads(data[8 : 8 + size].decode("utf-8"))
-    files, pos = [], 8 + size
-    for length in head["sizes"]:
-        files.append(data[pos : pos + length])
-        pos += length
-    if pos != len(data) or not files:
-        raise ValueError("a kept map geometry cut short")
-    raw = gzip.decompress(files[0])
-    (head_size,) = struct.unpack("<I", raw[4:8])
-    header = json.loads(raw[8 : 8 + head_size].decode("utf-8"))
-    codes = tuple(header["codes"][: header["context"]])
-    bounds = tuple(float("nan") if b is None else float(b) for b in head["bounds"])
-    tiles = tuple(MapFile(f) for f in files[1:])
-    return MapGeometry(codes, files[0], bounds, int(head["drawn"]), tiles=tiles)  # type: ignore[arg-type]
+def _geometry_from_bytes(raw: bytes) -> MapGeometry:
+    meta, arrays = cache.unpack(raw)
+    tiles = tuple(MapFile(arrays[f"tile:{k}"].tobytes()) for k in range(meta.get("tiles", 0)))
+    return MapGeometry(tuple(meta["codes"]), arrays["payload"].tobytes(),
+                       tuple(meta["bounds"]), int(meta["drawn"]), tiles=tiles)  # fmt: skip
 
 
 def without_boundary(store: Store, level: str, within: str | None = None) -> list[str]:
     """The codes of a level's regions (inside ``within``) that have no boundary to draw, such
     as RTs a line list named: the map page lists them instead."""
     within = checked_within(store, level, within)[0]
-    frame = service.geometries(store, level)
-    geoms = frame.geometry.to_numpy()
-    bare = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    codes = frame["code"].to_numpy()[bare]
+    key = cache.key(store, "bare", level)
+
+    def build() -> list[str]:
+        frame = service.geometries(store, level)
+        geoms = frame.geometry.to_numpy()
+        bare = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+        return [str(c) for c in frame["code"].to_numpy()[bare]]
+
+    def kept() -> list[str]:  # kept with the level's map: a new server need not read shapes
+        dump = lambda codes: json.dumps(codes).encode()  # noqa: E731
+        return cache.kept(store, f"bare:{level}", key[1], build, dump, json.loads)
+
+    codes = cache.cached(key, kept)
     return [c for c in codes if not within or is_within(c, within)]
 
 
@@ -559,6 +540,7 @@ def prepare(store: Store) -> None:
     """
     for level in store.levels():
         level_geometry(store, level)
+        without_boundary(store, level)
         with contextlib.suppress(LookupError):  # a level with no counts at or below it
             service.level_data(store, level)
     give_back()

@@ -7,6 +7,7 @@ recomputed, and new data is seen as soon as it is committed.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import zlib
 from dataclasses import dataclass
@@ -57,8 +58,75 @@ def geometries(store: Store, level: str) -> gpd.GeoDataFrame:
 
 
 def level_data(store: Store, level: str) -> LevelData:
-    """Counts and metrics of a level: as reported, or summed from the nearest level below."""
-    return cache.cached(cache.key(store, "level", level), lambda: _build_level(store, level))
+    """Counts and metrics of a level: as reported, or summed from the nearest level below.
+
+    Kept in the store per data version (:func:`zoning.views.cache.kept`): the import that
+    changed the data builds it, a server started later loads it.
+    """
+    key = cache.key(store, "level", level)
+
+    def build() -> LevelData:
+        made = lambda: _read_only(_build_level(store, level))  # noqa: E731
+        return cache.kept(store, f"level:{level}", key[1], made, _level_to_bytes, _level_from_bytes)
+
+    return cache.cached(key, build)
+
+
+def _read_only(data: LevelData) -> LevelData:
+    """``data`` with its arrays made read-only, as they are when loaded (shared by every
+    session: a view that changed one would change every other's)."""
+    parts = [data.panel.values, data.metrics, {"population": data.panel.population}]
+    if data.windows is not None:
+        parts += [data.windows.sums, data.windows.share]
+    for arrays in parts:
+        for array in arrays.values():
+            if isinstance(array, np.ndarray):
+                array.flags.writeable = False
+    return data
+
+
+def _level_to_bytes(data: LevelData) -> bytes:
+    """A level's data as :func:`zoning.views.cache.pack` bytes (:func:`_level_from_bytes`)."""
+    panel, windows = data.panel, data.windows
+    arrays = {"population": np.asarray(panel.population, dtype=float)}
+    arrays.update({f"value:{k}": v for k, v in panel.values.items()})
+    arrays.update({f"metric:{k}": v for k, v in data.metrics.items()})
+    meta = {
+        "level": data.level,
+        "source_level": data.source_level,
+        "as_of": None if data.as_of is None else data.as_of.isoformat(),
+        "regions": [str(c) for c in panel.regions],
+        "dates": [d.isoformat() for d in panel.dates],
+        "windows": windows is not None,
+    }
+    if windows is not None:
+        same = np.array_equal(windows.regions, panel.regions) and windows.dates.equals(panel.dates)
+        if not same:
+            meta["window_regions"] = [str(c) for c in windows.regions]
+            meta["window_dates"] = [d.isoformat() for d in windows.dates]
+        arrays["window_population"] = np.asarray(windows.population, dtype=float)
+        arrays.update({f"sum:{k}": v for k, v in windows.sums.items()})
+        arrays.update({f"share:{k}": np.asarray(v) for k, v in windows.share.items()})
+    return cache.pack(meta, arrays)
+
+
+def _level_from_bytes(raw: bytes) -> LevelData:
+    meta, arrays = cache.unpack(raw)
+
+    def part(prefix: str) -> dict[str, np.ndarray]:
+        return {k.removeprefix(prefix): v for k, v in arrays.items() if k.startswith(prefix)}
+
+    regions = np.array(meta["regions"], dtype=object)
+    dates = pd.DatetimeIndex(pd.to_datetime(meta["dates"]))
+    panel = M.Panel(regions, dates, part("value:"), arrays["population"])
+    windows = None
+    if meta["windows"]:
+        w_regions = np.array(meta.get("window_regions", meta["regions"]), dtype=object)
+        w_dates = pd.DatetimeIndex(pd.to_datetime(meta.get("window_dates", meta["dates"])))
+        windows = R.Windows(w_regions, w_dates, arrays["window_population"], part("sum:"),
+                            part("share:"))  # fmt: skip
+    as_of = None if meta["as_of"] is None else pd.Timestamp(meta["as_of"])
+    return LevelData(meta["level"], panel, part("metric:"), meta["source_level"], as_of, windows)
 
 
 def _build_level(store: Store, level: str) -> LevelData:
@@ -299,14 +367,25 @@ def at_least(data: LevelData, scheme: Scheme, j: object = slice(None)) -> np.nda
 
 def zone_panel(store: Store, scheme: Scheme, level: str) -> np.ndarray:
     """Zone index of every region x day of ``level`` (:data:`~zoning.model.schemes.NO_ZONE`
-    where none), classified at once."""
+    where none), classified at once; kept in the store per data version and scheme (the
+    import keeps the default scheme's, :func:`zoning.render.firstview.prepare`)."""
+
+    key = cache.key(store, "zone_panel", scheme.id, level)
 
     def build() -> np.ndarray:
         data = level_data(store, level)
         values = {m: data.metrics[m] for m in scheme.metrics if m in data.metrics}
-        return scheme.classify(values, shape=data.panel.shape)
+        zones = scheme.classify(values, shape=data.panel.shape)
+        zones.flags.writeable = False
+        return zones
 
-    return cache.cached(cache.key(store, "zone_panel", scheme.id, level), build)
+    def kept() -> np.ndarray:  # named by the scheme's whole definition, not only its id
+        digest = hashlib.sha256(repr(scheme).encode()).hexdigest()[:16]
+        dump = lambda zones: cache.pack({}, {"zones": zones})  # noqa: E731
+        load = lambda raw: cache.unpack(raw)[1]["zones"]  # noqa: E731
+        return cache.kept(store, f"zones:{digest}:{level}", key[1], build, dump, load)
+
+    return cache.cached(key, kept)
 
 
 def zone_history(store: Store, scheme: Scheme, level: str, code: str) -> pd.DataFrame:

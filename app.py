@@ -1,0 +1,13 @@
+"""The dashboard as served: ``streamlit run app.py`` (or ``uvicorn app:app``).
+
+The same pages as ``streamlit run dashboard.py``, with what :mod:`ui.serve` adds: the server
+imports the pages' modules and loads the first map (kept in the store by the import) before
+it answers its first request, and sends Streamlit's own front end compressed.
+"""
+
+import streamlit as st
+from starlette.middleware import Middleware
+
+from ui.serve import STATIC, lifespan
+
+app = st.App("dashboard.py", lifespan=lifespan, middleware=[Middleware(STATIC.wrap)])

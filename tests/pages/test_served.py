@@ -1,0 +1,47 @@
+"""End-to-end: the dashboard as served (``streamlit run app.py``) after ``python -m zoning
+demo``: the map is drawn (its component registered though its module was imported before
+any script ran) and Streamlit's front end arrives compressed."""
+
+from __future__ import annotations
+
+import pytest
+from browser import Traffic, require_chromium, streamlit_server
+from test_browser import map_frame
+
+from ui import serve
+from zoning.cli import main
+
+STATIC = serve.CompressedStatic().folder / "static" / "js"
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_served_dashboard_draws_the_first_map_and_sends_its_front_end_gzipped(
+    browser, tmp_path, capsys
+):
+    require_chromium()
+    db = tmp_path / "demo.db"
+    assert main(["--db", str(db), "demo"]) == 0  # writes the demo and prepares its maps
+    capsys.readouterr()
+    with streamlit_server(db, env={"XDG_CACHE_HOME": str(tmp_path / "cache")},
+                          script="app.py") as url:  # fmt: skip
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        traffic = Traffic(page)
+        encodings = {}
+
+        def seen(response):
+            if "/static/js/" in response.url:
+                encodings[response.url.rsplit("/", 1)[-1]] = response.headers.get(
+                    "content-encoding"
+                )
+
+        page.on("response", seen)
+        page.goto(f"{url}/map?level=village&lang=en")
+        frame = map_frame(page)
+        assert int(frame.evaluate("() => Number(document.body.dataset.drawn)")) > 8000
+        assert not traffic.failed and not traffic.external
+        plain = [name for name, how in encodings.items() if how != "gzip"]
+        small = [p.name for p in STATIC.rglob("*.js") if p.stat().st_size < serve.MIN_SIZE]
+        assert encodings and set(plain) <= set(small), plain
+        page.close()
+    assert list((tmp_path / "cache").rglob("*.js.gz"))  # kept for the next start

@@ -1,0 +1,114 @@
+"""ui/serve.py: Streamlit's front end sent compressed, and what the server imports before
+its first visitor."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+from pathlib import Path
+
+import pytest
+
+from ui import serve
+
+BUNDLE = ("console.log('zona merah');\n" * 2000).encode()
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A stand-in for Streamlit's static folder: index.html, static/js, static/media."""
+    root = tmp_path / "st"
+    (root / "static" / "js").mkdir(parents=True)
+    (root / "static" / "media").mkdir()
+    (root / "index.html").write_text("<html></html>")
+    (root / "static" / "js" / "index.abc.js").write_bytes(BUNDLE)
+    (root / "static" / "js" / "tiny.js").write_bytes(b"1;")
+    (root / "static" / "media" / "font.woff2").write_bytes(b"\0" * 5000)
+    (tmp_path / "secret.js").write_bytes(BUNDLE)
+    return root
+
+
+def call(app, path: str, encoding: str | None = "gzip, br", method: str = "GET") -> dict:
+    """One request through ``app``: status, headers and body."""
+    headers = [(b"accept-encoding", encoding.encode())] if encoding else []
+    scope = {"type": "http", "method": method, "path": path, "headers": headers}
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b""}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(app(scope, receive, send))
+    start = sent[0]
+    return {
+        "status": start["status"],
+        "headers": {k.decode(): v.decode() for k, v in start["headers"]},
+        "body": b"".join(m.get("body", b"") for m in sent[1:]),
+    }
+
+
+async def streamlit(scope, receive, send):
+    """What Streamlit would answer: the path, uncompressed."""
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": f"streamlit {scope['path']}".encode()})
+
+
+def test_a_bundle_is_sent_gzipped_to_a_browser_that_takes_it(folder: Path, tmp_path: Path):
+    app = serve.CompressedStatic(folder=folder, cache=tmp_path / "cache").wrap(streamlit)
+    got = call(app, "/static/js/index.abc.js")
+    assert got["headers"]["content-encoding"] == "gzip"
+    assert got["headers"]["content-type"].startswith("text/javascript")
+    assert got["headers"]["vary"] == "Accept-Encoding"
+    assert int(got["headers"]["content-length"]) == len(got["body"]) < len(BUNDLE) / 10
+    assert gzip.decompress(got["body"]) == BUNDLE
+    head = call(app, "/static/js/index.abc.js", method="HEAD")
+    assert (
+        head["body"] == b""
+        and head["headers"]["content-length"] == got["headers"]["content-length"]
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "encoding"),
+    [
+        ("/static/js/index.abc.js", None),  # the browser takes no gzip
+        ("/static/js/index.abc.js", "br"),
+        ("/static/js/tiny.js", "gzip"),  # too small to gain
+        ("/static/media/font.woff2", "gzip"),  # compressed already
+        ("/static/js/missing.js", "gzip"),
+        ("/static/../../secret.js", "gzip"),  # outside the folder
+        ("/static/js/../../../secret.js", "gzip"),
+        ("/index.html", "gzip"),  # not under /static/: Streamlit's own answer
+        ("/map", "gzip"),
+    ],
+)
+def test_everything_else_is_left_to_streamlit(folder: Path, tmp_path: Path, path, encoding):
+    app = serve.CompressedStatic(folder=folder, cache=tmp_path / "cache").wrap(streamlit)
+    got = call(app, path, encoding)
+    assert got["body"] == f"streamlit {path}".encode()
+    assert "content-encoding" not in got["headers"]
+
+
+def test_each_file_is_compressed_once_per_streamlit_version(
+    folder: Path, tmp_path: Path, monkeypatch
+):
+    first = serve.CompressedStatic(folder=folder, cache=tmp_path / "cache").wrap(streamlit)
+    first.compress_all()
+    kept = list((tmp_path / "cache").rglob("*.gz"))
+    assert [p.name for p in kept] == ["index.abc.js.gz"]
+
+    def no_compression(*args, **kwargs):
+        raise AssertionError("compressed again")
+
+    monkeypatch.setattr(serve.gzip, "compress", no_compression)  # a later start reads them
+    again = serve.CompressedStatic(folder=folder, cache=tmp_path / "cache").wrap(streamlit)
+    assert gzip.decompress(call(again, "/static/js/index.abc.js")["body"]) == BUNDLE
+
+
+def test_the_server_imports_what_every_page_imports():
+    names = serve.script_imports()
+    assert {"ui.zonemap", "ui.common", "zoning.render.export", "streamlit"} <= set(names)
+    pages = sorted(p.stem for p in (serve.ROOT / "pages").glob("*.py"))
+    assert len(serve.SCRIPTS) == len(pages) + 1  # and dashboard.py

@@ -1,0 +1,195 @@
+"""The dashboard as it is served (``streamlit run app.py``): ready before it answers, and
+Streamlit's own front end sent compressed.
+
+* :func:`lifespan` runs before the server takes its first request: it imports what the
+  pages import and loads what the first map needs (:func:`zoning.render.firstview.warm`:
+  kept in the store by the import, so loaded, not built), so the first visitor after a
+  start does not wait for either.
+* :class:`CompressedStatic` answers requests for Streamlit's front end (``/static/...``,
+  3.5 MB of JavaScript for the first page) with its gzip form. Streamlit 1.67 serves these
+  files uncompressed on purpose (compressing them again on every request cost it CPU; it
+  leaves it to a proxy); here each file is compressed once per installed Streamlit version
+  (kept under :data:`CACHE`, made by the first start) and read from memory after.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import contextlib
+import gzip
+import importlib
+import logging
+import mimetypes
+import os
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The scripts Streamlit runs: whatever they import is imported before the first visitor.
+SCRIPTS = (ROOT / "dashboard.py", *sorted((ROOT / "pages").glob("*.py")))
+#: Files smaller than this are sent as they are.
+MIN_SIZE = 1024
+#: What is worth compressing (fonts and images are compressed already).
+COMPRESSIBLE = (".js", ".css", ".html", ".json", ".svg", ".map", ".txt", ".mjs")
+#: Where the compressed files are kept between starts (per Streamlit version).
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zoning" / "static-gz"
+#: Streamlit's cache header for its hashed bundles (a year).
+IMMUTABLE = b"public, immutable, max-age=31536000"
+
+
+def script_imports(paths=SCRIPTS) -> list[str]:
+    """The modules the scripts import at their top level (``import x``, ``from x import y``)."""
+    found: list[str] = []
+    for path in paths:
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Import):
+                found += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.append(node.module)
+                found += [f"{node.module}.{alias.name}" for alias in node.names]
+    return list(dict.fromkeys(found))
+
+
+def warm_imports() -> None:
+    """Import what the pages import (names that are not modules are skipped), and register
+    the custom components those modules declare.
+
+    Streamlit registers a component only when it is declared inside a script run; imported
+    here, its module is not run again by the scripts, so it is registered here (else the
+    map's frame gets a 404).
+    """
+    from streamlit.components.v1.custom_component import CustomComponent
+    from streamlit.runtime import Runtime
+
+    for name in script_imports():
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    if not Runtime.exists():
+        return
+    registry = Runtime.instance().component_registry
+    for name, module in list(sys.modules.items()):
+        if name == "ui" or name.startswith("ui."):
+            for value in vars(module).values():
+                if isinstance(value, CustomComponent):
+                    registry.register_component(value)
+
+
+def warm() -> None:
+    """Imports, then the first map's data (:func:`zoning.render.firstview.warm`)."""
+    from zoning.render.firstview import warm as warm_views
+    from zoning.store import Store
+
+    start = time.perf_counter()
+    warm_imports()
+    STATIC.compress_all()
+    store = Store()
+    if not store.is_empty():  # an empty store gets the demo from its first visitor
+        try:
+            warm_views(store)
+        except Exception:  # the pages say what is wrong; the server still starts
+            logging.getLogger("zoning").warning("warming the first map failed", exc_info=True)
+    logging.getLogger("zoning").info("ready in %.1f s", time.perf_counter() - start)
+
+
+@contextlib.asynccontextmanager
+async def lifespan(_app) -> AsyncIterator[None]:
+    """Warm up before the first request (the server answers its health check after)."""
+    await asyncio.to_thread(warm)
+    yield
+
+
+class CompressedStatic:
+    """ASGI middleware: Streamlit's front-end files in gzip form to browsers that take it.
+
+    Only ``GET``/``HEAD`` of an existing file under ``static`` (Streamlit's own folder) with
+    a compressible suffix, no ``Range``; everything else goes to Streamlit untouched. The
+    headers are Streamlit's own (hashed bundles cached for a year) plus
+    ``Content-Encoding: gzip`` and ``Vary: Accept-Encoding``.
+    """
+
+    def __init__(self, app=None, folder: Path | None = None, cache: Path | None = CACHE):
+        import streamlit
+        from streamlit import file_util
+
+        self.app = app
+        self.folder = Path(folder or file_util.get_static_dir()).resolve()
+        self.kept = None if cache is None else cache / streamlit.__version__
+        self._memory: dict[Path, bytes | None] = {}
+        self._lock = threading.Lock()
+
+    def wrap(self, app) -> CompressedStatic:
+        """This middleware around ``app`` (Starlette builds middleware as ``factory(app)``)."""
+        self.app = app
+        return self
+
+    def compressed(self, path: Path) -> bytes | None:
+        """The gzip form of ``path`` (made on first use, kept), or ``None`` if too small."""
+        with self._lock:
+            if path in self._memory:
+                return self._memory[path]
+        kept = None if self.kept is None else self.kept / path.relative_to(self.folder)
+        packed = None
+        with contextlib.suppress(OSError):
+            packed = kept.with_name(kept.name + ".gz").read_bytes() if kept else None
+        if packed is None:
+            data = path.read_bytes()
+            if len(data) >= MIN_SIZE:
+                packed = gzip.compress(data, compresslevel=9, mtime=0)
+                if kept is not None:
+                    with contextlib.suppress(OSError):
+                        kept.parent.mkdir(parents=True, exist_ok=True)
+                        part = kept.with_name(f"{kept.name}.{os.getpid()}.part")
+                        part.write_bytes(packed)
+                        os.replace(part, kept.with_name(kept.name + ".gz"))
+        with self._lock:
+            self._memory[path] = packed
+        return packed
+
+    def compress_all(self) -> None:
+        """Compress every front-end file now (the first start after an install writes them
+        under :data:`CACHE`; later starts read them)."""
+        for path in sorted((self.folder / "static").rglob("*")):
+            if path.suffix in COMPRESSIBLE and path.is_file():
+                self.compressed(path)
+
+    def _file(self, scope) -> Path | None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            return None
+        path = scope["path"]
+        if not path.startswith("/static/") or not path.endswith(COMPRESSIBLE):
+            return None
+        headers = dict(scope["headers"])
+        if b"range" in headers or b"gzip" not in headers.get(b"accept-encoding", b""):
+            return None
+        target = (self.folder / path.lstrip("/")).resolve()
+        if not target.is_relative_to(self.folder / "static") or not target.is_file():
+            return None
+        return target
+
+    async def __call__(self, scope, receive, send) -> None:
+        target = self._file(scope)
+        body = None if target is None else await asyncio.to_thread(self.compressed, target)
+        if body is None:
+            await self.app(scope, receive, send)
+            return
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if kind.startswith("text/") or kind.endswith("javascript"):
+            kind += "; charset=utf-8"
+        headers = [
+            (b"content-type", kind.encode()),
+            (b"content-encoding", b"gzip"),
+            (b"content-length", str(len(body)).encode()),
+            (b"vary", b"Accept-Encoding"),
+            (b"cache-control", IMMUTABLE),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        empty = scope["method"] == "HEAD"
+        await send({"type": "http.response.body", "body": b"" if empty else body})
+
+
+#: The one instance: ``app.py`` installs it, :func:`warm` fills it.
+STATIC = CompressedStatic()

@@ -1,0 +1,111 @@
+"""What the first map needs, made when the data change, not when the first person looks.
+
+:func:`prepare` builds every level's counts, metrics and map geometry and keeps them in the
+store for this data version (:func:`zoning.views.cache.kept`): the command line runs it
+after each import and after the demo is written, the dashboard after any change it sees. A
+server started later (:func:`warm`, run by ``app.py`` before it answers) then loads them
+instead of building them, and builds the views of the first map: the default scheme and
+level on the latest settled day. :func:`prefetch` builds the views of the days next to the
+one just shown (a day and a week back and on), so the date steps find them ready.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+
+import pandas as pd
+
+from zoning.core.i18n import DEFAULT_LANG
+from zoning.model.regions import LEVEL_LABELS
+from zoning.model.schemes import DEFAULT_SCHEME, Scheme, builtin_schemes
+from zoning.render import mapdata, presentation
+from zoning.store import Store
+from zoning.views import briefing, policy, service
+
+#: Days from the one shown whose views :func:`prefetch` builds: the date steps' targets.
+NEIGHBOURS = (1, -1, 7, -7)
+
+
+def prepare(store: Store) -> None:
+    """Build (or load) and keep every level's data, map geometry, regions without a boundary
+    and zones under the default scheme (every day) for this data version."""
+    scheme = builtin_schemes()[DEFAULT_SCHEME]
+    for level in store.levels():
+        mapdata.level_geometry(store, level)
+        mapdata.without_boundary(store, level)
+        with contextlib.suppress(LookupError):  # a level with no counts at or below it
+            service.level_data(store, level)
+            service.zone_panel(store, scheme, level)
+
+
+def day_views(
+    store: Store, scheme: Scheme, level: str, day: object, lang: str, *, public: bool
+) -> None:
+    """Build the cached views the map page shows for one day (a whole level, no ``within``)."""
+    label = LEVEL_LABELS[lang][level]
+    service.zones_on(store, scheme, level, day)
+    presentation.shown_zones(store, scheme, level, day, lang, public=public)
+    briefing.worst_zone(store, scheme, level, day, public=public, lang=lang)
+    briefing.week_changes(store, scheme, level, day)
+    mapdata.view_of(store, scheme, level, day, lang, public=public, level_label=label)
+
+
+def first_view(store: Store) -> tuple[Scheme, str, pd.Timestamp] | None:
+    """The view a bare address opens on: the default scheme, its default level and that
+    level's latest settled day; ``None`` for a store without regions or counts."""
+    scheme = builtin_schemes()[DEFAULT_SCHEME]
+    try:
+        level = policy.default_level(store, scheme)
+        return scheme, level, service.level_data(store, level).settled_day
+    except LookupError:
+        return None
+
+
+def warm(store: Store) -> None:
+    """Everything the first map needs, in this process: what :func:`prepare` keeps (loaded;
+    built and kept if this data version has none yet) and the views of the first view, for
+    the public in the default language, as a first visitor sees it."""
+    prepare(store)
+    found = first_view(store)
+    if found is not None:
+        scheme, level, day = found
+        policy.level_coverage(store, scheme, level)
+        day_views(store, scheme, level, day, DEFAULT_LANG, public=True)
+
+
+_QUEUE: queue.Queue = queue.Queue(maxsize=64)
+_WORKER: list[threading.Thread] = []
+_WORKER_LOCK = threading.Lock()
+
+
+def prefetch(
+    store: Store, scheme: Scheme, level: str, day: object, lang: str, *, public: bool
+) -> None:
+    """Build the views of the days a date step reaches from ``day`` in the background
+    (one worker thread per process, oldest requests dropped when it falls behind)."""
+    dates = service.dates(store, level)
+    day = pd.Timestamp(day).normalize()
+    for step in NEIGHBOURS:
+        target = day + pd.Timedelta(days=step)
+        if dates[0] <= target <= dates[-1]:
+            job = (store, scheme, level, target, lang, public, store.data_version())
+            with contextlib.suppress(queue.Full):
+                _QUEUE.put_nowait(job)
+    with _WORKER_LOCK:
+        if not _WORKER or not _WORKER[0].is_alive():
+            _WORKER[:] = [threading.Thread(target=_work, name="zoning-prefetch", daemon=True)]
+            _WORKER[0].start()
+
+
+def _work() -> None:
+    while True:
+        store, scheme, level, day, lang, public, version = _QUEUE.get()
+        if store.data_version() != version:  # new data came: these views are old
+            continue
+        try:
+            day_views(store, scheme, level, day, lang, public=public)
+        except Exception:  # only a head start: the page builds what it needs itself
+            logging.getLogger("zoning").warning("prefetching %s failed", day, exc_info=True)
