@@ -1,6 +1,6 @@
 """Line-list import throughput: a million NIK rows into a fresh SQLite store, against DuckDB.
 
-Run by hand (not a test):  .venv/bin/python bench/linelist.py [--rows N] [--profile]
+Run by hand (not a test):  .venv/bin/python bench/linelist.py [--rows N] [--profile] [--postgres]
 
 Generates a realistic line list of the demo province (``zoning.demo.demo_regions``): NIKs of
 valid structure (place of registration mostly the case's district, women's day of birth +40),
@@ -13,7 +13,9 @@ and DuckDB's ``read_csv`` of the same file (``count(*)`` and ``count(distinct ni
 floor: the least any import must spend to read the file once. Finally it times a second,
 daily-sized upload (1% of the rows, partly people already stored) into the full store, and
 the first file again: right away (a duplicate, not read) and after the daily upload (read,
-found to change nothing and rolled back: see :mod:`zoning.intake.envelope`).
+found to change nothing and rolled back: see :mod:`zoning.intake.envelope`). With
+``--postgres`` the first import is timed again into a throwaway PostgreSQL server (the tests'
+one, ``tests/postgres.py``; the register and counts go in by ``COPY``).
 
 The key file, the CSV and the store live in a temporary folder that is removed at the end
 (``--keep`` keeps it). Nothing is written to the home folder.
@@ -240,11 +242,43 @@ def _duckdb(path: Path) -> tuple[float, float, int, int]:
     return middle - start, time.perf_counter() - middle, n, distinct
 
 
+def _store(url: str) -> Store:
+    """A store holding the demo regions only."""
+    store = Store(url)
+    regions = demo.demo_regions()
+    with store.transaction() as conn:
+        upload = store.record_upload(conn, "demo", "regions", None, "bench", len(regions), 0)
+        store.write_regions(conn, regions, upload)
+    return store
+
+
+def _postgres(path: Path, floor: float) -> None:
+    """The same import into a throwaway PostgreSQL server (the tests' one: Debian's
+    binaries, a Unix socket in a temporary folder, removed afterwards)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from postgres import postgres_server
+
+    with postgres_server() as url:
+        store = _store(url)
+        gc.collect()
+        start, cpu = time.perf_counter(), time.process_time()
+        result = import_linelist(store, path, filename=path.name, author="bench")
+        seconds = time.perf_counter() - start
+        print(f"import_linelist into PostgreSQL (COPY): {seconds:.1f} s (CPU of this process "
+              f"{time.process_time() - cpu:.1f} s; ratio to duckdb {seconds / floor:.1f}x) "
+              f"-> {result.summary()}")  # fmt: skip
+        store.engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--profile", action="store_true", help="print the import's profile")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--first-only", action="store_true",
+                        help="only the first import (no daily upload, no file again)")  # fmt: skip
+    parser.add_argument("--postgres", action="store_true",
+                        help="also import into a throwaway PostgreSQL server (COPY)")  # fmt: skip
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="zoning-bench-linelist-"))
@@ -259,22 +293,18 @@ def main() -> None:
         print(f"generated {path.name}: {facts['rows']:,} rows, {size:.0f} MB "
               f"({time.perf_counter() - started:.1f} s): {facts}")  # fmt: skip
 
-        store = Store(str(folder / "bench.db"))
-        regions = demo.demo_regions()
-        with store.transaction() as conn:
-            upload = store.record_upload(conn, "demo", "regions", None, "bench", len(regions), 0)
-            store.write_regions(conn, regions, upload)
-
+        store = _store(str(folder / "bench.db"))
         gc.collect()  # the generator's garbage is not the import's to collect
         profiler = cProfile.Profile() if args.profile else None
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         if profiler:
             profiler.enable()
         result = import_linelist(store, path, filename=path.name, author="bench")
         if profiler:
             profiler.disable()
         seconds = time.perf_counter() - start
-        print(f"import_linelist: {seconds:.1f} s  -> {result.summary()}")
+        print(f"import_linelist: {seconds:.1f} s (CPU of this process "
+              f"{time.process_time() - cpu:.1f} s)  -> {result.summary()}")  # fmt: skip
         keep = ("rows_invalid_nik", "rows_unverified", "people_in_file", "episodes_new",
                 "episodes_reinfection", "rows_repeat_in_file", "region_days_written")  # fmt: skip
         print("  " + ", ".join(f"{k}={result.report.facts[k]:,}" for k in keep))
@@ -284,6 +314,10 @@ def main() -> None:
         print(f"duckdb read_csv: count(*) {count:.2f} s ({n:,} rows), count(distinct nik) "
               f"{count_distinct:.2f} s ({distinct:,}); both {floor:.2f} s")  # fmt: skip
         print(f"ratio import / duckdb (both queries): {seconds / floor:.1f}x")
+        if args.postgres:
+            _postgres(path, floor)
+        if args.first_only:
+            return
         start = time.perf_counter()
         again = import_linelist(store, path, filename=path.name, author="bench")
         print(f"same file again, right away: {time.perf_counter() - start:.1f} s -> "

@@ -57,6 +57,7 @@ from zoning.intake.nik import (
     check_niks,
     clean_nik,
     default_secret_path,
+    factorize_digits,
     load_or_create_secret,
     normalise_addresses,
     prefix_unknown,
@@ -243,8 +244,10 @@ def _parse(
             column=cols["nik"],
         )
         row_fate = "not counted" if exclude_unverified else "counted as an unverified case"
+        said = {r: redact(f"{r}; {row_fate}") for r in set(problems.values())}  # as _warn
+        column = redact(cols["nik"])
         for k, reason in problems.items():
-            _warn(report, f"{reason}; {row_fate}", int(rows[k]), cols["nik"])
+            report.warn(said[reason], int(rows[k]), column)
     valid = niks.notna().to_numpy()
     if _truncated_by_a_spreadsheet(niks[valid], cols["nik"], report):
         return _empty_frame()
@@ -856,7 +859,11 @@ class LineList(envelope.Kind):
         # households per RT: a distinct count, recounted from the stored episodes, for the
         # days up to the latest case, the store's "as of" day or the coverage's last day,
         # whichever is latest (a covered day left out would be read as a zero)
-        last = store.case_last_date(conn)
+        last = (  # a first import: the latest of the rows just written, not a scan for it
+            store.case_last_date(conn)
+            if had_cases or plan.insert.empty
+            else pd.Timestamp(plan.insert["date"].max())
+        )
         covered_to = spans["last"].max() if len(spans) else None
         until = max(d for d in (last, store.as_of(conn), covered_to) if d is not None)
         episodes = pd.concat(
@@ -869,7 +876,7 @@ class LineList(envelope.Kind):
             [_window_days(rts, until), _window_days(covered, until)], ignore_index=True
         ).drop_duplicates(ignore_index=True)
         rt_days = _covered_windows(store, conn, rt_days, spans)
-        houses = _houses_7d(store, conn, rt_days)
+        houses = _houses_7d(store, conn, rt_days, None if had_cases else plan.insert)
         recomputed = pd.concat([daily, houses], ignore_index=True)
         written = 0
         if len(recomputed):  # in key order: the counts table's index then grows at one end
@@ -1103,8 +1110,7 @@ def _village_days(starts: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "region": pd.Series(
-                [r[:VILLAGE_CODE_LENGTH] for r in starts["region"].to_numpy(dtype=object)],
-                dtype=object,
+                _villages_of(starts["region"].to_numpy(dtype=object)), dtype=object
             ),
             "date": pd.to_datetime(starts["date"]).astype("datetime64[s]"),
             "new_cases_n": 1.0,
@@ -1114,6 +1120,14 @@ def _village_days(starts: pd.DataFrame) -> pd.DataFrame:
     return frame.groupby(["region", "date"], as_index=False)[
         ["new_cases_n", "new_cases_unverified_n"]
     ].sum()
+
+
+def _villages_of(regions: np.ndarray) -> np.ndarray:
+    """The village code of each region code (its first characters), each distinct code cut
+    once."""
+    codes, uniques = pd.factorize(regions)
+    cut = np.array([r[:VILLAGE_CODE_LENGTH] for r in uniques], dtype=object)
+    return cut[codes] if len(codes) else np.array([], dtype=object)
 
 
 def _window_days(episodes: pd.DataFrame, last: pd.Timestamp | None) -> pd.DataFrame:
@@ -1183,12 +1197,16 @@ def _covered_windows(
     return rt_days[keep].reset_index(drop=True)
 
 
-def _houses_7d(store: Store, conn: Transaction, rt_days: pd.DataFrame) -> pd.DataFrame:
+def _houses_7d(
+    store: Store, conn: Transaction, rt_days: pd.DataFrame, inserted: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """``houses_7d`` of the asked RT-days (``region, date``), from all stored episodes.
 
     The houses with an episode in the window ending each day: distinct household keys among
     the RT's episodes that start in the :data:`~zoning.model.metrics.WINDOW` days up to it
     (an episode without a household counts as a house of its own). 0 where none.
+    ``inserted``: the register's rows just written when it held none before (then they are
+    all its episodes, and are not read back).
     """
     out = rt_days[["region", "date"]].copy()
     out["region"] = out["region"].astype(object)
@@ -1197,7 +1215,10 @@ def _houses_7d(store: Store, conn: Transaction, rt_days: pd.DataFrame) -> pd.Dat
     if out.empty:
         return out.assign(houses_7d=pd.Series(dtype=float))
     first = out["date"].min() - pd.Timedelta(days=WINDOW - 1)
-    episodes = store.case_houses(conn, out["region"], first, out["date"].max())
+    if inserted is None:
+        episodes = store.case_houses(conn, out["region"], first, out["date"].max())
+    else:
+        episodes = _episodes_in(inserted, out["region"], first, out["date"].max())
     keys = episodes["household_key"]
     house = keys.where(keys.notna(), episodes["person_key"])
     found = houses_in_windows(
@@ -1208,6 +1229,28 @@ def _houses_7d(store: Store, conn: Transaction, rt_days: pd.DataFrame) -> pd.Dat
     out = out.merge(found, on=["region", "date"], how="left")
     out["houses_7d"] = out["houses_7d"].fillna(0).astype(float)
     return out
+
+
+def _episodes_in(
+    rows: pd.DataFrame, regions: pd.Series, first: pd.Timestamp, last: pd.Timestamp
+) -> pd.DataFrame:
+    """What :meth:`zoning.store.Store.case_houses` reads, from register rows in memory."""
+    date = pd.to_datetime(rows["date"]).to_numpy().astype("datetime64[s]")
+    keep = (
+        rows["episode"].to_numpy(dtype=bool)
+        & (date >= np.datetime64(first, "s"))
+        & (date <= np.datetime64(last, "s"))
+        & rows["region"].isin(set(regions)).to_numpy()
+    )
+    return pd.DataFrame(
+        {
+            "region": pd.Series(rows["region"].to_numpy(dtype=object)[keep], dtype=object),
+            "episode_start": date[keep],
+            "household_key": pd.Series(rows["household_key"].to_numpy(dtype=object)[keep],
+                                       dtype=object),
+            "person_key": pd.Series(rows["person_key"].to_numpy(dtype=object)[keep]),
+        }
+    )  # fmt: skip
 
 
 def houses_in_windows(region: np.ndarray, start: np.ndarray, house: np.ndarray) -> pd.DataFrame:
@@ -1265,11 +1308,13 @@ def _houses(frame: pd.DataFrame, hasher: NikHasher) -> np.ndarray:
     if has_address.any():
         a_codes, a_uniques = pd.factorize(address[has_address])
         norm = normalise_addresses(pd.Series(a_uniques, dtype=object)).to_numpy(dtype=object)
-        norm_of = norm[a_codes]
-        message[has_address] = [
-            address_message(a, p) if a else None
-            for p, a in zip(place[has_address], norm_of, strict=True)
+        p_codes, p_uniques = pd.factorize(place[has_address])
+        pair_codes, pairs = pd.factorize(p_codes * len(a_uniques) + a_codes)  # each once
+        texts = [
+            address_message(norm[a], p_uniques[p]) if norm[a] else None
+            for p, a in zip(pairs // len(a_uniques), pairs % len(a_uniques), strict=True)
         ]
+        message[has_address] = np.array(texts, dtype=object)[pair_codes]
     by_address = pd.notna(message)
     if by_address.any():
         m_codes, m_uniques = pd.factorize(message[by_address])
@@ -1277,7 +1322,7 @@ def _houses(frame: pd.DataFrame, hasher: NikHasher) -> np.ndarray:
         house[by_address] = np.array(keys, dtype=object)[m_codes]
     by_kk = ~by_address & has_kk
     if by_kk.any():  # the same No. KK is the same house wherever it is written
-        kk_codes, kk_uniques = pd.factorize(kk[by_kk])
+        kk_codes, kk_uniques = factorize_digits(kk[by_kk])
         kk_keys = hasher.household_keys(b"kk:" + k.encode("ascii") for k in kk_uniques.tolist())
         house[by_kk] = np.array(kk_keys, dtype=object)[kk_codes]
     return house
@@ -1294,7 +1339,7 @@ def _keyed(
     person keys (``person`` numbers them).
     """
     unverified = frame["unverified"].to_numpy(dtype=bool)
-    codes, uniques = pd.factorize(frame["nik"].to_numpy(dtype=object)[~unverified])
+    codes, uniques = factorize_digits(frame["nik"].to_numpy(dtype=object)[~unverified])
     keys = hasher.keys(uniques.tolist())
     rows = frame["row"].to_numpy(np.int64)
     loose = hasher.row_keys(file_sha256, rows[unverified].tolist())

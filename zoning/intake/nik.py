@@ -127,8 +127,8 @@ def check_niks(values: pd.Series) -> tuple[pd.Series, dict[int, str]]:
     niks = text.where(ok)
     problems: dict[int, str] = {}
     rescued: dict[int, str] = {}
-    for k in np.flatnonzero(~ok):
-        cell = values.iloc[k]
+    bad = np.flatnonzero(~ok)
+    for k, cell in zip(bad, pd.Series(values).iloc[bad].to_numpy(dtype=object), strict=True):
         reason = check_nik(None if _missing(cell) else cell)
         if reason is None:  # valid once spaces and dots are removed
             rescued[int(k)] = clean_nik(cell)
@@ -174,6 +174,28 @@ def _sixteen_digits(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         codes = np.ascontiguousarray(cells.view(np.uint32).reshape(-1, NIK_LENGTH).T)
     digits = ((codes >= 48) & (codes <= 57)).all(axis=0)
     return where[digits], (codes[:, digits] - 48).astype(np.int16)
+
+
+def factorize_digits(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What ``pd.factorize`` gives for texts (NIKs, No. KKs): codes in order of first
+    appearance and the distinct texts, several times faster when every text is exactly 16
+    ASCII digits (they are compared as 64-bit integers). Any other text: ``pd.factorize``."""
+    values = np.asarray(values, dtype=object)
+    n = len(values)
+    try:
+        raw = values.astype(f"S{NIK_LENGTH + 1}") if n else None
+    except (UnicodeEncodeError, TypeError, ValueError):
+        raw = None
+    if raw is not None:
+        table = raw.view(np.uint8).reshape(n, NIK_LENGTH + 1)
+        digits = table[:, :NIK_LENGTH]
+        if (table[:, NIK_LENGTH] == 0).all() and ((digits >= 48) & (digits <= 57)).all():
+            number = (digits - 48).astype(np.int64) @ (10 ** np.arange(NIK_LENGTH - 1, -1, -1))
+            codes, _ = pd.factorize(number)
+            first = np.unique(codes, return_index=True)[1]
+            return codes, values[first]
+    codes, uniques = pd.factorize(values)
+    return codes, np.asarray(uniques, dtype=object)
 
 
 def _missing(cell: object) -> bool:

@@ -316,7 +316,9 @@ def read_cells_fast(data: bytes) -> Table:
             names, keys, strict=True)}
     )  # fmt: skip
     frame.index = pd.RangeIndex(2, 2 + len(frame))  # spreadsheet rows: the header is row 1
-    frame = frame[(frame != "").any(axis=1).to_numpy()]
+    filled = (frame != "").any(axis=1).to_numpy()
+    if not filled.all():
+        frame = frame[filled]
     if frame.empty:
         return read_cells(data)
     return Table(frame, "csv", "utf-8", delimiter)
