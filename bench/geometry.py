@@ -333,8 +333,9 @@ def _upper(children: gpd.GeoDataFrame, level: str, name) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame.drop(columns="g"), geometry=list(frame["g"]), crs="EPSG:4326")
 
 
-def bench_counts(regions: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
-    """Daily ``new_cases, admissions, deaths`` of every village, :data:`DAYS` days.
+def bench_counts(regions: pd.DataFrame, seed: int = SEED, days: int = DAYS) -> pd.DataFrame:
+    """Daily ``new_cases, admissions, deaths`` of every village, ``days`` days (the first
+    ``days`` of the :data:`WAVE` when fewer than :data:`DAYS`).
 
     The province's weekly rate follows :data:`WAVE`; each village has a lasting factor (a
     smooth map plus its own) and passes through a few of 3 x (number of regencies) local
@@ -349,7 +350,8 @@ def bench_counts(regions: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
     villages = regions[regions["level"] == "village"]
     n = len(villages)
     xy = shapely.get_coordinates(villages.geometry.representative_point().to_numpy())
-    days = np.arange(DAYS)
+    n_days = days
+    days = np.arange(n_days)
     x, y = np.array(WAVE).T
     weekly = np.exp(np.interp(days, x, np.log(y)))
 
@@ -371,10 +373,10 @@ def bench_counts(regions: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
     new_cases = rng.poisson(rng.gamma(2.0, 0.5, size=expected.shape) * expected)
     admissions = rng.poisson(0.12 * _lagged(expected, 3))
     deaths = rng.poisson(0.02 * _lagged(expected, 7))
-    dates = pd.date_range(START, periods=DAYS, freq="D")
+    dates = pd.date_range(START, periods=n_days, freq="D")
     return pd.DataFrame(
         {
-            "region": np.repeat(villages["code"].to_numpy(), DAYS),
+            "region": np.repeat(villages["code"].to_numpy(), n_days),
             "date": np.tile(dates.to_numpy(), n),
             "new_cases": new_cases.ravel().astype(float),
             "admissions": admissions.ravel().astype(float),
@@ -388,7 +390,7 @@ def _lagged(values: np.ndarray, lag: int) -> np.ndarray:
     return np.hstack([np.repeat(values[:, :1], lag, axis=1), values[:, :-lag]])
 
 
-def write_store(path: Path, n: int, seed: int = SEED) -> dict:
+def write_store(path: Path, n: int, seed: int = SEED, days: int = DAYS) -> dict:
     """Write ``n`` villages (and the levels above) with their counts into a new store.
 
     Returns a summary: regions per level, vertices (stored and display), multipolygons,
@@ -396,7 +398,7 @@ def write_store(path: Path, n: int, seed: int = SEED) -> dict:
     """
     start = time.perf_counter()
     regions = bench_regions(n, seed)
-    counts = bench_counts(regions, seed)
+    counts = bench_counts(regions, seed, days)
     generated = time.perf_counter() - start
     store = Store(str(path))
     with store.transaction() as conn:
@@ -406,6 +408,7 @@ def write_store(path: Path, n: int, seed: int = SEED) -> dict:
         store.write_counts(conn, counts, upload)
         store.write_meta(conn, as_of=str(counts["date"].max().date()),
                          geometry_note=json.dumps(BENCH_NOTE))  # fmt: skip
+    written = time.perf_counter()
     villages = regions[regions["level"] == "village"].geometry.to_numpy()
     display = store.geometries("village").geometry.to_numpy()
     store.engine.dispose()  # closes the file: SQLite folds its write-ahead log back in
@@ -418,29 +421,30 @@ def write_store(path: Path, n: int, seed: int = SEED) -> dict:
         "multipolygons": int((shapely.get_type_id(villages) == 6).sum()),
         "region_days": len(counts),
         "first_day": str(START),
-        "days": DAYS,
+        "days": days,
         "generate_s": round(generated, 1),
-        "write_s": round(time.perf_counter() - start - generated, 1),
+        "write_s": round(written - start - generated, 1),
     }
 
 
-def cached_store(n: int, folder: Path, seed: int = SEED) -> tuple[Path, dict]:
-    """A store of :func:`write_store`, built once per ``(n, seed)`` and this file's text.
+def cached_store(n: int, folder: Path, seed: int = SEED, days: int = DAYS) -> tuple[Path, dict]:
+    """A store of :func:`write_store`, built once per ``(n, seed, days)`` and this file's text.
 
-    Kept as ``<folder>/map-<n>-seed<seed>-<digest>.db`` with its summary beside it in
+    Kept as ``<folder>/map-<n>-seed<seed>[-d<days>]-<digest>.db`` with its summary beside it in
     ``.json``; a changed generator gives a new digest, so a stale store is never reused (it
     is deleted when the new one is built).
     """
     digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:10]
-    path = folder / f"map-{n}-seed{seed}-{digest}.db"
+    tag = f"seed{seed}" if days == DAYS else f"seed{seed}-d{days}"
+    path = folder / f"map-{n}-{tag}-{digest}.db"
     info = path.with_suffix(".json")
     if path.exists() and info.exists():
         return path, json.loads(info.read_text())
     folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob(f"map-{n}-seed{seed}-*"):  # other generators' and half-built ones
+    for old in folder.glob(f"map-{n}-{tag}-*"):  # other generators' and half-built ones
         old.unlink()
     partial = path.with_suffix(".partial.db")
-    summary = write_store(partial, n, seed)
+    summary = write_store(partial, n, seed, days)
     partial.rename(path)
     info.write_text(json.dumps(summary, indent=1))
     return path, summary
@@ -450,10 +454,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=8563, help="villages")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--days", type=int, default=DAYS, help="days of counts in the store")
     parser.add_argument("--db", type=Path, help="write a store here (default: only shapes)")
     args = parser.parse_args()
     if args.db:
-        print(json.dumps(write_store(args.db, args.n, args.seed), indent=1))
+        print(json.dumps(write_store(args.db, args.n, args.seed, args.days), indent=1))
         return
     start = time.perf_counter()
     _, geoms = village_shapes(args.n, args.seed)

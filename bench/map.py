@@ -674,6 +674,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per wait")
     parser.add_argument("--apps", default=",".join(APPS), help="app, baseline or both")
     parser.add_argument("--seed", type=int, default=geometry.SEED)
+    parser.add_argument("--days", type=int, default=geometry.DAYS, help="days of counts")
     args = parser.parse_args()
     apps = args.apps.split(",")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-ups
@@ -691,7 +692,7 @@ def main() -> None:
     with sync_playwright() as pw:
         for n in (int(s) for s in args.sizes.split(",")):
             print(f"{n:,} villages: store ...", flush=True)
-            db, info = geometry.cached_store(n, RESULTS / "stores", args.seed)
+            db, info = geometry.cached_store(n, RESULTS / "stores", args.seed, args.days)
             prepared(db)
             with scratch(db) as copy:
                 day = pick_day(copy, args.changes)

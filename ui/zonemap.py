@@ -16,7 +16,7 @@ import streamlit.components.v1 as components
 
 from zoning.core.i18n import t
 from zoning.render.geofiles import GeoFiles
-from zoning.render.mapdata import MapGeometry
+from zoning.render.mapdata import MapFile, MapGeometry, wire_view
 from zoning.render.mapview import configured_tiles
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -24,8 +24,9 @@ _ROOT = Path(__file__).resolve().parent.parent
 GEO_DIR = _ROOT / "static" / "geo"
 #: The same folder as seen from the component's frame (``<base>/component/<name>/``).
 GEO_URL = "../../app/static/geo"
-#: The folder's files: one per level and ``within`` region, never removed while in use.
-GEO_FILES = GeoFiles(GEO_DIR, keep=64)
+#: The folder's files: one per level and ``within`` region (with the detail tiles and tooltip
+#: files of a tiled level), never removed while in use.
+GEO_FILES = GeoFiles(GEO_DIR, keep=512)
 
 _component = components.declare_component("zonemap", path=str(_ROOT / "static" / "zonemap"))
 #: CSS selector of the map's frame, which Streamlit titles with the component's full name
@@ -41,7 +42,16 @@ def _publish(geometry: MapGeometry) -> str | None:
     removed only when no view can still fetch them (:mod:`zoning.render.geofiles`).
     """
     name = GEO_FILES.publish(geometry.digest, geometry.payload, geometry.store, geometry.version)
-    return None if name is None else f"{GEO_URL}/{name}"
+    if name is None:
+        return None
+    _publish_files(geometry.tiles, geometry)
+    return f"{GEO_URL}/{name}"
+
+
+def _publish_files(files: tuple[MapFile, ...], geometry: MapGeometry) -> None:
+    """Write a tiled level's detail tiles or a view's tooltip files beside its geometry."""
+    for file in files:
+        GEO_FILES.publish(file.digest, file.payload, geometry.store, geometry.version)
 
 
 def zone_map(
@@ -67,6 +77,9 @@ def zone_map(
     after the level (the scheme and the day).
     """
     url = _publish(geometry)
+    view, tips = wire_view(view)
+    if url:
+        _publish_files(tips, geometry)
     tiles, attribution = configured_tiles()
     value = _component(
         geometry_id=geometry.digest,

@@ -18,6 +18,7 @@
     map: null, layer: null, geometry: null, geometryId: null, loading: null, args: null,
     view: null, token: null, selected: -1, hovered: -1, legend: null, tiles: null, tip: null,
     source: null, playing: null, player: null, timer: null, share: null,
+    folder: null, detail: {}, tips: {}, zonesOf: new Map(),
     clickNonce: Math.random().toString(36).slice(2), clicks: 0, height: 0,
   };
   const BORDER = "#757575";
@@ -48,21 +49,27 @@
   });
 
   // --- reading ZMG into Web Mercator "world" coordinates (0..1) --------------------------------
-  async function bytesOf(args) {
-    let stream;
-    if (args.geometry_url) {
-      const response = await fetch(args.geometry_url);
-      if (!response.ok) throw new Error("HTTP " + response.status);
-      stream = response.body;
-    } else {
-      const raw = Uint8Array.from(atob(args.geometry_data), function (c) { return c.charCodeAt(0); });
-      stream = new Blob([raw]).stream();
-    }
-    const plain = stream.pipeThrough(new DecompressionStream("gzip"));
+  async function fetched(url) {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error("HTTP " + response.status);
+    const plain = response.body.pipeThrough(new DecompressionStream("gzip"));
     return new Uint8Array(await new Response(plain).arrayBuffer());
   }
 
-  function decode(bytes) {
+  function unzipped(base64) {
+    const raw = Uint8Array.from(atob(base64), function (c) { return c.charCodeAt(0); });
+    const plain = new Blob([raw]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(plain).arrayBuffer();
+  }
+
+  async function bytesOf(args) {
+    if (args.geometry_url) return fetched(args.geometry_url);
+    return new Uint8Array(await unzipped(args.geometry_data));
+  }
+
+  // The header and the regions (Web Mercator rings and boxes) of a ZMG file: a level's, or
+  // a detail tile of a tiled level (whose regions are the ids header.ids).
+  function decodeParts(bytes) {
     const magic = String.fromCharCode(bytes[0], bytes[1], bytes[2], bytes[3]);
     if (magic !== "ZMG1") throw new Error("not a ZMG file");
     const size = new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true);
@@ -119,9 +126,49 @@
       return [(lng + 180) / 360,
         0.5 - Math.log(Math.tan(Math.PI / 4 + lat * RAD / 2)) / TWO_PI];
     });
+    return { header: header, features: features, labels: labels };
+  }
+
+  function decode(bytes) {
+    const parts = decodeParts(bytes), header = parts.header, n = parts.features.length;
     const context = header.context === undefined ? n : header.context;
-    return { header: header, features: features, labels: labels, context: context,
-      index: gridIndex(features) };
+    const labels = parts.labels.length ? parts.labels : new Array(n).fill(null);
+    return { header: header, features: parts.features, labels: labels, context: context,
+      index: gridIndex(parts.features), tiles: header.tiles || [], loaded: 0 };
+  }
+
+  // --- level of detail: a tiled level comes as coarse shapes of every region; once zoomed in
+  // far enough that they would show (header.detail_zoom), the tiles in view are fetched and
+  // their regions' shapes replace the coarse ones (same ids), with their names' places ------
+  const MAX_DETAIL_TILES = 12;
+
+  function wantDetail() {
+    const g = state.geometry, map = state.map;
+    if (!g || !g.tiles.length || !state.folder || map.getZoom() < g.header.detail_zoom) return;
+    const b = map.getBounds();
+    const west = b.getWest(), east = b.getEast(), south = b.getSouth(), north = b.getNorth();
+    const wanted = g.tiles.filter(function (t) {
+      return t[0] <= east && t[2] >= west && t[1] <= north && t[3] >= south;
+    });
+    if (wanted.length > MAX_DETAIL_TILES) return;
+    for (const tile of wanted) {
+      const name = tile[4];
+      if (state.detail[name]) continue;
+      state.detail[name] = "loading";
+      fetched(state.folder + name).then(function (bytes) {
+        if (state.geometry !== g) return;
+        const part = decodeParts(bytes), ids = part.header.ids;
+        part.features.forEach(function (feature, k) {
+          if (feature.rings.length) g.features[ids[k]] = feature;
+          if (part.labels[k]) g.labels[ids[k]] = part.labels[k];
+        });
+        g.index = gridIndex(g.features);
+        g.loaded += 1;
+        state.detail[name] = "done";
+        document.body.dataset.detail = String(g.loaded);
+        state.layer.redraw();
+      }).catch(function () { delete state.detail[name]; });
+    }
   }
 
   // Every feature listed in the cells of a GRID x GRID grid its box touches.
@@ -212,6 +259,7 @@
         self._position();
         self._draw();
         self.lastDraw = Math.round(performance.now() - start);
+        wantDetail();
       });
     },
 
@@ -462,7 +510,7 @@
     const view = state.view;
     const zones = state.playing !== null && view.frames ? view.frames.zones[state.playing]
       : view.zones;
-    return index < zones.length ? zones[index] : -1;
+    return zones && index < zones.length ? zones[index] : -1;
   }
 
   function fillOf(index) {
@@ -654,14 +702,43 @@
         view.frames.days[state.playing] : view.zone_label;
       row(label, view.labels[zone]);
     }
-    for (const field of view.fields) {
-      const text = field.text_of ? field.text_of[index] : -1;
-      const value = field.values ? field.values[index] : null;
+    const tip = view.tips ? tipOf(index) : null;
+    view.fields.forEach(function (field, k) {
+      let at = index;
+      if (view.tips) {  // a tiled level: the values come from the region's tooltip file
+        if (!tip || !tip.fields) {
+          row(field.label, "…");
+          return;
+        }
+        at = index - tip.first;
+        field = Object.assign({}, field, tip.fields[k]);
+      }
+      const text = field.text_of ? field.text_of[at] : -1;
+      const value = field.values ? field.values[at] : null;
       row(field.label, text >= 0 ? field.texts[text] : show(value, field.decimals));
-    }
+    });
     if (view.population_label) row(view.population_label, show(header.population[index], 0));
     box.appendChild(table);
     return box;
+  }
+
+  // The tooltip values of the region ``index`` of a tiled level: its file's, fetched the first
+  // time a region of it is hovered (then the tooltip is written again).
+  function tipOf(index) {
+    const view = state.view, entry = view.tips.find(function (t) {
+      return index >= t[0] && index < t[1];
+    });
+    if (!entry || !state.folder) return null;
+    const name = entry[2];
+    if (state.tips[name] === undefined) {
+      state.tips[name] = null;
+      fetched(state.folder + name).then(function (bytes) {
+        state.tips[name] = JSON.parse(new TextDecoder().decode(bytes));
+        document.body.dataset.tips = String(Object.keys(state.tips).length);
+        if (state.hovered >= 0 && state.view === view) state.tip.setContent(tooltip(state.hovered));
+      }).catch(function () { delete state.tips[name]; });
+    }
+    return state.tips[name];
   }
 
   // A large legend (the briefing's) only where the map is wide enough: on a phone it would
@@ -925,8 +1002,39 @@
   }
 
   // --- one render per rerun of the page ---------------------------------------------------------
+  // Zones sent as bytes (a tiled level): base64 of gzip, a signed byte per region.
+  async function zonesFrom(packed) {
+    if (typeof packed !== "string") return packed;
+    if (!state.zonesOf.has(packed)) {
+      if (state.zonesOf.size > 40) state.zonesOf.clear();
+      state.zonesOf.set(packed, new Int8Array(await unzipped(packed)));
+    }
+    return state.zonesOf.get(packed);
+  }
+
+  async function unpacked(view) {
+    if (!view || typeof view.zones !== "string") return view;
+    const out = Object.assign({}, view, { zones: await zonesFrom(view.zones), marks: {} });
+    for (const name of Object.keys(view.marks || {})) {
+      out.marks[name] = await zonesFrom(view.marks[name]);
+    }
+    if (view.frames) {
+      const zones = [];
+      for (const z of view.frames.zones) zones.push(await zonesFrom(z));
+      out.frames = Object.assign({}, view.frames, { zones: zones });
+    }
+    return out;
+  }
+
   async function render(args) {
+    if (args.view && typeof args.view.zones === "string") {
+      state.args = args;
+      const view = await unpacked(args.view);
+      if (state.args !== args) return;  // a newer render came meanwhile
+      args = Object.assign({}, args, { view: view });
+    }
     state.args = args;
+    if (args.geometry_url) state.folder = args.geometry_url.replace(/[^/]*$/, "");
     const help = args.messages && args.messages.keys;
     if (help) document.getElementById("map").setAttribute("aria-label", help);
     setHeight(args.height || 560);
@@ -958,6 +1066,7 @@
         const latest = state.args;
         state.geometry = geometry;
         state.geometryId = id;
+        state.detail = {};
         state.view = latest.view;
         state.token = latest.token;
         document.body.dataset.drawn = "0";

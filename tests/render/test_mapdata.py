@@ -286,3 +286,182 @@ def test_an_rw_map_is_drawn_among_its_village_and_the_village_s_neighbours(tiny_
     # a whole level of villages: no neighbours to draw
     header, _ = decode_geometry(mapdata.level_geometry(store, "village").payload)
     assert header["context"] == len(header["codes"]) == 4
+
+
+# --- level of detail: coarse shapes of a whole level, detail tiles, tooltips apart ---------------
+def _coverage(n: int, seed: int = 3, detail: float = 0.002):
+    """``n`` Voronoi cells tiling a box (exactly shared borders), each edge cut into many
+    points, as village boundaries have."""
+    rng = np.random.default_rng(seed)
+    frame = box(110.0, -7.2, 110.6, -6.8)
+    points = shapely.multipoints(np.c_[rng.uniform(110, 110.6, n), rng.uniform(-7.2, -6.8, n)])
+    cells = shapely.get_parts(shapely.voronoi_polygons(points, extend_to=frame))
+    cells = shapely.intersection(cells, frame)
+    # the borders cut into points once, then made into cells again: neighbours share them
+    borders = shapely.get_parts(shapely.line_merge(shapely.union_all(shapely.boundary(cells))))
+    cells = shapely.get_parts(shapely.polygonize(shapely.segmentize(borders, detail)))
+    centres = shapely.get_coordinates(shapely.centroid(cells))
+    return cells[np.lexsort((centres[:, 0], -centres[:, 1]))]  # north to south, as codes go
+
+
+def _tiled(geoms, **kwargs):
+    codes = [f"33.01.{1 + i // 100:02d}.{2001 + i % 100}" for i in range(len(geoms))]
+    names = [f"Desa {i}" for i in range(len(geoms))]
+    population = [1000.0 + i for i in range(len(geoms))]
+    return codes, mapdata.encode_tiled(codes, names, population, geoms, 0.0001, **kwargs)
+
+
+def test_a_tiled_level_round_trips_and_a_region_keeps_its_id_in_every_part():
+    geoms = _coverage(50)
+    assert shapely.coverage_is_valid(geoms)
+    codes, encoded = _tiled(geoms, tile_regions=8, coarse=20)
+    header, coarse = decode_geometry(encoded.payload)
+    assert header["codes"] == codes and list(encoded.codes) == codes
+    assert header["population"][3] == 1003  # whole numbers as integers
+    assert [t[4] for t in header["tiles"]] == [tile.name for tile in encoded.tiles]
+    assert header["labels"] == []  # the tiles carry them
+    seen = []
+    for listed, tile in zip(header["tiles"], encoded.tiles, strict=True):
+        tile_header, shapes = decode_geometry(tile.payload)
+        ids = tile_header["ids"]
+        assert len(ids) == len(shapes) <= 8 and ids == sorted(ids)
+        assert "codes" not in tile_header and "names" not in tile_header
+        seen += ids
+        for k, shape in enumerate(shapes):
+            # region ``ids[k]`` of the tile is region ``ids[k]`` of the level, in detail
+            assert shapely.hausdorff_distance(shape, geoms[ids[k]]) <= 0.0001 * 0.71
+            assert shapely.contains(shape, shapely.point_on_surface(geoms[ids[k]]))
+            assert len(tile_header["labels"][k]) == 2
+        assert shapely.box(*listed[:4]).buffer(0.0001).contains(shapely.union_all(shapes))
+    assert sorted(seen) == list(range(50))  # every region in one tile
+    # tiles are compact: together their boxes cover little more than the whole
+    boxes = shapely.box(*np.array([t[:4] for t in header["tiles"]]).T)
+    assert shapely.area(boxes).sum() < 2.5 * shapely.area(shapely.union_all(geoms))
+    # the coarse shapes: every region, near its own shape, with far fewer points
+    assert len(coarse) == 50 and all(c is not None for c in coarse)
+    tolerance = 0.0001 * 20
+    for original, rough in zip(geoms, coarse, strict=True):
+        assert shapely.hausdorff_distance(original, rough) <= tolerance * 1.5
+    assert header["counts"][3] * 5 < shapely.get_num_coordinates(geoms).sum()
+    assert header["detail_zoom"] == pytest.approx(np.log2(360 / 256 / tolerance * 1.5), 0.01)
+
+
+def test_coarse_shapes_keep_shared_borders():
+    geoms = _coverage(80, seed=7)
+    _, encoded = _tiled(geoms, tile_regions=30, coarse=30)
+    _, coarse = decode_geometry(encoded.payload)
+    coarse = np.asarray(coarse, dtype=object)
+    assert shapely.coverage_is_valid(coarse)  # no overlaps, edges matched
+    union = shapely.union_all(coarse)
+    assert abs(union.area - shapely.area(coarse).sum()) < 1e-9  # no overlap
+    tree = shapely.STRtree(geoms)
+    pairs = tree.query(geoms, predicate="intersects").T
+    for a, b in pairs[pairs[:, 0] < pairs[:, 1]]:
+        shared = shapely.intersection(geoms[a], geoms[b]).length
+        if shared > 0.01:  # real neighbours still share a border, not a point or a gap
+            assert shapely.intersection(coarse[a], coarse[b]).length > 0.5 * shared, (a, b)
+
+
+def test_a_tiled_view_sends_a_byte_per_region_and_its_tooltips_as_files():
+    import base64
+    import json
+
+    n = 50_000
+    rng = np.random.default_rng(2)
+    zones = rng.integers(-1, 4, n).tolist()
+    rates = np.round(rng.gamma(2.0, 40.0, n), 1).tolist()
+    counts = [("1–4" if c < 5 else float(c)) for c in rng.integers(0, 40, n)]
+    view = {
+        "zones": zones, "labels": ["a", "b", "c", "d", "none"], "colours": ["#000000"] * 5,
+        "legend": [], "title": "Village", "zone_label": "Zone", "population_label": "People",
+        "fields": [
+            {"label": "Rate", "decimals": 1, "values": rates},
+            {"label": "Cases", "decimals": 0,
+             **mapdata._packed(np.asarray(counts, dtype=object))},
+        ],
+        "marks": {"hotspot": rng.integers(0, 2, n).tolist()},
+    }  # fmt: skip
+    geometry = mapdata.MapGeometry(("x",) * n, b"", (0, 0, 1, 1), n, tiles=(mapdata.MapFile(b""),))
+    full, _ = mapdata.wire_view(view)
+    assert full is view  # a level that is not tiled is sent as it is
+    sent, tips = mapdata.wire_view(mapdata.tiled_view(view, geometry))
+    wire = json.dumps(sent, ensure_ascii=False).encode("utf-8")
+    assert len(wire) < n  # under a byte per region, where the whole view is many times that
+    assert len(json.dumps(view, ensure_ascii=False).encode("utf-8")) > 10 * n
+    raw = gzip.decompress(base64.b64decode(sent["zones"]))
+    assert np.frombuffer(raw, dtype=np.int8).tolist() == zones
+    hot = gzip.decompress(base64.b64decode(sent["marks"]["hotspot"]))
+    assert np.frombuffer(hot, dtype=np.int8).tolist() == view["marks"]["hotspot"]
+    assert all(set(f) == {"label", "decimals"} for f in sent["fields"])
+    assert not any(key.startswith("_") for key in sent)
+    ranges = [[k, min(k + mapdata.TIP_REGIONS, n)] for k in range(0, n, mapdata.TIP_REGIONS)]
+    assert [t[:2] for t in sent["tips"]] == [[t.first, t.end] for t in tips] == ranges
+    assert [t[2] for t in sent["tips"]] == [t.name for t in tips]
+    seen_rates, seen_counts = [], []
+    for tip in tips:
+        data = json.loads(gzip.decompress(tip.payload))
+        assert data["first"] == tip.first
+        seen_rates += mapdata._unpacked(data["fields"][0])
+        seen_counts += mapdata._unpacked(data["fields"][1])
+    assert seen_rates == rates and seen_counts == counts
+
+
+def test_a_tiled_level_from_the_store_publishes_only_what_the_public_may_see(
+    tiny_store, monkeypatch
+):
+    import json
+
+    from zoning.render import presentation
+    from zoning.views import service
+
+    monkeypatch.setenv(mapdata.TILED_ABOVE_ENV, "2")
+    monkeypatch.setattr(mapdata, "TILE_REGIONS", 3)
+    monkeypatch.setattr(mapdata, "TIP_REGIONS", 3)
+    geometry = mapdata.level_geometry(tiny_store, "village")
+    ids = [decode_geometry(t.payload)[0]["ids"] for t in geometry.tiles]
+    assert sorted(i for part in ids for i in part) == [0, 1, 2, 3] and len(ids) == 2
+    scheme = builtin_schemes()["who-ct-2021"]
+    args = (tiny_store, scheme, "village", "2021-07-14", "en")
+    zones = service.zones_on(*args[:4])
+    for public in (True, False):
+        view = mapdata.view_of(*args, public=public, level_label="Village")
+        masks = presentation.shown_zones(*args, public=True) if public else zones
+        whole = zone_view(zones, geometry, scheme, "en", level_label="Village", masks=masks)
+        sent, tips = mapdata.wire_view(view)
+        assert "values" not in json.dumps(sent)
+        files = [json.loads(gzip.decompress(t.payload))["fields"] for t in tips]
+        for k, field in enumerate(whole["fields"]):
+            published = [v for part in files for v in mapdata._unpacked(part[k])]
+            assert published == mapdata._unpacked(field), (public, field["label"])
+    public = mapdata.view_of(*args, public=True, level_label="Village")
+    exact = mapdata.view_of(*args, public=False, level_label="Village")
+    assert [t.name for t in public["_tips"]] != [t.name for t in exact["_tips"]]
+    monkeypatch.delenv(mapdata.TILED_ABOVE_ENV)
+    tiny_store.set_meta(note="x")
+    assert not mapdata.level_geometry(tiny_store, "village").tiles  # 4 villages: one file
+
+
+def test_a_tiled_level_is_kept_in_the_store_for_the_next_server(tiny_store, monkeypatch):
+    from zoning.store import Store
+    from zoning.views import cache
+
+    monkeypatch.setenv(mapdata.TILED_ABOVE_ENV, "2")
+    monkeypatch.setattr(mapdata, "TILE_REGIONS", 3)
+    built = mapdata.level_geometry(tiny_store, "village")
+    back = mapdata._geometry_from_bytes(mapdata._geometry_to_bytes(built))
+    assert (back.codes, back.payload, back.drawn) == (built.codes, built.payload, built.drawn)
+    assert [t.payload for t in back.tiles] == [t.payload for t in built.tiles]
+    assert back.bounds == pytest.approx(built.bounds)
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("built again")
+
+    for shelf in cache._SHELVES.values():  # a new server: nothing in memory
+        shelf.clear()
+    monkeypatch.setattr(mapdata, "encode_tiled", no_build)
+    again = mapdata.level_geometry(Store(tiny_store.url), "village")
+    assert again.payload == built.payload and again.digest == built.digest
+    assert [t.name for t in again.tiles] == [t.name for t in built.tiles]
+    tiny_store.set_meta(note="x")  # new data: the kept one is stale, so it is built again
+    with pytest.raises(AssertionError, match="built again"):
+        mapdata.level_geometry(tiny_store, "village")

@@ -203,3 +203,17 @@ def test_new_data_changes_the_numbers(store, who):
     store.set_meta(as_of="2021-10-20")
     after = briefing.view_from_params(store, {})
     assert after.day == before.day - pd.Timedelta(days=1)
+
+
+def test_the_worst_zone_and_the_week_s_changes_are_built_once_for_every_session(store, who):
+    day = "2021-10-09"
+    first = briefing.worst_zone(store, who, "regency", day, public=True, lang="en")
+    assert briefing.worst_zone(store, who, "regency", day, public=True, lang="en") is first
+    assert briefing.worst_zone(store, who, "regency", day, public=False, lang="en") is not first
+    changes = briefing.week_changes(store, who, "regency", day)
+    assert briefing.week_changes(store, who, "regency", day) is changes
+    store.set_meta(note="x")  # new data: built again
+    again = briefing.worst_zone(store, who, "regency", day, public=True, lang="en")
+    assert again is not first and again[0] == first[0]
+    assert again[1].equals(first[1])
+    assert briefing.week_changes(store, who, "regency", day) is not changes

@@ -23,11 +23,13 @@ shows them with ``textContent``, never as HTML.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import gzip
 import hashlib
 import json
 import math
+import os
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -38,6 +40,7 @@ import shapely
 
 from zoning.core.errors import InputError
 from zoning.core.i18n import t
+from zoning.core.memory import give_back
 from zoning.model.codes import ancestor_at_depth as ancestor
 from zoning.model.codes import depth, is_within, try_normalise
 from zoning.model.regions import LEVELS, level_depth
@@ -68,6 +71,23 @@ GRID = {
 
 
 @dataclass(frozen=True)
+class MapFile:
+    """A file the map fetches: gzip-compressed bytes named by their content."""
+
+    payload: bytes
+    first: int = 0  # a tooltip file's regions: ids first..end-1
+    end: int = 0
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.payload).hexdigest()[:20]
+
+    @property
+    def name(self) -> str:
+        return f"{self.digest}.zmg"
+
+
+@dataclass(frozen=True)
 class MapGeometry:
     """A level's regions encoded for the map: ``codes`` in drawing order and the ZMG bytes."""
 
@@ -77,6 +97,7 @@ class MapGeometry:
     drawn: int  # regions with at least one polygon
     store: str = ""  # the store and data version it was built from (see zoning.render.geofiles)
     version: int = 0
+    tiles: tuple[MapFile, ...] = ()  # detail by viewport (:func:`encode_tiled`), large levels
 
     @property
     def digest(self) -> str:
@@ -109,35 +130,9 @@ def _zigzag(values: np.ndarray) -> np.ndarray:
     return ((v << 1) ^ (v >> 63)).astype(np.uint64)
 
 
-def encode_geometry(
-    codes: Sequence[str],
-    names: Sequence[str],
-    population: Sequence[float],
-    geometries: Sequence[object],
-    grid: float,
-    context: int = 0,
-    fit: bool = False,
-) -> MapGeometry:
-    """Encode polygons (lon/lat) as a gzip-compressed ZMG payload.
-
-    Parameters
-    ----------
-    codes, names, population : sequence
-        One per region, in the order the map will draw them.
-    geometries : sequence of shapely geometries
-        Polygons or multipolygons; missing or empty ones are encoded with no polygon.
-    grid : float
-        Quantisation step in degrees. Consecutive points that fall on the same step are
-        merged; a ring left with fewer than three points is dropped (a polygon whose
-        exterior is dropped goes with it).
-    context : int
-        How many of the last regions are context (the neighbours around the regions
-        shown, drawn as named outlines with no zone); ``codes`` of the map are the others.
-    fit : bool
-        Give the map a box to open on (``fit``) that leaves out far, small islands
-        (:func:`_fit_box`); else it opens on every region shown (``bbox``).
-    """
-    geoms = np.asarray(geometries, dtype=object)
+def _encode_body(geoms: np.ndarray, origin: tuple[float, float], grid: float) -> tuple:
+    """The ZMG body of ``geoms`` quantised to ``grid`` from ``origin``: (body bytes,
+    polygons per feature, rings per polygon, points per ring, points)."""
     n = len(geoms)
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms) if n else np.zeros(0, bool)
     polys, poly_feature = shapely.get_parts(np.where(missing, None, geoms), return_index=True)
@@ -146,13 +141,6 @@ def encode_geometry(
     rings, ring_poly = shapely.get_rings(polys, return_index=True)
     ring_first = np.r_[True, ring_poly[1:] != ring_poly[:-1]] if len(rings) else np.zeros(0, bool)
     coords, point_ring = shapely.get_coordinates(rings, return_index=True)
-
-    shown = ~missing & (np.arange(n) < n - context)  # the view is fitted to these
-    bounds = shapely.total_bounds(geoms[shown]) if shown.any() else np.full(4, np.nan)
-    if np.isfinite(bounds).all():
-        origin = (math.floor(bounds[0] / grid) * grid, math.floor(bounds[1] / grid) * grid)
-    else:
-        origin = (0.0, 0.0)
     q = np.rint((coords - np.asarray(origin)) / grid).astype(np.int64)
 
     # drop each ring's closing point and consecutive repeats after quantising
@@ -181,6 +169,76 @@ def encode_geometry(
             _varints(_zigzag(deltas)),
         )
     )
+    return body, polys_per_feature, rings_per_poly, points_per_ring, len(q)
+
+
+def _zmg(header: dict, body: bytes) -> bytes:
+    head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return gzip.compress(MAGIC + struct.pack("<I", len(head)) + head + body, 6, mtime=0)
+
+
+def _number(value: object) -> float | int | None:
+    """A population as JSON: ``None`` when missing, an integer when whole."""
+    if pd.isna(value):
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    return int(number) if number.is_integer() else number
+
+
+def _origin(bounds: np.ndarray, grid: float) -> tuple[float, float]:
+    if np.isfinite(bounds).all():
+        return (math.floor(bounds[0] / grid) * grid, math.floor(bounds[1] / grid) * grid)
+    return (0.0, 0.0)
+
+
+def encode_geometry(
+    codes: Sequence[str],
+    names: Sequence[str],
+    population: Sequence[float],
+    geometries: Sequence[object],
+    grid: float,
+    context: int = 0,
+    fit: bool = False,
+    extra: dict | None = None,
+    origin: tuple[float, float] | None = None,
+    labels: bool = True,
+) -> MapGeometry:
+    """Encode polygons (lon/lat) as a gzip-compressed ZMG payload.
+
+    Parameters
+    ----------
+    codes, names, population : sequence
+        One per region, in the order the map will draw them.
+    geometries : sequence of shapely geometries
+        Polygons or multipolygons; missing or empty ones are encoded with no polygon.
+    grid : float
+        Quantisation step in degrees. Consecutive points that fall on the same step are
+        merged; a ring left with fewer than three points is dropped (a polygon whose
+        exterior is dropped goes with it).
+    context : int
+        How many of the last regions are context (the neighbours around the regions
+        shown, drawn as named outlines with no zone); ``codes`` of the map are the others.
+    fit : bool
+        Give the map a box to open on (``fit``) that leaves out far, small islands
+        (:func:`_fit_box`); else it opens on every region shown (``bbox``).
+    extra : dict, optional
+        More header entries (the detail tiles of :func:`encode_tiled`).
+    origin : (lon, lat), optional
+        Step 0 of the grid (default: the south-west corner of the regions shown, on the grid).
+    labels : bool
+        Where each name goes (``labels``); else an empty list (the tiles of a tiled level
+        carry them).
+    """
+    geoms = np.asarray(geometries, dtype=object)
+    n = len(geoms)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms) if n else np.zeros(0, bool)
+    shown = ~missing & (np.arange(n) < n - context)  # the view is fitted to these
+    bounds = shapely.total_bounds(geoms[shown]) if shown.any() else np.full(4, np.nan)
+    if origin is None:
+        origin = _origin(bounds, grid)
+    body, polys_per_feature, rings_per_poly, points_per_ring, points = _encode_body(
+        geoms, origin, grid
+    )
     header = {
         "version": 1,
         "grid": grid,
@@ -188,19 +246,115 @@ def encode_geometry(
         "bbox": [None if not math.isfinite(b) else round(float(b), 6) for b in bounds],
         "codes": [str(c) for c in codes],
         "names": [str(x) for x in names],
-        "population": [None if pd.isna(p) else float(p) for p in population],
-        "labels": _label_points(geoms, missing, origin, grid),
+        "population": [_number(p) for p in population],
+        "labels": [] if labels is False else _label_points(geoms, missing, origin, grid),
         "fit": _fit_box(geoms[shown]) if fit else None,
         "context": n - context,
-        "counts": [n, len(rings_per_poly), len(points_per_ring), len(q)],
+        "counts": [n, len(rings_per_poly), len(points_per_ring), points],
+        **(extra or {}),
     }
-    head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    raw = MAGIC + struct.pack("<I", len(head)) + head + body
-    payload = gzip.compress(raw, compresslevel=6, mtime=0)
+    payload = _zmg(header, body)
     box = tuple(float(b) for b in bounds)
     drawn = int((polys_per_feature[: n - context] > 0).sum())
     shown_codes = tuple(header["codes"][: n - context])
     return MapGeometry(shown_codes, payload, box, drawn)  # type: ignore[arg-type]
+
+
+# --- level of detail: coarse shapes of every region, detail tiles by viewport ------------------
+#: A level with more regions than this is sent as coarse shapes of all its regions (the first
+#: view) and detail tiles the map fetches for what is in view once zoomed in; the environment
+#: variable :data:`TILED_ABOVE_ENV` sets another number (tests tile the demo's villages).
+TILED_ABOVE = 20_000
+TILED_ABOVE_ENV = "ZONING_MAP_TILED_ABOVE"
+#: Regions per detail tile at most (tiles are compact groups: :func:`_tile_groups`).
+TILE_REGIONS = 2_000
+#: Regions per tooltip file of a tiled view: consecutive ids, so a region's file is found
+#: from its id alone.
+TIP_REGIONS = 2_000
+#: The coarse shapes' tolerance as a multiple of the level's :data:`GRID` (villages: 0.002°,
+#: about 220 m, a pixel or less on a map of a whole province).
+COARSE = 20
+#: Coarse shapes err by at most this many pixels before the map fetches detail.
+COARSE_PIXELS = 1.5
+
+
+def tiled_above() -> int:
+    """:data:`TILED_ABOVE`, or the whole number in :data:`TILED_ABOVE_ENV`."""
+    raw = os.environ.get(TILED_ABOVE_ENV, "").strip()
+    return int(raw) if raw.isdigit() else TILED_ABOVE
+
+
+def encode_tiled(
+    codes: Sequence[str],
+    names: Sequence[str],
+    population: Sequence[float],
+    geometries: Sequence[object],
+    grid: float,
+    *,
+    fit: bool = True,
+    tile_regions: int | None = None,
+    coarse: float | None = None,
+) -> MapGeometry:
+    """A level in two parts: every region coarse (the ZMG ``payload``), and ``tiles``.
+
+    The coarse shapes are :func:`shapely.coverage_simplify` of the whole level at
+    ``grid * coarse`` (default :data:`COARSE`), so neighbours still share their simplified
+    borders, quantised to a grid of a third of that. The regions with a shape are split
+    into compact groups of at most ``tile_regions`` (default :data:`TILE_REGIONS`) by
+    halving at the median east-west or north-south, whichever is longer
+    (:func:`_tile_groups`); each group is a tile: a ZMG of its regions at full display
+    detail whose header has ``ids`` (each region's index in the coarse file: a region's id,
+    the same in every part), ``labels`` (where their names go; the coarse header's are
+    empty) and no names. The coarse header lists the tiles as ``tiles`` = [[minx, miny,
+    maxx, maxy, file name], ...] (their boxes in lon/lat) and ``detail_zoom``, the zoom
+    from which the coarse shapes err by more than :data:`COARSE_PIXELS` pixels.
+    """
+    tile_regions = tile_regions or TILE_REGIONS
+    coarse = coarse or COARSE
+    geoms = np.asarray(geometries, dtype=object)
+    n = len(geoms)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms) if n else np.zeros(0, bool)
+    tolerance = grid * coarse
+    rough = geoms.copy()
+    if (~missing).any():
+        rough[~missing] = shapely.coverage_simplify(geoms[~missing], tolerance)
+    bounds = shapely.total_bounds(geoms[~missing]) if (~missing).any() else np.full(4, np.nan)
+    origin = _origin(bounds, grid)
+    tiles, listed = [], []
+    shaped = np.flatnonzero(~missing)
+    spots = shapely.get_coordinates(shapely.point_on_surface(geoms[shaped]))
+    for group in _tile_groups(shaped, spots, tile_regions):
+        part = geoms[group]
+        body, _, per_poly, per_ring, points = _encode_body(part, origin, grid)
+        counts = [len(part), len(per_poly), len(per_ring), points]
+        places = _label_points(part, missing[group], origin, grid)
+        header = {"version": 1, "grid": grid, "origin": list(origin), "ids": group.tolist(),
+                  "counts": counts, "labels": places}  # fmt: skip
+        tile = MapFile(_zmg(header, body))
+        tiles.append(tile)
+        corners = [round(float(b), 6) for b in shapely.total_bounds(part)]
+        listed.append([*corners, tile.name])
+    pixel_zoom = math.log2(360 / 256 / tolerance * COARSE_PIXELS)
+    extra = {"tiles": listed, "detail_zoom": round(pixel_zoom, 2)}
+    step = grid * coarse / 3
+    encoded = encode_geometry(
+        codes, names, population, rough, step, fit=fit, extra=extra,
+        origin=_origin(bounds, step), labels=False,
+    )  # fmt: skip
+    return replace(encoded, tiles=tuple(tiles))
+
+
+def _tile_groups(ids: np.ndarray, points: np.ndarray, most: int) -> list[np.ndarray]:
+    """``ids`` split into groups of at most ``most`` whose ``points`` lie close together:
+    halved at the median of the longer side of their box, again and again (a k-d tree's
+    leaves). Each group's ids are in ascending order."""
+    if len(ids) <= most:
+        return [np.sort(ids)] if len(ids) else []
+    span = points.max(axis=0) - points.min(axis=0)
+    order = np.argsort(points[:, int(span[1] > span[0])], kind="stable")
+    half = len(ids) // 2
+    low, high = order[:half], order[half:]
+    return _tile_groups(ids[low], points[low], most) + _tile_groups(ids[high], points[high], most)
 
 
 #: Share of the area (by weight) of a level's far edges that the first view may leave out.
@@ -268,6 +422,13 @@ def level_geometry(store: Store, level: str, within: str | None = None) -> MapGe
         if within:
             frame = frame[[is_within(c, within) for c in frame["code"]]]
         around = _context(store, level, within, frame["code"])
+        if not len(around) and len(frame) > tiled_above():
+            encoded = encode_tiled(
+                frame["code"], frame["name"], frame["population"], frame.geometry.to_numpy(),
+                GRID[level],
+            )  # fmt: skip
+            give_back()  # the simplification's arrays: hundreds of MB at national scale
+            return replace(encoded, store=store.url, version=version)
         both = pd.concat([frame, around], ignore_index=True) if len(around) else frame
         encoded = encode_geometry(
             both["code"], both["name"], both["population"], both.geometry.to_numpy(),
@@ -287,14 +448,20 @@ def level_geometry(store: Store, level: str, within: str | None = None) -> MapGe
 
 
 def _geometry_to_bytes(geometry: MapGeometry) -> bytes:
-    meta = {"codes": list(geometry.codes), "bounds": list(geometry.bounds), "drawn": geometry.drawn}
-    return cache.pack(meta, {"payload": np.frombuffer(geometry.payload, dtype=np.uint8)})
+    """A whole level's geometry as kept in the store, with the detail tiles of a tiled one."""
+    meta = {"codes": list(geometry.codes), "bounds": list(geometry.bounds), "drawn": geometry.drawn,
+            "tiles": len(geometry.tiles)}  # fmt: skip
+    arrays = {"payload": np.frombuffer(geometry.payload, dtype=np.uint8)}
+    for k, tile in enumerate(geometry.tiles):
+        arrays[f"tile:{k}"] = np.frombuffer(tile.payload, dtype=np.uint8)
+    return cache.pack(meta, arrays)
 
 
 def _geometry_from_bytes(raw: bytes) -> MapGeometry:
     meta, arrays = cache.unpack(raw)
+    tiles = tuple(MapFile(arrays[f"tile:{k}"].tobytes()) for k in range(meta.get("tiles", 0)))
     return MapGeometry(tuple(meta["codes"]), arrays["payload"].tobytes(),
-                       tuple(meta["bounds"]), int(meta["drawn"]))  # fmt: skip
+                       tuple(meta["bounds"]), int(meta["drawn"]), tiles=tiles)  # fmt: skip
 
 
 def without_boundary(store: Store, level: str, within: str | None = None) -> list[str]:
@@ -376,6 +543,7 @@ def prepare(store: Store) -> None:
         without_boundary(store, level)
         with contextlib.suppress(LookupError):  # a level with no counts at or below it
             service.level_data(store, level)
+    give_back()
 
 
 # --- decoding (the JavaScript reader does the same; used by tests and tools) ---------------------
@@ -504,10 +672,13 @@ def view_of(
                 marks["hotspot"] = flag
                 said = np.where(flag, t("map.yes", lang), t("map.no", lang))
                 extra.append((t("map.hotspot", lang), 0, said))
-        return zone_view(
-            zones, geometry, scheme, lang, level_label=level_label, masks=shown,
-            marks=marks, extra=extra,
-        )  # fmt: skip
+        if not geometry.tiles:
+            return zone_view(
+                zones, geometry, scheme, lang, level_label=level_label, masks=shown,
+                marks=marks, extra=extra,
+            )  # fmt: skip
+        idx, columns, flags = _view_columns(zones, geometry, scheme, lang, shown, marks, extra)
+        return _tiled(_view(idx, [], flags, scheme, lang, level_label), geometry, columns)
 
     return cache.cached(key, build, shelf="view")
 
@@ -520,6 +691,70 @@ def hot_spot_flags(store: Store, level: str, day: object, *, public: bool) -> pd
     except InputError:
         return None
     return found.set_index("code")["hotspot"].astype(bool)
+
+
+def tiled_view(view: dict, geometry: MapGeometry) -> dict:
+    """A :func:`zone_view` for a tiled level: the tooltip values leave the view for files,
+    one per :data:`TIP_REGIONS` consecutive regions of ``geometry``, that the map fetches
+    for the region under the mouse.
+
+    ``fields`` keep their ``label`` and ``decimals``; ``_tips`` holds the files (a
+    :class:`MapFile` each, gzip-compressed JSON ``{"first": id, "fields": [values as in
+    :func:`_packed`, one entry per field]}``), which :func:`wire_view` names for the map.
+    """
+    columns = [
+        (f["label"], f["decimals"], np.asarray(_unpacked(f), dtype=object)) for f in view["fields"]
+    ]
+    return _tiled(view, geometry, columns)
+
+
+def _tiled(view: dict, geometry: MapGeometry, columns: list[tuple[str, int, np.ndarray]]) -> dict:
+    tips = []
+    n = len(geometry.codes)
+    for first in range(0, n, TIP_REGIONS):
+        end = min(first + TIP_REGIONS, n)
+        part = [_packed(values[first:end]) for _, _, values in columns]
+        data = json.dumps({"first": first, "fields": part}, separators=(",", ":"))
+        tips.append(MapFile(gzip.compress(data.encode("utf-8"), 6, mtime=0), first, end))
+    fields = [{"label": label, "decimals": decimals} for label, decimals, _ in columns]
+    return {**view, "fields": fields, "_tips": tuple(tips)}
+
+
+def _unpacked(field: dict) -> list:
+    """A field's value per region (text or number), the reverse of :func:`_packed`."""
+    if "text_of" not in field:
+        return field["values"]
+    values = field.get("values") or [None] * len(field["text_of"])
+    return [
+        field["texts"][k] if k >= 0 else v for k, v in zip(field["text_of"], values, strict=True)
+    ]
+
+
+def _packed_zones(zones: Sequence[int]) -> str:
+    """Zone indexes as the map is sent them for a tiled level: a byte each (-1: no zone),
+    gzip-compressed, in base64."""
+    raw = np.asarray(zones, dtype=np.int8).tobytes()
+    return base64.b64encode(gzip.compress(raw, 6, mtime=0)).decode("ascii")
+
+
+def wire_view(view: dict) -> tuple[dict, tuple[MapFile, ...]]:
+    """What the map component is sent for ``view``, and the files it may fetch.
+
+    A view of a small level goes as it is. A tiled one (:func:`tiled_view`) goes with its
+    zones (those of the weeks played, and its marks) as bytes (:func:`_packed_zones`) and ``tips``,
+    [first id, end, file name] of each tooltip file; the files are returned to be published.
+    """
+    tips = view.get("_tips")
+    if tips is None:
+        return view, ()
+    out = {k: v for k, v in view.items() if not k.startswith("_")}
+    out["zones"] = _packed_zones(view["zones"])
+    out["marks"] = {name: _packed_zones(flags) for name, flags in view.get("marks", {}).items()}
+    if view.get("frames"):
+        frames = view["frames"]
+        out["frames"] = {**frames, "zones": [_packed_zones(z) for z in frames["zones"]]}
+    out["tips"] = [[tip.first, tip.end, tip.name] for tip in tips]
+    return out, tips
 
 
 #: Weeks a played map goes back (the chosen day and the same weekday of weeks before).
@@ -587,6 +822,22 @@ def zone_view(
         (tooltip rows: ``label``, ``decimals``, ``values``, one number or ``None`` per
         region, and where some are text, ``texts`` and ``text_of``: see :func:`_packed`).
     """
+    idx, columns, flags = _view_columns(zones, geometry, scheme, lang, masks, marks, extra)
+    fields = [{"label": label, "decimals": d, **_packed(shown)} for label, d, shown in columns]
+    return _view(idx, fields, flags, scheme, lang, level_label)
+
+
+def _view_columns(
+    zones: pd.DataFrame,
+    geometry: MapGeometry,
+    scheme: Scheme,
+    lang: str,
+    masks: pd.DataFrame | dict[str, Sequence[object]] | None,
+    marks: dict[str, np.ndarray] | None = None,
+    extra: Sequence[tuple[str, int, np.ndarray]] = (),
+) -> tuple[np.ndarray, list[tuple[str, int, np.ndarray]], dict[str, list[int]]]:
+    """The zone index per drawn region, the tooltip rows (label, decimals, a value per
+    drawn region) and the marks (a 0/1 flag per drawn region) of :func:`zone_view`."""
     order = pd.Index(zones["code"]).get_indexer(pd.Index(geometry.codes))
     found = order >= 0
     rows = order[found]
@@ -599,21 +850,28 @@ def zone_view(
             for c in [*shown_columns(scheme, zones), *decisions.COLUMNS]
             if c in masks
         }
-    fields = []
+    columns = []
     for row in tooltip_rows(drawn, scheme, lang, masks):
         shown = np.full(len(order), None, dtype=object)
         shown[found] = row.values
-        fields.append({"label": row.label, "decimals": row.decimals, **_packed(shown)})
+        columns.append((row.label, row.decimals, shown))
     for label, decimals, values in extra:
         shown = np.full(len(order), None, dtype=object)
         picked = np.asarray(values, dtype=object)[rows]
         shown[found] = [None if _missing(v) else v for v in picked]
-        fields.append({"label": label, "decimals": decimals, **_packed(shown)})
+        columns.append((label, decimals, shown))
     flags = {}
     for name, values in (marks or {}).items():
         flag = np.zeros(len(order), dtype=bool)
         flag[found] = np.asarray(values, dtype=bool)[rows]
         flags[name] = flag.astype(int).tolist()
+    return idx, columns, flags
+
+
+def _view(
+    idx: np.ndarray, fields: list, flags: dict, scheme: Scheme, lang: str, level_label: str
+) -> dict:
+    """:func:`zone_view`'s dict from the zones, the tooltip fields and the marks."""
     labels_colours = legend(scheme, lang)
     return {
         "zones": idx.tolist(),

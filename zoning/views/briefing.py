@@ -221,7 +221,21 @@ def worst_zone(
 ) -> tuple[int | None, pd.DataFrame]:
     """The most severe zone any region of the view (inside ``within``, if given) is in
     (``None``: no region has a zone), and its regions as :func:`severe_rows` orders them,
-    figures as the viewer sees them (:func:`zoning.views.published.public_zones`)."""
+    figures as the viewer sees them (:func:`zoning.views.published.public_zones`).
+
+    Built once per view and shared by every session showing it (read it, never change it):
+    at 83,000 villages ten sessions each building their own at the same moment kept
+    hundreds of MB.
+    """
+    key = cache.key(store, "worst-zone", scheme.id, level, lang, public, within, day=day)
+    build = lambda: _worst_zone(store, scheme, level, day, public, lang, within)  # noqa: E731
+    return cache.cached(key, build, shelf="view")
+
+
+def _worst_zone(
+    store: Store, scheme: Scheme, level: str, day: object, public: bool, lang: str,
+    within: str | None,
+) -> tuple[int | None, pd.DataFrame]:  # fmt: skip
     shown = published.public_zones(store, scheme, level, day, lang, public=public)
     if within:
         shown = shown[[is_within(code, within) for code in shown["code"]]]
@@ -245,8 +259,17 @@ def week_changes(
     Returns the day compared with (``None`` when the data do not reach back that far) and
     ``code, name, before, after`` (zone indices; a region without a zone on either day is
     left out: no data is not a change), the worse first (by how many zones, then the zone
-    reached, then name), then the better.
+    reached, then name), then the better. Built once per view and shared, as
+    :func:`worst_zone`.
     """
+    key = cache.key(store, "week-changes", scheme.id, level, within, day=day)
+    build = lambda: _week_changes(store, scheme, level, day, within)  # noqa: E731
+    return cache.cached(key, build, shelf="view")
+
+
+def _week_changes(
+    store: Store, scheme: Scheme, level: str, day: object, within: str | None
+) -> tuple[pd.Timestamp | None, pd.DataFrame]:
     data = service.level_data(store, level)
     j = data.day_index(day)
     columns = ["code", "name", "before", "after"]

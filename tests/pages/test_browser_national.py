@@ -1,0 +1,92 @@
+"""End-to-end: a map too large to send whole (a tiled level, :func:`zoning.render.mapdata.
+encode_tiled`) draws every region from coarse shapes, fetches detail for the view once zoomed
+in and tooltip values for the region under the mouse, and repaints on a new date.
+
+The demo's 8,563 villages stand in for the country's 83,000: the server is told to tile any
+level of more than 1,000 regions (``ZONING_MAP_TILED_ABOVE``), so the villages come as coarse
+shapes and 8 detail tiles of about 1,070 (halved three times). Marked ``browser``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from browser import Traffic, copy_store, require_chromium, streamlit_server
+from test_browser import CENTRE_JS, SHAPES_JS, map_frame
+
+from ui.zonemap import FRAME as MAP_IFRAME
+from zoning.core.i18n import t
+from zoning.render.mapdata import TILED_ABOVE_ENV
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def national(demo_db, tmp_path_factory):
+    require_chromium()
+    db = copy_store(demo_db, tmp_path_factory.mktemp("national") / "app.db")
+    with streamlit_server(db, {TILED_ABOVE_ENV: "1000"}) as url:
+        yield url
+
+
+def test_a_tiled_map_draws_every_region_then_detail_in_view_and_repaints_by_date(
+    national, browser, demo_db
+):
+    from zoning.store import Store
+
+    villages = Store(str(demo_db)).regions("village")["code"].tolist()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    traffic = Traffic(page)
+    page.goto(f"{national}/map?level=village&scheme=who-ct-2021&date=2021-07-03")
+    frame = map_frame(page, timeout=180)
+    july = {s["code"]: s["fill"] for s in frame.evaluate(SHAPES_JS)}
+    assert sorted(july) == sorted(villages)  # every village drawn, from the coarse shapes
+    assert len(set(july.values())) >= 3  # coloured by zone, not all alike
+    files = [u for u in traffic.requests if u.endswith(".zmg")]
+    assert len(files) == 1  # the coarse file only: no detail at the province's zoom
+    assert frame.evaluate("() => document.body.dataset.detail") is None
+
+    # a region under the mouse: its name at once, its values from its tile's tooltip file
+    box = page.query_selector(MAP_IFRAME).bounding_box()
+    code = "33.74.01.1001" if "33.74.01.1001" in july else villages[0]
+    point = frame.evaluate(CENTRE_JS, code)
+    page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+    tooltip = frame.wait_for_selector(".leaflet-tooltip", timeout=10_000)
+    frame.wait_for_function(
+        "() => !document.querySelector('.leaflet-tooltip').innerText.includes('…')",
+        timeout=20_000,
+    )
+    text = tooltip.inner_text()
+    assert re.search(r"\d", text)  # values, not placeholders
+    tips = [u for u in traffic.requests if u.endswith(".zmg")][1:]
+    assert len(tips) == 1  # one tooltip file, the hovered region's
+
+    # zoomed in (the keyboard's +): the tiles in view come in detail, same regions
+    page.mouse.move(box["x"] + 5, box["y"] + 5)
+    frame.locator("#map").focus()
+    for _ in range(3):
+        frame.locator("#map").press("Equal")
+        page.wait_for_timeout(400)
+    frame.wait_for_function("() => Number(document.body.dataset.detail || 0) >= 1", timeout=30_000)
+    loaded = int(frame.evaluate("() => document.body.dataset.detail"))
+    assert 1 <= loaded <= 4  # what is in view, not the whole level's 8 tiles
+    assert len(frame.evaluate(SHAPES_JS)) == len(villages)
+
+    # a day on: the same map recoloured, the coarse file not fetched again
+    frame.evaluate("() => { window.stillHere = true; }")
+    before = frame.evaluate("() => document.body.dataset.styled")
+    page.get_by_role("button", name=t("common.date_day_on", "id"), exact=True).click()
+    page.wait_for_url(re.compile(r"date=2021-07-04"), timeout=60_000)
+    frame.wait_for_function(
+        "(before) => document.body.dataset.styled && document.body.dataset.styled !== before",
+        arg=before,
+        timeout=60_000,
+    )
+    after = {s["code"]: s["fill"] for s in frame.evaluate(SHAPES_JS)}
+    assert set(after) == set(july) and after != july
+    assert frame.evaluate("() => window.stillHere === true")  # repainted, not reloaded
+    assert files[0] in traffic.requests and traffic.requests.count(files[0]) == 1
+    assert not traffic.external, traffic.external
+    assert not traffic.failed, traffic.failed
+    page.close()
