@@ -163,9 +163,9 @@ def decision_form(region: str, who: str) -> None:
 
 st.subheader(t("decisions.form_title", lg))
 st.caption(t("decisions.form_help", lg))
-decider = access.require_analyst(lg, key="decision")
+decider = access.analyst()  # signed in on the note form above: one way in per page
 if decider is None:
-    st.caption(t("auth.read_only", lg))
+    st.caption(t("decisions.sign_in_above", lg))
 else:
     st.caption(t("decisions.signed_as", lg, who=escape_markdown(decider)))
     decision_form(region, decider)

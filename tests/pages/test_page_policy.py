@@ -258,3 +258,10 @@ def test_unconfirmed_zones_hidden_by_the_setting(store: Store, monkeypatch) -> N
     page = markdown(at)
     assert "*Awaiting confirmation*" in page
     assert "Level 3" not in page.split("Awaiting confirmation")[0]  # no zone before it
+
+
+def test_only_an_analyst_gets_the_decision_form(store: Store, analyst_password: str) -> None:
+    at = open_policy("en", region="33.01")
+    said = "Only analysts confirm or override a zone: sign in above, in the notes section."
+    assert said in [el.value for el in at.caption]
+    assert not [b for b in at.button if b.proto.form_id.startswith("decision_form")]
