@@ -531,7 +531,9 @@ def method_points(lang: str) -> list[str]:
 
 def analysis_points(lang: str) -> list[str]:
     """How smoothed rates, uncertain zones, hot spots, Rt and hysteresis are computed, with
-    their references and the serial interval the pages really use."""
+    their references and the serial interval the pages really use; and how a computed zone
+    becomes a confirmed one."""
     mean, sd = (format_number(v, lang, 1) for v in analysis.serial_interval_setting())
     keys = ("smoothing", "uncertain", "hotspots", "rt", "nowcast", "hysteresis", "small_levels")
-    return [t(f"about.analysis_{k}", lang, mean=mean, sd=sd) for k in keys]
+    points = [t(f"about.analysis_{k}", lang, mean=mean, sd=sd) for k in keys]
+    return [*points, t("about.analysis_confirmed", lang)]
