@@ -15,7 +15,7 @@ from zoning.core.text import escape_markdown, quote
 from zoning.model.regions import child_level, level_of_code, view_one_level_up
 from zoning.model.rollup import zone_totals
 from zoning.render import charts, export, firstview, mapdata, presentation
-from zoning.views import analysis, briefing, policy, published, service
+from zoning.views import analysis, briefing, decisions, policy, published, service
 
 SELECTED_ANCHOR = "selected-region"
 #: How the page prints: A4 landscape, without the sidebar, the search and the controls.
@@ -54,6 +54,13 @@ level_note(store, scheme, level, lg)  # e.g. PPKM Mikro at village level
 
 public = access.public_view(level)  # villages, RW, RT for the public: small counts as ranges
 zones = presentation.zones_within(service.zones_on(store, scheme, level, day), within)
+shown = presentation.shown_zones(store, scheme, level, day, lg, public=public)
+shown = presentation.zones_within(shown, within)
+# the zone each region shows (an analyst's decision, else the computed one) and what it rests on
+decided = shown.set_index("code").reindex(zones["code"])
+zones = zones.assign(
+    **{c: decided[c].to_numpy() for c in ("zone_index", "zone", *decisions.COLUMNS)}
+)
 smoothed = None  # the zones of smoothed rates, where this viewer may see them
 if smooth != "raw" and analysis.smoothed_metric(scheme) is None:
     st.sidebar.caption(t("map.smooth_no_rate", lg))
@@ -65,8 +72,6 @@ elif smooth != "raw":
         by_code = smoothed.set_index("code").reindex(zones["code"])
         zones = zones.assign(zone_index=by_code["zone_index"].to_numpy(),
                              zone=by_code["zone"].to_numpy())  # fmt: skip
-shown = presentation.shown_zones(store, scheme, level, day, lg, public=public)
-shown = presentation.zones_within(shown, within)
 layer = presentation.with_labels(zones, scheme, lg)
 if within:
     up, up_within, up_region = view_one_level_up(level, within)
@@ -212,6 +217,11 @@ if region and level_of_code(region) == level and region in set(layer["code"]):
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{t('common.zone', lg)}:** {escape_markdown(row['zone_label'])}")
+        for line in decisions.state_lines(
+            scheme, lg, decision=row["decision"], decided_by=row["decided_by"],
+            decided_on=row["decided_on"], computed_index=int(row["computed_zone_index"]),
+        ):  # fmt: skip
+            st.markdown(f"*{escape_markdown(line)}*")  # the name is user input: text
         history = charts.around_day(service.zone_history(store, scheme, level, region), day)
         st.caption(t("map.zone_history", lg))
         st.altair_chart(charts.zone_strip(history, scheme, lg, day), width="stretch")

@@ -11,7 +11,7 @@ from ui.measures import level_note, show_measures
 from zoning.core.i18n import pick, t, tn
 from zoning.core.text import escape_markdown
 from zoning.render import presentation
-from zoning.views import policy
+from zoning.views import decisions, policy
 
 RECENT_DAYS = 7
 NEW_NOTE = 0  # note ids start at 1
@@ -49,6 +49,14 @@ with left:
         scheme.zone_label(status.zone_index, lg),
     )
     st.markdown(f"<div style='font-size:1.4em'>{swatch}</div>", unsafe_allow_html=True)
+    for line in decisions.state_lines(
+        scheme, lg, decision=status.decision, decided_by=status.decided_by,
+        decided_on=status.decided_on, computed_index=status.computed_index,
+    ):  # fmt: skip
+        st.markdown(f"*{escape_markdown(line)}*")  # the name is user input: text
+    if status.reason:
+        st.caption(t("decisions.reason", lg))
+        st.text(status.reason)
     if status.changed_on is not None:
         previous = scheme.zone_label(status.previous_index, lg)
         st.markdown(
@@ -124,6 +132,47 @@ if who is None:
 else:
     st.caption(t("policy.author", lg, who=escape_markdown(who)))
     note_form(region, threads, who)
+
+# --- confirm or override the zone (analysts; every decision kept) -------------------------
+
+
+def decision_form(region: str, who: str) -> None:
+    """Confirm the computed zone of ``region`` from a day, or override it with a reason."""
+    zones = list(scheme.zone_ids)
+    computed = status.computed_index if status.computed_index >= 0 else 0
+    with st.form(f"decision_form_{region}", clear_on_submit=True):
+        start = st.date_input(t("decisions.start", lg), value=day.date(), key="decision_start")
+        end = st.date_input(t("decisions.end", lg), value=None, key="decision_end")
+        zone = st.selectbox(
+            t("decisions.zone", lg), zones, index=computed, key="decision_zone",
+            format_func=lambda z: scheme.zone_id_label(z, lg),
+        )  # fmt: skip
+        reason = st.text_area(t("decisions.reason_input", lg), key="decision_reason")
+        sent = st.form_submit_button(t("decisions.submit", lg))
+    if st.session_state.pop("decision_saved", False):
+        st.success(t("decisions.saved", lg))
+    if sent:
+        try:
+            decisions.record(store, scheme, region, start, who, zone=zone, reason=reason, end=end)
+        except decisions.DecisionError as exc:
+            st.error(t(f"decisions.{exc.key}", lg, **exc.values))
+        else:
+            st.session_state["decision_saved"] = True
+            st.rerun()
+
+
+st.subheader(t("decisions.form_title", lg))
+st.caption(t("decisions.form_help", lg))
+decider = access.analyst()  # signed in on the note form above: one way in per page
+if decider is None:
+    st.caption(t("decisions.sign_in_above", lg))
+else:
+    st.caption(t("decisions.signed_as", lg, who=escape_markdown(decider)))
+    decision_form(region, decider)
+    kept = decisions.history(store, region)
+    if not kept.empty:
+        with st.expander(t("decisions.history", lg)):
+            st.dataframe(decisions.history_table(kept, scheme, lg), hide_index=True)
 
 # --- regions whose zone changed recently ---------------------------------------------------
 

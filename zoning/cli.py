@@ -25,7 +25,7 @@ from zoning.model.metrics import METRICS
 from zoning.model.regions import LEVELS, LevelError
 from zoning.model.schemes import SchemeError, builtin_schemes, get_scheme, load_scheme
 from zoning.store import Store, StoreError
-from zoning.views import alerts, analysis, service, zonetable
+from zoning.views import alerts, analysis, decisions, service, zonetable
 
 EXPECTED = (InputError, SchemeError, CodeError, LevelError, StoreError, LookupError, OSError)
 
@@ -127,6 +127,39 @@ def cmd_hotspots(args: argparse.Namespace) -> int:
     store = _store(args)
     day = _day(store, args.level, args.date, "--date")
     _write_csv(analysis.hot_spots(store, args.level, day, args.metric))
+    return 0
+
+
+def cmd_confirm(args: argparse.Namespace) -> int:
+    scheme, store = _scheme(args), _store(args)
+    if args.reason is not None and args.zone is None:
+        raise InputError("a reason goes with --zone (the zone that overrides)", column="--reason")
+    try:
+        number = decisions.record(
+            store, scheme, args.region, args.date, _author(), zone=args.zone,
+            reason=args.reason, end=args.until,
+        )  # fmt: skip
+    except decisions.DecisionError as exc:  # name the option, not a form field
+        flag = {"who": "--region", "until": "--until"}.get(exc.column, f"--{exc.column}")
+        raise InputError(exc.bare, column=flag) from None
+    kept = store.decisions(region=args.region).set_index("id").loc[number]
+    print(
+        f"decision {number}: {args.region} under {scheme.id} from {args.date}: "
+        f"{kept['action']} {kept['zone']} (computed: {kept['computed_zone'] or 'none'})"
+    )
+    return 0
+
+
+def cmd_decisions(args: argparse.Namespace) -> int:
+    frame = decisions.history(_store(args), args.region)
+    out = frame.assign(
+        start=frame["start"].dt.strftime("%Y-%m-%d"),
+        end=frame["end"].dt.strftime("%Y-%m-%d"),
+        decided_at=frame["decided_at"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        computed_zone=frame["computed_zone"].fillna(""),
+        reason=frame["reason"].fillna(""),
+    )
+    _write_csv(out.fillna({"end": ""}))
     return 0
 
 
@@ -423,6 +456,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", required=True, help="YYYY-MM-DD")
     p.add_argument("--metric", default=analysis.DEFAULT_HOTSPOT_METRIC, help="a rate metric")
     p.set_defaults(func=cmd_hotspots)
+
+    p = sub.add_parser(
+        "confirm", help="confirm a region's computed zone, or override it with a reason"
+    )
+    _scheme_options(p)
+    p.add_argument("--region", required=True, help="region code")
+    p.add_argument("--date", required=True, help="YYYY-MM-DD: the decision holds from this day")
+    p.add_argument("--until", help="YYYY-MM-DD: the last day it holds (default: open-ended)")
+    p.add_argument("--zone", help="the zone decided, when not the computed one (an override)")
+    p.add_argument("--reason", help="why: required with an override")
+    p.set_defaults(func=cmd_confirm)
+
+    p = sub.add_parser("decisions", help="every confirmation and override kept, as CSV")
+    p.add_argument("--region", help="only this region's decisions")
+    p.set_defaults(func=cmd_decisions)
 
     p = sub.add_parser("alerts", help="e-mail and webhook alerts when a zone changes")
     asub = p.add_subparsers(dest="alerts_command", required=True, metavar="ACTION")

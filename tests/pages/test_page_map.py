@@ -11,6 +11,7 @@ import pytest
 from conftest import open_page
 from streamlit.testing.v1 import AppTest
 
+from zoning.core.text import escape_markdown
 from zoning.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -472,3 +473,38 @@ def test_two_dates_side_by_side_and_the_weeks_played(store):
     assert frames["days"] == ["2021-07-06", "2021-07-13", "2021-07-20"]  # what the data reach
     assert frames["zones"][-1] == played["view"]["zones"]
     assert played["messages"]["play"] == "▶ Play"
+
+
+def test_a_decided_zone_is_the_map_zone_and_says_who_decided(store, monkeypatch):
+    """Confirmed zones (issue 17 item 6): an override colours the map and the panel, with
+    who decided it, on which day, and the computed zone beside it; an unconfirmed region
+    says so; with unconfirmed zones not public it shows no zone."""
+    from zoning.model.schemes import get_scheme
+    from zoning.views import decisions
+
+    who = get_scheme("who-ct-2021")
+    params = dict(level="regency", scheme="who-ct-2021", date="2021-07-10", lang="en")
+    before = map_args(open_map(**params))["view"]["zones"]
+    computed = who.zone_ids[before[0]]
+    other = next(z for z in who.zone_ids if z != computed)
+    decisions.record(store, who, "33.01", "2021-07-08", "Bu <b>Sari</b>", zone=other, reason="r")
+    at = open_map(**params, region="33.01")
+    view = map_args(at)["view"]
+    codes = _codes(at)
+    assert view["zones"][codes.index("33.01")] == who.zone_index(other)
+    assert view["zones"][codes.index("33.02")] == before[codes.index("33.02")]
+    day = f"{store.decisions()['decided_at'].iloc[0]:%Y-%m-%d}"
+    said = village_values(at, "33.01")["Zone status"]
+    assert said.startswith(f"Decided by Bu <b>Sari</b> on {day}")  # text: the map never parses it
+    assert f"Computed zone: {who.zone_label(who.zone_index(computed), 'en')}" in said
+    assert village_values(at, "33.02")["Zone status"] == "Computed, not yet confirmed"
+    page = markdown(at)
+    line = f"Decided by Bu <b>Sari</b> on {day}, overriding the computed zone"
+    assert f"*{escape_markdown(line)}*" in page  # the region's panel
+    assert escape_markdown(who.zone_label(who.zone_index(other), "en")) in page
+    assert "Bu <b>Sari</b>" not in page and "Bu \\<b\\>Sari\\</b\\>" in page  # escaped
+    monkeypatch.setenv(decisions.ENV_PUBLISH, "0")
+    at = open_map(**params)
+    view = map_args(at)["view"]
+    assert view["zones"][_codes(at).index("33.02")] == -1  # awaiting: no zone, none made up
+    assert village_values(at, "33.02")["Zone status"] == "Awaiting confirmation"

@@ -199,3 +199,69 @@ def test_public_figures_of_a_village_hide_small_counts(
     assert any("shown as a range" in el.value for el in at.caption)
     at = as_analyst(at, "Bu Sari")
     assert "Cases per 100,000, 7 days: 300.0" in markdown(at)
+
+
+# --- confirmed zones (issue 17 item 6) -----------------------------------------------------
+
+
+def decide(at: AppTest, zone: str | None = None, reason: str = "") -> AppTest:
+    if zone is not None:
+        at.selectbox(key="decision_zone").set_value(zone)
+    at.text_area(key="decision_reason").input(reason)
+    next(b for b in at.button if b.proto.form_id.startswith("decision_form")).click()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_confirmation_is_recorded_and_shown(store: Store, analyst_password: str) -> None:
+    at = open_policy("en", region="33.01", date="2021-10-17")
+    assert "*Computed, not yet confirmed*" in markdown(at)
+    at = decide(as_analyst(at, "Bu Sari"))
+    kept = store.decisions(region="33.01")
+    assert list(kept["action"]) == ["confirm"] and list(kept["zone"]) == ["level-3"]
+    assert kept["decided_by"].iloc[0] == "password:Bu Sari"
+    assert kept["start"].iloc[0] == pd.Timestamp("2021-10-17")
+    day = f"{kept['decided_at'].iloc[0]:%Y-%m-%d}"
+    page = markdown(at)
+    assert f"*{escape_markdown(f'Confirmed by password:Bu Sari on {day}')}*" in page
+    assert "Decision saved." in [el.value for el in at.success]
+    # in Bahasa Indonesia too, for anyone
+    at = open_policy("id", region="33.01", date="2021-10-17")
+    said = escape_markdown(f"Dikonfirmasi oleh password:Bu Sari pada {day}")
+    assert f"*{said}*" in markdown(at)
+
+
+def test_an_override_needs_a_reason_and_shows_the_computed_zone_beside(
+    store: Store, analyst_password: str
+) -> None:
+    at = as_analyst(open_policy("en", region="33.01", date="2021-10-17"), "Bu Sari")
+    at = decide(at, zone="level-1")
+    assert "Overriding the computed zone needs a reason." in [el.value for el in at.error]
+    assert store.decisions().empty
+    at = decide(at, zone="level-1", reason=HOSTILE)
+    kept = store.decisions(region="33.01")
+    assert list(kept["action"]) == ["override"] and kept["reason"].iloc[0] == HOSTILE
+    at = open_policy("en", region="33.01", date="2021-10-17")
+    page = markdown(at)
+    assert "Level 1" in page  # the decided zone's swatch
+    assert f"*{escape_markdown('Computed zone: Level 3 (high)')}*" in page
+    assert "overriding the computed zone" in page
+    assert HOSTILE in texts(at)  # the reason is text, never HTML
+    unsafe = [el.value for el in at.markdown if el.proto.allow_html]
+    assert all("<img" not in html for html in unsafe)
+
+
+def test_unconfirmed_zones_hidden_by_the_setting(store: Store, monkeypatch) -> None:
+    monkeypatch.setenv("ZONING_PUBLISH_UNCONFIRMED", "0")
+    at = open_policy("en", region="33.01", date="2021-10-17")
+    page = markdown(at)
+    assert "*Awaiting confirmation*" in page
+    assert "Level 3" not in page.split("Awaiting confirmation")[0]  # no zone before it
+
+
+def test_only_an_analyst_gets_the_decision_form(store: Store, analyst_password: str) -> None:
+    at = open_policy("en", region="33.01")
+    said = "Only analysts confirm or override a zone: sign in above, in the notes section."
+    assert said in [el.value for el in at.caption]
+    assert not [b for b in at.button if b.proto.form_id.startswith("decision_form")]

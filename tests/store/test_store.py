@@ -306,3 +306,61 @@ def test_a_store_of_episodes_only_is_moved_into_the_case_register(tiny_store: St
     ]
     assert "cases" not in sa.inspect(store.engine).get_table_names()
     assert len(Store(tiny_store.url).case_dates()) == 2  # opened again: nothing moved twice
+
+
+# --- confirmed zones: decisions are kept, never changed ------------------------------------
+
+
+def _decide(store: Store, **values) -> int:
+    base = dict(
+        region="33.01", scheme="who-ct-2021", level="regency", start="2021-07-05",
+        computed_zone="red", zone="red", action="confirm", reason=None, decided_by="ana",
+    )  # fmt: skip
+    return store.add_decision(**{**base, **values})
+
+
+def test_decisions_are_all_kept_in_order_with_who_when_and_why(tiny_store: Store):
+    first = _decide(tiny_store)
+    second = _decide(
+        tiny_store, start="2021-07-10", end="2021-07-20", zone="green", action="override",
+        reason="  tracing found every contact  ", decided_by=" Bupati ",
+    )  # fmt: skip
+    kept = tiny_store.decisions(region="33.01")
+    assert list(kept["id"]) == [first, second]
+    assert list(kept["action"]) == ["confirm", "override"]
+    assert list(kept["zone"]) == ["red", "green"]
+    assert kept["reason"].iloc[1] == "tracing found every contact"
+    assert kept["decided_by"].iloc[1] == "Bupati"
+    assert kept["start"].iloc[1] == pd.Timestamp("2021-07-10")
+    assert kept["end"].iloc[1] == pd.Timestamp("2021-07-20") and pd.isna(kept["end"].iloc[0])
+    assert kept["decided_at"].notna().all()
+    assert tiny_store.decisions(region="33.02").empty
+    assert len(tiny_store.decisions(scheme="who-ct-2021", level="regency")) == 2
+
+
+def test_an_override_without_a_reason_or_a_bad_decision_writes_nothing(tiny_store: Store):
+    with pytest.raises(ValueError, match="reason"):
+        _decide(tiny_store, zone="green", action="override", reason="   ")
+    with pytest.raises(ValueError, match="confirm or override"):
+        _decide(tiny_store, action="delete")
+    with pytest.raises(ValueError, match="who made it"):
+        _decide(tiny_store, decided_by=" ")
+    with pytest.raises(ValueError, match="before it starts"):
+        _decide(tiny_store, start="2021-07-10", end="2021-07-09")
+    assert tiny_store.decisions().empty
+
+
+def test_a_store_made_before_decisions_existed_gains_the_table(tmp_path):
+    import sqlite3
+
+    from conftest import tiny_counts, tiny_regions, write_store
+
+    path = tmp_path / "old.db"
+    write_store(path, tiny_regions(), tiny_counts()).engine.dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE decisions")
+    reopened = Store(str(path))
+    assert reopened.decisions().empty
+    _decide(reopened)
+    assert len(reopened.decisions()) == 1
+    assert len(reopened.counts()) == len(tiny_counts())

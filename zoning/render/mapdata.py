@@ -54,7 +54,7 @@ from zoning.render.presentation import (
     zones_within,
 )
 from zoning.store import Store
-from zoning.views import cache, published, service
+from zoning.views import cache, decisions, published, service
 
 MAGIC = b"ZMG1"
 #: Quantisation step per level, in degrees: a third of the display simplification tolerance
@@ -639,12 +639,18 @@ def view_of(
     within = checked_within(store, level, within)[0]
     key = cache.key(
         store, "mapview", scheme.id, level, within, lang, public, level_label, smooth, hotspots,
-        day=day,
+        store.decisions_mark(), decisions.unconfirmed_public(), day=day,
     )  # fmt: skip
 
     def build() -> dict:
         zones = zones_within(service.zones_on(store, scheme, level, day), within)
         shown = zones_within(shown_zones(store, scheme, level, day, lang, public=public), within)
+        # the zone each region shows: an analyst's decision, else the computed zone (or none
+        # while awaiting confirmation); what it rests on is a tooltip row (tooltip_rows)
+        decided = shown.set_index("code").reindex(zones["code"])
+        zones = zones.assign(
+            zone_index=decided["zone_index"].to_numpy(), zone=decided["zone"].to_numpy()
+        )
         geometry = level_geometry(store, level, within)
         marks, extra = {}, []
         smoothed = smooth and published.public_smoothed_zones(
@@ -841,7 +847,7 @@ def _view_columns(
     if masks is not None:
         masks = {
             c: pd.Series(masks[c], dtype=object).to_numpy()[rows]
-            for c in shown_columns(scheme, zones)
+            for c in [*shown_columns(scheme, zones), *decisions.COLUMNS]
             if c in masks
         }
     columns = []

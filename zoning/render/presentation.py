@@ -20,7 +20,7 @@ from zoning.model.regions import LEVEL_LABELS
 from zoning.model.schemes import Scheme, Zone
 from zoning.render.mapview import build_zone_map, map_to_html
 from zoning.store import Store
-from zoning.views import published, service
+from zoning.views import decisions, published, service
 from zoning.views.policy import Note, note_heading
 
 
@@ -132,7 +132,27 @@ def tooltip_rows(
         if raw is not None:
             value[text] = raw[text]
         rows.append(TooltipRow(col, metric_label(col, lang), decimals, value))
-    return rows + _coverage_row(zones, lang)
+    return rows + _coverage_row(zones, lang) + _decision_row(scheme, lang, masks)
+
+
+def _decision_row(scheme: Scheme, lang: str, masks: object) -> list[TooltipRow]:
+    """The row of :func:`tooltip_rows` that says what each zone rests on (a public zones
+    table's ``decision``: :func:`zoning.views.decisions.state_lines`, plain text)."""
+    if masks is None or "decision" not in masks:
+        return []
+    frame = pd.DataFrame({c: masks[c] for c in ("decision", "decided_by", "decided_on")})
+    frame["computed"] = pd.Series(masks["computed_zone_index"], index=frame.index).astype(int)
+    said: dict[tuple, str] = {}
+    out = []
+    for key in frame.itertuples(index=False, name=None):
+        if key not in said:
+            lines = decisions.state_lines(
+                scheme, lang, decision=key[0], decided_by=key[1], decided_on=key[2],
+                computed_index=key[3],
+            )  # fmt: skip
+            said[key] = " · ".join(lines)
+        out.append(said[key])
+    return [TooltipRow("decision", t("decisions.tooltip", lang), 0, np.array(out, dtype=object))]
 
 
 def _coverage_row(zones: pd.DataFrame, lang: str) -> list[TooltipRow]:

@@ -40,6 +40,7 @@ from zoning.store.schema import (
     counts,
     coverage,
     crosswalk,
+    decisions,
     meta_table,
     metadata,
     notes,
@@ -925,6 +926,59 @@ class Store:
                 conn,
             )
         out["current"] = ~out["id"].isin(out["supersedes"].dropna().astype(int))
+        return out
+
+    # --- confirmed zones (not data: writing them leaves data_version alone) ----------------
+
+    #: What a decision does to the computed zone.
+    DECISION_ACTIONS = ("confirm", "override")
+
+    def add_decision(
+        self, *, region: str, scheme: str, level: str, start: object, end: object = None,
+        computed_zone: str | None, zone: str, action: str, reason: str | None, decided_by: str,
+    ) -> int:  # fmt: skip
+        """Keep an analyst's decision on a region's zone; never changes an earlier one (a
+        newer decision covering the same day supersedes it). Returns its id."""
+        if action not in self.DECISION_ACTIONS:
+            raise ValueError(f"the action must be confirm or override, not {action!r}")
+        reason = (reason or "").strip() or None
+        if action == "override" and not reason:
+            raise ValueError("an override needs a reason")
+        if not (decided_by or "").strip():
+            raise ValueError("the decision needs the name of who made it")
+        start = pd.Timestamp(start).date()
+        end = None if end is None or pd.isna(end) else pd.Timestamp(end).date()
+        if end is not None and end < start:
+            raise ValueError(f"the period ends ({end}) before it starts ({start})")
+        with self.transaction() as conn:
+            result = conn.execute(
+                sa.insert(decisions).values(
+                    region=region, scheme=scheme, level=level, start=start, end=end,
+                    computed_zone=computed_zone, zone=zone, action=action, reason=reason,
+                    decided_by=decided_by.strip(), decided_at=_now(),
+                )
+            )  # fmt: skip
+            return int(result.inserted_primary_key[0])
+
+    def decisions_mark(self) -> int:
+        """The newest decision's id (0 without one): changes whenever a decision is kept, so
+        views built from decisions can be cached by it."""
+        return int(self._scalar(sa.select(sa.func.max(decisions.c.id))) or 0)
+
+    def decisions(
+        self, *, region: str | None = None, scheme: str | None = None, level: str | None = None
+    ) -> pd.DataFrame:
+        """Every decision kept (of ``region``, ``scheme``, ``level`` when given), oldest
+        first: ``id, region, scheme, level, start, end, computed_zone, zone, action, reason,
+        decided_by, decided_at``; ``start`` and ``end`` as timestamps (``end`` NaT: open)."""
+        query = sa.select(decisions).order_by(decisions.c.id)
+        for column, value in (("region", region), ("scheme", scheme), ("level", level)):
+            if value is not None:
+                query = query.where(decisions.c[column] == value)
+        with self.engine.connect() as conn:
+            out = pd.read_sql(query, conn)
+        for column in ("start", "end", "decided_at"):
+            out[column] = pd.to_datetime(out[column])
         return out
 
     # --- alert subscriptions (not data: writing them leaves data_version alone) -----------

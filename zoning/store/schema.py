@@ -94,6 +94,27 @@ notes = sa.Table(
     sa.Column("supersedes", sa.Integer, sa.ForeignKey("notes.id")),
 )
 
+#: Analysts' decisions on a computed zone (:mod:`zoning.views.decisions`): the zone of
+#: ``region`` under ``scheme`` from ``start`` to ``end`` (open-ended when empty) is
+#: ``computed_zone`` confirmed, or overridden by ``zone`` for ``reason``. A decision is
+#: never changed or deleted: a newer one covering the same day supersedes it.
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("region", sa.String(32), nullable=False, index=True),
+    sa.Column("scheme", sa.String(64), nullable=False),
+    sa.Column("level", sa.String(16), nullable=False),
+    sa.Column("start", sa.Date, nullable=False),
+    sa.Column("end", sa.Date),
+    sa.Column("computed_zone", sa.String(64)),  # none: the region had no zone
+    sa.Column("zone", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),  # confirm | override
+    sa.Column("reason", sa.Text),
+    sa.Column("decided_by", sa.Text, nullable=False),
+    sa.Column("decided_at", sa.DateTime, nullable=False),
+)
+
 #: Who wants to hear when a zone changes: the regions of ``level`` inside ``region`` under
 #: ``scheme``, by e-mail or webhook. ``baseline`` is the last data day when they subscribed:
 #: changes up to it were already known and are never sent.

@@ -55,6 +55,12 @@ class ZoneStatus:
     provisional: bool
     values: dict[str, float | str]  # the metrics the scheme reads (text: a range, hidden)
     unreported: tuple[str, ...] = ()  # metrics the scheme reads that this level has no data for
+    #: where the zone comes from (:data:`zoning.model.decisions.STATES`) and who decided
+    decision: str = "computed"
+    decided_by: str | None = None
+    decided_on: str | None = None
+    computed_index: int = NO_ZONE
+    reason: str | None = None
 
 
 def zone_status(
@@ -85,6 +91,11 @@ def zone_status(
         provisional=bool(row["provisional"]),
         values={m: row[m] if isinstance(row[m], str) else float(row[m]) for m in scheme.metrics},
         unreported=tuple(m for m in scheme.metrics if m not in data.metrics),
+        decision=str(row["decision"]),
+        decided_by=None if pd.isna(row["decided_by"]) else str(row["decided_by"]),
+        decided_on=None if pd.isna(row["decided_on"]) else str(row["decided_on"]),
+        computed_index=int(row["computed_zone_index"]),
+        reason=None if pd.isna(row["decision_reason"]) else str(row["decision_reason"]),
     )
 
 
@@ -520,7 +531,9 @@ def method_points(lang: str) -> list[str]:
 
 def analysis_points(lang: str) -> list[str]:
     """How smoothed rates, uncertain zones, hot spots, Rt and hysteresis are computed, with
-    their references and the serial interval the pages really use."""
+    their references and the serial interval the pages really use; and how a computed zone
+    becomes a confirmed one."""
     mean, sd = (format_number(v, lang, 1) for v in analysis.serial_interval_setting())
     keys = ("smoothing", "uncertain", "hotspots", "rt", "nowcast", "hysteresis", "small_levels")
-    return [t(f"about.analysis_{k}", lang, mean=mean, sd=sd) for k in keys]
+    points = [t(f"about.analysis_{k}", lang, mean=mean, sd=sd) for k in keys]
+    return [*points, t("about.analysis_confirmed", lang)]

@@ -22,7 +22,7 @@ from zoning.model import metrics as M
 from zoning.model.regions import LEVELS
 from zoning.model.schemes import Scheme, builtin_schemes
 from zoning.store import Store
-from zoning.views import analysis, cache, service
+from zoning.views import analysis, cache, decisions, service
 
 #: Audits of a day at most (each hides more figures that tell which rule set a zone).
 PASSES = 6
@@ -194,7 +194,28 @@ def public_zones(
     value computed from one is shown as :func:`day_states` says (exact, ``1–4``, 'hidden',
     'see zone'), and on a day that is not a week end as the weekly note. Analysts get the
     exact table.
+
+    The zone is the one each region shows (:func:`zoning.views.decisions.apply`): an
+    analyst's standing decision, else the computed zone, or none for the public when
+    unconfirmed zones are not public; ``computed_zone`` and ``decision`` say which.
     """
+    mark, shown = store.decisions_mark(), decisions.unconfirmed_public()
+    key = cache.key(
+        store, "decided", scheme.id, level, lang, privacy.get_threshold(), public, mark, shown,
+        day=day,
+    )  # fmt: skip
+
+    def build() -> pd.DataFrame:
+        masked = _masked_zones(store, scheme, level, day, lang, public=public)
+        return decisions.apply(store, scheme, level, day, masked, public=public)
+
+    return cache.cached(key, build, "view")
+
+
+def _masked_zones(
+    store: Store, scheme: Scheme, level: str, day: object, lang: str, *, public: bool
+) -> pd.DataFrame:
+    """The computed zones table with every figure as the viewer may see it."""
     zones = service.zones_on(store, scheme, level, day)
     if not public or level not in privacy.SMALL_LEVELS or privacy.get_threshold() <= 1:
         return zones

@@ -1,0 +1,126 @@
+"""Confirmed zones (issue 17 item 6): decisions recorded, the zone each region shows, the
+setting that hides unconfirmed zones, and bad decisions refused with the field named."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from zoning.model import decisions as D
+from zoning.model.schemes import NO_ZONE, get_scheme
+from zoning.store import Store
+from zoning.views import decisions, published, service
+
+SCHEME = get_scheme("harvard-ghi-2020")
+DAY = pd.Timestamp("2021-07-15")
+
+
+def shown(store: Store, day=DAY, *, public: bool = True, level: str = "regency") -> pd.DataFrame:
+    return published.public_zones(store, SCHEME, level, day, "en", public=public).set_index("code")
+
+
+def computed(store: Store, code: str, day=DAY, level: str = "regency") -> str:
+    return service.zones_on(store, SCHEME, level, day).set_index("code").loc[code, "zone"]
+
+
+def other_zone(zone: str) -> str:
+    return next(z for z in SCHEME.zone_ids if z != zone)
+
+
+def test_without_decisions_the_computed_zone_shows_marked_not_yet_confirmed(tiny_store):
+    table = shown(tiny_store)
+    assert set(table["decision"]) == {D.COMPUTED}
+    assert (table["zone"] == table["computed_zone"]).all()
+    assert table["decided_by"].isna().all()
+
+
+def test_a_confirmation_is_recorded_and_shown_with_who_and_when(tiny_store):
+    number = decisions.record(tiny_store, SCHEME, "33.01", "2021-07-10", "Dinkes Satu")
+    table = shown(tiny_store)
+    assert table.loc["33.01", "decision"] == D.CONFIRMED
+    assert table.loc["33.01", "zone"] == computed(tiny_store, "33.01")
+    assert table.loc["33.01", "decided_by"] == "Dinkes Satu"
+    kept = tiny_store.decisions().set_index("id").loc[number]
+    assert table.loc["33.01", "decided_on"] == f"{kept['decided_at']:%Y-%m-%d}"
+    assert kept["action"] == "confirm" and kept["computed_zone"] == computed(tiny_store, "33.01")
+    assert table.loc["33.02", "decision"] == D.COMPUTED  # only the region decided on
+    # before the period starts the decision does not stand
+    assert shown(tiny_store, "2021-07-09").loc["33.01", "decision"] == D.COMPUTED
+
+
+def test_an_override_shows_the_decided_zone_with_the_computed_one_beside_it(tiny_store):
+    was = computed(tiny_store, "33.01")
+    zone = other_zone(was)
+    decisions.record(
+        tiny_store, SCHEME, "33.01", "2021-07-10", "ana", zone=zone, reason="contacts all traced",
+        end="2021-07-16",
+    )  # fmt: skip
+    table = shown(tiny_store)
+    row = table.loc["33.01"]
+    assert row["decision"] == D.OVERRIDDEN
+    assert row["zone"] == zone and row["zone_index"] == SCHEME.zone_index(zone)
+    assert row["computed_zone"] == was and row["computed_zone_index"] == SCHEME.zone_index(was)
+    assert row["decision_reason"] == "contacts all traced"
+    assert (row["decision_start"], row["decision_end"]) == ("2021-07-10", "2021-07-16")
+    # after its last day the computed zone shows again
+    assert shown(tiny_store, "2021-07-17").loc["33.01", "decision"] == D.COMPUTED
+    # analysts see the same decided zone
+    assert shown(tiny_store, public=False).loc["33.01", "zone"] == zone
+
+
+def test_a_later_decision_supersedes_an_earlier_one_which_is_kept(tiny_store):
+    was = computed(tiny_store, "33.01")
+    first = decisions.record(tiny_store, SCHEME, "33.01", "2021-07-08", "ana")
+    second = decisions.record(
+        tiny_store, SCHEME, "33.01", "2021-07-10", "ana", zone=other_zone(was), reason="r"
+    )
+    third = decisions.record(tiny_store, SCHEME, "33.01", "2021-07-10", "Bupati")
+    assert shown(tiny_store).loc["33.01", "decision"] == D.CONFIRMED
+    assert shown(tiny_store).loc["33.01", "decided_by"] == "Bupati"
+    assert shown(tiny_store, "2021-07-09").loc["33.01", "decided_by"] == "ana"
+    kept = decisions.history(tiny_store, "33.01").set_index("id")
+    assert list(kept.index) == [first, second, third]
+    assert list(kept["superseded"]) == [False, True, False]
+
+
+def test_the_setting_hides_unconfirmed_zones(tiny_store, monkeypatch):
+    decisions.record(tiny_store, SCHEME, "33.01", "2021-07-10", "ana")
+    monkeypatch.setenv(decisions.ENV_PUBLISH, "0")
+    table = shown(tiny_store)
+    assert table.loc["33.02", "decision"] == D.AWAITING
+    assert pd.isna(table.loc["33.02", "zone"]) and table.loc["33.02", "zone_index"] == NO_ZONE
+    assert pd.isna(table.loc["33.02", "computed_zone"])  # no made-up or leaked zone
+    assert table.loc["33.01", "zone"] == computed(tiny_store, "33.01")  # confirmed: public
+    analyst = shown(tiny_store, public=False)
+    assert pd.isna(analyst.loc["33.02", "zone"])  # no zone for anyone ...
+    assert analyst.loc["33.02", "computed_zone"] == computed(tiny_store, "33.02")  # ... to act on
+    assert analyst.loc["33.02", "decision"] == D.AWAITING
+    # at a small level too, through the masked table
+    village = shown(tiny_store, level="village")
+    assert village["zone"].isna().all() and set(village["decision"]) == {D.AWAITING}
+    monkeypatch.setenv(decisions.ENV_PUBLISH, "yes")
+    assert shown(tiny_store).loc["33.02", "decision"] == D.COMPUTED
+
+
+@pytest.mark.parametrize(
+    ("values", "key", "column"),
+    [
+        ({"zone": "purple", "reason": "x"}, "error_zone", "zone"),
+        ({"zone": "OTHER"}, "error_reason", "reason"),
+        ({"zone": "OTHER", "reason": "   "}, "error_reason", "reason"),
+        ({"region": "33.99"}, "error_region", "region"),
+        ({"start": "2030-01-01"}, "error_day", "date"),
+        ({"start": "not a day"}, "error_date", "date"),
+        ({"who": " "}, "error_who", "who"),
+        ({"end": "2021-07-01"}, "error_period", "until"),
+    ],
+)
+def test_bad_decisions_are_refused_naming_the_field(tiny_store, values, key, column):
+    args = {"region": "33.01", "start": "2021-07-10", "who": "ana", **values}
+    if args.get("zone") == "OTHER":
+        args["zone"] = other_zone(computed(tiny_store, "33.01", "2021-07-10"))
+    region, start, who = args.pop("region"), args.pop("start"), args.pop("who")
+    with pytest.raises(decisions.DecisionError) as caught:
+        decisions.record(tiny_store, SCHEME, region, start, who, **args)
+    assert (caught.value.key, caught.value.column) == (key, column)
+    assert tiny_store.decisions().empty

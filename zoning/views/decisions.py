@@ -1,0 +1,215 @@
+"""Confirmed zones: record an analyst's decision, and the zone each region shows on a day.
+
+An analyst confirms a region's computed zone for a period, or overrides it with another
+zone and a reason (:func:`record`). The zone a region shows on a day is the decision that
+stands then (:func:`zoning.model.decisions.covering`), else the computed zone, which is
+public only when the setting :data:`ENV_PUBLISH` allows it (default: yes, marked "computed,
+not yet confirmed"); otherwise such a region shows no zone ("awaiting confirmation").
+:func:`zoning.views.published.public_zones` applies this (:func:`apply`) to every public
+output. Names and reasons are user input: plain text, for the page to escape.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+
+from zoning.core.errors import InputError
+from zoning.core.i18n import t
+from zoning.model import decisions as D
+from zoning.model.schemes import NO_ZONE, Scheme
+from zoning.store import Store
+from zoning.views import service
+
+#: ``0``/``no``/``false``: computed zones nobody confirmed are not public.
+ENV_PUBLISH = "ZONING_PUBLISH_UNCONFIRMED"
+MAX_REASON_CHARS = 2000
+MAX_NAME_CHARS = 300
+
+#: Columns :func:`apply` adds to a zones table.
+COLUMNS = (
+    "computed_zone", "computed_zone_index", "decision", "decided_by", "decided_on",
+    "decision_reason", "decision_start", "decision_end",
+)  # fmt: skip
+
+
+class DecisionError(InputError):
+    """A decision that cannot be kept; ``key`` names its message in ``decisions.*`` strings."""
+
+    def __init__(self, key: str, message: str, column: str, **values: object):
+        super().__init__(message, column=column)
+        self.key, self.values = key, values
+
+
+def unconfirmed_public() -> bool:
+    """Whether computed zones nobody confirmed are public (:data:`ENV_PUBLISH`, default yes)."""
+    value = os.environ.get(ENV_PUBLISH, "1").strip().lower()
+    return value not in ("0", "no", "false", "off")
+
+
+def region_level(store: Store, region: str) -> str:
+    """The level of region ``region``; :class:`DecisionError` when the store has no such region."""
+    frame = service.regions(store)
+    found = frame.loc[frame["code"] == region, "level"]
+    if found.empty:
+        raise DecisionError(
+            "error_region", f"no region {region!r} in the store (see 'regions list')", "region",
+            region=region,
+        )  # fmt: skip
+    return str(found.iloc[0])
+
+
+def computed_zone(store: Store, scheme: Scheme, region: str, day: object) -> str | None:
+    """The zone ``scheme`` computes for ``region`` on ``day`` (``None``: no zone)."""
+    level = region_level(store, region)
+    zones = service.zones_on(store, scheme, level, pd.Timestamp(day))
+    zone = zones.set_index("code").loc[region, "zone"]
+    return None if zone is None or pd.isna(zone) else str(zone)
+
+
+def record(
+    store: Store, scheme: Scheme, region: str, start: object, who: str, *,
+    zone: str | None = None, reason: str | None = None, end: object = None,
+) -> int:  # fmt: skip
+    """Keep a decision on the zone of ``region`` under ``scheme`` from ``start`` (to ``end``,
+    open when ``None``): without ``zone``, or with the computed zone, a confirmation; with
+    another zone an override, which needs a ``reason``. Returns the decision's id.
+
+    Raises :class:`DecisionError` (naming the field) for an unknown region or zone, a
+    missing reason or name, a date outside the data, or a confirmation of no zone.
+    """
+    who, reason = (who or "").strip(), (reason or "").strip() or None
+    if not who:
+        raise DecisionError("error_who", "the decision needs the name of who made it", "who")
+    if len(who) > MAX_NAME_CHARS or len(reason or "") > MAX_REASON_CHARS:
+        raise DecisionError(
+            "error_too_long", f"the name or reason is too long (at most {MAX_REASON_CHARS} "
+            "characters)", "reason",
+        )  # fmt: skip
+    level = region_level(store, region)
+    if level not in scheme.levels:
+        raise DecisionError(
+            "error_level", f"the scheme {scheme.id} does not zone the {level} level "
+            f"(its levels: {', '.join(scheme.levels)})", "scheme", level=level,
+        )  # fmt: skip
+    try:
+        day = pd.Timestamp(start).normalize()
+        until = None if end is None or end == "" else pd.Timestamp(end).normalize()
+    except (ValueError, TypeError):
+        raise DecisionError("error_date", "a date must be YYYY-MM-DD", "date") from None
+    if until is not None and until < day:
+        raise DecisionError("error_period", "the period ends before it starts", "until")
+    try:
+        computed = computed_zone(store, scheme, region, day)
+    except (LookupError, IndexError):
+        raise DecisionError(
+            "error_day", f"the store has no data for {day:%Y-%m-%d}", "date", day=f"{day:%Y-%m-%d}"
+        ) from None
+    if zone is not None and zone not in scheme.zone_ids:
+        raise DecisionError(
+            "error_zone", f"{zone!r} is not a zone of {scheme.id}; its zones are "
+            f"{', '.join(scheme.zone_ids)}", "zone", zones=", ".join(scheme.zone_ids),
+        )  # fmt: skip
+    decided = zone if zone is not None else computed
+    if decided is None:
+        raise DecisionError(
+            "error_no_zone", f"{region} has no computed zone on {day:%Y-%m-%d} to confirm: "
+            "give the zone and a reason", "zone",
+        )  # fmt: skip
+    action = "confirm" if decided == computed else "override"
+    if action == "override" and not reason:
+        raise DecisionError(
+            "error_reason", f"overriding the computed zone ({computed or 'none'}) with "
+            f"{decided} needs a reason", "reason",
+        )  # fmt: skip
+    return store.add_decision(
+        region=region, scheme=scheme.id, level=level, start=day, end=until,
+        computed_zone=computed, zone=decided, action=action, reason=reason, decided_by=who,
+    )  # fmt: skip
+
+
+def history(store: Store, region: str | None = None) -> pd.DataFrame:
+    """Every decision kept (of ``region``), oldest first, with ``superseded`` True where a
+    later decision covers all of its period: ``id, region, scheme, level, start, end,
+    computed_zone, zone, action, reason, decided_by, decided_at, superseded``."""
+    frame = store.decisions(region=region)
+    return frame.assign(superseded=D.superseded(frame).to_numpy(dtype=bool))
+
+
+def apply(
+    store: Store, scheme: Scheme, level: str, day: object, zones: pd.DataFrame, *, public: bool
+) -> pd.DataFrame:
+    """``zones`` (a zones table of ``level`` on ``day``) with the zone each region shows:
+    the standing decision's, else the computed one, or none (``awaiting``) when unconfirmed
+    zones are not public; ``public`` (a masked table) then hides the computed zone too.
+    Adds :data:`COLUMNS`: the computed zone, the state
+    (:data:`zoning.model.decisions.STATES`), who decided, on which day (UTC), why, and the
+    decision's period."""
+    standing = D.covering(store.decisions(scheme=scheme.id, level=level), day)
+    fields = ["id", "zone", "action", "reason", "decided_by", "decided_at", "start", "end"]
+    found = standing.reindex(columns=fields).reindex(zones["code"].to_numpy())
+    has = found["id"].notna().to_numpy()
+    overridden = has & (found["action"].to_numpy(object) == "override")
+    out = zones.copy()
+    out["computed_zone"] = out["zone"]
+    out["computed_zone_index"] = out["zone_index"]
+    out["decision"] = D.states(has, overridden, unconfirmed_public())
+    zone_ids = list(scheme.zone_ids)
+    decided = found["zone"].to_numpy(object)
+    index = np.array([zone_ids.index(z) if z in zone_ids else NO_ZONE for z in decided], int)
+    out["zone"] = np.where(has, decided, out["zone"].to_numpy(object))
+    out["zone_index"] = np.where(has, index, out["zone_index"].to_numpy()).astype(int)
+    # a region awaiting confirmation has no zone; only an exact (analyst's) table keeps the
+    # computed one in ``computed_zone``, for the analyst to confirm
+    awaiting = out["decision"].to_numpy() == D.AWAITING
+    hidden = ("zone", "computed_zone") if public else ("zone",)
+    for name in hidden:
+        out[name] = np.where(awaiting, None, out[name].to_numpy(object))
+        index = f"{name}_index"
+        out[index] = np.where(awaiting, NO_ZONE, out[index].to_numpy()).astype(int)
+    out["decided_by"] = np.where(has, found["decided_by"].to_numpy(object), None)
+    out["decision_reason"] = np.where(has, found["reason"].to_numpy(object), None)
+    for name, source in (
+        ("decided_on", "decided_at"), ("decision_start", "start"), ("decision_end", "end")
+    ):  # fmt: skip
+        when = pd.to_datetime(found[source], errors="coerce")
+        text = when.dt.strftime("%Y-%m-%d").to_numpy(object)
+        out[name] = np.where(has & when.notna().to_numpy(), text, None)
+    return out
+
+
+def state_lines(
+    scheme: Scheme, lang: str, *, decision: str, decided_by: object, decided_on: object,
+    computed_index: int,
+) -> list[str]:  # fmt: skip
+    """What a region's zone rests on, in words (plain text: the name is user input): "confirmed
+    by <who> on <day>", "decided by ..." and the computed zone beside an override,
+    "computed, not yet confirmed" or "awaiting confirmation"."""
+    if decision == D.CONFIRMED:
+        return [t("decisions.confirmed_by", lang, who=decided_by, day=decided_on)]
+    if decision == D.OVERRIDDEN:
+        computed = scheme.zone_label(int(computed_index), lang)
+        return [
+            t("decisions.overridden_by", lang, who=decided_by, day=decided_on),
+            t("decisions.computed_beside", lang, zone=computed),
+        ]
+    return [t(f"decisions.{decision}", lang)]
+
+
+def history_table(kept: pd.DataFrame, scheme: Scheme, lang: str) -> pd.DataFrame:
+    """The decisions of :func:`history` under ``scheme`` for a page, newest first: period,
+    computed and decided zone in words, who, when (UTC), why (text) and whether superseded."""
+    rows = kept[kept["scheme"] == scheme.id].iloc[::-1]
+    label = lambda z: scheme.zone_id_label(z if isinstance(z, str) else None, lang)  # noqa: E731
+    return pd.DataFrame({
+        t("decisions.start", lang): rows["start"].dt.strftime("%Y-%m-%d"),
+        t("decisions.end", lang): rows["end"].dt.strftime("%Y-%m-%d").fillna(""),
+        t("decisions.zone", lang): rows["zone"].map(label),
+        t("decisions.computed_col", lang): rows["computed_zone"].map(label),
+        t("decisions.decided_by_col", lang): rows["decided_by"],
+        t("decisions.decided_at_col", lang): rows["decided_at"].dt.strftime("%Y-%m-%d %H:%M"),
+        t("decisions.reason", lang): rows["reason"].fillna(""),
+        t("decisions.superseded", lang): rows["superseded"],
+    })  # fmt: skip
