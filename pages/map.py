@@ -7,32 +7,16 @@ import contextlib
 import streamlit as st
 
 from ui import access, common, places
-from ui.measures import level_note, show_measures
-from ui.zonemap import scroll_into_view, zone_map
+from ui.measures import level_note
+from ui.region import region_panel
+from ui.zonemap import PRINT_CSS, zone_map
 from zoning.core.errors import InputError
 from zoning.core.i18n import format_number, pick, t, tn
 from zoning.core.text import escape_markdown, quote
-from zoning.model.regions import child_level, level_of_code, view_one_level_up
+from zoning.model.regions import level_of_code, view_one_level_up
 from zoning.model.rollup import zone_totals
-from zoning.render import charts, export, firstview, mapdata, presentation
+from zoning.render import export, firstview, mapdata, presentation
 from zoning.views import analysis, briefing, decisions, policy, published, service
-
-SELECTED_ANCHOR = "selected-region"
-#: How the page prints: A4 landscape, without the sidebar, the search and the controls.
-PRINT_CSS = """<style>
-@media print {
-  @page { size: A4 landscape; margin: 10mm; }
-  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
-  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stTextInput"],
-  [data-testid="stButtonGroup"], [data-testid="stDownloadButton"],
-  [data-testid="stBaseButton-secondary"] { display: none !important; }
-  [data-testid="stMain"] { margin: 0 !important; padding: 0 !important; }
-  [data-testid="stMainBlockContainer"] { max-width: none !important; padding: 0 !important; }
-  h1 { font-size: 20pt !important; }
-  iframe { break-inside: avoid; }
-}
-</style>"""
-NOTES_SHOWN = 2
 
 lg = common.lang()
 store = common.store()
@@ -211,53 +195,7 @@ if public:
 # --- the selected region ----------------------------------------------------------------
 region = st.query_params.get("region")
 if region and level_of_code(region) == level and region in set(layer["code"]):
-    row = layer.set_index("code").loc[region]
-    st.subheader(f"{t('map.selected', lg)}: {escape_markdown(row['name'])}", anchor=SELECTED_ANCHOR)
-    scroll_into_view(SELECTED_ANCHOR, token=region)
-    left, right = st.columns(2)
-    with left:
-        st.markdown(f"**{t('common.zone', lg)}:** {escape_markdown(row['zone_label'])}")
-        for line in decisions.state_lines(
-            scheme, lg, decision=row["decision"], decided_by=row["decided_by"],
-            decided_on=row["decided_on"], computed_index=int(row["computed_zone_index"]),
-        ):  # fmt: skip
-            st.markdown(f"*{escape_markdown(line)}*")  # the name is user input: text
-        history = charts.around_day(service.zone_history(store, scheme, level, region), day)
-        st.caption(t("map.zone_history", lg))
-        st.altair_chart(charts.zone_strip(history, scheme, lg, day), width="stretch")
-        trend_box = st.container()  # filled last: the measures first, the slower trend after
-    with right:
-        st.markdown(f"**{t('map.measures', lg)}**")
-        show_measures(scheme, int(row["zone_index"]), lg, "map.zone_means")
-        st.markdown(f"**{t('policy.notes', lg)}**")  # officials' notes: plain text only
-        threads = policy.note_threads(store, region)
-        for thread in threads[:NOTES_SHOWN]:
-            st.markdown(presentation.note_heading_html(thread.current), unsafe_allow_html=True)
-            st.text(thread.current.text)
-        if len(threads) > NOTES_SHOWN:
-            more = len(threads) - NOTES_SHOWN
-            st.caption(tn("map.notes_more", lg, more, n=more))
-        elif not threads:
-            st.caption(t("policy.no_notes", lg))
-        below = child_level(level)
-        inside = service.regions(store, below) if below in store.levels() else None
-        n = 0 if inside is None else int((inside["parent"] == region).sum())
-        below_label = common.level_label(below, lg) if below else ""
-        if n and st.button(tn("map.drill_down", lg, n, n=n, level=below_label), key="map_down"):
-            common.keep_param("level", below)
-            st.query_params.update(within=region)
-            del st.query_params["region"]
-            st.rerun()
-        elif below and not n and inside is not None:
-            st.caption(t("map.no_children", lg, level=below_label))
-    with trend_box:
-        series = charts.trend_series(store, level, [region], public=public)
-        drawn = charts.region_charts(series, lg, scheme, day, public)
-        for caption, chart in drawn:
-            st.caption(caption)
-            st.altair_chart(chart, width="stretch")
-        if not drawn:
-            st.caption(t("map.no_trend", lg))
+    region_panel(store, scheme, level, layer, region, day, lg, public=public)
 
 
 # --- table and downloads: built only when asked for -------------------------------------

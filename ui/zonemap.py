@@ -29,6 +29,21 @@ GEO_URL = "../../app/static/geo"
 GEO_FILES = GeoFiles(GEO_DIR, keep=512)
 
 _component = components.declare_component("zonemap", path=str(_ROOT / "static" / "zonemap"))
+#: How the map page prints: A4 landscape, without the sidebar, the search and the controls.
+PRINT_CSS = """<style>
+@media print {
+  @page { size: A4 landscape; margin: 10mm; }
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="stHeader"], [data-testid="stToolbar"], [data-testid="stTextInput"],
+  [data-testid="stButtonGroup"], [data-testid="stDownloadButton"],
+  [data-testid="stBaseButton-secondary"] { display: none !important; }
+  [data-testid="stMain"] { margin: 0 !important; padding: 0 !important; }
+  [data-testid="stMainBlockContainer"] { max-width: none !important; padding: 0 !important; }
+  h1 { font-size: 20pt !important; }
+  iframe { break-inside: avoid; }
+}
+</style>"""
+
 #: CSS selector of the map's frame, which Streamlit titles with the component's full name
 #: (this module's path, then ``zonemap``: ``ui.zonemap.zonemap``).
 FRAME = f'iframe[title="{_component.name}"]'
