@@ -264,7 +264,7 @@ def encode_geometry(
 #: A level with more regions than this is sent as coarse shapes of all its regions (the first
 #: view) and detail tiles the map fetches for what is in view once zoomed in; the environment
 #: variable :data:`TILED_ABOVE_ENV` sets another number (tests tile the demo's villages).
-TILED_ABOVE = 20_000
+TILED_ABOVE = 5_000
 TILED_ABOVE_ENV = "ZONING_MAP_TILED_ABOVE"
 #: Regions per detail tile at most (tiles are compact groups: :func:`_tile_groups`).
 TILE_REGIONS = 2_000
