@@ -64,6 +64,12 @@ with left:
         )
     else:
         st.markdown(t("policy.never_changed", lg))
+    if status.computed_since is not None:  # the zone follows a decision: the computed one beside
+        computed = scheme.zone_label(status.computed_index, lg)
+        st.caption(
+            t("decisions.computed_since", lg, zone=escape_markdown(computed),
+              day=status.computed_since.date())
+        )  # fmt: skip
     if not status.window_complete:
         st.warning(t("policy.incomplete_note", lg))
     elif status.provisional:

@@ -639,7 +639,7 @@ def view_of(
     within = checked_within(store, level, within)[0]
     key = cache.key(
         store, "mapview", scheme.id, level, within, lang, public, level_label, smooth, hotspots,
-        store.decisions_mark(), decisions.unconfirmed_public(), day=day,
+        day=day, decided=True,
     )  # fmt: skip
 
     def build() -> dict:

@@ -227,7 +227,9 @@ def worst_zone(
     at 83,000 villages ten sessions each building their own at the same moment kept
     hundreds of MB.
     """
-    key = cache.key(store, "worst-zone", scheme.id, level, lang, public, within, day=day)
+    key = cache.key(
+        store, "worst-zone", scheme.id, level, lang, public, within, day=day, decided=True
+    )
     build = lambda: _worst_zone(store, scheme, level, day, public, lang, within)  # noqa: E731
     return cache.cached(key, build, shelf="view")
 
