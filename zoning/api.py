@@ -5,9 +5,11 @@ ASGI application, Starlette on uvicorn). Every answer is read-only.
 
 - ``GET /zones?level=LEVEL&scheme=ID[&date=YYYY-MM-DD][&format=csv|json|geojson]``
   ``[&within=CODE][&zone=ID,ID][&lang=id|en]``: the rows and columns of
-  ``python -m zoning zones`` (:mod:`zoning.views.zonetable`), on the latest settled day unless
+  ``python -m zoning zones --decisions`` (:mod:`zoning.views.zonetable`: what each zone rests
+  on, an analyst's decision or the computed zone, appended), on the latest settled day unless
   ``date`` is given.
-- ``GET /regions/{code}/history?scheme=ID``: one region's zone and figures by day.
+- ``GET /regions/{code}/history?scheme=ID``: one region's zone (decisions applied, with
+  ``computed_zone`` and ``decision``) and figures by day.
 - ``GET /schemes``, ``GET /regions?level=LEVEL[&within=CODE]``.
 - ``GET /openapi.json`` and ``GET /docs`` (the same description as a plain page, offline).
 
@@ -508,7 +510,8 @@ def openapi_spec() -> dict[str, Any]:
             "/zones": {
                 "get": {
                     "summary": "Zones of a level under a scheme on a day (the latest settled day "
-                    "by default): the rows and columns of `python -m zoning zones`",
+                    "by default): the rows and columns of `python -m zoning zones --decisions` "
+                    "(decided_zone, computed_zone, decision, decided_by, decided_on last)",
                     "parameters": [
                         level,
                         scheme,
