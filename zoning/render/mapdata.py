@@ -41,6 +41,7 @@ import shapely
 from zoning.core.errors import InputError
 from zoning.core.i18n import t
 from zoning.core.memory import give_back
+from zoning.model import decisions as D
 from zoning.model.codes import ancestor_at_depth as ancestor
 from zoning.model.codes import depth, is_within, try_normalise
 from zoning.model.regions import LEVELS, level_depth
@@ -665,6 +666,8 @@ def view_of(
             extra.append((t("map.rate_smoothed", lang), 1, smoothed["rate_smoothed"].to_numpy()))
             yes_no = np.where(marks["uncertain"], t("map.yes", lang), t("map.no", lang))
             extra.append((t("map.zone_uncertain", lang), 0, yes_no))
+        if smoothed is None or smoothed is False:  # the zones shown rest on decisions
+            marks.update(decision_marks(decided["decision"].to_numpy(object)))
         if hotspots:
             found = hot_spot_flags(store, level, day, public=public)
             if found is not None:
@@ -681,6 +684,19 @@ def view_of(
         return _tiled(_view(idx, [], flags, scheme, lang, level_label), geometry, columns)
 
     return cache.cached(key, build, shelf="view")
+
+
+#: Where a zone shown rests on an analyst's decision, or waits for one: marked on the map
+#: with a symbol (never colour alone) and named in the legend (``map.mark_<state>``).
+DECISION_MARKS = (D.CONFIRMED, D.OVERRIDDEN, D.AWAITING)
+
+
+def decision_marks(states: np.ndarray) -> dict[str, np.ndarray]:
+    """A flag per region for each of :data:`DECISION_MARKS` some region is in (``states``:
+    the ``decision`` column of :func:`zoning.views.published.public_zones`); none for the
+    unconfirmed computed zones, which the legend's note names."""
+    states = np.asarray(states, dtype=object)
+    return {name: states == name for name in DECISION_MARKS if (states == name).any()}
 
 
 def hot_spot_flags(store: Store, level: str, day: object, *, public: bool) -> pd.Series | None:
@@ -884,6 +900,10 @@ def _view(
         "fields": fields,
         "marks": flags,
         "mark_labels": {name: t(f"map.mark_{name}", lang) for name in flags},
+        # beside the decisions' symbols: what a region without one shows
+        "legend_note": t("map.mark_unconfirmed_note", lang)
+        if decisions.unconfirmed_public() and any(n in flags for n in DECISION_MARKS)
+        else None,
     }
 
 
