@@ -410,7 +410,9 @@
         drawBadge(ctx, x, y, name, 7);
         count[1] += 1;
       }
-      return out;
+      const ordered = {};  // in the legend's order, whatever order they were drawn in
+      for (const name of DECISIONS) if (out[name]) ordered[name] = out[name];
+      return ordered;
     },
 
     // Region names where the zoom leaves room for them (phones have no hover): larger

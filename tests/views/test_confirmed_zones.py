@@ -205,7 +205,7 @@ def test_a_decision_partly_superseded_says_which_days(tiny_store):
     assert list(kept["superseded"]) == [False, False]
     assert list(kept["superseded_days"]) == ["2021-07-12/2021-07-14", ""]
     words = {
-        lang: decisions.history_table(kept, SCHEME, lang).iloc[:, -1].tolist()
+        lang: decisions.history_table(kept, SCHEME, lang).iloc[:, 2].tolist()
         for lang in ("en", "id")
     }
     # newest first
@@ -214,6 +214,6 @@ def test_a_decision_partly_superseded_says_which_days(tiny_store):
     decisions.record(tiny_store, SCHEME, "33.01", "2021-07-07", "Bupati")
     kept = decisions.history(tiny_store, "33.01")
     assert list(kept["superseded"]) == [True, True, False]
-    assert decisions.history_table(kept, SCHEME, "en").iloc[:, -1].tolist()[1:] == [
+    assert decisions.history_table(kept, SCHEME, "en").iloc[:, 2].tolist()[1:] == [
         "superseded", "superseded",
     ]  # fmt: skip

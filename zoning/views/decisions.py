@@ -262,15 +262,16 @@ def history_table(kept: pd.DataFrame, scheme: Scheme, lang: str) -> pd.DataFrame
     return pd.DataFrame({
         t("decisions.start", lang): rows["start"].dt.strftime("%Y-%m-%d"),
         t("decisions.end", lang): rows["end"].dt.strftime("%Y-%m-%d").fillna(""),
+        # beside the period (a wide table scrolls): which of its days still stand
+        t("decisions.standing", lang): [
+            superseded_words(whole, days, lang)
+            for whole, days in zip(rows["superseded"], rows["superseded_days"], strict=True)
+        ],
         t("decisions.zone", lang): rows["zone"].map(label),
         t("decisions.computed_col", lang): rows["computed_zone"].map(label),
         t("decisions.decided_by_col", lang): rows["decided_by"],
         t("decisions.decided_at_col", lang): rows["decided_at"].dt.strftime("%Y-%m-%d %H:%M"),
         t("decisions.reason", lang): rows["reason"].fillna(""),
-        t("decisions.standing", lang): [
-            superseded_words(whole, days, lang)
-            for whole, days in zip(rows["superseded"], rows["superseded_days"], strict=True)
-        ],
     })  # fmt: skip
 
 
