@@ -3,6 +3,7 @@ setting that hides unconfirmed zones, and bad decisions refused with the field n
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -217,3 +218,29 @@ def test_a_decision_partly_superseded_says_which_days(tiny_store):
     assert decisions.history_table(kept, SCHEME, "en").iloc[:, 2].tolist()[1:] == [
         "superseded", "superseded",
     ]  # fmt: skip
+
+
+def test_the_level_s_changes_follow_decisions(tiny_store, monkeypatch):
+    """The zones shown of a whole level: what the policy page's recent changes, the map's
+    week changes and its played weeks read."""
+    from zoning.views import briefing, policy
+
+    plain = service.zone_panel(tiny_store, SCHEME, "regency")
+    assert decisions.zone_panel(tiny_store, SCHEME, "regency") is plain  # nothing to apply
+    day = pd.Timestamp("2021-07-20")
+    was = computed(tiny_store, "33.01", day)
+    zone = other_zone(was)
+    decisions.record(tiny_store, SCHEME, "33.01", "2021-07-19", "ana", zone=zone, reason="r")
+    panel = decisions.zone_panel(tiny_store, SCHEME, "regency")
+    rows = list(service.level_data(tiny_store, "regency").panel.regions)
+    i, j = rows.index("33.01"), service.level_data(tiny_store, "regency").day_index(day)
+    assert panel[i, j] == SCHEME.zone_index(zone) and panel[i, j - 2] == plain[i, j - 2]
+    assert (np.delete(panel, i, axis=0) == np.delete(plain, i, axis=0)).all()
+    recent = policy.recent_changes(tiny_store, SCHEME, "regency", day).set_index("code")
+    assert recent.loc["33.01", "changed_on"] == pd.Timestamp("2021-07-19")
+    assert recent.loc["33.01", "zone"] == zone
+    _, moved = briefing.week_changes(tiny_store, SCHEME, "regency", day)
+    assert moved.set_index("code").loc["33.01", "after"] == SCHEME.zone_index(zone)
+    monkeypatch.setenv(decisions.ENV_PUBLISH, "0")  # awaiting: no zone shown, no change
+    hidden = decisions.zone_panel(tiny_store, SCHEME, "regency")
+    assert (np.delete(hidden, i, axis=0) == NO_ZONE).all()

@@ -787,12 +787,13 @@ def zone_frames(
 ) -> dict:
     """The zones of the regions of ``geometry`` on the same weekday of the ``weeks`` weeks up
     to ``day`` (those the data reach), for the map to play: ``days`` (ISO dates, oldest
-    first) and ``zones`` (per day, one zone index per region, -1 for none). Zones only: they
+    first) and ``zones`` (per day, one zone index per region, -1 for none; analysts' decisions
+    applied, :func:`zoning.views.decisions.zone_panel`). Zones only: they
     are public at every level."""
     data = service.level_data(store, level)
     j = data.day_index(day)
     steps = [j - 7 * k for k in range(weeks - 1, -1, -1) if j - 7 * k >= 0]
-    panel = service.zone_panel(store, scheme, level)
+    panel = decisions.zone_panel(store, scheme, level)  # the zones shown: decisions applied
     rows = pd.Index(data.panel.regions).get_indexer(pd.Index(geometry.codes))
     zones = [
         np.where(rows >= 0, panel[np.maximum(rows, 0), k], NO_ZONE).astype(int).tolist()

@@ -169,6 +169,37 @@ def zone_history(
     return cache.cached(key, lambda: _zone_history(store, scheme, level, code, public), "view")
 
 
+def zone_panel(store: Store, scheme: Scheme, level: str) -> np.ndarray:
+    """:func:`zoning.views.service.zone_panel` as shown: the zone of every region x day of
+    ``level`` with analysts' decisions applied (a standing decision's zone; none while
+    awaiting confirmation, :func:`apply`). The computed panel itself when no decision and
+    no setting changes it (no copy). Read-only; cached by data version and decisions."""
+    key = cache.key(store, "decided-panel", scheme.id, level, decided=True)
+    return cache.cached(key, lambda: _zone_panel(store, scheme, level))
+
+
+def _zone_panel(store: Store, scheme: Scheme, level: str) -> np.ndarray:
+    computed = service.zone_panel(store, scheme, level)
+    kept = store.decisions(scheme=scheme.id, level=level)
+    if kept.empty and unconfirmed_public():
+        return computed
+    panel = computed.copy() if unconfirmed_public() else np.full_like(computed, NO_ZONE)
+    data = service.level_data(store, level)
+    rows = pd.Index(data.panel.regions)
+    zone_ids = list(scheme.zone_ids)
+    for region, own in kept.groupby("region", sort=False):
+        i = rows.get_indexer([region])[0]
+        if i < 0:
+            continue
+        own = own.reset_index(drop=True)
+        standing = D.daily(own, data.panel.dates)
+        decided = np.array([zone_ids.index(z) if z in zone_ids else NO_ZONE for z in own["zone"]])
+        has = standing >= 0
+        panel[i, has] = decided[standing[has]]
+    panel.flags.writeable = False
+    return panel
+
+
 def _zone_history(store: Store, scheme: Scheme, level: str, code: str, public: bool):
     computed = service.zone_history(store, scheme, level, code)
     kept = store.decisions(region=code, scheme=scheme.id, level=level)

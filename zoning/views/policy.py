@@ -131,7 +131,8 @@ RECENT_COLUMNS = ["code", "name", "changed_on", "previous_index", "previous", "z
 def recent_changes(
     store: Store, scheme: Scheme, level: str, day: object, days: int = 7
 ) -> pd.DataFrame:
-    """Regions of ``level`` whose zone last changed in the ``days`` days up to ``day``.
+    """Regions of ``level`` whose zone (as shown: analysts' decisions applied,
+    :func:`zoning.views.decisions.zone_panel`) last changed in the ``days`` days up to ``day``.
 
     Days without a zone are skipped, as everywhere
     (:func:`zoning.model.schemes.zone_changes`): a change is a known zone that differs from
@@ -141,7 +142,8 @@ def recent_changes(
     """
     data = service.level_data(store, level)
     j = data.day_index(day)
-    changes = zone_changes(service.zone_panel(store, scheme, level)[:, : j + 1])
+    # the zones shown: analysts' decisions applied
+    changes = zone_changes(decisions.zone_panel(store, scheme, level)[:, : j + 1])
     rows = np.flatnonzero((changes.day >= 0) & (changes.day > j - days))
     names = service.regions(store, level).set_index("code")["name"]
     codes = data.panel.regions[rows]
