@@ -37,7 +37,8 @@ def region_panel(
             decided_on=row["decided_on"], computed_index=int(row["computed_zone_index"]),
         ):  # fmt: skip
             st.markdown(f"*{escape_markdown(line)}*")  # the name is user input: text
-        history = charts.around_day(service.zone_history(store, scheme, level, region), day)
+        shown = decisions.zone_history(store, scheme, level, region, public=public)
+        history = charts.around_day(shown, day)  # decisions applied, the computed zone beside
         st.caption(t("map.zone_history", lg))
         st.altair_chart(charts.zone_strip(history, scheme, lg, day), width="stretch")
         trend_box = st.container()  # filled last: the measures first, the slower trend after

@@ -950,7 +950,7 @@ class Store:
         end = None if end is None or pd.isna(end) else pd.Timestamp(end).date()
         if end is not None and end < start:
             raise ValueError(f"the period ends ({end}) before it starts ({start})")
-        with self.transaction() as conn:
+        with self.engine.begin() as conn:  # not data: views key on decisions_mark instead
             result = conn.execute(
                 sa.insert(decisions).values(
                     region=region, scheme=scheme, level=level, start=start, end=end,

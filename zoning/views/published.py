@@ -273,10 +273,9 @@ def public_zones(
     analyst's standing decision, else the computed zone, or none for the public when
     unconfirmed zones are not public; ``computed_zone`` and ``decision`` say which.
     """
-    mark, shown = store.decisions_mark(), decisions.unconfirmed_public()
     key = cache.key(
-        store, "decided", scheme.id, level, lang, privacy.get_threshold(), public, mark, shown,
-        day=day,
+        store, "decided", scheme.id, level, lang, privacy.get_threshold(), public, day=day,
+        decided=True,
     )  # fmt: skip
 
     def build() -> pd.DataFrame:
