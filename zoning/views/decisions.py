@@ -169,17 +169,27 @@ def zone_history(
     return cache.cached(key, lambda: _zone_history(store, scheme, level, code, public), "view")
 
 
-def zone_panel(store: Store, scheme: Scheme, level: str) -> np.ndarray:
+def zone_panel(
+    store: Store, scheme: Scheme, level: str, computed: tuple[str, np.ndarray] | None = None
+) -> np.ndarray:
     """:func:`zoning.views.service.zone_panel` as shown: the zone of every region x day of
     ``level`` with analysts' decisions applied (a standing decision's zone; none while
     awaiting confirmation, :func:`apply`). The computed panel itself when no decision and
-    no setting changes it (no copy). Read-only; cached by data version and decisions."""
-    key = cache.key(store, "decided-panel", scheme.id, level, decided=True)
-    return cache.cached(key, lambda: _zone_panel(store, scheme, level))
+    no setting changes it (no copy). Read-only; cached by data version and decisions.
+
+    ``computed``: another panel of computed zones to lay the decisions over, with its name
+    for the cache (the zones with the scheme's hysteresis, for the changes that alerts and
+    bulletins announce: :func:`zoning.views.analysis.zone_changes`)."""
+    name, base = computed or ("computed", None)
+    key = cache.key(store, "decided-panel", scheme.id, level, name, decided=True)
+    return cache.cached(key, lambda: _zone_panel(store, scheme, level, base))
 
 
-def _zone_panel(store: Store, scheme: Scheme, level: str) -> np.ndarray:
-    computed = service.zone_panel(store, scheme, level)
+def _zone_panel(
+    store: Store, scheme: Scheme, level: str, computed: np.ndarray | None = None
+) -> np.ndarray:
+    if computed is None:
+        computed = service.zone_panel(store, scheme, level)
     kept = store.decisions(scheme=scheme.id, level=level)
     if kept.empty and unconfirmed_public():
         return computed
