@@ -54,13 +54,13 @@ from zoning.intake.nik import (
     NikKeyError,
     address_message,
     check_nik,
-    check_niks,
+    check_nik_numbers,
     clean_nik,
     default_secret_path,
     factorize_digits,
     load_or_create_secret,
     normalise_addresses,
-    prefix_unknown,
+    prefix_unknown_numbers,
     sixteen_digit_cells,
 )
 from zoning.intake.report import ImportResult, Report
@@ -222,7 +222,7 @@ def _parse(
     rows = table.index.to_numpy()
 
     # NIK: rows without a valid one are unverified cases (or left out), always reported
-    niks, problems = check_niks(table[cols["nik"]])
+    niks, problems, numbers = check_nik_numbers(table[cols["nik"]])
     report.facts["rows_invalid_nik"] = len(problems)
     if len(problems) == len(table):
         reasons = pd.Series(list(problems.values())).value_counts()
@@ -251,13 +251,14 @@ def _parse(
     valid = niks.notna().to_numpy()
     if _truncated_by_a_spreadsheet(niks[valid], cols["nik"], report):
         return _empty_frame()
+    table = table[list(dict.fromkeys(c for f, c in cols.items() if f != "nik"))]  # all but NIKs
     out = _cases(table[valid], cols, regions, report)
     out.insert(1, "nik", pd.Series(niks[valid].to_numpy(dtype=object), dtype=object))
     out["unverified"] = False
     if report.has_errors:
         return _empty_frame()
 
-    unknown = prefix_unknown(out["nik"], regions["code"])
+    unknown = prefix_unknown_numbers(numbers[valid], regions["code"])
     report.facts["rows_nik_prefix_unknown"] = int(unknown.sum())
     for row in out.loc[unknown, "row"]:
         _warn(
