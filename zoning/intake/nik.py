@@ -210,9 +210,14 @@ def factorize_digits(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         table = raw.view(np.uint8).reshape(n, NIK_LENGTH + 1)
         digits = table[:, :NIK_LENGTH]
         if (table[:, NIK_LENGTH] == 0).all() and ((digits >= 48) & (digits <= 57)).all():
-            number = (digits - 48).astype(np.int64) @ (10 ** np.arange(NIK_LENGTH - 1, -1, -1))
-            codes, _ = pd.factorize(number)
-            first = np.unique(codes, return_index=True)[1]
+            number = np.zeros(n, dtype=np.int64)
+            for k in range(NIK_LENGTH):  # the digits' codes, as one decimal number
+                number *= 10
+                number += digits[:, k]
+            codes, _ = pd.factorize(number)  # the same codes as of the texts (offset alike)
+            # codes number the values in order of first appearance: a first one is greater
+            # than every code before it
+            first = np.flatnonzero(np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]])
             return codes, values[first]
     codes, uniques = pd.factorize(values)
     return codes, np.asarray(uniques, dtype=object)

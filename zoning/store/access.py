@@ -711,13 +711,16 @@ class Store:
         texts = np.array(days.strftime("%Y-%m-%d") if sqlite else days.date, dtype=object)
         house = frame["household_key"].to_numpy(dtype=object, copy=True)
         house[pd.isna(house)] = None
+        # SQLite keeps booleans as 0 and 1; the driver binds an int at once, a bool only
+        # after asking for an adapter (a third more time for the whole insert)
+        flag = np.int64 if sqlite else bool
         columns = {
             "person_key": keys[order],
             "date": texts[day_codes[order]],
             "region": frame["region"].to_numpy(dtype=object)[order],
             "household_key": house[order],
-            "episode": frame["episode"].to_numpy(dtype=bool)[order],
-            "unverified": frame["unverified"].to_numpy(dtype=bool)[order],
+            "episode": frame["episode"].to_numpy(dtype=bool)[order].astype(flag),
+            "unverified": frame["unverified"].to_numpy(dtype=bool)[order].astype(flag),
         }
         if not sqlite:
             _insert_columns(conn, case_dates, columns, upload_id=int(upload_id))
