@@ -564,7 +564,10 @@ def plan_episodes(new: pd.DataFrame, stored: pd.DataFrame, days: int = EPISODE_D
     with the same episodes, each at the same place.
     """
     n_new, n_old = len(new), len(stored)
-    if "person" in new:
+    if "person" in new and not n_old:  # a first import: nothing stored to match
+        new_code = new["person"].to_numpy(np.int64)
+        old_code = np.zeros(0, dtype=np.int64)
+    elif "person" in new:
         new_code = new["person"].to_numpy(np.int64)
         first_row = np.unique(new_code, return_index=True)[1]
         distinct = pd.Index(new["person_key"].to_numpy(dtype=object)[first_row], dtype=object)
