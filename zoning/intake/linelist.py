@@ -826,8 +826,8 @@ class LineList(envelope.Kind):
         """Keyed hashes instead of NIKs, No. KKs and addresses (the NIKs are dropped)."""
         sha256, spans = checked.work
         cases, people = _keyed(checked.frame, self.hasher, sha256)
-        checked.report.facts["people_in_file"] = int((~cases["unverified"]).groupby(
-            cases["person"]).any().sum()) if len(cases) else 0  # fmt: skip
+        verified = cases["person"].to_numpy(np.int64)[~cases["unverified"].to_numpy(bool)]
+        checked.report.facts["people_in_file"] = int(np.count_nonzero(np.bincount(verified)))
         checked.frame = checked.frame.iloc[:0]
         checked.work = (cases, people, spans)
 
