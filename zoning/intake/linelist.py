@@ -297,7 +297,7 @@ def _cases(
     address = np.full(len(sub), None, dtype=object)
     if "address" in cols:
         cells = sub[cols["address"]].to_numpy(dtype=object)
-        filled = cells != ""
+        filled = (sub[cols["address"]] != "").to_numpy(dtype=bool)  # compared column-wise
         address[filled] = cells[filled]
     return pd.DataFrame(
         {
@@ -512,7 +512,7 @@ def _family_cards(sub: pd.DataFrame, column: str | None, report: Report) -> np.n
     cells = sub[column].to_numpy(dtype=object)
     good = sixteen_digit_cells(sub[column])
     out[good] = cells[good]
-    for k in np.flatnonzero(~good & (cells != "")):
+    for k in np.flatnonzero(~good & (sub[column] != "").to_numpy(dtype=bool)):
         cell = str(cells[k]).strip()
         digits = clean_nik(cell)
         if len(digits) == 16 and digits.isascii() and digits.isdigit():
