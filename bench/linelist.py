@@ -302,6 +302,7 @@ def main() -> None:
         result = import_linelist(store, path, filename=path.name, author="bench")
         if profiler:
             profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
         seconds = time.perf_counter() - start
         print(f"import_linelist: {seconds:.1f} s (CPU of this process "
               f"{time.process_time() - cpu:.1f} s)  -> {result.summary()}")  # fmt: skip
@@ -334,8 +335,6 @@ def main() -> None:
         again = import_linelist(store, path, filename=path.name, author="bench")
         print(f"same file again, after the daily upload: {time.perf_counter() - start:.1f} s "
               f"-> {again.summary()}")  # fmt: skip
-        if profiler:
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
     finally:
         if args.keep:
             print(f"kept {folder}")

@@ -135,6 +135,24 @@ def test_column_check_agrees_with_the_cell_check(values):
                 assert pd.isna(niks.iloc[k])
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(niks_or_junk, max_size=30))
+def test_numbers_and_their_prefixes_are_those_of_the_valid_niks(values):
+    codes = ["33", "33.74", "33.74.01", "33.01", "31"]
+    for dtype in ("str", object):
+        cells = pd.Series(values, dtype=dtype)
+        niks, problems = check_niks(cells)
+        again, same_problems, numbers = N.check_nik_numbers(cells)
+        assert same_problems == problems and again.equals(niks)
+        valid = niks.notna().to_numpy()
+        expected = [int(v) if ok else 0 for v, ok in zip(niks, valid, strict=True)]
+        assert numbers.tolist() == expected
+        assert np.array_equal(
+            N.prefix_unknown_numbers(numbers[valid], codes),
+            prefix_unknown(niks[valid].tolist(), codes),
+        )
+
+
 def test_column_check_of_floats_and_empties():
     niks, problems = check_niks(pd.Series([3.374010101900001e15, None, nik()], dtype=object))
     assert problems == {0: STORED_AS_NUMBER, 1: "the NIK is empty"}

@@ -281,6 +281,37 @@ def test_case_houses_are_the_stored_episodes_of_the_asked_regions_and_days(tiny_
         assert tiny_store.case_houses(conn, [], "2021-07-01", "2021-07-07").empty
 
 
+def test_case_dates_read_back_what_was_written_by_scan_and_by_key(tiny_store: Store):
+    """Every column as written, whichever way the rows are found: a scan filtered by key (a
+    large share of the people) or ``IN`` lists (a few); a missing house stays missing."""
+    n = 30
+    frame = pd.DataFrame(
+        {
+            "person_key": [f"{k:064x}" for k in range(n)],
+            "date": pd.Timestamp("2021-07-01") + pd.to_timedelta(np.arange(n) % 7, unit="D"),
+            "region": ["33.01.01.2001"] * n,
+            "household_key": [None if k % 3 == 0 else f"{k:064d}" for k in range(n)],
+            "episode": [k % 2 == 0 for k in range(n)],
+            "unverified": [k == 5 for k in range(n)],
+        }
+    )
+    with tiny_store.transaction() as conn:
+        upload = tiny_store.record_upload(conn, "test", None, None, "pytest", n, n)
+        tiny_store.insert_case_dates(conn, frame, upload)
+    everyone = tiny_store.case_dates()
+    one = tiny_store.case_dates([frame["person_key"][3]])  # 1 * 20 < 30: by key
+    half = tiny_store.case_dates(frame["person_key"][:15])  # 15 * 20 > 30: a scan
+    for found, wanted in ((everyone, frame), (one, frame.iloc[[3]]), (half, frame.iloc[:15])):
+        found = found.sort_values("person_key", ignore_index=True)
+        assert found["date"].dtype == "datetime64[s]"
+        assert found["episode"].dtype == bool and found["unverified"].dtype == bool
+        assert found["household_key"].isna().tolist() == wanted["household_key"].isna().tolist()
+        columns = ["person_key", "date", "region", "episode", "unverified"]
+        assert found[columns].values.tolist() == wanted[columns].values.tolist()
+        assert found["household_key"].dropna().tolist() == wanted["household_key"].dropna().tolist()
+    assert tiny_store.case_dates([]).empty
+
+
 def test_a_store_of_episodes_only_is_moved_into_the_case_register(tiny_store: Store):
     """Stores made when only episode starts were kept: each start becomes a positive date
     that starts an episode, once, and the old table goes."""

@@ -54,13 +54,13 @@ from zoning.intake.nik import (
     NikKeyError,
     address_message,
     check_nik,
-    check_niks,
+    check_nik_numbers,
     clean_nik,
     default_secret_path,
     factorize_digits,
     load_or_create_secret,
     normalise_addresses,
-    prefix_unknown,
+    prefix_unknown_numbers,
     sixteen_digit_cells,
 )
 from zoning.intake.report import ImportResult, Report
@@ -222,7 +222,7 @@ def _parse(
     rows = table.index.to_numpy()
 
     # NIK: rows without a valid one are unverified cases (or left out), always reported
-    niks, problems = check_niks(table[cols["nik"]])
+    niks, problems, numbers = check_nik_numbers(table[cols["nik"]])
     report.facts["rows_invalid_nik"] = len(problems)
     if len(problems) == len(table):
         reasons = pd.Series(list(problems.values())).value_counts()
@@ -251,13 +251,14 @@ def _parse(
     valid = niks.notna().to_numpy()
     if _truncated_by_a_spreadsheet(niks[valid], cols["nik"], report):
         return _empty_frame()
+    table = table[list(dict.fromkeys(c for f, c in cols.items() if f != "nik"))]  # all but NIKs
     out = _cases(table[valid], cols, regions, report)
     out.insert(1, "nik", pd.Series(niks[valid].to_numpy(dtype=object), dtype=object))
     out["unverified"] = False
     if report.has_errors:
         return _empty_frame()
 
-    unknown = prefix_unknown(out["nik"], regions["code"])
+    unknown = prefix_unknown_numbers(numbers[valid], regions["code"])
     report.facts["rows_nik_prefix_unknown"] = int(unknown.sum())
     for row in out.loc[unknown, "row"]:
         _warn(
@@ -296,7 +297,7 @@ def _cases(
     address = np.full(len(sub), None, dtype=object)
     if "address" in cols:
         cells = sub[cols["address"]].to_numpy(dtype=object)
-        filled = cells != ""
+        filled = (sub[cols["address"]] != "").to_numpy(dtype=bool)  # compared column-wise
         address[filled] = cells[filled]
     return pd.DataFrame(
         {
@@ -511,7 +512,7 @@ def _family_cards(sub: pd.DataFrame, column: str | None, report: Report) -> np.n
     cells = sub[column].to_numpy(dtype=object)
     good = sixteen_digit_cells(sub[column])
     out[good] = cells[good]
-    for k in np.flatnonzero(~good & (cells != "")):
+    for k in np.flatnonzero(~good & (sub[column] != "").to_numpy(dtype=bool)):
         cell = str(cells[k]).strip()
         digits = clean_nik(cell)
         if len(digits) == 16 and digits.isascii() and digits.isdigit():
@@ -563,7 +564,10 @@ def plan_episodes(new: pd.DataFrame, stored: pd.DataFrame, days: int = EPISODE_D
     with the same episodes, each at the same place.
     """
     n_new, n_old = len(new), len(stored)
-    if "person" in new:
+    if "person" in new and not n_old:  # a first import: nothing stored to match
+        new_code = new["person"].to_numpy(np.int64)
+        old_code = np.zeros(0, dtype=np.int64)
+    elif "person" in new:
         new_code = new["person"].to_numpy(np.int64)
         first_row = np.unique(new_code, return_index=True)[1]
         distinct = pd.Index(new["person_key"].to_numpy(dtype=object)[first_row], dtype=object)
@@ -822,8 +826,8 @@ class LineList(envelope.Kind):
         """Keyed hashes instead of NIKs, No. KKs and addresses (the NIKs are dropped)."""
         sha256, spans = checked.work
         cases, people = _keyed(checked.frame, self.hasher, sha256)
-        checked.report.facts["people_in_file"] = int((~cases["unverified"]).groupby(
-            cases["person"]).any().sum()) if len(cases) else 0  # fmt: skip
+        verified = cases["person"].to_numpy(np.int64)[~cases["unverified"].to_numpy(bool)]
+        checked.report.facts["people_in_file"] = int(np.count_nonzero(np.bincount(verified)))
         checked.frame = checked.frame.iloc[:0]
         checked.work = (cases, people, spans)
 

@@ -118,12 +118,22 @@ def check_niks(values: pd.Series) -> tuple[pd.Series, dict[int, str]]:
     problems : dict of int to str
         The :func:`check_nik` reason for each invalid position.
     """
+    niks, problems, _ = check_nik_numbers(values)
+    return niks, problems
+
+
+def check_nik_numbers(values: pd.Series) -> tuple[pd.Series, dict[int, str], np.ndarray]:
+    """:func:`check_niks`, and each valid NIK as a number (int64; 0 where invalid): its
+    digits, read once, serve the later checks (:func:`prefix_unknown_numbers`)."""
     n = len(values)
     text = pd.Series(values, dtype="str").reset_index(drop=True)
     where, digits = _sixteen_digits(text)
     ok = np.zeros(n, dtype=bool)
+    numbers = np.zeros(n, dtype=np.int64)
     if len(where):
         ok[where] = _structure_ok(digits)
+        numbers[where] = _as_numbers(digits)
+    numbers[~ok] = 0
     niks = text.where(ok)
     problems: dict[int, str] = {}
     rescued: dict[int, str] = {}
@@ -136,7 +146,17 @@ def check_niks(values: pd.Series) -> tuple[pd.Series, dict[int, str]]:
             problems[int(k)] = reason
     if rescued:
         niks.iloc[list(rescued)] = list(rescued.values())
-    return niks, problems
+        numbers[list(rescued)] = [int(v) for v in rescued.values()]
+    return niks, problems, numbers
+
+
+def _as_numbers(digits: np.ndarray) -> np.ndarray:
+    """A (16, n) array of digits as n int64 numbers (16 digits fit in 63 bits)."""
+    out = np.zeros(digits.shape[1], dtype=np.int64)
+    for row in digits:  # 16 passes over n numbers: no (16, n) int64 copy
+        out *= 10
+        out += row
+    return out
 
 
 def sixteen_digit_cells(values: pd.Series) -> np.ndarray:
@@ -190,9 +210,14 @@ def factorize_digits(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         table = raw.view(np.uint8).reshape(n, NIK_LENGTH + 1)
         digits = table[:, :NIK_LENGTH]
         if (table[:, NIK_LENGTH] == 0).all() and ((digits >= 48) & (digits <= 57)).all():
-            number = (digits - 48).astype(np.int64) @ (10 ** np.arange(NIK_LENGTH - 1, -1, -1))
-            codes, _ = pd.factorize(number)
-            first = np.unique(codes, return_index=True)[1]
+            number = np.zeros(n, dtype=np.int64)
+            for k in range(NIK_LENGTH):  # the digits' codes, as one decimal number
+                number *= 10
+                number += digits[:, k]
+            codes, _ = pd.factorize(number)  # the same codes as of the texts (offset alike)
+            # codes number the values in order of first appearance: a first one is greater
+            # than every code before it
+            first = np.flatnonzero(np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]])
             return codes, values[first]
     codes, uniques = pd.factorize(values)
     return codes, np.asarray(uniques, dtype=object)
@@ -231,6 +256,17 @@ def prefix_unknown(niks: Iterable[str], region_codes: Iterable[str]) -> np.ndarr
     must be a stored regency and, where the store has that regency's districts, their
     district (digits 1-6) a stored district. Such a NIK is worth a warning, not a refusal.
     """
+    text = pd.Series(niks, dtype="str").reset_index(drop=True)
+    where, digits = _sixteen_digits(text)  # valid NIKs are 16 digits
+    numbers = np.zeros(len(text), dtype=np.int64)
+    numbers[where] = _as_numbers(digits)
+    out = prefix_unknown_numbers(numbers, region_codes)
+    out[numbers == 0] = False
+    return out
+
+
+def prefix_unknown_numbers(numbers: np.ndarray, region_codes: Iterable[str]) -> np.ndarray:
+    """:func:`prefix_unknown` of NIKs given as numbers (:func:`check_nik_numbers`)."""
     provinces, regencies, districts, with_districts = set(), set(), set(), set()
     for code in region_codes:
         parts = code.split(".")
@@ -248,16 +284,10 @@ def prefix_unknown(niks: Iterable[str], region_codes: Iterable[str]) -> np.ndarr
             return True
         return prefix[:4] in with_districts and prefix not in districts
 
-    text = pd.Series(niks, dtype="str").reset_index(drop=True)
-    where, digits = _sixteen_digits(text)  # valid NIKs are 16 digits
-    prefix = np.zeros(len(where), dtype=np.int64)
-    for k in range(6):
-        prefix = prefix * 10 + digits[k]
+    prefix = np.asarray(numbers, dtype=np.int64) // 10 ** (NIK_LENGTH - 6)
     distinct, inverse = np.unique(prefix, return_inverse=True)
     flags = np.array([unknown(f"{p:06d}") for p in distinct], dtype=bool)
-    out = np.zeros(len(text), dtype=bool)
-    out[where] = flags[inverse.ravel()]
-    return out
+    return flags[inverse.ravel()] if len(prefix) else np.zeros(0, dtype=bool)
 
 
 # --- keyed hashing ------------------------------------------------------------------------
@@ -317,7 +347,7 @@ class NikHasher:
 
     def keys(self, niks: Iterable[str]) -> list[str]:
         """Person keys of many NIKs that are already clean (16 ASCII digits each)."""
-        return self._macs(b"nik:" + n.encode("ascii") for n in niks)
+        return self._macs([b"nik:" + n.encode("ascii") for n in niks])
 
     def row_keys(self, file_sha256: str, rows: Iterable[int]) -> list[str]:
         """Keys of rows of one file (its sha256) that have no valid NIK: each row a key of

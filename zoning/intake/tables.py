@@ -20,6 +20,7 @@ import io
 import math
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -290,15 +291,18 @@ def read_cells_fast(data: bytes) -> Table:
         return read_cells(data)
     check_line_length(data)
     delimiter = sniff_delimiter(text)
-    header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    header = next(csv.reader(_lines(text), delimiter=delimiter), [])
     names = [h.strip().lower() for h in header]
     if not any(names) or len(set(names)) < len(names):
         return read_cells(data)
     keys = [f"c{i}" for i in range(len(names))]
+    body = pa.py_buffer(data).slice(3 if data.startswith(_UTF8_BOM) else 0)  # the text's bytes
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            read_options=pacsv.ReadOptions(column_names=keys, skip_rows=1),
+            pa.BufferReader(body),
+            # one thread: with quoted line breaks allowed, pyarrow's threads cost twice the
+            # CPU time for no less waiting on 2 cores (a million rows: 0.1-0.27 s vs 0.2-0.5 s)
+            read_options=pacsv.ReadOptions(column_names=keys, skip_rows=1, use_threads=False),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False
             ),
@@ -322,6 +326,16 @@ def read_cells_fast(data: bytes) -> Table:
     if frame.empty:
         return read_cells(data)
     return Table(frame, "csv", "utf-8", delimiter)
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their ends, as ``io.StringIO(text, newline="")`` gives
+    them, one at a time (the header is read without copying a file of many megabytes)."""
+    return (m.group() for m in _LINE.finditer(text))
 
 
 def header_names(data: bytes) -> list[str]:

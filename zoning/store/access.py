@@ -656,27 +656,26 @@ class Store:
         total = self.case_count(conn)
         keys = None if person_keys is None or total == 0 else list(dict.fromkeys(person_keys))
         if total == 0 or (keys is not None and not keys):
-            out = pd.DataFrame({n: pd.Series(dtype=object) for n in names})
+            out = {n: np.empty(0, dtype=object) for n in names}
         elif keys is None or len(keys) * 20 > total:  # a large share: one scan is cheaper
-            out = _read_frame(conn, sa.select(*cols))
+            out = _read_columns(conn, sa.select(*cols))
             if keys is not None:
-                out = out[out["person_key"].isin(keys)]
+                keep = pd.Series(out["person_key"], dtype=object).isin(set(keys)).to_numpy()
+                out = {n: v[keep] for n, v in out.items()}
         else:
-            frames = [
-                _read_frame(conn, sa.select(*cols).where(case_dates.c.person_key.in_(chunk)))
+            parts = [
+                _read_columns(conn, sa.select(*cols).where(case_dates.c.person_key.in_(chunk)))
                 for chunk in _chunks(keys, 1000)
             ]
-            out = pd.concat(frames, ignore_index=True)
-        out = out.reset_index(drop=True)
+            out = {n: np.concatenate([p[n] for p in parts]) for n in names}
+        house = out["household_key"]
         return pd.DataFrame(
             {
                 "id": out["id"].astype("int64"),
-                "person_key": pd.Series(out["person_key"].to_numpy(dtype=object), dtype=object),
-                "date": pd.to_datetime(out["date"]).astype("datetime64[s]"),
-                "region": pd.Series(out["region"].to_numpy(dtype=object), dtype=object),
-                "household_key": pd.Series(
-                    out["household_key"].to_numpy(dtype=object), dtype=object
-                ),
+                "person_key": pd.Series(out["person_key"], dtype=object),
+                "date": _days_read(out["date"]),
+                "region": pd.Series(out["region"], dtype=object),
+                "household_key": pd.Series(np.where(pd.isna(house), np.nan, house), dtype=object),
                 "episode": out["episode"].astype(bool),
                 "unverified": out["unverified"].astype(bool),
             }
@@ -713,13 +712,16 @@ class Store:
         texts = np.array(days.strftime("%Y-%m-%d") if sqlite else days.date, dtype=object)
         house = frame["household_key"].to_numpy(dtype=object, copy=True)
         house[pd.isna(house)] = None
+        # SQLite keeps booleans as 0 and 1; the driver binds an int at once, a bool only
+        # after asking for an adapter (a third more time for the whole insert)
+        flag = np.int64 if sqlite else bool
         columns = {
             "person_key": keys[order],
             "date": texts[day_codes[order]],
             "region": frame["region"].to_numpy(dtype=object)[order],
             "household_key": house[order],
-            "episode": frame["episode"].to_numpy(dtype=bool)[order],
-            "unverified": frame["unverified"].to_numpy(dtype=bool)[order],
+            "episode": frame["episode"].to_numpy(dtype=bool)[order].astype(flag),
+            "unverified": frame["unverified"].to_numpy(dtype=bool)[order].astype(flag),
         }
         if not sqlite:
             _insert_columns(conn, case_dates, columns, upload_id=int(upload_id))
@@ -1228,6 +1230,34 @@ def _read_frame(conn: Connection, query: sa.Select) -> pd.DataFrame:
         return pd.DataFrame(cursor.fetchall(), columns=columns)
     finally:
         cursor.close()
+
+
+def _read_columns(conn: Connection, query: sa.Select) -> dict[str, np.ndarray]:
+    """Run a query through the driver; each column an array of the driver's values (Python
+    objects, no types inferred: several times faster than a frame for a million rows)."""
+    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(sql)
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    out = {}
+    for name, values in zip(names, columns, strict=True):
+        array = np.empty(len(values), dtype=object)
+        array[:] = values
+        out[name] = array
+    return out
+
+
+def _days_read(values: np.ndarray) -> np.ndarray:
+    """Days as read from the store (ISO text on SQLite, dates elsewhere) as datetime64[s],
+    each distinct day parsed once."""
+    codes, uniques = pd.factorize(values)
+    days = pd.to_datetime(pd.Series(uniques, dtype=object)).to_numpy().astype("datetime64[s]")
+    return days[codes] if len(codes) else np.empty(0, dtype="datetime64[s]")
 
 
 def _village_of(region: sa.ColumnElement) -> sa.ColumnElement:
