@@ -1220,29 +1220,28 @@ class Store:
 _IN_LIMIT = 500  # region codes filtered in SQL; more are filtered after reading
 
 
-def _read_frame(conn: Connection, query: sa.Select) -> pd.DataFrame:
-    """Run a query through the driver and return a frame (much faster than row objects)."""
+def _fetch(conn: Connection, query: sa.Select) -> tuple[list[str], list[tuple]]:
+    """Run a query through the driver: its column names and rows as the driver gives them
+    (much faster than SQLAlchemy's row objects)."""
     sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     cursor = conn.connection.driver_connection.cursor()
     try:
         cursor.execute(sql)
-        columns = [d[0] for d in cursor.description]
-        return pd.DataFrame(cursor.fetchall(), columns=columns)
+        return [d[0] for d in cursor.description], cursor.fetchall()
     finally:
         cursor.close()
+
+
+def _read_frame(conn: Connection, query: sa.Select) -> pd.DataFrame:
+    """Run a query through the driver and return a frame."""
+    names, rows = _fetch(conn, query)
+    return pd.DataFrame(rows, columns=names)
 
 
 def _read_columns(conn: Connection, query: sa.Select) -> dict[str, np.ndarray]:
     """Run a query through the driver; each column an array of the driver's values (Python
     objects, no types inferred: several times faster than a frame for a million rows)."""
-    sql = str(query.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        cursor.execute(sql)
-        names = [d[0] for d in cursor.description]
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
+    names, rows = _fetch(conn, query)
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
     out = {}
     for name, values in zip(names, columns, strict=True):
