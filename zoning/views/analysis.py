@@ -8,7 +8,6 @@ Each reads the store through :mod:`zoning.views.service` and computes with the m
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -20,6 +19,7 @@ from zoning.model.codes import try_normalise
 from zoning.model.schemes import NO_ZONE, Scheme, every_zone_change
 from zoning.store import DISPLAY_TOLERANCE, Store
 from zoning.views import cache, service
+from zoning.views.delays import reporting_delay
 
 #: The metric hot spots are found on unless another is asked for.
 DEFAULT_HOTSPOT_METRIC = "cases_7d_per_100k"
@@ -277,56 +277,7 @@ def serial_interval_setting() -> tuple[float, float]:
     return values[0], values[1]
 
 
-# --- reporting delays and nowcasts -------------------------------------------------------------
-@dataclass(frozen=True)
-class Delay:
-    """The share of a day's cases reported within 0 .. :data:`nowcast.MAX_DELAY` days, and
-    the day of the last upload it was estimated from (ages of days count from it)."""
-
-    share: np.ndarray
-    as_of: pd.Timestamp
-
-
-def reporting_delay(store: Store, level: str, field: str = "new_cases") -> Delay | None:
-    """The reporting delay of ``field`` at ``level``, estimated from when each value of the
-    level's regions arrived (uploads and the revisions of later ones); ``None`` until days
-    reported as they happened have been revised. Days whose first report came later than
-    :data:`nowcast.MAX_DELAY` days (a bulk upload of the past) are left out."""
-
-    def build() -> Delay | None:
-        days = store.upload_days()
-        if len(days) < 2:
-            return None
-        found = store.arrivals(level, field, days[0] - pd.Timedelta(days=nowcast.MAX_DELAY))
-        if found.empty:
-            return None
-        found["delay"] = (found["arrived"] - found["date"]).dt.days
-        first = found.groupby(["region", "date"])["delay"].transform("min")
-        found = found[(first >= 0) & (first <= nowcast.MAX_DELAY) & (found["delay"] >= 0)]
-        if found.empty:
-            return None
-        last = found["arrived"].max()
-        dates = pd.DatetimeIndex(sorted(found["date"].unique()))
-        width = nowcast.MAX_DELAY + 1
-        # each region-day's value known k days after it is its latest arrival by then: the
-        # changes of value, added at the delay they arrived, then summed along the delays
-        found = found.sort_values(["region", "date", "delay"])
-        change = found["value"] - found.groupby(["region", "date"])["value"].shift(fill_value=0)
-        triangle = np.zeros((len(dates), width))
-        np.add.at(
-            triangle,
-            (dates.get_indexer(found["date"]), np.minimum(found["delay"], width - 1)),
-            change.to_numpy(dtype=float),
-        )
-        triangle = np.cumsum(triangle, axis=1)
-        age = (last - dates).days.to_numpy()
-        triangle[np.arange(width)[None, :] > age[:, None]] = np.nan
-        share = nowcast.delay_distribution(triangle)
-        return None if share is None else Delay(share=share, as_of=pd.Timestamp(last))
-
-    return cache.cached(cache.key(store, "reporting-delay", level, field), build)
-
-
+# --- nowcasts ----------------------------------------------------------------------------------
 def nowcast_series(store: Store, level: str, code: str, field: str = "new_cases") -> pd.DataFrame:
     """The nowcast of the last days of region ``code`` of ``level``: ``date, reported,
     nowcast, lower, upper`` for the days still incomplete under :func:`reporting_delay`
