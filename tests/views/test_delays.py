@@ -146,7 +146,8 @@ def test_line_lists_feed_the_delay(tmp_path, monkeypatch):
     """Daily line lists, each case arriving a geometric number of days after it was
     confirmed: the register's daily counts are revised upload by upload, and the delay
     (60 % the same day) is recovered."""
-    old = pd.DataFrame({"region": VILLAGES[:1], "date": START, "new_cases": 1.0})
+    past = START - pd.Timedelta(days=90)
+    old = pd.DataFrame({"region": VILLAGES[:1], "date": past, "new_cases": 1.0})
     store = write_store(tmp_path / "l.db", tiny_regions(), old)
     linelist_uploads(store, monkeypatch, GEOMETRIC)
     delay = delays.reporting_delay(store, "village")
