@@ -748,7 +748,7 @@
   function legendControl(args) {
     const view = args.view;
     const size = window.innerWidth >= LARGE_LEGEND_MIN_WIDTH ? args.legend_size : null;
-    const key = JSON.stringify([view.legend, view.title, size, view.mark_labels]);
+    const key = JSON.stringify([view.legend, view.title, size, view.mark_labels, view.note]);
     if (state.legend && state.legend.key === key) return;
     if (state.legend) state.map.removeControl(state.legend);
     const control = L.control({ position: "bottomright" });
@@ -790,6 +790,8 @@
         item.appendChild(document.createTextNode(label));
         box.appendChild(item);
       }
+      // zones resting on figures still filling in: said under the legend (plain text)
+      if (view.note) box.appendChild(el("div", view.note, "zm-note"));
       L.DomEvent.disableClickPropagation(box);
       return box;
     };

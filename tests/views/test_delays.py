@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import tiny_regions, write_store
+from conftest import count_uploads, late_cases, on_day, tiny_regions, write_store
 
 from zoning.intake.linelist import import_linelist
 from zoning.model import nowcast
@@ -18,7 +18,7 @@ from zoning.store import Store, access
 from zoning.views import delays, service
 
 VILLAGES = tiny_regions().query("level == 'village'")["code"].tolist()
-START = pd.Timestamp("2021-06-01")
+START = pd.Timestamp("2021-06-01")  # the first daily upload (conftest.count_uploads)
 #: 30 % of a day's cases reported the same day, 90 % within 4 days, all within 5:
 #: the provisional period is 5 days, not the default 3.
 SLOW = np.array([0.3, 0.2, 0.2, 0.1, 0.1, 0.1])
@@ -30,41 +30,6 @@ GEOMETRIC[-1] += 1 - GEOMETRIC.sum()
 def share_of(delay: np.ndarray) -> np.ndarray:
     """F(k) for k = 0 .. MAX_DELAY of the delay probabilities ``delay``."""
     return np.r_[np.cumsum(delay), np.ones(nowcast.MAX_DELAY + 1 - len(delay))]
-
-
-def on_day(monkeypatch: pytest.MonkeyPatch, day: pd.Timestamp) -> None:
-    """Uploads from now on arrive on ``day``."""
-    monkeypatch.setattr(access, "_now", lambda: day.to_pydatetime())
-
-
-def late_cases(delay: np.ndarray, days: int, rate: float, seed: int) -> np.ndarray:
-    """Cases of each village and day by the delay they arrive with (villages x days x
-    delays)."""
-    rng = np.random.default_rng(seed)
-    truth = rng.poisson(rate, (len(VILLAGES), days))
-    return np.stack([[rng.multinomial(c, delay) for c in row] for row in truth])
-
-
-def count_uploads(store: Store, monkeypatch, delay: np.ndarray, days: int = 60,
-                  first: int = 0, seed: int = 3) -> None:  # fmt: skip
-    """From day ``first`` on, each day an upload of every village's cases known by then
-    (the days before it revised as late reports come in)."""
-    known = np.cumsum(late_cases(delay, days, 60, seed), axis=2)
-    width = len(delay)
-    for u in range(first, days):
-        on_day(monkeypatch, START + pd.Timedelta(days=u))
-        rows = [
-            (code, START + pd.Timedelta(days=d), float(known[i, d, min(u - d, width - 1)]))
-            for i, code in enumerate(VILLAGES)
-            for d in range(0 if u == first else max(0, u - width + 1), u + 1)
-        ]
-        frame = pd.DataFrame(rows, columns=["region", "date", "new_cases"])
-        with store.transaction() as conn:
-            upload = store.record_upload(conn, "counts", f"day{u}.csv", None, "pytest",
-                                         len(frame), 0)  # fmt: skip
-            store.write_counts(conn, frame, upload)
-            store.advance_as_of(conn, START + pd.Timedelta(days=u))
-    monkeypatch.setattr(access, "_now", lambda: dt.datetime(2026, 1, 1))
 
 
 def nik(serial: int) -> str:

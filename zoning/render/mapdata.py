@@ -48,6 +48,8 @@ from zoning.model.schemes import NO_ZONE, Scheme
 from zoning.render.mapview import safe_colour
 from zoning.render.presentation import (
     legend,
+    provisional_note,
+    provisional_texts,
     shown_columns,
     shown_zones,
     tooltip_rows,
@@ -672,13 +674,20 @@ def view_of(
                 marks["hotspot"] = flag
                 said = np.where(flag, t("map.yes", lang), t("map.no", lang))
                 extra.append((t("map.hotspot", lang), 0, said))
+        # a zone resting on figures still filling in says so, with its nowcast where shown
+        said = provisional_texts(store, level, day, zones, lang, public=public)
+        if any(s is not None for s in said):
+            extra.append((t("map.provisional_label", lang), 0, said))
+        note = provisional_note(store, level, zones, lang, public=public)
         if not geometry.tiles:
-            return zone_view(
+            view = zone_view(
                 zones, geometry, scheme, lang, level_label=level_label, masks=shown,
                 marks=marks, extra=extra,
             )  # fmt: skip
+            return {**view, "note": note} if note else view
         idx, columns, flags = _view_columns(zones, geometry, scheme, lang, shown, marks, extra)
-        return _tiled(_view(idx, [], flags, scheme, lang, level_label), geometry, columns)
+        view = _tiled(_view(idx, [], flags, scheme, lang, level_label), geometry, columns)
+        return {**view, "note": note} if note else view
 
     return cache.cached(key, build, shelf="view")
 

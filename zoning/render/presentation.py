@@ -20,7 +20,7 @@ from zoning.model.regions import LEVEL_LABELS
 from zoning.model.schemes import Scheme, Zone
 from zoning.render.mapview import build_zone_map, map_to_html
 from zoning.store import Store
-from zoning.views import decisions, published, service
+from zoning.views import decisions, delays, published, service
 from zoning.views.policy import Note, note_heading
 
 
@@ -316,3 +316,41 @@ def embed_snippet(
         f'<iframe src="{escape_html(src)}" title="{escape_html(title)}" width="100%" '
         'height="560" style="border:0" loading="lazy"></iframe>'
     )
+
+
+# --- zones resting on provisional figures ------------------------------------------------------
+def provisional_texts(
+    store: Store, level: str, day: object, zones: pd.DataFrame, lang: str, *, public: bool
+) -> np.ndarray:
+    """What each region's zone on ``day`` rests on while reports still arrive (one text per
+    row of ``zones``: ``code``, ``provisional``; ``None`` where the window is settled):
+    "reports still arriving; nowcast 12 (8–18) cases in 7 days" where the viewer may see a
+    nowcast (:func:`zoning.views.published.public_window_nowcasts`), else only the words."""
+    flags = zones["provisional"].to_numpy(dtype=bool)
+    out = np.full(len(zones), None, dtype=object)
+    if not flags.any():
+        return out
+    out[flags] = t("map.provisional_words", lang)
+    found = published.public_window_nowcasts(store, level, day, public=public)
+    if found is None or found.empty:
+        return out
+    found = found.set_index("code").reindex(zones["code"])
+    for i in np.flatnonzero(flags & np.isfinite(found["nowcast"].to_numpy(dtype=float))):
+        n, lower, upper = (found[c].iat[i] for c in ("nowcast", "lower", "upper"))
+        out[i] = t("map.provisional_nowcast", lang, n=format_number(n, lang),
+                   lower=format_number(lower, lang), upper=format_number(upper, lang))  # fmt: skip
+    return out
+
+
+def provisional_note(
+    store: Store, level: str, zones: pd.DataFrame, lang: str, *, public: bool
+) -> str | None:
+    """The map's note when some zone of the view rests on provisional figures: the period
+    (estimated from reports, or the default) and where the nowcast is given; ``None``
+    when every window is settled."""
+    if not zones["provisional"].to_numpy(dtype=bool).any():
+        return None
+    period = delays.period_text(service.level_data(store, level).period, lang)
+    figures = published.analyses_public(level, public=public)
+    return t("map.provisional_note" if figures else "map.provisional_note_public", lang,
+             period=period)  # fmt: skip

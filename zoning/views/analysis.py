@@ -297,3 +297,29 @@ def nowcast_series(store: Store, level: str, code: str, field: str = "new_cases"
         "nowcast": found.mean, "lower": found.lower, "upper": found.upper,
     })  # fmt: skip
     return out[np.isfinite(found.mean)].reset_index(drop=True)
+
+
+def window_nowcasts(store: Store, level: str, day: object) -> pd.DataFrame:
+    """The nowcast of the new cases in the 7 days to ``day`` of every region of ``level``
+    whose window is still filling in: ``code, nowcast, lower, upper`` (cached; empty
+    without a delay estimate, NaN where the window misses a day)."""
+
+    def build() -> pd.DataFrame:
+        data = service.level_data(store, level)
+        delay = reporting_delay(store, data.source_level)
+        values = data.panel.values.get("new_cases")
+        if delay is None or values is None:
+            return pd.DataFrame(columns=["code", "nowcast", "lower", "upper"])
+        j = data.day_index(day)
+        if j < M.WINDOW - 1:  # no whole window yet
+            return pd.DataFrame({"code": data.panel.regions, "nowcast": np.nan,
+                                 "lower": np.nan, "upper": np.nan})  # fmt: skip
+        days = slice(j - M.WINDOW + 1, j + 1)
+        age = (delay.as_of - data.panel.dates[days]).days.to_numpy()
+        found = nowcast.window_nowcast(values[:, days], age, delay.share)
+        return pd.DataFrame({
+            "code": data.panel.regions, "nowcast": found.mean,
+            "lower": found.lower, "upper": found.upper,
+        })  # fmt: skip
+
+    return cache.cached(cache.key(store, "window-nowcasts", level, day=day), build, shelf="view")

@@ -321,3 +321,15 @@ def public_nowcast(
         return None
     frames = [analysis.nowcast_series(store, level, code).assign(code=code) for code in codes]
     return pd.concat(frames, ignore_index=True), data.period.days
+
+
+def public_window_nowcasts(
+    store: Store, level: str, day: object, *, public: bool
+) -> pd.DataFrame | None:
+    """:func:`zoning.views.analysis.window_nowcasts` (``code, nowcast, lower, upper``: the
+    cases in the 7 days to ``day`` once all reports are in) where the viewer may see them;
+    ``None`` for the public at a small level (:func:`analyses_public`): a nowcast scales up
+    the region's own count, so there only the words "reports still arriving" are shown."""
+    if not analyses_public(level, public=public):
+        return None
+    return analysis.window_nowcasts(store, level, day)
