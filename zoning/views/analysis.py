@@ -19,7 +19,6 @@ from zoning.model.codes import try_normalise
 from zoning.model.schemes import NO_ZONE, Scheme, every_zone_change
 from zoning.store import DISPLAY_TOLERANCE, Store
 from zoning.views import cache, service
-from zoning.views.delays import reporting_delay
 
 #: The metric hot spots are found on unless another is asked for.
 DEFAULT_HOTSPOT_METRIC = "cases_7d_per_100k"
@@ -280,11 +279,12 @@ def serial_interval_setting() -> tuple[float, float]:
 # --- nowcasts ----------------------------------------------------------------------------------
 def nowcast_series(store: Store, level: str, code: str, field: str = "new_cases") -> pd.DataFrame:
     """The nowcast of the last days of region ``code`` of ``level``: ``date, reported,
-    nowcast, lower, upper`` for the days still incomplete under :func:`reporting_delay`
-    (empty without an estimate). The delay is that of the level the counts are reported at;
+    nowcast, lower, upper`` for the days still incomplete under the reporting delay
+    (empty without an estimate): :func:`zoning.views.service.case_delay`, that of the level
+    the counts are reported at;
     ages count from its last upload's day."""
     columns = ["date", "reported", "nowcast", "lower", "upper"]
-    delay = reporting_delay(store, service.level_data(store, level).source_level, field)
+    delay = service.case_delay(store, level, field)
     if delay is None:
         return pd.DataFrame(columns=columns)
     series = service.case_series(store, level, code)
@@ -306,7 +306,7 @@ def window_nowcasts(store: Store, level: str, day: object) -> pd.DataFrame:
 
     def build() -> pd.DataFrame:
         data = service.level_data(store, level)
-        delay = reporting_delay(store, data.source_level)
+        delay = service.case_delay(store, level)
         values = data.panel.values.get("new_cases")
         if delay is None or values is None:
             return pd.DataFrame(columns=["code", "nowcast", "lower", "upper"])

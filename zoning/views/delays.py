@@ -16,6 +16,7 @@ so it never imports the service or the analyses.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,11 +97,22 @@ def reporting_delay(store: Store, level: str, field: str = "new_cases") -> Delay
     return cache.cached(cache.key(store, "reporting-delay", level, field), build)
 
 
-def provisional_period(store: Store, source_level: str) -> Period:
-    """How many of the last days are provisional for counts reported at ``source_level``:
-    the days until :data:`nowcast.COMPLETE_SHARE` of a day's new cases are reported, where
-    the delay can be estimated (:func:`reporting_delay`), else :data:`DEFAULT_PERIOD`."""
-    delay = reporting_delay(store, source_level)
+def finest_delay(store: Store, levels: Sequence[str], field: str = "new_cases") -> Delay | None:
+    """The reporting delay of ``field`` at the first of ``levels`` (the levels a level's
+    counts come from, finest first) where it can be estimated; ``None`` where none can."""
+    for level in levels:
+        found = reporting_delay(store, level, field)
+        if found is not None:
+            return found
+    return None
+
+
+def provisional_period(store: Store, levels: Sequence[str]) -> Period:
+    """How many of the last days are provisional for counts that come from ``levels``
+    (finest first): the days until :data:`nowcast.COMPLETE_SHARE` of a day's new cases are
+    reported, where the delay can be estimated (:func:`finest_delay`), else
+    :data:`DEFAULT_PERIOD`."""
+    delay = finest_delay(store, levels)
     if delay is None:
         return DEFAULT_PERIOD
     return Period(nowcast.provisional_days(delay.share), True)

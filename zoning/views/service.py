@@ -145,7 +145,7 @@ def _build_level(store: Store, level: str) -> LevelData:
     windows = _level_windows(store, level, counted, coverage)
     panel = _daily_panel(store, level, counted, coverage)
     computed = R.window_metrics(windows, coverage)
-    period = delays.provisional_period(store, source)
+    period = delays.provisional_period(store, counted_below(store, level))
     computed["provisional"] = M.provisional_flags(panel, period.days, as_of)
     return LevelData(level, panel, computed, source, as_of, windows, period)
 
@@ -230,6 +230,19 @@ def reported_counts(store: Store, level: str, start: object, end: object) -> pd.
     frame = M.to_frame(part, part.values)
     fields = list(part.values)
     return frame[frame[fields].notna().any(axis=1)].reset_index(drop=True) if fields else frame
+
+
+def counted_below(store: Store, level: str) -> tuple[str, ...]:
+    """The levels the counts of ``level`` come from: those at or below it with counts of
+    their own (:func:`counted_levels`), finest first."""
+    deep = level_depth(level)
+    return tuple(lv for lv in reversed(counted_levels(store)) if level_depth(lv) >= deep)
+
+
+def case_delay(store: Store, level: str, field: str = "new_cases") -> delays.Delay | None:
+    """The reporting delay the counts of ``level`` follow: that of the finest level they
+    come from whose delay can be estimated (:func:`zoning.views.delays.finest_delay`)."""
+    return delays.finest_delay(store, counted_below(store, level), field)
 
 
 def counted_levels(store: Store) -> tuple[str, ...]:
