@@ -281,8 +281,7 @@ def nowcast_series(store: Store, level: str, code: str, field: str = "new_cases"
     """The nowcast of the last days of region ``code`` of ``level``: ``date, reported,
     nowcast, lower, upper`` for the days still incomplete under the reporting delay
     (empty without an estimate): :func:`zoning.views.service.case_delay`, that of the level
-    the counts are reported at;
-    ages count from its last upload's day."""
+    the counts are reported at; ages count from its last upload's day."""
     columns = ["date", "reported", "nowcast", "lower", "upper"]
     delay = service.case_delay(store, level, field)
     if delay is None:
