@@ -103,7 +103,7 @@ def test_the_geometric_delay_is_recovered_from_counts(store, monkeypatch):
     count_uploads(store, monkeypatch, GEOMETRIC, seed=5)
     share = delays.reporting_delay(store, "village").share
     assert share == pytest.approx(share_of(GEOMETRIC), abs=0.03)
-    assert delays.provisional_period(store, "village") == delays.Period(3, True)
+    assert delays.provisional_period(store, ("village",)) == delays.Period(3, True)
 
 
 @pytest.mark.usefixtures("private_key_file")
