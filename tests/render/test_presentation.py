@@ -132,7 +132,7 @@ def test_a_provisional_zone_says_so_with_its_nowcast(tmp_path, monkeypatch):
     zones = service.zones_on(store, scheme, "village", settled)
     said = presentation.provisional_texts(store, "village", settled, zones, "en", public=False)
     assert list(said) == [None] * 4
-    assert presentation.provisional_note(store, "village", zones, "en", public=False) is None
+    assert presentation.provisional_note(store, "village", zones, "en") is None
 
 
 def test_the_maps_tooltip_and_legend_say_a_zone_rests_on_a_nowcast(tmp_path, monkeypatch):
@@ -140,13 +140,21 @@ def test_the_maps_tooltip_and_legend_say_a_zone_rests_on_a_nowcast(tmp_path, mon
 
     store, last = _daily_store(tmp_path, monkeypatch)
     scheme = builtin_schemes()["who-ct-2021"]
-    for public, lang, words in ((False, "en", "nowcast"), (True, "id", "laporan masih masuk")):
+    for public, lang in ((False, "en"), (True, "id")):
         view = mapdata.view_of(store, scheme, "village", last, lang, public=public,
                                level_label="Village")  # fmt: skip
-        label = "Provisional" if lang == "en" else "Sementara"
-        field = next(f for f in view["fields"] if f["label"] == label)
-        texts = [field["texts"][k] for k in field["text_of"] if k is not None]
-        assert texts and all(words in s for s in texts)
+        labels = [f["label"] for f in view["fields"]]
+        said = {"en": ("Provisional", "reports still arriving"),
+                "id": ("Sementara", "laporan masih masuk")}[lang]  # fmt: skip
+        field = view["fields"][labels.index(said[0])]
+        assert {field["texts"][k] for k in field["text_of"]} == {said[1]}
+        # the nowcast of the 7 days: for analysts only at village level
+        assert ("Nowcast, cases in 7 days" in labels) == (not public)
+        if not public:
+            field = view["fields"][labels.index("Nowcast, cases in 7 days")]
+            texts = [field["texts"][k] for k in field["text_of"]]
+            assert all(re.fullmatch(r"[\d,]+ \([\d,]+–[\d,]+\)", s) for s in texts)
         note = view["note"]
-        assert "5" in note and ("estimated" in note or "diperkirakan" in note)
-        assert ("tooltip" in note.lower()) == (not public)  # figures: analysts only
+        assert ("last 5 days" in note and "estimated from reports" in note) or (
+            "5 hari terakhir" in note and "diperkirakan dari laporan" in note
+        )

@@ -49,7 +49,7 @@ from zoning.render.mapview import safe_colour
 from zoning.render.presentation import (
     legend,
     provisional_note,
-    provisional_texts,
+    provisional_nowcasts,
     shown_columns,
     shown_zones,
     tooltip_rows,
@@ -675,10 +675,12 @@ def view_of(
                 said = np.where(flag, t("map.yes", lang), t("map.no", lang))
                 extra.append((t("map.hotspot", lang), 0, said))
         # a zone resting on figures still filling in says so, with its nowcast where shown
-        said = provisional_texts(store, level, day, zones, lang, public=public)
-        if any(s is not None for s in said):
-            extra.append((t("map.provisional_label", lang), 0, said))
-        note = provisional_note(store, level, zones, lang, public=public)
+        words, figures = provisional_nowcasts(store, level, day, zones, lang, public=public)
+        if any(w is not None for w in words):
+            extra.append((t("map.provisional_label", lang), 0, words))
+        if any(f is not None for f in figures):
+            extra.append((t("map.nowcast_label", lang), 0, figures))
+        note = provisional_note(store, level, zones, lang)
         if not geometry.tiles:
             view = zone_view(
                 zones, geometry, scheme, lang, level_label=level_label, masks=shown,

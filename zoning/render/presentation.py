@@ -20,7 +20,7 @@ from zoning.model.regions import LEVEL_LABELS
 from zoning.model.schemes import Scheme, Zone
 from zoning.render.mapview import build_zone_map, map_to_html
 from zoning.store import Store
-from zoning.views import decisions, delays, published, service
+from zoning.views import decisions, published, service
 from zoning.views.policy import Note, note_heading
 
 
@@ -319,38 +319,63 @@ def embed_snippet(
 
 
 # --- zones resting on provisional figures ------------------------------------------------------
+def provisional_nowcasts(
+    store: Store, level: str, day: object, zones: pd.DataFrame, lang: str, *, public: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each region's zone on ``day`` rests on figures still filling in, and its
+    nowcast: per row of ``zones`` (``code``, ``provisional``) the words "reports still
+    arriving" (``None`` where the window is settled), and "12 (8–18)", the new cases expected
+    in the 7 days once all reports are in with the 95 % interval, where the viewer may see a
+    nowcast (:func:`zoning.views.published.public_window_nowcasts`; ``None`` elsewhere)."""
+    words = np.full(len(zones), None, dtype=object)
+    figures = words.copy()
+    flags = zones["provisional"].to_numpy(dtype=bool)
+    words[flags] = t("map.provisional_words", lang)
+    for i, numbers in _window_nowcasts(store, level, day, zones, lang, public=public):
+        figures[i] = t("map.nowcast_value", lang, **numbers)
+    return words, figures
+
+
 def provisional_texts(
     store: Store, level: str, day: object, zones: pd.DataFrame, lang: str, *, public: bool
 ) -> np.ndarray:
-    """What each region's zone on ``day`` rests on while reports still arrive (one text per
-    row of ``zones``: ``code``, ``provisional``; ``None`` where the window is settled):
-    "reports still arriving; nowcast 12 (8–18) cases in 7 days" where the viewer may see a
-    nowcast (:func:`zoning.views.published.public_window_nowcasts`), else only the words."""
-    flags = zones["provisional"].to_numpy(dtype=bool)
+    """:func:`provisional_nowcasts` in one sentence per region (the region's panel):
+    "reports still arriving; nowcast 12 (8–18) cases in 7 days", the words alone where no
+    nowcast is shown, ``None`` where the window is settled."""
     out = np.full(len(zones), None, dtype=object)
-    if not flags.any():
-        return out
-    out[flags] = t("map.provisional_words", lang)
-    found = published.public_window_nowcasts(store, level, day, public=public)
-    if found is None or found.empty:
-        return out
-    found = found.set_index("code").reindex(zones["code"])
-    for i in np.flatnonzero(flags & np.isfinite(found["nowcast"].to_numpy(dtype=float))):
-        n, lower, upper = (found[c].iat[i] for c in ("nowcast", "lower", "upper"))
-        out[i] = t("map.provisional_nowcast", lang, n=format_number(n, lang),
-                   lower=format_number(lower, lang), upper=format_number(upper, lang))  # fmt: skip
+    out[zones["provisional"].to_numpy(dtype=bool)] = t("map.provisional_words", lang)
+    for i, numbers in _window_nowcasts(store, level, day, zones, lang, public=public):
+        out[i] = t("map.provisional_nowcast", lang, **numbers)
     return out
 
 
-def provisional_note(
-    store: Store, level: str, zones: pd.DataFrame, lang: str, *, public: bool
-) -> str | None:
-    """The map's note when some zone of the view rests on provisional figures: the period
-    (estimated from reports, or the default) and where the nowcast is given; ``None``
-    when every window is settled."""
+def _window_nowcasts(
+    store: Store, level: str, day: object, zones: pd.DataFrame, lang: str, *, public: bool
+) -> list[tuple[int, dict[str, str]]]:
+    """``(row, {n, lower, upper})`` formatted, for the provisional rows of ``zones`` with a
+    nowcast the viewer may see."""
+    flags = zones["provisional"].to_numpy(dtype=bool)
+    if not flags.any():
+        return []
+    found = published.public_window_nowcasts(store, level, day, public=public)
+    if found is None or found.empty:
+        return []
+    found = found.set_index("code").reindex(zones["code"])
+    rows = np.flatnonzero(flags & np.isfinite(found["nowcast"].to_numpy(dtype=float)))
+    columns = {"n": "nowcast", "lower": "lower", "upper": "upper"}
+    return [
+        (int(i), {k: format_number(found[c].iat[i], lang) for k, c in columns.items()})
+        for i in rows
+    ]
+
+
+def provisional_note(store: Store, level: str, zones: pd.DataFrame, lang: str) -> str | None:
+    """The map's note under the legend when some zone of the view rests on provisional
+    figures: how many days are provisional and whether that was estimated from the reports
+    (:func:`zoning.views.delays.provisional_period`); ``None`` when every window is settled."""
     if not zones["provisional"].to_numpy(dtype=bool).any():
         return None
-    period = delays.period_text(service.level_data(store, level).period, lang)
-    figures = published.analyses_public(level, public=public)
-    return t("map.provisional_note" if figures else "map.provisional_note_public", lang,
-             period=period)  # fmt: skip
+    period = service.level_data(store, level).period
+    how = t("map.provisional_how_estimated" if period.estimated else "map.provisional_how_default",
+            lang, days=period.days)  # fmt: skip
+    return t("map.provisional_note", lang, days=period.days, how=how)
