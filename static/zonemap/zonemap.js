@@ -16,8 +16,8 @@
 (function () {
   const state = {
     map: null, layer: null, geometry: null, geometryId: null, loading: null, args: null,
-    view: null, token: null, selected: -1, hovered: -1, legend: null, tiles: null, tip: null,
-    source: null, playing: null, player: null, timer: null, share: null,
+    view: null, token: null, selected: -1, hovered: -1, legend: null, note: null, tiles: null,
+    tip: null, source: null, playing: null, player: null, timer: null, share: null,
     folder: null, detail: {}, tips: {}, zonesOf: new Map(),
     clickNonce: Math.random().toString(36).slice(2), clicks: 0, height: 0,
   };
@@ -745,10 +745,31 @@
   // cover most of the map.
   const LARGE_LEGEND_MIN_WIDTH = 600;
 
+  // Zones resting on figures still filling in: said in a small box of its own at the top
+  // (plain text), out of the way of the regions at the map's foot and of the legend.
+  function noteControl(view) {
+    const text = view.note || "";
+    if (state.note && state.note.key === text) return;
+    if (state.note) state.map.removeControl(state.note);
+    state.note = null;
+    if (!text) return;
+    const control = L.control({ position: "topright" });
+    control.onAdd = function () {
+      const box = el("div", text, "zm-box zm-note");
+      box.setAttribute("role", "note");
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    control.addTo(state.map);
+    control.key = text;
+    state.note = control;
+  }
+
   function legendControl(args) {
     const view = args.view;
+    noteControl(view);
     const size = window.innerWidth >= LARGE_LEGEND_MIN_WIDTH ? args.legend_size : null;
-    const key = JSON.stringify([view.legend, view.title, size, view.mark_labels, view.note]);
+    const key = JSON.stringify([view.legend, view.title, size, view.mark_labels]);
     if (state.legend && state.legend.key === key) return;
     if (state.legend) state.map.removeControl(state.legend);
     const control = L.control({ position: "bottomright" });
@@ -790,8 +811,6 @@
         item.appendChild(document.createTextNode(label));
         box.appendChild(item);
       }
-      // zones resting on figures still filling in: said under the legend (plain text)
-      if (view.note) box.appendChild(el("div", view.note, "zm-note"));
       L.DomEvent.disableClickPropagation(box);
       return box;
     };
