@@ -521,7 +521,7 @@ def data_sources(store: Store, lang: str) -> list[str]:
 
 def method_points(lang: str, store: Store | None = None) -> list[str]:
     """The method in a few sentences, with the numbers the library really uses; with a
-    ``store``, the provisional period its reports give (the finest level with counts)."""
+    ``store``, the provisional period its reports give at each level counts are reported at."""
     keys = ("window", "incomplete", "provisional", "rollup", "per_100k", "classify")
     coverage = format_number(100 * min_coverage(), lang, decimals=0) + " %"
     points = [
@@ -529,11 +529,11 @@ def method_points(lang: str, store: Store | None = None) -> list[str]:
         for k in keys
     ]
     counted = service.counted_levels(store) if store is not None else ()
-    if counted:
-        period = service.level_data(store, counted[-1]).period
-        level = LEVEL_LABELS[lang][counted[-1]]
+    for level in reversed(counted):  # each level counts are reported at, finest first
+        period = delays.provisional_period(store, service.counted_below(store, level))
         text = delays.period_text(period, lang)
-        points.insert(3, t("about.method_period_now", lang, level=level, period=text))
+        label = LEVEL_LABELS[lang][level]
+        points.insert(3, t("about.method_period_now", lang, level=label, period=text))
     return points
 
 
