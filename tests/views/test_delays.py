@@ -129,3 +129,19 @@ def test_the_about_page_says_which_period(store, monkeypatch):
     count_uploads(store, monkeypatch, SLOW, days=30)
     points = policy.method_points("id", store)
     assert any("yang sementara: 5 hari terakhir (diperkirakan dari laporan" in p for p in points)
+
+
+def test_only_the_recent_days_are_read(store, monkeypatch):
+    """The delay of the last months: a store of many months reads only the recent ones."""
+    count_uploads(store, monkeypatch, SLOW, days=30)
+    read = []
+    arrivals = Store.arrivals
+
+    def spy(self, level, field, since):
+        read.append(pd.Timestamp(since))
+        return arrivals(self, level, field, since)
+
+    monkeypatch.setattr(Store, "arrivals", spy)
+    monkeypatch.setattr(delays, "RECENT_DAYS", 25)  # at least MAX_DELAY + 1: some day complete
+    assert delays.reporting_delay(store, "village", "new_cases") is not None
+    assert read == [START + pd.Timedelta(days=29 - 25)]

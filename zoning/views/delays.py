@@ -47,6 +47,9 @@ class Period:
     estimated: bool
 
 
+#: The delay is estimated from the days of the last this many days before the data's date
+#: (how late reports come now; and a year of daily uploads is not read on every change).
+RECENT_DAYS = 120
 #: The period where no delay can be estimated.
 DEFAULT_PERIOD = Period(M.DEFAULT_LAG_DAYS, False)
 
@@ -58,13 +61,18 @@ def reporting_delay(store: Store, level: str, field: str = "new_cases") -> Delay
 
     What was known of a day before the store's first upload is not known (a bulk upload of
     the past says nothing of how late its days were first reported), and days whose first
-    report came later than :data:`nowcast.MAX_DELAY` days are left out."""
+    report came later than :data:`nowcast.MAX_DELAY` days are left out; only the days of the
+    last :data:`RECENT_DAYS` days are read."""
 
     def build() -> Delay | None:
         days = store.upload_days()
         if len(days) < 2:
             return None
-        found = store.arrivals(level, field, days[0] - pd.Timedelta(days=nowcast.MAX_DELAY))
+        latest = store.meta().get("as_of")  # the data's date, else the last upload's
+        latest = pd.Timestamp(latest) if latest else days[-1]
+        since = max(days[0] - pd.Timedelta(days=nowcast.MAX_DELAY),
+                    latest - pd.Timedelta(days=RECENT_DAYS))  # fmt: skip
+        found = store.arrivals(level, field, since)
         if found.empty:
             return None
         found["delay"] = (found["arrived"] - found["date"]).dt.days
