@@ -948,6 +948,20 @@
     const title = [view.title, state.args && state.args.caption].filter(Boolean).join(" · ");
     ctx.fillText(title, 10, 10);
     ctx.font = "12px 'Source Sans Pro', 'DejaVu Sans', sans-serif";
+    if (view.note) {  // zones resting on provisional figures: the note under the title
+      let line = "", top = 30;
+      for (const word of String(view.note).split(" ")) {
+        const next = line ? line + " " + word : word;
+        if (line && ctx.measureText(next).width > Math.min(520, size.x - 20)) {
+          ctx.fillText(line, 10, top);
+          line = word;
+          top += 16;
+        } else {
+          line = next;
+        }
+      }
+      if (line) ctx.fillText(line, 10, top);
+    }
     const legend = view.legend || [];
     const marks = Object.entries(view.mark_labels || {});
     let y = size.y - 10 - 18 * (legend.length + marks.length);
