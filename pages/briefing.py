@@ -14,7 +14,7 @@ from zoning.core.i18n import t
 from zoning.core.text import escape_html
 from zoning.render import bulletin, export, mapdata, presentation
 from zoning.render.mapview import safe_colour
-from zoning.views import briefing, policy
+from zoning.views import briefing, cache, policy
 
 REFRESH_SECONDS = 5
 
@@ -70,7 +70,8 @@ MAP_FRAME {height: max(18rem, calc(100vh - 19.5rem)) !important;}
 
 lg = common.lang()
 store = common.store()
-version = store.data_version()  # read first: a commit during this run is caught below
+# read first, so a commit during this run is caught below: the data and the zones' decisions
+version = cache.key(store, "briefing", decided=True)
 try:  # the view from the URL, else the one this session was looking at on another page
     view = briefing.view_from_params(
         store, {name: common.view_param(name) for name in ("scheme", "level", "date")}
@@ -185,9 +186,10 @@ st.markdown(html("brief-print brief-print-narrow", small_print), unsafe_allow_ht
 
 # --- new data: redraw without a reload ---------------------------------------------------------
 @st.fragment(run_every=REFRESH_SECONDS)
-def redraw_on_new_data(shown: int) -> None:
-    """Every few seconds: if the store's data changed since this page was drawn, redraw it."""
-    if store.data_version() != shown:
+def redraw_on_new_data(shown: tuple) -> None:
+    """Every few seconds: if the store's data or a zone's decision changed since this page
+    was drawn (a regent confirming a zone during the briefing), redraw it."""
+    if cache.key(store, "briefing", decided=True) != shown:
         st.rerun()
 
 

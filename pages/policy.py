@@ -10,6 +10,7 @@ from ui import access, common
 from ui.measures import level_note, show_measures
 from zoning.core.i18n import pick, t, tn
 from zoning.core.text import escape_markdown
+from zoning.model import decisions as D
 from zoning.render import presentation
 from zoning.views import decisions, policy
 
@@ -64,6 +65,13 @@ with left:
         )
     else:
         st.markdown(t("policy.never_changed", lg))
+    if status.computed_since is not None:  # the zone follows a decision: the computed one beside
+        since = status.computed_since.date()
+        if status.decision in (D.CONFIRMED, D.OVERRIDDEN):  # the lines above name it
+            st.caption(t("decisions.computed_since_day", lg, day=since))
+        else:
+            computed = escape_markdown(scheme.zone_label(status.computed_index, lg))
+            st.caption(t("decisions.computed_since", lg, zone=computed, day=since))
     if not status.window_complete:
         st.warning(t("policy.incomplete_note", lg))
     elif status.provisional:

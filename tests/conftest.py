@@ -43,13 +43,10 @@ ANALYST_PASSWORD = "kata sandi analis 2021"
 
 @pytest.fixture(autouse=True)
 def _no_operator_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never see the machine's analyst password hash or small-number threshold, nor
-    the failed sign-ins of earlier tests."""
+    """Tests never see the machine's analyst password hash or small-number threshold (failed
+    sign-ins are counted in the store a test opens)."""
     monkeypatch.delenv("ZONING_ANALYST_PASSWORD_HASH", raising=False)
     monkeypatch.delenv("ZONING_SMALL_COUNT", raising=False)
-    from ui.access import ADDRESS_THROTTLES
-
-    ADDRESS_THROTTLES.clear()  # failed sign-ins of one test never slow another's down
 
 
 @pytest.fixture

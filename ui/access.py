@@ -7,6 +7,7 @@ Anyone may view; only analysts upload and write notes, and only they see exact s
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import math
 import time
@@ -14,10 +15,11 @@ import time
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from ui import guard
+from ui import common, guard
 from zoning.core import auth
 from zoning.core.i18n import t
 from zoning.model import privacy
+from zoning.store import Store
 
 _LOG = logging.getLogger("zoning.access")
 _REPORTED: set[str] = set()  # problems with the operator's hash already logged
@@ -26,8 +28,29 @@ _REPORTED: set[str] = set()  # problems with the operator's hash already logged
 
 ANALYST_KEY = "analyst"  # session: {"who": identity, "hash": the hash it was checked against}
 THROTTLE_KEY = "analyst_throttle"
-#: Failed sign-ins per client address, across sessions: a new session does not start afresh.
-ADDRESS_THROTTLES = auth.Throttles()
+
+
+class SharedThrottles:
+    """Failed sign-ins per client address, across sessions and replicas: a new session does
+    not start afresh, nor does a client that drops its cookie and lands on another replica
+    behind the proxy. Kept in the store (:meth:`zoning.store.Store.sign_in_begin`) under a
+    SHA-256 hash of the address; times are Unix seconds, as every replica shares them."""
+
+    def __init__(self, store: Store):
+        self.store = store
+
+    @staticmethod
+    def _client(address: str) -> str:
+        return hashlib.sha256(str(address).encode("utf-8")).hexdigest()
+
+    def wait(self, address: str) -> float:
+        return self.store.sign_in_wait(self._client(address), time.time())
+
+    def begin(self, address: str) -> float:
+        return self.store.sign_in_begin(self._client(address), time.time())
+
+    def succeeded(self, address: str) -> None:
+        self.store.sign_in_cleared(self._client(address))
 
 
 def _secrets() -> dict:
@@ -144,26 +167,27 @@ def client_address() -> str:
     return guard.client_address(st.context.headers, st.context.ip_address)
 
 
-def _attempt(address: str, throttle: auth.Throttle, check) -> tuple[bool | None, float]:
+def _attempt(
+    address: str, throttle: auth.Throttle, check, addresses: SharedThrottles
+) -> tuple[bool | None, float]:
     """Check the password once (``check()``), if this session and address may try now.
 
     Returns whether it was right (``None``: too soon, not checked) and the seconds to wait
     before the next attempt. The attempt is counted before the check, in the same step as
-    the decision that it may go ahead (:meth:`zoning.core.auth.Throttles.begin`), so attempts
-    sent at once from one address are counted as one after another would be; a right
-    password clears the counts.
+    the decision that it may go ahead (:meth:`zoning.store.Store.sign_in_begin`), so
+    attempts sent at once from one address, to one replica or several, are counted as one
+    after another would be; a right password clears the counts.
     """
     now = time.monotonic()
-    wait = throttle.wait(now) or ADDRESS_THROTTLES.begin(address, now)
+    wait = throttle.wait(now) or addresses.begin(address)
     if wait > 0:
         return None, wait
     throttle.failed(now)  # the session's own count: one run at a time, no race
     if check():
         throttle.succeeded()
-        ADDRESS_THROTTLES.succeeded(address)
+        addresses.succeeded(address)
         return True, 0.0
-    now = time.monotonic()
-    return False, max(throttle.wait(now), ADDRESS_THROTTLES.wait(address, now))
+    return False, max(throttle.wait(time.monotonic()), addresses.wait(address))
 
 
 def _password_sign_in(lg: str, key: str) -> None:
@@ -183,7 +207,7 @@ def _password_sign_in(lg: str, key: str) -> None:
         return
     encoded = _password_hash()
     check = functools.partial(auth.verify_password, password, encoded)
-    ok, wait = _attempt(client_address(), throttle, check)
+    ok, wait = _attempt(client_address(), throttle, check, SharedThrottles(common.store()))
     if ok:
         who = auth.identity("password", name)
         st.session_state[ANALYST_KEY] = {"who": who, "hash": encoded}

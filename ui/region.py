@@ -41,7 +41,8 @@ def region_panel(
                                               lg, public=public)[0]  # fmt: skip
         if said is not None:  # the zone rests on figures still filling in (and its nowcast)
             st.caption(f"{t('map.provisional_label', lg)}: {escape_markdown(said)}")
-        history = charts.around_day(service.zone_history(store, scheme, level, region), day)
+        shown = decisions.zone_history(store, scheme, level, region, public=public)
+        history = charts.around_day(shown, day)  # decisions applied, the computed zone beside
         st.caption(t("map.zone_history", lg))
         st.altair_chart(charts.zone_strip(history, scheme, lg, day), width="stretch")
         trend_box = st.container()  # filled last: the measures first, the slower trend after

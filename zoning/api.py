@@ -5,9 +5,11 @@ ASGI application, Starlette on uvicorn). Every answer is read-only.
 
 - ``GET /zones?level=LEVEL&scheme=ID[&date=YYYY-MM-DD][&format=csv|json|geojson]``
   ``[&within=CODE][&zone=ID,ID][&lang=id|en]``: the rows and columns of
-  ``python -m zoning zones`` (:mod:`zoning.views.zonetable`), on the latest settled day unless
+  ``python -m zoning zones --decisions`` (:mod:`zoning.views.zonetable`: what each zone rests
+  on, an analyst's decision or the computed zone, appended), on the latest settled day unless
   ``date`` is given.
-- ``GET /regions/{code}/history?scheme=ID``: one region's zone and figures by day.
+- ``GET /regions/{code}/history?scheme=ID``: one region's zone (decisions applied, with
+  ``computed_zone`` and ``decision``) and figures by day.
 - ``GET /schemes``, ``GET /regions?level=LEVEL[&within=CODE]``.
 - ``GET /openapi.json`` and ``GET /docs`` (the same description as a plain page, offline).
 
@@ -18,9 +20,10 @@ text is under ``notes``. A caller with ``Authorization: Bearer TOKEN``, where th
 scrypt hash (``python -m zoning auth hash-password``) is in ``ZONING_API_TOKEN_HASH``
 (several separated by commas), gets exact figures.
 
-Caching: every answer carries an ``ETag`` made from the store's data version and the
-request, and ``Cache-Control``; a poll with ``If-None-Match`` gets ``304`` and no body while
-the data are unchanged.
+Caching: every answer carries an ``ETag`` made from the store's data version, its newest
+decision on a zone (:mod:`zoning.views.decisions`) and the request, and ``Cache-Control``;
+a poll with ``If-None-Match`` gets ``304`` and no body while the data and decisions are
+unchanged.
 """
 
 from __future__ import annotations
@@ -49,12 +52,12 @@ from zoning.core.text import escape_html, redact, spreadsheet_safe
 from zoning.model import privacy
 from zoning.model.codes import is_within, try_normalise
 from zoning.model.regions import LEVELS, LevelError, check_level
-from zoning.model.schemes import SchemeError, builtin_schemes, get_scheme
+from zoning.model.schemes import Scheme, SchemeError, builtin_schemes, get_scheme
 from zoning.render import alerts as alert_words
 from zoning.render import export
 from zoning.render.presentation import geometry_of
 from zoning.store import Store
-from zoning.views import alerts, service, zonetable
+from zoning.views import alerts, decisions, service, zonetable
 
 _LOG = logging.getLogger("zoning.api")
 #: Environment variable with the scrypt hashes of the tokens that get exact figures.
@@ -231,6 +234,9 @@ class Api:
                     [
                         self.store.url,
                         str(version),
+                        # decisions are not data: a new one changes the answers too
+                        str(self.store.decisions_mark()),
+                        str(decisions.unconfirmed_public()),
                         request.url.path,
                         str(sorted(request.query_params.multi_items())),
                         str(exact),
@@ -293,6 +299,7 @@ def zones(request: Request) -> Response:
             lang=lang,
             within=within,
             zones=[z.strip() for z in wanted.split(",")] if wanted else None,
+            with_decisions=True,
         )
         if fmt == "csv":
             return _csv(rows.table), FORMATS["csv"]
@@ -321,6 +328,18 @@ def zones(request: Request) -> Response:
     return api.answer(request, build)
 
 
+def _decided(scheme: Scheme, by_day: pd.DataFrame, j: int) -> dict[str, object]:
+    """Day ``j`` of :func:`zoning.views.decisions.zone_history`: ``zone`` (shown),
+    ``computed_zone`` and ``decision``."""
+    computed = scheme.zone_id_array(by_day["computed_index"].to_numpy()[j : j + 1])[0]
+    zone = by_day["zone"].iloc[j]
+    return {
+        "zone": None if zone is None or pd.isna(zone) or zone == "" else str(zone),
+        "computed_zone": computed,
+        "decision": str(by_day["decision"].iloc[j]),
+    }
+
+
 def history(request: Request) -> Response:
     api: Api = request.app.state.api
     store = api.store
@@ -335,7 +354,8 @@ def history(request: Request) -> Response:
         level = str(match["level"].iloc[0])
         if level not in store.levels():
             raise ApiError(404, f"the store has no {level} figures", "code")
-        zones_by_day = service.zone_history(store, scheme, level, code)
+        # the zone shown each day (analysts' decisions applied), the computed one beside it
+        zones_by_day = decisions.zone_history(store, scheme, level, code, public=not exact)
         public = not exact and level in privacy.SMALL_LEVELS and privacy.get_threshold() > 1
         metrics = [m for m in scheme.metrics if m in service.level_data(store, level).metrics]
         days = []
@@ -345,16 +365,13 @@ def history(request: Request) -> Response:
                 days.append(
                     {
                         "date": day.strftime("%Y-%m-%d"),
-                        "zone": zones_by_day["zone"].iloc[j] or None,
+                        **_decided(scheme, zones_by_day, j),
                         **{m: _plain(series[m].iloc[j]) for m in metrics if m in series},
                     }
                 )
         else:  # figures of small areas only on week ends, as the public pages show them
             for j, day in enumerate(zones_by_day["date"]):
-                entry = {
-                    "date": day.strftime("%Y-%m-%d"),
-                    "zone": zones_by_day["zone"].iloc[j] or None,
-                }
+                entry = {"date": day.strftime("%Y-%m-%d"), **_decided(scheme, zones_by_day, j)}
                 if privacy.is_week_end(day):
                     rows = zonetable.zone_rows(store, scheme, level, day, public=True, lang=lang)
                     i = int((rows.table["code"] == code).to_numpy().nonzero()[0][0])
@@ -493,7 +510,8 @@ def openapi_spec() -> dict[str, Any]:
             "/zones": {
                 "get": {
                     "summary": "Zones of a level under a scheme on a day (the latest settled day "
-                    "by default): the rows and columns of `python -m zoning zones`",
+                    "by default): the rows and columns of `python -m zoning zones --decisions` "
+                    "(decided_zone, computed_zone, decision, decided_by, decided_on last)",
                     "parameters": [
                         level,
                         scheme,

@@ -102,12 +102,16 @@ def cmd_zones(args: argparse.Namespace) -> int:
     scheme = _scheme(args)
     store = _store(args)
     day = zonetable.view_day(store, args.level, args.date)
-    table = zonetable.zone_rows(store, scheme, args.level, day, public=False).table
+    table = zonetable.zone_rows(
+        store, scheme, args.level, day, public=False, with_decisions=args.decisions
+    ).table
     if args.smooth:
         zones = service.zones_on(store, scheme, args.level, day)
         extra = analysis.smoothed(store, scheme, args.level, zones, args.smooth)
         extra.index = zones["code"].to_numpy()
         table = pd.concat([table, extra.reindex(table["code"]).reset_index(drop=True)], axis=1)
+    if args.decisions:  # last, after --smooth's columns
+        table = table[[c for c in table if c not in decisions.EXPORTED] + [*decisions.EXPORTED]]
     _write_csv(table)
     return 0
 
@@ -440,6 +444,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--smooth", choices=analysis.SMOOTHING,
         help="add rate_smoothed and p_above: empirical-Bayes rates, towards the level (eb) "
         "or each region's neighbours (seb)",
+    )  # fmt: skip
+    p.add_argument(
+        "--decisions", action="store_true",
+        help="append decided_zone, computed_zone, decision (confirmed, overridden, unconfirmed, "
+        "awaiting), decided_by, decided_on: what the zone rests on",
     )  # fmt: skip
     p.set_defaults(func=cmd_zones)
 

@@ -340,6 +340,9 @@
         const patterns = {}, outlined = [];
         let striped = 0;
         const unsure = markOf("uncertain"), hot = markOf("hotspot");
+        const decided = DECISIONS.map(function (name) { return [name, markOf(name)]; })
+          .filter(function (pair) { return pair[1]; });
+        const badges = [];
         if (unsure) patterns.unsure = hatchPattern(ctx, "unsure");
         for (const [colour, members] of groups) {
           const zone = view ? view.colours.indexOf(colour) : -1;
@@ -364,6 +367,9 @@
             }
             ctx.stroke();
             if (hot && hot[feature.idx]) outlined.push(feature);
+            for (const [name, flags] of decided) {
+              if (flags[feature.idx]) badges.push([feature, name]);
+            }
           }
         }
         // hot spots: a dashed black outline on a white one, over the zones around them
@@ -378,12 +384,35 @@
           }
         }
         ctx.setLineDash([]);
-        document.body.dataset.marked = JSON.stringify({
+        const shown = this._badges(ctx, f, badges);
+        document.body.dataset.marked = JSON.stringify(Object.assign({
           uncertain: striped, hotspot: outlined.length,
-        });
+        }, shown));
         this._names(ctx, f, x0, y0, x1, y1);
       }
       this.redrawOutlines();
+    },
+
+    // What a zone rests on, as a symbol in a white disc (never colour alone): confirmed,
+    // set by an official, awaiting confirmation. Drawn above the region's name place where
+    // the region is large enough on screen to hold it; the tooltip and panel always say it.
+    // Returns, per kind, the regions marked in view and how many of them got a symbol.
+    _badges: function (ctx, f, badges) {
+      const g = state.geometry, out = {};
+      for (const [feature, name] of badges) {
+        const b = feature.box;
+        const w = (b[2] - b[0]) * f.s, h = (b[3] - b[1]) * f.s;
+        const count = out[name] || (out[name] = [0, 0]);
+        count[0] += 1;
+        if (w < BADGE_MIN || h < BADGE_MIN) continue;
+        const p = g.labels[feature.idx] || [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];
+        const x = p[0] * f.s + f.dx, y = p[1] * f.s + f.dy - (h >= 40 ? 15 : 0);
+        drawBadge(ctx, x, y, name, 7);
+        count[1] += 1;
+      }
+      const ordered = {};  // in the legend's order, whatever order they were drawn in
+      for (const name of DECISIONS) if (out[name]) ordered[name] = out[name];
+      return ordered;
     },
 
     // Region names where the zoom leaves room for them (phones have no hover): larger
@@ -458,6 +487,26 @@
   function hatchOf(zone, zones) {
     const rank = zones - 1 - zone;  // 0: the worst zone
     return zone >= 0 && rank >= 0 && rank < HATCH.length && zones > 2 ? HATCH[rank] : null;
+  }
+
+  // What a zone rests on (zoning.render.mapdata.DECISION_MARKS) and its symbol.
+  const DECISIONS = ["confirmed", "overridden", "awaiting"];
+  const BADGE = { confirmed: "\u2713", overridden: "\u2260", awaiting: "?" };
+  const BADGE_MIN = 16;  // px: smaller regions get no symbol (the tooltip says it)
+
+  function drawBadge(ctx, x, y, name, r) {
+    ctx.beginPath();
+    ctx.arc(x, y, r, 0, 2 * Math.PI);
+    ctx.fillStyle = "#ffffff";
+    ctx.fill();
+    ctx.lineWidth = 1.2;
+    ctx.strokeStyle = "#212121";
+    ctx.stroke();
+    ctx.fillStyle = "#212121";
+    ctx.font = "700 " + Math.round(r * 1.6) + "px 'DejaVu Sans', sans-serif";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.fillText(BADGE[name], x, y + 0.5);
   }
 
   // A region's marks in the view (uncertain zone, hot spot): one flag per region, or null.
@@ -769,7 +818,7 @@
     const view = args.view;
     noteControl(view);
     const size = window.innerWidth >= LARGE_LEGEND_MIN_WIDTH ? args.legend_size : null;
-    const key = JSON.stringify([view.legend, view.title, size, view.mark_labels]);
+    const key = JSON.stringify([view.legend, view.title, size, view.mark_labels, view.legend_note]);
     if (state.legend && state.legend.key === key) return;
     if (state.legend) state.map.removeControl(state.legend);
     const control = L.control({ position: "bottomright" });
@@ -800,7 +849,11 @@
         item.setAttribute("role", "listitem");
         item.dataset.mark = name;
         const swatch = el("span", null, "zm-swatch");
-        if (name === "uncertain") {
+        if (BADGE[name]) {  // the symbol itself, in its white disc
+          swatch.textContent = BADGE[name];
+          swatch.className = "zm-swatch zm-badge";
+          swatch.dataset.badge = name;
+        } else if (name === "uncertain") {
           swatch.style.background = "#bdbdbd url(" + hatchTile("unsure").toDataURL() + ")";
         } else {
           swatch.style.background = "#ffffff";
@@ -811,6 +864,7 @@
         item.appendChild(document.createTextNode(label));
         box.appendChild(item);
       }
+      if (view.legend_note) box.appendChild(el("div", view.legend_note, "zm-note"));
       L.DomEvent.disableClickPropagation(box);
       return box;
     };
@@ -964,7 +1018,8 @@
     }
     const legend = view.legend || [];
     const marks = Object.entries(view.mark_labels || {});
-    let y = size.y - 10 - 18 * (legend.length + marks.length);
+    const note = view.legend_note ? 1 : 0;
+    let y = size.y - 10 - 18 * (legend.length + marks.length + note);
     for (let k = 0; k < legend.length; k++) {
       const [label, colour] = legend[k];
       ctx.fillStyle = colour;
@@ -981,6 +1036,16 @@
       y += 18;
     }
     for (const [name, label] of marks) {
+      if (BADGE[name]) {
+        drawBadge(ctx, size.x - 184, y + 6, name, 6);
+        ctx.textAlign = "left";
+        ctx.textBaseline = "top";
+        ctx.fillStyle = NAME_TEXT;
+        ctx.font = "12px 'Source Sans Pro', 'DejaVu Sans', sans-serif";
+        ctx.fillText(label, size.x - 172, y - 1);
+        y += 18;
+        continue;
+      }
       ctx.fillStyle = name === "uncertain" ? "#bdbdbd" : "#ffffff";
       ctx.fillRect(size.x - 190, y, 12, 12);
       if (name === "uncertain") {
@@ -994,6 +1059,10 @@
       ctx.fillStyle = NAME_TEXT;
       ctx.fillText(label, size.x - 172, y - 1);
       y += 18;
+    }
+    if (note) {
+      ctx.fillStyle = NAME_TEXT;
+      ctx.fillText(view.legend_note, size.x - 190, y - 1);
     }
     if (state.args && state.args.source) {
       ctx.fillStyle = "#333333";

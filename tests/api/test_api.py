@@ -99,8 +99,10 @@ def get(url: str, token: str | None = None, etag: str | None = None):
 
 
 def cli_zones(store: Store, capsys, *args: str) -> str:
+    """``python -m zoning zones --decisions``: what the API answers (the decisions' columns
+    appended to the command line's)."""
     capsys.readouterr()
-    assert main(["--db", store.url, "zones", *args]) == 0
+    assert main(["--db", store.url, "zones", *args, "--decisions"]) == 0
     return capsys.readouterr().out
 
 
@@ -143,7 +145,7 @@ def test_public_village_csv_has_the_same_rows_and_columns_and_hides_small_counts
         store, get_scheme("who-ct-2021"), "village", pd.Timestamp(SUNDAY), "en", public=True
     )
     for i, row in enumerate(public):
-        for column in list(row)[4:-4]:
+        for column in list(row)[4 : list(row).index("window_complete")]:
             hidden = isinstance(shown[column].iloc[i], str)
             assert row[column] == ("" if hidden else exact[i][column])
 
@@ -156,7 +158,7 @@ def test_public_json_is_the_masked_source_of_the_pages(store, base):
         store, get_scheme("who-ct-2021"), "village", pd.Timestamp(SUNDAY), "id", public=True
     )
     for i, row in enumerate(data["rows"]):
-        for column in data["columns"][4:-4]:
+        for column in data["columns"][4 : data["columns"].index("window_complete")]:
             page = shown[column].iloc[i]
             notes = [n["shown"] for n in data["notes"] if n["row"] == i and n["column"] == column]
             if isinstance(page, str):  # what the page shows in words, the API says in notes
@@ -184,7 +186,7 @@ def test_a_public_answer_never_holds_a_figure_of_a_small_count(store, base):
     ):
         query = f"level=village&scheme={scheme}&date={SUNDAY}"
         data = json.loads(get(f"{base}/zones?{query}")[2])
-        figures = data["columns"][4:-4]
+        figures = data["columns"][4 : data["columns"].index("window_complete")]
         assert figures
         for row in data["rows"]:
             if row["code"] in small:
@@ -336,3 +338,46 @@ def test_python_m_zoning_serve_port_answers_zones(store, capsys, tmp_path):
         server.terminate()
         server.wait(10)
     assert privacy.get_threshold() > 1
+
+
+# --- confirmed zones: what each zone rests on ---------------------------------------------------
+
+
+def test_zones_and_histories_carry_the_decision_and_a_decision_changes_the_tag(
+    store, base, monkeypatch
+):
+    from zoning.views import decisions
+
+    scheme = get_scheme("who-ct-2021")
+    url = f"{base}/zones?level=regency&scheme=who-ct-2021&date={SUNDAY}"
+    status, headers, body = get(url)
+    before = json.loads(body)
+    assert before["columns"][-5:] == list(decisions.EXPORTED)
+    computed = {r["code"]: r["zone"] for r in before["rows"]}
+    assert {r["decision"] for r in before["rows"]} == {"unconfirmed"}
+    assert all(r["decided_zone"] is None and r["decided_by"] is None for r in before["rows"])
+    other = next(z for z in scheme.zone_ids if z != computed["33.01"])
+    decisions.record(store, scheme, "33.01", "2021-07-15", "dr. Ana", zone=other, reason="r")
+    status, after_headers, body = get(url, etag=headers["ETag"])
+    assert status == 200 and after_headers["ETag"] != headers["ETag"]  # not a stale 304
+    rows = {r["code"]: r for r in json.loads(body)["rows"]}
+    assert rows["33.01"]["zone"] == rows["33.01"]["decided_zone"] == other
+    assert rows["33.01"]["computed_zone"] == computed["33.01"]
+    assert rows["33.01"]["decision"] == "overridden"
+    # who decided is public, as on the map ("decided by ... on ..."); the reason is not here
+    assert rows["33.01"]["decided_by"] == "dr. Ana" and "decision_reason" not in rows["33.01"]
+    days = json.loads(get(f"{base}/regions/33.01/history?scheme=who-ct-2021")[2])["days"]
+    by_day = {d["date"]: d for d in days}
+    assert by_day[SUNDAY]["zone"] == other and by_day[SUNDAY]["decision"] == "overridden"
+    assert by_day[SUNDAY]["computed_zone"] == computed["33.01"]
+    assert by_day["2021-07-14"]["decision"] == "unconfirmed"
+    # unconfirmed zones not public: no computed zone given away on the days without a decision
+    monkeypatch.setenv(decisions.ENV_PUBLISH, "0")
+    days = json.loads(get(f"{base}/regions/33.01/history?scheme=who-ct-2021")[2])["days"]
+    by_day = {d["date"]: d for d in days}
+    assert {k: by_day["2021-07-14"][k] for k in ("zone", "computed_zone", "decision")} == {
+        "zone": None, "computed_zone": None, "decision": "awaiting",
+    }  # fmt: skip
+    assert by_day[SUNDAY]["zone"] == other
+    exact = json.loads(get(f"{base}/regions/33.01/history?scheme=who-ct-2021", TOKEN)[2])
+    assert {d["date"]: d for d in exact["days"]}["2021-07-14"]["computed_zone"] is not None

@@ -202,3 +202,38 @@ def test_subscriptions_do_not_change_the_data_version(store):
     subscribe(store, email="a@b.example")
     assert store.data_version() == before
     assert json.dumps(alerts.pending(store).to_dict("records")) == "[]"
+
+
+def test_alerts_announce_the_zone_shown_after_the_officials_decisions(store, monkeypatch):
+    """Alerts are public: they follow the zone each region shows. An override is announced
+    as decided; where unconfirmed zones are not public, nothing is announced until an
+    official confirms, and then the confirmed change is."""
+    from zoning.model.schemes import get_scheme
+    from zoning.views import decisions
+
+    who = get_scheme("who-ct-2021")
+    subscribe(store, email="petugas@dinkes.example")
+    later_upload(store)
+    computed = alerts.pending(store)
+    assert list(zip(computed["from_zone"], computed["to_zone"], strict=True)) == [
+        ("level-3", "level-4")
+    ]
+    day = pd.Timestamp(computed["date"][0])
+    week_before = day - pd.Timedelta(days=7)
+
+    monkeypatch.setenv(decisions.ENV_PUBLISH, "0")  # unconfirmed zones are not public
+    assert alerts.pending(store).empty
+    decisions.record(store, who, VILLAGES[0], week_before, "Dinkes")  # confirms level 3
+    assert alerts.pending(store).empty  # one zone shown: no change yet
+    decisions.record(store, who, VILLAGES[0], day, "Bupati")  # confirms level 4
+    confirmed = alerts.pending(store)
+    assert list(zip(confirmed["date"], confirmed["to_zone"], strict=True)) == [
+        (f"{day.date()}", "level-4")
+    ]
+
+    monkeypatch.delenv(decisions.ENV_PUBLISH)
+    decisions.record(store, who, VILLAGES[0], day, "Bupati", zone="level-2",
+                     reason="cluster closed, contacts traced")  # fmt: skip
+    overridden = alerts.pending(store)
+    assert list(zip(overridden["date"], overridden["from_zone"], overridden["to_zone"],
+                    strict=True)) == [(f"{day.date()}", "level-3", "level-2")]  # fmt: skip

@@ -151,6 +151,20 @@ def test_small_screen(app, browser):
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 400  # no sideways scrolling at 390 px
     assert not traffic.external
+    # a tooltip (a tap on a phone) stays inside the map: each figure under its label
+    element = page.query_selector(MAP_IFRAME)
+    element.scroll_into_view_if_needed()
+    box = element.bounding_box()
+    for code in ("33.74", "33.01", "33.16"):  # Kota Semarang, Cilacap (west), Blora (east)
+        point = frame.evaluate(CENTRE_JS, code)
+        page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+        tip = frame.wait_for_selector(".leaflet-tooltip", timeout=10_000)
+        page.wait_for_timeout(200)
+        left, right, inner = frame.evaluate(
+            "(t) => [t.getBoundingClientRect().left, t.getBoundingClientRect().right,"
+            " window.innerWidth]", tip,
+        )  # fmt: skip
+        assert left >= 0 and right <= inner, (code, left, right, inner)
     page.close()
 
 

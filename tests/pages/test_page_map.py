@@ -493,6 +493,13 @@ def test_a_decided_zone_is_the_map_zone_and_says_who_decided(store, monkeypatch)
     codes = _codes(at)
     assert view["zones"][codes.index("33.01")] == who.zone_index(other)
     assert view["zones"][codes.index("33.02")] == before[codes.index("33.02")]
+    # marked with a symbol (never colour alone), named in the legend, the rest explained
+    assert view["marks"] == {"overridden": [int(c == "33.01") for c in codes]}
+    assert view["mark_labels"] == {"overridden": "Set by an official, not computed"}
+    assert view["legend_note"] == "No symbol: computed, not yet confirmed"
+    indonesian = map_args(open_map(**{**params, "lang": "id"}))["view"]
+    assert indonesian["mark_labels"] == {"overridden": "Ditetapkan pejabat, bukan hitungan"}
+    assert indonesian["legend_note"] == "Tanpa tanda: hasil hitung, belum dikonfirmasi"
     day = f"{store.decisions()['decided_at'].iloc[0]:%Y-%m-%d}"
     said = village_values(at, "33.01")["Zone status"]
     assert said.startswith(f"Decided by Bu <b>Sari</b> on {day}")  # text: the map never parses it
@@ -507,4 +514,8 @@ def test_a_decided_zone_is_the_map_zone_and_says_who_decided(store, monkeypatch)
     at = open_map(**params)
     view = map_args(at)["view"]
     assert view["zones"][_codes(at).index("33.02")] == -1  # awaiting: no zone, none made up
+    codes = _codes(at)
+    assert view["marks"]["awaiting"] == [int(c != "33.01") for c in codes]
+    assert view["mark_labels"]["awaiting"] == "Awaiting confirmation"
+    assert view["legend_note"] is None  # every region has a symbol
     assert village_values(at, "33.02")["Zone status"] == "Awaiting confirmation"

@@ -265,3 +265,33 @@ def test_only_an_analyst_gets_the_decision_form(store: Store, analyst_password: 
     said = "Only analysts confirm or override a zone: sign in above, in the notes section."
     assert said in [el.value for el in at.caption]
     assert not [b for b in at.button if b.proto.form_id.startswith("decision_form")]
+
+
+def test_since_follows_the_decision_and_a_partly_superseded_one_says_which_days(
+    store: Store, analyst_password: str
+) -> None:
+    """The zone's "since" is the decided zone's, with the computed one beside it; the list of
+    decisions says which days a later decision took over, in both languages."""
+    at = as_analyst(open_policy("en", region="33.01", date="2021-10-17"), "Bu Sari")
+    at.date_input(key="decision_start").set_value(pd.Timestamp("2021-10-10").date())
+    at = decide(at, reason="as computed")  # from the 10th, open-ended
+    assert len(store.decisions()) == 1
+    at.date_input(key="decision_start").set_value(pd.Timestamp("2021-10-15").date())
+    at.date_input(key="decision_end").set_value(pd.Timestamp("2021-10-17").date())
+    at = decide(at, zone="level-1", reason="every contact traced")
+    page = markdown(at)
+    assert (
+        f"In this zone since 2021-10-15; before that: {escape_markdown('Level 3 (high)')}." in page
+    )
+    assert "*" + escape_markdown("Computed zone: Level 3 (high)") + "*" in page
+    assert any(el.value.startswith("The computed zone since 2021-") for el in at.caption)
+    table = at.dataframe[0].value
+    assert list(table["Still standing?"]) == [
+        "stands", "partly superseded: 2021-10-15 to 2021-10-17",
+    ]  # fmt: skip
+    at = as_analyst(open_policy("id", region="33.01", date="2021-10-17"), "Bu Sari")
+    table = at.dataframe[0].value
+    assert list(table["Masih berlaku?"]) == [
+        "berlaku", "sebagian digantikan: 2021-10-15 s.d. 2021-10-17",
+    ]  # fmt: skip
+    assert "Zona ini berlaku sejak 2021-10-15" in markdown(at)

@@ -481,3 +481,23 @@ def test_public_series_without_the_days_states_falls_back_to_ranges(tmp_path, mo
     frame = charts.trend_series(store, "village", ["33.01.01.2001"], day="2021-08-01", public=True)
     assert privacy.EXACT not in set(frame["new_cases__state"])
     assert frame["new_cases"].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("lang", "rows"), [("en", ["Zone", "Computed"]), ("id", ["Zona", "Hasil hitung"])]
+)
+def test_zone_strip_gives_the_computed_zone_beside_a_decided_one(lang, rows) -> None:
+    history = pd.DataFrame({
+        "date": DAYS[:4], "zone_index": [0, 2, 2, 1], "computed_index": [0, 1, 1, 1],
+    })  # fmt: skip
+    spec = charts.zone_strip(history, WHO, lang).to_dict()
+    data = pd.DataFrame(next(iter(spec["datasets"].values())))
+    assert data["row"].drop_duplicates().tolist() == rows
+    labels = WHO.zone_labels(lang)
+    assert data.loc[data["row"] == rows[1], "label"].tolist() == [labels[i] for i in (0, 1, 1, 1)]
+    assert data.loc[data["row"] == rows[0], "label"].tolist() == [labels[i] for i in (0, 2, 2, 1)]
+    same = history.assign(computed_index=history["zone_index"])  # no decision differs: one row
+    data = pd.DataFrame(
+        next(iter(charts.zone_strip(same, WHO, lang).to_dict()["datasets"].values()))
+    )
+    assert set(data["row"]) == {"Zone" if lang == "en" else "Zona"}

@@ -235,3 +235,38 @@ def test_the_zones_table_says_coverage_and_at_least_in_words(tmp_path):
     people = for_people(table, scheme, "id")
     assert people["Zona paling sedikit (batas bawah)"].tolist() == ["ya", "tidak"]
     assert people["Cakupan pelaporan (bagian penduduk)"].tolist() == [0.5, 1.0]
+
+
+def test_the_zones_table_and_its_csv_say_what_each_zone_rests_on(tiny_store):
+    """The map's table and CSV (a table of public_zones): the decided zone, the computed one
+    beside it, the state and who decided, in both languages; the columns last."""
+    from zoning.views import decisions, published, service
+
+    scheme = get_scheme("who-ct-2021")
+    day = "2021-07-15"
+    computed = service.zones_on(tiny_store, scheme, "regency", day).set_index("code")["zone"]
+    other = next(z for z in scheme.zone_ids if z != computed["33.01"])
+    decisions.record(tiny_store, scheme, "33.01", "2021-07-10", "dr. Ana", zone=other, reason="r")
+    shown = published.public_zones(tiny_store, scheme, "regency", day, "en", public=True)
+    table = export.zones_table(shown, scheme, day)
+    assert list(table.columns[-5:]) == list(decisions.EXPORTED)
+    rows = table.set_index("code")
+    assert rows.loc["33.01", "zone"] == rows.loc["33.01", "decided_zone"] == other
+    assert rows.loc["33.01", "computed_zone"] == computed["33.01"]
+    assert rows.loc["33.01", "decided_by"] == "dr. Ana"
+    assert list(rows["decision"]) == ["overridden", "unconfirmed"]
+    english = export.for_people(table, scheme, "en").set_index("Code")
+    assert list(english["Zone status"]) == [
+        "Overridden by a decision",
+        "Computed, not yet confirmed",
+    ]
+    assert english.loc["33.01", "Decided zone"] == scheme.zone_id_label(other, "en")
+    assert english.loc["33.02", "Decided zone"] == ""  # no decision: empty, not "no data"
+    assert english.loc["33.01", "Computed zone"] == scheme.zone_id_label(computed["33.01"], "en")
+    indonesian = export.for_people(table, scheme, "id").set_index("Kode")
+    assert list(indonesian["Status zona"]) == [
+        "Diganti oleh keputusan", "Hasil hitung, belum dikonfirmasi",
+    ]  # fmt: skip
+    assert indonesian.loc["33.01", "Diputuskan oleh"] == "dr. Ana"
+    csv = export.to_csv_bytes(export.for_people(table, scheme, "en")).decode()
+    assert "Decided zone,Computed zone,Zone status,Decided by,Decided on" in csv.splitlines()[0]

@@ -15,15 +15,19 @@ import pandas as pd
 import pytest
 
 from zoning.cli import main
+from zoning.model import privacy
 from zoning.render import firstview, mapdata
 from zoning.store import Store
-from zoning.views import cache, service
+from zoning.views import cache, published, service
 
 ROOT = Path(__file__).resolve().parents[2]
 LEVELS = ("province", "regency", "district", "village")
 #: The snapshots a level's first map reads: its data, its map geometry, its bare regions, and
-#: the default scheme's zones of every day (``zones:<digest of the scheme>:<level>``).
+#: the default scheme's zones of every day (``zones:<digest of the scheme>:<level>``); and how
+#: the small levels' counts of the last week ends are shown to the public
+#: (``published-weeks:<small-number threshold>``).
 KEPT = [f"{kind}:{level}" for level in LEVELS for kind in ("level", "mapgeom", "bare", "zones")]
+KEPT.append(f"published-weeks:{privacy.get_threshold()}")
 
 
 def kept(names) -> list[str]:
@@ -86,7 +90,8 @@ def test_data_written_without_the_import_are_built_by_the_first_server(
     build every level, and keep it, so the one after loads it."""
     store = new_process(monkeypatch, tiny_store.url)
     first_maps(store)
-    assert kept(name for (event, name) in events if event == "keep") == sorted(KEPT)
+    # (the audit of the last weeks reads every built-in scheme's zones: kept as well)
+    assert sorted(set(kept(n for (event, n) in events if event == "keep"))) == sorted(KEPT)
     events.clear()
     store = new_process(monkeypatch, tiny_store.url)
     first_maps(store)
@@ -186,3 +191,30 @@ def test_prefetch_builds_the_next_days_views(tiny_store: Store, events):
             break
         time.sleep(0.05)
     assert key in cache._SHELVES["view"]
+
+
+def test_a_new_server_shows_the_last_weeks_public_villages_without_an_audit(
+    tiny_store: Store, tmp_path: Path, monkeypatch, events, capsys
+):
+    """The audit of what the public sees of small counts (about a second per week end at
+    9,000 villages) is made by the import for the last weeks: a new server's public village
+    map of the last week end, and a step back a week, audit nothing."""
+    import_counts(tiny_store, tmp_path)
+    events.clear()
+    store = new_process(monkeypatch, tiny_store.url)
+    scheme = firstview.first_view(store)[0]
+    sundays = [d for d in service.dates(store, "village") if privacy.is_week_end(d)]
+    assert len(sundays) >= 2
+    for day in sundays[-2:]:
+        shown = published.public_zones(store, scheme, "village", day, "id", public=True)
+        assert len(shown) == 4
+    assert ("load", f"published-weeks:{privacy.get_threshold()}") in events
+    assert ("build", "published") not in events
+    # and what was loaded is what an audit of that day alone gives
+    for day in sundays[-2:]:
+        alone = published._build_states(store, [day], privacy.get_threshold())[day]
+        loaded = published.day_states(store, day)
+        assert loaded.keys() == alone.keys()
+        for level, by in alone.items():
+            for column, state in by.items():
+                assert np.array_equal(loaded[level][column], state), (day, level, column)

@@ -24,39 +24,57 @@ def store(tiny_store: Store, serve_store) -> Store:
     return serve_store(tiny_store)
 
 
-def test_ten_sign_ins_at_once_from_one_address_reach_the_check_as_one_after_another():
+@pytest.mark.parametrize("replicas", [1, 2])
+def test_ten_sign_ins_at_once_from_one_address_reach_the_check_as_one_after_another(
+    tiny_store: Store, replicas: int
+):
+    """Ten new sessions at once, on one replica or spread over two on the same store (a
+    client that drops its cookie lands on either behind the proxy)."""
     start, checked = threading.Barrier(10), []
+    servers = [access.SharedThrottles(Store(tiny_store.url)) for _ in range(replicas)]
 
     def check() -> bool:
         checked.append(1)
         time.sleep(0.05)  # scrypt takes a while: the others arrive meanwhile
         return False
 
-    def attempt() -> None:
+    def attempt(k: int) -> None:
         start.wait()  # ten new sessions, each with its own count, one address
-        access._attempt("203.0.113.7", auth.Throttle(), check)
+        access._attempt("203.0.113.7", auth.Throttle(), check, servers[k % replicas])
 
-    threads = [threading.Thread(target=attempt) for _ in range(10)]
+    threads = [threading.Thread(target=attempt, args=(k,)) for k in range(10)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     one_after_another = auth.FREE_ATTEMPTS + 1  # the fourth failure is the first to wait
     assert len(checked) == one_after_another
-    assert access.ADDRESS_THROTTLES.wait("203.0.113.7", time.monotonic()) > 0
+    assert all(server.wait("203.0.113.7") > 0 for server in servers)
+    assert servers[0].wait("203.0.113.8") == 0.0  # another address
 
 
-def test_an_attempt_too_soon_is_not_checked_and_a_right_one_clears_the_count():
+def test_an_attempt_too_soon_is_not_checked_and_a_right_one_clears_the_count(tiny_store):
     throttle, calls = auth.Throttle(), []
+    addresses = access.SharedThrottles(tiny_store)
     for _ in range(auth.FREE_ATTEMPTS + 1):
-        ok, wait = access._attempt("192.0.2.8", throttle, lambda: calls.append(1) or False)
+        ok, wait = access._attempt(
+            "192.0.2.8", throttle, lambda: calls.append(1) or False, addresses
+        )
     assert ok is False and wait > 0
-    ok, wait = access._attempt("192.0.2.8", throttle, lambda: calls.append(1) or True)
+    ok, wait = access._attempt("192.0.2.8", throttle, lambda: calls.append(1) or True, addresses)
     assert ok is None and wait > 0 and len(calls) == auth.FREE_ATTEMPTS + 1
-    access.ADDRESS_THROTTLES.succeeded("192.0.2.8")
-    ok, wait = access._attempt("192.0.2.8", auth.Throttle(), lambda: True)
+    # a new session on another replica: the address must still wait
+    other = access.SharedThrottles(Store(tiny_store.url))
+    ok, wait = access._attempt("192.0.2.8", auth.Throttle(), lambda: True, other)
+    assert ok is None and wait > 0
+    addresses.succeeded("192.0.2.8")
+    ok, wait = access._attempt("192.0.2.8", auth.Throttle(), lambda: True, other)
     assert (ok, wait) == (True, 0.0)
-    assert access.ADDRESS_THROTTLES.wait("192.0.2.8", time.monotonic()) == 0.0
+    assert addresses.wait("192.0.2.8") == 0.0
+    # only a hash of the address is kept
+    with tiny_store.engine.connect() as conn:
+        kept = conn.exec_driver_sql("SELECT client FROM sign_in_failures").fetchall()
+    assert all("192.0.2" not in row[0] for row in kept)
 
 
 @pytest.mark.parametrize(

@@ -67,3 +67,20 @@ def test_every_day_view_shares_its_entry_for_the_same_date(tiny_store: Store):
         assert view(morning) is view(evening)
     cases = briefing.province_cases(tiny_store, morning)
     assert briefing.province_cases(tiny_store, evening) == cases
+
+
+def test_a_decided_key_follows_decisions_and_the_setting_not_the_data(
+    tiny_store: Store, monkeypatch
+):
+    from zoning.views import decisions
+
+    scheme = builtin_schemes()["harvard-ghi-2020"]
+    level_key = cache.key(tiny_store, "level", "regency")
+    decided = cache.key(tiny_store, "decided", "regency", day="2021-07-15", decided=True)
+    decisions.record(tiny_store, scheme, "33.01", "2021-07-10", "ana")
+    # a decision is not data: the levels' values (and the snapshots kept) stay valid
+    assert cache.key(tiny_store, "level", "regency") == level_key
+    after = cache.key(tiny_store, "decided", "regency", day="2021-07-15", decided=True)
+    assert after != decided
+    monkeypatch.setenv(decisions.ENV_PUBLISH, "0")
+    assert cache.key(tiny_store, "decided", "regency", day="2021-07-15", decided=True) != after

@@ -116,3 +116,23 @@ def test_no_house_count_is_recovered_from_rt_and_rw(store):
         blind = attacker.attack_houses(out["rt"], out["rw"], out["zones"], blind=True)
         result = attacker.score(found, out["truth"], blind)
         assert result["pinned"] == 0 and result["narrowed"] == 0, (day, result)
+
+
+def test_week_ends_audited_together_are_each_audited_as_alone(store):
+    """The import audits the last week ends in one go (``published.week_states``): every
+    count's state is exactly what an audit of its day alone gives."""
+    from zoning.views import published
+
+    limit = privacy.get_threshold()
+    days = [pd.Timestamp(d) for d in ("2021-06-27", "2021-07-04")]
+    together = published._build_states(store, days, limit)
+    assert sorted(together) == days
+    withheld = 0
+    for day in days:
+        alone = published._build_states(store, [day], limit)[day]
+        assert together[day].keys() == alone.keys()
+        for level, by in alone.items():
+            for column, state in by.items():
+                assert np.array_equal(together[day][level][column], state), (day, level, column)
+                withheld += int((state != privacy.EXACT).sum())
+    assert withheld > 100  # a comparison of something: many counts are not shown exactly

@@ -222,7 +222,8 @@ class Throttle:
         self.failures += 1
         extra = self.failures - FREE_ATTEMPTS
         delay = 0.0 if extra <= 0 else min(2.0 ** (extra - 1), MAX_WAIT_SECONDS)
-        self.until = now + delay
+        if delay:  # a free failure moves nothing: a clock read a moment earlier (another
+            self.until = now + delay  # replica's, or a thread's) must not see a wait
         return delay
 
     def succeeded(self) -> None:

@@ -123,6 +123,9 @@ def known_lower(
     lo = np.zeros(people.shape)
     for scheme, zone in zip(schemes, zones, strict=True):
         zone = np.asarray(zone)
+        if zone.ndim == 2 and people.ndim == 1:  # regions x days: one population per region
+            people = people[:, None]
+            lo = np.zeros(zone.shape)
         if len(scheme.rules) < 2 or any(r.metric is None or r.when for r in scheme.rules):
             continue
         for rule in scheme.rules:

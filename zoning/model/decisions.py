@@ -14,9 +14,9 @@ import pandas as pd
 #: Where a region's public zone comes from on a day.
 CONFIRMED = "confirmed"  # an analyst confirmed the computed zone
 OVERRIDDEN = "overridden"  # an analyst decided another zone (with a reason)
-COMPUTED = "computed"  # no decision: the computed zone, not yet confirmed
+UNCONFIRMED = "unconfirmed"  # no decision: the computed zone, not yet confirmed
 AWAITING = "awaiting"  # no decision, and unconfirmed zones are not public: no zone shown
-STATES = (CONFIRMED, OVERRIDDEN, COMPUTED, AWAITING)
+STATES = (CONFIRMED, OVERRIDDEN, UNCONFIRMED, AWAITING)
 
 
 def covering(decisions: pd.DataFrame, day: object) -> pd.DataFrame:
@@ -32,21 +32,76 @@ def covering(decisions: pd.DataFrame, day: object) -> pd.DataFrame:
     return live.sort_values("id").groupby("region").tail(1).set_index("region")
 
 
-def superseded(decisions: pd.DataFrame) -> pd.Series:
-    """For each decision, whether a later decision on the same region and scheme covers every
-    day it covered (so it no longer stands on any day)."""
-    out = pd.Series(False, index=decisions.index)
+def superseded_periods(decisions: pd.DataFrame) -> pd.Series:
+    """For each decision, the days of its period that later decisions on the same region and
+    scheme cover (where it no longer stands): a list of ``(first, last)`` days, merged and in
+    order, ``last`` ``None`` when open-ended; empty when none is covered."""
+    out = pd.Series([[] for _ in range(len(decisions))], index=decisions.index, dtype=object)
     start = pd.to_datetime(decisions["start"])
     end = pd.to_datetime(decisions["end"])
     for i in decisions.index:
-        later = (
+        later = decisions[
             (decisions["id"] > decisions.at[i, "id"])
             & (decisions["region"] == decisions.at[i, "region"])
             & (decisions["scheme"] == decisions.at[i, "scheme"])
-            & (start <= start[i])
-            & (end.isna() | (pd.notna(end[i]) & (end >= end[i])))
-        )
-        out[i] = bool(later.any())
+        ].index
+        spans = []
+        for j in later:
+            first = max(start[i], start[j])
+            last = _earliest(end[i], end[j])
+            if last is None or first <= last:
+                spans.append((first, last))
+        out[i] = _merged(spans)
+    return out
+
+
+def _earliest(a: pd.Timestamp, b: pd.Timestamp) -> pd.Timestamp | None:
+    """The earlier of two period ends (``NaT``: open-ended); ``None`` when both are open."""
+    ends = [x for x in (a, b) if pd.notna(x)]
+    return min(ends) if ends else None
+
+
+def _merged(spans: list[tuple]) -> list[tuple]:
+    """Periods ``(first, last)`` (``last`` ``None``: open) joined where they touch or overlap."""
+    out: list[list] = []
+    for first, last in sorted(spans, key=lambda s: s[0]):
+        if out and (out[-1][1] is None or first <= out[-1][1] + pd.Timedelta(days=1)):
+            if out[-1][1] is not None:
+                out[-1][1] = None if last is None else max(out[-1][1], last)
+            continue
+        out.append([first, last])
+    return [tuple(span) for span in out]
+
+
+def superseded(decisions: pd.DataFrame, periods: pd.Series | None = None) -> pd.Series:
+    """For each decision, whether later decisions on the same region and scheme cover every
+    day it covered (so it no longer stands on any day); ``periods``:
+    :func:`superseded_periods` when already known."""
+    periods = superseded_periods(decisions) if periods is None else periods
+    start = pd.to_datetime(decisions["start"])
+    end = pd.to_datetime(decisions["end"])
+    out = pd.Series(False, index=decisions.index)
+    for i in decisions.index:
+        spans = periods[i]
+        if len(spans) == 1 and spans[0][0] <= start[i]:
+            last = spans[0][1]
+            out[i] = last is None or (pd.notna(end[i]) and last >= end[i])
+    return out
+
+
+def daily(decisions: pd.DataFrame, dates: pd.DatetimeIndex) -> np.ndarray:
+    """Row position (in ``decisions``) of the decision standing on each of ``dates`` for one
+    region and scheme, -1 where none does: the latest (highest ``id``) covering the day."""
+    out = np.full(len(dates), -1, dtype=np.int64)
+    days = pd.DatetimeIndex(dates).normalize()
+    order = np.argsort(decisions["id"].to_numpy(), kind="stable")
+    start = pd.to_datetime(decisions["start"]).to_numpy()
+    end = pd.to_datetime(decisions["end"]).to_numpy()
+    for k in order:  # later decisions overwrite earlier ones
+        covered = days >= start[k]
+        if not pd.isna(end[k]):
+            covered &= days <= end[k]
+        out[np.asarray(covered)] = k
     return out
 
 
@@ -54,5 +109,5 @@ def states(
     has_decision: np.ndarray, overridden: np.ndarray, unconfirmed_public: bool
 ) -> np.ndarray:
     """Per region, one of :data:`STATES`."""
-    none = COMPUTED if unconfirmed_public else AWAITING
+    none = UNCONFIRMED if unconfirmed_public else AWAITING
     return np.where(has_decision, np.where(overridden, OVERRIDDEN, CONFIRMED), none)

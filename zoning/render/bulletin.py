@@ -25,7 +25,7 @@ def changes_csv(
     """Zone changes in the 7 days to ``day`` of the regions of ``level`` inside ``within``:
     ``code, name, date, from_zone, to_zone`` and the zones' labels in ``lang``."""
     since = M.window_start(day)
-    changes = analysis.zone_changes(store, scheme, level, since)
+    changes = analysis.zone_changes(store, scheme, level, since, decided=True)
     inside = [is_within(str(c), within) for c in changes["code"]]
     changes = changes[
         pd.Series(inside, index=changes.index) & (pd.to_datetime(changes["date"]) <= day)

@@ -27,21 +27,36 @@ def zone_strip(
     history: pd.DataFrame, scheme: Scheme, lang: str, day: object = None
 ) -> alt.Chart | alt.LayerChart:
     """A one-row strip of the zone on each day (``history``: ``date, zone_index``); with
-    ``day``, a rule marks that date."""
+    ``day``, a rule marks that date. With ``computed_index`` (the zone shown follows
+    analysts' decisions, :func:`zoning.views.decisions.zone_history`) and a day where the two
+    differ, a second row gives the computed zone beside the one shown."""
     labels = scheme.zone_labels(lang)
     colours = scheme.zone_colours()
-    frame = history.assign(
-        label=np.array(labels, dtype=object)[scheme.lookup_index(history["zone_index"])],
-        end=history["date"] + pd.Timedelta(days=1),
-        row=t("common.zone", lang),
+    rows = [(history["zone_index"], t("common.zone", lang))]
+    if "computed_index" in history and (history["computed_index"] != history["zone_index"]).any():
+        rows = [
+            (history["zone_index"], t("decisions.strip_shown", lang)),
+            (history["computed_index"], t("decisions.strip_computed", lang)),
+        ]
+    frame = pd.concat(
+        [
+            history[["date"]].assign(
+                label=np.array(labels, dtype=object)[scheme.lookup_index(zones)],
+                end=history["date"] + pd.Timedelta(days=1),
+                row=name,
+            )
+            for zones, name in rows
+        ],
+        ignore_index=True,
     )
+    order = [name for _, name in rows]
     strip = (
         alt.Chart(frame)
         .mark_rect()
         .encode(
             x=alt.X("date:T", title=None),
             x2="end:T",
-            y=alt.Y("row:N", title=None, axis=None),
+            y=alt.Y("row:N", title=None, sort=order, axis=alt.Axis() if len(rows) > 1 else None),
             color=alt.Color(
                 "label:N",
                 scale=alt.Scale(domain=labels, range=colours),

@@ -26,6 +26,7 @@ from zoning.model.regions import level_of_code
 from zoning.model.schemes import Scheme
 from zoning.render.mapview import safe_colour
 from zoning.render.presentation import shown_columns
+from zoning.views.decisions import EXPORTED
 
 EXPORT_COLUMNS = ("code", "name", "parent", "population", "zone")
 
@@ -46,7 +47,8 @@ def zones_table(
     from the codes when not given) small counts and everything computed from them are text
     ranges (``"1–4"``) or 'hidden', as :func:`zoning.model.privacy.mask_table` says (with
     ``threshold`` and ``lang``). Pass every region of the level, or all of a parent's. Zones
-    are never masked.
+    are never masked. A table of :func:`zoning.views.published.public_zones` keeps what each
+    zone rests on: :data:`zoning.views.decisions.EXPORTED`, last.
     """
     if public and len(frame):
         level = level or level_of_code(str(frame["code"].iloc[0]))
@@ -59,6 +61,11 @@ def zones_table(
     # the share of people a rolled-up figure covers, and whether the zone is only a lower
     # bound (zoning.model.rollup); not a count, so never masked
     for column in ("coverage", "at_least"):
+        if column in frame:
+            out[column] = frame[column].to_numpy()
+    # what the zone rests on (a table of zoning.views.published.public_zones): public, as the
+    # map's "confirmed by ... on ..." is
+    for column in EXPORTED:
         if column in frame:
             out[column] = frame[column].to_numpy()
     return numeric_with_notes(out)
@@ -93,9 +100,15 @@ def for_people(table: pd.DataFrame, scheme: Scheme, lang: str) -> pd.DataFrame:
     the flags as yes or no. The values themselves are unchanged.
     """
     out = table.copy()
-    if "zone" in out:
-        out["zone"] = [scheme.zone_id_label(z if z in scheme.zone_ids else None, lang)
-                       for z in out["zone"]]  # fmt: skip
+    for column in ("zone", "computed_zone"):
+        if column in out:
+            out[column] = [scheme.zone_id_label(z if z in scheme.zone_ids else None, lang)
+                           for z in out[column]]  # fmt: skip
+    if "decided_zone" in out:  # empty without a decision (not "no data")
+        out["decided_zone"] = [scheme.zone_id_label(z, lang) if z in scheme.zone_ids else ""
+                               for z in out["decided_zone"]]  # fmt: skip
+    if "decision" in out:
+        out["decision"] = [t(f"decisions.{state}", lang) for state in out["decision"]]
     if "scheme" in out:
         out["scheme"] = pick(scheme.name, lang)
     words = {True: t("export.yes", lang), False: t("export.no", lang)}

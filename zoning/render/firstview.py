@@ -23,7 +23,7 @@ from zoning.model.regions import LEVEL_LABELS
 from zoning.model.schemes import DEFAULT_SCHEME, Scheme, builtin_schemes
 from zoning.render import mapdata, presentation
 from zoning.store import Store
-from zoning.views import briefing, policy, service
+from zoning.views import briefing, policy, published, service
 
 #: Days from the one shown whose views :func:`prefetch` builds: the date steps' targets.
 NEIGHBOURS = (1, -1, 7, -7)
@@ -31,7 +31,9 @@ NEIGHBOURS = (1, -1, 7, -7)
 
 def prepare(store: Store) -> None:
     """Build (or load) and keep every level's data, map geometry, regions without a boundary
-    and zones under the default scheme (every day) for this data version."""
+    and zones under the default scheme (every day) for this data version, and how the
+    small levels' counts of the last weeks are shown to the public
+    (:func:`zoning.views.published.week_states`)."""
     scheme = builtin_schemes()[DEFAULT_SCHEME]
     for level in store.levels():
         mapdata.level_geometry(store, level)
@@ -39,6 +41,7 @@ def prepare(store: Store) -> None:
         with contextlib.suppress(LookupError):  # a level with no counts at or below it
             service.level_data(store, level)
             service.zone_panel(store, scheme, level)
+    published.week_states(store)
 
 
 def day_views(

@@ -41,6 +41,7 @@ import shapely
 from zoning.core.errors import InputError
 from zoning.core.i18n import t
 from zoning.core.memory import give_back
+from zoning.model import decisions as D
 from zoning.model.codes import ancestor_at_depth as ancestor
 from zoning.model.codes import depth, is_within, try_normalise
 from zoning.model.regions import LEVELS, level_depth
@@ -265,8 +266,9 @@ def encode_geometry(
 # --- level of detail: coarse shapes of every region, detail tiles by viewport ------------------
 #: A level with more regions than this is sent as coarse shapes of all its regions (the first
 #: view) and detail tiles the map fetches for what is in view once zoomed in; the environment
-#: variable :data:`TILED_ABOVE_ENV` sets another number (tests tile the demo's villages).
-TILED_ABOVE = 20_000
+#: variable :data:`TILED_ABOVE_ENV` sets another number. A province's 8,563 villages are
+#: tiled: 0.34 MB coarse against 1.07 MB at display detail for the first map.
+TILED_ABOVE = 5_000
 TILED_ABOVE_ENV = "ZONING_MAP_TILED_ABOVE"
 #: Regions per detail tile at most (tiles are compact groups: :func:`_tile_groups`).
 TILE_REGIONS = 2_000
@@ -641,7 +643,7 @@ def view_of(
     within = checked_within(store, level, within)[0]
     key = cache.key(
         store, "mapview", scheme.id, level, within, lang, public, level_label, smooth, hotspots,
-        store.decisions_mark(), decisions.unconfirmed_public(), day=day,
+        day=day, decided=True,
     )  # fmt: skip
 
     def build() -> dict:
@@ -667,6 +669,8 @@ def view_of(
             extra.append((t("map.rate_smoothed", lang), 1, smoothed["rate_smoothed"].to_numpy()))
             yes_no = np.where(marks["uncertain"], t("map.yes", lang), t("map.no", lang))
             extra.append((t("map.zone_uncertain", lang), 0, yes_no))
+        if smoothed is None or smoothed is False:  # the zones shown rest on decisions
+            marks.update(decision_marks(decided["decision"].to_numpy(object)))
         if hotspots:
             found = hot_spot_flags(store, level, day, public=public)
             if found is not None:
@@ -692,6 +696,19 @@ def view_of(
         return {**view, "note": note} if note else view
 
     return cache.cached(key, build, shelf="view")
+
+
+#: Where a zone shown rests on an analyst's decision, or waits for one: marked on the map
+#: with a symbol (never colour alone) and named in the legend (``map.mark_<state>``).
+DECISION_MARKS = (D.CONFIRMED, D.OVERRIDDEN, D.AWAITING)
+
+
+def decision_marks(states: np.ndarray) -> dict[str, np.ndarray]:
+    """A flag per region for each of :data:`DECISION_MARKS` some region is in (``states``:
+    the ``decision`` column of :func:`zoning.views.published.public_zones`); none for the
+    unconfirmed computed zones, which the legend's note names."""
+    states = np.asarray(states, dtype=object)
+    return {name: states == name for name in DECISION_MARKS if (states == name).any()}
 
 
 def hot_spot_flags(store: Store, level: str, day: object, *, public: bool) -> pd.Series | None:
@@ -782,12 +799,13 @@ def zone_frames(
 ) -> dict:
     """The zones of the regions of ``geometry`` on the same weekday of the ``weeks`` weeks up
     to ``day`` (those the data reach), for the map to play: ``days`` (ISO dates, oldest
-    first) and ``zones`` (per day, one zone index per region, -1 for none). Zones only: they
+    first) and ``zones`` (per day, one zone index per region, -1 for none; analysts' decisions
+    applied, :func:`zoning.views.decisions.zone_panel`). Zones only: they
     are public at every level."""
     data = service.level_data(store, level)
     j = data.day_index(day)
     steps = [j - 7 * k for k in range(weeks - 1, -1, -1) if j - 7 * k >= 0]
-    panel = service.zone_panel(store, scheme, level)
+    panel = decisions.zone_panel(store, scheme, level)  # the zones shown: decisions applied
     rows = pd.Index(data.panel.regions).get_indexer(pd.Index(geometry.codes))
     zones = [
         np.where(rows >= 0, panel[np.maximum(rows, 0), k], NO_ZONE).astype(int).tolist()
@@ -895,6 +913,10 @@ def _view(
         "fields": fields,
         "marks": flags,
         "mark_labels": {name: t(f"map.mark_{name}", lang) for name in flags},
+        # beside the decisions' symbols: what a region without one shows
+        "legend_note": t("map.mark_unconfirmed_note", lang)
+        if decisions.unconfirmed_public() and any(n in flags for n in DECISION_MARKS)
+        else None,
     }
 
 

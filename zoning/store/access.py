@@ -27,6 +27,7 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from zoning.core import auth
 from zoning.core.text import redact, redact_all
 from zoning.model.codes import VILLAGE_CODE_LENGTH
 from zoning.model.metrics import COUNT_FIELDS
@@ -45,6 +46,7 @@ from zoning.store.schema import (
     metadata,
     notes,
     regions,
+    sign_in_failures,
     snapshots,
     subscription_tokens,
     subscriptions,
@@ -971,7 +973,7 @@ class Store:
         end = None if end is None or pd.isna(end) else pd.Timestamp(end).date()
         if end is not None and end < start:
             raise ValueError(f"the period ends ({end}) before it starts ({start})")
-        with self.transaction() as conn:
+        with self.engine.begin() as conn:  # not data: views key on decisions_mark instead
             result = conn.execute(
                 sa.insert(decisions).values(
                     region=region, scheme=scheme, level=level, start=start, end=end,
@@ -980,6 +982,54 @@ class Store:
                 )
             )  # fmt: skip
             return int(result.inserted_primary_key[0])
+
+    # --- failed sign-ins, counted for every replica ------------------------------------------
+    def sign_in_wait(self, client: str, now: float) -> float:
+        """Seconds before ``client`` (a hash of its address) may try to sign in again."""
+        row = self._sign_in_row(client)
+        return 0.0 if row is None else auth.Throttle(row.failures, row.until).wait(now)
+
+    def sign_in_begin(self, client: str, now: float) -> float:
+        """Before a password check: may ``client`` try now (``now``: Unix seconds)? If so the
+        attempt is counted as a failure at once (cleared by :meth:`sign_in_cleared`) and 0
+        returned; else the seconds to wait, counting nothing.
+
+        Deciding and counting are one compare-and-set on the client's count, so attempts
+        sent at the same moment to several replicas reach the password check exactly as
+        many times as one after another would (:meth:`zoning.core.auth.Throttles.begin`).
+        """
+        t = sign_in_failures
+        for _ in range(100):
+            row = self._sign_in_row(client)
+            throttle = auth.Throttle() if row is None else auth.Throttle(row.failures, row.until)
+            wait = throttle.wait(now)
+            if wait > 0:
+                return wait
+            throttle.failed(now)
+            values = {"failures": throttle.failures, "until": throttle.until, "updated": now}
+            try:
+                with self.engine.begin() as conn:
+                    if row is None:
+                        conn.execute(sa.delete(t).where(t.c.updated < now - 86_400))
+                        conn.execute(sa.insert(t).values(client=client, **values))
+                        return 0.0
+                    same = (t.c.client == client) & (t.c.failures == row.failures)
+                    if conn.execute(sa.update(t).where(same).values(**values)).rowcount == 1:
+                        return 0.0
+            except (sa.exc.IntegrityError, sa.exc.OperationalError):
+                pass  # another replica counted (or held the lock) first: read again
+        return auth.MAX_WAIT_SECONDS
+
+    def sign_in_cleared(self, client: str) -> None:
+        """``client`` signed in: its failures are forgotten."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.delete(sign_in_failures).where(sign_in_failures.c.client == client))
+
+    def _sign_in_row(self, client: str):
+        t = sign_in_failures
+        query = sa.select(t.c.failures, t.c.until).where(t.c.client == client)
+        with self.engine.connect() as conn:
+            return conn.execute(query).one_or_none()
 
     def decisions_mark(self) -> int:
         """The newest decision's id (0 without one): changes whenever a decision is kept, so

@@ -163,6 +163,20 @@ subscription_tokens = sa.Table(
     sa.Column("used_at", sa.DateTime),
 )
 
+#: Failed analyst sign-ins per client, shared by every replica on the store (a client that
+#: drops its cookie lands on another one behind the proxy): ``client`` is a SHA-256 hash of
+#: its address, never the address; ``until`` (Unix seconds) is when it may try again
+#: (:class:`zoning.core.auth.Throttle`). A client's row goes when it signs in; rows quiet
+#: for a day go when a new client's row is written.
+sign_in_failures = sa.Table(
+    "sign_in_failures",
+    metadata,
+    sa.Column("client", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("until", sa.Float, nullable=False),
+    sa.Column("updated", sa.Float, nullable=False),
+)
+
 #: The case register: one row per positive date of a person (identified by a keyed hash of
 #: the NIK, never the NIK), place and house; a row of a line list whose NIK is not valid has
 #: a key of its own instead (a keyed hash of its file and row: never anyone else's), and is

@@ -1,10 +1,12 @@
 """Which zone changes are news to whom: alerts for subscribers, and a region's feed.
 
 A subscription names a region, a level and a scheme: every region of that level inside the
-region is watched. A change is what :func:`zoning.views.analysis.zone_changes` gives, with the
-scheme's hysteresis, so a zone that flickers back and forth within its hysteresis sends
-nothing. Changes up to the last data day at the time of subscribing are old news and never
-sent; every other change is sent once (:meth:`zoning.store.Store.record_alert`).
+region is watched. A change is what :func:`zoning.views.analysis.zone_changes` gives of the
+zone each region shows (the scheme's hysteresis, then analysts' decisions), so a zone that
+flickers back and forth within its hysteresis sends nothing, an override is announced as
+decided, and where unconfirmed zones are not public nothing is sent before a confirmation.
+Changes up to the last data day at the time of subscribing are old news and never sent;
+every other change is sent once (:meth:`zoning.store.Store.record_alert`).
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ def changes_within(
     scheme = get_scheme(scheme_id)
     dates = service.level_data(store, level).panel.dates
     since = dates[0] if after is None else pd.Timestamp(after) + pd.Timedelta(days=1)
-    changes = analysis.zone_changes(store, scheme, level, since)
+    changes = analysis.zone_changes(store, scheme, level, since, decided=True)
     inside = [is_within(str(c), region) for c in changes["code"]]
     return changes[inside].reset_index(drop=True)
 

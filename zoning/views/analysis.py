@@ -18,7 +18,7 @@ from zoning.model import metrics as M
 from zoning.model.codes import try_normalise
 from zoning.model.schemes import NO_ZONE, Scheme, every_zone_change
 from zoning.store import DISPLAY_TOLERANCE, Store
-from zoning.views import cache, service
+from zoning.views import cache, decisions, service
 
 #: The metric hot spots are found on unless another is asked for.
 DEFAULT_HOTSPOT_METRIC = "cases_7d_per_100k"
@@ -33,11 +33,20 @@ def steady_zones(store: Store, scheme: Scheme, level: str) -> hysteresis.Steady:
     )
 
 
-def zone_changes(store: Store, scheme: Scheme, level: str, since: pd.Timestamp) -> pd.DataFrame:
+def zone_changes(
+    store: Store, scheme: Scheme, level: str, since: pd.Timestamp, *, decided: bool = False
+) -> pd.DataFrame:
     """Every change of zone on or after ``since``: ``code, name, date, from_zone, to_zone``,
-    by date then code, with the scheme's hysteresis applied."""
+    by date then code, with the scheme's hysteresis applied.
+
+    ``decided``: changes of the zone each region shows (what alerts and bulletins announce):
+    analysts' decisions laid over the zones with hysteresis
+    (:func:`zoning.views.decisions.zone_panel`), so an override is announced as decided, and
+    where unconfirmed zones are not public a change waits for its confirmation."""
     data = service.level_data(store, level)
     zones = steady_zones(store, scheme, level).zone
+    if decided:
+        zones = decisions.zone_panel(store, scheme, level, ("steady", zones))
     region, day, before, after = every_zone_change(zones)
     keep = data.panel.dates[day] >= since if len(day) else np.array([], dtype=bool)
     region, day, before, after = region[keep], day[keep], before[keep], after[keep]

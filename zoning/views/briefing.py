@@ -21,7 +21,7 @@ from zoning.model.codes import is_within
 from zoning.model.regions import LEVEL_LABELS, level_depth
 from zoning.model.schemes import DEFAULT_SCHEME, NO_ZONE, Scheme, builtin_schemes
 from zoning.store import Store
-from zoning.views import cache, published, service
+from zoning.views import cache, decisions, published, service
 from zoning.views.policy import default_level
 
 #: Rows of the table of regions in the most severe zone (PDF brief).
@@ -227,7 +227,9 @@ def worst_zone(
     at 83,000 villages ten sessions each building their own at the same moment kept
     hundreds of MB.
     """
-    key = cache.key(store, "worst-zone", scheme.id, level, lang, public, within, day=day)
+    key = cache.key(
+        store, "worst-zone", scheme.id, level, lang, public, within, day=day, decided=True
+    )
     build = lambda: _worst_zone(store, scheme, level, day, public, lang, within)  # noqa: E731
     return cache.cached(key, build, shelf="view")
 
@@ -254,7 +256,7 @@ def week_changes(
     store: Store, scheme: Scheme, level: str, day: object, *, within: str | None = None
 ) -> tuple[pd.Timestamp | None, pd.DataFrame]:
     """The regions whose zone on ``day`` differs from their zone :data:`CHANGE_DAYS` days
-    before (inside ``within``, if given).
+    before (inside ``within``, if given), zones as shown (analysts' decisions applied).
 
     Returns the day compared with (``None`` when the data do not reach back that far) and
     ``code, name, before, after`` (zone indices; a region without a zone on either day is
@@ -262,7 +264,7 @@ def week_changes(
     reached, then name), then the better. Built once per view and shared, as
     :func:`worst_zone`.
     """
-    key = cache.key(store, "week-changes", scheme.id, level, within, day=day)
+    key = cache.key(store, "week-changes", scheme.id, level, within, day=day, decided=True)
     build = lambda: _week_changes(store, scheme, level, day, within)  # noqa: E731
     return cache.cached(key, build, shelf="view")
 
@@ -275,7 +277,7 @@ def _week_changes(
     columns = ["code", "name", "before", "after"]
     if j < CHANGE_DAYS:
         return None, pd.DataFrame(columns=columns)
-    zones = service.zone_panel(store, scheme, level)
+    zones = decisions.zone_panel(store, scheme, level)  # the zones shown: decisions applied
     before, after = zones[:, j - CHANGE_DAYS], zones[:, j]
     moved = (before != NO_ZONE) & (after != NO_ZONE) & (before != after)
     codes = data.panel.regions

@@ -51,11 +51,23 @@ def day_key(day: object) -> str:
     return pd.Timestamp(day).date().isoformat()
 
 
-def key(store: Store, name: str, *parts: Hashable, day: object = None) -> tuple:
+def key(
+    store: Store, name: str, *parts: Hashable, day: object = None, decided: bool = False
+) -> tuple:
     """The cache key of view ``name`` of ``store`` with ``parts`` (and ``day``):
     ``(store url, data version, name, *parts[, day key])``, at the store's current data
-    version."""
+    version.
+
+    ``decided``: the view shows analysts' decisions on zones (:mod:`zoning.views.decisions`),
+    which are not data (keeping one leaves the data version alone): the key then also holds
+    the newest decision's id and whether unconfirmed zones are public, so a decision shows
+    on every screen at once.
+    """
     out = (store.url, store.data_version(), name, *parts)
+    if decided:
+        from zoning.views.decisions import unconfirmed_public  # it reads views through here
+
+        out = (*out, ("decisions", store.decisions_mark(), unconfirmed_public()))
     return out if day is None else (*out, day_key(day))
 
 

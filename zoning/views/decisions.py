@@ -21,7 +21,7 @@ from zoning.core.i18n import t
 from zoning.model import decisions as D
 from zoning.model.schemes import NO_ZONE, Scheme
 from zoning.store import Store
-from zoning.views import service
+from zoning.views import cache, service
 
 #: ``0``/``no``/``false``: computed zones nobody confirmed are not public.
 ENV_PUBLISH = "ZONING_PUBLISH_UNCONFIRMED"
@@ -30,9 +30,15 @@ MAX_NAME_CHARS = 300
 
 #: Columns :func:`apply` adds to a zones table.
 COLUMNS = (
-    "computed_zone", "computed_zone_index", "decision", "decided_by", "decided_on",
-    "decision_reason", "decision_start", "decision_end",
+    "decided_zone", "computed_zone", "computed_zone_index", "decision", "decided_by",
+    "decided_on", "decision_reason", "decision_start", "decision_end",
 )  # fmt: skip
+
+#: The columns a zones table and its exports (``zones --decisions``, the API, the map's CSV)
+#: append, in this order: the standing decision's zone (empty without one), the computed
+#: zone, the state (:data:`zoning.model.decisions.STATES`), who decided and on which day
+#: (UTC). Public like the map's "confirmed by ... on ...": see :func:`apply`.
+EXPORTED = ("decided_zone", "computed_zone", "decision", "decided_by", "decided_on")
 
 
 class DecisionError(InputError):
@@ -131,11 +137,100 @@ def record(
 
 
 def history(store: Store, region: str | None = None) -> pd.DataFrame:
-    """Every decision kept (of ``region``), oldest first, with ``superseded`` True where a
-    later decision covers all of its period: ``id, region, scheme, level, start, end,
-    computed_zone, zone, action, reason, decided_by, decided_at, superseded``."""
+    """Every decision kept (of ``region``), oldest first: ``id, region, scheme, level, start,
+    end, computed_zone, zone, action, reason, decided_by, decided_at, superseded,
+    superseded_days``. ``superseded``: later decisions cover all of its period;
+    ``superseded_days``: the days of its period they cover (all or part of it), as
+    :func:`period_text` writes them (empty: it stands on every day of its period)."""
     frame = store.decisions(region=region)
-    return frame.assign(superseded=D.superseded(frame).to_numpy(dtype=bool))
+    periods = D.superseded_periods(frame)
+    return frame.assign(
+        superseded=D.superseded(frame, periods).to_numpy(dtype=bool),
+        superseded_days=[period_text(spans) for spans in periods],
+    )
+
+
+def period_text(spans: list[tuple]) -> str:
+    """Periods ``(first, last)`` as ISO 8601 intervals joined by ``;``:
+    ``2021-07-12/2021-07-16;2021-07-20/..`` (``..``: open-ended); empty without one."""
+    return ";".join(
+        f"{first:%Y-%m-%d}/{'..' if last is None else f'{last:%Y-%m-%d}'}" for first, last in spans
+    )
+
+
+def zone_history(
+    store: Store, scheme: Scheme, level: str, code: str, *, public: bool
+) -> pd.DataFrame:
+    """The zone ``code`` showed on each day (``date, zone_index, zone``: a standing decision's,
+    else the computed one, or none while awaiting confirmation; see :func:`apply`), with
+    ``computed_index`` beside it (``NO_ZONE`` for the public while awaiting) and ``decision``
+    (:data:`zoning.model.decisions.STATES`). Cached by data version and decisions."""
+    key = cache.key(store, "decided-history", scheme.id, level, code, public, decided=True)
+    return cache.cached(key, lambda: _zone_history(store, scheme, level, code, public), "view")
+
+
+def zone_panel(
+    store: Store, scheme: Scheme, level: str, computed: tuple[str, np.ndarray] | None = None
+) -> np.ndarray:
+    """:func:`zoning.views.service.zone_panel` as shown: the zone of every region x day of
+    ``level`` with analysts' decisions applied (a standing decision's zone; none while
+    awaiting confirmation, :func:`apply`). The computed panel itself when no decision and
+    no setting changes it (no copy). Read-only; cached by data version and decisions.
+
+    ``computed``: another panel of computed zones to lay the decisions over, with its name
+    for the cache (the zones with the scheme's hysteresis, for the changes that alerts and
+    bulletins announce: :func:`zoning.views.analysis.zone_changes`)."""
+    name, base = computed or ("computed", None)
+    key = cache.key(store, "decided-panel", scheme.id, level, name, decided=True)
+    return cache.cached(key, lambda: _zone_panel(store, scheme, level, base))
+
+
+def _zone_panel(
+    store: Store, scheme: Scheme, level: str, computed: np.ndarray | None = None
+) -> np.ndarray:
+    if computed is None:
+        computed = service.zone_panel(store, scheme, level)
+    kept = store.decisions(scheme=scheme.id, level=level)
+    if kept.empty and unconfirmed_public():
+        return computed
+    panel = computed.copy() if unconfirmed_public() else np.full_like(computed, NO_ZONE)
+    data = service.level_data(store, level)
+    rows = pd.Index(data.panel.regions)
+    zone_ids = list(scheme.zone_ids)
+    for region, own in kept.groupby("region", sort=False):
+        i = rows.get_indexer([region])[0]
+        if i < 0:
+            continue
+        own = own.reset_index(drop=True)
+        standing = D.daily(own, data.panel.dates)
+        decided = np.array([zone_ids.index(z) if z in zone_ids else NO_ZONE for z in own["zone"]])
+        has = standing >= 0
+        panel[i, has] = decided[standing[has]]
+    panel.flags.writeable = False
+    return panel
+
+
+def _zone_history(store: Store, scheme: Scheme, level: str, code: str, public: bool):
+    computed = service.zone_history(store, scheme, level, code)
+    kept = store.decisions(region=code, scheme=scheme.id, level=level)
+    standing = D.daily(kept, pd.DatetimeIndex(computed["date"]))
+    has = standing >= 0
+    found = kept.iloc[np.maximum(standing, 0)] if len(kept) else None
+    zone_ids = list(scheme.zone_ids)
+    index = computed["zone_index"].to_numpy().astype(int)
+    if found is not None:
+        decided = np.array([zone_ids.index(z) if z in zone_ids else NO_ZONE for z in found["zone"]])
+        overridden = has & (found["action"].to_numpy(object) == "override")
+    else:
+        decided, overridden = np.full(len(index), NO_ZONE), np.zeros(len(index), bool)
+    state = D.states(has, overridden, unconfirmed_public())
+    awaiting = state == D.AWAITING
+    shown = np.where(has, decided, np.where(awaiting, NO_ZONE, index)).astype(int)
+    beside = np.where(awaiting & public, NO_ZONE, index).astype(int)
+    return pd.DataFrame({
+        "date": computed["date"], "zone_index": shown, "zone": scheme.zone_id_array(shown),
+        "computed_index": beside, "decision": state,
+    })  # fmt: skip
 
 
 def apply(
@@ -153,6 +248,7 @@ def apply(
     has = found["id"].notna().to_numpy()
     overridden = has & (found["action"].to_numpy(object) == "override")
     out = zones.copy()
+    out["decided_zone"] = np.where(has, found["zone"].to_numpy(object), None)
     out["computed_zone"] = out["zone"]
     out["computed_zone_index"] = out["zone_index"]
     out["decision"] = D.states(has, overridden, unconfirmed_public())
@@ -200,16 +296,39 @@ def state_lines(
 
 def history_table(kept: pd.DataFrame, scheme: Scheme, lang: str) -> pd.DataFrame:
     """The decisions of :func:`history` under ``scheme`` for a page, newest first: period,
-    computed and decided zone in words, who, when (UTC), why (text) and whether superseded."""
+    computed and decided zone in words, who, when (UTC), why (text) and whether it still
+    stands (:func:`superseded_words`)."""
     rows = kept[kept["scheme"] == scheme.id].iloc[::-1]
     label = lambda z: scheme.zone_id_label(z if isinstance(z, str) else None, lang)  # noqa: E731
     return pd.DataFrame({
         t("decisions.start", lang): rows["start"].dt.strftime("%Y-%m-%d"),
         t("decisions.end", lang): rows["end"].dt.strftime("%Y-%m-%d").fillna(""),
+        # beside the period (a wide table scrolls): which of its days still stand
+        t("decisions.standing", lang): [
+            superseded_words(whole, days, lang)
+            for whole, days in zip(rows["superseded"], rows["superseded_days"], strict=True)
+        ],
         t("decisions.zone", lang): rows["zone"].map(label),
         t("decisions.computed_col", lang): rows["computed_zone"].map(label),
         t("decisions.decided_by_col", lang): rows["decided_by"],
         t("decisions.decided_at_col", lang): rows["decided_at"].dt.strftime("%Y-%m-%d %H:%M"),
         t("decisions.reason", lang): rows["reason"].fillna(""),
-        t("decisions.superseded", lang): rows["superseded"],
     })  # fmt: skip
+
+
+def superseded_words(whole: bool, days: str, lang: str) -> str:
+    """Whether a decision still stands, in words: "stands", "superseded", or "partly
+    superseded: 12 Jul 2021 – 16 Jul 2021 (...)" naming the days a later decision covers
+    (``days``: :func:`period_text`)."""
+    if whole:
+        return t("decisions.superseded", lang)
+    if not days:
+        return t("decisions.stands", lang)
+    spans = []
+    for span in days.split(";"):
+        first, last = span.split("/")
+        spans.append(
+            t("decisions.from_on", lang, first=first) if last == ".."
+            else t("decisions.span", lang, first=first, last=last)
+        )  # fmt: skip
+    return t("decisions.partly_superseded", lang, days="; ".join(spans))

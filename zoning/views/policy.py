@@ -22,7 +22,7 @@ from zoning.model.regions import LEVEL_LABELS, LEVELS, level_depth
 from zoning.model.rollup import min_coverage
 from zoning.model.schemes import NO_ZONE, Rule, Scheme, zone_changes
 from zoning.store import Store
-from zoning.views import analysis, cache, delays, published, service
+from zoning.views import analysis, cache, decisions, delays, published, service
 
 MAX_NOTE_CHARS = 4000
 MAX_AUTHOR_CHARS = 300  # an identity such as "oidc:<e-mail address>"
@@ -56,18 +56,23 @@ class ZoneStatus:
     values: dict[str, float | str]  # the metrics the scheme reads (text: a range, hidden)
     unreported: tuple[str, ...] = ()  # metrics the scheme reads that this level has no data for
     #: where the zone comes from (:data:`zoning.model.decisions.STATES`) and who decided
-    decision: str = "computed"
+    decision: str = "unconfirmed"
     decided_by: str | None = None
     decided_on: str | None = None
     computed_index: int = NO_ZONE
     reason: str | None = None
+    #: the first day of the computed zone's current run where it differs from the zone
+    #: shown (a decision), or was entered on another day than the zone shown
+    computed_since: pd.Timestamp | None = None
 
 
 def zone_status(
     store: Store, scheme: Scheme, level: str, code: str, day: object, public: bool = False,
     lang: str = DEFAULT_LANG,
 ) -> ZoneStatus:  # fmt: skip
-    """The zone of ``code`` on ``day`` and its last change up to that day.
+    """The zone of ``code`` on ``day`` and its last change up to that day, of the zone shown
+    (analysts' decisions applied, :func:`zoning.views.decisions.zone_history`), with the
+    day the computed zone was entered beside it where they differ.
 
     ``public``: the figures as a public view shows them
     (:func:`zoning.views.published.public_zones`:
@@ -77,10 +82,19 @@ def zone_status(
     zones = published.public_zones(store, scheme, level, day, lang, public=public)
     row = zones.set_index("code").loc[code]
     data = service.level_data(store, level)
-    i = int(np.flatnonzero(data.panel.regions == code)[0])
-    history = service.zone_panel(store, scheme, level)[i, : data.day_index(day) + 1]
-    changes = zone_changes(history)
+    # the zone shown each day (decisions applied), and the computed one beside it
+    history = decisions.zone_history(store, scheme, level, code, public=public)
+    upto = history.iloc[: data.day_index(day) + 1]
+    changes = zone_changes(upto["zone_index"].to_numpy())
     changed = int(changes.day[0])
+    computed = upto["computed_index"].to_numpy()
+    computed_start, shown_start = _run_start(computed), _run_start(upto["zone_index"].to_numpy())
+    computed_since = None
+    if computed_start is not None and (
+        int(zone_changes(computed).current[0]) != int(changes.current[0])
+        or computed_start != shown_start
+    ):
+        computed_since = pd.Timestamp(data.panel.dates[computed_start])
     return ZoneStatus(
         code=code,
         day=day,
@@ -96,7 +110,19 @@ def zone_status(
         decided_on=None if pd.isna(row["decided_on"]) else str(row["decided_on"]),
         computed_index=int(row["computed_zone_index"]),
         reason=None if pd.isna(row["decision_reason"]) else str(row["decision_reason"]),
+        computed_since=computed_since,
     )
+
+
+def _run_start(zones: np.ndarray) -> int | None:
+    """The day (column) the current run of the latest known zone began: its last change
+    (:func:`zoning.model.schemes.zone_changes`), else the first day with a zone; ``None``
+    without one."""
+    changed = int(zone_changes(zones).day[0])
+    if changed >= 0:
+        return changed
+    known = np.flatnonzero(zones != NO_ZONE)
+    return int(known[0]) if len(known) else None
 
 
 RECENT_COLUMNS = ["code", "name", "changed_on", "previous_index", "previous", "zone_index", "zone"]
@@ -105,7 +131,8 @@ RECENT_COLUMNS = ["code", "name", "changed_on", "previous_index", "previous", "z
 def recent_changes(
     store: Store, scheme: Scheme, level: str, day: object, days: int = 7
 ) -> pd.DataFrame:
-    """Regions of ``level`` whose zone last changed in the ``days`` days up to ``day``.
+    """Regions of ``level`` whose zone (as shown: analysts' decisions applied,
+    :func:`zoning.views.decisions.zone_panel`) last changed in the ``days`` days up to ``day``.
 
     Days without a zone are skipped, as everywhere
     (:func:`zoning.model.schemes.zone_changes`): a change is a known zone that differs from
@@ -115,7 +142,8 @@ def recent_changes(
     """
     data = service.level_data(store, level)
     j = data.day_index(day)
-    changes = zone_changes(service.zone_panel(store, scheme, level)[:, : j + 1])
+    # the zones shown: analysts' decisions applied
+    changes = zone_changes(decisions.zone_panel(store, scheme, level)[:, : j + 1])
     rows = np.flatnonzero((changes.day >= 0) & (changes.day > j - days))
     names = service.regions(store, level).set_index("code")["name"]
     codes = data.panel.regions[rows]

@@ -26,6 +26,8 @@ from zoning.views import analysis, cache, decisions, service
 
 #: Audits of a day at most (each hides more figures that tell which rule set a zone).
 PASSES = 6
+#: The week ends whose states the import makes and keeps (:func:`week_states`): a month.
+WEEKS_KEPT = 4
 
 
 def _levels(store: Store) -> list[str]:
@@ -54,31 +56,96 @@ def day_states(
 
     Returns ``{level: {count column: state per region}}``, regions in the order of
     :func:`zoning.views.service.level_data`; states as :func:`zoning.model.audit.protect`
-    gives them.
-    Built once per data version and day.
+    gives them. A week end's (the only days whose 7-day figures are public at a small
+    level) come from :func:`week_states`, made with the data; any other day's are built
+    once per data version and day.
     """
     limit = privacy.get_threshold(threshold)
     day = pd.Timestamp(day).normalize()
+    weeks = week_states(store, limit)
+    if day in weeks:
+        return weeks[day]
     key = cache.key(store, "published", limit, day=day)
-    return cache.cached(key, lambda: _build_states(store, day, limit), shelf="view")
+    return cache.cached(key, lambda: _build_states(store, [day], limit)[day], shelf="view")
 
 
-def _build_states(store: Store, day: pd.Timestamp, limit: int) -> dict:
-    """Two passes: each count audited with the bounds its zones always give; then again
+def week_states(store: Store, threshold: int | None = None) -> dict[pd.Timestamp, dict]:
+    """:func:`day_states` of the last :data:`WEEKS_KEPT` week ends that every small level
+    (and the level above them) has data for, audited together and kept in the store with
+    the data version (:func:`zoning.views.cache.kept`). The import makes them
+    (:func:`zoning.render.firstview.prepare`), so neither a new server's first public map
+    of a small level nor a date step of the last weeks waits for an audit (about a second
+    per week end and 9,000 villages)."""
+    limit = privacy.get_threshold(threshold)
+    key = cache.key(store, "published-weeks", limit)
+    version = key[1]
+
+    def build() -> dict[pd.Timestamp, dict]:
+        days = _common_week_ends(store)
+        return _build_states(store, days, limit) if len(days) else {}
+
+    def kept() -> dict[pd.Timestamp, dict]:
+        return cache.kept(store, f"published-weeks:{limit}", version, build, _weeks_to_bytes,
+                          _weeks_from_bytes)  # fmt: skip
+
+    return cache.cached(key, kept)
+
+
+def _common_week_ends(store: Store) -> list[pd.Timestamp]:
+    """The last :data:`WEEKS_KEPT` week ends in the dates of every level :func:`_build_states`
+    audits."""
+    common = None
+    for level in _levels(store):
+        with contextlib.suppress(LookupError):
+            dates = service.level_data(store, level).panel.dates
+            common = dates if common is None else common.intersection(dates)
+    if common is None:
+        return []
+    return [d for d in common if privacy.is_week_end(d)][-WEEKS_KEPT:]
+
+
+def _weeks_to_bytes(weeks: dict[pd.Timestamp, dict]) -> bytes:
+    days = sorted(weeks)
+    layout = {lv: sorted(by) for lv, by in weeks[days[0]].items()} if days else {}
+    arrays = {
+        f"{lv}|{column}": np.stack([weeks[d][lv][column] for d in days], axis=1)
+        for lv, columns in layout.items()
+        for column in columns
+    }
+    return cache.pack({"days": [cache.day_key(d) for d in days], "layout": layout}, arrays)
+
+
+def _weeks_from_bytes(raw: bytes) -> dict[pd.Timestamp, dict]:
+    meta, arrays = cache.unpack(raw)
+    return {
+        pd.Timestamp(day): {
+            lv: {column: arrays[f"{lv}|{column}"][:, i] for column in columns}
+            for lv, columns in meta["layout"].items()
+        }
+        for i, day in enumerate(meta["days"])
+    }
+
+
+def _build_states(store: Store, days: list[pd.Timestamp], limit: int) -> dict:
+    """:func:`day_states` of ``days`` (each in the dates of every level that has data, or
+    one day alone), audited together: every array has a column per day, and each day's
+    states are those it would get alone (the audit never mixes days: every sum is per
+    day, and a day that has settled is a fixed point of the rounds the others still need).
+
+    Two passes: each count audited with the bounds its zones always give; then again
     with the lower bounds a viewer can also tell from the other figures shown exactly in
     the first pass (:func:`zoning.model.audit.known_lower`)."""
     data, levels = {}, []
     for level in _levels(store):
         with contextlib.suppress(LookupError, KeyError):
             data[level] = service.level_data(store, level)
-            data[level].day_index(day)
+            for day in days:
+                data[level].day_index(day)
             levels.append(level)
+    js = {lv: np.array([data[lv].day_index(d) for d in days], dtype=np.int64) for lv in levels}
     schemes = list(builtin_schemes().values())
-    zones = {
-        lv: [service.zone_panel(store, s, lv)[:, data[lv].day_index(day)] for s in schemes]
-        for lv in levels
-    }
-    states, _ = _pass(store, day, limit, data, levels, schemes, zones, None)
+    zones = {lv: [service.zone_panel(store, s, lv)[:, js[lv]] for s in schemes] for lv in levels}
+    states, _ = _pass(store, js, limit, data, levels, schemes, zones, None)
     force: dict[str, dict[str, np.ndarray]] = {}
     # figures shown exactly in any pass so far: what a viewer may know (conservative)
     seen = {lv: {c: a == privacy.EXACT for c, a in by.items()} for lv, by in states.items()}
@@ -87,7 +154,7 @@ def _build_states(store: Store, day: pd.Timestamp, limit: int) -> dict:
             lv: {c: np.where(a, privacy.EXACT, privacy.HIDDEN) for c, a in by.items()}
             for lv, by in seen.items()
         }
-        states, told = _pass(store, day, limit, data, levels, schemes, zones, known, force)
+        states, told = _pass(store, js, limit, data, levels, schemes, zones, known, force)
         # a count still narrowed because the other figures tell which rule set the zone:
         # those other figures of the region are shown as the zone alone; audit again
         more = False
@@ -104,11 +171,15 @@ def _build_states(store: Store, day: pd.Timestamp, limit: int) -> dict:
                 force[level][column] = old | new
         if not more:
             break
-    return states
+    return {
+        day: {lv: {c: np.ascontiguousarray(a[:, i]) for c, a in by.items()}
+              for lv, by in states.items()}
+        for i, day in enumerate(days)
+    }  # fmt: skip
 
 
-def _exact_metrics(data: service.LevelData, j: int, states: dict | None) -> dict:
-    """Each metric of a level on day ``j`` where a viewer sees it exactly (NaN elsewhere)."""
+def _exact_metrics(data: service.LevelData, j: np.ndarray, states: dict | None) -> dict:
+    """Each metric of a level on days ``j`` where a viewer sees it exactly (NaN elsewhere)."""
     out = {}
     for metric, values in data.metrics.items():
         if metric not in M.METRICS:
@@ -124,11 +195,13 @@ def _exact_metrics(data: service.LevelData, j: int, states: dict | None) -> dict
     return out
 
 
-def _pass(store, day, limit, data, levels, schemes, zones, before, force=None) -> tuple:
-    """One audit of every count column; returns the states and, per level and column, the
-    regions still narrowed where a lower bound told by other figures was used."""
+def _pass(store, js, limit, data, levels, schemes, zones, before, force=None) -> tuple:
+    """One audit of every count column on the days ``js`` (per level, their columns); returns
+    the states and, per level and column, the regions still narrowed where a lower bound
+    told by other figures was used (regions x days)."""
     out: dict[str, dict[str, np.ndarray]] = {lv: {} for lv in levels if lv in privacy.SMALL_LEVELS}
     told = {lv: {} for lv in out}
+    width = len(next(iter(js.values()))) if js else 0
     for field in M.counted_fields():
         column = M.seven_day_column(field)
         chain = [lv for lv in levels if field in data[lv].panel.values]
@@ -139,7 +212,7 @@ def _pass(store, day, limit, data, levels, schemes, zones, before, force=None) -
         rows_before = 0
         for level in chain:
             d = data[level]
-            j = d.day_index(day)
+            j = js[level]
             codes = d.panel.regions
             offset[level] = rows_before
             values.append(_seven_day(store, level, field)[:, j])
@@ -159,27 +232,28 @@ def _pass(store, day, limit, data, levels, schemes, zones, before, force=None) -
                 known = audit.known_lower(schemes, zones[level], column, d.panel.population, shown)
                 low = np.maximum(low, known)
             raised.append(low > band[0])
-            forced.append((force or {}).get(level, {}).get(column, np.zeros(len(codes), bool)))
+            none = np.zeros((len(codes), width), bool)
+            forced.append((force or {}).get(level, {}).get(column, none))
             lo.append(low)
             sure.append(band[0])  # what the zones always say: what is allowed (not `low`)
             hi.append(band[1])
             lo_set.append(band[2])
             rows_before += len(codes)
         state, left = audit.protect(
-            np.concatenate(values)[:, None], np.concatenate(parents), np.concatenate(fixed),
-            np.concatenate(sums), np.concatenate(lo)[:, None], np.concatenate(hi)[:, None],
-            limit, np.concatenate(lo_set)[:, None], np.concatenate(forced)[:, None],
-            np.concatenate(sure)[:, None],
+            np.concatenate(values), np.concatenate(parents), np.concatenate(fixed),
+            np.concatenate(sums), np.concatenate(lo), np.concatenate(hi), limit,
+            np.concatenate(lo_set), np.concatenate(forced), np.concatenate(sure),
         )  # fmt: skip
-        # raised bounds in a group (or of a region) still narrowed
-        parent, bad = np.concatenate(parents), left[:, 0]
-        groups = np.zeros(len(parent) + 1, dtype=bool)
-        groups[parent[bad]] = True  # parent -1 marks the spare last slot
-        still = np.concatenate(raised) & (bad | groups[parent])
+        # raised bounds in a group (or of a region) still narrowed, day by day
+        parent = np.concatenate(parents)
+        groups = np.zeros((len(parent) + 1, width), dtype=bool)
+        rows, cols = np.nonzero(left)
+        groups[parent[rows], cols] = True  # parent -1 marks the spare last row
+        still = np.concatenate(raised) & (left | groups[parent])
         for level in chain:
             if level in out:
                 n = len(data[level].panel.regions)
-                out[level][column] = state[offset[level] : offset[level] + n, 0]
+                out[level][column] = state[offset[level] : offset[level] + n]
                 told[level][column] = still[offset[level] : offset[level] + n]
     return out, told
 
@@ -199,10 +273,9 @@ def public_zones(
     analyst's standing decision, else the computed zone, or none for the public when
     unconfirmed zones are not public; ``computed_zone`` and ``decision`` say which.
     """
-    mark, shown = store.decisions_mark(), decisions.unconfirmed_public()
     key = cache.key(
-        store, "decided", scheme.id, level, lang, privacy.get_threshold(), public, mark, shown,
-        day=day,
+        store, "decided", scheme.id, level, lang, privacy.get_threshold(), public, day=day,
+        decided=True,
     )  # fmt: skip
 
     def build() -> pd.DataFrame:

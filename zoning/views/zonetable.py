@@ -5,7 +5,10 @@ One function builds the rows and columns for both, so a script that reads the AP
 same regions, zones and columns as one that runs the command line:
 
 ``code, name, date, zone, <the scheme's metrics>, window_complete, provisional, coverage,
-at_least``
+at_least``, and with ``decisions`` (``zones --decisions``; always in the API) the columns of
+:data:`zoning.views.decisions.EXPORTED` appended: ``decided_zone, computed_zone, decision,
+decided_by, decided_on``. ``zone`` is the zone shown (an analyst's standing decision, else
+the computed one; empty while awaiting confirmation).
 
 The command line is run by whoever holds the database and prints the exact table. The API
 answers the public from :func:`zoning.views.published.public_zones`, the one masked source of
@@ -26,6 +29,7 @@ from zoning.model.codes import is_within, try_normalise
 from zoning.model.schemes import Scheme
 from zoning.store import Store
 from zoning.views import published, service
+from zoning.views.decisions import EXPORTED
 
 #: The columns after the scheme's metrics, in this order.
 TAIL = ("window_complete", "provisional", "coverage", "at_least")
@@ -41,9 +45,13 @@ class ZoneRows:
     notes: dict[str, dict[int, str]]
 
 
-def columns(scheme: Scheme, available: pd.Index | list[str]) -> list[str]:
-    """The columns of the zones table under ``scheme``, in order."""
-    return ["code", "name", "date", "zone", *[m for m in scheme.metrics if m in available], *TAIL]
+def columns(
+    scheme: Scheme, available: pd.Index | list[str], *, with_decisions: bool = False
+) -> list[str]:
+    """The columns of the zones table under ``scheme``, in order (``with_decisions``: the
+    decision's columns appended)."""
+    metrics = [m for m in scheme.metrics if m in available]
+    return ["code", "name", "date", "zone", *metrics, *TAIL, *(EXPORTED if with_decisions else ())]
 
 
 def view_day(store: Store, level: str, date: str | None, *, field: str = "--date") -> pd.Timestamp:
@@ -74,12 +82,15 @@ def zone_rows(
     lang: str = "en",
     within: str | None = None,
     zones: list[str] | None = None,
+    with_decisions: bool = False,
 ) -> ZoneRows:
     """The zones table of ``level`` on ``day`` under ``scheme``.
 
     ``public``: as anyone may see it (:func:`zoning.views.published.public_zones`): hidden
     figures are empty and their text is in :attr:`ZoneRows.notes`. ``within``: only regions
     inside this region code. ``zones``: only regions in these zone ids.
+    ``with_decisions``: with the columns of :data:`zoning.views.decisions.EXPORTED` (who
+    decided is public as on the map: "confirmed by ... on ...").
     """
     frame = published.public_zones(store, scheme, level, day, lang, public=public)
     if within is not None:
@@ -96,11 +107,11 @@ def zone_rows(
                 column="zone",
             )
         frame = frame[frame["zone"].isin(zones)]
-    cols = columns(scheme, frame.columns)
+    cols = columns(scheme, frame.columns, with_decisions=with_decisions)
     out = frame.assign(date=day.strftime("%Y-%m-%d"), zone=frame["zone"].fillna(""))
     out = out[cols].reset_index(drop=True)
     notes: dict[str, dict[int, str]] = {}
-    for column in cols[4 : -len(TAIL)]:
+    for column in cols[4 : cols.index(TAIL[0])]:
         values = out[column]
         if values.dtype != object:  # exact figures: as they are
             continue
