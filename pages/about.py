@@ -30,7 +30,7 @@ html(presentation.html_list(policy.data_sources(store, lg)))
 
 # --- the method --------------------------------------------------------------------------
 st.header(t("about.method", lg))
-html(presentation.html_list(policy.method_points(lg)))
+html(presentation.html_list(policy.method_points(lg, store)))
 
 # --- small areas, zone changes, hot spots and Rt ------------------------------------------
 st.header(t("about.analyses", lg))

@@ -9,7 +9,7 @@ from ui.measures import level_note
 from zoning.core.i18n import format_number, pick, t
 from zoning.core.text import escape_markdown
 from zoning.render import charts
-from zoning.views import analysis, published
+from zoning.views import analysis, delays, published, service
 
 MAX_REGIONS = 6
 PER_ROW = 3
@@ -153,4 +153,5 @@ if charts.has_values(series, "positivity_7d_pct") and "positivity_7d_pct" not in
         charts.metric_chart(series, "positivity_7d_pct", lg, scheme, day), width="stretch"
     )
 
-st.caption(t("trends.note", lg, lag=charts.LAG_DAYS))
+period = service.level_data(store, level).period  # estimated from the reports, or the default
+st.caption(t("trends.note", lg, period=delays.period_text(period, lg)))

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, settings
 from shapely.geometry import box
 
 from zoning.demo.install import install_demo
-from zoning.store import Store
+from zoning.store import Store, access
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -254,3 +256,48 @@ def browser():
 
     with chromium() as b:
         yield b
+
+
+# --- uploads made day by day, reports arriving late (reporting delays, nowcasts) ---------------
+#: The day of the first daily upload of :func:`count_uploads`.
+DAILY_START = pd.Timestamp("2021-06-01")
+
+
+def tiny_villages() -> list[str]:
+    """The codes of the four tiny villages."""
+    return tiny_regions().query("level == 'village'")["code"].tolist()
+
+
+def on_day(monkeypatch: pytest.MonkeyPatch, day: pd.Timestamp) -> None:
+    """Uploads from now on arrive on ``day``."""
+    monkeypatch.setattr(access, "_now", lambda: day.to_pydatetime())
+
+
+def late_cases(delay: np.ndarray, days: int, rate: float, seed: int) -> np.ndarray:
+    """Cases of each village and day by the delay they arrive with (villages x days x
+    delays)."""
+    rng = np.random.default_rng(seed)
+    truth = rng.poisson(rate, (len(tiny_villages()), days))
+    return np.stack([[rng.multinomial(c, delay) for c in row] for row in truth])
+
+
+def count_uploads(store: Store, monkeypatch, delay: np.ndarray, days: int = 60,
+                  first: int = 0, seed: int = 3) -> None:  # fmt: skip
+    """From day ``first`` on, each day an upload of every village's cases known by then
+    (the days before it revised as late reports come in)."""
+    known = np.cumsum(late_cases(delay, days, 60, seed), axis=2)
+    width = len(delay)
+    for u in range(first, days):
+        on_day(monkeypatch, DAILY_START + pd.Timedelta(days=u))
+        rows = [
+            (code, DAILY_START + pd.Timedelta(days=d), float(known[i, d, min(u - d, width - 1)]))
+            for i, code in enumerate(tiny_villages())
+            for d in range(0 if u == first else max(0, u - width + 1), u + 1)
+        ]
+        frame = pd.DataFrame(rows, columns=["region", "date", "new_cases"])
+        with store.transaction() as conn:
+            upload = store.record_upload(conn, "counts", f"day{u}.csv", None, "pytest",
+                                         len(frame), 0)  # fmt: skip
+            store.write_counts(conn, frame, upload)
+            store.advance_as_of(conn, DAILY_START + pd.Timedelta(days=u))
+    monkeypatch.setattr(access, "_now", lambda: dt.datetime(2026, 1, 1))

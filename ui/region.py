@@ -37,6 +37,10 @@ def region_panel(
             decided_on=row["decided_on"], computed_index=int(row["computed_zone_index"]),
         ):  # fmt: skip
             st.markdown(f"*{escape_markdown(line)}*")  # the name is user input: text
+        said = presentation.provisional_texts(store, level, day, layer[layer["code"] == region],
+                                              lg, public=public)[0]  # fmt: skip
+        if said is not None:  # the zone rests on figures still filling in (and its nowcast)
+            st.caption(f"{t('map.provisional_label', lg)}: {escape_markdown(said)}")
         shown = decisions.zone_history(store, scheme, level, region, public=public)
         history = charts.around_day(shown, day)  # decisions applied, the computed zone beside
         st.caption(t("map.zone_history", lg))

@@ -16,8 +16,8 @@
 (function () {
   const state = {
     map: null, layer: null, geometry: null, geometryId: null, loading: null, args: null,
-    view: null, token: null, selected: -1, hovered: -1, legend: null, tiles: null, tip: null,
-    source: null, playing: null, player: null, timer: null, share: null,
+    view: null, token: null, selected: -1, hovered: -1, legend: null, note: null, tiles: null,
+    tip: null, source: null, playing: null, player: null, timer: null, share: null,
     folder: null, detail: {}, tips: {}, zonesOf: new Map(),
     clickNonce: Math.random().toString(36).slice(2), clicks: 0, height: 0,
   };
@@ -794,8 +794,29 @@
   // cover most of the map.
   const LARGE_LEGEND_MIN_WIDTH = 600;
 
+  // Zones resting on figures still filling in: said in a small box of its own at the top
+  // (plain text), out of the way of the regions at the map's foot and of the legend.
+  function noteControl(view) {
+    const text = view.note || "";
+    if (state.note && state.note.key === text) return;
+    if (state.note) state.map.removeControl(state.note);
+    state.note = null;
+    if (!text) return;
+    const control = L.control({ position: "topright" });
+    control.onAdd = function () {
+      const box = el("div", text, "zm-box zm-note");
+      box.setAttribute("role", "note");
+      L.DomEvent.disableClickPropagation(box);
+      return box;
+    };
+    control.addTo(state.map);
+    control.key = text;
+    state.note = control;
+  }
+
   function legendControl(args) {
     const view = args.view;
+    noteControl(view);
     const size = window.innerWidth >= LARGE_LEGEND_MIN_WIDTH ? args.legend_size : null;
     const key = JSON.stringify([view.legend, view.title, size, view.mark_labels, view.legend_note]);
     if (state.legend && state.legend.key === key) return;
@@ -981,6 +1002,20 @@
     const title = [view.title, state.args && state.args.caption].filter(Boolean).join(" · ");
     ctx.fillText(title, 10, 10);
     ctx.font = "12px 'Source Sans Pro', 'DejaVu Sans', sans-serif";
+    if (view.note) {  // zones resting on provisional figures: the note under the title
+      let line = "", top = 30;
+      for (const word of String(view.note).split(" ")) {
+        const next = line ? line + " " + word : word;
+        if (line && ctx.measureText(next).width > Math.min(520, size.x - 20)) {
+          ctx.fillText(line, 10, top);
+          line = word;
+          top += 16;
+        } else {
+          line = next;
+        }
+      }
+      if (line) ctx.fillText(line, 10, top);
+    }
     const legend = view.legend || [];
     const marks = Object.entries(view.mark_labels || {});
     const note = view.legend_note ? 1 : 0;

@@ -103,6 +103,9 @@ def test_renders_in_both_languages(store: Store, lang: str, title: str, provisio
     assert daily_titles(at) == [NAMES[c] for c in ("33.01", "33.02", "33.03")] * 2
     assert "Level 1" in texts
     assert not at.warning
+    # one bulk upload: the provisional period is the default, and the page says so
+    default = {"id": "3 hari terakhir (bawaan 3 hari", "en": "the last 3 days (default 3 days"}
+    assert any(default[lang] in c.value for c in at.caption)
 
 
 def test_the_multiselect_changes_the_charts(store: Store) -> None:
@@ -166,6 +169,12 @@ def test_renders_on_the_demo_store(demo_db: Path, serve_store, lang: str) -> Non
     assert len(at.multiselect[0].value) == 3
     assert len(daily_titles(at)) == 6
     assert at.query_params["region"].count(",") == 2
+    # the demo's daily uploads: a nowcast, and the period estimated from them
+    nowcast = {"id": "Perkiraan hari-hari terakhir (nowcast)", "en": "The last days, nowcast"}
+    assert nowcast[lang] in [h.value for h in at.subheader]
+    estimated = {"id": "5 hari terakhir (diperkirakan dari laporan",
+                 "en": "the last 5 days (estimated from reports"}  # fmt: skip
+    assert any(estimated[lang] in c.value for c in at.caption)
 
 
 # --- small numbers: villages for the public, and for analysts --------------------------------

@@ -90,3 +90,71 @@ def test_live_and_standalone_maps_show_the_same_tooltip_rows(tmp_path):
                     else:
                         live = format_number(field["values"][i], "en", field["decimals"])
                     assert frame.loc[code, column] == live, (level, public, day, code, column)
+
+
+# --- zones resting on provisional figures ------------------------------------------------------
+def _daily_store(tmp_path, monkeypatch):
+    """The tiny province counted day by day for 40 days, 30 % of a day's cases reported the
+    same day and all within 5 days; and the last day of it."""
+    import numpy as np
+    import pandas as pd
+    from conftest import DAILY_START, count_uploads, tiny_regions, tiny_villages, write_store
+
+    old = pd.DataFrame({"region": tiny_villages(), "date": pd.Timestamp("2021-01-01"),
+                        "new_cases": 5.0})  # fmt: skip
+    store = write_store(tmp_path / "p.db", tiny_regions(), old)
+    count_uploads(store, monkeypatch, np.array([0.3, 0.2, 0.2, 0.1, 0.1, 0.1]), days=40)
+    return store, DAILY_START + pd.Timedelta(days=39)
+
+
+def test_a_provisional_zone_says_so_with_its_nowcast(tmp_path, monkeypatch):
+    from zoning.views import analysis, service
+
+    store, last = _daily_store(tmp_path, monkeypatch)
+    scheme = builtin_schemes()["who-ct-2021"]
+    zones = service.zones_on(store, scheme, "village", last)
+    said = presentation.provisional_texts(store, "village", last, zones, "en", public=False)
+    found = analysis.window_nowcasts(store, "village", last).set_index("code")
+    for code, text in zip(zones["code"], said, strict=True):
+        n, lower, upper = found.loc[code, ["nowcast", "lower", "upper"]]
+        assert lower <= n <= upper and n > zones.set_index("code").loc[code, "new_cases_7d"]
+        assert text == f"reports still arriving; nowcast {n:,.0f} ({lower:,.0f}–{upper:,.0f}) " \
+            "cases in 7 days"  # fmt: skip
+    # the public at village level: the words, never a figure scaled up from the count
+    public = presentation.provisional_texts(store, "village", last, zones, "id", public=True)
+    assert set(public) == {"laporan masih masuk"}
+    # the public at regency level sees the nowcast
+    regencies = service.zones_on(store, scheme, "regency", last)
+    said = presentation.provisional_texts(store, "regency", last, regencies, "id", public=True)
+    assert all(s.startswith("laporan masih masuk; nowcast ") for s in said)
+    # a settled day: nothing said
+    settled = service.level_data(store, "village").settled_day
+    zones = service.zones_on(store, scheme, "village", settled)
+    said = presentation.provisional_texts(store, "village", settled, zones, "en", public=False)
+    assert list(said) == [None] * 4
+    assert presentation.provisional_note(store, "village", zones, "en") is None
+
+
+def test_the_maps_tooltip_and_legend_say_a_zone_rests_on_a_nowcast(tmp_path, monkeypatch):
+    from zoning.render import mapdata
+
+    store, last = _daily_store(tmp_path, monkeypatch)
+    scheme = builtin_schemes()["who-ct-2021"]
+    for public, lang in ((False, "en"), (True, "id")):
+        view = mapdata.view_of(store, scheme, "village", last, lang, public=public,
+                               level_label="Village")  # fmt: skip
+        labels = [f["label"] for f in view["fields"]]
+        said = {"en": ("Provisional", "reports still arriving"),
+                "id": ("Sementara", "laporan masih masuk")}[lang]  # fmt: skip
+        field = view["fields"][labels.index(said[0])]
+        assert {field["texts"][k] for k in field["text_of"]} == {said[1]}
+        # the nowcast of the 7 days: for analysts only at village level
+        assert ("Nowcast, cases in 7 days" in labels) == (not public)
+        if not public:
+            field = view["fields"][labels.index("Nowcast, cases in 7 days")]
+            texts = [field["texts"][k] for k in field["text_of"]]
+            assert all(re.fullmatch(r"[\d,]+ \([\d,]+–[\d,]+\)", s) for s in texts)
+        note = view["note"]
+        assert ("last 5 days" in note and "estimated from reports" in note) or (
+            "5 hari terakhir" in note and "diperkirakan dari laporan" in note
+        )

@@ -13,7 +13,7 @@ from conftest import tiny_regions, write_store
 
 from zoning.model import nowcast
 from zoning.store import access
-from zoning.views import analysis
+from zoning.views import analysis, delays
 
 DELAY = np.array([0.4, 0.3, 0.2, 0.1])  # the share of a day's cases reported 0..3 days late
 VILLAGES = tiny_regions().query("level == 'village'")["code"].tolist()
@@ -58,13 +58,13 @@ def store(tmp_path: Path):
 
 
 def test_no_delay_from_one_bulk_upload(store):
-    assert analysis.reporting_delay(store, "village") is None
+    assert delays.reporting_delay(store, "village") is None
     assert analysis.nowcast_series(store, "village", VILLAGES[0]).empty
 
 
 def test_the_delay_is_estimated_from_uploads_and_revisions(store, monkeypatch):
     daily_uploads(store, monkeypatch)
-    delay = analysis.reporting_delay(store, "village")
+    delay = delays.reporting_delay(store, "village")
     assert delay.as_of == START + pd.Timedelta(days=DAYS - 1)
     share = delay.share
     expected = np.r_[np.cumsum(DELAY), np.ones(nowcast.MAX_DELAY + 1 - len(DELAY))]

@@ -52,6 +52,7 @@ _BOUNDARIES = ("jawa-tengah", "wilayah.parquet")
 
 # Streams of random numbers, one per concern, so that changing one leaves the others alone.
 STREAM_GEOMETRY, STREAM_POPULATION, STREAM_INTENSITY, STREAM_COUNTS, STREAM_HOUSES = range(5)
+STREAM_ARRIVALS = 5  # when the counts arrived (zoning.demo.arrivals)
 
 #: One region: code, name, level, parent, population, geometry.
 _Row = tuple[str, str, str, str | None, int, BaseGeometry]

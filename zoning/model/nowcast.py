@@ -80,3 +80,39 @@ def nowcast(reported: np.ndarray, age: np.ndarray, share: np.ndarray, level: flo
     lower = np.where(late, n + stats.nbinom.ppf(tail, size, p), np.nan)
     upper = np.where(late, n + stats.nbinom.ppf(1 - tail, size, p), np.nan)
     return Nowcast(mean=mean, lower=lower, upper=upper)
+
+
+def window_nowcast(
+    reported: np.ndarray, age: np.ndarray, share: np.ndarray, level: float = 0.95
+) -> Nowcast:
+    """Nowcasts of sums over days (a 7-day window): ``reported`` holds the cases known so far
+    of each region (rows) on each day of the window (columns), ``age`` how old each day is.
+
+    The cases still to come of each late day follow the negative binomial of :func:`nowcast`,
+    independent from day to day; their total has the sum of the days' means and variances,
+    and its interval is that of the gamma distribution with that mean and variance (the
+    sum of negative binomials of different probabilities has no closed form). A region with
+    a day not reported (NaN: the window is incomplete) or with nothing still to come gets
+    NaN."""
+    n = np.atleast_2d(np.asarray(reported, dtype=float))
+    age = np.asarray(age, dtype=int)
+    share = np.asarray(share, dtype=float)
+    inside = (age >= 0) & (age < len(share))
+    f = np.where(inside, share[np.clip(age, 0, len(share) - 1)], 1.0)
+    late = (f < 1) & (f > 0)
+    p = np.where(late, f, 1.0)[None, :]
+    size = np.where(late[None, :], np.nan_to_num(n) + 1, 0.0)
+    mean = (size * (1 - p) / p).sum(axis=1)
+    var = (size * (1 - p) / p**2).sum(axis=1)
+    known = n.sum(axis=1)  # NaN where a day is not reported
+    ok = np.isfinite(known) & (mean > 0)
+    tail = (1 - level) / 2
+    shape = np.where(ok, mean**2 / np.where(ok, var, 1.0), 1.0)
+    scale = np.where(ok, var / np.where(ok, mean, 1.0), 1.0)
+    low = np.floor(stats.gamma.ppf(tail, shape, scale=scale))
+    high = np.ceil(stats.gamma.ppf(1 - tail, shape, scale=scale))
+    return Nowcast(
+        mean=np.where(ok, known + mean, np.nan),
+        lower=np.where(ok, known + low, np.nan),
+        upper=np.where(ok, known + high, np.nan),
+    )

@@ -116,8 +116,6 @@ LINE_COLOUR = "#222222"
 REGION_COLOURS = ("#2166ac", "#111111", "#8e44ad", "#01665e", "#a6611a", "#c51b7d")
 #: Periods offered on the trends page, in days up to the chosen date (0: the whole series).
 PERIODS = (56, 182, 0)
-#: Days at the end of the series whose reports are still arriving.
-LAG_DAYS = M.DEFAULT_LAG_DAYS
 #: Count fields drawn as daily bars with their 7-day average.
 DAILY_FIELDS = ("new_cases", "deaths")
 

@@ -49,6 +49,8 @@ from zoning.model.schemes import NO_ZONE, Scheme
 from zoning.render.mapview import safe_colour
 from zoning.render.presentation import (
     legend,
+    provisional_note,
+    provisional_nowcasts,
     shown_columns,
     shown_zones,
     tooltip_rows,
@@ -676,13 +678,22 @@ def view_of(
                 marks["hotspot"] = flag
                 said = np.where(flag, t("map.yes", lang), t("map.no", lang))
                 extra.append((t("map.hotspot", lang), 0, said))
+        # a zone resting on figures still filling in says so, with its nowcast where shown
+        words, figures = provisional_nowcasts(store, level, day, zones, lang, public=public)
+        if any(w is not None for w in words):
+            extra.append((t("map.provisional_label", lang), 0, words))
+        if any(f is not None for f in figures):
+            extra.append((t("map.nowcast_label", lang), 0, figures))
+        note = provisional_note(store, level, zones, lang)
         if not geometry.tiles:
-            return zone_view(
+            view = zone_view(
                 zones, geometry, scheme, lang, level_label=level_label, masks=shown,
                 marks=marks, extra=extra,
             )  # fmt: skip
+            return {**view, "note": note} if note else view
         idx, columns, flags = _view_columns(zones, geometry, scheme, lang, shown, marks, extra)
-        return _tiled(_view(idx, [], flags, scheme, lang, level_label), geometry, columns)
+        view = _tiled(_view(idx, [], flags, scheme, lang, level_label), geometry, columns)
+        return {**view, "note": note} if note else view
 
     return cache.cached(key, build, shelf="view")
 

@@ -316,3 +316,66 @@ def embed_snippet(
         f'<iframe src="{escape_html(src)}" title="{escape_html(title)}" width="100%" '
         'height="560" style="border:0" loading="lazy"></iframe>'
     )
+
+
+# --- zones resting on provisional figures ------------------------------------------------------
+def provisional_nowcasts(
+    store: Store, level: str, day: object, zones: pd.DataFrame, lang: str, *, public: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each region's zone on ``day`` rests on figures still filling in, and its
+    nowcast: per row of ``zones`` (``code``, ``provisional``) the words "reports still
+    arriving" (``None`` where the window is settled), and "12 (8–18)", the new cases expected
+    in the 7 days once all reports are in with the 95 % interval, where the viewer may see a
+    nowcast (:func:`zoning.views.published.public_window_nowcasts`; ``None`` elsewhere)."""
+    words = np.full(len(zones), None, dtype=object)
+    figures = words.copy()
+    flags = zones["provisional"].to_numpy(dtype=bool)
+    words[flags] = t("map.provisional_words", lang)
+    for i, numbers in _window_nowcasts(store, level, day, zones, lang, public=public):
+        figures[i] = t("map.nowcast_value", lang, **numbers)
+    return words, figures
+
+
+def provisional_texts(
+    store: Store, level: str, day: object, zones: pd.DataFrame, lang: str, *, public: bool
+) -> np.ndarray:
+    """:func:`provisional_nowcasts` in one sentence per region (the region's panel):
+    "reports still arriving; nowcast 12 (8–18) cases in 7 days", the words alone where no
+    nowcast is shown, ``None`` where the window is settled."""
+    out = np.full(len(zones), None, dtype=object)
+    out[zones["provisional"].to_numpy(dtype=bool)] = t("map.provisional_words", lang)
+    for i, numbers in _window_nowcasts(store, level, day, zones, lang, public=public):
+        out[i] = t("map.provisional_nowcast", lang, **numbers)
+    return out
+
+
+def _window_nowcasts(
+    store: Store, level: str, day: object, zones: pd.DataFrame, lang: str, *, public: bool
+) -> list[tuple[int, dict[str, str]]]:
+    """``(row, {n, lower, upper})`` formatted, for the provisional rows of ``zones`` with a
+    nowcast the viewer may see."""
+    flags = zones["provisional"].to_numpy(dtype=bool)
+    if not flags.any():
+        return []
+    found = published.public_window_nowcasts(store, level, day, public=public)
+    if found is None or found.empty:
+        return []
+    found = found.set_index("code").reindex(zones["code"])
+    rows = np.flatnonzero(flags & np.isfinite(found["nowcast"].to_numpy(dtype=float)))
+    columns = {"n": "nowcast", "lower": "lower", "upper": "upper"}
+    return [
+        (int(i), {k: format_number(found[c].iat[i], lang) for k, c in columns.items()})
+        for i in rows
+    ]
+
+
+def provisional_note(store: Store, level: str, zones: pd.DataFrame, lang: str) -> str | None:
+    """The map's note under the legend when some zone of the view rests on provisional
+    figures: how many days are provisional and whether that was estimated from the reports
+    (:func:`zoning.views.delays.provisional_period`); ``None`` when every window is settled."""
+    if not zones["provisional"].to_numpy(dtype=bool).any():
+        return None
+    period = service.level_data(store, level).period
+    how = t("map.provisional_how_estimated" if period.estimated else "map.provisional_how_default",
+            lang, days=period.days)  # fmt: skip
+    return t("map.provisional_note", lang, days=period.days, how=how)

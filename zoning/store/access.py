@@ -256,17 +256,21 @@ class Store:
         rows: int,
         changed: int,
         report: object = None,
+        created_at: dt.datetime | None = None,
     ) -> int:
         """Insert an upload record inside ``conn``'s transaction and return its id.
 
         The file name and every text of the report pass through :func:`zoning.core.text.redact`:
-        a NIK in a file's name (``kasus_3315061507850018.csv``) is never stored.
+        a NIK in a file's name (``kasus_3315061507850018.csv``) is never stored. ``created_at``
+        (UTC, naive): when it arrived, for a history loaded afterwards (the demo's daily
+        uploads); default now.
         """
         filename = None if filename is None else redact(filename)
         report = redact_all(report)
         result = conn.execute(
             sa.insert(uploads).values(
-                kind=kind, filename=filename, sha256=sha256, created_at=_now(),
+                kind=kind, filename=filename, sha256=sha256,
+                created_at=_now() if created_at is None else created_at,
                 created_by=created_by, rows=rows, changed=changed,
                 report=json.dumps(report, default=str) if report is not None else None,
             )
@@ -488,6 +492,23 @@ class Store:
         if len(write):
             _bulk_insert(conn, counts, write)
         return len(write)
+
+    def load_count_history(
+        self, conn: Connection, current: pd.DataFrame, replaced: pd.DataFrame
+    ) -> int:
+        """Write region-days not stored yet together with how they were revised, inside
+        ``conn``'s transaction, in bulk: ``current`` (``region, date``, count fields,
+        ``upload_id``: the upload that wrote each value) into the counts, ``replaced`` (the
+        same, and ``replaced_by``: the upload that revised the value) into their history, as
+        :meth:`write_counts` would have left them after each upload in turn (the demo's daily
+        uploads). Returns the number of region-days written."""
+        for frame, table in ((current, counts), (replaced, count_history)):
+            if len(frame):
+                keep = [c.name for c in table.columns if c.name in frame.columns]
+                out = frame[keep].copy()
+                out["date"] = pd.to_datetime(out["date"]).dt.date
+                _bulk_insert(conn, table, out)
+        return len(current)
 
     def _read_counts(
         self,

@@ -8,7 +8,6 @@ Each reads the store through :mod:`zoning.views.service` and computes with the m
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -286,63 +285,14 @@ def serial_interval_setting() -> tuple[float, float]:
     return values[0], values[1]
 
 
-# --- reporting delays and nowcasts -------------------------------------------------------------
-@dataclass(frozen=True)
-class Delay:
-    """The share of a day's cases reported within 0 .. :data:`nowcast.MAX_DELAY` days, and
-    the day of the last upload it was estimated from (ages of days count from it)."""
-
-    share: np.ndarray
-    as_of: pd.Timestamp
-
-
-def reporting_delay(store: Store, level: str, field: str = "new_cases") -> Delay | None:
-    """The reporting delay of ``field`` at ``level``, estimated from when each value of the
-    level's regions arrived (uploads and the revisions of later ones); ``None`` until days
-    reported as they happened have been revised. Days whose first report came later than
-    :data:`nowcast.MAX_DELAY` days (a bulk upload of the past) are left out."""
-
-    def build() -> Delay | None:
-        days = store.upload_days()
-        if len(days) < 2:
-            return None
-        found = store.arrivals(level, field, days[0] - pd.Timedelta(days=nowcast.MAX_DELAY))
-        if found.empty:
-            return None
-        found["delay"] = (found["arrived"] - found["date"]).dt.days
-        first = found.groupby(["region", "date"])["delay"].transform("min")
-        found = found[(first >= 0) & (first <= nowcast.MAX_DELAY) & (found["delay"] >= 0)]
-        if found.empty:
-            return None
-        last = found["arrived"].max()
-        dates = pd.DatetimeIndex(sorted(found["date"].unique()))
-        width = nowcast.MAX_DELAY + 1
-        # each region-day's value known k days after it is its latest arrival by then: the
-        # changes of value, added at the delay they arrived, then summed along the delays
-        found = found.sort_values(["region", "date", "delay"])
-        change = found["value"] - found.groupby(["region", "date"])["value"].shift(fill_value=0)
-        triangle = np.zeros((len(dates), width))
-        np.add.at(
-            triangle,
-            (dates.get_indexer(found["date"]), np.minimum(found["delay"], width - 1)),
-            change.to_numpy(dtype=float),
-        )
-        triangle = np.cumsum(triangle, axis=1)
-        age = (last - dates).days.to_numpy()
-        triangle[np.arange(width)[None, :] > age[:, None]] = np.nan
-        share = nowcast.delay_distribution(triangle)
-        return None if share is None else Delay(share=share, as_of=pd.Timestamp(last))
-
-    return cache.cached(cache.key(store, "reporting-delay", level, field), build)
-
-
+# --- nowcasts ----------------------------------------------------------------------------------
 def nowcast_series(store: Store, level: str, code: str, field: str = "new_cases") -> pd.DataFrame:
     """The nowcast of the last days of region ``code`` of ``level``: ``date, reported,
-    nowcast, lower, upper`` for the days still incomplete under :func:`reporting_delay`
-    (empty without an estimate). The delay is that of the level the counts are reported at;
-    ages count from its last upload's day."""
+    nowcast, lower, upper`` for the days still incomplete under the reporting delay
+    (empty without an estimate): :func:`zoning.views.service.case_delay`, that of the level
+    the counts are reported at; ages count from its last upload's day."""
     columns = ["date", "reported", "nowcast", "lower", "upper"]
-    delay = reporting_delay(store, service.level_data(store, level).source_level, field)
+    delay = service.case_delay(store, level, field)
     if delay is None:
         return pd.DataFrame(columns=columns)
     series = service.case_series(store, level, code)
@@ -355,3 +305,29 @@ def nowcast_series(store: Store, level: str, code: str, field: str = "new_cases"
         "nowcast": found.mean, "lower": found.lower, "upper": found.upper,
     })  # fmt: skip
     return out[np.isfinite(found.mean)].reset_index(drop=True)
+
+
+def window_nowcasts(store: Store, level: str, day: object) -> pd.DataFrame:
+    """The nowcast of the new cases in the 7 days to ``day`` of every region of ``level``
+    whose window is still filling in: ``code, nowcast, lower, upper`` (cached; empty
+    without a delay estimate, NaN where the window misses a day)."""
+
+    def build() -> pd.DataFrame:
+        data = service.level_data(store, level)
+        delay = service.case_delay(store, level)
+        values = data.panel.values.get("new_cases")
+        if delay is None or values is None:
+            return pd.DataFrame(columns=["code", "nowcast", "lower", "upper"])
+        j = data.day_index(day)
+        if j < M.WINDOW - 1:  # no whole window yet
+            return pd.DataFrame({"code": data.panel.regions, "nowcast": np.nan,
+                                 "lower": np.nan, "upper": np.nan})  # fmt: skip
+        days = slice(j - M.WINDOW + 1, j + 1)
+        age = (delay.as_of - data.panel.dates[days]).days.to_numpy()
+        found = nowcast.window_nowcast(values[:, days], age, delay.share)
+        return pd.DataFrame({
+            "code": data.panel.regions, "nowcast": found.mean,
+            "lower": found.lower, "upper": found.upper,
+        })  # fmt: skip
+
+    return cache.cached(cache.key(store, "window-nowcasts", level, day=day), build, shelf="view")

@@ -22,7 +22,7 @@ from zoning.model.regions import LEVEL_LABELS, LEVELS, level_depth
 from zoning.model.rollup import min_coverage
 from zoning.model.schemes import NO_ZONE, Rule, Scheme, zone_changes
 from zoning.store import Store
-from zoning.views import analysis, cache, decisions, published, service
+from zoning.views import analysis, cache, decisions, delays, published, service
 
 MAX_NOTE_CHARS = 4000
 MAX_AUTHOR_CHARS = 300  # an identity such as "oidc:<e-mail address>"
@@ -547,14 +547,22 @@ def data_sources(store: Store, lang: str) -> list[str]:
     return lines
 
 
-def method_points(lang: str) -> list[str]:
-    """The method in a few sentences, with the numbers the library really uses."""
+def method_points(lang: str, store: Store | None = None) -> list[str]:
+    """The method in a few sentences, with the numbers the library really uses; with a
+    ``store``, the provisional period its reports give at each level counts are reported at."""
     keys = ("window", "incomplete", "provisional", "rollup", "per_100k", "classify")
     coverage = format_number(100 * min_coverage(), lang, decimals=0) + " %"
-    return [
+    points = [
         t(f"about.method_{k}", lang, window=M.WINDOW, lag=M.DEFAULT_LAG_DAYS, coverage=coverage)
         for k in keys
     ]
+    counted = service.counted_levels(store) if store is not None else ()
+    for level in reversed(counted):  # each level counts are reported at, finest first
+        period = delays.provisional_period(store, service.counted_below(store, level))
+        text = delays.period_text(period, lang)
+        label = LEVEL_LABELS[lang][level]
+        points.insert(3, t("about.method_period_now", lang, level=label, period=text))
+    return points
 
 
 def analysis_points(lang: str) -> list[str]:

@@ -17,7 +17,7 @@ import contextlib
 import numpy as np
 import pandas as pd
 
-from zoning.model import audit, nowcast, privacy
+from zoning.model import audit, privacy
 from zoning.model import metrics as M
 from zoning.model.regions import LEVELS
 from zoning.model.schemes import Scheme, builtin_schemes
@@ -389,8 +389,20 @@ def public_nowcast(
     them (:func:`analyses_public`: a nowcast scales up the region's own count)."""
     if not analyses_public(level, public=public):
         return None
-    delay = analysis.reporting_delay(store, service.level_data(store, level).source_level)
-    if delay is None:
+    data = service.level_data(store, level)
+    if not data.period.estimated:  # no delay estimate: nothing to nowcast with
         return None
     frames = [analysis.nowcast_series(store, level, code).assign(code=code) for code in codes]
-    return pd.concat(frames, ignore_index=True), nowcast.provisional_days(delay.share)
+    return pd.concat(frames, ignore_index=True), data.period.days
+
+
+def public_window_nowcasts(
+    store: Store, level: str, day: object, *, public: bool
+) -> pd.DataFrame | None:
+    """:func:`zoning.views.analysis.window_nowcasts` (``code, nowcast, lower, upper``: the
+    cases in the 7 days to ``day`` once all reports are in) where the viewer may see them;
+    ``None`` for the public at a small level (:func:`analyses_public`): a nowcast scales up
+    the region's own count, so there only the words "reports still arriving" are shown."""
+    if not analyses_public(level, public=public):
+        return None
+    return analysis.window_nowcasts(store, level, day)

@@ -22,7 +22,7 @@ from zoning.model import rollup as R
 from zoning.model.regions import LEVELS, level_depth
 from zoning.model.schemes import NO_ZONE, Scheme
 from zoning.store import Store
-from zoning.views import cache
+from zoning.views import cache, delays
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ class LevelData:
     source_level: str  # the finest level counts were reported at, at or below this one
     as_of: pd.Timestamp | None
     windows: R.Windows | None = None  # 7-day figures and the share of each region covered
+    #: The last days that are provisional (:func:`zoning.views.delays.provisional_period`).
+    period: delays.Period = delays.DEFAULT_PERIOD
 
     def day_index(self, day: object) -> int:
         """The column of ``day``: its calendar date, as views are keyed
@@ -98,6 +100,7 @@ def _level_to_bytes(data: LevelData) -> bytes:
         "regions": [str(c) for c in panel.regions],
         "dates": [d.isoformat() for d in panel.dates],
         "windows": windows is not None,
+        "period": [data.period.days, data.period.estimated],
     }
     if windows is not None:
         same = np.array_equal(windows.regions, panel.regions) and windows.dates.equals(panel.dates)
@@ -126,7 +129,9 @@ def _level_from_bytes(raw: bytes) -> LevelData:
         windows = R.Windows(w_regions, w_dates, arrays["window_population"], part("sum:"),
                             part("share:"))  # fmt: skip
     as_of = None if meta["as_of"] is None else pd.Timestamp(meta["as_of"])
-    return LevelData(meta["level"], panel, part("metric:"), meta["source_level"], as_of, windows)
+    period = delays.Period(int(meta["period"][0]), bool(meta["period"][1]))  # none: rebuilt
+    return LevelData(meta["level"], panel, part("metric:"), meta["source_level"], as_of, windows,
+                     period)  # fmt: skip
 
 
 def _build_level(store: Store, level: str) -> LevelData:
@@ -140,8 +145,9 @@ def _build_level(store: Store, level: str) -> LevelData:
     windows = _level_windows(store, level, counted, coverage)
     panel = _daily_panel(store, level, counted, coverage)
     computed = R.window_metrics(windows, coverage)
-    computed["provisional"] = M.provisional_flags(panel, M.DEFAULT_LAG_DAYS, as_of)
-    return LevelData(level, panel, computed, source, as_of, windows)
+    period = delays.provisional_period(store, counted_below(store, level))
+    computed["provisional"] = M.provisional_flags(panel, period.days, as_of)
+    return LevelData(level, panel, computed, source, as_of, windows, period)
 
 
 def _level_regions(store: Store, level: str) -> pd.DataFrame:
@@ -224,6 +230,19 @@ def reported_counts(store: Store, level: str, start: object, end: object) -> pd.
     frame = M.to_frame(part, part.values)
     fields = list(part.values)
     return frame[frame[fields].notna().any(axis=1)].reset_index(drop=True) if fields else frame
+
+
+def counted_below(store: Store, level: str) -> tuple[str, ...]:
+    """The levels the counts of ``level`` come from: those at or below it with counts of
+    their own (:func:`counted_levels`), finest first."""
+    deep = level_depth(level)
+    return tuple(lv for lv in reversed(counted_levels(store)) if level_depth(lv) >= deep)
+
+
+def case_delay(store: Store, level: str, field: str = "new_cases") -> delays.Delay | None:
+    """The reporting delay the counts of ``level`` follow: that of the finest level they
+    come from whose delay can be estimated (:func:`zoning.views.delays.finest_delay`)."""
+    return delays.finest_delay(store, counted_below(store, level), field)
 
 
 def counted_levels(store: Store) -> tuple[str, ...]:
