@@ -18,6 +18,7 @@
     map: null, layer: null, geometry: null, geometryId: null, loading: null, args: null,
     view: null, token: null, selected: -1, hovered: -1, legend: null, note: null, tiles: null,
     tip: null, source: null, playing: null, player: null, timer: null, share: null,
+    fit: null, moved: false, fitting: false,
     folder: null, detail: {}, tips: {}, zonesOf: new Map(),
     clickNonce: Math.random().toString(36).slice(2), clicks: 0, height: 0,
   };
@@ -41,7 +42,8 @@
       state.height = height;
       document.body.style.height = height + "px";
       send("streamlit:setFrameHeight", { height: height });
-      if (state.map) state.map.invalidateSize();
+      if (state.map && state.moved) state.map.invalidateSize();
+      else fitView();
     }
   }
   window.addEventListener("message", function (event) {
@@ -578,13 +580,31 @@
     if (!this._focused) this._map._container.focus({ preventScroll: true });
   };
 
+  // A tooltip wider than the side of the map it opens on (Leaflet's "auto": the side with
+  // more room) is moved back inside the map, so no figure is cut off at the frame's edge.
+  const InsideTooltip = L.Tooltip.extend({
+    _setPosition: function (pos) {
+      L.Tooltip.prototype._setPosition.call(this, pos);
+      const map = this._map, el = this._container;
+      if (!map || !el) return;
+      const r = el.getBoundingClientRect(), c = map.getContainer().getBoundingClientRect();
+      const dx = Math.max(c.left + 4 - r.left, Math.min(0, c.right - 4 - r.right));
+      const dy = Math.max(c.top + 4 - r.top, Math.min(0, c.bottom - 4 - r.bottom));
+      if (dx || dy) L.DomUtil.setPosition(el, L.DomUtil.getPosition(el).add([dx, dy]));
+    },
+  });
+
   function ensureMap() {
     if (state.map) return;
     state.map = L.map("map", { zoomSnap: 0.25, zoomAnimation: false, attributionControl: true });
     state.map.attributionControl.setPrefix(false);
     state.map.setView([-7.2, 110.1], 7);
+    state.map.on("movestart zoomstart", function () { if (!state.fitting) state.moved = true; });
+    window.addEventListener("resize", function () { if (!state.moved) fitView(); });
     state.layer = new ZoneLayer().addTo(state.map);
-    state.tip = L.tooltip({ direction: "auto", opacity: 0.95, className: "zm-tip", offset: [14, 0] });
+    state.tip = new InsideTooltip({
+      direction: "auto", opacity: 0.95, className: "zm-tip", offset: [14, 0],
+    });
     state.map.on("mousemove", function (e) { hover(e.layerPoint, e.latlng); });
     state.map.on("mouseout", function () { hover(null); });
     state.map.getContainer().addEventListener("keydown", onKey);
@@ -681,13 +701,28 @@
     state.selected = -1;
     state.hovered = -1;
     const box = geometry.header.fit || geometry.header.bbox;
-    if (box && box[0] !== null) {
-      map.fitBounds([[box[1], box[0]], [box[3], box[2]]], { padding: [8, 8], animate: false });
-    }
+    state.fit = box && box[0] !== null ? box : null;
+    state.moved = false;
+    fitView();
     state.layer.redraw();
     return geometry.features.filter(function (f, i) {
       return f.rings.length && i < geometry.context;
     }).length;
+  }
+
+  // The level's extent, fitted to the frame as it is now. The page often lays the frame out
+  // again after the first fit (a column narrowing, a note appearing, a phone's width): until
+  // the person pans or zooms, each resize fits again, so the whole level stays in view.
+  function fitView() {
+    const box = state.fit;
+    if (!box || !state.map) return;
+    state.fitting = true;
+    try {
+      state.map.invalidateSize({ pan: false });
+      state.map.fitBounds([[box[1], box[0]], [box[3], box[2]]], { padding: [8, 8], animate: false });
+    } finally {
+      state.fitting = false;
+    }
   }
 
   function paint(view) {

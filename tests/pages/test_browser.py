@@ -168,6 +168,33 @@ def test_small_screen(app, browser):
     page.close()
 
 
+def test_every_tooltip_of_a_district_s_villages_stays_inside_the_map(app, browser):
+    """The public's village tooltip is wide (figures as 'Sundays only', the zone's status,
+    the provisional note): wherever the pointer is, it is moved back inside the map."""
+    page, frame, _ = open_map(
+        browser, f"{app}/map?level=village&within=33.74.01&date=2021-07-06&lang=id"
+    )
+    element = page.query_selector(MAP_IFRAME)
+    element.scroll_into_view_if_needed()
+    box = element.bounding_box()
+    codes = [s["code"] for s in shapes(frame)]
+    assert len(codes) >= 10
+    for code in codes:
+        point = frame.evaluate(CENTRE_JS, code)
+        if not (0 < point["x"] < box["width"] and 0 < point["y"] < box["height"]):
+            continue  # not in view at this zoom
+        page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+        tip = frame.wait_for_selector(".leaflet-tooltip", timeout=10_000)
+        page.wait_for_timeout(150)
+        rect = frame.evaluate(
+            "(t) => { const r = t.getBoundingClientRect();"
+            " return [r.left, r.top, r.right, r.bottom, innerWidth, innerHeight]; }", tip,
+        )  # fmt: skip
+        left, top, right, bottom, width, height = rect
+        assert left >= 0 and top >= 0 and right <= width and bottom <= height, (code, rect)
+    page.close()
+
+
 @pytest.mark.parametrize("lang", ["id", "en"])
 @pytest.mark.parametrize("path", ["map", "trends", "policy", "briefing", "about"])
 def test_every_page_renders_offline_in_both_languages(app, browser, path, lang):
