@@ -168,7 +168,8 @@ def test_a_new_process_after_the_cli_import_builds_nothing(tiny_store: Store, tm
                           capture_output=True, text=True, check=True)  # fmt: skip
     seen = json.loads(done.stdout.splitlines()[-1])
     assert [name for event, name in seen if event == "keep"] == []
-    assert ["load", "level:regency"] in seen and ["load", "mapgeom:regency"] in seen
+    geometry = f"mapgeom:tiled-above-{mapdata.tiled_above()}:regency"
+    assert ["load", "level:regency"] in seen and ["load", geometry] in seen
 
 
 def test_the_demo_command_prepares_the_first_map(tmp_path: Path, monkeypatch, events, capsys):
@@ -178,7 +179,7 @@ def test_the_demo_command_prepares_the_first_map(tmp_path: Path, monkeypatch, ev
     store = new_process(monkeypatch, str(db))
     firstview.warm(store)
     assert not [name for (event, name) in events if event == "keep"]
-    assert ("load", "mapgeom:village") in events
+    assert ("load", f"mapgeom:tiled-above-{mapdata.tiled_above()}:village") in events
 
 
 def test_prefetch_builds_the_next_days_views(tiny_store: Store, events):
@@ -218,3 +219,21 @@ def test_a_new_server_shows_the_last_weeks_public_villages_without_an_audit(
         for level, by in alone.items():
             for column, state in by.items():
                 assert np.array_equal(loaded[level][column], state), (day, level, column)
+
+
+def test_a_geometry_kept_under_another_tiling_limit_is_made_again(
+    tiny_store: Store, monkeypatch, events
+):
+    """A kept map geometry is named by how it was encoded: after the limit of tiling changes
+    (a new release, or the operator's setting), the new server encodes the level again
+    instead of serving the old file."""
+    firstview.prepare(tiny_store)
+    store = new_process(monkeypatch, tiny_store.url)
+    whole = mapdata.level_geometry(store, "village")
+    assert not whole.tiles
+    monkeypatch.setenv(mapdata.TILED_ABOVE_ENV, "2")
+    events.clear()
+    store = new_process(monkeypatch, tiny_store.url)
+    tiled = mapdata.level_geometry(store, "village")
+    assert tiled.tiles  # encoded anew, tiled
+    assert ("keep", "mapgeom:tiled-above-2:village") in events

@@ -444,8 +444,10 @@ def level_geometry(store: Store, level: str, within: str | None = None) -> MapGe
         return cache.cached(key, build, shelf="view")
 
     def kept() -> MapGeometry:  # a whole level's: kept in the store for the next server
-        found = cache.kept(store, f"mapgeom:{level}", version, build, _geometry_to_bytes,
-                           _geometry_from_bytes)  # fmt: skip
+        # named by how it is encoded as well, so a geometry kept under another limit of
+        # tiling (a newer release, or ZONING_MAP_TILED_ABOVE set) is made again, not served
+        name = f"mapgeom:tiled-above-{tiled_above()}:{level}"
+        found = cache.kept(store, name, version, build, _geometry_to_bytes, _geometry_from_bytes)
         return replace(found, store=store.url, version=version)
 
     return cache.cached(key, kept)
