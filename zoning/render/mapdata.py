@@ -659,10 +659,12 @@ def view_of(
         )
         geometry = level_geometry(store, level, within)
         marks, extra = {}, []
-        smoothed = smooth and published.public_smoothed_zones(
-            store, scheme, level, day, smooth, public=public
-        )
-        if smoothed is not None and smoothed is not False:
+        smoothed = None  # the zones of smoothed rates, where asked for and the viewer may see them
+        if smooth:
+            smoothed = published.public_smoothed_zones(
+                store, scheme, level, day, smooth, public=public
+            )
+        if smoothed is not None:
             smoothed = zones_within(smoothed, within).set_index("code").reindex(zones["code"])
             zones = zones.assign(
                 zone_index=smoothed["zone_index"].to_numpy(), zone=smoothed["zone"].to_numpy()
@@ -671,7 +673,7 @@ def view_of(
             extra.append((t("map.rate_smoothed", lang), 1, smoothed["rate_smoothed"].to_numpy()))
             yes_no = np.where(marks["uncertain"], t("map.yes", lang), t("map.no", lang))
             extra.append((t("map.zone_uncertain", lang), 0, yes_no))
-        if smoothed is None or smoothed is False:  # the zones shown rest on decisions
+        else:  # the zones shown rest on decisions
             marks.update(decision_marks(decided["decision"].to_numpy(object)))
         if hotspots:
             found = hot_spot_flags(store, level, day, public=public)

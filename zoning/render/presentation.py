@@ -370,9 +370,10 @@ def _window_nowcasts(
 
 
 def provisional_note(store: Store, level: str, zones: pd.DataFrame, lang: str) -> str | None:
-    """The map's note under the legend when some zone of the view rests on provisional
-    figures: how many days are provisional and whether that was estimated from the reports
-    (:func:`zoning.views.delays.provisional_period`); ``None`` when every window is settled."""
+    """The map's note (a box at its top right, and on its PNG) when some zone of the view
+    rests on provisional figures: how many days are provisional and whether that was
+    estimated from the reports (:func:`zoning.views.delays.provisional_period`); ``None``
+    when every window is settled."""
     if not zones["provisional"].to_numpy(dtype=bool).any():
         return None
     period = service.level_data(store, level).period
