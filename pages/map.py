@@ -14,9 +14,8 @@ from zoning.core.errors import InputError
 from zoning.core.i18n import format_number, pick, t, tn
 from zoning.core.text import escape_markdown, quote
 from zoning.model.regions import level_of_code, view_one_level_up
-from zoning.model.rollup import zone_totals
 from zoning.render import export, firstview, mapdata, presentation
-from zoning.views import analysis, briefing, decisions, policy, published, service
+from zoning.views import analysis, briefing, policy, published
 
 lg = common.lang()
 store = common.store()
@@ -37,29 +36,18 @@ if refused:  # not a region above this level: the whole level, and a note saying
 level_note(store, scheme, level, lg)  # e.g. PPKM Mikro at village level
 
 public = access.public_view(level)  # villages, RW, RT for the public: small counts as ranges
-zones = presentation.zones_within(service.zones_on(store, scheme, level, day), within)
-shown = presentation.shown_zones(store, scheme, level, day, lg, public=public)
-shown = presentation.zones_within(shown, within)
-# the zone each region shows (an analyst's decision, else the computed one) and what it rests on
-decided = shown.set_index("code").reindex(zones["code"])
-zones = zones.assign(
-    **{c: decided[c].to_numpy() for c in ("zone_index", "zone", *decisions.COLUMNS)}
+seen = presentation.shown_layer(  # the zone each region shows, and what it rests on
+    store, scheme, level, day, lg, public=public, within=within, smooth=smooth
 )
-smoothed = None  # the zones of smoothed rates, where this viewer may see them
-if smooth != "raw" and analysis.smoothed_metric(scheme) is None:
+layer = seen.layer
+if seen.smoothing == "no_rate":
     st.sidebar.caption(t("map.smooth_no_rate", lg))
-elif smooth != "raw":
-    smoothed = published.public_smoothed_zones(store, scheme, level, day, smooth, public=public)
-    if smoothed is None:
-        st.sidebar.caption(t("map.smooth_analysts_only", lg, level=common.level_label(level, lg)))
-    else:  # the cards and the map follow the smoothed zones
-        by_code = smoothed.set_index("code").reindex(zones["code"])
-        zones = zones.assign(zone_index=by_code["zone_index"].to_numpy(),
-                             zone=by_code["zone"].to_numpy())  # fmt: skip
-layer = presentation.with_labels(zones, scheme, lg)
+elif seen.smoothing == "withheld":
+    st.sidebar.caption(t("map.smooth_analysts_only", lg, level=common.level_label(level, lg)))
+smoothed = seen.smoothing == "shown"
 if within:
     up, up_within, up_region = view_one_level_up(level, within)
-    if zones.empty:
+    if layer.empty:
         st.info(t("map.within_empty", lg, level=common.level_label(level, lg)))
     label = t("map.back_up_to", lg, level=common.level_label(up, lg))
     if st.button(label, icon=":material/arrow_upward:", key="map_up"):
@@ -72,7 +60,7 @@ if within:
         st.rerun()
 
 # --- zones at a glance ------------------------------------------------------------------
-totals = zone_totals(layer, scheme)  # zones in the scheme's order, then "no data"
+totals = seen.totals  # zones in the scheme's order, then "no data"
 cards = []
 for (label, colour), row in zip(presentation.legend(scheme, lg), totals.itertuples(), strict=True):
     if row.zone == "no_zone" and not row.regions:
@@ -138,7 +126,7 @@ if geometry.drawn:
         return mapdata.view_of(
             store, scheme, level, when, lg, public=public, within=within,
             level_label=common.level_label(level, lg),
-            smooth=smooth if smoothed is not None else None, hotspots=show_hot_spots,
+            smooth=smooth if smoothed else None, hotspots=show_hot_spots,
         )  # fmt: skip
 
     view = view_on(day)
@@ -151,12 +139,12 @@ if geometry.drawn:
         map_side.caption(
             t("map.compare_caption", lg, before=f"{other.date()}", after=f"{day.date()}")
         )
-    if smoothed is not None:
+    if smoothed:
         metric = t(f"metrics.{analysis.smoothed_metric(scheme)}", lg)
         how = t(f"map.smooth_{smooth}_short", lg)
         map_side.caption(t("map.smooth_caption", lg, how=how, metric=metric))
     # smoothed zones and hot spots are a view of their own (the plain one keeps its name)
-    marked = (f"|{smooth}" if smoothed is not None else "") + ("|hot" if show_hot_spots else "")
+    marked = (f"|{smooth}" if smoothed else "") + ("|hot" if show_hot_spots else "")
     places_for_maps = map_side.columns(len(shown_maps)) if other is not None else [map_side]
     clicked = None
     for where, (when, shown_view, key) in zip(places_for_maps, shown_maps, strict=True):
@@ -200,6 +188,8 @@ if region and level_of_code(region) == level and region in set(layer["code"]):
 
 # --- table and downloads: built only when asked for -------------------------------------
 def table():  # not on every run: a date change needs none of it (~50 ms at 8,563 villages)
+    shown = presentation.shown_zones(store, scheme, level, day, lg, public=public)
+    shown = presentation.zones_within(shown, within)
     return export.zones_table(presentation.with_labels(shown, scheme, lg), scheme, day)
 
 

@@ -17,10 +17,11 @@ from zoning.core.text import escape_html
 from zoning.model import metrics as M
 from zoning.model.codes import is_within
 from zoning.model.regions import LEVEL_LABELS
+from zoning.model.rollup import zone_totals
 from zoning.model.schemes import Scheme, Zone
 from zoning.render.mapview import build_zone_map, map_to_html
 from zoning.store import Store
-from zoning.views import decisions, published, service
+from zoning.views import analysis, cache, decisions, published, service
 from zoning.views.policy import Note, note_heading
 
 
@@ -56,6 +57,66 @@ def shown_zones(
     (:func:`zoning.views.published.public_zones`, the one masked source).
     """
     return published.public_zones(store, scheme, level, day, lang, public=public)
+
+
+@dataclass(frozen=True)
+class ShownLayer:
+    """The regions of a map view as the page shows them (:func:`shown_layer`).
+
+    ``layer``: :func:`zoning.views.service.zones_on` inside ``within``, each region's zone the
+    one it shows (an analyst's decision, else the computed one, or the smoothed zone where
+    asked for and allowed), with :data:`zoning.views.decisions.COLUMNS`, ``zone_label`` and
+    ``colour``; ``totals``: :func:`zoning.model.rollup.zone_totals` of it; ``smoothing``:
+    ``"raw"`` (not asked for), ``"no_rate"`` (the scheme has no rate to smooth),
+    ``"withheld"`` (not for this viewer at this level) or ``"shown"``. Shared: never changed.
+    """
+
+    layer: pd.DataFrame
+    totals: pd.DataFrame
+    smoothing: str
+
+
+def shown_layer(
+    store: Store,
+    scheme: Scheme,
+    level: str,
+    day: object,
+    lang: str,
+    *,
+    public: bool,
+    within: str | None = None,
+    smooth: str = "raw",
+) -> ShownLayer:
+    """The zones a map page shows for one view, built once per view and data version and
+    shared by every session (what a date change would otherwise rebuild over every region)."""
+    key = cache.key(
+        store, "shownlayer", scheme.id, level, within, lang, public, smooth, day=day, decided=True
+    )
+
+    def build() -> ShownLayer:
+        zones = zones_within(service.zones_on(store, scheme, level, day), within)
+        shown = zones_within(shown_zones(store, scheme, level, day, lang, public=public), within)
+        decided = shown.set_index("code").reindex(zones["code"])
+        zones = zones.assign(
+            **{c: decided[c].to_numpy() for c in ("zone_index", "zone", *decisions.COLUMNS)}
+        )
+        smoothing = "raw"
+        if smooth != "raw" and analysis.smoothed_metric(scheme) is None:
+            smoothing = "no_rate"
+        elif smooth != "raw":
+            smoothed = published.public_smoothed_zones(
+                store, scheme, level, day, smooth, public=public
+            )
+            smoothing = "withheld" if smoothed is None else "shown"
+            if smoothed is not None:  # the cards and the map follow the smoothed zones
+                by_code = smoothed.set_index("code").reindex(zones["code"])
+                zones = zones.assign(
+                    zone_index=by_code["zone_index"].to_numpy(), zone=by_code["zone"].to_numpy()
+                )
+        layer = with_labels(zones, scheme, lang)
+        return ShownLayer(layer, zone_totals(layer, scheme), smoothing)
+
+    return cache.cached(key, build, shelf="view")
 
 
 def zones_within(frame: pd.DataFrame, within: str | None) -> pd.DataFrame:
