@@ -76,43 +76,7 @@ st.container().markdown(presentation.zone_cards_html(cards), unsafe_allow_html=T
 
 # --- the map, and beside it the regions in the worst zone --------------------------------
 map_side, list_side = st.columns([3, 1.25], gap="medium")
-with list_side:
-    worst, worst_rows = briefing.worst_zone(
-        store, scheme, level, day, public=public, lang=lg, within=within
-    )
-    since, changed = briefing.week_changes(store, scheme, level, day, within=within)
-    worse = changed[changed["after"] > changed["before"]]
-    better = changed[changed["after"] < changed["before"]]
-    if since is None:
-        st.caption(t("map.changes_no_week", lg))
-    else:
-        st.markdown(
-            "**" + escape_markdown(t("map.changes_title", lg, day=f"{since.date()}",
-                                     worse=len(worse), better=len(better))) + "**"
-        )  # fmt: skip
-    hot = None
-    if show_hot_spots:
-        with contextlib.suppress(InputError):  # no rate, or regions without a boundary
-            hot = published.public_hot_spots(store, level, day, public=public)
-            hot = presentation.zones_within(hot, within)
-            hot = hot[hot["hotspot"]]
-    tabs = st.tabs([
-        t("map.tab_worst", lg, n=format_number(len(worst_rows), lg)),
-        t("map.tab_worse", lg, n=format_number(len(worse), lg)),
-        t("map.tab_better", lg, n=format_number(len(better), lg)),
-        *([t("map.tab_hotspots", lg, n=format_number(len(hot), lg))] if hot is not None else []),
-    ])  # fmt: skip
-    if show_hot_spots and hot is None:
-        st.caption(t("map.hotspots_unavailable", lg))
-    with tabs[0], st.container(height=470, border=False):
-        places.worst_zone_list(store, scheme, worst, worst_rows, lg)
-    with tabs[1], st.container(height=470, border=False):
-        places.changed_list(store, scheme, worse, lg)
-    with tabs[2], st.container(height=470, border=False):
-        places.changed_list(store, scheme, better, lg)
-    if hot is not None:
-        with tabs[3], st.container(height=470, border=False):
-            places.hot_spot_list(store, hot, lg)
+# the map first: its frame starts loading while the lists beside it are sent
 map_side = map_side.container()
 # the maps, then the mode (below them: on a phone the map comes first), then the hints
 maps_box, controls, hints = map_side.container(), map_side.container(), map_side.container()
@@ -164,6 +128,45 @@ if geometry.drawn:
     firstview.prefetch(store, scheme, level, day, lg, public=public)  # the date steps' days
 else:
     map_side.info(t("map.no_geometry", lg))
+
+# --- beside the map: the worst zone, the week's changes, hot spots ----------------------
+with list_side:
+    worst, worst_rows = briefing.worst_zone(
+        store, scheme, level, day, public=public, lang=lg, within=within
+    )
+    since, changed = briefing.week_changes(store, scheme, level, day, within=within)
+    worse = changed[changed["after"] > changed["before"]]
+    better = changed[changed["after"] < changed["before"]]
+    if since is None:
+        st.caption(t("map.changes_no_week", lg))
+    else:
+        st.markdown(
+            "**" + escape_markdown(t("map.changes_title", lg, day=f"{since.date()}",
+                                     worse=len(worse), better=len(better))) + "**"
+        )  # fmt: skip
+    hot = None
+    if show_hot_spots:
+        with contextlib.suppress(InputError):  # no rate, or regions without a boundary
+            hot = published.public_hot_spots(store, level, day, public=public)
+            hot = presentation.zones_within(hot, within)
+            hot = hot[hot["hotspot"]]
+    tabs = st.tabs([
+        t("map.tab_worst", lg, n=format_number(len(worst_rows), lg)),
+        t("map.tab_worse", lg, n=format_number(len(worse), lg)),
+        t("map.tab_better", lg, n=format_number(len(better), lg)),
+        *([t("map.tab_hotspots", lg, n=format_number(len(hot), lg))] if hot is not None else []),
+    ])  # fmt: skip
+    if show_hot_spots and hot is None:
+        st.caption(t("map.hotspots_unavailable", lg))
+    with tabs[0], st.container(height=470, border=False):
+        places.worst_zone_list(store, scheme, worst, worst_rows, lg)
+    with tabs[1], st.container(height=470, border=False):
+        places.changed_list(store, scheme, worse, lg)
+    with tabs[2], st.container(height=470, border=False):
+        places.changed_list(store, scheme, better, lg)
+    if hot is not None:
+        with tabs[3], st.container(height=470, border=False):
+            places.hot_spot_list(store, hot, lg)
 bare = mapdata.without_boundary(store, level, within)
 if bare:  # regions without a boundary (RTs named by a line list): listed, not drawn
     listed = layer[layer["code"].isin(bare)]  # names and zones only: public either way
