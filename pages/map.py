@@ -150,23 +150,32 @@ with list_side:
             hot = published.public_hot_spots(store, level, day, public=public)
             hot = presentation.zones_within(hot, within)
             hot = hot[hot["hotspot"]]
-    tabs = st.tabs([
-        t("map.tab_worst", lg, n=format_number(len(worst_rows), lg)),
-        t("map.tab_worse", lg, n=format_number(len(worse), lg)),
-        t("map.tab_better", lg, n=format_number(len(better), lg)),
-        *([t("map.tab_hotspots", lg, n=format_number(len(hot), lg))] if hot is not None else []),
-    ])  # fmt: skip
+    lists = {
+        "worst": t("map.tab_worst", lg, n=format_number(len(worst_rows), lg)),
+        "worse": t("map.tab_worse", lg, n=format_number(len(worse), lg)),
+        "better": t("map.tab_better", lg, n=format_number(len(better), lg)),
+        **({"hotspots": t("map.tab_hotspots", lg, n=format_number(len(hot), lg))}
+           if hot is not None else {}),
+    }  # fmt: skip
+    if st.session_state.get("map_list") not in lists:  # first view, or hot spots turned off
+        st.session_state["map_list"] = "worst"
+    # one list at a time, the others not built or sent: a view (and each date step) costs
+    # the browser a third of the elements three tabs did
+    shown_list = st.segmented_control(
+        t("map.lists_label", lg), list(lists), format_func=lists.get, key="map_list",
+        required=True, label_visibility="collapsed", wrap=True,  # all in sight on a phone
+    )  # fmt: skip
     if show_hot_spots and hot is None:
         st.caption(t("map.hotspots_unavailable", lg))
-    with tabs[0], st.container(height=470, border=False):
-        places.worst_zone_list(store, scheme, worst, worst_rows, lg)
-    with tabs[1], st.container(height=470, border=False):
-        places.changed_list(store, scheme, worse, lg)
-    with tabs[2], st.container(height=470, border=False):
-        places.changed_list(store, scheme, better, lg)
-    if hot is not None:
-        with tabs[3], st.container(height=470, border=False):
+    with st.container(height=470, border=False):
+        if shown_list == "worse":
+            places.changed_list(store, scheme, worse, lg)
+        elif shown_list == "better":
+            places.changed_list(store, scheme, better, lg)
+        elif shown_list == "hotspots" and hot is not None:
             places.hot_spot_list(store, hot, lg)
+        else:
+            places.worst_zone_list(store, scheme, worst, worst_rows, lg)
 bare = mapdata.without_boundary(store, level, within)
 if bare:  # regions without a boundary (RTs named by a line list): listed, not drawn
     listed = layer[layer["code"].isin(bare)]  # names and zones only: public either way
