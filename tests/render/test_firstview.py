@@ -16,6 +16,7 @@ import pytest
 
 from zoning.cli import main
 from zoning.model import privacy
+from zoning.model.schemes import builtin_schemes
 from zoning.render import firstview, mapdata
 from zoning.store import Store
 from zoning.views import cache, published, service
@@ -237,3 +238,18 @@ def test_a_geometry_kept_under_another_tiling_limit_is_made_again(
     tiled = mapdata.level_geometry(store, "village")
     assert tiled.tiles  # encoded anew, tiled
     assert ("keep", "mapgeom:tiled-above-2:village") in events
+
+
+def test_a_warm_server_has_read_every_level_s_regions_before_the_first_visitor(
+    tiny_store: Store, monkeypatch
+):
+    """The names and parents every view and list reads come from the store once, at the
+    server's start: the first visitor's view (any level, any day) reads no region."""
+    store = new_process(monkeypatch, tiny_store.url)
+    firstview.warm(store)
+    reads: list[str | None] = []
+    monkeypatch.setattr(store, "regions", lambda level=None: reads.append(level))
+    scheme = builtin_schemes()["who-ct-2021"]
+    for level in store.levels():
+        firstview.day_views(store, scheme, level, "2021-07-14", "en", public=False)
+    assert service.regions(store) is not None and reads == []

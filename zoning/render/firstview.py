@@ -73,6 +73,8 @@ def warm(store: Store) -> None:
     built and kept if this data version has none yet) and the views of the first view, for
     the public in the default language, as a first visitor sees it."""
     prepare(store)
+    for level in (None, *store.levels()):  # names and parents, which every view reads
+        service.regions(store, level)
     found = first_view(store)
     if found is not None:
         scheme, level, day = found
