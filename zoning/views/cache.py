@@ -16,9 +16,12 @@ every load is announced to the functions in :data:`HOOKS` (tests count builds wi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import os
 import struct
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
@@ -29,9 +32,19 @@ import pandas as pd
 from zoning.store import Store
 
 #: Two shelves: whole levels (counts, metrics, geometry: few and costly) and views (one
-#: day's zones: many and cheap), so moving the date slider never pushes a level out.
-_SHELVES: dict[str, OrderedDict[Hashable, object]] = {"level": OrderedDict(), "view": OrderedDict()}
+#: day's zones: many and cheap), so moving the date slider never pushes a level out. Each
+#: entry is ``(value, its size in bytes)`` (:func:`nbytes`).
+_SHELVES: dict[str, OrderedDict[Hashable, tuple[object, int]]] = {
+    "level": OrderedDict(),
+    "view": OrderedDict(),
+}
 _SHELF_SIZE = {"level": 96, "view": 256}
+#: The views' shelf also holds at most this many megabytes (:data:`VIEW_MB_ENV` sets it): a
+#: day of a national village map's views is about 30 MB, so a count of entries alone would
+#: let a few date steps at that level fill the server's memory. The level shelf is bounded by
+#: its count (levels x schemes).
+VIEW_MB = 256
+VIEW_MB_ENV = "ZONING_VIEW_CACHE_MB"
 _LOCK = threading.Lock()
 _BUILDING: dict[Hashable, threading.Lock] = {}
 #: Called as ``hook(event, name)``: ``"build"`` when :func:`cached` makes a value it does not
@@ -82,20 +95,64 @@ def cached(key: Hashable, build: Callable[[], object], shelf: str = "level") -> 
     with _LOCK:
         if key in cache:
             cache.move_to_end(key)
-            return cache[key]
+            return cache[key][0]
         building = _BUILDING.setdefault(key, threading.Lock())
     with building:
         with _LOCK:
             if key in cache:
-                return cache[key]
+                return cache[key][0]
         _announce("build", str(key[2]) if isinstance(key, tuple) and len(key) > 2 else str(key))
         value = build()
+        size = nbytes(value) if shelf == "view" else 0
         with _LOCK:
-            cache[key] = value
+            cache[key] = (value, size)
             _BUILDING.pop(key, None)
-            while len(cache) > _SHELF_SIZE[shelf]:
-                cache.popitem(last=False)
+            _evict(cache, _SHELF_SIZE[shelf], view_budget() if shelf == "view" else None)
     return value
+
+
+def _evict(cache: OrderedDict, entries: int, budget: int | None) -> None:
+    """Drop the least recently used entries beyond ``entries`` or ``budget`` bytes (never the
+    newest: a value larger than the budget is still kept until the next one comes)."""
+    total = sum(size for _, size in cache.values()) if budget is not None else 0
+    while len(cache) > entries or (budget is not None and total > budget and len(cache) > 1):
+        _, (_, size) = cache.popitem(last=False)
+        total -= size
+
+
+def view_budget() -> int:
+    """The views' shelf's bound in bytes: :data:`VIEW_MB`, or the megabytes in
+    :data:`VIEW_MB_ENV`."""
+    raw = os.environ.get(VIEW_MB_ENV, "").strip()
+    return (int(raw) if raw.isdigit() else VIEW_MB) * 2**20
+
+
+def nbytes(value: object) -> int:
+    """About how many bytes ``value`` holds: the buffers of frames, series and arrays
+    (object columns by their pointers: their text is mostly shared), and of what dicts,
+    lists, tuples and dataclasses hold; long lists counted from their first elements."""
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(index=True, deep=False).sum())
+    if isinstance(value, pd.Series | pd.Index):
+        return int(value.memory_usage(deep=False))
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, bytes | bytearray | str):
+        return len(value)
+    if isinstance(value, Mapping):
+        return sum(nbytes(k) + nbytes(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        items = list(value)
+        if len(items) > _SAMPLE:
+            sample = sum(nbytes(v) for v in items[:_SAMPLE])
+            return 8 * len(items) + sample * len(items) // _SAMPLE
+        return 8 * len(items) + sum(nbytes(v) for v in items)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return sum(nbytes(getattr(value, f.name)) for f in dataclasses.fields(value))
+    return sys.getsizeof(value)
+
+
+_SAMPLE = 64
 
 
 # --- values kept in the store ------------------------------------------------------------------
