@@ -16,7 +16,7 @@ from zoning.core.text import escape_markdown, quote
 from zoning.model.regions import level_of_code, view_one_level_up
 from zoning.model.rollup import zone_totals
 from zoning.render import export, firstview, mapdata, presentation
-from zoning.views import analysis, briefing, decisions, policy, published, service
+from zoning.views import analysis, briefing, policy, published
 
 lg = common.lang()
 store = common.store()
@@ -37,14 +37,11 @@ if refused:  # not a region above this level: the whole level, and a note saying
 level_note(store, scheme, level, lg)  # e.g. PPKM Mikro at village level
 
 public = access.public_view(level)  # villages, RW, RT for the public: small counts as ranges
-zones = presentation.zones_within(service.zones_on(store, scheme, level, day), within)
 shown = presentation.shown_zones(store, scheme, level, day, lg, public=public)
 shown = presentation.zones_within(shown, within)
-# the zone each region shows (an analyst's decision, else the computed one) and what it rests on
-decided = shown.set_index("code").reindex(zones["code"])
-zones = zones.assign(
-    **{c: decided[c].to_numpy() for c in ("zone_index", "zone", *decisions.COLUMNS)}
-)
+# exact figures with the zone each region shows (an analyst's decision, else the computed one)
+zones = presentation.decided_zones(store, scheme, level, day, lg, public=public)
+zones = presentation.zones_within(zones, within)
 smoothed = None  # the zones of smoothed rates, where this viewer may see them
 if smooth != "raw" and analysis.smoothed_metric(scheme) is None:
     st.sidebar.caption(t("map.smooth_no_rate", lg))

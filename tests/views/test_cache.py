@@ -117,3 +117,19 @@ def test_a_value_s_bytes_are_counted_from_its_buffers():
     assert cache.nbytes({"a": np.zeros(10), "b": (np.zeros(5), b"xyz")}) >= 80 + 40 + 3
     long = list(range(100_000))  # counted from its first elements, about right
     assert 100_000 * 8 <= cache.nbytes(long) <= 100_000 * 64
+
+
+def test_a_buffer_shared_by_several_views_is_counted_once(monkeypatch):
+    """A day's zones, its public zones and the map's layer share most columns (copy on
+    write): the budget counts what the shelf holds, not the sum of each value's size."""
+    from collections import OrderedDict
+
+    monkeypatch.setattr(cache, "_SHELVES", {"level": OrderedDict(), "view": OrderedDict()})
+    monkeypatch.setenv(cache.VIEW_MB_ENV, "1")
+    zones = pd.DataFrame({"x": np.zeros(50_000), "name": ["a"] * 50_000})  # 0.85 MB
+    cache.cached(("view", "zones"), lambda: zones, "view")
+    cache.cached(("view", "shown"), lambda: zones.assign(flag=True), "view")
+    assert cache.nbytes(zones.assign(flag=True)) > 2**20 // 2
+    assert list(cache._SHELVES["view"]) == [("view", "zones"), ("view", "shown")]
+    cache.cached(("view", "other"), lambda: zones.copy(deep=True).assign(x=1.0), "view")
+    assert ("view", "zones") not in cache._SHELVES["view"]
