@@ -17,7 +17,6 @@ from __future__ import annotations
 import ast
 import asyncio
 import contextlib
-import ctypes
 import gzip
 import importlib
 import logging
@@ -79,29 +78,13 @@ def warm_imports() -> None:
                     registry.register_component(value)
 
 
-#: Blocks at least this large are mapped on their own and given back to the system when freed
-#: (glibc's ``M_MMAP_THRESHOLD``). By default glibc raises its threshold up to 32 MB as large
-#: blocks are freed, and then keeps the columns of 83,402 rows (0.7 MB each) of the pages'
-#: work inside its heap, where ten sessions at once leave it fragmented: 10 sessions on the
-#: national map held 80 MB more (bench/map.py, docs/national-scale.md).
-MMAP_THRESHOLD = 256 * 1024
-
-
-def return_large_blocks() -> None:
-    """Set glibc's ``M_MMAP_THRESHOLD`` to :data:`MMAP_THRESHOLD` (no-op elsewhere, or when
-    ``MALLOC_MMAP_THRESHOLD_`` is set in the environment: the operator's choice stands)."""
-    if sys.platform != "linux" or "MALLOC_MMAP_THRESHOLD_" in os.environ:
-        return
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").mallopt(-3, MMAP_THRESHOLD)  # -3: M_MMAP_THRESHOLD
-
-
 def warm() -> None:
     """Imports, then the first map's data (:func:`zoning.render.firstview.warm`)."""
+    from zoning.core.memory import return_large_blocks
     from zoning.render.firstview import warm as warm_views
     from zoning.store import Store
 
-    return_large_blocks()
+    return_large_blocks()  # before the levels are loaded and the first views built
     start = time.perf_counter()
     warm_imports()
     STATIC.compress_all()

@@ -112,26 +112,3 @@ def test_the_server_imports_what_every_page_imports():
     assert {"ui.zonemap", "ui.common", "zoning.render.export", "streamlit"} <= set(names)
     pages = sorted(p.stem for p in (serve.ROOT / "pages").glob("*.py"))
     assert len(serve.SCRIPTS) == len(pages) + 1  # and dashboard.py
-
-
-def test_large_blocks_go_back_to_the_system_unless_the_operator_chose(monkeypatch):
-    """glibc's threshold for mapping a block on its own is fixed at start (else ten sessions
-    of the national map leave its heap fragmented); MALLOC_MMAP_THRESHOLD_ set by the
-    operator is left alone."""
-    from ui import serve
-
-    calls = []
-
-    class Libc:
-        def mallopt(self, option, value):
-            calls.append((option, value))
-            return 1
-
-    monkeypatch.setattr(serve.sys, "platform", "linux")
-    monkeypatch.setattr(serve.ctypes, "CDLL", lambda name: Libc())
-    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
-    serve.return_large_blocks()
-    assert calls == [(-3, serve.MMAP_THRESHOLD)]
-    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
-    serve.return_large_blocks()
-    assert len(calls) == 1
