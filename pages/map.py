@@ -14,7 +14,6 @@ from zoning.core.errors import InputError
 from zoning.core.i18n import format_number, pick, t, tn
 from zoning.core.text import escape_markdown, quote
 from zoning.model.regions import level_of_code, view_one_level_up
-from zoning.model.rollup import zone_totals
 from zoning.render import export, firstview, mapdata, presentation
 from zoning.views import analysis, briefing, policy, published
 
@@ -37,26 +36,18 @@ if refused:  # not a region above this level: the whole level, and a note saying
 level_note(store, scheme, level, lg)  # e.g. PPKM Mikro at village level
 
 public = access.public_view(level)  # villages, RW, RT for the public: small counts as ranges
-shown = presentation.shown_zones(store, scheme, level, day, lg, public=public)
-shown = presentation.zones_within(shown, within)
-# exact figures with the zone each region shows (an analyst's decision, else the computed one)
-zones = presentation.decided_zones(store, scheme, level, day, lg, public=public)
-zones = presentation.zones_within(zones, within)
-smoothed = None  # the zones of smoothed rates, where this viewer may see them
-if smooth != "raw" and analysis.smoothed_metric(scheme) is None:
+seen = presentation.shown_layer(  # the zone each region shows, and what it rests on
+    store, scheme, level, day, lg, public=public, within=within, smooth=smooth
+)
+layer = seen.layer
+if seen.smoothing == "no_rate":
     st.sidebar.caption(t("map.smooth_no_rate", lg))
-elif smooth != "raw":
-    smoothed = published.public_smoothed_zones(store, scheme, level, day, smooth, public=public)
-    if smoothed is None:
-        st.sidebar.caption(t("map.smooth_analysts_only", lg, level=common.level_label(level, lg)))
-    else:  # the cards and the map follow the smoothed zones
-        by_code = smoothed.set_index("code").reindex(zones["code"])
-        zones = zones.assign(zone_index=by_code["zone_index"].to_numpy(),
-                             zone=by_code["zone"].to_numpy())  # fmt: skip
-layer = presentation.with_labels(zones, scheme, lg)
+elif seen.smoothing == "withheld":
+    st.sidebar.caption(t("map.smooth_analysts_only", lg, level=common.level_label(level, lg)))
+smoothed = seen.smoothing == "shown"
 if within:
     up, up_within, up_region = view_one_level_up(level, within)
-    if zones.empty:
+    if layer.empty:
         st.info(t("map.within_empty", lg, level=common.level_label(level, lg)))
     label = t("map.back_up_to", lg, level=common.level_label(up, lg))
     if st.button(label, icon=":material/arrow_upward:", key="map_up"):
@@ -69,7 +60,7 @@ if within:
         st.rerun()
 
 # --- zones at a glance ------------------------------------------------------------------
-totals = zone_totals(layer, scheme)  # zones in the scheme's order, then "no data"
+totals = seen.totals  # zones in the scheme's order, then "no data"
 cards = []
 for (label, colour), row in zip(presentation.legend(scheme, lg), totals.itertuples(), strict=True):
     if row.zone == "no_zone" and not row.regions:
@@ -85,6 +76,60 @@ st.container().markdown(presentation.zone_cards_html(cards), unsafe_allow_html=T
 
 # --- the map, and beside it the regions in the worst zone --------------------------------
 map_side, list_side = st.columns([3, 1.25], gap="medium")
+# the map first: its frame starts loading while the lists beside it are sent
+map_side = map_side.container()
+# the maps, then the mode (below them: on a phone the map comes first), then the hints
+maps_box, controls, hints = map_side.container(), map_side.container(), map_side.container()
+mode = common.pick_map_mode(lg, controls)  # one date, two dates side by side, or played
+other = common.pick_compare_date(store, level, day, lg, controls) if mode == "compare" else None
+map_side = maps_box
+geometry = mapdata.level_geometry(store, level, within)
+if geometry.drawn:
+
+    def view_on(when):
+        return mapdata.view_of(
+            store, scheme, level, when, lg, public=public, within=within,
+            level_label=common.level_label(level, lg),
+            smooth=smooth if smoothed else None, hotspots=show_hot_spots,
+        )  # fmt: skip
+
+    view = view_on(day)
+    if mode == "play":  # the weeks up to the day, played on the map itself
+        view = {**view, "frames": mapdata.zone_frames(store, scheme, level, day, geometry)}
+        map_side.caption(t("map.play_hint", lg))
+    shown_maps = [(day, view, "zone-map")]
+    if other is not None:
+        shown_maps.insert(0, (other, view_on(other), "zone-map-before"))
+        map_side.caption(
+            t("map.compare_caption", lg, before=f"{other.date()}", after=f"{day.date()}")
+        )
+    if smoothed:
+        metric = t(f"metrics.{analysis.smoothed_metric(scheme)}", lg)
+        how = t(f"map.smooth_{smooth}_short", lg)
+        map_side.caption(t("map.smooth_caption", lg, how=how, metric=metric))
+    # smoothed zones and hot spots are a view of their own (the plain one keeps its name)
+    marked = (f"|{smooth}" if smoothed else "") + ("|hot" if show_hot_spots else "")
+    places_for_maps = map_side.columns(len(shown_maps)) if other is not None else [map_side]
+    clicked = None
+    for where, (when, shown_view, key) in zip(places_for_maps, shown_maps, strict=True):
+        with where:
+            picked = zone_map(
+                geometry, shown_view, lang=lg,
+                token=f"{scheme.id}|{when.date()}|{lg}|{mode}{marked}",
+                key=key, selected=st.query_params.get("region"),
+                source=policy.boundary_source(store), height=560 if other is None else 460,
+                file_name=export.file_name(scheme, level, when, lg, "png"),
+                caption=f"{pick(scheme.name, lg)} · {when.date()}",
+            )  # fmt: skip
+        clicked = clicked or picked
+    if clicked and clicked != st.query_params.get("region"):
+        st.query_params["region"] = clicked
+        st.rerun()
+    firstview.prefetch(store, scheme, level, day, lg, public=public)  # the date steps' days
+else:
+    map_side.info(t("map.no_geometry", lg))
+
+# --- beside the map: the worst zone, the week's changes, hot spots ----------------------
 with list_side:
     worst, worst_rows = briefing.worst_zone(
         store, scheme, level, day, public=public, lang=lg, within=within
@@ -105,74 +150,32 @@ with list_side:
             hot = published.public_hot_spots(store, level, day, public=public)
             hot = presentation.zones_within(hot, within)
             hot = hot[hot["hotspot"]]
-    tabs = st.tabs([
-        t("map.tab_worst", lg, n=format_number(len(worst_rows), lg)),
-        t("map.tab_worse", lg, n=format_number(len(worse), lg)),
-        t("map.tab_better", lg, n=format_number(len(better), lg)),
-        *([t("map.tab_hotspots", lg, n=format_number(len(hot), lg))] if hot is not None else []),
-    ])  # fmt: skip
+    lists = {
+        "worst": t("map.tab_worst", lg, n=format_number(len(worst_rows), lg)),
+        "worse": t("map.tab_worse", lg, n=format_number(len(worse), lg)),
+        "better": t("map.tab_better", lg, n=format_number(len(better), lg)),
+        **({"hotspots": t("map.tab_hotspots", lg, n=format_number(len(hot), lg))}
+           if hot is not None else {}),
+    }  # fmt: skip
+    if st.session_state.get("map_list") not in lists:  # first view, or hot spots turned off
+        st.session_state["map_list"] = "worst"
+    # one list at a time, the others not built or sent: a view (and each date step) costs
+    # the browser a third of the elements three tabs did
+    shown_list = st.segmented_control(
+        t("map.lists_label", lg), list(lists), format_func=lists.get, key="map_list",
+        required=True, label_visibility="collapsed", wrap=True,  # all in sight on a phone
+    )  # fmt: skip
     if show_hot_spots and hot is None:
         st.caption(t("map.hotspots_unavailable", lg))
-    with tabs[0], st.container(height=470, border=False):
-        places.worst_zone_list(store, scheme, worst, worst_rows, lg)
-    with tabs[1], st.container(height=470, border=False):
-        places.changed_list(store, scheme, worse, lg)
-    with tabs[2], st.container(height=470, border=False):
-        places.changed_list(store, scheme, better, lg)
-    if hot is not None:
-        with tabs[3], st.container(height=470, border=False):
+    with st.container(height=470, border=False):
+        if shown_list == "worse":
+            places.changed_list(store, scheme, worse, lg)
+        elif shown_list == "better":
+            places.changed_list(store, scheme, better, lg)
+        elif shown_list == "hotspots" and hot is not None:
             places.hot_spot_list(store, hot, lg)
-map_side = map_side.container()
-# the maps, then the mode (below them: on a phone the map comes first), then the hints
-maps_box, controls, hints = map_side.container(), map_side.container(), map_side.container()
-mode = common.pick_map_mode(lg, controls)  # one date, two dates side by side, or played
-other = common.pick_compare_date(store, level, day, lg, controls) if mode == "compare" else None
-map_side = maps_box
-geometry = mapdata.level_geometry(store, level, within)
-if geometry.drawn:
-
-    def view_on(when):
-        return mapdata.view_of(
-            store, scheme, level, when, lg, public=public, within=within,
-            level_label=common.level_label(level, lg),
-            smooth=smooth if smoothed is not None else None, hotspots=show_hot_spots,
-        )  # fmt: skip
-
-    view = view_on(day)
-    if mode == "play":  # the weeks up to the day, played on the map itself
-        view = {**view, "frames": mapdata.zone_frames(store, scheme, level, day, geometry)}
-        map_side.caption(t("map.play_hint", lg))
-    shown_maps = [(day, view, "zone-map")]
-    if other is not None:
-        shown_maps.insert(0, (other, view_on(other), "zone-map-before"))
-        map_side.caption(
-            t("map.compare_caption", lg, before=f"{other.date()}", after=f"{day.date()}")
-        )
-    if smoothed is not None:
-        metric = t(f"metrics.{analysis.smoothed_metric(scheme)}", lg)
-        how = t(f"map.smooth_{smooth}_short", lg)
-        map_side.caption(t("map.smooth_caption", lg, how=how, metric=metric))
-    # smoothed zones and hot spots are a view of their own (the plain one keeps its name)
-    marked = (f"|{smooth}" if smoothed is not None else "") + ("|hot" if show_hot_spots else "")
-    places_for_maps = map_side.columns(len(shown_maps)) if other is not None else [map_side]
-    clicked = None
-    for where, (when, shown_view, key) in zip(places_for_maps, shown_maps, strict=True):
-        with where:
-            picked = zone_map(
-                geometry, shown_view, lang=lg,
-                token=f"{scheme.id}|{when.date()}|{lg}|{mode}{marked}",
-                key=key, selected=st.query_params.get("region"),
-                source=policy.boundary_source(store), height=560 if other is None else 460,
-                file_name=export.file_name(scheme, level, when, lg, "png"),
-                caption=f"{pick(scheme.name, lg)} · {when.date()}",
-            )  # fmt: skip
-        clicked = clicked or picked
-    if clicked and clicked != st.query_params.get("region"):
-        st.query_params["region"] = clicked
-        st.rerun()
-    firstview.prefetch(store, scheme, level, day, lg, public=public)  # the date steps' days
-else:
-    map_side.info(t("map.no_geometry", lg))
+        else:
+            places.worst_zone_list(store, scheme, worst, worst_rows, lg)
 bare = mapdata.without_boundary(store, level, within)
 if bare:  # regions without a boundary (RTs named by a line list): listed, not drawn
     listed = layer[layer["code"].isin(bare)]  # names and zones only: public either way
@@ -197,6 +200,8 @@ if region and level_of_code(region) == level and region in set(layer["code"]):
 
 # --- table and downloads: built only when asked for -------------------------------------
 def table():  # not on every run: a date change needs none of it (~50 ms at 8,563 villages)
+    shown = presentation.shown_zones(store, scheme, level, day, lg, public=public)
+    shown = presentation.zones_within(shown, within)
     return export.zones_table(presentation.with_labels(shown, scheme, lg), scheme, day)
 
 

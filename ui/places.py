@@ -35,6 +35,15 @@ def region_link(code: str, label: str) -> None:
     st.page_link(MAP_PAGE, label=escape_markdown(label), query_params=query)
 
 
+def listed_name(store: Store, code: str, name: str) -> str:
+    """A region's name as lists give it: below the regencies with its parent's name after it
+    (villages and RWs share names)."""
+    up = parent_code(code)
+    if not up or "." not in up:
+        return name
+    return f"{name} · {service.region_names(store).get(up, up)}"
+
+
 def search_box(store: Store, lg: str) -> None:
     """A box that finds any region by name or code; each result a link to it on the map."""
     query = st.text_input(
@@ -68,11 +77,8 @@ def changed_list(store: Store, scheme: Scheme, rows: pd.DataFrame, lg: str) -> N
     if rows.empty:
         st.caption(t("map.changes_none", lg))
         return
-    everyone = service.regions(store).set_index("code")["name"]
     for i, row in enumerate(rows.head(WORST_ROWS).itertuples(index=False)):
-        up = parent_code(row.code)
-        where = f" · {everyone.get(up, up)}" if up and "." in up else ""
-        region_link(row.code, f"{i + 1}. {row.name}{where}")
+        region_link(row.code, f"{i + 1}. {listed_name(store, row.code, row.name)}")
         before, after = (pick(scheme.zones[z].label, lg) for z in (row.before, row.after))
         st.caption(escape_markdown(t("map.change_line", lg, before=before, after=after)))
     if len(rows) > WORST_ROWS:
@@ -99,11 +105,8 @@ def worst_zone_list(
         f for f in presentation.tooltip_rows(listed, scheme, lg, masks=listed)
         if f.column in scheme.metrics
     ]  # fmt: skip
-    everyone = service.regions(store).set_index("code")["name"]
     for i, row in enumerate(listed.itertuples(index=False)):
-        up = parent_code(row.code)
-        where = f" · {everyone.get(up, up)}" if up and "." in up else ""
-        region_link(row.code, f"{i + 1}. {row.name}{where}")
+        region_link(row.code, f"{i + 1}. {listed_name(store, row.code, row.name)}")
         said = [f"{f.label}: {_said(f.values[i], f.decimals, lg)}" for f in figures]
         st.caption(escape_markdown(" · ".join(said)))
     if len(rows) > WORST_ROWS:
@@ -121,11 +124,8 @@ def hot_spot_list(store: Store, rows: pd.DataFrame, lg: str) -> None:
         return
     if "z" in rows:
         rows = rows.sort_values("z", ascending=False, kind="stable")
-    everyone = service.regions(store).set_index("code")["name"]
     for i, row in enumerate(rows.head(WORST_ROWS).itertuples(index=False)):
-        up = parent_code(row.code)
-        where = f" · {everyone.get(up, up)}" if up and "." in up else ""
-        region_link(row.code, f"{i + 1}. {row.name}{where}")
+        region_link(row.code, f"{i + 1}. {listed_name(store, row.code, row.name)}")
         if "z" in rows:
             z, p = format_number(row.z, lg, 1), format_number(row.p_fdr, lg, 3)
             st.caption(escape_markdown(t("map.hotspot_line", lg, z=z, p=p)))

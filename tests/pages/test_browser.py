@@ -531,7 +531,8 @@ def test_smoothed_zones_striped_and_hot_spots_outlined_on_the_map(app, browser, 
     )
     assert marks == [["uncertain", "Zone uncertain (probability 20–80 %)"],
                      ["hotspot", "Hot spot (dashed outline)"]]  # fmt: skip
-    page.get_by_role("tab", name=re.compile(r"^Hot spots \(\d+\)")).wait_for(timeout=30_000)
+    page.get_by_text(re.compile(r"^Hot spots \(\d+\)$")).first.click(timeout=30_000)
+    page.get_by_text(re.compile(r"^1\. ")).first.wait_for(timeout=30_000)  # the hot spots listed
     page.close()
 
 

@@ -90,3 +90,38 @@ def test_a_tiled_map_draws_every_region_then_detail_in_view_and_repaints_by_date
     assert not traffic.external, traffic.external
     assert not traffic.failed, traffic.failed
     page.close()
+
+
+def _colour_and_grey(data_url: str) -> tuple[int, int]:
+    """Pixels of a PNG (a ``data:`` URL) that are clearly coloured, and those of the borders'
+    grey (``#757575``, give or take what blending leaves)."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    raw = base64.b64decode(data_url.split(",", 1)[1])
+    rgb = np.asarray(Image.open(io.BytesIO(raw)).convert("RGB")).astype(int)
+    spread = rgb.max(axis=2) - rgb.min(axis=2)
+    grey = (spread < 16) & (rgb.mean(axis=2) > 90) & (rgb.mean(axis=2) < 160)
+    return int((spread > 40).sum()), int(grey.sum())
+
+
+def test_regions_a_pixel_or_two_wide_show_their_zone_not_their_border(national, browser):
+    """Zoomed out until villages are specks (as all Indonesia's are when it is shown whole),
+    each is drawn as its box in its zone's colour: before, 0.6 px borders over every speck
+    turned the map grey."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{national}/map?level=village&scheme=who-ct-2021&date=2021-07-03")
+    frame = map_frame(page, timeout=180)
+    frame.locator("#map").focus()
+    for _ in range(2):  # a quarter of the province's scale: most villages 1-2 px
+        frame.locator("#map").press("Minus")
+        page.wait_for_timeout(600)
+    page.wait_for_timeout(800)
+    fills = "() => document.querySelector('.leaflet-overlay-pane canvas').toDataURL()"
+    coloured, grey = _colour_and_grey(frame.evaluate(fills))  # the regions' layer alone
+    assert coloured > 4 * grey, (coloured, grey)
+    assert len(frame.evaluate(SHAPES_JS)) > 8000  # every village still there
+    page.close()

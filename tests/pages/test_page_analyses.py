@@ -61,16 +61,25 @@ def test_the_public_is_told_why_a_village_map_is_not_smoothed(store):
 @pytest.mark.parametrize(("lang", "tab"), [("id", "Titik panas"), ("en", "Hot spots")])
 def test_hot_spots_on_the_map_and_in_a_list(store, lang, tab):
     at = open_page("map", lang=lang, level="village", scheme="who-ct-2021", date="2021-07-10")
-    assert not [t for t in at.tabs if t.label.startswith(tab)]
+
+    def offered() -> list[str]:  # the lists beside the map that may be shown
+        return [o for o in at.segmented_control(key="map_list").options if o.startswith(tab)]
+
+    assert not offered()
     at.toggle(key="map_hotspots").set_value(True).run()
     assert not at.exception, at.exception
     assert at.query_params["hotspots"] == "1"
-    assert [t for t in at.tabs if t.label.startswith(tab)]
+    assert offered()
     view = map_view(at)
     assert len(view["marks"]["hotspot"]) == len(view["zones"])
     none = "Tidak ada titik panas" if lang == "id" else "No hot spot"
     flagged = sum(view["marks"]["hotspot"])
+    assert none not in captions(at)  # the worst zone is listed first
+    at.segmented_control(key="map_list").set_value("hotspots").run()
     assert (none in captions(at)) == (flagged == 0)
+    at.toggle(key="map_hotspots").set_value(False).run()  # their list goes with them
+    assert not at.exception, at.exception
+    assert not offered() and at.segmented_control(key="map_list").value == "worst"
 
 
 @pytest.mark.parametrize(("lang", "title"), [("id", "Angka reproduksi"), ("en", "reproduction")])

@@ -388,15 +388,24 @@ def test_the_first_view_lists_the_worst_zone_beside_the_map(demo_store):
     assert at.query_params["date"] == str(day.date())
     who = builtin_schemes()["who-ct-2021"]
     _, rows = briefing.worst_zone(demo_store, who, "regency", day, public=True, lang="id")
-    linked = [(label, view) for label, view in link_views(at) if view.get("region")]
-    listed = linked[: len(rows)]  # the worst zone's tab; then the week's changes
+
+    def linked() -> list[tuple[str, dict[str, str]]]:
+        return [(label, view) for label, view in link_views(at) if view.get("region")]
+
+    listed = linked()  # the worst zone's list, the one shown first; no other list is sent
     assert [view["region"] for _, view in listed] == rows["code"].tolist()
+    lists = at.segmented_control(key="map_list")
+    assert lists.options == [f"Terberat ({len(rows)})", *lists.options[1:]]
     _, changed = briefing.week_changes(demo_store, who, "regency", day)
     worse = changed["after"] > changed["before"]
-    shown = [*changed[worse]["code"][:10], *changed[~worse]["code"][:10]]  # ten of each
-    assert [view["region"] for _, view in linked[len(rows) :]] == shown
+    lists.set_value("worse").run()  # the week's changes, ten at most, the rest counted
+    assert [view["region"] for _, view in linked()] == changed[worse]["code"][:10].tolist()
     more = int(worse.sum()) - 10
     assert more > 0 and any(f"dan {more} wilayah lain" in c.value for c in at.caption)
+    assert at.segmented_control(key="map_list").options[1] == f"▲ Memburuk ({int(worse.sum())})"
+    at.segmented_control(key="map_list").set_value("better").run()
+    assert [view["region"] for _, view in linked()] == changed[~worse]["code"][:10].tolist()
+    at.segmented_control(key="map_list").set_value("worst").run()
     assert next(label for label, _ in listed) == f"1\\. {rows['name'].iloc[0]}"
     assert all(v["level"] == "regency" and v["date"] == str(day.date()) for _, v in listed)
     text = markdown(at)

@@ -158,3 +158,63 @@ def test_the_maps_tooltip_and_legend_say_a_zone_rests_on_a_nowcast(tmp_path, mon
         assert ("last 5 days" in note and "estimated from reports" in note) or (
             "5 hari terakhir" in note and "diperkirakan dari laporan" in note
         )
+
+
+def test_the_shown_layer_gives_each_region_its_decided_zone_and_counts_the_cards(tiny_store):
+    """The map page's zones, built once per view: an official's override shows instead of the
+    computed zone, in the layer, its labels and the cards' totals, and the layer is shared."""
+    from zoning.views import decisions, service
+
+    scheme = builtin_schemes()["who-ct-2021"]
+    day = "2021-07-14"
+    computed = service.zones_on(tiny_store, scheme, "village", day)
+    code = computed["code"].iloc[0]
+    before = int(computed["zone_index"].iloc[0])
+    other = (before + 1) % len(scheme.zone_ids)
+    args = (tiny_store, scheme, "village", day, "en")
+    first = presentation.shown_layer(*args, public=False)
+    assert presentation.shown_layer(*args, public=False) is first  # one build per view
+    assert first.smoothing == "raw"
+    assert list(first.totals["regions"]) == [
+        *[int((computed["zone_index"] == i).sum()) for i in range(len(scheme.zone_ids))],
+        int((computed["zone_index"] < 0).sum()),
+    ]
+    decisions.record(
+        tiny_store, scheme, code, day, zone=scheme.zone_ids[other], reason="field visit",
+        who="ana",
+    )  # fmt: skip
+    after = presentation.shown_layer(*args, public=False)
+    row = after.layer.set_index("code").loc[code]
+    assert row["zone_index"] == other and row["decision"] == "overridden"
+    assert row["computed_zone_index"] == before
+    assert row["zone_label"] == scheme.zone_labels("en")[other]
+    moved = after.totals.set_index("zone")["regions"] - first.totals.set_index("zone")["regions"]
+    assert moved[scheme.zone_ids[other]] == 1 and moved[scheme.zone_ids[before]] == -1
+    inside = presentation.shown_layer(*args, public=False, within="33.02")
+    assert len(inside.layer) and all(c.startswith("33.02.") for c in inside.layer["code"])
+    withheld = presentation.shown_layer(*args, public=True, smooth="eb")
+    assert withheld.smoothing == "withheld"  # smoothed village zones are for analysts
+    assert presentation.shown_layer(*args, public=False, smooth="eb").smoothing == "shown"
+
+
+def test_the_shown_layer_holds_the_cached_tables_columns_not_copies(tiny_store):
+    """The layer's figures are the cached zones table's own and its decision columns the
+    public zones' own (at 83,402 villages copies were 8 MB more per view held), with the
+    values the page showed before: exact figures, the decided zone, the decision's columns."""
+    import numpy as np
+    import pandas as pd
+
+    from zoning.views import decisions, published, service
+
+    scheme = builtin_schemes()["who-ct-2021"]
+    day = "2021-07-14"
+    zones = service.zones_on(tiny_store, scheme, "village", day)
+    shown = published.public_zones(tiny_store, scheme, "village", day, "en", public=True)
+    layer = presentation.shown_layer(tiny_store, scheme, "village", day, "en", public=True).layer
+    for column in ("population", "coverage"):
+        assert np.shares_memory(layer[column].to_numpy(), zones[column].to_numpy()), column
+    assert np.shares_memory(layer["decided_by"].to_numpy(), shown["decided_by"].to_numpy())
+    decided = shown.set_index("code").reindex(zones["code"])
+    columns = ("zone_index", "zone", *decisions.COLUMNS)
+    expected = zones.assign(**{c: decided[c].to_numpy() for c in columns})
+    pd.testing.assert_frame_equal(layer[list(expected.columns)], expected)

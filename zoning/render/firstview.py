@@ -51,7 +51,7 @@ def day_views(
     label = LEVEL_LABELS[lang][level]
     service.zones_on(store, scheme, level, day)
     presentation.shown_zones(store, scheme, level, day, lang, public=public)
-    presentation.decided_zones(store, scheme, level, day, lang, public=public)
+    presentation.shown_layer(store, scheme, level, day, lang, public=public)
     briefing.worst_zone(store, scheme, level, day, public=public, lang=lang)
     briefing.week_changes(store, scheme, level, day)
     mapdata.view_of(store, scheme, level, day, lang, public=public, level_label=label)

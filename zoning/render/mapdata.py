@@ -52,6 +52,7 @@ from zoning.render.presentation import (
     provisional_note,
     provisional_nowcasts,
     shown_columns,
+    shown_layer,
     shown_zones,
     tooltip_rows,
     zones_within,
@@ -649,14 +650,10 @@ def view_of(
     )  # fmt: skip
 
     def build() -> dict:
-        zones = zones_within(service.zones_on(store, scheme, level, day), within)
-        shown = zones_within(shown_zones(store, scheme, level, day, lang, public=public), within)
         # the zone each region shows: an analyst's decision, else the computed zone (or none
         # while awaiting confirmation); what it rests on is a tooltip row (tooltip_rows)
-        decided = shown.set_index("code").reindex(zones["code"])
-        zones = zones.assign(
-            zone_index=decided["zone_index"].to_numpy(), zone=decided["zone"].to_numpy()
-        )
+        zones = shown_layer(store, scheme, level, day, lang, public=public, within=within).layer
+        shown = zones_within(shown_zones(store, scheme, level, day, lang, public=public), within)
         geometry = level_geometry(store, level, within)
         marks, extra = {}, []
         smoothed = None  # the zones of smoothed rates, where asked for and the viewer may see them
@@ -674,7 +671,7 @@ def view_of(
             yes_no = np.where(marks["uncertain"], t("map.yes", lang), t("map.no", lang))
             extra.append((t("map.zone_uncertain", lang), 0, yes_no))
         else:  # the zones shown rest on decisions
-            marks.update(decision_marks(decided["decision"].to_numpy(object)))
+            marks.update(decision_marks(zones["decision"].to_numpy(object)))
         if hotspots:
             found = hot_spot_flags(store, level, day, public=public)
             if found is not None:

@@ -15,13 +15,13 @@ import pandas as pd
 from zoning.core.i18n import format_number, pick, t
 from zoning.core.text import escape_html
 from zoning.model import metrics as M
-from zoning.model import privacy
 from zoning.model.codes import is_within
 from zoning.model.regions import LEVEL_LABELS
+from zoning.model.rollup import zone_totals
 from zoning.model.schemes import Scheme, Zone
 from zoning.render.mapview import build_zone_map, map_to_html
 from zoning.store import Store
-from zoning.views import cache, decisions, published, service
+from zoning.views import analysis, cache, decisions, published, service
 from zoning.views.policy import Note, note_heading
 
 
@@ -59,30 +59,73 @@ def shown_zones(
     return published.public_zones(store, scheme, level, day, lang, public=public)
 
 
-def decided_zones(
-    store: Store, scheme: Scheme, level: str, day: object, lang: str, *, public: bool
-) -> pd.DataFrame:
-    """:func:`zoning.views.service.zones_on` (exact figures) with the zone each region shows
-    and what it rests on (``zone_index``, ``zone`` and
-    :data:`zoning.views.decisions.COLUMNS` of :func:`shown_zones`): an analyst's decision,
-    else the computed zone. The map's layer before labels; built once per view and shared by
-    every session (at 83,402 villages each session's own copy was 20 MB of text at once)."""
+@dataclass(frozen=True)
+class ShownLayer:
+    """The regions of a map view as the page shows them (:func:`shown_layer`).
+
+    ``layer``: :func:`zoning.views.service.zones_on` inside ``within``, each region's zone the
+    one it shows (an analyst's decision, else the computed one, or the smoothed zone where
+    asked for and allowed), with :data:`zoning.views.decisions.COLUMNS`, ``zone_label`` and
+    ``colour``; ``totals``: :func:`zoning.model.rollup.zone_totals` of it; ``smoothing``:
+    ``"raw"`` (not asked for), ``"no_rate"`` (the scheme has no rate to smooth),
+    ``"withheld"`` (not for this viewer at this level) or ``"shown"``. Shared: never changed.
+    """
+
+    layer: pd.DataFrame
+    totals: pd.DataFrame
+    smoothing: str
+
+
+def _decided(zones: pd.DataFrame, shown: pd.DataFrame) -> pd.DataFrame:
+    """``zones`` (exact figures) with the zone each region shows and what it rests on
+    (``zone_index``, ``zone``, :data:`zoning.views.decisions.COLUMNS`) from ``shown``, the
+    same regions' public zones. Every column is one of the two tables' own (copy on write):
+    at 83,402 villages a copy was 8 MB more per view held."""
+    if not shown["code"].equals(zones["code"]):  # the same rows in the same order, else
+        shown = shown.set_index("code").reindex(zones["code"]).reset_index()
+    decided = ("zone_index", "zone", *decisions.COLUMNS)
+    order = [*zones.columns, *(c for c in decisions.COLUMNS if c not in zones)]
+    return pd.DataFrame({c: shown[c] if c in decided else zones[c] for c in order}, copy=False)
+
+
+def shown_layer(
+    store: Store,
+    scheme: Scheme,
+    level: str,
+    day: object,
+    lang: str,
+    *,
+    public: bool,
+    within: str | None = None,
+    smooth: str = "raw",
+) -> ShownLayer:
+    """The zones a map page shows for one view, built once per view and data version and
+    shared by every session (what a date change would otherwise rebuild over every region)."""
     key = cache.key(
-        store, "decided-zones", scheme.id, level, lang, privacy.get_threshold(), public,
-        day=day, decided=True,
-    )  # fmt: skip
+        store, "shownlayer", scheme.id, level, within, lang, public, smooth, day=day, decided=True
+    )
 
-    def build() -> pd.DataFrame:
-        zones = service.zones_on(store, scheme, level, day)
-        shown = shown_zones(store, scheme, level, day, lang, public=public)
-        if not shown["code"].equals(zones["code"]):  # the same rows in the same order, else
-            shown = shown.set_index("code").reindex(zones["code"]).reset_index()
-        decided = ("zone_index", "zone", *decisions.COLUMNS)
-        order = [*zones.columns, *(c for c in decisions.COLUMNS if c not in zones)]
-        # each column is the cached tables' own (copy on write): no new buffer
-        return pd.DataFrame({c: shown[c] if c in decided else zones[c] for c in order}, copy=False)
+    def build() -> ShownLayer:
+        zones = zones_within(service.zones_on(store, scheme, level, day), within)
+        shown = zones_within(shown_zones(store, scheme, level, day, lang, public=public), within)
+        zones = _decided(zones, shown)
+        smoothing = "raw"
+        if smooth != "raw" and analysis.smoothed_metric(scheme) is None:
+            smoothing = "no_rate"
+        elif smooth != "raw":
+            smoothed = published.public_smoothed_zones(
+                store, scheme, level, day, smooth, public=public
+            )
+            smoothing = "withheld" if smoothed is None else "shown"
+            if smoothed is not None:  # the cards and the map follow the smoothed zones
+                by_code = smoothed.set_index("code").reindex(zones["code"])
+                zones = zones.assign(
+                    zone_index=by_code["zone_index"].to_numpy(), zone=by_code["zone"].to_numpy()
+                )
+        layer = with_labels(zones, scheme, lang)
+        return ShownLayer(layer, zone_totals(layer, scheme), smoothing)
 
-    return cache.cached(key, build, "view")
+    return cache.cached(key, build, shelf="view")
 
 
 def zones_within(frame: pd.DataFrame, within: str | None) -> pd.DataFrame:

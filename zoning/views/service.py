@@ -55,6 +55,14 @@ def regions(store: Store, level: str | None = None) -> pd.DataFrame:
     return cache.cached(cache.key(store, "regions", level), lambda: store.regions(level))
 
 
+def region_names(store: Store) -> dict[str, str]:
+    """Every region's name by its code (all levels), built once per data version: what
+    lists look names up in, one at a time (a dict: no index to build per lookup)."""
+    frame = regions(store)
+    build = lambda: dict(zip(frame["code"], frame["name"], strict=True))  # noqa: E731
+    return cache.cached(cache.key(store, "regionnames"), build)
+
+
 def geometries(store: Store, level: str) -> gpd.GeoDataFrame:
     return cache.cached(cache.key(store, "geom", level), lambda: store.geometries(level))
 
