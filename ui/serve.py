@@ -80,9 +80,11 @@ def warm_imports() -> None:
 
 def warm() -> None:
     """Imports, then the first map's data (:func:`zoning.render.firstview.warm`)."""
+    from zoning.core.memory import return_large_blocks
     from zoning.render.firstview import warm as warm_views
     from zoning.store import Store
 
+    return_large_blocks()  # before the levels are loaded and the first views built
     start = time.perf_counter()
     warm_imports()
     STATIC.compress_all()

@@ -31,3 +31,26 @@ def test_give_back_collects_cycles_and_asks_glibc_where_there_is_one():
     if libc is None or "musl" in libc:
         pytest.skip("no glibc here")
     assert asked is True
+
+
+def test_large_blocks_go_back_to_the_system_unless_the_operator_chose(monkeypatch):
+    """glibc's threshold for mapping a block on its own is fixed (else ten sessions of the
+    national map leave its heap fragmented); MALLOC_MMAP_THRESHOLD_ set by the operator is
+    left alone, and without glibc nothing is asked."""
+    calls = []
+
+    class Libc:
+        def mallopt(self, option, value):
+            calls.append((option, value))
+            return 1
+
+    monkeypatch.setattr(memory, "_libc", lambda: Libc())
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    assert memory.return_large_blocks() is True
+    assert calls == [(-3, memory.MMAP_THRESHOLD)]
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
+    assert memory.return_large_blocks() is False
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_")
+    monkeypatch.setattr(memory, "_libc", lambda: None)
+    assert memory.return_large_blocks() is False
+    assert len(calls) == 1

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from zoning.model.schemes import builtin_schemes
 from zoning.store import Store
@@ -84,3 +86,50 @@ def test_a_decided_key_follows_decisions_and_the_setting_not_the_data(
     assert after != decided
     monkeypatch.setenv(decisions.ENV_PUBLISH, "0")
     assert cache.key(tiny_store, "decided", "regency", day="2021-07-15", decided=True) != after
+
+
+def test_the_views_shelf_holds_at_most_its_megabytes(monkeypatch):
+    """A day of a national village map's views is tens of megabytes: the views' shelf drops
+    its least recently used values beyond its budget, not only beyond its count."""
+    from collections import OrderedDict
+
+    monkeypatch.setattr(cache, "_SHELVES", {"level": OrderedDict(), "view": OrderedDict()})
+    monkeypatch.setenv(cache.VIEW_MB_ENV, "1")
+    assert cache.view_budget() == 2**20
+    third = 2**20 // 3 + 1  # three of these are just over a megabyte
+    for name in "abc":
+        cache.cached(("view", name), lambda: np.zeros(third, dtype=np.uint8), "view")
+    assert list(cache._SHELVES["view"]) == [("view", "b"), ("view", "c")]
+    cache.cached(("view", "b"), lambda: pytest.fail("b was dropped"), "view")  # b used last
+    cache.cached(("view", "d"), lambda: np.zeros(third, dtype=np.uint8), "view")
+    assert list(cache._SHELVES["view"]) == [("view", "b"), ("view", "d")]
+    huge = cache.cached(("view", "huge"), lambda: np.zeros(2 * 2**20, dtype=np.uint8), "view")
+    assert huge.nbytes == 2 * 2**20 and list(cache._SHELVES["view"]) == [("view", "huge")]
+    for name in "abc":  # whole levels are bounded by their count only
+        cache.cached(("level", name), lambda: np.zeros(2**20, dtype=np.uint8), "level")
+    assert len(cache._SHELVES["level"]) == 3
+
+
+def test_a_value_s_bytes_are_counted_from_its_buffers():
+    frame = pd.DataFrame({"x": np.zeros(1000), "name": ["a"] * 1000})
+    assert cache.nbytes(frame) >= 8000 + 1000  # the floats and at least a byte a name
+    assert cache.nbytes(np.zeros(10)) == 80
+    assert cache.nbytes({"a": np.zeros(10), "b": (np.zeros(5), b"xyz")}) >= 80 + 40 + 3
+    long = list(range(100_000))  # counted from its first elements, about right
+    assert 100_000 * 8 <= cache.nbytes(long) <= 100_000 * 64
+
+
+def test_a_buffer_shared_by_several_views_is_counted_once(monkeypatch):
+    """A day's zones, its public zones and the map's layer share most columns (copy on
+    write): the budget counts what the shelf holds, not the sum of each value's size."""
+    from collections import OrderedDict
+
+    monkeypatch.setattr(cache, "_SHELVES", {"level": OrderedDict(), "view": OrderedDict()})
+    monkeypatch.setenv(cache.VIEW_MB_ENV, "1")
+    zones = pd.DataFrame({"x": np.zeros(50_000), "name": ["a"] * 50_000})  # 0.85 MB
+    cache.cached(("view", "zones"), lambda: zones, "view")
+    cache.cached(("view", "shown"), lambda: zones.assign(flag=True), "view")
+    assert cache.nbytes(zones.assign(flag=True)) > 2**20 // 2
+    assert list(cache._SHELVES["view"]) == [("view", "zones"), ("view", "shown")]
+    cache.cached(("view", "other"), lambda: zones.copy(deep=True).assign(x=1.0), "view")
+    assert ("view", "zones") not in cache._SHELVES["view"]

@@ -35,6 +35,18 @@ def test_without_decisions_the_computed_zone_shows_marked_not_yet_confirmed(tiny
     assert table["decided_by"].isna().all()
 
 
+def test_the_zones_shown_share_the_computed_table_s_columns_and_leave_it_as_it_was(tiny_store):
+    """The zones shown hold the columns decisions change and share the others with the
+    cached zones table (at 83,402 villages a full copy was 10 MB more per day viewed)."""
+    zones = service.zones_on(tiny_store, SCHEME, "regency", DAY)
+    before = zones.copy()
+    table = published.public_zones(tiny_store, SCHEME, "regency", DAY, "en", public=False)
+    for column in ("population", "coverage"):
+        assert np.shares_memory(table[column].to_numpy(), zones[column].to_numpy()), column
+    table.loc[0, "population"] = -1.0  # copy on write: the cached table is never changed
+    pd.testing.assert_frame_equal(zones, before)
+
+
 def test_a_confirmation_is_recorded_and_shown_with_who_and_when(tiny_store):
     number = decisions.record(tiny_store, SCHEME, "33.01", "2021-07-10", "Dinkes Satu")
     table = shown(tiny_store)

@@ -309,3 +309,23 @@ def test_cdc_bed_share_reaches_the_levels_above_only_with_bed_counts(tmp_path, w
         assert zones["inpatient_covid_pct"].isna().all()
         status = policy.zone_status(store, scheme, "regency", "33.01", dates[-1])
         assert status.unreported == ("inpatient_covid_pct",)
+
+
+def _buffers(column: pd.Series) -> set[int]:
+    """The addresses of the buffers behind a column (Arrow text or NumPy)."""
+    if isinstance(column.dtype, np.dtype):
+        return {column.to_numpy().__array_interface__["data"][0]}
+    chunks = column.array.__arrow_array__().chunks
+    return {b.address for chunk in chunks for b in chunk.buffers() if b is not None}
+
+
+def test_each_day_s_zones_share_the_level_s_codes_and_names(tiny_store: Store):
+    """A day's zones table holds its figures; codes, names and parents are the level's, kept
+    once (at 83,402 villages they were 5 MB more for every day viewed)."""
+    scheme = get_scheme("who-ct-2021")
+    one = service.zones_on(tiny_store, scheme, "village", "2021-07-10")
+    other = service.zones_on(tiny_store, scheme, "village", "2021-07-11")
+    for column in ("code", "name", "parent"):
+        assert _buffers(one[column]) & _buffers(other[column]), column
+    named = service.regions(tiny_store, "village").set_index("code")
+    assert one.set_index("code")["name"].to_dict() == named["name"].reindex(one["code"]).to_dict()

@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 #: Reports of a day are taken as complete this many days after it.
 MAX_DELAY = 21
@@ -67,6 +66,8 @@ def nowcast(reported: np.ndarray, age: np.ndarray, share: np.ndarray, level: flo
     """Nowcasts of days with ``reported`` cases known so far, ``age`` days old, under the
     delay distribution ``share`` (:func:`delay_distribution`). Days old enough to be
     complete, or not reported at all (NaN: missing is never zero), get NaN."""
+    from scipy import stats  # here: 50 MB a server showing no nowcast need not hold
+
     n = np.asarray(reported, dtype=float)
     age = np.asarray(age, dtype=int)
     share = np.asarray(share, dtype=float)
@@ -94,6 +95,8 @@ def window_nowcast(
     sum of negative binomials of different probabilities has no closed form). A region with
     a day not reported (NaN: the window is incomplete) or with nothing still to come gets
     NaN."""
+    from scipy import stats  # here: 50 MB a server showing no nowcast need not hold
+
     n = np.atleast_2d(np.asarray(reported, dtype=float))
     age = np.asarray(age, dtype=int)
     share = np.asarray(share, dtype=float)

@@ -459,7 +459,7 @@ def mask_table(
     how each count of each row is shown (:func:`zoning.views.published.day_states`); without it,
     this table alone decides (:func:`count_states`), which is not audited across levels.
     """
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy on write: the columns left as they are stay shared
     limit = get_threshold(threshold)
     if level not in SMALL_LEVELS or limit <= 1 or out.empty:
         return out

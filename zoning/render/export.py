@@ -14,10 +14,6 @@ from collections.abc import Mapping, Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.backends.backend_pdf import PdfPages
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch, Rectangle
 
 from zoning.core.i18n import DEFAULT_LANG, format_number, pick, strings, t
 from zoning.core.text import spreadsheet_safe
@@ -203,6 +199,8 @@ def _text(target, x: float, y: float, value: str, width: float | None = None, **
 
 def _draw_map(ax, layer: gpd.GeoDataFrame, legend, legend_loc: str, fontsize: float) -> None:
     """Regions filled with their ``colour``, a legend with every zone label, no axes."""
+    from matplotlib.patches import Patch
+
     drawable = layer[~(layer.geometry.isna() | layer.geometry.is_empty)]
     if len(drawable):
         if drawable.crs is not None and not drawable.crs.equals("EPSG:4326"):
@@ -241,6 +239,9 @@ def map_png(
     note : str
         Drawn small under the map (the note on schematic shapes), if any.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     w, h = PNG_SIZE
     fig = Figure(figsize=(w / PNG_DPI, h / PNG_DPI), dpi=PNG_DPI, facecolor="white")
     FigureCanvasAgg(fig)
@@ -298,6 +299,11 @@ def brief_pdf(
     rows : int
         At most this many regions in the table.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
     fig = Figure(figsize=A4_LANDSCAPE, facecolor="white")
     FigureCanvasAgg(fig)
     _text(fig, 0.03, 0.965, _plain(title), 0.94, fontsize=18, weight="bold", color=_INK, va="top")

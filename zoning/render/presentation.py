@@ -76,6 +76,18 @@ class ShownLayer:
     smoothing: str
 
 
+def _decided(zones: pd.DataFrame, shown: pd.DataFrame) -> pd.DataFrame:
+    """``zones`` (exact figures) with the zone each region shows and what it rests on
+    (``zone_index``, ``zone``, :data:`zoning.views.decisions.COLUMNS`) from ``shown``, the
+    same regions' public zones. Every column is one of the two tables' own (copy on write):
+    at 83,402 villages a copy was 8 MB more per view held."""
+    if not shown["code"].equals(zones["code"]):  # the same rows in the same order, else
+        shown = shown.set_index("code").reindex(zones["code"]).reset_index()
+    decided = ("zone_index", "zone", *decisions.COLUMNS)
+    order = [*zones.columns, *(c for c in decisions.COLUMNS if c not in zones)]
+    return pd.DataFrame({c: shown[c] if c in decided else zones[c] for c in order}, copy=False)
+
+
 def shown_layer(
     store: Store,
     scheme: Scheme,
@@ -96,10 +108,7 @@ def shown_layer(
     def build() -> ShownLayer:
         zones = zones_within(service.zones_on(store, scheme, level, day), within)
         shown = zones_within(shown_zones(store, scheme, level, day, lang, public=public), within)
-        decided = shown.set_index("code").reindex(zones["code"])
-        zones = zones.assign(
-            **{c: decided[c].to_numpy() for c in ("zone_index", "zone", *decisions.COLUMNS)}
-        )
+        zones = _decided(zones, shown)
         smoothing = "raw"
         if smooth != "raw" and analysis.smoothed_metric(scheme) is None:
             smoothing = "no_rate"

@@ -16,9 +16,12 @@ every load is announced to the functions in :data:`HOOKS` (tests count builds wi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
+import os
 import struct
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
@@ -29,9 +32,20 @@ import pandas as pd
 from zoning.store import Store
 
 #: Two shelves: whole levels (counts, metrics, geometry: few and costly) and views (one
-#: day's zones: many and cheap), so moving the date slider never pushes a level out.
-_SHELVES: dict[str, OrderedDict[Hashable, object]] = {"level": OrderedDict(), "view": OrderedDict()}
+#: day's zones: many and cheap), so moving the date slider never pushes a level out. Each
+#: entry is ``(value, the buffers it holds)`` (:func:`buffers`; views only).
+_SHELVES: dict[str, OrderedDict[Hashable, tuple[object, dict[int, int]]]] = {
+    "level": OrderedDict(),
+    "view": OrderedDict(),
+}
 _SHELF_SIZE = {"level": 96, "view": 256}
+#: The views' shelf also holds at most this many megabytes (:data:`VIEW_MB_ENV` sets it), a
+#: buffer shared by several values counted once: a day of a national village map's views is
+#: about 30 MB, so a count of entries alone let a few date steps at that level fill the
+#: server's memory; 192 MB holds the day shown and the four :mod:`zoning.render.firstview`
+#: prefetches. The level shelf is bounded by its count (levels x schemes).
+VIEW_MB = 192
+VIEW_MB_ENV = "ZONING_VIEW_CACHE_MB"
 _LOCK = threading.Lock()
 _BUILDING: dict[Hashable, threading.Lock] = {}
 #: Called as ``hook(event, name)``: ``"build"`` when :func:`cached` makes a value it does not
@@ -82,20 +96,109 @@ def cached(key: Hashable, build: Callable[[], object], shelf: str = "level") -> 
     with _LOCK:
         if key in cache:
             cache.move_to_end(key)
-            return cache[key]
+            return cache[key][0]
         building = _BUILDING.setdefault(key, threading.Lock())
     with building:
         with _LOCK:
             if key in cache:
-                return cache[key]
+                return cache[key][0]
         _announce("build", str(key[2]) if isinstance(key, tuple) and len(key) > 2 else str(key))
         value = build()
+        held = buffers(value) if shelf == "view" else {}
         with _LOCK:
-            cache[key] = value
+            cache[key] = (value, held)
             _BUILDING.pop(key, None)
-            while len(cache) > _SHELF_SIZE[shelf]:
-                cache.popitem(last=False)
+            _evict(cache, _SHELF_SIZE[shelf], view_budget() if shelf == "view" else None)
     return value
+
+
+def _evict(cache: OrderedDict, entries: int, budget: int | None) -> None:
+    """Drop the least recently used entries beyond ``entries``, or while the buffers the
+    shelf holds (each counted once, however many entries share it) pass ``budget`` bytes;
+    never the newest entry (a value larger than the budget stays until the next comes)."""
+    counts: dict[int, int] = {}
+    sizes: dict[int, int] = {}
+    if budget is not None:
+        for _, held in cache.values():
+            for address, size in held.items():
+                counts[address] = counts.get(address, 0) + 1
+                sizes[address] = size
+    total = sum(sizes.values())
+    while len(cache) > entries or (budget is not None and total > budget and len(cache) > 1):
+        _, (_, held) = cache.popitem(last=False)
+        for address in held if budget is not None else ():
+            counts[address] -= 1
+            if not counts[address]:
+                total -= sizes[address]
+
+
+def view_budget() -> int:
+    """The views' shelf's bound in bytes: :data:`VIEW_MB`, or the megabytes in
+    :data:`VIEW_MB_ENV`."""
+    raw = os.environ.get(VIEW_MB_ENV, "").strip()
+    return (int(raw) if raw.isdigit() else VIEW_MB) * 2**20
+
+
+def buffers(value: object) -> dict[int, int]:
+    """The memory ``value`` holds, as ``{address: bytes}`` of its buffers: the arrays behind
+    frames, series and indexes (NumPy blocks, Arrow buffers; object columns by their
+    pointers, their text being mostly shared), arrays, and what dicts, lists, tuples and
+    dataclasses hold (a long list is counted from its first elements). Two values that share
+    a buffer (a shallow copy, copy on write) name it with the same address."""
+    out: dict[int, int] = {}
+    _buffers(value, out)
+    return out
+
+
+def nbytes(value: object) -> int:
+    """About how many bytes ``value`` holds, each buffer once (:func:`buffers`)."""
+    return sum(buffers(value).values())
+
+
+def _buffers(value: object, out: dict[int, int]) -> None:
+    if isinstance(value, pd.DataFrame):
+        for i in range(value.shape[1]):
+            _buffers(value.iloc[:, i], out)
+        _buffers(value.index, out)
+    elif isinstance(value, pd.RangeIndex):
+        out[id(value)] = 128
+    elif isinstance(value, pd.Series | pd.Index):
+        array = value.array
+        if hasattr(array, "__arrow_array__") and not isinstance(value.dtype, np.dtype):
+            for chunk in array.__arrow_array__().chunks:
+                for buffer in chunk.buffers():
+                    if buffer is not None:
+                        out[buffer.address] = buffer.size
+        elif isinstance(value.dtype, np.dtype):
+            _buffers(value.to_numpy(), out)  # a view of the frame's block, not a copy
+        else:
+            out[id(array)] = int(value.memory_usage(deep=False))
+    elif isinstance(value, np.ndarray):
+        root = value
+        while isinstance(root.base, np.ndarray):
+            root = root.base
+        out[root.__array_interface__["data"][0]] = root.nbytes
+    elif isinstance(value, bytes | bytearray | str):
+        out[id(value)] = len(value)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            _buffers(item, out)
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = list(value)
+        if len(items) > _SAMPLE:  # e.g. a map's zone per region: counted from a sample
+            sample = sum(nbytes(v) for v in items[:_SAMPLE])
+            out[id(value)] = 8 * len(items) + sample * len(items) // _SAMPLE
+        else:
+            for item in items:
+                _buffers(item, out)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            _buffers(getattr(value, field.name), out)
+    else:
+        out[id(value)] = sys.getsizeof(value)
+
+
+_SAMPLE = 64
 
 
 # --- values kept in the store ------------------------------------------------------------------

@@ -247,7 +247,7 @@ def apply(
     found = standing.reindex(columns=fields).reindex(zones["code"].to_numpy())
     has = found["id"].notna().to_numpy()
     overridden = has & (found["action"].to_numpy(object) == "override")
-    out = zones.copy()
+    out = zones.copy(deep=False)  # copy on write: names, codes and figures stay shared
     out["decided_zone"] = np.where(has, found["zone"].to_numpy(object), None)
     out["computed_zone"] = out["zone"]
     out["computed_zone_index"] = out["zone_index"]

@@ -336,6 +336,20 @@ def _counted_panel(store: Store, level: str, level_regions: pd.DataFrame) -> M.P
     return panel
 
 
+def _named(store: Store, level: str) -> pd.DataFrame:
+    """``code, name, parent`` of the level's regions in its panel's order, built once per
+    level: each day's zones table shares these columns instead of holding its own."""
+
+    def build() -> pd.DataFrame:
+        codes = level_data(store, level).panel.regions
+        info = regions(store, level).set_index("code").reindex(codes)
+        return pd.DataFrame(
+            {"code": codes, "name": info["name"].to_numpy(), "parent": info["parent"].to_numpy()}
+        )
+
+    return cache.cached(cache.key(store, "named", level), build)
+
+
 def zones_on(store: Store, scheme: Scheme, level: str, day: object) -> pd.DataFrame:
     """One row per region of ``level`` on ``day``: metrics, raw 7-day counts, flags, zone.
 
@@ -350,12 +364,12 @@ def zones_on(store: Store, scheme: Scheme, level: str, day: object) -> pd.DataFr
             {m: data.metrics[m][:, j] for m in scheme.metrics if m in data.metrics},
             shape=(len(data.panel.regions),),
         )
-        info = regions(store, level).set_index("code").reindex(data.panel.regions)
+        info = _named(store, level)  # shared by every day's table (copy on write)
         frame = pd.DataFrame(
             {
-                "code": data.panel.regions,
-                "name": info["name"].to_numpy(),
-                "parent": info["parent"].to_numpy(),
+                "code": info["code"],
+                "name": info["name"],
+                "parent": info["parent"],
                 "population": data.panel.population,
                 "zone_index": codes,
                 "zone": scheme.zone_id_array(codes),
