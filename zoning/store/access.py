@@ -521,7 +521,7 @@ class Store:
         """
         fields = [f for f in COUNT_FIELDS if f in frame.columns]
         new = frame[["region", "date", *fields]].copy()
-        new["date"] = pd.to_datetime(new["date"]).dt.date
+        new["date"] = _each_day_once(new["date"], lambda days: days.date)
         old = self._read_counts(conn, set(new["region"]), new["date"].min(), new["date"].max())
         old = old.rename(columns={c: f"{c}_old" for c in [*COUNT_FIELDS, "upload_id"]})
         merged = new.merge(old, on=["region", "date"], how="left", indicator=True)
@@ -1368,11 +1368,26 @@ def _driver_columns(conn: Connection, frame: pd.DataFrame) -> dict[str, np.ndarr
     for col in frame.columns:
         values = frame[col]
         if col == "date" and sqlite:
-            values = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+            data[col] = _each_day_once(values, lambda days: days.strftime("%Y-%m-%d"))
+            continue
         column = values.to_numpy(dtype=object, copy=True)  # Python objects, at once
         column[values.isna().to_numpy()] = None
         data[col] = column
     return data
+
+
+def _each_day_once(values: pd.Series, convert) -> np.ndarray:
+    """``convert`` (of a ``DatetimeIndex``) applied to each distinct day of ``values`` once
+    and spread back over the rows (Python objects; None where a day is missing): a few
+    hundred days instead of a value per row."""
+    codes, days = pd.factorize(values)
+    out = np.full(len(values), None, dtype=object)
+    known = codes >= 0
+    if known.any():
+        out[known] = np.asarray(convert(pd.DatetimeIndex(pd.to_datetime(days))), dtype=object)[
+            codes[known]
+        ]
+    return out
 
 
 def _mark(conn: Connection) -> str:
