@@ -84,7 +84,11 @@ def _reference():
         mp.setattr(linelist, "factorize_digits", lambda v: pd.factorize(np.asarray(v, object)))
         mp.setattr(linelist, "_houses_7d", read_back)
         mp.setattr(linelist, "_Background", _AtOnce)
-        mp.setattr(linelist, "_people", lambda niks, numbers, hasher: people(niks, None, hasher))
+        mp.setattr(
+            linelist,
+            "_people",
+            lambda niks, valid, numbers, hasher: people(niks, valid, None, hasher),
+        )
         yield
 
 

@@ -194,7 +194,10 @@ def read_linelist(
         more.
     """
     frame, report = _read_linelist(source, regions, mapping, filename, exclude_unverified)
-    return frame.drop(columns=_NUMBER, errors="ignore"), report
+    frame = frame.drop(columns=_NUMBER, errors="ignore")
+    nik = frame["nik"].astype(object)
+    frame["nik"] = nik.where(nik.notna(), None)  # texts, None where unverified
+    return frame, report
 
 
 def _read_linelist(
@@ -205,7 +208,8 @@ def _read_linelist(
     exclude_unverified: bool = False,
 ) -> tuple[pd.DataFrame, Report]:
     """:func:`read_linelist`, the frame with the column :data:`_NUMBER` besides (not when
-    the report has errors)."""
+    the report has errors) and its NIKs kept as the text column they were read into (empty
+    where unverified), not a Python text each."""
     report = Report()
     if filename:
         report.facts["file"] = filename
@@ -270,7 +274,7 @@ def _parse(
         return _empty_frame()
     table = table[list(dict.fromkeys(c for f, c in cols.items() if f != "nik"))]  # all but NIKs
     out = _cases(table[valid], cols, regions, report)
-    out.insert(1, "nik", pd.Series(niks[valid].to_numpy(dtype=object), dtype=object))
+    out.insert(1, "nik", niks[valid].reset_index(drop=True))
     out["unverified"] = False
     out[_NUMBER] = numbers[valid]
     if report.has_errors:
@@ -288,7 +292,7 @@ def _parse(
         )
     if problems and not exclude_unverified:
         loose = _unverified(table[~valid], cols, regions, report)
-        loose.insert(1, "nik", pd.Series([None] * len(loose), dtype=object))
+        loose.insert(1, "nik", pd.Series([None] * len(loose), dtype=niks.dtype))
         loose["unverified"] = True
         loose[_NUMBER] = np.zeros(len(loose), dtype=np.int64)
         out = pd.concat([out, loose], ignore_index=True).sort_values("row", kind="stable")
@@ -1383,15 +1387,16 @@ def _houses(frame: pd.DataFrame, hasher: NikHasher) -> np.ndarray:
 
 
 def _people(
-    niks: np.ndarray, numbers: np.ndarray | None, hasher: NikHasher
+    niks: pd.Series, valid: np.ndarray, numbers: np.ndarray | None, hasher: NikHasher
 ) -> tuple[np.ndarray, list[str]]:
-    """Each valid NIK's person (numbered in order of first appearance) and the distinct
-    people's keys; told apart by ``numbers`` (the NIKs as numbers) when given, else by the
-    texts."""
+    """The person of each ``valid`` row (numbered in order of first appearance) and the
+    distinct people's keys; told apart by ``numbers`` (the NIKs as numbers) when given, else
+    by the texts."""
     if numbers is None:
-        codes, uniques = factorize_digits(niks)
+        codes, uniques = factorize_digits(niks.to_numpy(dtype=object)[valid])
         return codes, hasher.keys(uniques.tolist())
-    codes, uniques = pd.factorize(numbers)  # what factorize_digits does after reading digits
+    # what factorize_digits does after reading the digits (no text made of each NIK)
+    codes, uniques = pd.factorize(numbers[valid])
     return codes, hasher.number_keys(uniques)
 
 
@@ -1410,11 +1415,7 @@ def _keyed(
     (``person`` numbers them).
     """
     unverified = frame["unverified"].to_numpy(dtype=bool)
-    codes, keys = _people(
-        frame["nik"].to_numpy(dtype=object)[~unverified],
-        None if numbers is None else numbers[~unverified],
-        hasher,
-    )
+    codes, keys = _people(frame["nik"], ~unverified, numbers, hasher)
     rows = frame["row"].to_numpy(np.int64)
     loose = hasher.row_keys(file_sha256, rows[unverified].tolist())
     person = np.empty(len(frame), dtype=object)
