@@ -319,9 +319,9 @@ def _cases(
     cards = _family_cards(sub, cols.get("no_kk"), report)
     address = np.full(len(sub), None, dtype=object)
     if "address" in cols:
-        cells = sub[cols["address"]].to_numpy(dtype=object)
-        filled = (sub[cols["address"]] != "").to_numpy(dtype=bool)  # compared column-wise
-        address[filled] = cells[filled]
+        cells = sub[cols["address"]].reset_index(drop=True)
+        filled = (cells != "").to_numpy(dtype=bool)  # compared column-wise
+        address[filled] = cells[filled].to_numpy(dtype=object)  # a Python text only for these
     return pd.DataFrame(
         {
             "row": sub.index.to_numpy(),
@@ -532,11 +532,11 @@ def _family_cards(sub: pd.DataFrame, column: str | None, report: Report) -> np.n
     out = np.full(len(sub), None, dtype=object)
     if column is None:
         return out
-    cells = sub[column].to_numpy(dtype=object)
-    good = sixteen_digit_cells(sub[column])
-    out[good] = cells[good]
-    for k in np.flatnonzero(~good & (sub[column] != "").to_numpy(dtype=bool)):
-        cell = str(cells[k]).strip()
+    values = sub[column].reset_index(drop=True)
+    good = sixteen_digit_cells(values)
+    out[good] = values[good].to_numpy(dtype=object)  # a Python text only for the cards
+    for k in np.flatnonzero(~good & (values != "").to_numpy(dtype=bool)):
+        cell = str(values.iloc[k]).strip()
         digits = clean_nik(cell)
         if len(digits) == 16 and digits.isascii() and digits.isdigit():
             out[k] = digits
