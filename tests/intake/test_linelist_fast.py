@@ -2,12 +2,11 @@
 
 The fast ways: the register and the counts written many rows per statement on SQLite (and by
 ``COPY`` on PostgreSQL), NIKs and No. KKs told apart as integers (the NIKs as read while
-checking them), the register's rows inserted on a thread while the counts are worked out,
-and the houses of a first import counted from the rows just written instead of read back.
-The reference: one row per statement with every column, ``pd.factorize`` on the texts (the
-keys hashed from them), the insert done at once, and every episode read back from the
-store. On fuzzed files, imported one after another into two stores, every stored row (ids,
-keys, counts, history, coverage) is the same.
+checking them), and the houses of a first import counted from the rows just written instead
+of read back. The reference: one row per statement with every column, ``pd.factorize`` on
+the texts (the keys hashed from them), and every episode read back from the store. On fuzzed
+files, imported one after another into two stores, every stored row (ids, keys, counts,
+history, coverage) is the same.
 """
 
 from __future__ import annotations
@@ -59,16 +58,6 @@ def _plain_bulk_insert(conn, table, frame):
     conn.exec_driver_sql(sql, access._driver_rows(conn, frame))
 
 
-class _AtOnce:
-    """The reference of :class:`zoning.intake.linelist._Background`: the call made at once."""
-
-    def __init__(self, function, *args):
-        self._result = function(*args)
-
-    def wait(self):
-        return self._result
-
-
 @contextmanager
 def _reference():
     """Import the straightforward way."""
@@ -83,7 +72,6 @@ def _reference():
         mp.setattr(access, "_bulk_insert", _plain_bulk_insert)
         mp.setattr(linelist, "factorize_digits", lambda v: pd.factorize(np.asarray(v, object)))
         mp.setattr(linelist, "_houses_7d", read_back)
-        mp.setattr(linelist, "_Background", _AtOnce)
         mp.setattr(
             linelist,
             "_people",

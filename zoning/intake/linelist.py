@@ -35,7 +35,6 @@ errors writes nothing.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -875,14 +874,22 @@ class LineList(envelope.Kind):
         touched = pd.concat([added, removed], ignore_index=True)[["region", "date"]]
         daily = store.case_new_cases(conn, touched)
         store.mark_episodes(conn, plan.start_ids, plan.stop_ids)
+        store.insert_case_dates(conn, plan.insert, upload_id)
+        daily = daily.merge(added, on=["region", "date"], how="left").merge(
+            removed, on=["region", "date"], how="left", suffixes=("", "_removed")
+        )
+        for name in _DAILY:
+            started, stopped = daily.pop(f"{name}_n"), daily.pop(f"{name}_n_removed")
+            daily[name] += started.fillna(0) - stopped.fillna(0)
 
         # households per RT: a distinct count, recounted from the stored episodes, for the
         # days up to the latest case, the store's "as of" day or the coverage's last day,
-        # whichever is latest (a covered day left out would be read as a zero). What they
-        # need from the store is read before the new rows go in (they are in memory)
-        stored_last = store.case_last_date(conn) if had_cases else None  # none: not a scan
-        new_last = None if plan.insert.empty else pd.Timestamp(plan.insert["date"].max())
-        last = max((d for d in (stored_last, new_last) if d is not None), default=None)
+        # whichever is latest (a covered day left out would be read as a zero)
+        last = (  # a first import: the latest of the rows just written, not a scan for it
+            store.case_last_date(conn)
+            if had_cases or plan.insert.empty
+            else pd.Timestamp(plan.insert["date"].max())
+        )
         covered_to = spans["last"].max() if len(spans) else None
         until = max(d for d in (last, store.as_of(conn), covered_to) if d is not None)
         episodes = pd.concat(
@@ -895,23 +902,7 @@ class LineList(envelope.Kind):
             [_window_days(rts, until), _window_days(covered, until)], ignore_index=True
         ).drop_duplicates(ignore_index=True)
         rt_days = _covered_windows(store, conn, rt_days, spans)
-
-        # the register's new rows go in on a thread of their own (the database works without
-        # Python's lock) while the counts are worked out from what is in memory
-        inserting = _Background(store.insert_case_dates, conn, plan.insert, upload_id)
-        try:
-            daily = daily.merge(added, on=["region", "date"], how="left").merge(
-                removed, on=["region", "date"], how="left", suffixes=("", "_removed")
-            )
-            for name in _DAILY:
-                started, stopped = daily.pop(f"{name}_n"), daily.pop(f"{name}_n_removed")
-                daily[name] += started.fillna(0) - stopped.fillna(0)
-            if not had_cases:  # a first import: its houses from the rows, not read back
-                houses = _houses_7d(store, conn, rt_days, plan.insert)
-        finally:
-            inserting.wait()
-        if had_cases:
-            houses = _houses_7d(store, conn, rt_days)
+        houses = _houses_7d(store, conn, rt_days, None if had_cases else plan.insert)
         recomputed = pd.concat([daily, houses], ignore_index=True)
         written = 0
         if len(recomputed):  # in key order: the counts table's index then grows at one end
@@ -937,29 +928,6 @@ class LineList(envelope.Kind):
         if fingerprint is None:
             store.write_meta(conn, **{FINGERPRINT_META: self.hasher.fingerprint()})
         return has_cases
-
-
-class _Background:
-    """``function(*args)`` on a thread of its own; :meth:`wait` waits for it and returns
-    its result or raises its exception. The caller must not use what the function uses
-    (the transaction) until then."""
-
-    def __init__(self, function, *args):
-        self._result, self._error = None, None
-        self._thread = threading.Thread(target=self._run, args=(function, args))
-        self._thread.start()
-
-    def _run(self, function, args) -> None:
-        try:
-            self._result = function(*args)
-        except BaseException as exc:  # handed to the caller by wait()
-            self._error = exc
-
-    def wait(self):
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._result
 
 
 def import_linelist(
