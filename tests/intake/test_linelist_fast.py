@@ -1,11 +1,12 @@
 """The fast line-list import stores exactly what a straightforward one stores (issue 16, item 4).
 
 The fast ways: the register and the counts written many rows per statement on SQLite (and by
-``COPY`` on PostgreSQL), NIKs and No. KKs told apart as integers, and the houses of a first
-import counted from the rows just written instead of read back. The reference: one row per
-statement with every column, ``pd.factorize`` on the texts, and every episode read back from
-the store. On fuzzed files, imported one after another into two stores, every stored row (ids, keys,
-counts, history, coverage) is the same.
+``COPY`` on PostgreSQL), NIKs and No. KKs told apart as integers (the NIKs as read while
+checking them), and the houses of a first import counted from the rows just written instead
+of read back. The reference: one row per statement with every column, ``pd.factorize`` on
+the texts (the keys hashed from them), and every episode read back from the store. On fuzzed
+files, imported one after another into two stores, every stored row (ids, keys, counts,
+history, coverage) is the same.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def _plain_bulk_insert(conn, table, frame):
 def _reference():
     """Import the straightforward way."""
     houses_7d = linelist._houses_7d
+    people = linelist._people
 
     def read_back(store, conn, rt_days, inserted=None):
         return houses_7d(store, conn, rt_days)
@@ -70,6 +72,11 @@ def _reference():
         mp.setattr(access, "_bulk_insert", _plain_bulk_insert)
         mp.setattr(linelist, "factorize_digits", lambda v: pd.factorize(np.asarray(v, object)))
         mp.setattr(linelist, "_houses_7d", read_back)
+        mp.setattr(
+            linelist,
+            "_people",
+            lambda niks, valid, numbers, hasher: people(niks, valid, None, hasher),
+        )
         yield
 
 

@@ -182,6 +182,14 @@ def test_person_key_is_hmac_sha256_of_the_clean_nik():
     assert h.key(nik(serial=2)) != key
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 10**16 - 1), max_size=30))
+def test_keys_of_niks_as_numbers_are_the_keys_of_their_16_digits(numbers):
+    h = NikHasher(SECRET)
+    texts = [f"{n:016d}" for n in numbers]  # leading zeros too
+    assert h.number_keys(np.array(numbers, dtype=np.int64)) == h.keys(texts)
+
+
 def test_key_of_an_invalid_nik_raises_without_the_value():
     with pytest.raises(ValueError) as info:
         NikHasher(SECRET).key("337401010190001")

@@ -395,3 +395,49 @@ def test_a_store_made_before_decisions_existed_gains_the_table(tmp_path):
     _decide(reopened)
     assert len(reopened.decisions()) == 1
     assert len(reopened.counts()) == len(tiny_counts())
+
+
+def _register_rows(n: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "person_key": [f"{k:064x}" for k in range(n)],
+            "date": pd.Timestamp("2021-07-01") + pd.to_timedelta(np.arange(n) % 7, unit="D"),
+            "region": ["33.01.01.2001"] * n,
+            "household_key": [f"{k // 3:064d}" for k in range(n)],
+            "episode": np.ones(n, dtype=bool),
+            "unverified": np.zeros(n, dtype=bool),
+        }
+    )
+
+
+def test_a_large_transaction_is_checkpointed_after_its_commit_and_a_small_one_as_before(tmp_path):
+    """SQLite: a transaction of many rows commits without copying its pages from the WAL
+    into the database, a thread does it afterwards; every connection then checkpoints
+    automatically again, and a small transaction starts no thread."""
+    store = Store(str(tmp_path / "big.db"))
+    path = tmp_path / "big.db"
+    with store.transaction() as conn:
+        store.record_upload(conn, "test", None, None, "pytest", 1, 1)
+    assert store._checkpointer is None
+    empty = path.stat().st_size
+    with store.transaction() as conn:
+        upload = store.record_upload(conn, "test", None, None, "pytest", 30_000, 30_000)
+        store.insert_case_dates(conn, _register_rows(30_000), upload)
+    assert len(store.case_dates()) == 30_000  # committed, whether checkpointed yet or not
+    store.wait_for_checkpoint()
+    assert store._checkpointer is not None
+    assert path.stat().st_size > empty + 30_000 * 64  # the pages are in the database file
+    with store.engine.connect() as conn:  # the pool's connections checkpoint as SQLite does
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+
+
+def test_a_failed_large_transaction_writes_nothing_and_checkpoints_as_before(tmp_path):
+    store = Store(str(tmp_path / "big.db"))
+    with pytest.raises(RuntimeError), store.transaction() as conn:
+        upload = store.record_upload(conn, "test", None, None, "pytest", 30_000, 30_000)
+        store.insert_case_dates(conn, _register_rows(30_000), upload)
+        raise RuntimeError("interrupted")
+    assert store.case_dates().empty and store.uploads().empty
+    assert store._checkpointer is None
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000

@@ -85,6 +85,9 @@ FIELDS = LINELIST
 REQUIRED = ("nik", "date", "region")
 #: Columns of the frame :func:`read_linelist` returns.
 COLUMNS = ("row", "nik", "date", "region", "village", "no_kk", "address", "unverified")
+#: Each valid NIK as a number (0 for an unverified row), read once while checking: the import
+#: tells people apart by it (:func:`_read_linelist`; never in the frame shown or returned).
+_NUMBER = "nik_number"
 
 _VILLAGE_DEPTH = LEVELS.index("village") + 1
 _RT_DEPTH = LEVELS.index("rt") + 1
@@ -189,6 +192,23 @@ def read_linelist(
         (``rows_invalid_nik``), those counted as unverified cases (``rows_unverified``) and
         more.
     """
+    frame, report = _read_linelist(source, regions, mapping, filename, exclude_unverified)
+    frame = frame.drop(columns=_NUMBER, errors="ignore")
+    nik = frame["nik"].astype(object)
+    frame["nik"] = nik.where(nik.notna(), None)  # texts, None where unverified
+    return frame, report
+
+
+def _read_linelist(
+    source: str | Path | bytes,
+    regions: pd.DataFrame,
+    mapping: Mapping[str, str] | None = None,
+    filename: str | None = None,
+    exclude_unverified: bool = False,
+) -> tuple[pd.DataFrame, Report]:
+    """:func:`read_linelist`, the frame with the column :data:`_NUMBER` besides (not when
+    the report has errors) and its NIKs kept as the text column they were read into (empty
+    where unverified), not a Python text each."""
     report = Report()
     if filename:
         report.facts["file"] = filename
@@ -253,8 +273,9 @@ def _parse(
         return _empty_frame()
     table = table[list(dict.fromkeys(c for f, c in cols.items() if f != "nik"))]  # all but NIKs
     out = _cases(table[valid], cols, regions, report)
-    out.insert(1, "nik", pd.Series(niks[valid].to_numpy(dtype=object), dtype=object))
+    out.insert(1, "nik", niks[valid].reset_index(drop=True))
     out["unverified"] = False
+    out[_NUMBER] = numbers[valid]
     if report.has_errors:
         return _empty_frame()
 
@@ -270,8 +291,9 @@ def _parse(
         )
     if problems and not exclude_unverified:
         loose = _unverified(table[~valid], cols, regions, report)
-        loose.insert(1, "nik", pd.Series([None] * len(loose), dtype=object))
+        loose.insert(1, "nik", pd.Series([None] * len(loose), dtype=niks.dtype))
         loose["unverified"] = True
+        loose[_NUMBER] = np.zeros(len(loose), dtype=np.int64)
         out = pd.concat([out, loose], ignore_index=True).sort_values("row", kind="stable")
     report.facts["rows_unverified"] = int(out["unverified"].sum())
     report.facts["rows_unverified_excluded"] = len(problems) if exclude_unverified else 0
@@ -296,9 +318,9 @@ def _cases(
     cards = _family_cards(sub, cols.get("no_kk"), report)
     address = np.full(len(sub), None, dtype=object)
     if "address" in cols:
-        cells = sub[cols["address"]].to_numpy(dtype=object)
-        filled = (sub[cols["address"]] != "").to_numpy(dtype=bool)  # compared column-wise
-        address[filled] = cells[filled]
+        cells = sub[cols["address"]].reset_index(drop=True)
+        filled = (cells != "").to_numpy(dtype=bool)  # compared column-wise
+        address[filled] = cells[filled].to_numpy(dtype=object)  # a Python text only for these
     return pd.DataFrame(
         {
             "row": sub.index.to_numpy(),
@@ -509,11 +531,11 @@ def _family_cards(sub: pd.DataFrame, column: str | None, report: Report) -> np.n
     out = np.full(len(sub), None, dtype=object)
     if column is None:
         return out
-    cells = sub[column].to_numpy(dtype=object)
-    good = sixteen_digit_cells(sub[column])
-    out[good] = cells[good]
-    for k in np.flatnonzero(~good & (sub[column] != "").to_numpy(dtype=bool)):
-        cell = str(cells[k]).strip()
+    values = sub[column].reset_index(drop=True)
+    good = sixteen_digit_cells(values)
+    out[good] = values[good].to_numpy(dtype=object)  # a Python text only for the cards
+    for k in np.flatnonzero(~good & (values != "").to_numpy(dtype=bool)):
+        cell = str(values.iloc[k]).strip()
         digits = clean_nik(cell)
         if len(digits) == 16 and digits.isascii() and digits.isdigit():
             out[k] = digits
@@ -809,23 +831,23 @@ class LineList(envelope.Kind):
 
     def read(self, store: Store, loaded: envelope.Loaded) -> envelope.Checked:
         regions = store.regions()
-        frame, report = read_linelist(
-            loaded.data, regions, mapping=self.mapping, filename=loaded.name,
-            exclude_unverified=self.exclude_unverified,
-        )  # fmt: skip
+        frame, report = _read_linelist(
+            loaded.data, regions, self.mapping, loaded.name, self.exclude_unverified
+        )
+        numbers = frame.pop(_NUMBER).to_numpy(np.int64) if _NUMBER in frame else None
         # the RWs and RTs the line list names that the store lacks (made in write)
         self.places = local_regions(frame["region"].dropna(), regions["code"])
         if len(self.places):  # covered like the RTs the store has
             regions = pd.concat([regions, self.places], ignore_index=True)
         spans = coverage(frame, regions, report, self.covers, self.first, self.last)
         checked = envelope.Checked(frame, report, int(report.facts.get("rows_read", 0)))
-        checked.work = (loaded.sha256, spans)
+        checked.work = (loaded.sha256, spans, numbers)
         return checked
 
     def prepare(self, store: Store, checked: envelope.Checked) -> None:
         """Keyed hashes instead of NIKs, No. KKs and addresses (the NIKs are dropped)."""
-        sha256, spans = checked.work
-        cases, people = _keyed(checked.frame, self.hasher, sha256)
+        sha256, spans, numbers = checked.work
+        cases, people = _keyed(checked.frame, self.hasher, sha256, numbers)
         verified = cases["person"].to_numpy(np.int64)[~cases["unverified"].to_numpy(bool)]
         checked.report.facts["people_in_file"] = int(np.count_nonzero(np.bincount(verified)))
         checked.frame = checked.frame.iloc[:0]
@@ -1332,19 +1354,36 @@ def _houses(frame: pd.DataFrame, hasher: NikHasher) -> np.ndarray:
     return house
 
 
+def _people(
+    niks: pd.Series, valid: np.ndarray, numbers: np.ndarray | None, hasher: NikHasher
+) -> tuple[np.ndarray, list[str]]:
+    """The person of each ``valid`` row (numbered in order of first appearance) and the
+    distinct people's keys; told apart by ``numbers`` (the NIKs as numbers) when given, else
+    by the texts."""
+    if numbers is None:
+        codes, uniques = factorize_digits(niks.to_numpy(dtype=object)[valid])
+        return codes, hasher.keys(uniques.tolist())
+    # what factorize_digits does after reading the digits (no text made of each NIK)
+    codes, uniques = pd.factorize(numbers[valid])
+    return codes, hasher.number_keys(uniques)
+
+
 def _keyed(
-    frame: pd.DataFrame, hasher: NikHasher, file_sha256: str = ""
+    frame: pd.DataFrame,
+    hasher: NikHasher,
+    file_sha256: str = "",
+    numbers: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Cases with person and household keys instead of NIKs, No. KKs and addresses.
 
     A row without a valid NIK gets a key of its own (:meth:`NikHasher.row_keys`: its file's
-    sha256 and its row), so it is never merged with anyone. Returns the cases
-    (``person_key, person, date, region, household_key, unverified, row``) and the distinct
-    person keys (``person`` numbers them).
+    sha256 and its row), so it is never merged with anyone. ``numbers``: each row's NIK as
+    a number, when read already (:data:`_NUMBER`). Returns the cases (``person_key, person,
+    date, region, household_key, unverified, row``) and the distinct person keys
+    (``person`` numbers them).
     """
     unverified = frame["unverified"].to_numpy(dtype=bool)
-    codes, uniques = factorize_digits(frame["nik"].to_numpy(dtype=object)[~unverified])
-    keys = hasher.keys(uniques.tolist())
+    codes, keys = _people(frame["nik"], ~unverified, numbers, hasher)
     rows = frame["row"].to_numpy(np.int64)
     loose = hasher.row_keys(file_sha256, rows[unverified].tolist())
     person = np.empty(len(frame), dtype=object)

@@ -196,6 +196,18 @@ def _sixteen_digits(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return where[digits], (codes[:, digits] - 48).astype(np.int16)
 
 
+def nik_messages(numbers: np.ndarray) -> list[bytes]:
+    """What :meth:`NikHasher.keys` hashes for each NIK (``nik:`` and its 16 digits), from
+    the NIKs as numbers, made as one block of bytes."""
+    value = np.asarray(numbers, dtype=np.int64).copy()
+    block = np.empty((len(value), 4 + NIK_LENGTH), dtype=np.uint8)
+    block[:, :4] = np.frombuffer(b"nik:", dtype=np.uint8)
+    for k in range(NIK_LENGTH - 1, -1, -1):  # the digits from the last one
+        value, digit = np.divmod(value, 10)
+        block[:, 4 + k] = digit + 48
+    return block.view(f"S{4 + NIK_LENGTH}").ravel().tolist()
+
+
 def factorize_digits(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """What ``pd.factorize`` gives for texts (NIKs, No. KKs): codes in order of first
     appearance and the distinct texts, several times faster when every text is exactly 16
@@ -348,6 +360,11 @@ class NikHasher:
     def keys(self, niks: Iterable[str]) -> list[str]:
         """Person keys of many NIKs that are already clean (16 ASCII digits each)."""
         return self._macs([b"nik:" + n.encode("ascii") for n in niks])
+
+    def number_keys(self, numbers: np.ndarray) -> list[str]:
+        """Person keys of many valid NIKs given as numbers (int64): what :meth:`keys` gives
+        for their 16 digits, without making a text of each."""
+        return self._macs(nik_messages(numbers))
 
     def row_keys(self, file_sha256: str, rows: Iterable[int]) -> list[str]:
         """Keys of rows of one file (its sha256) that have no valid NIK: each row a key of

@@ -15,6 +15,7 @@ import datetime as dt
 import gc
 import json
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,6 +57,12 @@ from zoning.store.schema import (
 #: The handle of one transaction (:meth:`Store.transaction`): callers hand it back to the
 #: store's methods that read or write inside it, and never use it themselves.
 Transaction = Connection
+
+#: SQLite's automatic checkpoint, in pages of the WAL (its default): restored after a
+#: transaction, which checkpoints on a thread of its own instead (:meth:`Store.transaction`).
+_WAL_AUTOCHECKPOINT = 1000
+#: Rows written by one transaction from which its checkpoint is left to a thread of its own.
+_CHECKPOINT_LATER_ROWS = 20_000
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "zoning.db"
 ENV_VAR = "ZONING_DB"
@@ -109,6 +116,7 @@ class Store:
         if "://" not in url:
             url = f"sqlite:///{Path(url).resolve()}"
         self.url = url
+        self._checkpointer: threading.Thread | None = None
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -174,16 +182,64 @@ class Store:
         held up), so two uploads at once cannot both read the same version and so that
         upload ids follow commit order.
         """
-        with self.engine.begin() as conn:
-            if self.engine.dialect.name == "postgresql":
-                conn.execute(sa.text("LOCK TABLE meta IN EXCLUSIVE MODE"))
-            yield conn
-            version = self._meta(conn).get("data_version", "0")
-            self.write_meta(
-                conn,
-                data_version=str(int(version) + 1),
-                last_updated=_now().isoformat(),
-            )
+        if self.engine.dialect.name != "sqlite":
+            with self.engine.begin() as conn:
+                if self.engine.dialect.name == "postgresql":
+                    conn.execute(sa.text("LOCK TABLE meta IN EXCLUSIVE MODE"))
+                yield conn
+                self._bump_version(conn)
+            return
+        # SQLite: the commit of a large transaction does not copy the pages it wrote from
+        # the WAL into the database (the checkpoint: ~0.7 s after a million-row line list);
+        # that is done afterwards on another thread while the caller goes on (the data are
+        # in the WAL once committed, and a store interrupted before or during a checkpoint
+        # is read from the WAL). A small one commits and checkpoints as SQLite always does.
+        with self.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            changes = raw.total_changes
+            raw.execute("PRAGMA wal_autocheckpoint = 0")
+            try:
+                with conn.begin():
+                    yield conn
+                    self._bump_version(conn)
+                    later = raw.total_changes - changes >= _CHECKPOINT_LATER_ROWS
+                    if not later:
+                        raw.execute(f"PRAGMA wal_autocheckpoint = {_WAL_AUTOCHECKPOINT}")
+            finally:
+                raw.execute(f"PRAGMA wal_autocheckpoint = {_WAL_AUTOCHECKPOINT}")
+        if later:
+            self._checkpoint_later()
+
+    def _bump_version(self, conn: Connection) -> None:
+        version = self._meta(conn).get("data_version", "0")
+        self.write_meta(conn, data_version=str(int(version) + 1), last_updated=_now().isoformat())
+
+    def _checkpoint_later(self) -> None:
+        """Copy the WAL into the SQLite database on a thread of its own (a passive
+        checkpoint: it never waits for, nor holds up, readers and writers), as SQLite's
+        automatic checkpoint would have done in the commit.
+
+        The thread is not a daemon: a process that ends (the command line) first finishes
+        the checkpoint, so the next one to open the store need not read the WAL through.
+        One at a time: a commit while one runs is checkpointed by the next commit."""
+        if self._checkpointer is not None and self._checkpointer.is_alive():
+            return
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint, name="zoning-wal-checkpoint", daemon=False
+        )
+        self._checkpointer.start()
+
+    def _checkpoint(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.connection.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except Exception:  # a later commit checkpoints what this one could not
+            pass
+
+    def wait_for_checkpoint(self) -> None:
+        """Wait until a checkpoint started by :meth:`transaction` has ended (benchmarks)."""
+        if self._checkpointer is not None:
+            self._checkpointer.join()
 
     def _scalar(self, query: sa.Select, conn: Connection | None = None) -> object:
         """The one value a query returns, inside ``conn``'s transaction when given."""
@@ -468,7 +524,7 @@ class Store:
         """
         fields = [f for f in COUNT_FIELDS if f in frame.columns]
         new = frame[["region", "date", *fields]].copy()
-        new["date"] = pd.to_datetime(new["date"]).dt.date
+        new["date"] = _each_day_once(new["date"], lambda days: days.date)
         old = self._read_counts(conn, set(new["region"]), new["date"].min(), new["date"].max())
         old = old.rename(columns={c: f"{c}_old" for c in [*COUNT_FIELDS, "upload_id"]})
         merged = new.merge(old, on=["region", "date"], how="left", indicator=True)
@@ -1315,11 +1371,26 @@ def _driver_columns(conn: Connection, frame: pd.DataFrame) -> dict[str, np.ndarr
     for col in frame.columns:
         values = frame[col]
         if col == "date" and sqlite:
-            values = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+            data[col] = _each_day_once(values, lambda days: days.strftime("%Y-%m-%d"))
+            continue
         column = values.to_numpy(dtype=object, copy=True)  # Python objects, at once
         column[values.isna().to_numpy()] = None
         data[col] = column
     return data
+
+
+def _each_day_once(values: pd.Series, convert) -> np.ndarray:
+    """``convert`` (of a ``DatetimeIndex``) applied to each distinct day of ``values`` once
+    and spread back over the rows (Python objects; None where a day is missing): a few
+    hundred days instead of a value per row."""
+    codes, days = pd.factorize(values)
+    out = np.full(len(values), None, dtype=object)
+    known = codes >= 0
+    if known.any():
+        out[known] = np.asarray(convert(pd.DatetimeIndex(pd.to_datetime(days))), dtype=object)[
+            codes[known]
+        ]
+    return out
 
 
 def _mark(conn: Connection) -> str:
