@@ -23,7 +23,7 @@ from zoning.model.regions import LEVEL_LABELS
 from zoning.model.schemes import DEFAULT_SCHEME, Scheme, builtin_schemes
 from zoning.render import mapdata, presentation
 from zoning.store import Store
-from zoning.views import briefing, policy, published, service
+from zoning.views import briefing, cache, policy, published, service
 
 #: Days from the one shown whose views :func:`prefetch` builds: the date steps' targets.
 NEIGHBOURS = (1, -1, 7, -7)
@@ -112,6 +112,7 @@ def _work() -> None:
         if store.data_version() != version:  # new data came: these views are old
             continue
         try:
-            day_views(store, scheme, level, day, lang, public=public)
+            with cache.speculative():  # guesses: never pushing out the views people look at
+                day_views(store, scheme, level, day, lang, public=public)
         except Exception:  # only a head start: the page builds what it needs itself
             logging.getLogger("zoning").warning("prefetching %s failed", day, exc_info=True)

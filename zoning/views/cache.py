@@ -16,6 +16,7 @@ every load is announced to the functions in :data:`HOOKS` (tests count builds wi
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -24,7 +25,7 @@ import struct
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,10 @@ VIEW_MB = 192
 VIEW_MB_ENV = "ZONING_VIEW_CACHE_MB"
 _LOCK = threading.Lock()
 _BUILDING: dict[Hashable, threading.Lock] = {}
+#: Keys of values built ahead of anyone asking (:func:`speculative`), not yet asked for:
+#: the first to go when a shelf is full, so guesses never push out what people look at.
+_GUESSED: set[Hashable] = set()
+_GUESSING = threading.local()
 #: Called as ``hook(event, name)``: ``"build"`` when :func:`cached` makes a value it does not
 #: hold (``name``: the key's view name), and for values kept in the store (:func:`kept`,
 #: ``name``: the snapshot's name) ``"load"`` when it was read from the store, ``"keep"``
@@ -85,6 +90,17 @@ def key(
     return out if day is None else (*out, day_key(day))
 
 
+@contextlib.contextmanager
+def speculative() -> Iterator[None]:
+    """Values this thread builds inside are guesses (the days a date step may reach): kept
+    only while there is room, and dropped before anything someone asked for."""
+    _GUESSING.on = True
+    try:
+        yield
+    finally:
+        _GUESSING.on = False
+
+
 def cached(key: Hashable, build: Callable[[], object], shelf: str = "level") -> object:
     """A small process-wide LRU cache for values keyed by :func:`key`.
 
@@ -93,20 +109,29 @@ def cached(key: Hashable, build: Callable[[], object], shelf: str = "level") -> 
     levels and ``"view"`` for one view's values.
     """
     cache = _SHELVES[shelf]
+    guess = getattr(_GUESSING, "on", False)
     with _LOCK:
         if key in cache:
             cache.move_to_end(key)
+            if not guess:
+                _GUESSED.discard(key)  # a guess someone asked for: kept as theirs
             return cache[key][0]
         building = _BUILDING.setdefault(key, threading.Lock())
     with building:
         with _LOCK:
             if key in cache:
+                if not guess:
+                    _GUESSED.discard(key)
                 return cache[key][0]
         _announce("build", str(key[2]) if isinstance(key, tuple) and len(key) > 2 else str(key))
         value = build()
         held = buffers(value) if shelf == "view" else {}
         with _LOCK:
             cache[key] = (value, held)
+            if guess:
+                _GUESSED.add(key)
+            else:
+                _GUESSED.discard(key)
             _BUILDING.pop(key, None)
             _evict(cache, _SHELF_SIZE[shelf], view_budget() if shelf == "view" else None)
     return value
@@ -124,8 +149,17 @@ def _evict(cache: OrderedDict, entries: int, budget: int | None) -> None:
                 counts[address] = counts.get(address, 0) + 1
                 sizes[address] = size
     total = sum(sizes.values())
-    while len(cache) > entries or (budget is not None and total > budget and len(cache) > 1):
-        _, (_, held) = cache.popitem(last=False)
+    newest = next(reversed(cache), None)
+    # guesses first (oldest first), then the least recently asked for
+    order = [k for k in cache if k in _GUESSED and k != newest]
+    order += [k for k in cache if k not in _GUESSED]
+    for k in order:
+        if not (len(cache) > entries or (budget is not None and total > budget)):
+            break
+        if len(cache) <= 1:
+            break
+        _, held = cache.pop(k)
+        _GUESSED.discard(k)
         for address in held if budget is not None else ():
             counts[address] -= 1
             if not counts[address]:
