@@ -218,3 +218,18 @@ def test_the_shown_layer_holds_the_cached_tables_columns_not_copies(tiny_store):
     columns = ("zone_index", "zone", *decisions.COLUMNS)
     expected = zones.assign(**{c: decided[c].to_numpy() for c in columns})
     pd.testing.assert_frame_equal(layer[list(expected.columns)], expected)
+
+
+def test_the_shown_layer_follows_the_small_number_threshold_at_the_same_data(
+    tiny_store, monkeypatch
+):
+    """Smoothed village zones are for the public only with suppression off: raising the
+    threshold in a running process (same data version) withholds them again at once."""
+    from zoning.model import privacy
+
+    scheme = builtin_schemes()["who-ct-2021"]
+    args = (tiny_store, scheme, "village", "2021-07-14", "en")
+    monkeypatch.setenv(privacy.ENV_VAR, "0")
+    assert presentation.shown_layer(*args, public=True, smooth="eb").smoothing == "shown"
+    monkeypatch.setenv(privacy.ENV_VAR, "5")
+    assert presentation.shown_layer(*args, public=True, smooth="eb").smoothing == "withheld"

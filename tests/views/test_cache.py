@@ -135,6 +135,9 @@ def test_guesses_go_before_what_people_asked_for(monkeypatch):
     assert list(cache._SHELVES["view"]) == [("view", "week"), ("view", "other")]  # LRU again
     cache.cached(("view", "again"), make, "view")  # the guess goes before "week", older
     assert list(cache._SHELVES["view"]) == [("view", "week"), ("view", "again")]
+    with cache.speculative():  # no older guess left: the newest one stays, as any newest value
+        cache.cached(("view", "late"), make, "view")
+    assert list(cache._SHELVES["view"]) == [("view", "again"), ("view", "late")]
 
 
 def test_a_value_s_bytes_are_counted_from_its_buffers():

@@ -42,6 +42,7 @@ from zoning.core.errors import InputError
 from zoning.core.i18n import t
 from zoning.core.memory import give_back
 from zoning.model import decisions as D
+from zoning.model import privacy
 from zoning.model.codes import ancestor_at_depth as ancestor
 from zoning.model.codes import depth, is_within, try_normalise
 from zoning.model.regions import LEVELS, level_depth
@@ -645,27 +646,28 @@ def view_of(
     """
     within = checked_within(store, level, within)[0]
     key = cache.key(
-        store, "mapview", scheme.id, level, within, lang, public, level_label, smooth, hotspots,
-        day=day, decided=True,
+        store, "mapview", scheme.id, level, within, lang, public, privacy.get_threshold(),
+        level_label, smooth, hotspots, day=day, decided=True,
     )  # fmt: skip
 
     def build() -> dict:
         # the zone each region shows: an analyst's decision, else the computed zone (or none
-        # while awaiting confirmation); what it rests on is a tooltip row (tooltip_rows)
-        zones = shown_layer(store, scheme, level, day, lang, public=public, within=within).layer
+        # while awaiting confirmation), or the smoothed one where asked for and allowed; what
+        # it rests on is a tooltip row (tooltip_rows)
+        seen = shown_layer(
+            store, scheme, level, day, lang, public=public, within=within, smooth=smooth or "raw"
+        )
+        zones = seen.layer
         shown = zones_within(shown_zones(store, scheme, level, day, lang, public=public), within)
         geometry = level_geometry(store, level, within)
         marks, extra = {}, []
-        smoothed = None  # the zones of smoothed rates, where asked for and the viewer may see them
-        if smooth:
+        smoothed = None  # the smoothed rates behind the zones shown, where they are
+        if seen.smoothing == "shown":
             smoothed = published.public_smoothed_zones(
                 store, scheme, level, day, smooth, public=public
             )
-        if smoothed is not None:
             smoothed = zones_within(smoothed, within).set_index("code").reindex(zones["code"])
-            zones = zones.assign(
-                zone_index=smoothed["zone_index"].to_numpy(), zone=smoothed["zone"].to_numpy()
-            )
+        if smoothed is not None:
             marks["uncertain"] = smoothed["uncertain"].to_numpy(dtype=bool)
             extra.append((t("map.rate_smoothed", lang), 1, smoothed["rate_smoothed"].to_numpy()))
             yes_no = np.where(marks["uncertain"], t("map.yes", lang), t("map.no", lang))

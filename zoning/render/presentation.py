@@ -15,6 +15,7 @@ import pandas as pd
 from zoning.core.i18n import format_number, pick, t
 from zoning.core.text import escape_html
 from zoning.model import metrics as M
+from zoning.model import privacy
 from zoning.model.codes import is_within
 from zoning.model.regions import LEVEL_LABELS
 from zoning.model.rollup import zone_totals
@@ -102,8 +103,9 @@ def shown_layer(
     """The zones a map page shows for one view, built once per view and data version and
     shared by every session (what a date change would otherwise rebuild over every region)."""
     key = cache.key(
-        store, "shownlayer", scheme.id, level, within, lang, public, smooth, day=day, decided=True
-    )
+        store, "shownlayer", scheme.id, level, within, lang, public, privacy.get_threshold(),
+        smooth, day=day, decided=True,
+    )  # fmt: skip
 
     def build() -> ShownLayer:
         zones = zones_within(service.zones_on(store, scheme, level, day), within)

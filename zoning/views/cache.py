@@ -50,7 +50,8 @@ VIEW_MB_ENV = "ZONING_VIEW_CACHE_MB"
 _LOCK = threading.Lock()
 _BUILDING: dict[Hashable, threading.Lock] = {}
 #: Keys of values built ahead of anyone asking (:func:`speculative`), not yet asked for:
-#: the first to go when a shelf is full, so guesses never push out what people look at.
+#: the first to go when a shelf is full. A guess just made is kept, like any newest value: it
+#: pushes out the least recently used view only when no other guess is left to drop.
 _GUESSED: set[Hashable] = set()
 _GUESSING = threading.local()
 #: Called as ``hook(event, name)``: ``"build"`` when :func:`cached` makes a value it does not
@@ -92,8 +93,8 @@ def key(
 
 @contextlib.contextmanager
 def speculative() -> Iterator[None]:
-    """Values this thread builds inside are guesses (the days a date step may reach): kept
-    only while there is room, and dropped before anything someone asked for."""
+    """Values this thread builds inside are guesses (the days a date step may reach): when a
+    shelf is full, older guesses are dropped before anything someone asked for."""
     _GUESSING.on = True
     try:
         yield

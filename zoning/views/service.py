@@ -58,8 +58,11 @@ def regions(store: Store, level: str | None = None) -> pd.DataFrame:
 def region_names(store: Store) -> dict[str, str]:
     """Every region's name by its code (all levels), built once per data version: what
     lists look names up in, one at a time (a dict: no index to build per lookup)."""
-    frame = regions(store)
-    build = lambda: dict(zip(frame["code"], frame["name"], strict=True))  # noqa: E731
+
+    def build() -> dict[str, str]:  # read under the key's data version, not before it
+        frame = regions(store)
+        return dict(zip(frame["code"], frame["name"], strict=True))
+
     return cache.cached(cache.key(store, "regionnames"), build)
 
 
