@@ -112,7 +112,7 @@ def _work() -> None:
         if store.data_version() != version:  # new data came: these views are old
             continue
         try:
-            with cache.speculative():  # guesses: never pushing out the views people look at
+            with cache.speculative():  # guesses: dropped before the views people asked for
                 day_views(store, scheme, level, day, lang, public=public)
         except Exception:  # only a head start: the page builds what it needs itself
             logging.getLogger("zoning").warning("prefetching %s failed", day, exc_info=True)
