@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+import pandas as pd
+
 from zoning.model.schemes import builtin_schemes
 from zoning.render import presentation
 
@@ -233,3 +235,38 @@ def test_the_shown_layer_follows_the_small_number_threshold_at_the_same_data(
     assert presentation.shown_layer(*args, public=True, smooth="eb").smoothing == "shown"
     monkeypatch.setenv(privacy.ENV_VAR, "5")
     assert presentation.shown_layer(*args, public=True, smooth="eb").smoothing == "withheld"
+
+
+def test_each_region_s_tooltip_says_what_its_own_zone_rests_on():
+    """The decision row: every region its own state, who and day (regions sharing one share
+    its text), with None and NaN both read as nobody."""
+    import numpy as np
+
+    from zoning.model import decisions as D
+    from zoning.views.decisions import state_lines
+
+    scheme = builtin_schemes()["who-ct-2021"]
+    n = 7
+    masks = {
+        "decision": [D.CONFIRMED, D.UNCONFIRMED, D.OVERRIDDEN, D.CONFIRMED, D.OVERRIDDEN,
+                     D.UNCONFIRMED, D.AWAITING],
+        "decided_by": ["Ani", None, "Budi", "Cici", "Budi", np.nan, None],
+        "decided_on": ["2021-07-01", None, "2021-07-02", "2021-07-01", "2021-07-02", None, None],
+        "computed_zone_index": [1, 2, 0, 1, 3, 2, -1],
+    }  # fmt: skip
+    zones = pd.DataFrame({"code": [f"33.01.01.100{i}" for i in range(n)], "zone_index": 0,
+                          "window_complete": True})  # fmt: skip
+    row = presentation._decision_row(scheme, "en", masks)[0]
+    assert row.column == "decision" and len(row.values) == n
+    for i in range(n):
+        expected = " · ".join(state_lines(
+            scheme, "en", decision=masks["decision"][i], decided_by=masks["decided_by"][i],
+            decided_on=masks["decided_on"][i], computed_index=masks["computed_zone_index"][i],
+        ))  # fmt: skip
+        assert row.values[i] == expected, i
+    assert "Ani" in row.values[0] and "Cici" in row.values[3] and row.values[0] != row.values[3]
+    assert row.values[2] != row.values[4]  # the same decider and day, another computed zone
+    assert row.values[1] == row.values[5]
+    assert presentation.tooltip_rows(zones, scheme, "en", masks)[-1].values.tolist() == list(
+        row.values
+    )

@@ -610,7 +610,7 @@ def _packed(values: np.ndarray) -> dict:
     is_text = np.array([isinstance(v, str) for v in values], dtype=bool)
     if not is_text.any():
         return {"values": values.tolist()}
-    texts, codes = np.unique(values[is_text].astype(str), return_inverse=True)
+    codes, texts = pd.factorize(values[is_text])  # each text once, in order of first use
     text_of = np.full(len(values), -1, dtype=np.int64)
     text_of[is_text] = codes
     packed = {"texts": texts.tolist(), "text_of": text_of.tolist()}

@@ -214,17 +214,21 @@ def _decision_row(scheme: Scheme, lang: str, masks: object) -> list[TooltipRow]:
         return []
     frame = pd.DataFrame({c: masks[c] for c in ("decision", "decided_by", "decided_on")})
     frame["computed"] = pd.Series(masks["computed_zone_index"], index=frame.index).astype(int)
-    said: dict[tuple, str] = {}
-    out = []
-    for key in frame.itertuples(index=False, name=None):
-        if key not in said:
-            lines = decisions.state_lines(
+    # one text per distinct state, who, day and computed zone (a few at most), each region
+    # given its own: the groups are numbered, never looped over region by region
+    group = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+    _, first = np.unique(group, return_index=True)
+    said = [
+        " · ".join(
+            decisions.state_lines(
                 scheme, lang, decision=key[0], decided_by=key[1], decided_on=key[2],
                 computed_index=key[3],
-            )  # fmt: skip
-            said[key] = " · ".join(lines)
-        out.append(said[key])
-    return [TooltipRow("decision", t("decisions.tooltip", lang), 0, np.array(out, dtype=object))]
+            )
+        )
+        for key in frame.iloc[first].itertuples(index=False, name=None)
+    ]  # fmt: skip
+    out = np.array(said, dtype=object)[group] if len(frame) else np.array([], dtype=object)
+    return [TooltipRow("decision", t("decisions.tooltip", lang), 0, out)]
 
 
 def _coverage_row(zones: pd.DataFrame, lang: str) -> list[TooltipRow]:

@@ -252,9 +252,9 @@ def apply(
     out["computed_zone"] = out["zone"]
     out["computed_zone_index"] = out["zone_index"]
     out["decision"] = D.states(has, overridden, unconfirmed_public())
-    zone_ids = list(scheme.zone_ids)
     decided = found["zone"].to_numpy(object)
-    index = np.array([zone_ids.index(z) if z in zone_ids else NO_ZONE for z in decided], int)
+    index = pd.Index(list(scheme.zone_ids), dtype=object).get_indexer(decided)
+    index[index < 0] = NO_ZONE  # no decision, or a zone the scheme no longer has
     out["zone"] = np.where(has, decided, out["zone"].to_numpy(object))
     out["zone_index"] = np.where(has, index, out["zone_index"].to_numpy()).astype(int)
     # a region awaiting confirmation has no zone; only an exact (analyst's) table keeps the
@@ -270,9 +270,10 @@ def apply(
     for name, source in (
         ("decided_on", "decided_at"), ("decision_start", "start"), ("decision_end", "end")
     ):  # fmt: skip
-        when = pd.to_datetime(found[source], errors="coerce")
-        text = when.dt.strftime("%Y-%m-%d").to_numpy(object)
-        out[name] = np.where(has & when.notna().to_numpy(), text, None)
+        text = np.full(len(out), None, dtype=object)  # only the regions with a decision
+        when = pd.to_datetime(found[source][has], errors="coerce")
+        text[has] = np.where(when.notna().to_numpy(), when.dt.strftime("%Y-%m-%d"), None)
+        out[name] = text
     return out
 
 
