@@ -188,10 +188,7 @@ def tooltip_rows(
     for col in shown_columns(scheme, zones):
         decimals = M.shown_decimals(col)
         if masks is not None and col in masks:
-            raw = pd.Series(masks[col], dtype=object).to_numpy()
-            text = np.array([isinstance(v, str) for v in raw], dtype=bool)
-            number = pd.to_numeric(pd.Series(np.where(text, np.nan, raw)), errors="coerce")
-            number = number.to_numpy(dtype=float)
+            raw, text, number = _text_or_number(masks[col])
         else:
             number = zones[col].to_numpy(dtype=float)
             raw, text = None, np.zeros(len(zones), dtype=bool)
@@ -205,6 +202,20 @@ def tooltip_rows(
             value[text] = raw[text]
         rows.append(TooltipRow(col, metric_label(col, lang), decimals, value))
     return rows + _coverage_row(zones, lang) + _decision_row(scheme, lang, masks)
+
+
+def _text_or_number(values: Sequence[object]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A masked column as values (object), whether each is text, and each as a number (NaN
+    for text and missing values)."""
+    raw = np.asarray(values, dtype=object)
+    text = np.fromiter((isinstance(v, str) for v in raw), bool, len(raw))
+    number = np.full(len(raw), np.nan)
+    plain = ~text & pd.notna(raw)
+    try:
+        number[plain] = raw[plain].astype(float)
+    except (TypeError, ValueError):  # something neither text nor a number: not a number
+        number[plain] = pd.to_numeric(pd.Series(raw[plain]), errors="coerce").to_numpy(float)
+    return raw, text, number
 
 
 def _decision_row(scheme: Scheme, lang: str, masks: object) -> list[TooltipRow]:
