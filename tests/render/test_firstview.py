@@ -253,3 +253,6 @@ def test_a_warm_server_has_read_every_level_s_regions_before_the_first_visitor(
     for level in store.levels():
         firstview.day_views(store, scheme, level, "2021-07-14", "en", public=False)
     assert service.regions(store) is not None and reads == []
+    built: list[str] = []  # the lists' name look-up is there already too
+    monkeypatch.setattr(service, "regions", lambda *a, **k: built.append("regions"))
+    assert len(service.region_names(store)) == len(tiny_store.regions()) and built == []

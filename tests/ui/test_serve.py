@@ -112,3 +112,20 @@ def test_the_server_imports_what_every_page_imports():
     assert {"ui.zonemap", "ui.common", "zoning.render.export", "streamlit"} <= set(names)
     pages = sorted(p.stem for p in (serve.ROOT / "pages").glob("*.py"))
     assert len(serve.SCRIPTS) == len(pages) + 1  # and dashboard.py
+
+
+def test_the_server_imports_what_streamlit_imports_only_inside_a_script_run():
+    """Streamlit's emoji catalogue (read by set_page_config on every page) is loaded by the
+    warm-up, not by the first visitor: a fresh interpreter lacks it until warm_imports."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, streamlit; before = 'streamlit.emojis' in sys.modules; "
+        "from ui import serve; serve.warm_imports(); "
+        "print(before, 'streamlit.emojis' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=serve.ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["False", "True"], out.stderr[-2000:]

@@ -75,6 +75,7 @@ def warm(store: Store) -> None:
     prepare(store)
     for level in (None, *store.levels()):  # names and parents, which every view reads
         service.regions(store, level)
+    service.region_names(store)  # the lists beside the map look names up in it
     found = first_view(store)
     if found is not None:
         scheme, level, day = found
