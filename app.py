@@ -2,12 +2,17 @@
 
 The same pages as ``streamlit run dashboard.py``, with what :mod:`ui.serve` adds: the server
 imports the pages' modules and loads the first map (kept in the store by the import) before
-it answers its first request, and sends Streamlit's own front end compressed.
+it answers its first request, sends Streamlit's own front end compressed, and sends the
+map's files (named by their content) for browsers to keep.
 """
 
 import streamlit as st
 from starlette.middleware import Middleware
 
-from ui.serve import STATIC, lifespan
+from ui.serve import MAP_FILES, STATIC, lifespan
 
-app = st.App("dashboard.py", lifespan=lifespan, middleware=[Middleware(STATIC.wrap)])
+app = st.App(
+    "dashboard.py",
+    lifespan=lifespan,
+    middleware=[Middleware(STATIC.wrap), Middleware(MAP_FILES.wrap)],
+)

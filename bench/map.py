@@ -20,7 +20,9 @@ of the store, and each is measured the same way at ``level=village``, scheme ``w
    baseline's date slider's thumb gets ArrowRight, until the map shows the next day; the
    start day is the one whose next days change the most zones;
 4. first map: a fresh browser context (empty cache) on the warm server, with its bytes, the
-   time until Streamlit's WebSocket opens, and the server time;
+   time until Streamlit's WebSocket opens, and the server time; then once more in a new
+   page of the first page's context, whose HTTP cache holds what it loaded (a returning
+   visitor: Streamlit's front end and the map's files not sent again);
 5. server memory with ``--sessions`` pages open at once, each having drawn its map.
 
 Bytes are what the browser received: ``Network.loadingFinished.encodedDataLength`` of every
@@ -142,6 +144,8 @@ FIGURES = (
     ("first_cold_s", "first map, new server", "s", 2),
     ("first_s", "first map (median)", "s", 2),
     ("first_connect_s", "of which until Streamlit connects", "s", 2),
+    ("first_return_s", "first map, browser cache kept (a returning visitor)", "s", 2),
+    ("first_return_mb", "sent, first map, browser cache kept", "MB", 2),
     ("change_s", "date change (median)", "s", 2),
     ("first_mb", "sent, first map", "MB", 2),
     ("first_frontend_mb", "of which Streamlit's front end", "MB", 2),
@@ -489,6 +493,17 @@ def measure(
             figures[key] = statistics.median(known) if known else None
         out["first_s_all"] = [f["first_s"] for f in found]
 
+    def returning_map() -> None:
+        """The view in a new page of the first page's context, whose HTTP cache holds what
+        the first visit loaded (Streamlit's front end, the map's files): a returning
+        visitor's browser, on the warm server."""
+        tab = first.context.new_page()
+        page = Page(first.context, tab, Traffic(first.context, tab))
+        pages.append(page)
+        values, _ = first_map(page, "first map, browser cache kept")
+        figures["first_return_s"] = values["first_s"]
+        figures["first_return_mb"] = values["first_mb"]
+
     def date_changes(page: Page) -> None:
         times, sent, runs = [], [], []
         slider = page.page.get_by_role("slider").first
@@ -545,6 +560,7 @@ def measure(
             figures["rss_1_mb"] = server.rss_mb()
             step("change_s", lambda: date_changes(first))
             if step("first_s", warm_maps):
+                step("first_return_s", returning_map)
                 step("rss_n_mb", sessions)
         else:
             figures["rss_1_mb"] = server.rss_mb()

@@ -10,6 +10,10 @@ Streamlit's own front end sent compressed.
   files uncompressed on purpose (compressing them again on every request cost it CPU; it
   leaves it to a proxy); here each file is compressed once per installed Streamlit version
   (kept under :data:`CACHE`, made by the first start) and read from memory after.
+* :class:`MapFiles` answers requests for the map's files (``/app/static/geo/<digest>.zmg``:
+  a level's shapes, detail tiles, tooltip files), which are named by their content: sent as
+  they are (compressed already, where Streamlit compressed them again on every request) and
+  cached by the browser for a year, so a returning visitor's map is not sent again.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import importlib
 import logging
 import mimetypes
 import os
+import re
 import sys
 import threading
 import time
@@ -198,3 +203,61 @@ class CompressedStatic:
 
 #: The one instance: ``app.py`` installs it, :func:`warm` fills it.
 STATIC = CompressedStatic()
+
+
+class MapFiles:
+    """ASGI middleware: the map's content-named files, cached for a year.
+
+    ``GET``/``HEAD`` of ``/app/static/geo/<20 hex digits>.zmg`` that exists in ``folder``
+    (:data:`ui.zonemap.GEO_DIR`): its bytes as they are (a ZMG file is gzip-compressed
+    already; the map inflates it), with ``Cache-Control: public, immutable, max-age=...``:
+    the name is the digest of the content, so a name never stands for other bytes. Anything
+    else goes to Streamlit (which serves the rest of ``static/``).
+    """
+
+    PATH = re.compile(r"^/app/static/geo/([0-9a-f]{20}\.zmg)$")
+
+    def __init__(self, folder: Path | None = None):
+        self.folder = folder
+        self.app = None
+
+    def wrap(self, app) -> MapFiles:
+        """This middleware around ``app`` (Starlette builds middleware as ``factory(app)``)."""
+        self.app = app
+        return self
+
+    def _file(self, scope) -> Path | None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            return None
+        found = self.PATH.match(scope["path"])
+        if found is None or b"range" in dict(scope["headers"]):
+            return None
+        if self.folder is None:
+            from ui.zonemap import GEO_DIR
+
+            self.folder = GEO_DIR
+        path = self.folder / found[1]
+        return path if path.is_file() else None
+
+    async def __call__(self, scope, receive, send) -> None:
+        path = self._file(scope)
+        body = None
+        if path is not None:
+            with contextlib.suppress(OSError):  # removed meanwhile: Streamlit says 404
+                body = await asyncio.to_thread(path.read_bytes)
+        if body is None:
+            await self.app(scope, receive, send)
+            return
+        headers = [
+            (b"content-type", b"application/octet-stream"),
+            (b"content-length", str(len(body)).encode()),
+            (b"cache-control", IMMUTABLE),
+            (b"x-content-type-options", b"nosniff"),
+        ]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        empty = scope["method"] == "HEAD"
+        await send({"type": "http.response.body", "body": b"" if empty else body})
+
+
+#: The one instance: ``app.py`` installs it.
+MAP_FILES = MapFiles()

@@ -27,13 +27,15 @@ def test_the_served_dashboard_draws_the_first_map_and_sends_its_front_end_gzippe
                           script="app.py") as url:  # fmt: skip
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         traffic = Traffic(page)
-        encodings = {}
+        encodings, kept = {}, {}
 
         def seen(response):
             if "/static/js/" in response.url:
                 encodings[response.url.rsplit("/", 1)[-1]] = response.headers.get(
                     "content-encoding"
                 )
+            if "/app/static/geo/" in response.url:  # the map's shapes: named by content
+                kept[response.url] = response.headers.get("cache-control", "")
 
         page.on("response", seen)
         page.goto(f"{url}/map?level=village&lang=en")
@@ -43,5 +45,6 @@ def test_the_served_dashboard_draws_the_first_map_and_sends_its_front_end_gzippe
         plain = [name for name, how in encodings.items() if how != "gzip"]
         small = [p.name for p in STATIC.rglob("*.js") if p.stat().st_size < serve.MIN_SIZE]
         assert encodings and set(plain) <= set(small), plain
+        assert kept and all("immutable" in how for how in kept.values()), kept
         page.close()
     assert list((tmp_path / "cache").rglob("*.js.gz"))  # kept for the next start

@@ -129,3 +129,40 @@ def test_the_server_imports_what_streamlit_imports_only_inside_a_script_run():
         [sys.executable, "-c", code], cwd=serve.ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["False", "True"], out.stderr[-2000:]
+
+
+def test_the_map_s_content_named_files_are_sent_as_they_are_and_kept_for_a_year(tmp_path: Path):
+    """A ZMG file (gzip-compressed already) goes out byte for byte, without a second
+    compression, with a year's cache: its name is its content's digest."""
+    geo = tmp_path / "geo"
+    geo.mkdir()
+    payload = gzip.compress(b"ZMG1" + bytes(range(256)) * 40, mtime=0)
+    name = "0123456789abcdef0123.zmg"
+    (geo / name).write_bytes(payload)
+    app = serve.MapFiles(geo).wrap(streamlit)
+    got = call(app, f"/app/static/geo/{name}")
+    assert got["status"] == 200 and got["body"] == payload
+    assert got["headers"]["cache-control"] == serve.IMMUTABLE.decode()
+    assert "content-encoding" not in got["headers"]
+    assert int(got["headers"]["content-length"]) == len(payload)
+    head = call(app, f"/app/static/geo/{name}", method="HEAD")
+    assert head["body"] == b"" and int(head["headers"]["content-length"]) == len(payload)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/app/static/geo/fedcba98765432100000.zmg",  # not there (removed): Streamlit's 404
+        "/app/static/geo/0123456789ABCDEF0123.zmg",  # not a digest as the map names them
+        "/app/static/geo/0123456789abcdef0123.zmg.part",
+        "/app/static/geo/../geo/0123456789abcdef0123.zmg",
+        "/app/static/other/0123456789abcdef0123.zmg",
+        "/static/geo/0123456789abcdef0123.zmg",
+    ],
+)
+def test_anything_else_under_static_goes_to_streamlit(tmp_path: Path, path: str):
+    geo = tmp_path / "geo"
+    geo.mkdir()
+    (geo / "0123456789abcdef0123.zmg").write_bytes(b"x" * 2000)
+    got = call(serve.MapFiles(geo).wrap(streamlit), path)
+    assert got["body"] == f"streamlit {path}".encode()
