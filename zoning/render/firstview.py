@@ -98,7 +98,7 @@ def prefetch(
     for step in NEIGHBOURS:
         target = day + pd.Timedelta(days=step)
         if dates[0] <= target <= dates[-1]:
-            job = (store, scheme, level, target, lang, public, store.data_version())
+            job = (store, scheme, level, target, lang, public, store.data_version(), step)
             with contextlib.suppress(queue.Full):
                 _QUEUE.put_nowait(job)
     with _WORKER_LOCK:
@@ -109,11 +109,14 @@ def prefetch(
 
 def _work() -> None:
     while True:
-        store, scheme, level, day, lang, public, version = _QUEUE.get()
+        store, scheme, level, day, lang, public, version, step = _QUEUE.get()
         if store.data_version() != version:  # new data came: these views are old
             continue
         try:
-            with cache.speculative():  # guesses: dropped before the views people asked for
+            # the next and the day before are kept like the day shown (stepping through
+            # days is the common case: an old day shown goes before them); a week's steps
+            # are guesses, dropped before the views people asked for
+            with cache.speculative(rank=0 if abs(step) == 1 else -abs(step)):
                 day_views(store, scheme, level, day, lang, public=public)
         except Exception:  # only a head start: the page builds what it needs itself
             logging.getLogger("zoning").warning("prefetching %s failed", day, exc_info=True)

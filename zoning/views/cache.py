@@ -49,10 +49,11 @@ VIEW_MB = 192
 VIEW_MB_ENV = "ZONING_VIEW_CACHE_MB"
 _LOCK = threading.Lock()
 _BUILDING: dict[Hashable, threading.Lock] = {}
-#: Keys of values built ahead of anyone asking (:func:`speculative`), not yet asked for:
-#: the first to go when a shelf is full. A guess just made is kept, like any newest value: it
-#: pushes out the least recently used view only when no other guess is left to drop.
-_GUESSED: set[Hashable] = set()
+#: Keys of values built ahead of anyone asking (:func:`speculative`), not yet asked for, with
+#: their rank: the first to go when a shelf is full, the lowest rank first and, within a
+#: rank, the oldest. A guess just made is kept, like any newest value: it pushes out the
+#: least recently used view only when no other guess is left to drop.
+_GUESSED: dict[Hashable, int] = {}
 _GUESSING = threading.local()
 #: Called as ``hook(event, name)``: ``"build"`` when :func:`cached` makes a value it does not
 #: hold (``name``: the key's view name), and for values kept in the store (:func:`kept`,
@@ -92,10 +93,14 @@ def key(
 
 
 @contextlib.contextmanager
-def speculative() -> Iterator[None]:
-    """Values this thread builds inside are guesses (the days a date step may reach): when a
-    shelf is full, older guesses are dropped before anything someone asked for."""
-    _GUESSING.on = True
+def speculative(rank: int = -1) -> Iterator[None]:
+    """Values this thread builds inside are guesses (the days a date step may reach).
+
+    A guess of ``rank`` 0 is as likely to be asked for as what someone looked at last (the
+    next day's view when days are stepped through): it is kept by recency like a view
+    someone asked for. Below 0, when a shelf is full, guesses are dropped before anything
+    someone asked for, the lowest ``rank`` (least likely) first, then the older ones."""
+    _GUESSING.on, _GUESSING.rank = True, rank
     try:
         yield
     finally:
@@ -115,24 +120,25 @@ def cached(key: Hashable, build: Callable[[], object], shelf: str = "level") -> 
         if key in cache:
             cache.move_to_end(key)
             if not guess:
-                _GUESSED.discard(key)  # a guess someone asked for: kept as theirs
+                _GUESSED.pop(key, None)  # a guess someone asked for: kept as theirs
             return cache[key][0]
         building = _BUILDING.setdefault(key, threading.Lock())
     with building:
         with _LOCK:
             if key in cache:
                 if not guess:
-                    _GUESSED.discard(key)
+                    _GUESSED.pop(key, None)
                 return cache[key][0]
         _announce("build", str(key[2]) if isinstance(key, tuple) and len(key) > 2 else str(key))
         value = build()
         held = buffers(value) if shelf == "view" else {}
         with _LOCK:
             cache[key] = (value, held)
-            if guess:
-                _GUESSED.add(key)
+            rank = getattr(_GUESSING, "rank", -1) if guess else 0
+            if rank < 0:
+                _GUESSED[key] = rank
             else:
-                _GUESSED.discard(key)
+                _GUESSED.pop(key, None)
             _BUILDING.pop(key, None)
             _evict(cache, _SHELF_SIZE[shelf], view_budget() if shelf == "view" else None)
     return value
@@ -141,7 +147,8 @@ def cached(key: Hashable, build: Callable[[], object], shelf: str = "level") -> 
 def _evict(cache: OrderedDict, entries: int, budget: int | None) -> None:
     """Drop the least recently used entries beyond ``entries``, or while the buffers the
     shelf holds (each counted once, however many entries share it) pass ``budget`` bytes;
-    never the newest entry (a value larger than the budget stays until the next comes)."""
+    never the newest entry (a value larger than the budget stays until the next comes),
+    unless it is a guess and a likelier guess would go instead."""
     counts: dict[int, int] = {}
     sizes: dict[int, int] = {}
     if budget is not None:
@@ -151,8 +158,11 @@ def _evict(cache: OrderedDict, entries: int, budget: int | None) -> None:
                 sizes[address] = size
     total = sum(sizes.values())
     newest = next(reversed(cache), None)
-    # guesses first (oldest first), then the least recently asked for
-    order = [k for k in cache if k in _GUESSED and k != newest]
+    # guesses first (the lowest rank first, the oldest first within a rank), then the least
+    # recently asked for; a guess just made goes only to keep a likelier one
+    order = sorted((k for k in cache if k in _GUESSED), key=_GUESSED.get)
+    if newest in _GUESSED and not any(_GUESSED[k] > _GUESSED[newest] for k in order):
+        order.remove(newest)
     order += [k for k in cache if k not in _GUESSED]
     for k in order:
         if not (len(cache) > entries or (budget is not None and total > budget)):
@@ -160,7 +170,7 @@ def _evict(cache: OrderedDict, entries: int, budget: int | None) -> None:
         if len(cache) <= 1:
             break
         _, held = cache.pop(k)
-        _GUESSED.discard(k)
+        _GUESSED.pop(k, None)
         for address in held if budget is not None else ():
             counts[address] -= 1
             if not counts[address]:
