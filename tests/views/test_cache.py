@@ -110,20 +110,28 @@ def test_the_views_shelf_holds_at_most_its_megabytes(monkeypatch):
     assert len(cache._SHELVES["level"]) == 3
 
 
-def test_guesses_go_before_what_people_asked_for(monkeypatch):
-    """The days a date step may reach are built ahead (``speculative``): when the shelf is
-    full they go first, so a day someone looks at is not pushed out by guesses (at national
-    scale a warm first map rebuilt its day, 1.3 s, after three date steps' prefetches)."""
+@pytest.fixture
+def two_views(monkeypatch):
+    """Empty shelves whose views' shelf holds two of the values the returned function makes
+    (a third each of just over a megabyte: three pass the 1 MB budget), no guesses."""
     from collections import OrderedDict
 
     monkeypatch.setattr(cache, "_SHELVES", {"level": OrderedDict(), "view": OrderedDict()})
     monkeypatch.setattr(cache, "_GUESSED", {})
     monkeypatch.setenv(cache.VIEW_MB_ENV, "1")
-    third = 2**20 // 3 + 1  # three of these are just over a megabyte
+    third = 2**20 // 3 + 1
 
     def make():
         return np.zeros(third, dtype=np.uint8)
 
+    return make
+
+
+def test_guesses_go_before_what_people_asked_for(two_views):
+    """The days a date step may reach are built ahead (``speculative``): when the shelf is
+    full they go first, so a day someone looks at is not pushed out by guesses (at national
+    scale a warm first map rebuilt its day, 1.3 s, after three date steps' prefetches)."""
+    make = two_views
     cache.cached(("view", "shown"), make, "view")  # a day someone looks at, the oldest
     with cache.speculative():
         cache.cached(("view", "next"), make, "view")
@@ -140,19 +148,10 @@ def test_guesses_go_before_what_people_asked_for(monkeypatch):
     assert list(cache._SHELVES["view"]) == [("view", "again"), ("view", "late")]
 
 
-def test_the_likeliest_guesses_are_kept_longest(monkeypatch):
+def test_the_likeliest_guesses_are_kept_longest(two_views):
     """The next day's views, built first, are not pushed out by a week's step built after
     them (at national scale the fourth and fifth date steps rebuilt their day: 0.9 s)."""
-    from collections import OrderedDict
-
-    monkeypatch.setattr(cache, "_SHELVES", {"level": OrderedDict(), "view": OrderedDict()})
-    monkeypatch.setattr(cache, "_GUESSED", {})
-    monkeypatch.setenv(cache.VIEW_MB_ENV, "1")
-    third = 2**20 // 3 + 1  # three of these are just over a megabyte
-
-    def make():
-        return np.zeros(third, dtype=np.uint8)
-
+    make = two_views
     cache.cached(("view", "shown"), make, "view")
     with cache.speculative(rank=-1):
         cache.cached(("view", "next day"), make, "view")
