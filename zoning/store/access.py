@@ -787,9 +787,9 @@ class Store:
         except UnicodeEncodeError:
             order = np.argsort(keys, kind="stable")
         sqlite = conn.dialect.name == "sqlite"
-        day_codes, days = pd.factorize(pd.to_datetime(frame["date"]).to_numpy())
-        days = pd.DatetimeIndex(days)
-        texts = np.array(days.strftime("%Y-%m-%d") if sqlite else days.date, dtype=object)
+        dates = _each_day_once(
+            frame["date"], lambda days: days.strftime("%Y-%m-%d") if sqlite else days.date
+        )
         house = frame["household_key"].to_numpy(dtype=object, copy=True)
         house[pd.isna(house)] = None
         # SQLite keeps booleans as 0 and 1; the driver binds an int at once, a bool only
@@ -797,7 +797,7 @@ class Store:
         flag = np.int64 if sqlite else bool
         columns = {
             "person_key": keys[order],
-            "date": texts[day_codes[order]],
+            "date": dates[order],
             "region": frame["region"].to_numpy(dtype=object)[order],
             "household_key": house[order],
             "episode": frame["episode"].to_numpy(dtype=bool)[order].astype(flag),
