@@ -30,6 +30,7 @@ import re
 import sys
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -189,16 +190,26 @@ class CompressedStatic:
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if kind.startswith("text/") or kind.endswith("javascript"):
             kind += "; charset=utf-8"
-        headers = [
-            (b"content-type", kind.encode()),
-            (b"content-encoding", b"gzip"),
-            (b"content-length", str(len(body)).encode()),
-            (b"vary", b"Accept-Encoding"),
-            (b"cache-control", IMMUTABLE),
-        ]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        empty = scope["method"] == "HEAD"
-        await send({"type": "http.response.body", "body": b"" if empty else body})
+        await send_kept(scope, send, body, kind.encode(), gzipped=True)
+
+
+async def send_kept(
+    scope, send, body: bytes, kind: bytes, *, gzipped: bool, extra: tuple = ()
+) -> None:
+    """Answer with ``body`` for browsers to keep a year (a name that never stands for other
+    bytes: a hashed bundle, a content-named map file), in its gzip form if ``gzipped``;
+    without the body for ``HEAD``."""
+    headers = [
+        (b"content-type", kind),
+        (b"content-length", str(len(body)).encode()),
+        (b"vary", b"Accept-Encoding"),
+        (b"cache-control", IMMUTABLE),
+        *([(b"content-encoding", b"gzip")] if gzipped else []),
+        *extra,
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    empty = scope["method"] == "HEAD"
+    await send({"type": "http.response.body", "body": b"" if empty else body})
 
 
 #: The one instance: ``app.py`` installs it, :func:`warm` fills it.
@@ -226,7 +237,7 @@ class MapFiles:
     def __init__(self, folder: Path | None = None):
         self.folder = folder
         self.app = None
-        self._packed: dict[str, bytes | None] = {}  # name -> gzip form (None: no smaller)
+        self._packed: OrderedDict[str, bytes | None] = OrderedDict()  # None: not smaller
         self._lock = threading.Lock()
 
     def wrap(self, app) -> MapFiles:
@@ -251,8 +262,8 @@ class MapFiles:
         """The bytes to send for ``path`` and whether they are its gzip form."""
         with self._lock:
             if gzipped and path.name in self._packed:
-                packed = self._packed.pop(path.name)  # and back at the end: recently sent
-                self._packed[path.name] = packed
+                self._packed.move_to_end(path.name)  # recently sent: the last to go
+                packed = self._packed[path.name]
                 if packed is not None:
                     return packed, True
                 gzipped = False
@@ -264,10 +275,8 @@ class MapFiles:
         with self._lock:
             self._packed[path.name] = kept
             total = sum(len(b) for b in self._packed.values() if b is not None)
-            for name in list(self._packed):
-                if total <= self.KEEP_BYTES:
-                    break
-                total -= len(self._packed.pop(name) or b"")
+            while total > self.KEEP_BYTES and self._packed:
+                total -= len(self._packed.popitem(last=False)[1] or b"")
         return (kept, True) if kept is not None else (data, False)
 
     async def __call__(self, scope, receive, send) -> None:
@@ -281,18 +290,10 @@ class MapFiles:
             await self.app(scope, receive, send)
             return
         body, gzipped = found
-        headers = [
-            (b"content-type", b"application/octet-stream"),
-            (b"content-length", str(len(body)).encode()),
-            (b"cache-control", IMMUTABLE),
-            (b"vary", b"Accept-Encoding"),
-            (b"x-content-type-options", b"nosniff"),
-        ]
-        if gzipped:
-            headers.append((b"content-encoding", b"gzip"))
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        empty = scope["method"] == "HEAD"
-        await send({"type": "http.response.body", "body": b"" if empty else body})
+        await send_kept(
+            scope, send, body, b"application/octet-stream", gzipped=gzipped,
+            extra=((b"x-content-type-options", b"nosniff"),),
+        )  # fmt: skip
 
 
 #: The one instance: ``app.py`` installs it.
