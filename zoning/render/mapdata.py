@@ -55,6 +55,7 @@ from zoning.render.presentation import (
     shown_columns,
     shown_layer,
     shown_zones,
+    text_flags,
     tooltip_rows,
     zones_within,
 )
@@ -607,7 +608,7 @@ def _packed(values: np.ndarray) -> dict:
     """Tooltip values as sent: numbers (or ``None``) in ``values``; text, which repeats
     ("Sundays only", "1–4"), once in ``texts`` with ``text_of`` naming it per region (-1:
     the number)."""
-    is_text = np.array([isinstance(v, str) for v in values], dtype=bool)
+    is_text = text_flags(values)
     if not is_text.any():
         return {"values": values.tolist()}
     codes, texts = pd.factorize(values[is_text])  # each text once, in order of first use

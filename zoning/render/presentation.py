@@ -204,11 +204,17 @@ def tooltip_rows(
     return rows + _coverage_row(zones, lang) + _decision_row(scheme, lang, masks)
 
 
+def text_flags(values: np.ndarray) -> np.ndarray:
+    """Which of ``values`` (an object array of figures as shown) are text ("1–4", a note)
+    rather than numbers or missing."""
+    return np.fromiter((isinstance(v, str) for v in values), bool, len(values))
+
+
 def _text_or_number(values: Sequence[object]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A masked column as values (object), whether each is text, and each as a number (NaN
     for text and missing values)."""
     raw = np.asarray(values, dtype=object)
-    text = np.fromiter((isinstance(v, str) for v in raw), bool, len(raw))
+    text = text_flags(raw)
     number = np.full(len(raw), np.nan)
     plain = ~text & pd.notna(raw)
     try:
