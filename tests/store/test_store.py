@@ -214,6 +214,35 @@ def test_a_store_made_before_a_count_field_existed_gains_it_and_keeps_its_counts
     assert stored["new_cases"].sum() == tiny_counts()["new_cases"].sum()
 
 
+def test_a_new_store_has_large_pages_and_an_old_one_keeps_its_own_and_its_counts(tmp_path):
+    """New SQLite stores use 16 KiB pages (fewer pages to write on a large import); a store
+    made with SQLite's 4 KiB pages opens with them, everything in it still there."""
+    import sqlite3
+
+    from conftest import write_store
+
+    from zoning.store.access import SQLITE_PAGE_SIZE
+
+    new = tmp_path / "new.db"
+    write_store(new, tiny_regions(), tiny_counts()).engine.dispose()
+    with sqlite3.connect(new) as conn:
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == SQLITE_PAGE_SIZE == 16_384
+
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as conn:  # as the stores made before: SQLite's default pages
+        conn.execute("PRAGMA page_size = 4096")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("CREATE TABLE kept (x INTEGER)")
+        conn.execute("INSERT INTO kept VALUES (1)")
+    write_store(old, tiny_regions(), tiny_counts()).engine.dispose()
+    reopened = Store(str(old))
+    assert len(reopened.counts()) == len(tiny_counts())
+    with sqlite3.connect(old) as conn:
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == 4096
+        assert conn.execute("SELECT x FROM kept").fetchall() == [(1,)]
+    reopened.engine.dispose()
+
+
 # --- "as of", locks and uploads as methods, so that no importer needs SQL ------------------
 
 

@@ -1490,8 +1490,16 @@ def _insert_columns(
             gc.enable()
 
 
+#: Page size of a new SQLite store, in bytes.
+SQLITE_PAGE_SIZE = 16_384
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
+    # 16 KiB pages for a new store (an existing one keeps its own): a quarter of the pages
+    # to write for the same rows, so a large import commits in a third of the time (4 KiB,
+    # SQLite's default, was measured against 8, 16 and 64 KiB by bench/linelist.py)
+    cur.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
