@@ -411,7 +411,11 @@ def write_store(path: Path, n: int, seed: int = SEED, days: int = DAYS) -> dict:
     written = time.perf_counter()
     villages = regions[regions["level"] == "village"].geometry.to_numpy()
     display = store.geometries("village").geometry.to_numpy()
-    store.engine.dispose()  # closes the file: SQLite folds its write-ahead log back in
+    # a large transaction is checkpointed on a thread of its own after its commit; once that
+    # is done, closing the file folds what is left of the write-ahead log back in, so the
+    # file can be renamed alone (renamed before, it lost the log and what was in it)
+    store.wait_for_checkpoint()
+    store.engine.dispose()
     return {
         "villages": n,
         "seed": seed,
