@@ -229,6 +229,10 @@ def test_household_key_from_family_card_or_address():
         ("Perum Café Indah Blk C", "perumahan cafe indah blok c"),
         ("  Jalan   Pemuda\t\n7 ", "jalan pemuda 7"),
         ("Smart 3", "smart 3"),  # 'rt' inside a word is not an RT
+        # abbreviations side by side, punctuation at both ends, a longer word than the short
+        ("..Jl.jl;;Mawar,,", "jalan jalan mawar"),
+        ("Komp. Kompleks Indah, kompleksnya", "komplek komplek indah kompleksnya"),
+        ("Nomer 4 gg gg", "no 4 gang gang"),
     ],
 )
 def test_address_normalisation(text, expected):

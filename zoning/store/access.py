@@ -1496,9 +1496,10 @@ SQLITE_PAGE_SIZE = 16_384
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
-    # 16 KiB pages for a new store (an existing one keeps its own): a quarter of the pages
-    # to write for the same rows, so a large import commits in a third of the time (4 KiB,
-    # SQLite's default, was measured against 8, 16 and 64 KiB by bench/linelist.py)
+    # 16 KiB pages for a new store (an existing one keeps its own): a quarter as many pages
+    # for the same rows; a million-row line list's import took 7.6-7.8 s against 8.2-9.1 s
+    # with SQLite's default 4 KiB, its commit a third less time (8 and 64 KiB were no
+    # better; bench/README.md, "Fourth pass")
     cur.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
