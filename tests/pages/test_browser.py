@@ -5,6 +5,7 @@ Marked ``browser``; skipped with a message when /usr/bin/chromium is absent.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -779,7 +780,12 @@ def test_many_first_sessions_on_a_new_server_all_get_the_app(demo_db, browser, t
                 raise AssertionError(f"/{path} never showed its data: {body}") from None
             errors = page.query_selector_all("[data-testid='stException']")
             assert not errors, f"/{path}: {errors[0].inner_text()}"
-            nav = page.inner_text("[data-testid='stSidebar']")
+            # the sidebar as a whole (eight pages render at once on two cores: a widget can
+            # come a moment after the page's data)
+            sidebar = page.locator("[data-testid='stSidebar']")
+            with contextlib.suppress(PlaywrightError):
+                sidebar.get_by_text(t("common.language", "en"), exact=True).wait_for(timeout=30_000)
+            nav = sidebar.inner_text()
             assert t("common.nav_map", "en") in nav, f"/{path} got the file list: {nav!r}"
             assert t("common.language", "en") in nav, f"/{path} ran alone: {nav!r}"
             assert page.url.split("?")[0].endswith(f"/{path}")
