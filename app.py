@@ -2,17 +2,22 @@
 
 The same pages as ``streamlit run dashboard.py``, with what :mod:`ui.serve` adds: the server
 imports the pages' modules and loads the first map (kept in the store by the import) before
-it answers its first request, sends Streamlit's own front end compressed, and sends the
-map's files (named by their content) for browsers to keep.
+it answers its first request, sends Streamlit's own front end compressed, sends the
+map's files (named by their content) for browsers to keep, and tells a page's shell where
+the server is (so it connects without first probing the page's address).
 """
 
 import streamlit as st
 from starlette.middleware import Middleware
 
-from ui.serve import MAP_FILES, STATIC, lifespan
+from ui.serve import MAP_FILES, PAGE_SHELL, STATIC, lifespan
 
 app = st.App(
     "dashboard.py",
     lifespan=lifespan,
-    middleware=[Middleware(STATIC.wrap), Middleware(MAP_FILES.wrap)],
+    middleware=[
+        Middleware(STATIC.wrap),
+        Middleware(MAP_FILES.wrap),
+        Middleware(PAGE_SHELL.wrap),
+    ],
 )

@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import gzip
 import importlib
+import json
 import logging
 import mimetypes
 import os
@@ -298,3 +299,121 @@ class MapFiles:
 
 #: The one instance: ``app.py`` installs it.
 MAP_FILES = MapFiles()
+
+
+class PageShell:
+    """ASGI middleware: the page shell (Streamlit's ``index.html``) told where the server is.
+
+    Opened at a page's address (``/map``), Streamlit's front end does not know whether
+    ``/map`` is a page or the prefix the server is served under, so it asks ``/map/_stcore/
+    health`` first, and only after that fails the address one level up: ~0.1 s more before
+    the first message on this machine, on every page opened by its address. The front end
+    reads where its server is from ``window.__streamlit.BACKEND_BASE_URL`` when it is set
+    before its bundle runs (Streamlit's documented hook for hosts embedding it). This
+    middleware adds a small script to the shell that sets it: the page's address minus the
+    page path the server was asked for (so a proxy's prefix, whatever it is, is kept). It
+    only touches ``GET`` answers of ``text/html`` with status 200 for a page path (letters,
+    digits, ``-`` and ``_`` between slashes); anything else goes through untouched, and the
+    script leaves the setting alone where the address does not end with that path.
+    """
+
+    PAGE = re.compile(r"^(?:/[A-Za-z0-9_-]+)+/?$")
+    SKIP = ("/_stcore/", "/static/", "/component/", "/app/", "/media/")
+    HEAD = b"<head>"
+
+    def __init__(self, base_path: str | None = None):
+        self.app = None
+        self._base = base_path
+
+    def wrap(self, app) -> PageShell:
+        """This middleware around ``app`` (Starlette builds middleware as ``factory(app)``)."""
+        self.app = app
+        return self
+
+    def base(self) -> str:
+        """The server's own path prefix (``server.baseUrlPath``), as ``/prefix`` or ``""``."""
+        if self._base is None:
+            from streamlit import config
+
+            self._base = config.get_option("server.baseUrlPath") or ""
+        base = self._base.strip("/")
+        return f"/{base}" if base else ""
+
+    def page(self, scope) -> str | None:
+        """The page path asked for (``/map``), or ``None`` if this is not a page request."""
+        if scope["type"] != "http" or scope["method"] != "GET":
+            return None
+        path, base = scope["path"], self.base()
+        if base:
+            if not path.startswith(base + "/"):
+                return None
+            path = path[len(base) :]
+        if path.startswith(self.SKIP) or not self.PAGE.match(path):
+            return None
+        return path.rstrip("/")
+
+    @staticmethod
+    def script(page: str) -> bytes:
+        """The script that sets ``BACKEND_BASE_URL`` for a shell served at ``page``."""
+        suffix = json.dumps(page).replace("<", "\\u003c")
+        return (
+            "<script>(function(){var s=" + suffix + ",p=location.pathname.replace(/\\/+$/,'');"
+            "if(s&&p.length>=s.length&&p.slice(p.length-s.length)===s){"
+            "window.__streamlit=Object.assign({},window.__streamlit,{BACKEND_BASE_URL:"
+            "location.origin+p.slice(0,p.length-s.length)+'/'});}})();</script>"
+        ).encode()
+
+    def edit(self, body: bytes, gzipped: bool, page: str) -> bytes | None:
+        """The shell with the script after ``<head>`` (``None`` if it has no ``<head>``)."""
+        html = gzip.decompress(body) if gzipped else body
+        at = html.find(self.HEAD)
+        if at < 0:
+            return None
+        at += len(self.HEAD)
+        html = html[:at] + self.script(page) + html[at:]
+        return gzip.compress(html, compresslevel=6, mtime=0) if gzipped else html
+
+    async def __call__(self, scope, receive, send) -> None:
+        page = self.page(scope)
+        if not page:
+            await self.app(scope, receive, send)
+            return
+        start: dict | None = None
+        parts: list[bytes] = []
+
+        async def hold(message) -> None:
+            nonlocal start
+            if start is None and message["type"] == "http.response.start":
+                headers = dict(message.get("headers") or [])
+                kind = headers.get(b"content-type", b"")
+                if message["status"] == 200 and kind.startswith(b"text/html"):
+                    start = message
+                    return
+                start = {}  # not a shell: everything passes through
+            if not start:
+                await send(message)
+                return
+            parts.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            await self._send_shell(send, start, b"".join(parts), page)
+
+        await self.app(scope, receive, hold)
+
+    async def _send_shell(self, send, start: dict, body: bytes, page: str) -> None:
+        headers = [(k, v) for k, v in start.get("headers") or [] if k.lower() != b"content-length"]
+        encoding = dict(headers).get(b"content-encoding", b"").lower()
+        edited = None
+        if encoding in (b"", b"identity", b"gzip"):
+            with contextlib.suppress(OSError, EOFError, ValueError):
+                edited = self.edit(body, encoding == b"gzip", page)
+        if edited is not None:  # a new body: the file's validators no longer name it
+            headers = [(k, v) for k, v in headers if k.lower() not in (b"etag", b"last-modified")]
+            body = edited
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+#: The one instance: ``app.py`` installs it.
+PAGE_SHELL = PageShell()

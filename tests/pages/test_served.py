@@ -1,6 +1,7 @@
 """End-to-end: the dashboard as served (``streamlit run app.py``) after ``python -m zoning
 demo``: the map is drawn (its component registered though its module was imported before
-any script ran) and Streamlit's front end arrives compressed."""
+any script ran), Streamlit's front end arrives compressed, and a page opened by its address
+connects to the server at once."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ def test_the_served_dashboard_draws_the_first_map_and_sends_its_front_end_gzippe
                           script="app.py") as url:  # fmt: skip
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         traffic = Traffic(page)
-        encodings, kept = {}, {}
+        encodings, kept, asked = {}, {}, []
+        page.on("request", lambda request: asked.append(request.url))
 
         def seen(response):
             if "/static/js/" in response.url:
@@ -46,5 +48,9 @@ def test_the_served_dashboard_draws_the_first_map_and_sends_its_front_end_gzippe
         small = [p.name for p in STATIC.rglob("*.js") if p.stat().st_size < serve.MIN_SIZE]
         assert encodings and set(plain) <= set(small), plain
         assert kept and all("immutable" in how for how in kept.values()), kept
+        # told where the server is (ui.serve.PageShell), the front end never asked the
+        # page's address for one: its health check went to the root, once
+        assert not [u for u in asked if "/map/_stcore/" in u], asked
+        assert [u for u in asked if u.endswith("/_stcore/health")] == [f"{url}/_stcore/health"]
         page.close()
     assert list((tmp_path / "cache").rglob("*.js.gz"))  # kept for the next start

@@ -195,3 +195,101 @@ def test_anything_else_under_static_goes_to_streamlit(tmp_path: Path, path: str)
     (geo / "0123456789abcdef0123.zmg").write_bytes(b"x" * 2000)
     got = call(serve.MapFiles(geo).wrap(streamlit), path)
     assert got["body"] == f"streamlit {path}".encode()
+
+
+SHELL = b"<!DOCTYPE html><html><head><title>Streamlit</title></head><body></body></html>"
+
+
+def shell_app(body: bytes = SHELL, kind: bytes = b"text/html; charset=utf-8", status: int = 200,
+              gzipped: bool = False, chunks: int = 1):  # fmt: skip
+    """What Streamlit answers for a page's address: its shell, as a file with validators."""
+
+    async def app(scope, receive, send):
+        data = gzip.compress(body) if gzipped else body
+        headers = [
+            (b"content-type", kind),
+            (b"content-length", str(len(data)).encode()),
+            (b"etag", b'"abc"'),
+            (b"last-modified", b"Fri, 04 Dec 2026 18:23:30 GMT"),
+        ]
+        if gzipped:
+            headers.append((b"content-encoding", b"gzip"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        step = -(-len(data) // chunks)
+        for i in range(chunks):
+            part = data[i * step : (i + 1) * step]
+            await send({"type": "http.response.body", "body": part, "more_body": i < chunks - 1})
+
+    return app
+
+
+@pytest.mark.parametrize(("gzipped", "chunks"), [(False, 1), (True, 1), (True, 3)])
+def test_a_page_s_shell_is_told_where_the_server_is(gzipped: bool, chunks: int):
+    app = serve.PageShell(base_path="").wrap(shell_app(gzipped=gzipped, chunks=chunks))
+    got = call(app, "/map")
+    body = gzip.decompress(got["body"]) if gzipped else got["body"]
+    assert int(got["headers"]["content-length"]) == len(got["body"])
+    assert (got["headers"].get("content-encoding") == "gzip") is gzipped
+    assert "etag" not in got["headers"] and "last-modified" not in got["headers"]
+    script = serve.PageShell.script("/map")
+    assert body == SHELL.replace(b"<head>", b"<head>" + script)
+    assert b'var s="/map"' in script and b"BACKEND_BASE_URL" in script
+    # the page path sits after the proxy's prefix, whatever it is: a trailing slash is
+    # dropped before comparing
+    assert b"location.pathname.replace(" in script
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "app"),
+    [
+        ("/", "GET", shell_app()),  # the root: nothing to guess
+        ("/map", "HEAD", shell_app()),
+        ("/map", "POST", shell_app()),
+        ("/_stcore/health", "GET", shell_app()),
+        ("/static/js/index.abc.js", "GET", shell_app()),
+        ("/component/ui.zonemap.zonemap/index.html", "GET", shell_app()),
+        ("/app/static/geo/abc.zmg", "GET", shell_app()),
+        ("/map.zmg", "GET", shell_app()),  # not a page path
+        ("/peta/<script>", "GET", shell_app()),
+        ("/map", "GET", shell_app(kind=b"application/json")),
+        ("/map", "GET", shell_app(status=404)),
+        ("/map", "GET", shell_app(body=b"<html>no head</html>")),
+    ],
+)
+def test_anything_but_a_page_s_shell_goes_through_untouched(path: str, method: str, app):
+    direct = call(app, path, method=method)
+    got = call(serve.PageShell(base_path="").wrap(app), path, method=method)
+    assert got == direct
+
+
+def test_under_a_base_url_path_the_page_path_is_what_follows_it():
+    shell = serve.PageShell(base_path="/zona/").wrap(shell_app())
+    assert serve.PageShell.script("/map") in call(shell, "/zona/map")["body"]
+    assert call(shell, "/zona")["body"] == SHELL  # the base itself: the app's root
+    assert call(shell, "/other/map")["body"] == SHELL
+
+
+def test_the_script_sets_the_server_s_address_from_the_page_s(tmp_path: Path):
+    """Run the script in Node when it is installed: the address minus the page path."""
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node not installed: the script's logic is checked in the browser test")
+    code = serve.PageShell.script("/map").decode()
+    code = code.removeprefix("<script>").removesuffix("</script>")
+    cases = {
+        "/map": "http://h:1/",
+        "/map/": "http://h:1/",
+        "/proxy/zona/map": "http://h:1/proxy/zona/",
+        "/xmap": None,
+        "/trends": None,
+    }
+    for pathname, expected in cases.items():
+        run = (
+            f"var location={{pathname:{pathname!r},origin:'http://h:1'}};var window={{}};"
+            f"{code};console.log(JSON.stringify((window.__streamlit||{{}}).BACKEND_BASE_URL||null))"
+        )
+        out = subprocess.run([node, "-e", run], capture_output=True, text=True, check=True)
+        assert out.stdout.strip() == ("null" if expected is None else f'"{expected}"'), pathname
