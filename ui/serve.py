@@ -28,6 +28,7 @@ import logging
 import mimetypes
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -105,6 +106,47 @@ def warm() -> None:
         except Exception:  # the pages say what is wrong; the server still starts
             logging.getLogger("zoning").warning("warming the first map failed", exc_info=True)
     logging.getLogger("zoning").info("ready in %.1f s", time.perf_counter() - start)
+
+
+def no_delay() -> bool:
+    """Turn Nagle's algorithm off on every TCP connection this process accepts from now on.
+
+    asyncio sets ``TCP_NODELAY`` on the socket of each TCP transport it makes, but only on
+    sockets whose protocol number is ``IPPROTO_TCP``. Streamlit 1.67 binds its listening
+    socket as ``socket.socket(family)`` (protocol 0, TCP all the same), so the connections
+    it accepts keep Nagle's algorithm: an answer written in two parts (uvicorn writes the
+    headers, then the body: every front-end file, health check and map file) holds its
+    second part until the browser acknowledges the first, which a browser on a kept-alive
+    connection delays by ~40 ms. Measured on this machine: 44 ms for each request of
+    ``/_stcore/health`` on one connection, 0.2 ms with this; a page loads ~50 of
+    Streamlit's front-end files after its first message. WebSocket messages written one
+    after another wait the same way.
+
+    asyncio's own check (``asyncio.base_events._set_nodelay``) is replaced by one that also
+    takes protocol 0 for stream sockets of IPv4 and IPv6. Returns whether it is in place
+    (``False`` on a Python without that function: nothing is changed).
+    """
+    import asyncio.base_events as base_events
+
+    current = getattr(base_events, "_set_nodelay", None)
+    if current is None:
+        return False
+    if getattr(current, "zoning_no_delay", False):
+        return True
+
+    def _set_nodelay(sock) -> None:
+        if (
+            sock.family in (socket.AF_INET, socket.AF_INET6)
+            and sock.type == socket.SOCK_STREAM
+            and sock.proto in (0, socket.IPPROTO_TCP)
+        ):
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    _set_nodelay.zoning_no_delay = True
+    _set_nodelay.original = current
+    base_events._set_nodelay = _set_nodelay
+    return True
 
 
 @contextlib.asynccontextmanager

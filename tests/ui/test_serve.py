@@ -293,3 +293,43 @@ def test_the_script_sets_the_server_s_address_from_the_page_s(tmp_path: Path):
         )
         out = subprocess.run([node, "-e", run], capture_output=True, text=True, check=True)
         assert out.stdout.strip() == ("null" if expected is None else f'"{expected}"'), pathname
+
+
+def test_connections_accepted_on_a_protocol_0_socket_send_without_nagle_s_delay():
+    """Streamlit's listening socket is ``socket.socket(family)``: asyncio alone leaves
+    Nagle's algorithm on for what it accepts; after :func:`serve.no_delay` it is off."""
+    import asyncio.base_events as base_events
+    import socket
+
+    assert serve.no_delay() and serve.no_delay()  # in place, and only once
+    patched = base_events._set_nodelay
+    assert patched.zoning_no_delay and not getattr(patched.original, "zoning_no_delay", False)
+
+    def nodelay(sock) -> int:
+        return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+
+    async def accepted_nodelay() -> int:
+        listener = socket.socket(socket.AF_INET)  # protocol 0, as Streamlit binds it
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        seen: list[int] = []
+
+        async def handle(reader, writer):
+            seen.append(nodelay(writer.get_extra_info("socket")))
+            writer.close()
+
+        server = await asyncio.start_server(handle, sock=listener)
+        async with server:
+            _, writer = await asyncio.open_connection(*listener.getsockname())
+            while not seen:
+                await asyncio.sleep(0.01)
+            writer.close()
+        return seen[0]
+
+    assert asyncio.run(accepted_nodelay()) != 0
+    with socket.socket(socket.AF_INET) as plain:  # what asyncio's own check does with it
+        assert plain.proto == 0
+        patched.original(plain)
+        assert nodelay(plain) == 0
+        patched(plain)
+        assert nodelay(plain) != 0
