@@ -39,6 +39,8 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from procs import cpu_check  # bench/ is on the path when run as a script
+
 from zoning import demo
 from zoning.intake.linelist import import_linelist
 from zoning.store import Store
@@ -286,6 +288,7 @@ def main() -> None:
     try:
         print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
               f"pandas {pd.__version__}; folder {folder}")  # fmt: skip
+        print(f"CPU check (bench/procs.py cpu_check): {cpu_check():.0f} ms")
         started = time.perf_counter()
         path = folder / "linelist.csv"
         facts = generate(path, args.rows)

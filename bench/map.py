@@ -81,7 +81,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import geometry
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
-from procs import cpu_seconds, free_port, rss_bytes, stop
+from procs import cpu_check, cpu_seconds, free_port, rss_bytes, stop
 
 from zoning.core.i18n import t
 from zoning.model.schemes import builtin_schemes
@@ -137,6 +137,30 @@ PROBE_JS = """(withToken) => {
     return {kind: kind, drawn: fills.length, token: String(hash)};
 }"""
 NEXT_FRAME_JS = "() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 0)))"
+# Run in the page once its map is drawn (the dashboard's component only): where the time went,
+# in ms from the navigation's start. ``dcl``: Streamlit's page parsed and its bundle run;
+# ``js``: its last front-end module loaded (they load after the first messages); ``frame``:
+# the map's frame made; ``frame_dcl``: its scripts run; then the frame's own fetch, decode
+# and paint (``dataset.timing``) and ``now``: when this ran, just after the map was drawn.
+TIMELINE_JS = """() => {
+    const nav = performance.getEntriesByType("navigation")[0];
+    const js = performance.getEntriesByType("resource")
+        .filter((e) => e.name.includes("/static/js/"));
+    const out = {dcl: nav.domContentLoadedEventEnd, now: performance.now(),
+                 js: js.length ? Math.max(...js.map((e) => e.responseEnd)) : null};
+    const el = document.querySelector('iframe[title$="zonemap"]');
+    if (el && el.contentWindow && el.contentDocument) {
+        const inner = el.contentWindow.performance;
+        const offset = inner.timeOrigin - performance.timeOrigin;
+        const fnav = inner.getEntriesByType("navigation")[0];
+        out.frame = offset;
+        out.frame_dcl = fnav ? offset + fnav.domContentLoadedEventEnd : null;
+        const timing = el.contentDocument.body.dataset.timing;
+        if (timing) Object.assign(out, JSON.parse(timing));
+    }
+    for (const key in out) if (typeof out[key] === "number") out[key] = Math.round(out[key]);
+    return out;
+}"""
 
 #: (key, label, unit, decimals) of every figure, in the table's order.
 FIGURES = (
@@ -461,6 +485,10 @@ def measure(
         page.page.goto(url, wait_until="commit", timeout=args.timeout * 1000)
         page.wait_drawn(n, args.timeout, f"{app} {what}")
         drawn = time.perf_counter() - start
+        timeline = None
+        if page.kind == "component":
+            with contextlib.suppress(PlaywrightError):
+                timeline = page.page.evaluate(TIMELINE_JS)
         settle(page, what)
         runs = server.runs_since(start)
         connected = page.traffic.connected
@@ -472,11 +500,13 @@ def measure(
             "first_ws_mb": page.traffic.ws_wire / 1e6,
             "first_ws_raw_mb": page.traffic.ws / 1e6,
             "first_server_ms": sum(runs),
+            "timeline": timeline,
         }, runs
 
     def cold_map() -> None:
         values, runs = first_map(first, "first map, new server")
         out["first_cold_runs_ms"] = [runs]
+        out["first_cold_timeline"] = values["timeline"]
         figures["first_cold_s"] = values["first_s"]
         figures["first_cold_server_ms"] = values["first_server_ms"]
 
@@ -488,6 +518,7 @@ def measure(
             values, runs = first_map(page, f"first map {i + 1}")
             found.append(values)
             out["first_runs_ms"].append(runs)
+        out["first_timelines"] = [f.pop("timeline") for f in found]
         for key in found[0]:
             known = [f[key] for f in found if f[key] is not None]
             figures[key] = statistics.median(known) if known else None
@@ -501,6 +532,7 @@ def measure(
         page = Page(first.context, tab, Traffic(first.context, tab))
         pages.append(page)
         values, _ = first_map(page, "first map, browser cache kept")
+        out["first_return_timeline"] = values["timeline"]
         figures["first_return_s"] = values["first_s"]
         figures["first_return_mb"] = values["first_mb"]
 
@@ -548,6 +580,7 @@ def measure(
             figures["rss_n_mb"] = server.rss_mb()
 
     out["load_before"] = os.getloadavg()[0]
+    out["cpu_check_ms"] = [cpu_check()]
     figures["start_s"] = server.start_s
     try:
         first = Page.open(browser)
@@ -566,6 +599,7 @@ def measure(
             figures["rss_1_mb"] = server.rss_mb()
         out["external"] = sorted({u for p in pages for u in p.traffic.external})
         out["load_after"] = os.getloadavg()[0]
+        out["cpu_check_ms"].append(cpu_check())
     finally:
         for page in pages:
             page.close()
@@ -655,13 +689,15 @@ def table(size: dict, sessions: int) -> str:
         for a in APPS
         if "load_after" in results[a]
     )
+    checks = [f"{a} {'/'.join(f'{ms:.0f}' for ms in results[a]['cpu_check_ms'])} ms"
+              for a in APPS if results[a].get("cpu_check_ms")]  # fmt: skip
     info = size["store"]
     lines = [
         f"### {size['villages']:,} villages, {info['vertices']:,} vertices "
         f"({info['display_vertices']:,} displayed), {info['multipolygons']} multipolygons",
         "",
         f"Date {size['day']} + ArrowRight x{size['changes']}; drawn detected by {detected}; "
-        f"load average {load}.",
+        f"load average {load}; CPU check (`procs.cpu_check`, before/after) {', '.join(checks)}.",
         "",
         "| figure | app | baseline | baseline/app |",
         "|---|---:|---:|---:|",

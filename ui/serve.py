@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import asyncio
 import contextlib
+import gc
 import gzip
 import importlib
 import json
@@ -105,7 +106,24 @@ def warm() -> None:
             warm_views(store)
         except Exception:  # the pages say what is wrong; the server still starts
             logging.getLogger("zoning").warning("warming the first map failed", exc_info=True)
+    freeze_warm_objects()
     logging.getLogger("zoning").info("ready in %.1f s", time.perf_counter() - start)
+
+
+def freeze_warm_objects() -> int:
+    """Leave what the warm-up made out of Python's full garbage collections (``gc.freeze``).
+
+    The modules, the levels and the first views the warm-up loads live as long as the
+    server. Python's cycle collector still walked all of them in every full collection that
+    a script run happened to set off: ~180,000 objects, 75-90 ms a time at 83,402 villages,
+    which made some warm reruns take 250-450 ms instead of 60-130. Frozen, they are never
+    walked again; what the sessions make later is collected as before, and frozen objects
+    are still freed by reference counting (only a cycle among them would stay). Returns how
+    many objects were frozen.
+    """
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
 
 
 def no_delay() -> bool:

@@ -333,3 +333,26 @@ def test_connections_accepted_on_a_protocol_0_socket_send_without_nagle_s_delay(
         assert nodelay(plain) == 0
         patched(plain)
         assert nodelay(plain) != 0
+
+
+def test_what_the_warm_up_made_is_left_out_of_full_collections(tmp_path: Path, monkeypatch):
+    import gc
+
+    made = [[i] for i in range(5000)]  # tracked by the collector, as the levels' objects are
+    frozen = []
+    real = serve.freeze_warm_objects
+    monkeypatch.setattr(serve, "freeze_warm_objects", lambda: frozen.append(real()) or frozen[-1])
+    monkeypatch.setenv("ZONING_DB", str(tmp_path / "empty.db"))
+    monkeypatch.setattr(serve.STATIC, "compress_all", lambda: None)
+    try:
+        serve.warm()
+        assert frozen and frozen[0] == gc.get_freeze_count() >= len(made)
+        gc.collect()  # a full collection does not walk them: they are not in any generation
+        walked = {id(o) for o in gc.get_objects()}
+        assert gc.get_freeze_count() >= frozen[0]
+        assert not any(id(x) in walked for x in made)
+    finally:
+        gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    walked = {id(o) for o in gc.get_objects()}
+    assert all(id(x) in walked for x in made)  # unfrozen: collected as before
