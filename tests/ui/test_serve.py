@@ -346,10 +346,10 @@ def test_what_the_warm_up_made_is_left_out_of_full_collections(tmp_path: Path, m
     monkeypatch.setattr(serve.STATIC, "compress_all", lambda: None)
     try:
         serve.warm()
-        assert frozen and frozen[0] == gc.get_freeze_count() >= len(made)
+        assert frozen and frozen[0] >= len(made)  # objects freed since leave the count
         gc.collect()  # a full collection does not walk them: they are not in any generation
         walked = {id(o) for o in gc.get_objects()}
-        assert gc.get_freeze_count() >= frozen[0]
+        assert gc.get_freeze_count() >= len(made)
         assert not any(id(x) in walked for x in made)
     finally:
         gc.unfreeze()
