@@ -369,7 +369,7 @@ class PageShell:
     health`` first, and only after that fails the address one level up: ~0.1 s more before
     the first message on this machine, on every page opened by its address. The front end
     reads where its server is from ``window.__streamlit.BACKEND_BASE_URL`` when it is set
-    before its bundle runs (Streamlit's documented hook for hosts embedding it). This
+    before its bundle runs (the setting it reads for hosts that embed it). This
     middleware adds a small script to the shell that sets it: the page's address minus the
     page path the server was asked for (so a proxy's prefix, whatever it is, is kept). It
     only touches ``GET`` answers of ``text/html`` with status 200 for a page path (letters,
