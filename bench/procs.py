@@ -74,7 +74,9 @@ def cpu_check(messages: int = 300_000) -> float:
 
     The machine's speed moves between runs (a shared virtual machine: the same work took
     up to a third longer at some hours), so the benchmarks print this beside their figures:
-    a run whose check is slow ran on a slower machine.
+    a run whose check is slow ran on a slower machine. The loop is written out here rather
+    than calling ``zoning.intake.nik.NikHasher``: a yardstick must not change when the
+    import's hashing does, or checks from different commits would not compare.
     """
     import hashlib
     import time

@@ -233,10 +233,7 @@ def test_a_page_s_shell_is_told_where_the_server_is(gzipped: bool, chunks: int):
     assert "etag" not in got["headers"] and "last-modified" not in got["headers"]
     script = serve.PageShell.script("/map")
     assert body == SHELL.replace(b"<head>", b"<head>" + script)
-    assert b'var s="/map"' in script and b"BACKEND_BASE_URL" in script
-    # the page path sits after the proxy's prefix, whatever it is: a trailing slash is
-    # dropped before comparing
-    assert b"location.pathname.replace(" in script
+    assert b'var s="/map"' in script  # what it does: the Node test below runs it
 
 
 @pytest.mark.parametrize(
