@@ -3,6 +3,7 @@
 Run by hand (not a test):
 
     .venv/bin/python bench/map.py [--sizes 35,576,8563,30000] [--sessions 10] [--timeout 180]
+        [--apps app,baseline,floor]
 
 For each size, a store of generated villages (``bench/geometry.py``, cached under
 ``bench/results/stores``) is served by the dashboard (``dashboard.py``) and then by the
@@ -24,6 +25,12 @@ of the store, and each is measured the same way at ``level=village``, scheme ``w
    page of the first page's context, whose HTTP cache holds what it loaded (a returning
    visitor: Streamlit's front end and the map's files not sent again);
 5. server memory with ``--sessions`` pages open at once, each having drawn its map.
+
+Then Streamlit's floor (``floor`` in ``--apps``, on by default): ``bench/floor_app.py``, a
+page of one line of text served as ``app.py`` serves the dashboard, is opened the same way
+(a fresh context on its new server, ``--repeat`` fresh contexts on the warm server, a new
+page of the first context), until its line shows. No Streamlit page shows anything sooner
+in this browser on this machine: the app's first map is reported against it.
 
 Bytes are what the browser received: ``Network.loadingFinished.encodedDataLength`` of every
 HTTP request (Streamlit's own front end, under ``/static/``, also apart) plus every WebSocket
@@ -96,6 +103,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 APPS = ("app", "baseline")
+#: Streamlit's floor (``bench/floor_app.py``): measured with the apps, reported under them.
+FLOOR = "floor"
+FLOOR_SHOWN = '[data-testid="stMarkdown"]'  # its one line of text, shown
 SCHEME = "who-ct-2021"
 LANG = "id"
 VIEWPORT = {"width": 1400, "height": 1000}
@@ -248,6 +258,8 @@ def serve(app: str, db: Path, log: Path) -> Iterator[Server]:
     with tempfile.TemporaryDirectory(prefix="bench-map-") as folder:
         if app == "app":
             script = ROOT / "app.py"  # as served: warmed before it answers (ui/serve.py)
+        elif app == FLOOR:
+            script = ROOT / "bench" / "floor_app.py"
         else:
             script = Path(folder) / "baseline_app.py"
             script.symlink_to(ROOT / "bench" / "baseline_app.py")
@@ -606,6 +618,47 @@ def measure(
     return out
 
 
+def measure_floor(browser, server: Server, args: argparse.Namespace) -> dict:
+    """Streamlit's floor: how long a page of one line of text takes to show, as the app's
+    first map is measured (a fresh context on the server just started, then ``--repeat``
+    fresh contexts on the warm server, then a new page of the first context)."""
+    out: dict = {"first_s_all": [], "errors": {}}
+    pages: list[Page] = []
+
+    def show(page: Page) -> tuple[float, float]:
+        """Seconds until the line shows, and megabytes received once nothing more arrives."""
+        start = time.perf_counter()
+        page.page.goto(f"{server.url}/", wait_until="commit", timeout=args.timeout * 1000)
+        page.page.locator(FLOOR_SHOWN).first.wait_for(timeout=args.timeout * 1000)
+        shown = time.perf_counter() - start
+        page.settle(server, args.timeout)
+        return shown, page.traffic.total / 1e6
+
+    out["cpu_check_ms"] = [cpu_check()]
+    try:
+        first = Page.open(browser)
+        pages.append(first)
+        out["first_cold_s"], _ = show(first)
+        found = []
+        for _ in range(args.repeat):
+            pages.append(Page.open(browser))
+            found.append(show(pages[-1]))
+        out["first_s_all"] = [s for s, _ in found]
+        out["first_s"] = statistics.median(out["first_s_all"])
+        out["first_mb"] = statistics.median(mb for _, mb in found)
+        tab = first.context.new_page()
+        pages.append(Page(first.context, tab, Traffic(first.context, tab)))
+        out["first_return_s"], out["first_return_mb"] = show(pages[-1])
+    except PlaywrightError as exc:
+        out["errors"]["floor"] = str(exc).splitlines()[0]
+        print(f"  floor: {out['errors']['floor']}", flush=True)
+    finally:
+        for page in pages:
+            page.close()
+    out["cpu_check_ms"].append(cpu_check())
+    return out
+
+
 def prepared(db: Path) -> None:
     """What an import leaves in the store: the first map's data kept for its data version
     (``zoning.render.firstview.prepare``, as ``python -m zoning cases import`` runs it).
@@ -706,6 +759,22 @@ def table(size: dict, sessions: int) -> str:
         label = label.replace("N sessions", f"{sessions} sessions")
         row = [cell(results[a], key, decimals, unit, sessions) for a in APPS]
         lines.append(f"| {label} ({unit}) | {row[0]} | {row[1]} | {ratio(results, key)} |")
+    floor = size.get(FLOOR)
+    if floor and floor.get("first_s") is not None:
+        app = results["app"]["figures"].get("first_s")
+        times = " / ".join(f"{x:.2f}" for x in floor["first_s_all"])
+        lines += [
+            "",
+            f"Streamlit's floor (`bench/floor_app.py`, one line of text served as `app.py` "
+            f"serves the dashboard, same browser): new server {floor['first_cold_s']:.2f} s; "
+            f"warm {floor['first_s']:.2f} s (median of {times}), "
+            f"{floor['first_mb']:.2f} MB; browser cache kept {floor['first_return_s']:.2f} s"
+            + (f"; the app's warm first map is {app / floor['first_s']:.1f}x the floor" if app
+               else "")
+            + f". CPU check {'/'.join(f'{ms:.0f}' for ms in floor['cpu_check_ms'])} ms.",
+        ]  # fmt: skip
+    elif floor:
+        lines.append(f"\n- floor: {floor['errors']}")
     for app in APPS:
         for key, message in results[app]["errors"].items():
             lines.append(f"\n- {app}, {key}: {message}")
@@ -724,7 +793,11 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=3, help="date changes measured")
     parser.add_argument("--repeat", type=int, default=3, help="first maps on the warm server")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per wait")
-    parser.add_argument("--apps", default=",".join(APPS), help="app, baseline or both")
+    parser.add_argument(
+        "--apps",
+        default=",".join((*APPS, FLOOR)),
+        help="of app, baseline and floor (Streamlit's floor), comma-separated",
+    )
     parser.add_argument("--seed", type=int, default=geometry.SEED)
     parser.add_argument("--days", type=int, default=geometry.DAYS, help="days of counts")
     args = parser.parse_args()
@@ -760,6 +833,15 @@ def main() -> None:
                     log = logs / f"{app}-{n}.log"
                     with scratch(db) as copy, serve(app, copy, log) as server:
                         size["apps"][app] = measure(browser, server, app, n, day, args)
+                finally:
+                    browser.close()
+            if FLOOR in apps:
+                print(f"{n:,} villages: Streamlit's floor ...", flush=True)
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                try:
+                    log = logs / f"{FLOOR}-{n}.log"
+                    with scratch(db) as copy, serve(FLOOR, copy, log) as server:
+                        size[FLOOR] = measure_floor(browser, server, args)
                 finally:
                     browser.close()
             report["sizes"].append(size)
