@@ -92,6 +92,28 @@ def test_everything_else_is_left_to_streamlit(folder: Path, tmp_path: Path, path
     assert "content-encoding" not in got["headers"]
 
 
+def test_a_file_answered_once_is_answered_again_without_the_disk(
+    folder: Path, tmp_path: Path, monkeypatch
+):
+    """Streamlit's installed front end does not change under a running server: a path sent
+    once is sent again from memory (no path resolved, no file checked, no thread's hop)."""
+    app = serve.CompressedStatic(folder=folder, cache=tmp_path / "cache").wrap(streamlit)
+    first = call(app, "/static/js/index.abc.js")
+    other = call(app, "/static/js/../js/index.abc.js")  # the same file, spelt another way
+    assert other["body"] == first["body"]
+
+    def no_disk(*args, **kwargs):
+        raise AssertionError("the disk was asked")
+
+    monkeypatch.setattr(serve.Path, "resolve", no_disk)
+    monkeypatch.setattr(serve.asyncio, "to_thread", no_disk)
+    again = call(app, "/static/js/index.abc.js")
+    assert again == first
+    assert call(app, "/static/js/index.abc.js", encoding="br")["body"].startswith(b"streamlit")
+    # only a file's own path is kept: there are as many answers as files, whatever is asked
+    assert list(app._answers) == ["/static/js/index.abc.js"]
+
+
 def test_each_file_is_compressed_once_per_streamlit_version(
     folder: Path, tmp_path: Path, monkeypatch
 ):
