@@ -76,8 +76,6 @@ def test_a_bundle_is_sent_gzipped_to_a_browser_that_takes_it(folder: Path, tmp_p
     [
         ("/static/js/index.abc.js", None),  # the browser takes no gzip
         ("/static/js/index.abc.js", "br"),
-        ("/static/js/tiny.js", "gzip"),  # too small to gain
-        ("/static/media/font.woff2", "gzip"),  # compressed already
         ("/static/js/missing.js", "gzip"),
         ("/static/../../secret.js", "gzip"),  # outside the folder
         ("/static/js/../../../secret.js", "gzip"),
@@ -90,6 +88,33 @@ def test_everything_else_is_left_to_streamlit(folder: Path, tmp_path: Path, path
     got = call(app, path, encoding)
     assert got["body"] == f"streamlit {path}".encode()
     assert "content-encoding" not in got["headers"]
+
+
+@pytest.mark.parametrize(
+    ("path", "kind", "content"),
+    [
+        ("/static/js/tiny.js", "text/javascript; charset=utf-8", b"1;"),  # too small to gain
+        ("/static/media/font.woff2", "font/woff2", b"\0" * 5000),  # compressed already
+    ],
+)
+@pytest.mark.parametrize("encoding", ["gzip", None])
+def test_small_files_fonts_and_images_are_sent_as_they_are(
+    folder: Path, tmp_path: Path, path, kind, content, encoding
+):
+    app = serve.CompressedStatic(folder=folder, cache=tmp_path / "cache").wrap(streamlit)
+    got = call(app, path, encoding)
+    assert got["body"] == content
+    assert "content-encoding" not in got["headers"]
+    assert got["headers"]["content-type"] == kind
+    assert got["headers"]["cache-control"] == serve.IMMUTABLE.decode()
+
+
+def test_a_large_file_not_sent_compressed_is_left_to_streamlit(
+    folder: Path, tmp_path: Path, monkeypatch
+):
+    monkeypatch.setattr(serve, "MAX_PLAIN", 4000)
+    app = serve.CompressedStatic(folder=folder, cache=tmp_path / "cache").wrap(streamlit)
+    assert call(app, "/static/media/font.woff2")["body"] == b"streamlit /static/media/font.woff2"
 
 
 def test_a_file_answered_once_is_answered_again_without_the_disk(
