@@ -78,6 +78,30 @@ def test_map_draws_one_shape_per_region_offline(app, browser, demo_db):
     page.close()
 
 
+def test_the_map_decodes_each_region_s_outline_to_where_the_server_put_it(app, browser, demo_db):
+    """The browser's reading of the map file (varints, deltas, Web Mercator) against the
+    server's own reader of the same file, point by point."""
+    import numpy as np
+    import shapely
+
+    from zoning.render.mapdata import decode_geometry, level_geometry
+    from zoning.store import Store
+
+    header, geoms = decode_geometry(level_geometry(Store(str(demo_db)), "regency").payload)
+    page, frame, _ = open_map(browser, f"{app}/map?level=regency&scheme=who-ct-2021")
+    for i in (0, len(geoms) // 2, len(geoms) - 1):
+        polygons = getattr(geoms[i], "geoms", [geoms[i]])
+        expected = [r for p in polygons for r in (p.exterior, *p.interiors)]
+        drawn = frame.evaluate("(code) => window.zoneMap.outline(code)", header["codes"][i])
+        assert len(drawn) == len(expected)
+        for ring, want in zip(drawn, expected, strict=True):
+            want = shapely.get_coordinates(want)
+            if len(want) == len(ring) + 1:  # shapely closes a ring, the file need not
+                want = want[:-1]
+            assert np.abs(np.asarray(ring) - want).max() < 1e-9
+    page.close()
+
+
 def test_tooltip_and_click_select_a_region(app, browser):
     page, frame, _ = open_map(
         browser, f"{app}/map?level=regency&scheme=who-ct-2021&date=2021-07-03"
