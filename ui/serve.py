@@ -101,7 +101,7 @@ def warm() -> None:
     return_large_blocks()  # before the levels are loaded and the first views built
     start = time.perf_counter()
     warm_imports()
-    STATIC.compress_all()
+    STATIC.load_all()
     store = Store()
     if not store.is_empty():  # an empty store gets the demo from its first visitor
         try:
@@ -235,12 +235,13 @@ class CompressedStatic:
             self._memory[path] = packed
         return packed
 
-    def compress_all(self) -> None:
-        """Compress every front-end file now (the first start after an install writes them
-        under :data:`CACHE`; later starts read them)."""
+    def load_all(self) -> None:
+        """Every front-end file into memory now, as it will be answered: a new server's first
+        visitor then gets each from memory too. The gzip forms are made on the first start
+        after an install and kept under :data:`CACHE`; later starts read them."""
         for path in sorted((self.folder / "static").rglob("*")):
-            if path.suffix in COMPRESSIBLE and path.is_file():
-                self.compressed(path)
+            if path.is_file():
+                self._answer("/" + path.relative_to(self.folder).as_posix())
 
     def _wanted(self, scope) -> str | None:
         """The path asked for if this request may get a file from memory, else ``None``."""

@@ -139,11 +139,29 @@ def test_a_file_answered_once_is_answered_again_without_the_disk(
     assert list(app._answers) == ["/static/js/index.abc.js"]
 
 
+def test_a_new_server_s_first_visitor_gets_every_file_from_memory(
+    folder: Path, tmp_path: Path, monkeypatch
+):
+    """The server's start loads the front end (:func:`ui.serve.warm`): the first request of
+    each file finds it in memory like any later one."""
+    app = serve.CompressedStatic(folder=folder, cache=tmp_path / "cache").wrap(streamlit)
+    app.load_all()
+
+    def no_disk(*args, **kwargs):
+        raise AssertionError("the disk was asked")
+
+    monkeypatch.setattr(serve.Path, "resolve", no_disk)
+    monkeypatch.setattr(serve.asyncio, "to_thread", no_disk)
+    assert gzip.decompress(call(app, "/static/js/index.abc.js")["body"]) == BUNDLE
+    assert call(app, "/static/js/tiny.js")["body"] == b"1;"
+    assert call(app, "/static/media/font.woff2")["body"] == b"\0" * 5000
+
+
 def test_each_file_is_compressed_once_per_streamlit_version(
     folder: Path, tmp_path: Path, monkeypatch
 ):
     first = serve.CompressedStatic(folder=folder, cache=tmp_path / "cache").wrap(streamlit)
-    first.compress_all()
+    first.load_all()
     kept = list((tmp_path / "cache").rglob("*.gz"))
     assert [p.name for p in kept] == ["index.abc.js.gz"]
 
@@ -387,7 +405,7 @@ def test_what_the_warm_up_made_is_left_out_of_full_collections(tmp_path: Path, m
     real = serve.freeze_warm_objects
     monkeypatch.setattr(serve, "freeze_warm_objects", lambda: frozen.append(real()) or frozen[-1])
     monkeypatch.setenv("ZONING_DB", str(tmp_path / "empty.db"))
-    monkeypatch.setattr(serve.STATIC, "compress_all", lambda: None)
+    monkeypatch.setattr(serve.STATIC, "load_all", lambda: None)
     try:
         serve.warm()
         assert frozen and frozen[0] >= len(made)  # objects freed since leave the count
