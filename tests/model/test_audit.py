@@ -110,6 +110,57 @@ def test_fuzz_no_small_count_is_narrowed(children, parent_fixed):
         assert parent_fixed and values[0, 0] < T
 
 
+def _forest(rng: np.random.Generator, tops: int, days: int):
+    """Several families side by side: each a fixed top region (a district) over villages,
+    some villages over RWs, every summed parent the sum of its children; counts mostly
+    small, some missing, zone bands from random cut-offs."""
+    parent, level = [], []
+    for _ in range(tops):
+        top = len(parent)
+        parent.append(-1)
+        level.append(0)
+        for _ in range(rng.integers(1, 6)):
+            village = len(parent)
+            parent.append(top)
+            level.append(1)
+            for _ in range(rng.integers(0, 4) if rng.random() < 0.4 else 0):
+                parent.append(village)
+                level.append(2)
+    parent, level = np.array(parent), np.array(level)
+    n = len(parent)
+    values = rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 9, 14], size=(n, days)).astype(float)
+    has_kids = np.bincount(parent[parent >= 0], minlength=n) > 0
+    for depth in (1, 0):  # parents are the sums of their children, from the bottom up
+        for row in np.flatnonzero((level == depth) & has_kids):
+            values[row] = values[parent == row].sum(axis=0)
+    values[rng.random((n, days)) < 0.05] = np.nan
+    band_lo = np.where(rng.random((n, days)) < 0.3, rng.choice([0, 1, 2, 4], (n, days)), 0.0)
+    band_hi = np.where(rng.random((n, days)) < 0.3, band_lo + rng.choice([2, 5, 9], (n, days)),
+                       np.inf)  # fmt: skip
+    return values, parent, level == 0, has_kids, band_lo.astype(float), band_hi
+
+
+@fuzz(60)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 12), st.integers(1, 3))
+def test_looking_again_only_at_families_that_changed_gives_the_same_states(seed, tops, days):
+    """A round of :func:`~zoning.model.audit.protect` recomputes the bounds of the families
+    (a top region and all below it) whose states the last round changed, and keeps the
+    others' findings: the same states and leftovers as recomputing every family every round
+    (all rows made one family)."""
+    import unittest.mock
+
+    values, parent, fixed, sums, band_lo, band_hi = _forest(np.random.default_rng(seed), tops,
+                                                            days)  # fmt: skip
+    allow_lo = np.minimum(band_lo, np.where(band_lo > 1, 1.0, band_lo))
+    args = (values, parent, fixed, sums, band_lo, band_hi, T)
+    by_family = audit.protect(*args, allow_lo=allow_lo)
+    one = lambda parent: np.zeros(len(parent), dtype=np.int64)  # noqa: E731
+    with unittest.mock.patch.object(audit, "_families", one):
+        every_round = audit.protect(*args, allow_lo=allow_lo)
+    assert np.array_equal(by_family[0], every_round[0])
+    assert np.array_equal(by_family[1], every_round[1])
+
+
 def _who_band(population, zone_id, column="new_cases_7d"):
     who = builtin_schemes()["who-ct-2021"]
     zone = np.array([who.zone_index(zone_id)])

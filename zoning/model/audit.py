@@ -349,13 +349,22 @@ def protect(
     # what a viewer may know of the zones' bounds: all of band_lo, or surely only allow_lo
     knowledge = [band_lo] if allow_lo is None or np.array_equal(allowed, band_lo) else [
         band_lo, allowed]  # fmt: skip
+    # Every bound, sum and group stays inside a family (a top region and all below it), so
+    # a round only looks again at the families whose states the last round changed: the
+    # others' narrowed cells are what they were (the first round looks at every family).
+    family = _families(parent)
+    bad = np.zeros(v.shape, dtype=bool)
+    again = np.ones(v.shape[0], dtype=bool)
     for _ in range(MAX_ROUNDS):
-        bad = np.zeros(v.shape, dtype=bool)
+        look = np.flatnonzero(again)
+        sub = _within(parent, look)
+        found = np.zeros((len(look), v.shape[1]), dtype=bool)
         for known in knowledge:
-            lo, hi = shown_bounds(v, state, parent, known, band_hi, threshold)
-            lo, hi = infer(lo, hi, parent, valid)
-            bad |= narrowed(v, lo, hi, known, band_hi, threshold)
-        bad &= state != EXACT
+            lo, hi = shown_bounds(v[look], state[look], sub, known[look], band_hi[look], threshold)
+            lo, hi = infer(lo, hi, sub, valid[look])
+            found |= narrowed(v[look], lo, hi, known[look], band_hi[look], threshold)
+        bad[look] = found & (state[look] != EXACT)
+        before = state.copy()
         if not bad.any():
             left = bad
             break
@@ -374,7 +383,34 @@ def protect(
                 left = bad
                 break
             state[up_rows[lift], up_days[lift]] = HIDDEN
+        changed = np.flatnonzero((state != before).any(axis=1))
+        again = np.isin(family, family[changed])
     return state, left
+
+
+def _families(parent: np.ndarray) -> np.ndarray:
+    """The top region (a row with no parent) above each row, or the row itself."""
+    top = np.arange(len(parent))
+    up = parent.copy()
+    for _ in range(len(parent)):  # a tree is at most that deep
+        has = up >= 0
+        if not has.any():
+            break
+        top[has] = up[has]
+        up[has] = parent[up[has]]
+    return top
+
+
+def _within(parent: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``parent`` among ``rows`` only (whole families, sorted): each parent as its position
+    in ``rows``, ``-1`` for none."""
+    if len(rows) == len(parent):
+        return parent
+    sub = parent[rows]
+    has = sub >= 0
+    out = np.full(len(rows), -1, dtype=np.int64)
+    out[has] = np.searchsorted(rows, sub[has])
+    return out
 
 
 def _suppress_more(
