@@ -344,7 +344,6 @@ def protect(
         state[movable & force] = ZONE_ONLY
     valid = equations(v, parent, np.asarray(sums, dtype=bool))
     allowed = band_lo if allow_lo is None else np.minimum(allow_lo, band_lo)
-    kids = np.flatnonzero(parent >= 0)
     left = np.zeros(v.shape, dtype=bool)
     # what a viewer may know of the zones' bounds: all of band_lo, or surely only allow_lo
     knowledge = [band_lo] if allow_lo is None or np.array_equal(allowed, band_lo) else [
@@ -352,7 +351,13 @@ def protect(
     # Every bound, sum and group stays inside a family (a top region and all below it), so
     # a round only looks again at the families whose states the last round changed: the
     # others' narrowed cells are what they were (the first round looks at every family).
-    family = _families(parent)
+    family = np.unique(_families(parent), return_inverse=True)[1]  # numbered 0, 1, ...
+
+    def families_of(rows: np.ndarray) -> np.ndarray:  # every row of the families of rows
+        touched = np.zeros(family.max() + 1, dtype=bool)
+        touched[family[rows]] = True
+        return touched[family]
+
     bad = np.zeros(v.shape, dtype=bool)
     again = np.ones(v.shape[0], dtype=bool)
     for _ in range(MAX_ROUNDS):
@@ -375,7 +380,16 @@ def protect(
         act[parent[rows[up]], days[up]] = True
         act[rows, days] = True
         act &= valid
-        if not _suppress_more(v, state, parent, kids, act, movable):
+        # ... in the families acted on and those the last round changed (a parent hidden
+        # there: its group's ranges become 'hidden' too); nothing else can change
+        part = np.flatnonzero(again | families_of(np.flatnonzero(act.any(axis=1))))
+        sub = _within(parent, part)
+        states = state[part]
+        done = _suppress_more(
+            v[part], states, sub, np.flatnonzero(sub >= 0), act[part], movable[part]
+        )
+        state[part] = states
+        if not done:
             # nothing left to hide among the children: hide a parent of a small level
             up_rows, up_days = parent[rows[up]], days[up]
             lift = (state[up_rows, up_days] == EXACT) & movable[up_rows, up_days]
@@ -383,8 +397,7 @@ def protect(
                 left = bad
                 break
             state[up_rows[lift], up_days[lift]] = HIDDEN
-        changed = np.flatnonzero((state != before).any(axis=1))
-        again = np.isin(family, family[changed])
+        again = families_of(np.flatnonzero((state != before).any(axis=1)))
     return state, left
 
 
