@@ -327,7 +327,9 @@ def protect(
     in (its siblings; its children) is made uniform (every range of the group becomes
     'hidden', so a complementary cell cannot be told from a primary one) and, if it already
     was, its smallest non-zero count still shown is hidden too (else a zero). When a group
-    has nothing left to hide, its parent is hidden if it is of a small level.
+    has nothing left to hide, its parent is hidden if it is of a small level. Every bound,
+    sum and group stays within a family (a top region and all below it): a round looks
+    again only at the families the last one changed.
     """
     v = np.asarray(values, dtype=float)
     parent = np.asarray(parent, dtype=np.int64)
