@@ -202,9 +202,8 @@ class CompressedStatic:
         self.app = app
         self.folder = Path(folder or file_util.get_static_dir()).resolve()
         self.kept = None if cache is None else cache / streamlit.__version__
-        self._memory: dict[Path, bytes | None] = {}
         self._lock = threading.Lock()
-        #: Request path -> (body, content type, gzip form) of the files answered so far.
+        #: A file's own path -> (body, content type, gzip form), for every file answered so far.
         self._answers: dict[str, tuple[bytes, bytes, bool]] = {}
 
     def wrap(self, app) -> CompressedStatic:
@@ -213,10 +212,8 @@ class CompressedStatic:
         return self
 
     def compressed(self, path: Path) -> bytes | None:
-        """The gzip form of ``path`` (made on first use, kept), or ``None`` if too small."""
-        with self._lock:
-            if path in self._memory:
-                return self._memory[path]
+        """The gzip form of ``path`` (made once per Streamlit version and kept under
+        :data:`CACHE`), or ``None`` if too small."""
         kept = None if self.kept is None else self.kept / path.relative_to(self.folder)
         packed = None
         with contextlib.suppress(OSError):
@@ -231,8 +228,6 @@ class CompressedStatic:
                         part = kept.with_name(f"{kept.name}.{os.getpid()}.part")
                         part.write_bytes(packed)
                         os.replace(part, kept.with_name(kept.name + ".gz"))
-        with self._lock:
-            self._memory[path] = packed
         return packed
 
     def load_all(self) -> None:
@@ -264,6 +259,10 @@ class CompressedStatic:
         target = self._file(path)
         if target is None:
             return None
+        own = "/" + target.relative_to(self.folder).as_posix()
+        with self._lock:  # another spelling of a file answered already
+            if own in self._answers:
+                return self._answers[own]
         body = self.compressed(target) if target.suffix in COMPRESSIBLE else None
         gzipped = body is not None
         if body is None and target.stat().st_size <= MAX_PLAIN:
@@ -274,9 +273,8 @@ class CompressedStatic:
         if kind.startswith("text/") or kind.endswith("javascript"):
             kind += "; charset=utf-8"
         found = (body, kind.encode(), gzipped)
-        if target.relative_to(self.folder).as_posix() == path.lstrip("/"):
-            with self._lock:  # a file's own path only: other spellings of it are not kept
-                self._answers[path] = found
+        with self._lock:  # under the file's own path: other spellings find it, never add one
+            self._answers[own] = found
         return found
 
     async def __call__(self, scope, receive, send) -> None:

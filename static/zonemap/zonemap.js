@@ -36,6 +36,8 @@
   const NAME_TEXT = "#212121";
   const NAME_FONT = "600 11px 'Source Sans Pro', 'DejaVu Sans', sans-serif";
   const GRID = 64;
+  // the zones' colours over what is under them (a tile layer, when one is configured)
+  const FILL_OPACITY = 0.8;
 
   // --- the Streamlit component protocol (components v1) --------------------------------------
   function send(type, data) {
@@ -413,7 +415,7 @@
               else ctx.fill("evenodd");
             };
             if (!speck) {  // a speck's colour is already in (_specks)
-              ctx.globalAlpha = 0.8;
+              ctx.globalAlpha = FILL_OPACITY;
               fill(colour);
               ctx.globalAlpha = 1;
             }
@@ -451,7 +453,7 @@
     },
 
     // The regions smaller than SPECK px on screen, each as the pixels of its box in its
-    // zone's colour (at 0.8 opacity, as the shapes), put into an image drawn at once: a
+    // zone's colour (at FILL_OPACITY, as the shapes), put into an image drawn at once: a
     // fillRect each cost 0.5 µs, 40 ms for all Indonesia's villages, the image 5-10 ms.
     _specks: function (ctx, f, groups) {
       const ratio = window.devicePixelRatio || 1, w = this._fill.width, h = this._fill.height;
@@ -467,7 +469,7 @@
             data = this._speckImage.data;
             data.fill(0);
           }
-          if (!rgba) rgba = rgbaOf(colour, 0.8);
+          if (!rgba) rgba = rgbaOf(colour, FILL_OPACITY);
           const left = (b[0] * f.s + f.dx) * ratio, top = (b[1] * f.s + f.dy) * ratio;
           const x0 = Math.round(left), y0 = Math.round(top);
           const x1 = Math.min(w, Math.max(x0 + 1, Math.round(left + Math.max(bw, 1) * ratio)));
