@@ -221,6 +221,33 @@ def test_prefetch_waits_until_no_map_has_been_asked_for_a_while(tiny_store: Stor
     assert pd.Timestamp("2021-07-12") in [day for _, day in started]
 
 
+def test_prefetch_waits_longer_after_a_view_of_more_regions(tiny_store: Store, monkeypatch):
+    """The browser draws a larger level for longer: the quiet the guesses wait for grows with
+    the regions of the level just shown."""
+    villages = len(service.regions(tiny_store, "village"))
+    assert villages > 1
+    monkeypatch.setattr(firstview, "QUIET_S", 0.2)
+    monkeypatch.setattr(firstview, "QUIET_PER_REGION_S", 0.8 / villages)
+    assert firstview.quiet_s(villages) == pytest.approx(1.0)
+    assert firstview.quiet_s(0) == pytest.approx(0.2)
+    started: list[float] = []
+
+    def record(store, scheme, level, day, lang, *, public) -> None:
+        if store is tiny_store:
+            started.append(time.monotonic())
+
+    monkeypatch.setattr(firstview, "day_views", record)
+    scheme = firstview.first_view(tiny_store)[0]
+    asked = time.monotonic()
+    firstview.prefetch(tiny_store, scheme, "village", pd.Timestamp("2021-07-10"), "id", public=True)
+    for _ in range(100):
+        if started:
+            break
+        time.sleep(0.05)
+    assert started, "the guesses never ran"
+    assert started[0] >= asked + 1.0  # not after QUIET_S alone
+
+
 def test_a_new_server_shows_the_last_weeks_public_villages_without_an_audit(
     tiny_store: Store, tmp_path: Path, monkeypatch, events, capsys
 ):

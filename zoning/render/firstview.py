@@ -33,6 +33,11 @@ NEIGHBOURS = (1, -1, 7, -7)
 #: that also serves the browser (a briefing laptop), the guesses took the CPU from both
 #: (a date step's days cost about 0.2 s of CPU at 8,563 villages).
 QUIET_S = 0.5
+#: ... and this much longer per region of the level shown: the browser's drawing after a view
+#: grows with the regions (83,402 villages: ~1 s after the page's run on a new server, while
+#: a day's guesses cost ~0.6 s of CPU each; started at 0.5 s they took the cores from the
+#: first visitor's map, whose decoding and painting then took three times as long).
+QUIET_PER_REGION_S = 8e-6
 
 
 def prepare(store: Store) -> None:
@@ -90,8 +95,9 @@ def warm(store: Store) -> None:
 
 
 _QUEUE: queue.Queue = queue.Queue(maxsize=64)
-#: When :func:`prefetch` was last called (``time.monotonic``): the last map view.
-_LAST_VIEW = [0.0]
+#: Until when (``time.monotonic``) the worker waits: the last map view (the last call of
+#: :func:`prefetch`) and :func:`quiet_s` of its level.
+_QUIET_UNTIL = [0.0]
 _WORKER: list[threading.Thread] = []
 _WORKER_LOCK = threading.Lock()
 
@@ -101,8 +107,8 @@ def prefetch(
 ) -> None:
     """Build the views of the days a date step reaches from ``day`` in the background
     (one worker thread per process, new requests dropped when it falls behind), once no
-    map has been asked for during :data:`QUIET_S`."""
-    _LAST_VIEW[0] = time.monotonic()
+    map has been asked for during :func:`quiet_s` of the level's regions."""
+    _QUIET_UNTIL[0] = time.monotonic() + quiet_s(len(service.regions(store, level)))
     dates = service.dates(store, level)
     day = pd.Timestamp(day).normalize()
     for step in NEIGHBOURS:
@@ -117,9 +123,15 @@ def prefetch(
             _WORKER[0].start()
 
 
+def quiet_s(regions: int) -> float:
+    """Seconds without a new view before the guesses start, after a view of ``regions``
+    regions: :data:`QUIET_S`, and :data:`QUIET_PER_REGION_S` more per region."""
+    return QUIET_S + QUIET_PER_REGION_S * max(regions, 0)
+
+
 def _quiet() -> None:
-    """Wait until no map view has been asked for during :data:`QUIET_S`."""
-    while (left := _LAST_VIEW[0] + QUIET_S - time.monotonic()) > 0:
+    """Wait until no map view has been asked for during the last view's :func:`quiet_s`."""
+    while (left := _QUIET_UNTIL[0] - time.monotonic()) > 0:
         time.sleep(left)
 
 
