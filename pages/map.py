@@ -9,7 +9,7 @@ import streamlit as st
 from ui import access, common, places
 from ui.measures import level_note
 from ui.region import region_panel
-from ui.zonemap import PRINT_CSS, zone_map
+from ui.zonemap import PRINT_CSS, new_shapes, zone_map
 from zoning.core.errors import InputError
 from zoning.core.i18n import format_number, pick, t, tn
 from zoning.core.text import escape_markdown, quote
@@ -125,7 +125,10 @@ if geometry.drawn:
     if clicked and clicked != st.query_params.get("region"):
         st.query_params["region"] = clicked
         st.rerun()
-    firstview.prefetch(store, scheme, level, day, lg, public=public)  # the date steps' days
+    firstview.prefetch(  # the date steps' days, once the browser is done with this view
+        store, scheme, level, day, lg, public=public,
+        new_shapes=any(new_shapes(key) for _, _, key in shown_maps),
+    )  # fmt: skip
 else:
     map_side.info(t("map.no_geometry", lg))
 

@@ -91,6 +91,9 @@ def zone_map(
     ``file_name`` names the PNG of the view the map offers, ``caption`` is written on it
     after the level (the scheme and the day).
     """
+    shapes = f"{key}__shapes"  # the shapes this map was last sent: see new_shapes
+    st.session_state[f"{key}__new_shapes"] = st.session_state.get(shapes) != geometry.digest
+    st.session_state[shapes] = geometry.digest
     url = _publish(geometry)
     view, tips = wire_view(view)
     if url:
@@ -130,6 +133,13 @@ def zone_map(
         st.session_state[seen] = click
         return value.get("code")
     return None
+
+
+def new_shapes(key: str) -> bool:
+    """Whether the map ``key`` was sent, in this run, shapes it was not sent before in this
+    session (a first view, another level): its browser then reads and draws them all,
+    where a date step only recolours them."""
+    return bool(st.session_state.get(f"{key}__new_shapes", True))
 
 
 _SCROLL_JS = """<script>

@@ -50,6 +50,22 @@ def test_view_is_kept_in_the_url(store):
     assert at.selectbox(key="level_select").value == "village"
 
 
+def test_the_date_steps_guesses_know_whether_the_browser_draws_new_shapes(store, monkeypatch):
+    """A first view or another level: the browser reads and draws the shapes, and the guesses
+    of the next days wait longer for it; a date step only recolours them."""
+    from zoning.render import firstview
+
+    told: list[bool] = []
+    monkeypatch.setattr(
+        firstview, "prefetch", lambda *a, new_shapes=True, **k: told.append(new_shapes)
+    )
+    at = open_map(level="regency", scheme="who-ct-2021", date="2021-07-10")
+    at.date_input(key="date_input").set_value(dt.date(2021, 7, 1)).run()
+    at.selectbox(key="level_select").set_value("village").run()
+    at.date_input(key="date_input").set_value(dt.date(2021, 7, 2)).run()
+    assert told == [True, False, True, False]
+
+
 def test_controls_change_the_view(store):
     at = open_map(level="regency", scheme="who-ct-2021", date="2021-07-10")
     at.selectbox(key="level_select").set_value("village").run()

@@ -221,6 +221,48 @@ def test_prefetch_waits_until_no_map_has_been_asked_for_a_while(tiny_store: Stor
     assert pd.Timestamp("2021-07-12") in [day for _, day in started]
 
 
+def test_a_store_that_fails_meanwhile_leaves_the_prefetch_worker_alive(
+    tiny_store: Store, monkeypatch, caplog
+):
+    """The store gone between a view and its guesses (a database restarted): the guess is
+    dropped with a warning, and the worker goes on with the next ones."""
+    monkeypatch.setattr(firstview, "QUIET_S", 0.0)
+    built: list[pd.Timestamp] = []
+
+    def record(store, scheme, level, day, lang, *, public) -> None:
+        if store is tiny_store:
+            built.append(day)
+
+    monkeypatch.setattr(firstview, "day_views", record)
+
+    def wait_built() -> None:
+        for _ in range(100):
+            if built:
+                return
+            time.sleep(0.05)
+
+    scheme = firstview.first_view(tiny_store)[0]
+    firstview.prefetch(tiny_store, scheme, "village", pd.Timestamp("2021-07-10"), "id", public=True)
+    wait_built()  # the worker is running
+    assert built
+    time.sleep(0.2)  # and done with those
+
+    class Gone:
+        url = "sqlite:///gone"
+
+        def data_version(self) -> int:
+            raise RuntimeError("server closed the connection unexpectedly")
+
+    built.clear()
+    version = tiny_store.data_version()
+    firstview._QUEUE.put((Gone(), scheme, "village", pd.Timestamp("2021-07-05"), "id", True, 1, 1))
+    day = pd.Timestamp("2021-07-06")
+    firstview._QUEUE.put((tiny_store, scheme, "village", day, "id", True, version, 1))
+    wait_built()
+    assert built == [day], "the worker died on the failing store"
+    assert "prefetching 2021-07-05" in caplog.text
+
+
 def test_prefetch_waits_longer_after_a_view_of_more_regions(tiny_store: Store, monkeypatch):
     """The browser draws a larger level for longer: the quiet the guesses wait for grows with
     the regions of the level just shown."""
@@ -246,6 +288,17 @@ def test_prefetch_waits_longer_after_a_view_of_more_regions(tiny_store: Store, m
         time.sleep(0.05)
     assert started, "the guesses never ran"
     assert started[0] >= asked + 1.0  # not after QUIET_S alone
+    started.clear()  # a date step: the shapes are only recoloured
+    asked = time.monotonic()
+    firstview.prefetch(
+        tiny_store, scheme, "village", pd.Timestamp("2021-07-12"), "id", public=True,
+        new_shapes=False,
+    )  # fmt: skip
+    for _ in range(100):
+        if started:
+            break
+        time.sleep(0.05)
+    assert started and asked + 0.2 <= started[0] < asked + 0.9
 
 
 def test_a_new_server_shows_the_last_weeks_public_villages_without_an_audit(

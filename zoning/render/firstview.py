@@ -33,10 +33,11 @@ NEIGHBOURS = (1, -1, 7, -7)
 #: that also serves the browser (a briefing laptop), the guesses took the CPU from both
 #: (a date step's days cost about 0.2 s of CPU at 8,563 villages).
 QUIET_S = 0.5
-#: ... and this much longer per region of the level shown: the browser's drawing after a view
-#: grows with the regions (83,402 villages: ~1 s after the page's run on a new server, while
-#: a day's guesses cost ~0.6 s of CPU each; started at 0.5 s they took the cores from the
-#: first visitor's map, whose decoding and painting then took three times as long).
+#: ... and this much longer per region of a level the browser draws anew (a first view):
+#: its reading and painting grow with the regions (83,402 villages: up to ~1.3 s after the
+#: page's run on a new server, while a day's guesses cost ~0.6 s of CPU each; started at
+#: 0.5 s they took the cores from the first visitor's map, which then took three times as
+#: long). A date step only recolours the shapes: its guesses wait :data:`QUIET_S`.
 QUIET_PER_REGION_S = 8e-6
 
 
@@ -103,12 +104,22 @@ _WORKER_LOCK = threading.Lock()
 
 
 def prefetch(
-    store: Store, scheme: Scheme, level: str, day: object, lang: str, *, public: bool
+    store: Store,
+    scheme: Scheme,
+    level: str,
+    day: object,
+    lang: str,
+    *,
+    public: bool,
+    new_shapes: bool = True,
 ) -> None:
     """Build the views of the days a date step reaches from ``day`` in the background
     (one worker thread per process, new requests dropped when it falls behind), once no
-    map has been asked for during :func:`quiet_s` of the level's regions."""
-    _QUIET_UNTIL[0] = time.monotonic() + quiet_s(len(service.regions(store, level)))
+    map has been asked for during :func:`quiet_s` of the level's regions if the browser is
+    drawing them anew (``new_shapes``: a first view, another level), else :data:`QUIET_S`
+    (a date step only recolours them)."""
+    regions = len(service.regions(store, level)) if new_shapes else 0
+    _QUIET_UNTIL[0] = time.monotonic() + quiet_s(regions)
     dates = service.dates(store, level)
     day = pd.Timestamp(day).normalize()
     for step in NEIGHBOURS:
@@ -139,9 +150,9 @@ def _work() -> None:
     while True:
         store, scheme, level, day, lang, public, version, step = _QUEUE.get()
         _quiet()
-        if store.data_version() != version:  # new data came: these views are old
-            continue
         try:
+            if store.data_version() != version:  # new data came: these views are old
+                continue
             # the next and the day before are kept like the day shown (stepping through
             # days is the common case: an old day shown goes before them); a week's steps
             # are guesses, dropped before the views people asked for
