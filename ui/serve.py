@@ -12,8 +12,9 @@ Streamlit's own front end sent compressed.
   (kept under :data:`CACHE`, made by the first start) and read from memory after.
 * :class:`MapFiles` answers requests for the map's files (``/app/static/geo/<digest>.zmg``:
   a level's shapes, detail tiles, tooltip files), which are named by their content: cached
-  by the browser for a year, so a returning visitor's map is not sent again, and compressed
-  for the wire once per file (Streamlit compressed them again on every request).
+  by the browser for a year, so a returning visitor's map is not sent again, and sent as
+  the gzip files they are with ``Content-Encoding: gzip`` (Streamlit compressed them again
+  on every request), so the browser inflates them off the page's thread.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ import socket
 import sys
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -319,24 +319,23 @@ class MapFiles:
 
     ``GET``/``HEAD`` of ``/app/static/geo/<20 hex digits>.zmg`` that exists in ``folder``
     (:data:`ui.zonemap.GEO_DIR`), with ``Cache-Control: public, immutable, max-age=...``: the
-    name is the digest of the content, so a name never stands for other bytes. A ZMG file is
-    gzip-compressed already (the map inflates it), yet deflating it again takes a fifth off
-    (the national coarse file: 1.20 to 0.97 MB), so a browser that takes gzip gets that form
-    (``Content-Encoding: gzip``, undone by the browser itself), made once per file and kept
-    in memory (:data:`KEEP_BYTES` at most); others get the file as stored. Anything else goes
-    to Streamlit (which serves the rest of ``static/``, and compressed these files again on
+    name is the digest of the content, so a name never stands for other bytes. The files are
+    gzip files (a level's shapes, detail tiles, tooltip values): a browser that takes gzip
+    gets one as stored with ``Content-Encoding: gzip``, so that its network thread inflates
+    it, not the map's page thread (which Streamlit's own page shares); another gets the
+    stored bytes and the map inflates them. Deflating the files again, as this did before,
+    took 1-3 % off real boundaries (a fifth off the generated national file's regular names)
+    and cost a new server ~0.1 s of CPU per file on its first request. Anything else goes to
+    Streamlit (which serves the rest of ``static/``, and compressed these files again on
     every request).
     """
 
     PATH = re.compile(r"^/app/static/geo/([0-9a-f]{20}\.zmg)$")
-    #: At most this many bytes of recompressed files kept (the least recently sent go first).
-    KEEP_BYTES = 48 * 2**20
+    GZIP = b"\x1f\x8b"
 
     def __init__(self, folder: Path | None = None):
         self.folder = folder
         self.app = None
-        self._packed: OrderedDict[str, bytes | None] = OrderedDict()  # None: not smaller
-        self._lock = threading.Lock()
 
     def wrap(self, app) -> MapFiles:
         """This middleware around ``app`` (Starlette builds middleware as ``factory(app)``)."""
@@ -357,25 +356,10 @@ class MapFiles:
         return path if path.is_file() else None
 
     def body(self, path: Path, gzipped: bool) -> tuple[bytes, bool]:
-        """The bytes to send for ``path`` and whether they are its gzip form."""
-        with self._lock:
-            if gzipped and path.name in self._packed:
-                self._packed.move_to_end(path.name)  # recently sent: the last to go
-                packed = self._packed[path.name]
-                if packed is not None:
-                    return packed, True
-                gzipped = False
+        """The bytes to send for ``path`` and whether they go as a gzip encoding of what the
+        browser is to see (``gzipped``: the browser takes gzip)."""
         data = path.read_bytes()
-        if not gzipped:
-            return data, False
-        packed = gzip.compress(data, compresslevel=6, mtime=0)
-        kept = packed if len(packed) < len(data) else None
-        with self._lock:
-            self._packed[path.name] = kept
-            total = sum(len(b) for b in self._packed.values() if b is not None)
-            while total > self.KEEP_BYTES and self._packed:
-                total -= len(self._packed.popitem(last=False)[1] or b"")
-        return (kept, True) if kept is not None else (data, False)
+        return data, gzipped and data[:2] == self.GZIP
 
     async def __call__(self, scope, receive, send) -> None:
         path = self._file(scope)

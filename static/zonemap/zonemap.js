@@ -57,17 +57,23 @@
   });
 
   // --- reading ZMG into Web Mercator "world" coordinates (0..1) --------------------------------
+  // The map's files are gzip files. The dashboard's server sends them with Content-Encoding
+  // gzip, so they arrive inflated by the browser's network thread; served otherwise (plain
+  // Streamlit, a proxy) they arrive as stored, and are inflated here.
   async function fetched(url) {
     const response = await fetch(url);
     if (!response.ok) throw new Error("HTTP " + response.status);
-    const plain = response.body.pipeThrough(new DecompressionStream("gzip"));
-    return new Uint8Array(await new Response(plain).arrayBuffer());
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    return bytes[0] === 0x1f && bytes[1] === 0x8b ? new Uint8Array(await inflated(bytes)) : bytes;
+  }
+
+  function inflated(raw) {
+    const plain = new Blob([raw]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(plain).arrayBuffer();
   }
 
   function unzipped(base64) {
-    const raw = Uint8Array.from(atob(base64), function (c) { return c.charCodeAt(0); });
-    const plain = new Blob([raw]).stream().pipeThrough(new DecompressionStream("gzip"));
-    return new Response(plain).arrayBuffer();
+    return inflated(Uint8Array.from(atob(base64), function (c) { return c.charCodeAt(0); }));
   }
 
   async function bytesOf(args) {
