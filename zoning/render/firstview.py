@@ -35,7 +35,7 @@ NEIGHBOURS = (1, -1, 7, -7)
 QUIET_S = 0.5
 #: ... and this much longer per region of a level the browser draws anew (a first view):
 #: its reading and painting grow with the regions (83,402 villages: up to ~1.3 s after the
-#: page's run on a new server, while a day's guesses cost ~0.6 s of CPU each; started at
+#: page's run on a new server, while a day's guesses cost ~0.55 s of CPU each; started at
 #: 0.5 s they took the cores from the first visitor's map, which then took three times as
 #: long). A date step only recolours the shapes: its guesses wait :data:`QUIET_S`.
 QUIET_PER_REGION_S = 8e-6
