@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from test_linelist_splits import COVERS, _csv, _fresh, _rows, template_db  # noqa: F401 (a fixture)
 
 import zoning.intake.linelist as linelist
+import zoning.intake.nik as nik
 from zoning.intake.linelist import import_linelist
 from zoning.intake.nik import factorize_digits
 from zoning.store import Store, access
@@ -81,11 +82,14 @@ def _reference():
 
 
 @contextmanager
-def _fast(rows_per_statement: int):
+def _fast(rows_per_statement: int, helper: bool = False):
     """Import the fast way, with few rows per statement (so that a file of a few rows has
-    whole statements and a remainder)."""
+    whole statements and a remainder); ``helper``: the people's keys made by a helper
+    process however few they are."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(access, "_ROWS_PER_STATEMENT", rows_per_statement)
+        if helper:
+            mp.setattr(nik, "KEYS_APART", 1)
         yield
 
 
@@ -103,6 +107,7 @@ def _stored(store: Store) -> dict[str, list[tuple]]:
     later=_rows(),
     rows_per_statement=st.integers(1, 5),
     covers=st.booleans(),
+    helper=st.booleans(),
 )
 def test_fuzz_the_fast_import_stores_what_the_reference_stores(
     template_db,  # noqa: F811 (the fixture imported above)
@@ -111,6 +116,7 @@ def test_fuzz_the_fast_import_stores_what_the_reference_stores(
     later,
     rows_per_statement,
     covers,
+    helper,
 ):
     folder = tmp_path_factory.mktemp("fast")
     fast = _fresh(template_db, folder, "fast")
@@ -119,7 +125,7 @@ def test_fuzz_the_fast_import_stores_what_the_reference_stores(
     try:
         for k, rows in enumerate((first, later)):  # a first import, then one into cases
             outcomes = []
-            for store, mode in ((fast, _fast(rows_per_statement)), (plain, _reference())):
+            for store, mode in ((fast, _fast(rows_per_statement, helper)), (plain, _reference())):
                 with mode:
                     try:
                         result = import_linelist(store, _csv(rows), filename=f"{k}.csv", **options)

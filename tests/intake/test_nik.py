@@ -190,6 +190,73 @@ def test_keys_of_niks_as_numbers_are_the_keys_of_their_16_digits(numbers):
     assert h.number_keys(np.array(numbers, dtype=np.int64)) == h.keys(texts)
 
 
+def _many_numbers(n: int = 500) -> np.ndarray:
+    rng = np.random.default_rng(3)
+    return np.unique(3301010101900001 + rng.integers(0, 10**9, n))
+
+
+def test_keys_made_by_a_helper_process_are_the_keys_made_here(monkeypatch):
+    monkeypatch.setattr(N, "KEYS_APART", 1)
+    h, numbers = NikHasher(SECRET), _many_numbers()
+    later = h.number_keys_begun(numbers)
+    assert later._process is not None  # a helper was started (Linux: memory files)
+    helper = later._process
+    assert later.result() == h.number_keys(numbers)
+    assert helper.returncode == 0  # it answered, and has ended
+    assert later._files is None  # its memory files are closed
+    few = numbers[:10]  # below KEYS_APART: made here, no process
+    monkeypatch.setattr(N, "KEYS_APART", 100)
+    alone = h.number_keys_begun(few)
+    assert alone._process is None and alone.result() == h.number_keys(few)
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        "import sys; sys.stdout.write('0' * 64 * 400)",  # the right length, wrong keys
+        "import sys; sys.stdout.write('ab')",  # too short
+        "import sys; sys.exit(3)",  # a failure
+        "import os; os.kill(os.getpid(), 9)",  # killed
+    ],
+)
+def test_a_helper_that_fails_leaves_the_keys_to_this_process(monkeypatch, program):
+    monkeypatch.setattr(N, "KEYS_APART", 1)
+    monkeypatch.setattr(N, "_HELPER", program)
+    h, numbers = NikHasher(SECRET), _many_numbers()
+    assert h.number_keys_begun(numbers).result() == h.number_keys(numbers)
+
+
+def test_no_interpreter_to_start_leaves_the_keys_to_this_process(monkeypatch):
+    monkeypatch.setattr(N, "KEYS_APART", 1)
+    monkeypatch.setattr(N.sys, "executable", "/nonexistent/python")
+    h, numbers = NikHasher(SECRET), _many_numbers()
+    later = h.number_keys_begun(numbers)
+    assert later._process is None and later._files is None
+    assert later.result() == h.number_keys(numbers)
+
+
+def test_the_helper_is_given_no_key_and_no_nik_but_through_memory(monkeypatch):
+    monkeypatch.setattr(N, "KEYS_APART", 1)
+    started = []
+    real = N.subprocess.Popen
+
+    def spy(args, **kwargs):
+        started.append((args, kwargs))
+        return real(args, **kwargs)
+
+    monkeypatch.setattr(N.subprocess, "Popen", spy)
+    h, numbers = NikHasher(SECRET), _many_numbers()
+    later = h.number_keys_begun(numbers)
+    later.cancel()  # not wanted after all: stopped, its files closed
+    assert later._process is None and later._files is None
+    ((args, kwargs),) = started
+    told = " ".join(args) + repr(kwargs)
+    assert SECRET.hex() not in told and repr(SECRET)[2:-1] not in told
+    assert not any(str(n) in told for n in numbers)
+    assert "env" not in kwargs and {"-I", "-S"} <= set(args)
+    assert isinstance(kwargs["stdin"], int) and isinstance(kwargs["stdout"], int)  # memfd
+
+
 def test_key_of_an_invalid_nik_raises_without_the_value():
     with pytest.raises(ValueError) as info:
         NikHasher(SECRET).key("337401010190001")

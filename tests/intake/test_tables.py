@@ -620,6 +620,8 @@ def test_a_table_with_too_many_rows_is_refused_before_it_is_parsed(monkeypatch):
         b"a,b\n,\n1,2\n",  # a row of empty cells
         b"a,b\n1,2\n\n3,4\n",  # a blank row keeps its number
         b"\n\na,b\n1,2\n",  # blank lines before the header
+        "a,b\n\u00a0x\u00a0,\u2003y\n".encode(),  # no-break and em spaces around cells
+        b"a,b\n\x0bx\x0c,y\t\n\x1c1,2\x1f\n",  # control characters around cells
     ],
 )
 def test_fast_reader_reads_like_read_cells(data):
@@ -636,7 +638,30 @@ def _same_table(fast, slow):
     assert fast.notes == slow.notes
 
 
-cell = st.text(alphabet='ab ,;"\n\t1é', max_size=6)
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"a,b\n" + b"1,2\n" * 10 + "Caf\u00e9,3\n".encode(),  # UTF-8 past the decoded head
+        b"a,b\n" + b"1,2\n" * 10 + "Caf\u00e9,3\n".encode("cp1252"),  # not UTF-8 past it
+        b"a_long_header,another_one\n1,2\n3,4\n",  # a header longer than the head
+        b'a,"b\nc"\n1,2\n',  # a header whose quoted name spans lines past the head
+    ],
+)
+def test_fast_reader_reads_past_its_decoded_head_like_read_cells(monkeypatch, data):
+    monkeypatch.setattr(tables, "_HEAD_BYTES", 8)  # the header and delimiter from 8 bytes
+    _same_table(tables.read_cells_fast(data), tables.read_cells(data))
+
+
+def test_fast_reader_keeps_cells_without_spaces_around_them_as_read():
+    import pyarrow as pa
+
+    plain = pa.chunked_array([pa.array(["a b", "", "x"]), pa.array(["1"])])
+    assert tables._stripped(plain) is plain  # nothing to strip: no new column made
+    spaced = pa.chunked_array([pa.array(["a", "b "]), pa.array(["\u00a0c"])])
+    assert tables._stripped(spaced).to_pylist() == ["a", "b", "c"]
+
+
+cell = st.text(alphabet='ab ,;"\n\t1é\u00a0\x0b', max_size=6)
 
 
 @settings(max_examples=200, deadline=None)

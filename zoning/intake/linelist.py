@@ -50,6 +50,7 @@ from zoning.intake.nik import (
     FINGERPRINT_META,
     SECRET_ENV,
     STORED_AS_NUMBER,
+    KeysLater,
     NikHasher,
     NikKeyError,
     address_message,
@@ -1356,16 +1357,17 @@ def _houses(frame: pd.DataFrame, hasher: NikHasher) -> np.ndarray:
 
 def _people(
     niks: pd.Series, valid: np.ndarray, numbers: np.ndarray | None, hasher: NikHasher
-) -> tuple[np.ndarray, list[str]]:
+) -> tuple[np.ndarray, KeysLater]:
     """The person of each ``valid`` row (numbered in order of first appearance) and the
-    distinct people's keys; told apart by ``numbers`` (the NIKs as numbers) when given, else
+    distinct people's keys, begun (:meth:`NikHasher.number_keys_begun`: on another core
+    when there are many); told apart by ``numbers`` (the NIKs as numbers) when given, else
     by the texts."""
     if numbers is None:
         codes, uniques = factorize_digits(niks.to_numpy(dtype=object)[valid])
-        return codes, hasher.keys(uniques.tolist())
+        return codes, KeysLater.ready(hasher.keys(uniques.tolist()))
     # what factorize_digits does after reading the digits (no text made of each NIK)
     codes, uniques = pd.factorize(numbers[valid])
-    return codes, hasher.number_keys(uniques)
+    return codes, hasher.number_keys_begun(uniques)
 
 
 def _keyed(
@@ -1383,7 +1385,13 @@ def _keyed(
     (``person`` numbers them).
     """
     unverified = frame["unverified"].to_numpy(dtype=bool)
-    codes, keys = _people(frame["nik"], ~unverified, numbers, hasher)
+    codes, later = _people(frame["nik"], ~unverified, numbers, hasher)
+    try:  # the households while the people's keys are made on the other core
+        house = _houses(frame, hasher)
+    except BaseException:
+        later.cancel()
+        raise
+    keys = later.result()
     rows = frame["row"].to_numpy(np.int64)
     loose = hasher.row_keys(file_sha256, rows[unverified].tolist())
     person = np.empty(len(frame), dtype=object)
@@ -1392,8 +1400,6 @@ def _keyed(
     number[~unverified] = codes
     person[unverified] = loose
     number[unverified] = len(keys) + np.arange(len(loose))
-
-    house = _houses(frame, hasher)
     cases = pd.DataFrame(
         {
             "person_key": pd.Series(person, dtype=object),

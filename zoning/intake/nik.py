@@ -24,6 +24,8 @@ import hashlib
 import os
 import re
 import secrets
+import subprocess
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -127,12 +129,13 @@ def check_nik_numbers(values: pd.Series) -> tuple[pd.Series, dict[int, str], np.
     digits, read once, serve the later checks (:func:`prefix_unknown_numbers`)."""
     n = len(values)
     text = pd.Series(values, dtype="str").reset_index(drop=True)
-    where, digits = _sixteen_digits(text)
     ok = np.zeros(n, dtype=bool)
     numbers = np.zeros(n, dtype=np.int64)
-    if len(where):
-        ok[where] = _structure_ok(digits)
-        numbers[where] = _as_numbers(digits)
+    for start in range(0, n, _CHUNK):  # small arrays, made again and again in the same memory
+        where, digits = _sixteen_digits(text.iloc[start : start + _CHUNK])
+        if len(where):
+            ok[start + where] = _structure_ok(digits)
+            numbers[start + where] = _as_numbers(digits)
     numbers[~ok] = 0
     niks = text.where(ok)
     problems: dict[int, str] = {}
@@ -150,6 +153,13 @@ def check_nik_numbers(values: pd.Series) -> tuple[pd.Series, dict[int, str], np.
     return niks, problems, numbers
 
 
+#: Cells checked at a time by :func:`check_nik_numbers`: its arrays (16 bytes and more a
+#: cell) stay a few megabytes, which the allocator hands out again from chunk to chunk,
+#: instead of hundreds of megabytes of new memory for a million cells (on a virtual machine
+#: each new page can cost more than the work done on it).
+_CHUNK = 65_536
+
+
 def _as_numbers(digits: np.ndarray) -> np.ndarray:
     """A (16, n) array of digits as n int64 numbers (16 digits fit in 63 bits)."""
     out = np.zeros(digits.shape[1], dtype=np.int64)
@@ -163,7 +173,8 @@ def sixteen_digit_cells(values: pd.Series) -> np.ndarray:
     """Which cells are exactly 16 ASCII digits (fast; no other check)."""
     text = pd.Series(values, dtype="str").reset_index(drop=True)
     out = np.zeros(len(text), dtype=bool)
-    out[_sixteen_digits(text)[0]] = True
+    for start in range(0, len(text), _CHUNK):  # as check_nik_numbers: small arrays
+        out[start + _sixteen_digits(text.iloc[start : start + _CHUNK])[0]] = True
     return out
 
 
@@ -199,13 +210,19 @@ def _sixteen_digits(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def nik_messages(numbers: np.ndarray) -> list[bytes]:
     """What :meth:`NikHasher.keys` hashes for each NIK (``nik:`` and its 16 digits), from
     the NIKs as numbers, made as one block of bytes."""
+    block = _message_block(numbers)
+    return block.view(f"S{block.shape[1]}").ravel().tolist()
+
+
+def _message_block(numbers: np.ndarray) -> np.ndarray:
+    """:func:`nik_messages` as one (n, 20) array of bytes, a message a row."""
     value = np.asarray(numbers, dtype=np.int64).copy()
     block = np.empty((len(value), 4 + NIK_LENGTH), dtype=np.uint8)
     block[:, :4] = np.frombuffer(b"nik:", dtype=np.uint8)
     for k in range(NIK_LENGTH - 1, -1, -1):  # the digits from the last one
         value, digit = np.divmod(value, 10)
         block[:, 4 + k] = digit + 48
-    return block.view(f"S{4 + NIK_LENGTH}").ravel().tolist()
+    return block
 
 
 def factorize_digits(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -314,7 +331,7 @@ class NikHasher:
         The key, from :func:`load_or_create_secret` (at least 16 bytes).
     """
 
-    __slots__ = ("_inner", "_outer")
+    __slots__ = ("_inner", "_outer", "_padded")
 
     def __init__(self, secret: bytes):
         if not isinstance(secret, bytes | bytearray) or len(secret) < 16:
@@ -323,6 +340,7 @@ class NikHasher:
         if len(key) > 64:
             key = hashlib.sha256(key).digest()
         key = key.ljust(64, b"\0")
+        self._padded = key  # for a helper process (KeysLater), in memory only
         # HMAC = H((K ^ opad) || H((K ^ ipad) || m)); the padded-key states are computed
         # once and copied per message, which is twice as fast as hmac.new per message.
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
@@ -366,6 +384,22 @@ class NikHasher:
         for their 16 digits, without making a text of each."""
         return self._macs(nik_messages(numbers))
 
+    def number_keys_begun(self, numbers: np.ndarray) -> KeysLater:
+        """:meth:`number_keys`, computed on another core while the caller goes on.
+
+        From :data:`KEYS_APART` NIKs on, a helper process (this Python, isolated: no site,
+        no environment, no working folder) hashes them, and :meth:`KeysLater.result` waits
+        for its keys. The key and the NIKs reach it through a file in memory (see
+        :class:`KeysLater`), never its command line, environment or a file on disk.
+        Whatever goes wrong there (no interpreter to start, a killed helper, a wrong
+        answer: its first and last keys are checked here) is not an error: the keys are
+        then computed in this process, as :meth:`number_keys` does.
+        """
+        numbers = np.asarray(numbers, dtype=np.int64)
+        if len(numbers) < KEYS_APART:
+            return KeysLater(self, numbers, None)
+        return KeysLater(self, numbers, self._padded)
+
     def row_keys(self, file_sha256: str, rows: Iterable[int]) -> list[str]:
         """Keys of rows of one file (its sha256) that have no valid NIK: each row a key of
         its own, never a person's, and the same again only for the same row of the same
@@ -391,6 +425,135 @@ class NikHasher:
     def fingerprint(self) -> str:
         """An HMAC of a constant: tells keys apart without revealing them."""
         return self._mac(b"zoning:nik-key-fingerprint:v1")
+
+
+#: From how many NIKs :meth:`NikHasher.number_keys_begun` hashes in a helper process: below,
+#: starting one (~40 ms) costs more than it saves.
+KEYS_APART = 100_000
+
+#: The share of the keys the helper makes; this process makes the rest while it waits. The
+#: helper also starts, reads and writes, so its share is made to end with this process's
+#: (a million rows on 2 cores: the households' keys here meanwhile).
+HELPER_SHARE = 0.8
+
+#: The helper's program: HMAC-SHA256 of fixed-width messages read from stdin (the padded key,
+#: the width and the count as 4-byte little-endian numbers, then the messages), each key
+#: written to stdout as 64 hexadecimal characters. Only the standard library, nothing shared.
+_HELPER = """
+import hashlib, sys
+data = sys.stdin.buffer.read()
+key = data[:64]
+width, n = int.from_bytes(data[64:68], "little"), int.from_bytes(data[68:72], "little")
+inner0 = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+outer0 = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+out = []
+for at in range(72, 72 + width * n, width):
+    inner = inner0.copy()
+    inner.update(data[at : at + width])
+    outer = outer0.copy()
+    outer.update(inner.digest())
+    out.append(outer.hexdigest())
+sys.stdout.buffer.write("".join(out).encode("ascii"))
+"""
+
+
+class KeysLater:
+    """Person keys being computed (:meth:`NikHasher.number_keys_begun`); :meth:`result`
+    gives them, in the order of the numbers.
+
+    The helper reads its input from, and writes its keys to, files that live in memory only
+    (``memfd``: no name on any disk), so nothing in this process has to feed it meanwhile.
+    Where there is no such file (not Linux), the keys are computed by :meth:`result`.
+    """
+
+    def __init__(self, hasher: NikHasher, numbers: np.ndarray, padded_key: bytes | None):
+        self._hasher, self._numbers = hasher, numbers
+        self._ready: list[str] | None = None
+        self._process: subprocess.Popen | None = None
+        self._files: tuple[int, int] | None = None
+        self._apart = 0  # how many of the first numbers the helper hashes
+        apart = int(len(numbers) * HELPER_SHARE)
+        if padded_key is None or not hasattr(os, "memfd_create") or not apart:
+            return
+        self._apart = apart
+        block = _message_block(numbers[: self._apart])
+        width, n = block.shape[1].to_bytes(4, "little"), self._apart.to_bytes(4, "little")
+        given = os.memfd_create("zoning-keys-in", os.MFD_CLOEXEC)
+        keys = os.memfd_create("zoning-keys-out", os.MFD_CLOEXEC)
+        self._files = (given, keys)
+        try:
+            with open(given, "wb", closefd=False) as out:
+                out.write(padded_key + width + n)
+                out.write(memoryview(block).cast("B"))
+            os.lseek(given, 0, os.SEEK_SET)
+            self._process = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-c", _HELPER],
+                stdin=given,
+                stdout=keys,
+                stderr=subprocess.DEVNULL,
+            )
+        except OSError:  # no interpreter to start, no memory: the keys are made here
+            self._close()
+
+    @classmethod
+    def ready(cls, keys: list[str]) -> KeysLater:
+        """Keys already made, as :meth:`result` gives them."""
+        out = cls.__new__(cls)
+        out._ready, out._process, out._files = list(keys), None, None
+        return out
+
+    def result(self) -> list[str]:
+        """The keys (the helper's share waited for, the rest computed here; all of them
+        here if the helper failed)."""
+        if self._ready is not None:
+            return self._ready
+        n, numbers = self._apart, self._numbers[: self._apart]
+        rest = self._hasher.number_keys(self._numbers[n:])
+        out = b""
+        if self._process is not None:
+            try:  # the longest a helper may take: far more than a slow machine needs
+                self._process.wait(timeout=60 + n * 2e-5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            if self._process.returncode == 0:
+                out = _read_all(self._files[1])
+        self._close()
+        keys = []
+        if len(out) == 64 * n and n:
+            text = out.decode("ascii", errors="replace")
+            keys = [text[at : at + 64] for at in range(0, 64 * n, 64)]
+            if keys[0] + keys[-1] != "".join(self._hasher.number_keys(numbers[[0, -1]])):
+                keys = []  # a wrong answer: not used
+        if len(keys) != n:
+            keys = self._hasher.number_keys(numbers)
+        keys.extend(rest)
+        return keys
+
+    def cancel(self) -> None:
+        """Stop the helper, if any (the keys are no longer wanted)."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._close()
+
+    def _close(self) -> None:
+        for fd in self._files or ():
+            os.close(fd)
+        self._files, self._process = None, None
+
+
+def _read_all(fd: int) -> bytes:
+    """The whole content of a file descriptor of a regular file, from its start."""
+    size = os.fstat(fd).st_size
+    parts, at = [], 0
+    while at < size:
+        part = os.pread(fd, size - at, at)
+        if not part:
+            break
+        parts.append(part)
+        at += len(part)
+    return b"".join(parts)
 
 
 def household_message(value: object, scope: str = "") -> bytes | None:

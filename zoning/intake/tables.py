@@ -13,6 +13,7 @@ or over the cells that are wrong.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import html
@@ -285,16 +286,20 @@ def read_cells_fast(data: bytes) -> Table:
         return read_cells(data)
     if not data.strip() or data[:2] in _UTF16_BOMS or b"\x00" in data:
         return read_cells(data)
+    # the header from the file's first megabytes; the rest is checked to be UTF-8 by
+    # pyarrow (a million rows decoded into one Python text would only be thrown away)
+    cut = len(data) > _HEAD_BYTES
     try:
-        text = data.decode("utf-8-sig")
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(data[:_HEAD_BYTES], final=not cut)
     except UnicodeDecodeError:
         return read_cells(data)
     check_line_length(data)
     delimiter = sniff_delimiter(text)
-    header = next(csv.reader(_lines(text), delimiter=delimiter), [])
+    lines = _lines(text)
+    header = next(csv.reader(lines, delimiter=delimiter), [])
     names = [h.strip().lower() for h in header]
-    if not any(names) or len(set(names)) < len(names):
-        return read_cells(data)
+    if not any(names) or len(set(names)) < len(names) or (cut and next(lines, None) is None):
+        return read_cells(data)  # (or a header that does not end in the first megabytes)
     keys = [f"c{i}" for i in range(len(names))]
     body = pa.py_buffer(data).slice(3 if data.startswith(_UTF8_BOM) else 0)  # the text's bytes
     try:
@@ -316,7 +321,7 @@ def read_cells_fast(data: bytes) -> Table:
         return read_cells(data)
     dtype = pd.StringDtype("pyarrow", na_value=np.nan)
     frame = pd.DataFrame(
-        {name: pd.Series(table.column(k), dtype=dtype).str.strip() for name, k in zip(
+        {name: pd.Series(_stripped(table.column(k)), dtype=dtype) for name, k in zip(
             names, keys, strict=True)}
     )  # fmt: skip
     frame.index = pd.RangeIndex(2, 2 + len(frame))  # spreadsheet rows: the header is row 1
@@ -330,6 +335,33 @@ def read_cells_fast(data: bytes) -> Table:
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+#: How much of a file :func:`read_cells_fast` decodes to find its header and delimiter.
+_HEAD_BYTES = 4 * MAX_LINE
+
+
+def _stripped(column):
+    """A pyarrow text column without spaces around its cells (what ``str.strip`` gives),
+    made anew only when some cell starts or ends with a byte that may be a space (a control
+    character, a space, or a byte of a non-ASCII character such as a no-break space)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for chunk in column.chunks:
+        if chunk.null_count or chunk.type != pa.string():
+            return pc.utf8_trim_whitespace(column)
+        offsets, data = chunk.buffers()[1:3]
+        if data is None:
+            continue
+        at = np.frombuffer(offsets, dtype=np.int32)[chunk.offset : chunk.offset + len(chunk) + 1]
+        begin, end = at[:-1], at[1:]
+        filled = end > begin
+        body = np.frombuffer(data, dtype=np.uint8)
+        ends = np.concatenate([body[begin[filled]], body[end[filled] - 1]])
+        if ((ends <= 32) | (ends >= 128)).any():
+            return pc.utf8_trim_whitespace(column)
+    return column
 
 
 def _lines(text: str) -> Iterator[str]:
