@@ -387,9 +387,10 @@ class NikHasher:
     def number_keys_begun(self, numbers: np.ndarray) -> KeysLater:
         """:meth:`number_keys`, computed on another core while the caller goes on.
 
-        From :data:`KEYS_APART` NIKs on, a helper process (this Python, isolated: no site,
-        no environment, no working folder) hashes them, and :meth:`KeysLater.result` waits
-        for its keys. The key and the NIKs reach it through a file in memory (see
+        From :data:`KEYS_APART` NIKs on, a helper process (this Python, isolated: ``-I -S``,
+        so no site packages, no ``PYTHON*`` variables and no working folder on its path)
+        hashes most of them, and :meth:`KeysLater.result` makes the rest and waits for its
+        keys. The key and the NIKs reach it through a file in memory (see
         :class:`KeysLater`), never its command line, environment or a file on disk.
         Whatever goes wrong there (no interpreter to start, a killed helper, a wrong
         answer: its first and last keys are checked here) is not an error: the keys are
