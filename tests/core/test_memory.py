@@ -54,3 +54,43 @@ def test_large_blocks_go_back_to_the_system_unless_the_operator_chose(monkeypatc
     monkeypatch.setattr(memory, "_libc", lambda: None)
     assert memory.return_large_blocks() is False
     assert len(calls) == 1
+
+
+def test_pyarrow_allocates_from_the_c_library_inside_and_as_before_after(monkeypatch):
+    import threading
+
+    import pyarrow as pa
+
+    monkeypatch.delenv(memory.ARROW_POOL_ENV, raising=False)
+    before = pa.default_memory_pool().backend_name
+    assert before != "system"  # pyarrow's wheels default to mimalloc or jemalloc
+    entered, leave = threading.Event(), threading.Event()
+    seen = []
+
+    def other():
+        with memory.arrow_system_allocator() as used:
+            seen.append((used, pa.default_memory_pool().backend_name))
+            entered.set()
+            leave.wait(10)
+        seen.append(pa.default_memory_pool().backend_name)
+
+    with memory.arrow_system_allocator() as used:
+        assert used and pa.default_memory_pool().backend_name == "system"
+        thread = threading.Thread(target=other)
+        thread.start()
+        assert entered.wait(10)
+    # the other thread is still inside: still the C library's allocator
+    assert pa.default_memory_pool().backend_name == "system"
+    leave.set()
+    thread.join(10)
+    assert seen == [(True, "system"), before]  # the last one out put the default back
+    assert pa.default_memory_pool().backend_name == before
+
+
+def test_the_operators_arrow_allocator_stands(monkeypatch):
+    import pyarrow as pa
+
+    monkeypatch.setenv(memory.ARROW_POOL_ENV, "jemalloc")
+    before = pa.default_memory_pool().backend_name
+    with memory.arrow_system_allocator() as used:
+        assert not used and pa.default_memory_pool().backend_name == before

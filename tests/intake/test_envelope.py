@@ -330,3 +330,27 @@ def test_a_nik_in_the_file_name_is_stored_nowhere(tiny_store, name):
     record = tiny_store.uploads().set_index("id").loc[result.upload_id]
     assert "3315061507850018" not in record["filename"]
     assert "3315061507850018" not in record["report"] and "[number hidden]" in record["report"]
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_an_import_reads_its_file_with_the_c_librarys_allocator(tiny_store, name, monkeypatch):
+    """pyarrow's default allocator costs an import much time in the kernel (see
+    zoning.core.memory): every kind reads with the C library's, and the default is back
+    after."""
+    import pyarrow as pa
+
+    from zoning.core.memory import ARROW_POOL_ENV
+
+    monkeypatch.delenv(ARROW_POOL_ENV, raising=False)
+    kind = type(FILES[name][0]())
+    seen = []
+    read = kind.read
+
+    def spy(self, *args):
+        seen.append(pa.default_memory_pool().backend_name)
+        return read(self, *args)
+
+    monkeypatch.setattr(kind, "read", spy)
+    before = pa.default_memory_pool().backend_name
+    assert run(tiny_store, name, FILES[name][1]).upload_id is not None
+    assert seen == ["system"] and pa.default_memory_pool().backend_name == before

@@ -204,3 +204,24 @@ def test_copy_into_postgresql_stores_what_sqlite_stores(
     finally:
         lite.engine.dispose()
         pg.engine.dispose()
+
+
+@fuzz(300)
+@given(
+    cells=st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "", "c d", "é"])), max_size=30),
+    data=st.data(),
+)
+def test_fuzz_kept_rows_factorize_as_a_copy_of_them_would(cells, data):
+    """The line list's valid rows are read by their codes in the whole column
+    (``_kept_factorized``), not from a copy of their texts: the same codes and values."""
+    series = pd.Series(cells, dtype="str", index=range(2, 2 + len(cells)))
+    keep = np.array(
+        data.draw(st.lists(st.integers(0, len(cells) - 1), unique=True)) if cells else [],
+        dtype=np.int64,
+    )
+    keep.sort()
+    codes, uniques, index = linelist._kept_factorized(series, keep)
+    want_codes, want_uniques = pd.factorize(series.iloc[keep])
+    assert codes.tolist() == want_codes.tolist()
+    assert list(uniques) == list(want_uniques)
+    assert index.tolist() == series.index[keep].tolist()

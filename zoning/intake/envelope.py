@@ -36,6 +36,7 @@ from typing import ClassVar
 import pandas as pd
 
 from zoning.core.errors import InputError
+from zoning.core.memory import arrow_system_allocator
 from zoning.intake import tables
 from zoning.intake.report import ImportResult, Report, UploadRejected
 from zoning.store import Store, Transaction
@@ -183,6 +184,13 @@ def import_file(
     InputError
         The kind cannot use the file at all (an unreadable boundary file...).
     """
+    with arrow_system_allocator():  # see zoning.core.memory: much less time in the kernel
+        return _import_file(store, kind, source, filename, author)
+
+
+def _import_file(
+    store: Store, kind: Kind, source: str | Path | bytes, filename: str | None, author: str
+) -> ImportResult:
     kind.start(store)
     loaded = _load(kind, source, filename)
     options = kind.options()

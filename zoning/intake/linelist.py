@@ -273,7 +273,7 @@ def _parse(
     if _truncated_by_a_spreadsheet(niks[valid], cols["nik"], report):
         return _empty_frame()
     table = table[list(dict.fromkeys(c for f, c in cols.items() if f != "nik"))]  # all but NIKs
-    out = _cases(table[valid], cols, regions, report)
+    out = _cases(table, cols, regions, report, np.flatnonzero(valid))
     out.insert(1, "nik", niks[valid].reset_index(drop=True))
     out["unverified"] = False
     out[_NUMBER] = numbers[valid]
@@ -310,21 +310,31 @@ def _parse(
 
 
 def _cases(
-    sub: pd.DataFrame, cols: dict[str, str], regions: pd.DataFrame, report: Report
+    sub: pd.DataFrame,
+    cols: dict[str, str],
+    regions: pd.DataFrame,
+    report: Report,
+    keep: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The date, place and household columns of some rows (``row, date, region, village,
-    no_kk, address``); problems go to ``report``."""
-    dates = _dates(sub[cols["date"]], cols["date"], report)
-    region, village = _regions(sub, cols, regions, report)
-    cards = _family_cards(sub, cols.get("no_kk"), report)
-    address = np.full(len(sub), None, dtype=object)
+    no_kk, address``); problems go to ``report``.
+
+    ``keep``: the positions of the rows to read (all when ``None``). The columns are read
+    whole and the kept rows' codes taken, rather than a copy made of every kept text (for
+    a million rows, that copy alone took ~0.6 s, most of it the kernel handing out new
+    memory)."""
+    dates = _dates(sub[cols["date"]], cols["date"], report, keep)
+    region, village = _regions(sub, cols, regions, report, keep)
+    cards = _family_cards(sub, cols.get("no_kk"), report, keep)
+    at = np.arange(len(sub)) if keep is None else keep
+    address = np.full(len(at), None, dtype=object)
     if "address" in cols:
         cells = sub[cols["address"]].reset_index(drop=True)
-        filled = (cells != "").to_numpy(dtype=bool)  # compared column-wise
-        address[filled] = cells[filled].to_numpy(dtype=object)  # a Python text only for these
+        filled = (cells != "").to_numpy(dtype=bool)[at]  # compared column-wise
+        address[filled] = cells.iloc[at[filled]].to_numpy(dtype=object)  # texts for these only
     return pd.DataFrame(
         {
-            "row": sub.index.to_numpy(),
+            "row": sub.index.to_numpy()[at],
             "date": dates,
             "region": pd.Series(region, dtype=object),
             "village": pd.Series(village, dtype=object),
@@ -389,8 +399,29 @@ def _truncated_by_a_spreadsheet(niks: pd.Series, column: str, report: Report) ->
     return False
 
 
-def _dates(cells: pd.Series, column: str, report: Report) -> np.ndarray:
-    codes, uniques = pd.factorize(cells.fillna(""))
+def _kept_factorized(
+    cells: pd.Series, keep: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """``pd.factorize`` of the cells at positions ``keep`` (all when ``None``), and their
+    index: the codes and distinct values those cells alone give (in order of first
+    appearance; -1 for a missing cell), from the whole column's codes, with no copy of the
+    kept texts."""
+    codes, uniques = pd.factorize(cells)
+    if keep is None:
+        return codes, uniques, cells.index
+    codes, used = pd.factorize(codes[keep])  # the kept codes renumbered
+    missing = np.flatnonzero(used < 0)
+    if len(missing):  # a missing cell among them: -1 again, as pd.factorize gives it
+        hole = missing[0]
+        codes = np.where(codes == hole, -1, codes - (codes > hole))
+        used = np.delete(used, hole)
+    return codes, uniques.take(used), cells.index[keep]
+
+
+def _dates(
+    cells: pd.Series, column: str, report: Report, keep: np.ndarray | None = None
+) -> np.ndarray:
+    codes, uniques, index = _kept_factorized(cells.fillna(""), keep)
     today = pd.Timestamp.now().normalize()
     parsed, problems = [], []
     for value in uniques:
@@ -409,7 +440,7 @@ def _dates(cells: pd.Series, column: str, report: Report) -> np.ndarray:
     bad = np.array([p is not None for p in problems], dtype=bool)
     if len(uniques) and bad[codes].any():
         for k in np.flatnonzero(bad[codes]):
-            _error(report, problems[codes[k]], int(cells.index[k]), column)
+            _error(report, problems[codes[k]], int(index[k]), column)
     values = pd.DatetimeIndex(parsed, dtype="datetime64[s]") if parsed else pd.DatetimeIndex([])
     return values.to_numpy()[codes] if len(codes) else np.array([], dtype="datetime64[s]")
 
@@ -430,17 +461,22 @@ def _resolver(regions: pd.DataFrame) -> RegionResolver:
 
 
 def _regions(
-    sub: pd.DataFrame, cols: dict[str, str], regions: pd.DataFrame, report: Report
+    sub: pd.DataFrame,
+    cols: dict[str, str],
+    regions: pd.DataFrame,
+    report: Report,
+    keep: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The region (RT where known, else village) and the village of each row."""
+    """The region (RT where known, else village) and the village of each row (of the rows
+    at ``keep``, as in :func:`_cases`)."""
     column = cols["region"]
-    n = len(sub)
+    n = len(sub) if keep is None else len(keep)
     none = np.full(n, None, dtype=object)
     if not (regions["level"] == "village").any():
         _error(report, "the store has no villages; import the regions first (regions import)")
         return none, none
     resolver = _resolver(regions)
-    codes, uniques = pd.factorize(sub[column])
+    codes, uniques, index = _kept_factorized(sub[column], keep)
     found, problems = [], []
     for value in uniques:
         code, problem = resolver.resolve(value)
@@ -453,11 +489,12 @@ def _regions(
     bad = np.array([p is not None for p in problems], dtype=bool)
     if len(uniques) and bad[codes].any():
         for k in np.flatnonzero(bad[codes]):
-            _error(report, problems[codes[k]], int(sub.index[k]), column)
+            _error(report, problems[codes[k]], int(index[k]), column)
         return none, none
     resolved = np.array(found, dtype=object)
     if "rt" in cols:
-        resolved = _place_rts(sub, cols, codes, resolved, set(regions["code"]), report)
+        rows = sub if keep is None else sub.iloc[keep]  # RT numbers: a copy, seldom large
+        resolved = _place_rts(rows, cols, codes, resolved, set(regions["code"]), report)
     depth = np.array([c.count(".") + 1 for c in resolved], dtype=int)
     village = np.array([c[:VILLAGE_CODE_LENGTH] for c in resolved], dtype=object)
     place = np.where(depth == _RT_DEPTH, resolved, village)  # an RW counts for its village
@@ -527,22 +564,26 @@ def _small_number(text: object) -> int | None:
     return tables.local_number(text) or None
 
 
-def _family_cards(sub: pd.DataFrame, column: str | None, report: Report) -> np.ndarray:
-    """The No. KK of each row (16 digits) or None; a bad one is a warning."""
-    out = np.full(len(sub), None, dtype=object)
+def _family_cards(
+    sub: pd.DataFrame, column: str | None, report: Report, keep: np.ndarray | None = None
+) -> np.ndarray:
+    """The No. KK of each row (16 digits) or None; a bad one is a warning (the rows at
+    ``keep``, as in :func:`_cases`)."""
+    at = np.arange(len(sub)) if keep is None else keep
+    out = np.full(len(at), None, dtype=object)
     if column is None:
         return out
     values = sub[column].reset_index(drop=True)
-    good = sixteen_digit_cells(values)
-    out[good] = values[good].to_numpy(dtype=object)  # a Python text only for the cards
-    for k in np.flatnonzero(~good & (values != "").to_numpy(dtype=bool)):
-        cell = str(values.iloc[k]).strip()
+    good = sixteen_digit_cells(values)[at]
+    out[good] = values.iloc[at[good]].to_numpy(dtype=object)  # a Python text only for these
+    for k in np.flatnonzero(~good & (values != "").to_numpy(dtype=bool)[at]):
+        cell = str(values.iloc[at[k]]).strip()
         digits = clean_nik(cell)
         if len(digits) == 16 and digits.isascii() and digits.isdigit():
             out[k] = digits
             continue
         reason = STORED_AS_NUMBER if check_nik(cell) == STORED_AS_NUMBER else "not 16 digits"
-        _warn(report, f"{reason}; the No. KK is not used", int(sub.index[k]), column)
+        _warn(report, f"{reason}; the No. KK is not used", int(sub.index[at[k]]), column)
     return out
 
 
