@@ -13,9 +13,9 @@ each) inside its heap, which sessions working at the same moment leave fragmente
 
 An import reads its file with pyarrow, whose default allocator (mimalloc) asks for memory
 that the kernel hands out in huge pages, each zeroed whole when first touched: on this
-project's 2-core virtual machine that zeroing was 42 % of the time of the line list's NIK
-check, and 1.2-1.8 s of a million-row import. Inside :func:`arrow_system_allocator`,
-pyarrow allocates from the C library's allocator instead.
+project's 2-core virtual machine that zeroing was 42 % of the time of a script reading a
+million-row line list and checking its NIKs, and 1.2-1.8 s of that list's import. Inside
+:func:`arrow_system_allocator`, pyarrow allocates from the C library's allocator instead.
 """
 
 from __future__ import annotations
