@@ -493,7 +493,8 @@ def _regions(
         return none, none
     resolved = np.array(found, dtype=object)
     if "rt" in cols:
-        rows = sub if keep is None else sub.iloc[keep]  # RT numbers: a copy, seldom large
+        numbers = sub[list(dict.fromkeys(c for c in (cols["rt"], cols.get("rw")) if c))]
+        rows = numbers if keep is None else numbers.iloc[keep]  # the RT and RW columns only
         resolved = _place_rts(rows, cols, codes, resolved, set(regions["code"]), report)
     depth = np.array([c.count(".") + 1 for c in resolved], dtype=int)
     village = np.array([c[:VILLAGE_CODE_LENGTH] for c in resolved], dtype=object)
